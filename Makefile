@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: MIT
+# Thin wrapper: the build is meson (meson.build), the tests are meson tests.
+#   make test           install what is missing, build, run every test suite
+#   make run ARGS=...   install what is missing, build, run tests/snpemu/demo
+#   make clean          remove build/ (make distclean also drops the .deps/ cache)
+
+BUILD := build
+DEPS := .deps
+MESON_TEST := meson test -C $(BUILD) --print-errorlogs --num-processes 2 --timeout-multiplier 1
+
+.PHONY: all deps build test run clean distclean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+# Configure once; reconfigure when the zydis source moved or the build dir is stale.
+build: deps
+	@src=$$(scripts/zydis-src.sh $(DEPS)) || exit 1; \
+	if [ ! -f $(BUILD)/build.ninja ]; then \
+		if [ -d $(BUILD)/meson-private ]; then wipe=--wipe; else wipe=; fi; \
+		meson setup $$wipe $(BUILD) -Dzydis_src="$$src" || exit 1; \
+	elif ! grep -qxF "$$src" $(BUILD)/.zydis_src 2>/dev/null; then \
+		meson configure $(BUILD) -Dzydis_src="$$src" || exit 1; \
+	fi; \
+	echo "$$src" > $(BUILD)/.zydis_src
+	ninja -C $(BUILD)
+
+test: build
+	@rm -f $(BUILD)/meson-logs/testlog.json; \
+	$(MESON_TEST); rc=$$?; \
+	scripts/test-summary.py $(BUILD)/meson-logs/testlog.json && [ $$rc -eq 0 ]
+
+run: build
+	tests/snpemu/demo $(ARGS)
+
+clean:
+	rm -rf $(BUILD)
+
+distclean: clean
+	rm -rf $(DEPS)

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * snpemu options from fw_cfg opt/snpemu/config: "key=value[,value...]"
+ * words separated by spaces or newlines, e.g. "intercept=rdtsc,rdtscp".
+ * Unknown keys or values are an error: a test that asks for a behaviour
+ * snpemu does not have must not pass silently.
+ */
+#include "fwcfg.h"
+#include "snpemu_abi.h"
+
+#include <lib/string.h>
+
+struct snpemu_config config;
+
+static bool word_is(const char *w, size_t n, const char *lit)
+{
+    return strlen(lit) == n && !strncmp(w, lit, n);
+}
+
+static void config_intercept(const char *v, size_t n)
+{
+    if (word_is(v, n, "rdtsc"))
+        config.intercept_rdtsc = true;
+    else if (word_is(v, n, "rdtscp"))
+        config.intercept_rdtscp = true;
+    else
+        panic("unknown intercept '%.*s' in %s", (int)n, v, SNPEMU_FWCFG_CONFIG);
+}
+
+static size_t span_until(const char *p, size_t n, char stop)
+{
+    size_t i = 0;
+    while (i < n && p[i] != stop)
+        i++;
+    return i;
+}
+
+static void config_word(const char *w, size_t n)
+{
+    size_t k = span_until(w, n, '=');
+    if (k == n)
+        panic("option '%.*s' in %s has no '='", (int)n, w, SNPEMU_FWCFG_CONFIG);
+    if (!word_is(w, k, "intercept"))
+        panic("unknown option '%.*s' in %s", (int)n, w, SNPEMU_FWCFG_CONFIG);
+    const char *v = w + k + 1;
+    size_t left = n - k - 1;
+    while (left) {
+        size_t m = span_until(v, left, ',');
+        config_intercept(v, m);
+        v += m;
+        left -= m;
+        if (left) {
+            v++;
+            left--;
+        }
+    }
+    log_printf("option %.*s", (int)n, w);
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\n' || c == '\t' || c == '\r';
+}
+
+void config_load(void)
+{
+    struct fwcfg_file f;
+    static char buf[1024];
+    if (!fwcfg_find(SNPEMU_FWCFG_CONFIG, &f))
+        return;
+    if (f.size >= sizeof(buf))
+        panic("%s is too large (%u bytes)", SNPEMU_FWCFG_CONFIG, f.size);
+    fwcfg_read(f.select, 0, buf, f.size);
+    buf[f.size] = 0;
+    for (const char *p = buf; *p;) {
+        size_t n = 0;
+        while (p[n] && !is_space(p[n]))
+            n++;
+        if (n)
+            config_word(p, n);
+        p += n;
+        while (is_space(*p))
+            p++;
+    }
+}

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Exceptions into the guest.
+ *
+ * #VC (vector 29) carries an error code (the exit code).  QEMU 7.2 TCG
+ * pushes an error code for injected events only for the vectors that have
+ * one architecturally (8, 10-14, 17), so EVENTINJ cannot deliver #VC: snpemu
+ * delivers it itself, as the CPU does in long mode (APM vol. 2 §8.9.3
+ * "Interrupt Stack Frame", §8.9.4 IST): gate from the IDT, new CS from the
+ * GDT, stack from the IST or TSS.RSPn, a 6-quadword frame.  Other
+ * exceptions use EVENTINJ.
+ */
+#include "sev.h"
+#include "svm.h"
+#include "vm.h"
+
+#include <lib/string.h>
+
+struct idt_gate {
+    u16 offset_lo;
+    u16 selector;
+    u8 ist;
+    u8 type_attr;
+    u16 offset_mid;
+    u32 offset_hi;
+    u32 rsvd;
+} __attribute__((packed));
+_Static_assert(sizeof(struct idt_gate) == 16, "APM vol. 2 §4.8.4: 64-bit gate");
+
+void inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
+{
+    v->vmcb->control.event_inj = SVM_EVT_MAKE(vector, SVM_EVT_TYPE_EXCEPTION, has_error, error);
+}
+
+static bool read_descriptor(struct vcpu *v, u16 sel, u64 *desc)
+{
+    const struct vmcb_save *s = &v->vmcb->save;
+    if (sel & 4)
+        return false;                   /* LDT code segments: not supported */
+    if ((u32)(sel & ~7) + 7 > s->gdtr.limit)
+        return false;
+    return guest_read_virt(v, s->gdtr.base + (sel & ~7), desc, 8);
+}
+
+/** VMCB attribute format from a descriptor: bits 40-47 and 52-55. */
+static u16 desc_attrib(u64 d)
+{
+    return (u16)(((d >> 40) & 0xFF) | ((d >> 44) & 0xF00));
+}
+
+static bool vc_stack(struct vcpu *v, unsigned int ist, unsigned int new_cpl, u64 *rsp)
+{
+    const struct vmcb_save *s = &v->vmcb->save;
+    u64 off;
+    if (ist)
+        off = 0x24 + (ist - 1) * 8;     /* TSS.IST1..7 */
+    else if (new_cpl < s->cpl)
+        off = 4 + new_cpl * 8;          /* TSS.RSP0..2 */
+    else {
+        *rsp = s->rsp;
+        return true;
+    }
+    if (off + 7 > s->tr.limit)
+        return false;
+    return guest_read_virt(v, s->tr.base + off, rsp, 8);
+}
+
+static const char *deliver_vc(struct vcpu *v, u64 code)
+{
+    struct vmcb_save *s = &v->vmcb->save;
+    struct idt_gate g;
+    u64 desc;
+
+    if (!(s->efer & EFER_LMA))
+        return "guest is not in long mode";
+    if (X86_VECTOR_VC * 16 + 15 > s->idtr.limit ||
+        !guest_read_virt(v, s->idtr.base + X86_VECTOR_VC * 16, &g, sizeof(g)))
+        return "IDT entry 29 is outside the IDT or unreadable";
+    unsigned int type = g.type_attr & 0xF;
+    if (!(g.type_attr & 0x80) || (type != 0xE && type != 0xF))
+        return "IDT entry 29 is not a present interrupt or trap gate";
+    if (!read_descriptor(v, g.selector, &desc) || !(desc & BIT(47)) ||
+        !(desc & BIT(43)) || !(desc & BIT(53)))
+        return "IDT entry 29 selector is not a present 64-bit code segment";
+    unsigned int new_cpl = (desc >> 45) & 3;
+    u64 rsp;
+    if (!vc_stack(v, g.ist & 7, new_cpl, &rsp))
+        return "TSS stack pointer unreadable";
+    rsp &= ~0xFULL;
+    u64 frame[6] = { code, s->rip, s->cs.selector, s->rflags, s->rsp, s->ss.selector };
+    if (!guest_write_virt(v, rsp - sizeof(frame), frame, sizeof(frame)))
+        return "#VC stack frame not writable";
+
+    if (new_cpl != s->cpl)
+        s->ss = (struct vmcb_seg){ .selector = (u16)new_cpl, .attrib = 0, .limit = 0, .base = 0 };
+    s->rsp = rsp - sizeof(frame);
+    s->rip = ((u64)g.offset_hi << 32) | ((u64)g.offset_mid << 16) | g.offset_lo;
+    s->cs = (struct vmcb_seg){ .selector = g.selector, .attrib = desc_attrib(desc),
+                               .limit = 0xFFFFFFFF, .base = 0 };
+    s->cpl = (u8)new_cpl;
+    s->rflags &= ~(RFLAGS_TF | RFLAGS_NT | RFLAGS_RF | RFLAGS_VM);
+    if (type == 0xE)
+        s->rflags &= ~RFLAGS_IF;
+    v->vmcb->control.int_shadow = 0;
+    return NULL;
+}
+
+/** Raises #VC(code) in the guest, as the hardware does for an SNP guest. */
+void inject_vc(struct vcpu *v, u64 code)
+{
+    const char *why = deliver_vc(v, code);
+    if (why)    /* the CPU would escalate to #DF and, failing that, shut down */
+        guest_kill("cannot deliver #VC %#lx at rip %#lx: %s: shutdown",
+                   (unsigned long)code, (unsigned long)v->vmcb->save.rip, why);
+}

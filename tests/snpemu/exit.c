@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The vCPU loop: VMSA -> VMCB, VMRUN, and the one dispatcher that decides
+ * for every #VMEXIT what the SNP hardware and KVM would do:
+ *
+ *  - intercepts that raise #VC in an SNP guest (SPEC-FACTS §6.1): CPUID and
+ *    IOIO always; MSR except the ones KVM passes through; NPF with the MMIO
+ *    marker; VMMCALL; WBINVD, INVD, MONITOR, MWAIT, RDPMC, DR7 access; RDTSC
+ *    and RDTSCP when configured;
+ *  - what the hardware itself implements and TCG lacks: PVALIDATE and
+ *    RMPADJUST (#UD), VMGEXIT (exits as VMMCALL), the GHCB and SEV_STATUS
+ *    MSRs;
+ *  - automatic exits the hypervisor settles: NPF on RMP state, HLT,
+ *    shutdown.
+ */
+#include "sev.h"
+#include "snpemu_abi.h"
+#include "svm.h"
+#include "vm.h"
+#include "x86.h"
+
+#include <lib/string.h>
+
+#define EXCP_UD 6
+
+static u8 *iopm;            /* 12 KiB, all ports intercepted */
+static u8 *msrpm;           /* 8 KiB */
+
+/** MSRs KVM does not intercept for an SEV-ES/SNP guest; everything else
+ * raises #VC 0x7C.  The GHCB and SEV_STATUS MSRs are intercepted only
+ * because TCG does not implement them: snpemu answers them itself. */
+static const u32 msr_passthrough[] = {
+    0xC0000080, /* EFER */
+    0xC0000081, 0xC0000082, 0xC0000083, 0xC0000084, /* STAR LSTAR CSTAR SFMASK */
+    0xC0000100, 0xC0000101, 0xC0000102, /* FS_BASE GS_BASE KERNEL_GS_BASE */
+    0x174, 0x175, 0x176,                /* SYSENTER_CS/ESP/EIP */
+    0x277,                              /* PAT */
+};
+
+static void msrpm_allow(u32 msr)
+{
+    u32 base;
+    if (msr < 0x2000)
+        base = 0;
+    else if (msr >= 0xC0000000 && msr < 0xC0002000)
+        base = 0x800 * 8;
+    else if (msr >= 0xC0010000 && msr < 0xC0012000)
+        base = 0x1000 * 8;
+    else
+        panic("MSR %#x outside the MSR permission map", msr);
+    u32 bit = base + (msr & 0x1FFF) * 2;
+    msrpm[bit / 8] &= (u8)~(3u << (bit % 8));
+}
+
+static void vmcb_setup(struct vcpu *v)
+{
+    struct vmcb_control *c = &v->vmcb->control;
+    if (!iopm) {
+        iopm = page_alloc(3);
+        memset(iopm, 0xFF, 3 * PAGE_SIZE);
+        msrpm = page_alloc(2);
+        memset(msrpm, 0xFF, 2 * PAGE_SIZE);
+        for (unsigned int i = 0; i < ARRAY_SIZE(msr_passthrough); i++)
+            msrpm_allow(msr_passthrough[i]);
+    }
+    c->exceptions = BIT(EXCP_UD);
+    c->intercept1 = INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_INIT | INTERCEPT_CPUID |
+                    INTERCEPT_INVD | INTERCEPT_HLT | INTERCEPT_IOIO_PROT |
+                    INTERCEPT_MSR_PROT | INTERCEPT_SHUTDOWN | INTERCEPT_RDPMC |
+                    (config.intercept_rdtsc ? INTERCEPT_RDTSC : 0);
+    c->intercept2 = INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL | INTERCEPT2_VMLOAD |
+                    INTERCEPT2_VMSAVE | INTERCEPT2_STGI | INTERCEPT2_CLGI |
+                    INTERCEPT2_SKINIT | INTERCEPT2_WBINVD | INTERCEPT2_MONITOR |
+                    INTERCEPT2_MWAIT | (config.intercept_rdtscp ? INTERCEPT2_RDTSCP : 0);
+    c->dr_read = (u16)BIT(7);
+    c->dr_write = (u16)BIT(7);
+    c->iopm_base_pa = virt_to_phys(iopm);
+    c->msrpm_base_pa = virt_to_phys(msrpm);
+    c->asid = 1;
+    c->v_intr = V_INTR_MASKING;
+    c->np_enable = NP_ENABLE;
+    c->n_cr3 = vm.npt_pml4_pa;
+}
+
+/** State transfer VMSA -> VMCB.  The VMCB state save area has the VMSA's
+ * layout for its first 0x298 bytes (APM Table B-2 vs. SPEC-FACTS §4). */
+static void vmsa_to_vmcb(struct vcpu *v)
+{
+    const struct sev_vmsa *a = v->vmsa;
+    struct vmcb_save *s = &v->vmcb->save;
+    memcpy(s, a, offsetof(struct sev_vmsa, reserved_298));
+    v->gprs = (struct guest_gprs){
+        .rcx = a->rcx, .rdx = a->rdx, .rbx = a->rbx, .rbp = a->rbp,
+        .rsi = a->rsi, .rdi = a->rdi, .r8 = a->r8, .r9 = a->r9,
+        .r10 = a->r10, .r11 = a->r11, .r12 = a->r12, .r13 = a->r13,
+        .r14 = a->r14, .r15 = a->r15,
+    };
+    v->vmpl = a->vmpl;
+}
+
+static void vmsa_check(const struct sev_vmsa *a)
+{
+    if (!(a->efer & EFER_SVME))
+        guest_kill("VMRUN: VMSA EFER.SVME is clear: VMEXIT_INVALID");
+    if (!(a->sev_features & BIT(0)))
+        guest_kill("VMRUN: VMSA SEV_FEATURES.SNPActive is clear: VMEXIT_INVALID");
+    if (a->vmpl != 0)
+        guest_kill("VMRUN: boot VMSA has VMPL %u, not 0", a->vmpl);
+    if (a->sev_features & ~BIT(0))
+        log_printf("VMSA SEV_FEATURES %#lx: only SNPActive is emulated so far",
+                   (unsigned long)a->sev_features);
+}
+
+void advance_rip(struct vcpu *v, unsigned int len)
+{
+    v->vmcb->save.rip += len;
+    v->vmcb->control.int_shadow = 0;
+}
+
+static void handle_vmmcall(struct vcpu *v)
+{
+    static const u8 vmgexit_bytes[] = INSN_VMGEXIT_BYTES;
+    u8 insn[4] = { 0 };
+    const struct vmcb_save *s = &v->vmcb->save;
+    if (guest_read_virt(v, s->cs.base + s->rip, insn, 4) && !memcmp(insn, vmgexit_bytes, 4)) {
+        stat_vmpl(v, STAT_VMGEXIT);
+        vmgexit(v);
+        return;
+    }
+    inject_vc(v, SVM_EXIT_VMMCALL);
+}
+
+/** The hardware implements the GHCB MSR and SEV_STATUS without an exit. */
+static void handle_msr(struct vcpu *v)
+{
+    struct vmcb_save *s = &v->vmcb->save;
+    u32 msr = (u32)v->gprs.rcx;
+    bool write = v->vmcb->control.exit_info_1 & 1;
+    u64 val = ((v->gprs.rdx & 0xFFFFFFFF) << 32) | (s->rax & 0xFFFFFFFF);
+
+    if (msr == MSR_SEV_ES_GHCB) {
+        if (write)
+            v->ghcb_msr = val;
+        else {
+            s->rax = (u32)v->ghcb_msr;
+            v->gprs.rdx = v->ghcb_msr >> 32;
+        }
+    } else if (msr == MSR_SEV_STATUS) {
+        if (write) {
+            inject_exception(v, 13, true, 0);   /* read-only */
+            return;
+        }
+        u64 st = SEV_STATUS_SEV | SEV_STATUS_SEV_ES | SEV_STATUS_FROM_FEAT(v->vmsa->sev_features);
+        s->rax = (u32)st;
+        v->gprs.rdx = st >> 32;
+    } else {
+        inject_vc(v, SVM_EXIT_MSR);
+        return;
+    }
+    advance_rip(v, 2);
+}
+
+/** #VC 0x404 with the faulting GVA in CR2 (SPEC-FACTS §6.1). */
+static void page_not_validated(struct vcpu *v, u64 info, u64 gpa_c)
+{
+    u64 gva;
+    if (info & SVM_NPF_ID)
+        gva = v->vmcb->save.cs.base + v->vmcb->save.rip;
+    else if (!fault_gva(v, gpa_c, &gva))
+        guest_kill("#VC 0x404 at rip %#lx: cannot tell which access touched GPA %#lx",
+                   (unsigned long)v->vmcb->save.rip, (unsigned long)gpa_c);
+    if ((info & SVM_NPF_ID) && (gva & PAGE_MASK) != (gpa_c & PAGE_MASK & ~CBIT_MASK)) {
+        u64 gpa;
+        u32 err;
+        /* The fetch may have faulted on the second page of the instruction. */
+        if (guest_virt_to_phys(v, (gva & PAGE_MASK) + PAGE_SIZE, false, &gpa, &err) == WALK_OK &&
+            ((gpa ^ gpa_c) & PAGE_MASK & ~CBIT_MASK) == 0)
+            gva = (gva & PAGE_MASK) + PAGE_SIZE;
+    }
+    v->vmcb->save.cr2 = gva;
+    inject_vc(v, SVM_EXIT_PAGE_NOT_VALIDATED);
+}
+
+/** #NPF: the RMP or a device decides (SPEC-FACTS §6.3, §7.2). */
+static void handle_npf(struct vcpu *v)
+{
+    u64 info = v->vmcb->control.exit_info_1;
+    u64 gpa_c = v->vmcb->control.exit_info_2;
+    bool private_view = gpa_c & CBIT_MASK;
+    u64 gpa = gpa_c & ~CBIT_MASK & PAGE_MASK;
+
+    if (info & SVM_NPF_RSV) {
+        inject_vc(v, SVM_EXIT_NPF);     /* MMIO: the guest asks via the GHCB */
+        return;
+    }
+    if (gpa_c >= (CBIT_MASK << 1) || !gpa_is_ram(gpa))
+        guest_kill("#NPF at GPA %#lx (%s, error %#lx, rip %#lx): not guest memory",
+                   (unsigned long)gpa_c, private_view ? "private" : "shared",
+                   (unsigned long)info, (unsigned long)v->vmcb->save.rip);
+    const struct rmp_entry *e = rmp_get(gpa);
+    if (private_view && (e->flags & RMP_ASSIGNED) && !(e->flags & RMP_VALIDATED)) {
+        page_not_validated(v, info, gpa_c);
+        return;
+    }
+    /* Wrong C-bit for the page's state: KVM converts the page to what the
+     * access asks for (KVM_EXIT_MEMORY_FAULT) and the access is retried. */
+    if (private_view)
+        rmp_make_private(gpa);
+    else
+        rmp_make_shared(gpa);
+}
+
+static void handle_hlt(struct vcpu *v)
+{
+    /* No interrupt source is emulated yet, so nothing can wake the vCPU. */
+    log_printf("guest HLT at rip %#lx with RFLAGS.IF=%d and nothing to wake it",
+               (unsigned long)v->vmcb->save.rip, !!(v->vmcb->save.rflags & RFLAGS_IF));
+    stats_print();
+    snpemu_exit(SNPEMU_EXIT_GUEST_HUNG);
+}
+
+static void handle_exit(struct vcpu *v)
+{
+    u64 code = v->vmcb->control.exit_code;
+    stat_exit(code);
+    switch (code) {
+    case SVM_EXIT_CPUID:
+    case SVM_EXIT_IOIO:
+    case SVM_EXIT_RDTSC:
+    case SVM_EXIT_RDTSCP:
+    case SVM_EXIT_RDPMC:
+    case SVM_EXIT_WBINVD:
+    case SVM_EXIT_INVD:
+    case SVM_EXIT_MONITOR:
+    case SVM_EXIT_MWAIT:
+    case SVM_EXIT_DR7_READ:
+    case SVM_EXIT_DR7_WRITE:
+        inject_vc(v, code);
+        break;
+    case SVM_EXIT_MSR:
+        handle_msr(v);
+        break;
+    case SVM_EXIT_VMMCALL:
+        handle_vmmcall(v);
+        break;
+    case SVM_EXIT_EXCP_UD:
+        snp_insn_ud(v);
+        break;
+    case SVM_EXIT_NPF:
+        handle_npf(v);
+        break;
+    case SVM_EXIT_HLT:
+        handle_hlt(v);
+        break;
+    case SVM_EXIT_VMRUN:
+    case SVM_EXIT_VMLOAD:
+    case SVM_EXIT_VMSAVE:
+    case SVM_EXIT_STGI:
+    case SVM_EXIT_CLGI:
+    case SVM_EXIT_SKINIT:
+        inject_exception(v, EXCP_UD, false, 0);  /* no nested SVM for SNP guests */
+        break;
+    case SVM_EXIT_SHUTDOWN:
+        guest_kill("guest shutdown (triple fault) at rip %#lx", (unsigned long)v->vmcb->save.rip);
+    case SVM_EXIT_NMI:
+    case SVM_EXIT_SMI:
+    case SVM_EXIT_INIT:
+        break;
+    case SVM_EXIT_INVALID:
+        panic("VMRUN failed: VMEXIT_INVALID (inconsistent guest state)");
+    default:
+        panic("unexpected #VMEXIT %#lx info1 %#lx info2 %#lx rip %#lx",
+              (unsigned long)code, (unsigned long)v->vmcb->control.exit_info_1,
+              (unsigned long)v->vmcb->control.exit_info_2, (unsigned long)v->vmcb->save.rip);
+    }
+}
+
+void svm_vmrun(struct guest_gprs *gprs, u64 vmcb_pa);
+
+void vcpu_run_loop(struct vcpu *v)
+{
+    vmsa_check(v->vmsa);
+    vmcb_setup(v);
+    vmsa_to_vmcb(v);
+    log_printf("running VMPL%u at rip %#lx", v->vmpl, (unsigned long)v->vmcb->save.rip);
+    for (;;) {
+        v->vmcb->control.tlb_control = vm.npt_dirty ? TLB_CONTROL_FLUSH_ALL : 0;
+        vm.npt_dirty = false;
+        svm_vmrun(&v->gprs, v->vmcb_pa);
+        handle_exit(v);
+    }
+}

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The guest virtual address of a data access that faulted in the nested
+ * walk.  #VC 0x404 (page not validated) reports the GVA in CR2 (SPEC-FACTS
+ * §6.1), but an #NPF exit carries only the GPA, so snpemu decodes the
+ * faulting instruction (Zydis), computes each memory operand's linear
+ * address and keeps the one that translates to the faulting page.
+ */
+#include "vm.h"
+
+#include <Zydis/Zydis.h>
+
+static const ZydisRegister gpr64[16] = {
+    ZYDIS_REGISTER_RAX, ZYDIS_REGISTER_RCX, ZYDIS_REGISTER_RDX, ZYDIS_REGISTER_RBX,
+    ZYDIS_REGISTER_RSP, ZYDIS_REGISTER_RBP, ZYDIS_REGISTER_RSI, ZYDIS_REGISTER_RDI,
+    ZYDIS_REGISTER_R8, ZYDIS_REGISTER_R9, ZYDIS_REGISTER_R10, ZYDIS_REGISTER_R11,
+    ZYDIS_REGISTER_R12, ZYDIS_REGISTER_R13, ZYDIS_REGISTER_R14, ZYDIS_REGISTER_R15,
+};
+
+static void register_context(const struct vcpu *v, ZydisRegisterContext *ctx)
+{
+    const struct guest_gprs *g = &v->gprs;
+    const u64 vals[16] = {
+        v->vmcb->save.rax, g->rcx, g->rdx, g->rbx, v->vmcb->save.rsp, g->rbp, g->rsi, g->rdi,
+        g->r8, g->r9, g->r10, g->r11, g->r12, g->r13, g->r14, g->r15,
+    };
+    __builtin_memset(ctx, 0, sizeof(*ctx));
+    for (int i = 0; i < 16; i++)
+        ctx->values[gpr64[i]] = vals[i];
+    ctx->values[ZYDIS_REGISTER_RIP] = v->vmcb->save.rip;
+}
+
+static unsigned int fetch_insn(struct vcpu *v, u8 *buf)
+{
+    u64 rip = v->vmcb->save.cs.base + v->vmcb->save.rip;
+    unsigned int n = 0;
+    while (n < ZYDIS_MAX_INSTRUCTION_LENGTH && guest_read_virt(v, rip + n, buf + n, 1))
+        n++;
+    return n;
+}
+
+/** Does [addr, addr + size) touch the page of fault_gpa?  Sets *gva to the
+ * first faulting byte. */
+static bool operand_hits(struct vcpu *v, u64 addr, u64 size, u64 fault_page, u64 *gva)
+{
+    for (u64 a = addr; a < addr + size; a = (a & PAGE_MASK) + PAGE_SIZE) {
+        u64 gpa;
+        u32 err;
+        if (guest_virt_to_phys(v, a, false, &gpa, &err) != WALK_OK)
+            continue;
+        if ((gpa & ~CBIT_MASK & PAGE_MASK) == fault_page) {
+            *gva = a;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool fault_gva(struct vcpu *v, u64 fault_gpa, u64 *gva)
+{
+    ZydisDecoder dec;
+    ZydisDecodedInstruction insn;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    ZydisRegisterContext ctx;
+    u8 bytes[ZYDIS_MAX_INSTRUCTION_LENGTH];
+    u64 fault_page = fault_gpa & ~CBIT_MASK & PAGE_MASK;
+
+    unsigned int n = fetch_insn(v, bytes);
+    if (ZYAN_FAILED(ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)) ||
+        ZYAN_FAILED(ZydisDecoderDecodeFull(&dec, bytes, n, &insn, ops)))
+        return false;
+    register_context(v, &ctx);
+    for (unsigned int i = 0; i < insn.operand_count; i++) {
+        const ZydisDecodedOperand *op = &ops[i];
+        u64 addr;
+        if (op->type != ZYDIS_OPERAND_TYPE_MEMORY || op->mem.type != ZYDIS_MEMOP_TYPE_MEM)
+            continue;
+        if (ZYAN_FAILED(ZydisCalcAbsoluteAddressEx(&insn, op, v->vmcb->save.rip, &ctx, &addr)))
+            continue;
+        if (op->mem.segment == ZYDIS_REGISTER_FS)
+            addr += v->vmcb->save.fs.base;
+        else if (op->mem.segment == ZYDIS_REGISTER_GS)
+            addr += v->vmcb->save.gs.base;
+        u64 size = MAX(op->size / 8, 1u);
+        /* An implicit stack write lands below RSP. */
+        if (op->mem.base == ZYDIS_REGISTER_RSP && (op->visibility == ZYDIS_OPERAND_VISIBILITY_HIDDEN))
+            if (operand_hits(v, addr - size, size, fault_page, gva))
+                return true;
+        if (operand_hits(v, addr, size, fault_page, gva))
+            return true;
+    }
+    return false;
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * VMGEXIT with the GHCB MSR protocol (GHCB 56421 §2.3.1, SPEC-FACTS §1), as
+ * KVM answers it.  Low 12 bits 0 means "GHCB page call": ghcb_nae.c.
+ */
+#include "ghcb.h"
+#include "payload_layout.h"
+#include "sev.h"
+#include "snpemu_abi.h"
+#include "vm.h"
+
+/** What this hypervisor offers (MSR 0x080 and NAE 0x8000FFFD). */
+u64 hv_features(void)
+{
+    return SEV_HV_FEAT_SNP;
+}
+
+static u64 msr_cpuid(u64 req)
+{
+    u32 r[4];
+    snp_cpuid(ghcb_msr_cpuid_fn(req), 0, r);
+    unsigned int reg = ghcb_msr_cpuid_reg(req);
+    return ghcb_msr_cpuid_resp(r[reg], reg);    /* KVM keeps [31:30] */
+}
+
+static u64 msr_register_gpa(struct vcpu *v, u64 req)
+{
+    u64 gfn = ghcb_msr_gfn(req);
+    u64 gpa = gfn << PAGE_SHIFT;
+    if (!gpa_is_ram(gpa)) {
+        log_printf("GHCB registration of GPA %#lx refused: not guest RAM", (unsigned long)gpa);
+        return ghcb_msr_reg_gpa_resp(GHCB_MSR_PREF_GPA_NONE);
+    }
+    v->ghcb_registered_gfn = gfn;
+    return ghcb_msr_reg_gpa_resp(gfn);
+}
+
+/** One 4 KiB page; PSMASH/UNSMASH are not allowed here (SPEC-FACTS §1). */
+static u64 msr_psc(u64 req)
+{
+    u64 gpa = ghcb_msr_psc_gfn(req) << PAGE_SHIFT;
+    unsigned int op = ghcb_msr_psc_op(req);
+    if (!gpa_is_ram(gpa) || (op != PSC_OP_PRIVATE && op != PSC_OP_SHARED))
+        return ghcb_msr_psc_resp(1);
+    if (op == PSC_OP_PRIVATE)
+        rmp_make_private(gpa);
+    else
+        rmp_make_shared(gpa);
+    return ghcb_msr_psc_resp(0);
+}
+
+static _Noreturn void terminate(unsigned int set, unsigned int code)
+{
+    log_printf("guest termination request: set=%u code=0x%x", set, code);
+    stats_print();
+    snpemu_exit(SNPEMU_EXIT_GUEST_TERMINATED);
+}
+
+void vmgexit(struct vcpu *v)
+{
+    u64 req = v->ghcb_msr;
+    advance_rip(v, 4);
+    switch (ghcb_msr_info(req)) {
+    case GHCB_MSR_GHCB_GPA:
+        ghcb_nae(v, req & PAGE_MASK);
+        return;
+    case GHCB_MSR_SEV_INFO_REQ:
+        v->ghcb_msr = ghcb_msr_sev_info_resp(GHCB_PROTOCOL_MAX, GHCB_PROTOCOL_MIN, CBIT);
+        return;
+    case GHCB_MSR_CPUID_REQ:
+        v->ghcb_msr = msr_cpuid(req);
+        return;
+    case GHCB_MSR_REG_GPA_REQ:
+        v->ghcb_msr = msr_register_gpa(v, req);
+        return;
+    case GHCB_MSR_PREF_GPA_REQ:
+        v->ghcb_msr = (GHCB_MSR_PREF_GPA_NONE << GHCB_MSR_DATA_SHIFT) | GHCB_MSR_PREF_GPA_RESP;
+        return;
+    case GHCB_MSR_PSC_REQ:
+        v->ghcb_msr = msr_psc(req);
+        return;
+    case GHCB_MSR_RUN_VMPL_REQ:
+        /* No lower-VMPL VMSA can exist yet (no AP creation): invalid VMPL. */
+        v->ghcb_msr = ghcb_msr_run_vmpl_resp(GHCB_RUN_VMPL_ERR_INVALID_VMPL);
+        return;
+    case GHCB_MSR_HV_FEATURES_REQ:
+        v->ghcb_msr = ghcb_msr_hv_features_resp(hv_features());
+        return;
+    case GHCB_MSR_TERM_REQ:
+        terminate(ghcb_msr_term_set(req), ghcb_msr_term_code(req));
+    default:
+        /* KVM leaves the MSR as it is and resumes the guest. */
+        log_printf("unknown GHCB MSR protocol request %#lx ignored", (unsigned long)req);
+        return;
+    }
+}
+
+_Noreturn void ghcb_terminate(unsigned int set, unsigned int code)
+{
+    terminate(set, code);
+}

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * snpemu entry: logging, snpemu's own memory, then launch of the IGVM image
+ * as an SEV-SNP guest and the vCPU loop.
+ */
+#include "snpemu.h"
+#include "fwcfg.h"
+#include "snpemu_abi.h"
+#include "vm.h"
+#include "x86.h"
+
+#include <lib/fmt.h>
+
+u64 snpemu_phys_base;                   /* written by boot.asm */
+extern char __image_end[];
+
+/* Page tables used by boot.asm (in .bss, so zeroed before use). */
+u64 boot_pml4[512] __attribute__((aligned(4096)));
+u64 boot_pdpt_low[512] __attribute__((aligned(4096)));
+u64 boot_pd_low[4 * 512] __attribute__((aligned(4096)));
+u64 boot_pdpt_high[512] __attribute__((aligned(4096)));
+u64 boot_pd_high[512] __attribute__((aligned(4096)));
+
+static u64 alloc_next;                  /* next free physical page */
+
+static void log_putc(char c, void *ctx)
+{
+    (void)ctx;
+    outb(SNPEMU_LOG_PORT, (u8)c);
+}
+
+static void log_line(const char *prefix, const char *fmt, va_list ap)
+{
+    for (const char *p = prefix; *p; p++)
+        log_putc(*p, NULL);
+    fmt_vprintf(log_putc, NULL, fmt, ap);
+    log_putc('\n', NULL);
+}
+
+void log_vprintf(const char *fmt, va_list ap)
+{
+    log_line("snpemu: ", fmt, ap);
+}
+
+void log_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_vprintf(fmt, ap);
+    va_end(ap);
+}
+
+_Noreturn void snpemu_exit(unsigned int value)
+{
+    outb(SNPEMU_EXIT_PORT, (u8)value);
+    for (;;)
+        __asm__ volatile("cli; hlt");
+}
+
+_Noreturn void panic(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_line("snpemu: internal error: ", fmt, ap);
+    va_end(ap);
+    snpemu_exit(SNPEMU_EXIT_INTERNAL_ERROR);
+}
+
+_Noreturn void guest_kill(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_vprintf(fmt, ap);
+    va_end(ap);
+    log_printf("guest killed");
+    stats_print();
+    snpemu_exit(SNPEMU_EXIT_GUEST_KILLED);
+}
+
+void *phys_to_virt(u64 pa)
+{
+    if (snpemu_owns(pa))
+        return (void *)(pa - snpemu_phys_base + KERNEL_VMA);
+    CHECK(pa < (4ULL << 30));           /* the 1:1 map covers 0-4 GiB */
+    return (void *)pa;
+}
+
+u64 virt_to_phys(const void *va)
+{
+    u64 v = (u64)va;
+    if (v >= KERNEL_VMA)
+        return v - KERNEL_VMA + snpemu_phys_base;
+    return v;
+}
+
+bool snpemu_owns(u64 pa)
+{
+    return pa >= snpemu_phys_base && pa < snpemu_phys_base + SNPEMU_RESERVE;
+}
+
+void *page_alloc(u64 count)
+{
+    u64 pa = alloc_next;
+    if (pa + count * PAGE_SIZE > snpemu_phys_base + SNPEMU_RESERVE)
+        panic("out of snpemu memory (%lu pages wanted)", (unsigned long)count);
+    alloc_next += count * PAGE_SIZE;
+    void *va = phys_to_virt(pa);
+    return __builtin_memset(va, 0, count * PAGE_SIZE);
+}
+
+static void svm_enable(void)
+{
+    u32 r[4];
+    cpuid_count(0x80000001, 0, r);
+    if (!(r[2] & BIT(2)))
+        panic("the CPU has no SVM: run QEMU with -cpu EPYC,+svm,+npt");
+    cpuid_count(0x8000000A, 0, r);
+    if (!(r[3] & BIT(0)))
+        panic("the CPU has no nested paging: run QEMU with -cpu EPYC,+svm,+npt");
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+    wrmsr(MSR_VM_HSAVE_PA, virt_to_phys(page_alloc(1)));
+}
+
+void snpemu_main(void);
+void snpemu_main(void)
+{
+    alloc_next = ALIGN_UP(virt_to_phys(__image_end), PAGE_SIZE);
+    log_printf("starting; image at %#lx, %lu MiB reserved",
+               (unsigned long)snpemu_phys_base,
+               (unsigned long)(SNPEMU_RESERVE >> 20));
+    fwcfg_init();
+    config_load();
+    svm_enable();
+    memmap_init();
+    rmp_init();
+    guest_fwcfg_init();
+    struct sev_vmsa *vmsa = igvm_launch();
+    npt_init();
+
+    static struct vcpu bsp;
+    bsp.vmcb = page_alloc(1);
+    bsp.vmcb_pa = virt_to_phys(bsp.vmcb);
+    bsp.vmsa = vmsa;
+    bsp.ghcb_registered_gfn = GHCB_GFN_NONE;
+    vcpu_run_loop(&bsp);
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Guest RAM: QEMU's etc/e820 RAM entries, minus the legacy VGA/BIOS hole
+ * [0xA0000, 0x100000) (ROM and VGA live there on q35) and minus snpemu's
+ * own reserved region at the top of low RAM.  This one list is what the
+ * IGVM MEMORY_MAP parameter, the guest's etc/e820 and the RMP all use.
+ */
+#include "fwcfg.h"
+#include "vm.h"
+
+#include <lib/string.h>
+
+struct e820_entry {
+    u64 addr;
+    u64 len;
+    u32 type;
+} __attribute__((packed));
+_Static_assert(sizeof(struct e820_entry) == 20, "QEMU etc/e820 entry");
+
+#define E820_RAM    1
+#define LEGACY_HOLE_START 0xA0000ULL
+#define LEGACY_HOLE_END   0x100000ULL
+#define MAX_E820    32
+
+struct vm vm;
+static struct e820_entry host_e820[MAX_E820];
+static unsigned int host_e820_count;
+
+static void ram_add(u64 start, u64 end)
+{
+    if (start >= end)
+        return;
+    if (vm.ram_count == MAX_RAM_RANGES)
+        panic("too many guest RAM ranges");
+    vm.ram[vm.ram_count++] = (struct mem_range){ start, end };
+    vm.ram_top = MAX(vm.ram_top, end);
+}
+
+/** Adds [start, end) minus the legacy hole and snpemu's region. */
+static void ram_add_filtered(u64 start, u64 end)
+{
+    u64 cuts[2][2] = {
+        { LEGACY_HOLE_START, LEGACY_HOLE_END },
+        { snpemu_phys_base, snpemu_phys_base + SNPEMU_RESERVE },
+    };
+    u64 s = start;
+    while (s < end) {
+        u64 e = end;
+        bool skipped = false;
+        for (int i = 0; i < 2; i++) {
+            if (s >= cuts[i][0] && s < cuts[i][1]) {
+                s = cuts[i][1];
+                skipped = true;
+                break;
+            }
+            if (cuts[i][0] > s && cuts[i][0] < e)
+                e = cuts[i][0];
+        }
+        if (skipped)
+            continue;
+        ram_add(s, e);
+        s = e;
+    }
+}
+
+void memmap_init(void)
+{
+    struct fwcfg_file f;
+    if (!fwcfg_find("etc/e820", &f))
+        panic("fw_cfg has no etc/e820");
+    if (f.size % sizeof(struct e820_entry) || f.size > sizeof(host_e820))
+        panic("etc/e820 has a bad size %u", f.size);
+    fwcfg_read(f.select, 0, host_e820, f.size);
+    host_e820_count = f.size / sizeof(struct e820_entry);
+
+    for (unsigned int i = 0; i < host_e820_count; i++) {
+        const struct e820_entry *e = &host_e820[i];
+        if (e->type != E820_RAM)
+            continue;
+        u64 end = e->addr + e->len;
+        if (end > (4ULL << 30)) {
+            log_printf("RAM above 4 GiB (%#lx-%#lx) is not given to the guest",
+                       (unsigned long)MAX(e->addr, 4ULL << 30), (unsigned long)end);
+            end = 4ULL << 30;
+        }
+        ram_add_filtered(e->addr, end);
+    }
+    if (!vm.ram_count)
+        panic("no guest RAM");
+    for (unsigned int i = 0; i < vm.ram_count; i++)
+        log_printf("guest RAM %#010lx-%#010lx",
+                   (unsigned long)vm.ram[i].start, (unsigned long)vm.ram[i].end);
+}
+
+bool gpa_is_ram(u64 gpa)
+{
+    for (unsigned int i = 0; i < vm.ram_count; i++)
+        if (gpa >= vm.ram[i].start && gpa < vm.ram[i].end)
+            return true;
+    return false;
+}
+
+/** Device space: not RAM, not snpemu, below 4 GiB, no C-bit. */
+bool gpa_is_mmio(u64 gpa)
+{
+    return gpa < (4ULL << 30) && !gpa_is_ram(gpa) && !snpemu_owns(gpa);
+}
+
+void *gpa_to_hva(u64 gpa)
+{
+    if (!gpa_is_ram(gpa))
+        return NULL;
+    return phys_to_virt(gpa);
+}
+
+/** The guest's e820: our RAM ranges plus QEMU's non-RAM entries. */
+unsigned int memmap_e820(void *buf, unsigned int max_entries)
+{
+    struct e820_entry *out = buf;
+    unsigned int n = 0;
+    for (unsigned int i = 0; i < vm.ram_count && n < max_entries; i++)
+        out[n++] = (struct e820_entry){ vm.ram[i].start,
+                                        vm.ram[i].end - vm.ram[i].start, E820_RAM };
+    for (unsigned int i = 0; i < host_e820_count && n < max_entries; i++)
+        if (host_e820[i].type != E820_RAM)
+            out[n++] = host_e820[i];
+    return n;
+}

@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: MIT
+/* RMPADJUST on a page that is not validated fails with FAIL_PERMISSION
+ * (2) (SPEC-FACTS §7.1). */
+#include "rt.h"
+
+#define PAGE_GPA        (PAYLOAD_SCRATCH_GPA + 0x1000)
+
+PAYLOAD(rmpadjust_unvalidated, 0)
+{
+	CHECK_EQ(rmpadjust(PAGE_GPA, RMP_PG_SIZE_4K, 1 | RMPADJUST_READ).eax,
+		 RMPADJUST_FAIL_PERMISSION);
+}

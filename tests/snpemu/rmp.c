@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Reverse Map Table, APM vol. 2 §15.36.3 "RMP" and Table 15-34: one
+ * entry per 4 KiB of guest RAM.  A 2 MiB RMP entry is kept as 512 entries
+ * flagged RMP_2M that always change together; PSMASH splits them.
+ *
+ * At launch all guest RAM is guest-owned and not validated, in 2 MiB entries
+ * wherever a whole aligned 2 MiB chunk is RAM: this is what KVM does with a
+ * private guest_memfd backed by 2 MiB pages.  The hypervisor side of every
+ * change (RMPUPDATE, PSMASH) lives here; the guest side (PVALIDATE,
+ * RMPADJUST) in snp_insn.c.
+ */
+#include "vm.h"
+
+#include <lib/string.h>
+
+static u64 rmp_pages;
+
+void rmp_init(void)
+{
+    rmp_pages = vm.ram_top >> PAGE_SHIFT;
+    u64 bytes = rmp_pages * sizeof(struct rmp_entry);
+    vm.rmp = page_alloc(ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE);
+    for (u64 gpa = 0; gpa < vm.ram_top; gpa += PAGE_2M) {
+        bool whole = true;
+        for (u64 p = gpa; p < gpa + PAGE_2M && p < vm.ram_top; p += PAGE_SIZE)
+            if (!gpa_is_ram(p))
+                whole = false;
+        for (u64 p = gpa; p < gpa + PAGE_2M && p < vm.ram_top; p += PAGE_SIZE) {
+            if (!gpa_is_ram(p))
+                continue;
+            struct rmp_entry *e = &vm.rmp[p >> PAGE_SHIFT];
+            e->flags = RMP_ASSIGNED | (whole ? RMP_2M : 0);
+            e->perms[0] = RMP_PERM_ALL;
+        }
+    }
+    log_printf("RMP: %lu entries", (unsigned long)rmp_pages);
+}
+
+struct rmp_entry *rmp_get(u64 gpa)
+{
+    CHECK(gpa_is_ram(gpa));
+    return &vm.rmp[gpa >> PAGE_SHIFT];
+}
+
+bool rmp_is_2m(u64 gpa)
+{
+    return rmp_get(gpa)->flags & RMP_2M;
+}
+
+/** PSMASH: the 2 MiB entry covering gpa becomes 512 4 KiB entries with the
+ * same state (APM vol. 3 "PSMASH"). */
+void rmp_psmash(u64 gpa)
+{
+    u64 base = ALIGN_DOWN(gpa, PAGE_2M);
+    if (!rmp_is_2m(gpa))
+        return;
+    for (u64 p = base; p < base + PAGE_2M; p += PAGE_SIZE)
+        rmp_get(p)->flags &= (u8)~RMP_2M;
+}
+
+static void rmp_update(u64 gpa, u8 flags)
+{
+    rmp_psmash(gpa);
+    struct rmp_entry *e = rmp_get(gpa);
+    e->flags = flags;
+    memset(e->perms, 0, sizeof(e->perms));
+    e->perms[0] = RMP_PERM_ALL;
+    npt_sync_page(gpa);
+}
+
+/** RMPUPDATE to guest-owned: not validated; contents are a fresh page, as
+ * KVM hands out a new guest_memfd page. */
+void rmp_make_private(u64 gpa)
+{
+    if (rmp_get(gpa)->flags & RMP_ASSIGNED)
+        return;
+    memset(gpa_to_hva(gpa), 0, PAGE_SIZE);
+    rmp_update(gpa, RMP_ASSIGNED);
+}
+
+/** RMPUPDATE to hypervisor-owned: the private contents are gone. */
+void rmp_make_shared(u64 gpa)
+{
+    if (!(rmp_get(gpa)->flags & RMP_ASSIGNED))
+        return;
+    memset(gpa_to_hva(gpa), 0, PAGE_SIZE);
+    rmp_update(gpa, 0);
+}
+
+/** SNP_LAUNCH_UPDATE: the PSP assigns and validates the page (4 KiB). */
+void rmp_assign_launch_page(u64 gpa)
+{
+    rmp_update(gpa, RMP_ASSIGNED | RMP_VALIDATED);
+}
+
+void rmp_set_validated(u64 gpa, bool v)
+{
+    struct rmp_entry *e = rmp_get(gpa);
+    if (v)
+        e->flags |= RMP_VALIDATED;
+    else
+        e->flags &= (u8)~RMP_VALIDATED;
+    npt_sync_page(gpa);
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The secrets page as the PSP writes it at launch (SNP ABI 56860 §8.17,
+ * SPEC-FACTS §8.2): version, FMS, and four fresh VMPCKs.  Key material comes
+ * from RDRAND mixed with the TSC through SHA-384, so two launches never
+ * share keys even when RDRAND is missing.
+ */
+#include "secrets.h"
+#include "vm.h"
+#include "x86.h"
+
+#include <lib/sha384.h>
+#include <lib/string.h>
+
+#define SECRETS_VERSION 3
+
+static void fresh_bytes(u8 *out, u64 len)
+{
+    static u64 counter;
+    while (len) {
+        u64 seed[6] = { rdtsc(), ++counter, 0, 0, 0, 0 };
+        for (int i = 2; i < 6; i++)
+            if (!rdrand64(&seed[i]))
+                seed[i] = rdtsc() * 0x9E3779B97F4A7C15ULL;
+        u8 d[48];
+        sha384(seed, sizeof(seed), d);
+        u64 n = MIN(len, 32ULL);
+        memcpy(out, d, n);
+        out += n;
+        len -= n;
+    }
+}
+
+void secrets_page_fill(void *page)
+{
+    struct snp_secrets_page *s = page;
+    u32 r[4];
+    memset(s, 0, sizeof(*s));
+    s->version = SECRETS_VERSION;
+    cpuid_count(1, 0, r);
+    s->fms = r[0];
+    for (int i = 0; i < SNP_VMPCK_COUNT; i++)
+        fresh_bytes(s->vmpck[i], SNP_VMPCK_SIZE);
+}

@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Host test for protocol/: includes every header (so their _Static_asserts
+ * are compiled by the host build too) and checks that the encode/decode
+ * helpers put each field at the bit position SPEC-FACTS gives.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "cpuid_page.h"
+#include "ghcb.h"
+#include "hv_doorbell.h"
+#include "igvm.h"
+#include "payload_layout.h"
+#include "secrets.h"
+#include "sev.h"
+#include "snp_measure.h"
+#include "snpemu_abi.h"
+#include "svm.h"
+#include "vmsa.h"
+
+/* SPEC-FACTS §1: CPUID request [31:30] register, [63:32] function. */
+static void test_msr_cpuid(void **state)
+{
+	(void)state;
+	uint64_t v = ghcb_msr_cpuid_req(0x8000001F, GHCB_CPUID_REG_EBX);
+
+	assert_int_equal(v, 0x8000001F00000000ULL | (1ULL << 30) | 0x004);
+	assert_int_equal(ghcb_msr_info(v), GHCB_MSR_CPUID_REQ);
+	assert_int_equal(ghcb_msr_cpuid_fn(v), 0x8000001F);
+	assert_int_equal(ghcb_msr_cpuid_reg(v), GHCB_CPUID_REG_EBX);
+
+	v = ghcb_msr_cpuid_resp(0xDEADBEEF, GHCB_CPUID_REG_EDX);
+	assert_int_equal(ghcb_msr_info(v), GHCB_MSR_CPUID_RESP);
+	assert_int_equal(ghcb_msr_cpuid_value(v), 0xDEADBEEF);
+	assert_int_equal(ghcb_msr_cpuid_reg(v), GHCB_CPUID_REG_EDX);
+}
+
+/* SPEC-FACTS §1: SEV info [63:48] max, [47:32] min, [31:24] C-bit. */
+static void test_msr_sev_info(void **state)
+{
+	(void)state;
+	uint64_t v = ghcb_msr_sev_info_resp(2, 1, 51);
+
+	assert_int_equal(v, (2ULL << 48) | (1ULL << 32) | (51ULL << 24) | 1);
+	assert_int_equal(ghcb_msr_sev_info_max(v), 2);
+	assert_int_equal(ghcb_msr_sev_info_min(v), 1);
+	assert_int_equal(ghcb_msr_sev_info_cbit(v), 51);
+	assert_int_equal(ghcb_msr_sev_info_req(), 0x002);
+}
+
+static void test_msr_reg_gpa(void **state)
+{
+	(void)state;
+	uint64_t v = ghcb_msr_reg_gpa_req(0x1D);
+
+	assert_int_equal(v, 0x1D012);
+	assert_int_equal(ghcb_msr_gfn(v), 0x1D);
+	assert_true(ghcb_msr_reg_gpa_ok(ghcb_msr_reg_gpa_resp(0x1D), 0x1D));
+	assert_false(ghcb_msr_reg_gpa_ok(ghcb_msr_reg_gpa_resp(0x1E), 0x1D));
+	assert_false(ghcb_msr_reg_gpa_ok(0x1D012, 0x1D));
+}
+
+/* SPEC-FACTS §1: PSC [51:12] GFN, [55:52] op; response [63:32] error. */
+static void test_msr_psc(void **state)
+{
+	(void)state;
+	uint64_t v = ghcb_msr_psc_req(0xABCDE12345ULL, PSC_OP_SHARED);
+
+	assert_int_equal(v, (2ULL << 52) | (0xABCDE12345ULL << 12) | 0x014);
+	assert_int_equal(ghcb_msr_psc_gfn(v), 0xABCDE12345ULL);
+	assert_int_equal(ghcb_msr_psc_op(v), PSC_OP_SHARED);
+	/* A GFN wider than 40 bits must not leak into the op field. */
+	v = ghcb_msr_psc_req(1ULL << 40, PSC_OP_PRIVATE);
+	assert_int_equal(ghcb_msr_psc_op(v), PSC_OP_PRIVATE);
+	assert_int_equal(ghcb_msr_psc_gfn(v), 0);
+	v = ghcb_msr_psc_resp(7);
+	assert_int_equal(ghcb_msr_info(v), GHCB_MSR_PSC_RESP);
+	assert_int_equal(ghcb_msr_resp_error(v), 7);
+}
+
+/* SPEC-FACTS §1: RUN_VMPL [39:32] VMPL; response [63:32] error. */
+static void test_msr_run_vmpl(void **state)
+{
+	(void)state;
+	uint64_t v = ghcb_msr_run_vmpl_req(1);
+
+	assert_int_equal(v, (1ULL << 32) | 0x016);
+	assert_int_equal(ghcb_msr_run_vmpl_target(v), 1);
+	v = ghcb_msr_run_vmpl_resp(0);
+	assert_int_equal(v, 0x017);
+	assert_int_equal(ghcb_msr_resp_error(ghcb_msr_run_vmpl_resp(1)), 1);
+}
+
+static void test_msr_hv_features_and_term(void **state)
+{
+	(void)state;
+	uint64_t feats = SEV_HV_FEAT_SNP | SEV_HV_FEAT_MULTI_VMPL;
+	uint64_t v = ghcb_msr_hv_features_resp(feats);
+
+	assert_int_equal(v, (0x21ULL << 12) | 0x081);
+	assert_int_equal(ghcb_msr_hv_features(v), feats);
+	assert_int_equal(ghcb_msr_hv_features_req(), 0x080);
+
+	/* [15:12] set, [23:16] code */
+	v = ghcb_msr_term_req(PAYLOAD_TERM_SET, PAYLOAD_TERM_FAIL);
+	assert_int_equal(v, (1ULL << 16) | (3ULL << 12) | 0x100);
+	assert_int_equal(ghcb_msr_term_set(v), PAYLOAD_TERM_SET);
+	assert_int_equal(ghcb_msr_term_code(v), PAYLOAD_TERM_FAIL);
+
+	/* NAE: exit_info_1 [3:0] set, [11:4] code */
+	v = ghcb_nae_term_info1(GHCB_TERM_SET_PARAVISOR, PV_TERM_HV_ERROR);
+	assert_int_equal(v, 0x12);
+	assert_int_equal(ghcb_nae_term_set(v), GHCB_TERM_SET_PARAVISOR);
+	assert_int_equal(ghcb_nae_term_code(v), PV_TERM_HV_ERROR);
+}
+
+/* SPEC-FACTS §2: bit n covers the qword at offset 8n. */
+static void test_valid_bitmap(void **state)
+{
+	(void)state;
+	static struct ghcb g;
+
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(GHCB_VALID_BIT(GHCB_OFF(rax)), 0x1F8 / 8);
+	ghcb_set_rax(&g, 5);
+	assert_int_equal(g.save.valid_bitmap[0], 1ULL << 63);
+	ghcb_set_sw_exit_code(&g, SVM_EXIT_CPUID);
+	/* 0x390 / 8 = 114 -> word 1, bit 50 */
+	assert_int_equal(g.save.valid_bitmap[1], 1ULL << 50);
+	assert_true(ghcb_rax_is_valid(&g));
+	assert_true(ghcb_sw_exit_code_is_valid(&g));
+	assert_false(ghcb_rbx_is_valid(&g));
+	ghcb_set_cpl(&g, 3);
+	assert_true(ghcb_valid_test(&g, 0xC8));
+	assert_false(ghcb_valid_test(&g, 0x400));
+	assert_false(ghcb_valid_test(&g, 0x800));
+	ghcb_valid_clear_all(&g);
+	assert_false(ghcb_rax_is_valid(&g));
+	assert_int_equal(ghcb_get_rax(&g), 5);
+}
+
+/* SPEC-FACTS §3: PSC entry [11:0] cur_page, [51:12] GFN, [55:52] op, [56] size. */
+static void test_psc_entry(void **state)
+{
+	(void)state;
+	struct psc_entry e = psc_entry_make(0x12345, PSC_OP_PRIVATE,
+					    PSC_PAGE_2M, 0x1FF);
+
+	assert_int_equal(e.raw, 0x1FFULL | (0x12345ULL << 12) | (1ULL << 52) |
+				(1ULL << 56));
+	assert_int_equal(psc_entry_cur_page(e), 0x1FF);
+	assert_int_equal(psc_entry_gfn(e), 0x12345);
+	assert_int_equal(psc_entry_op(e), PSC_OP_PRIVATE);
+	assert_int_equal(psc_entry_page_size(e), PSC_PAGE_2M);
+	assert_int_equal(e.raw & PSC_ENTRY_RSVD_MASK, 0);
+	assert_int_equal(PSC_MAX_ENTRIES, 253);
+	assert_int_equal(PSC_ERR_INVALID_ENTRY, 0x100000002ULL);
+}
+
+/* SPEC-FACTS §3 AP creation: [15:0] request, [19:16] VMPL, [63:32] APIC ID. */
+static void test_ap_create(void **state)
+{
+	(void)state;
+	uint64_t v = ghcb_ap_create_info1(SVM_VMGEXIT_AP_CREATE, 1, 7);
+
+	assert_int_equal(v, (7ULL << 32) | (1ULL << 16) | 1);
+	assert_int_equal(ghcb_ap_create_request(v), SVM_VMGEXIT_AP_CREATE);
+	assert_int_equal(ghcb_ap_create_vmpl(v), 1);
+	assert_int_equal(ghcb_ap_create_apic_id(v), 7);
+}
+
+/* SPEC-FACTS §5.5 EVENTINJ, §6.2 IOIO. */
+static void test_eventinj_ioio(void **state)
+{
+	(void)state;
+	uint64_t e = SVM_EVT_MAKE(13, SVM_EVT_TYPE_EXCEPTION, 1, 0x18);
+
+	assert_int_equal(e, 0x0000001880000B0DULL);
+	assert_int_equal(SVM_EVT_VECTOR(e), 13);
+	assert_int_equal(SVM_EVT_TYPE(e), SVM_EVT_TYPE_EXCEPTION);
+	assert_int_equal(SVM_EVT_ERRCODE(e), 0x18);
+	assert_true(SVM_EVT_IS_VALID(e));
+	assert_true(SVM_EVT_HAS_ERR(e));
+
+	/* in al, 0x71 with 32-bit addressing */
+	uint64_t io = (0x71ULL << 16) | SVM_IOIO_A32 | SVM_IOIO_SZ8 |
+		      SVM_IOIO_TYPE_IN;
+	assert_int_equal(SVM_IOIO_PORT(io), 0x71);
+	assert_int_equal(SVM_IOIO_DATA_SIZE(io), 1);
+	assert_int_equal(io & SVM_IOIO_RSVD_MASK, 0);
+	assert_int_equal(SVM_IOIO_DATA_SIZE(SVM_IOIO_SZ32), 4);
+}
+
+static void test_sev_bits(void **state)
+{
+	(void)state;
+	/* SPEC-FACTS §5.1: SEV_STATUS bit n+2 = SEV_FEATURES bit n */
+	assert_int_equal(SEV_STATUS_FROM_FEAT(SEV_FEAT_REFLECT_VC),
+			 SEV_STATUS_REFLECT_VC);
+	assert_int_equal(SEV_STATUS_FROM_FEAT(SEV_FEAT_SECURE_AVIC),
+			 SEV_STATUS_SECURE_AVIC);
+	assert_int_equal(SEV_STATUS_FROM_FEAT(SEV_FEAT_IBPB_ON_ENTRY),
+			 SEV_STATUS_IBPB_ON_ENTRY);
+	assert_int_equal(SEV_FEAT_RESERVED_MASK & (SEV_FEAT_SECURE_AVIC |
+			 SEV_FEAT_IBPB_ON_ENTRY | SEV_FEAT_SNP_ACTIVE), 0);
+	assert_true(SEV_FEAT_RESERVED_MASK & (1ULL << 17));
+	assert_true(SEV_FEAT_RESERVED_MASK & (1ULL << 61));
+	assert_false(SEV_FEAT_RESERVED_MASK & (1ULL << 62));
+	/* §7.1 RMPADJUST attrs */
+	assert_int_equal(RMPADJUST_READ, (uint64_t)RMP_PERM_READ << 8);
+	assert_int_equal(RMPADJUST_FULL_PERMS, 0xF00);
+	assert_int_equal(RMPADJUST_RSVD_MASK & (RMPADJUST_VMSA |
+			 RMPADJUST_FULL_PERMS | RMPADJUST_SSS | 0xFF), 0);
+	/* §12 */
+	assert_int_equal(CPUID_SEV_EBX_CBIT(0x3033), 51);
+	assert_int_equal(CPUID_SEV_EBX_VMPL_COUNT(0x4000), 4);
+	static const uint8_t vmgexit[] = INSN_VMGEXIT_BYTES;
+	assert_int_equal(vmgexit[0], 0xF3);
+	assert_int_equal(vmgexit[3], 0xD9);
+}
+
+static void test_vintr(void **state)
+{
+	(void)state;
+	uint64_t v = VINTR_IRQ | ((uint64_t)0x31 << VINTR_VECTOR_SHIFT) |
+		     (3ULL << VINTR_PRIO_SHIFT);
+
+	assert_int_equal((v & VINTR_VECTOR_MASK) >> VINTR_VECTOR_SHIFT, 0x31);
+	assert_int_equal((v & VINTR_PRIO_MASK) >> VINTR_PRIO_SHIFT, 3);
+	assert_int_equal(VINTR_BUSY, 0x8000000000000000ULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_msr_cpuid),
+		cmocka_unit_test(test_msr_sev_info),
+		cmocka_unit_test(test_msr_reg_gpa),
+		cmocka_unit_test(test_msr_psc),
+		cmocka_unit_test(test_msr_run_vmpl),
+		cmocka_unit_test(test_msr_hv_features_and_term),
+		cmocka_unit_test(test_valid_bitmap),
+		cmocka_unit_test(test_psc_entry),
+		cmocka_unit_test(test_ap_create),
+		cmocka_unit_test(test_eventinj_ioio),
+		cmocka_unit_test(test_sev_bits),
+		cmocka_unit_test(test_vintr),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
