@@ -17,21 +17,36 @@
 
 extern __image_lma_start, __image_lma_end, __bss_start, __bss_end
 extern boot_pml4, boot_pdpt_low, boot_pd_low, boot_pdpt_high, boot_pd_high
-extern snpemu_phys_base, snpemu_entry64
+extern snpemu_phys_base, snpemu_entry64, snpemu_ap_entry64
 
 %macro PHYS 2                           ; %1 = register, %2 = symbol
         mov %1, (%2 - KERNEL_VMA)
         add %1, ebp
 %endmacro
 
+%define AP_PHYS_BASE_SLOT 0x600         ; BSP leaves its physical base here for APs
+
 section .boot16 progbits alloc exec nowrite
 bits 16
+; Application processors: the SIPI vector 0xFF starts them at CS=0xFF00,
+; IP=0, i.e. at this page through QEMU's ISA alias of the ROM's last 128 KiB
+; (0xE0000-0xFFFFF).  This label must stay at offset 0 of .boot16.
+global ap16
+ap16:
+        cli
+        cld
+        o32 lgdt [cs:(boot_gdt_desc - ap16)]
+        mov eax, cr0
+        or al, 1
+        mov cr0, eax
+        jmp dword 0x08:ap32
+
+; The bootstrap processor, from the reset vector: CS base 0xFFFF0000.
 global reset16
 reset16:
         cli
         cld
-        ; CS base is 0xFFFF0000: the GDT descriptor is addressed relative to it.
-        o32 lgdt [cs:0xF000 + (boot_gdt_desc - reset16)]  ; .boot16 is linked at 0xFFFFF000
+        o32 lgdt [cs:0xF000 + (boot_gdt_desc - ap16)]  ; .boot16 is linked at 0xFFFFF000
         mov eax, cr0
         or al, 1
         mov cr0, eax
@@ -58,7 +73,7 @@ entry32:
         shl eax, 16
         add eax, (16 << 20)
         cmp eax, (128 << 20)
-        jb .too_small
+        jb boot_too_small
         sub eax, SNPEMU_RESERVE
         and eax, ~((2 << 20) - 1)
         mov ebp, eax                    ; ebp = physical base of the image
@@ -135,7 +150,10 @@ entry32:
         PHYS edi, snpemu_phys_base
         mov [edi], ebp
 
-        ; long mode: PAE, CR3, EFER.LME|NXE, paging
+        xor edi, edi                    ; edi = 0: bootstrap processor
+
+        ; long mode: PAE, CR3, EFER.LME|NXE, paging (ebp = physical base)
+enter_long_mode:
         mov eax, cr4
         or eax, (1 << 5) | (1 << 9) | (1 << 10)   ; PAE, OSFXSR, OSXMMEXCPT
         mov cr4, eax
@@ -150,7 +168,18 @@ entry32:
         mov cr0, eax
         jmp 0x18:entry64_low
 
-.too_small:
+ap32:
+        mov ax, 0x10
+        mov ds, ax
+        mov es, ax
+        mov ss, ax
+        mov fs, ax
+        mov gs, ax
+        mov ebp, [AP_PHYS_BASE_SLOT]
+        mov edi, 1                      ; edi = 1: application processor
+        jmp enter_long_mode
+
+boot_too_small:
         mov esi, msg_too_small
 .msg:
         lodsb
@@ -168,7 +197,10 @@ entry32:
 bits 64
 entry64_low:
         mov rax, snpemu_entry64
-        jmp rax
+        test edi, edi
+        jz .go
+        mov rax, snpemu_ap_entry64
+.go:    jmp rax
 
 msg_too_small: db "snpemu: fatal: need at least 128 MiB of low RAM", 10, 0
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * snpemu options from fw_cfg opt/snpemu/config: "key=value[,value...]"
- * words separated by spaces or newlines, e.g. "intercept=rdtsc,rdtscp".
+ * words separated by spaces or newlines, e.g. "intercept=rdtsc,rdtscp" or
+ * "hostile=psc-refuse,unvalidate@40" (hostile.c).
  * Unknown keys or values are an error: a test that asks for a behaviour
  * snpemu does not have must not pass silently.
  */
@@ -27,6 +28,39 @@ static void config_intercept(const char *v, size_t n)
         panic("unknown intercept '%.*s' in %s", (int)n, v, SNPEMU_FWCFG_CONFIG);
 }
 
+static u64 parse_u64(const char *v, size_t n)
+{
+    u64 x = 0;
+    if (!n)
+        panic("empty number in %s", SNPEMU_FWCFG_CONFIG);
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] < '0' || v[i] > '9')
+            panic("bad number '%.*s' in %s", (int)n, v, SNPEMU_FWCFG_CONFIG);
+        x = x * 10 + (u64)(v[i] - '0');
+    }
+    return x;
+}
+
+/** hostile=psc-refuse | ghcb-bogus | spurious-hv@N | unvalidate@N */
+static void config_hostile(const char *v, size_t n)
+{
+    size_t at = 0;
+    while (at < n && v[at] != '@')
+        at++;
+    const char *num = v + at + 1;
+    size_t num_len = at < n ? n - at - 1 : 0;
+    if (word_is(v, n, "psc-refuse"))
+        config.hostile_psc_refuse = true;
+    else if (word_is(v, n, "ghcb-bogus"))
+        config.hostile_ghcb_bogus = true;
+    else if (word_is(v, at, "spurious-hv") && at < n)
+        config.hostile_spurious_hv = parse_u64(num, num_len);
+    else if (word_is(v, at, "unvalidate") && at < n)
+        config.hostile_unvalidate_at = parse_u64(num, num_len);
+    else
+        panic("unknown hostile behaviour '%.*s' in %s", (int)n, v, SNPEMU_FWCFG_CONFIG);
+}
+
 static size_t span_until(const char *p, size_t n, char stop)
 {
     size_t i = 0;
@@ -40,13 +74,18 @@ static void config_word(const char *w, size_t n)
     size_t k = span_until(w, n, '=');
     if (k == n)
         panic("option '%.*s' in %s has no '='", (int)n, w, SNPEMU_FWCFG_CONFIG);
-    if (!word_is(w, k, "intercept"))
+    void (*each)(const char *, size_t);
+    if (word_is(w, k, "intercept"))
+        each = config_intercept;
+    else if (word_is(w, k, "hostile"))
+        each = config_hostile;
+    else
         panic("unknown option '%.*s' in %s", (int)n, w, SNPEMU_FWCFG_CONFIG);
     const char *v = w + k + 1;
     size_t left = n - k - 1;
     while (left) {
         size_t m = span_until(v, left, ',');
-        config_intercept(v, m);
+        each(v, m);
         v += m;
         left -= m;
         if (left) {

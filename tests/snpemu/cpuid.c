@@ -15,7 +15,8 @@
 
 /** 0x8000001F as snpemu's platform has it. */
 #define SEV_LEAF_EAX (CPUID_SEV_EAX_SME | CPUID_SEV_EAX_SEV | CPUID_SEV_EAX_SEV_ES | \
-                      CPUID_SEV_EAX_SNP | CPUID_SEV_EAX_VMPL)
+                      CPUID_SEV_EAX_SNP | CPUID_SEV_EAX_VMPL | CPUID_SEV_EAX_RESTRICTED_INJ | \
+                      CPUID_SEV_EAX_ALTERNATE_INJ_U | CPUID_SEV_EAX_VIRTUAL_TOM)
 #define SEV_LEAF_EBX (CBIT | (1u << 6) /* phys-address reduction */ | (4u << 12) /* VMPLs */)
 #define SEV_LEAF_ECX 15u    /* simultaneous encrypted guests */
 #define SEV_LEAF_EDX 1u     /* minimum SEV-no-ES ASID */
@@ -24,6 +25,9 @@ void snp_cpuid(u32 leaf, u32 subleaf, u32 r[4])
 {
     cpuid_count(leaf, subleaf, r);
     switch (leaf) {
+    case 0x1:
+        r[2] |= (u32)BIT(21);           /* x2APIC: the guest's APIC is x2APIC (msr.c) */
+        break;
     case 0x80000000:
         r[0] = MAX(r[0], CPUID_LEAF_SEV);
         break;

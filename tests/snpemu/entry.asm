@@ -3,8 +3,11 @@
 
 %include "asm_offsets.h"
 
-extern snpemu_main
-global snpemu_entry64, svm_vmrun
+%define MAX_CPUS        8
+%define STACK_SIZE      32768
+
+extern snpemu_main, snpemu_ap_main
+global snpemu_entry64, snpemu_ap_entry64, svm_vmrun
 
 section .text
 bits 64
@@ -12,9 +15,24 @@ snpemu_entry64:
         mov rsp, boot_stack_top
         xor rbp, rbp
         call snpemu_main
-.hang:  cli
+halt_forever:
+        cli
         hlt
-        jmp .hang
+        jmp halt_forever
+
+; Application processors: each takes the next stack, then C.
+snpemu_ap_entry64:
+        mov eax, 1
+        lock xadd [rel ap_stack_next], eax
+        cmp eax, MAX_CPUS - 1
+        jae halt_forever
+        inc eax
+        imul rax, rax, STACK_SIZE
+        lea rsp, [rel ap_stacks]
+        add rsp, rax
+        xor rbp, rbp
+        call snpemu_ap_main
+        jmp halt_forever
 
 ; void svm_vmrun(struct guest_gprs *gprs, u64 vmcb_pa)
 ; Loads the guest GPRs other than RAX/RSP (which live in the VMCB), runs the
@@ -69,8 +87,13 @@ svm_vmrun:
         pop rbx
         ret
 
+section .data
+ap_stack_next:  dd 0
+
 section .bss
 align 16
 boot_stack:
         resb 65536
 boot_stack_top:
+ap_stacks:
+        resb STACK_SIZE * (MAX_CPUS - 1)

@@ -64,7 +64,7 @@ static void vmcb_setup(struct vcpu *v)
             msrpm_allow(msr_passthrough[i]);
     }
     c->exceptions = BIT(EXCP_UD);
-    c->intercept1 = INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_INIT | INTERCEPT_CPUID |
+    c->intercept1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_INIT | INTERCEPT_CPUID |
                     INTERCEPT_INVD | INTERCEPT_HLT | INTERCEPT_IOIO_PROT |
                     INTERCEPT_MSR_PROT | INTERCEPT_SHUTDOWN | INTERCEPT_RDPMC |
                     (config.intercept_rdtsc ? INTERCEPT_RDTSC : 0);
@@ -77,44 +77,50 @@ static void vmcb_setup(struct vcpu *v)
     c->iopm_base_pa = virt_to_phys(iopm);
     c->msrpm_base_pa = virt_to_phys(msrpm);
     c->asid = 1;
-    c->v_intr = V_INTR_MASKING;
     c->np_enable = NP_ENABLE;
-    c->n_cr3 = vm.npt_pml4_pa;
-}
-
-/** State transfer VMSA -> VMCB.  The VMCB state save area has the VMSA's
- * layout for its first 0x298 bytes (APM Table B-2 vs. SPEC-FACTS §4). */
-static void vmsa_to_vmcb(struct vcpu *v)
-{
-    const struct sev_vmsa *a = v->vmsa;
-    struct vmcb_save *s = &v->vmcb->save;
-    memcpy(s, a, offsetof(struct sev_vmsa, reserved_298));
-    v->gprs = (struct guest_gprs){
-        .rcx = a->rcx, .rdx = a->rdx, .rbx = a->rbx, .rbp = a->rbp,
-        .rsi = a->rsi, .rdi = a->rdi, .r8 = a->r8, .r9 = a->r9,
-        .r10 = a->r10, .r11 = a->r11, .r12 = a->r12, .r13 = a->r13,
-        .r14 = a->r14, .r15 = a->r15,
-    };
-    v->vmpl = a->vmpl;
-}
-
-static void vmsa_check(const struct sev_vmsa *a)
-{
-    if (!(a->efer & EFER_SVME))
-        guest_kill("VMRUN: VMSA EFER.SVME is clear: VMEXIT_INVALID");
-    if (!(a->sev_features & BIT(0)))
-        guest_kill("VMRUN: VMSA SEV_FEATURES.SNPActive is clear: VMEXIT_INVALID");
-    if (a->vmpl != 0)
-        guest_kill("VMRUN: boot VMSA has VMPL %u, not 0", a->vmpl);
-    if (a->sev_features & ~BIT(0))
-        log_printf("VMSA SEV_FEATURES %#lx: only SNPActive is emulated so far",
-                   (unsigned long)a->sev_features);
 }
 
 void advance_rip(struct vcpu *v, unsigned int len)
 {
     v->vmcb->save.rip += len;
     v->vmcb->control.int_shadow = 0;
+}
+
+static bool reflect_vc_enabled(const struct vcpu *v)
+{
+    return v->vmpl != 0 && (v->vmsa->sev_features & SEV_FEAT_REFLECT_VC) && v->ctx[0].vmsa;
+}
+
+/** Next RIP for an instruction intercept: TCG has no NRIP save, so the
+ * instruction at RIP is decoded (IOIO exits carry it in exit_info_2). */
+static u64 next_rip(struct vcpu *v, u64 code)
+{
+    if (code == SVM_EXIT_IOIO)
+        return v->vmcb->control.exit_info_2;
+    if (code == SVM_EXIT_NPF || code == SVM_EXIT_PAGE_NOT_VALIDATED)
+        return 0;
+    return v->vmcb->save.rip + insn_length(v);
+}
+
+/**
+ * An event that raises #VC in an SNP guest.  With ReflectVC (SPEC-FACTS
+ * §5.2) it becomes an automatic exit that the hypervisor hands to VMPL0:
+ * GUEST_EXITCODE = the #VC code, EXITINFO1/2 as the intercept wrote them,
+ * GUEST_NRIP for instruction intercepts.  Otherwise #VC is raised in the
+ * running context.
+ */
+static void vc_event(struct vcpu *v, u64 code, u64 info1, u64 info2)
+{
+    if (reflect_vc_enabled(v)) {
+        vcpu_exit_to_vmpl0(v, code, info1, info2, next_rip(v, code));
+        return;
+    }
+    inject_vc(v, code);
+}
+
+static void vc_intercept(struct vcpu *v, u64 code)
+{
+    vc_event(v, code, v->vmcb->control.exit_info_1, v->vmcb->control.exit_info_2);
 }
 
 static void handle_vmmcall(struct vcpu *v)
@@ -124,26 +130,28 @@ static void handle_vmmcall(struct vcpu *v)
     const struct vmcb_save *s = &v->vmcb->save;
     if (guest_read_virt(v, s->cs.base + s->rip, insn, 4) && !memcmp(insn, vmgexit_bytes, 4)) {
         stat_vmpl(v, STAT_VMGEXIT);
+        hostile_on_vmgexit();
         vmgexit(v);
         return;
     }
-    inject_vc(v, SVM_EXIT_VMMCALL);
+    vc_intercept(v, SVM_EXIT_VMMCALL);
 }
 
 /** The hardware implements the GHCB MSR and SEV_STATUS without an exit. */
 static void handle_msr(struct vcpu *v)
 {
     struct vmcb_save *s = &v->vmcb->save;
+    struct vmpl_ctx *c = &v->ctx[v->vmpl];
     u32 msr = (u32)v->gprs.rcx;
     bool write = v->vmcb->control.exit_info_1 & 1;
     u64 val = ((v->gprs.rdx & 0xFFFFFFFF) << 32) | (s->rax & 0xFFFFFFFF);
 
     if (msr == MSR_SEV_ES_GHCB) {
         if (write)
-            v->ghcb_msr = val;
+            c->ghcb_msr = val;
         else {
-            s->rax = (u32)v->ghcb_msr;
-            v->gprs.rdx = v->ghcb_msr >> 32;
+            s->rax = (u32)c->ghcb_msr;
+            v->gprs.rdx = c->ghcb_msr >> 32;
         }
     } else if (msr == MSR_SEV_STATUS) {
         if (write) {
@@ -154,7 +162,7 @@ static void handle_msr(struct vcpu *v)
         s->rax = (u32)st;
         v->gprs.rdx = st >> 32;
     } else {
-        inject_vc(v, SVM_EXIT_MSR);
+        vc_intercept(v, SVM_EXIT_MSR);
         return;
     }
     advance_rip(v, 2);
@@ -164,6 +172,10 @@ static void handle_msr(struct vcpu *v)
 static void page_not_validated(struct vcpu *v, u64 info, u64 gpa_c)
 {
     u64 gva;
+    if (reflect_vc_enabled(v)) {
+        vc_event(v, SVM_EXIT_PAGE_NOT_VALIDATED, info, gpa_c);
+        return;
+    }
     if (info & SVM_NPF_ID)
         gva = v->vmcb->save.cs.base + v->vmcb->save.rip;
     else if (!fault_gva(v, gpa_c, &gva))
@@ -181,42 +193,76 @@ static void page_not_validated(struct vcpu *v, u64 info, u64 gpa_c)
     inject_vc(v, SVM_EXIT_PAGE_NOT_VALIDATED);
 }
 
+/** A lower VMPL touched a page its VMPL has no right to (RMP permission
+ * check, APM Table 15-39 step 3): #VMEXIT(NPF) with EXITINFO1 bits 31 (RMP)
+ * and 36 (VMPL).  The access does not happen; the multi-VMPL hypervisor
+ * hands the exit to VMPL0 (docs/snpemu.md). */
+static void vmpl_violation(struct vcpu *v, u64 info, u64 gpa_c)
+{
+    log_printf("vCPU %u: VMPL%u permission violation at GPA %#lx (rip %#lx)", v->index, v->vmpl,
+               (unsigned long)gpa_c, (unsigned long)v->vmcb->save.rip);
+    if (!v->ctx[0].vmsa || v->vmpl == 0)
+        guest_kill("VMPL permission violation with no VMPL0 to report it to");
+    vcpu_exit_to_vmpl0(v, SVM_EXIT_NPF, info | SVM_NPF_RMP | SVM_NPF_VMPL, gpa_c, 0);
+}
+
 /** #NPF: the RMP or a device decides (SPEC-FACTS §6.3, §7.2). */
 static void handle_npf(struct vcpu *v)
 {
     u64 info = v->vmcb->control.exit_info_1;
     u64 gpa_c = v->vmcb->control.exit_info_2;
-    bool private_view = gpa_c & CBIT_MASK;
+    u64 vtom = (v->vmsa->sev_features & SEV_FEAT_VTOM) ? v->vmsa->virtual_tom : 0;
+    bool private_access = npt_private_access(vtom, gpa_c);
     u64 gpa = gpa_c & ~CBIT_MASK & PAGE_MASK;
 
     if (info & SVM_NPF_RSV) {
-        inject_vc(v, SVM_EXIT_NPF);     /* MMIO: the guest asks via the GHCB */
+        vc_intercept(v, SVM_EXIT_NPF);      /* MMIO: the guest asks via the GHCB */
         return;
     }
-    if (gpa_c >= (CBIT_MASK << 1) || !gpa_is_ram(gpa))
+    if (gpa_c >= (CBIT_MASK << 1) || (vtom && (gpa_c & CBIT_MASK)) || !gpa_is_ram(gpa))
         guest_kill("#NPF at GPA %#lx (%s, error %#lx, rip %#lx): not guest memory",
-                   (unsigned long)gpa_c, private_view ? "private" : "shared",
+                   (unsigned long)gpa_c, private_access ? "private" : "shared",
                    (unsigned long)info, (unsigned long)v->vmcb->save.rip);
     const struct rmp_entry *e = rmp_get(gpa);
-    if (private_view && (e->flags & RMP_ASSIGNED) && !(e->flags & RMP_VALIDATED)) {
+    if (private_access && (e->flags & RMP_ASSIGNED) && !(e->flags & RMP_VALIDATED)) {
         page_not_validated(v, info, gpa_c);
+        return;
+    }
+    if (private_access && (e->flags & RMP_ASSIGNED)) {
+        vmpl_violation(v, info, gpa_c);
         return;
     }
     /* Wrong C-bit for the page's state: KVM converts the page to what the
      * access asks for (KVM_EXIT_MEMORY_FAULT) and the access is retried. */
-    if (private_view)
+    if (private_access)
         rmp_make_private(gpa);
     else
         rmp_make_shared(gpa);
 }
 
+/** HLT is an automatic exit.  VMPL0 waits for an event; a lower VMPL's
+ * HLT goes to VMPL0 with RIP past the HLT (docs/snpemu.md). */
 static void handle_hlt(struct vcpu *v)
 {
-    /* No interrupt source is emulated yet, so nothing can wake the vCPU. */
-    log_printf("guest HLT at rip %#lx with RFLAGS.IF=%d and nothing to wake it",
-               (unsigned long)v->vmcb->save.rip, !!(v->vmcb->save.rflags & RFLAGS_IF));
-    stats_print();
-    snpemu_exit(SNPEMU_EXIT_GUEST_HUNG);
+    u64 nrip = v->vmcb->save.rip + 1;
+    if (v->vmpl != 0 && v->ctx[0].vmsa) {
+        v->vmcb->save.rip = nrip;
+        vcpu_exit_to_vmpl0(v, SVM_EXIT_HLT, 0, 0, nrip);
+        return;
+    }
+    v->vmcb->save.rip = nrip;
+    v->vmcb->control.int_shadow = 0;
+    irq_wait(v);
+}
+
+static void handle_shutdown(struct vcpu *v)
+{
+    if (v->vmpl != 0 && v->ctx[0].vmsa) {
+        log_printf("vCPU %u: VMPL%u shutdown, reported to VMPL0", v->index, v->vmpl);
+        vcpu_exit_to_vmpl0(v, SVM_EXIT_SHUTDOWN, 0, 0, 0);
+        return;
+    }
+    guest_kill("guest shutdown (triple fault) at rip %#lx", (unsigned long)v->vmcb->save.rip);
 }
 
 static void handle_exit(struct vcpu *v)
@@ -235,7 +281,7 @@ static void handle_exit(struct vcpu *v)
     case SVM_EXIT_MWAIT:
     case SVM_EXIT_DR7_READ:
     case SVM_EXIT_DR7_WRITE:
-        inject_vc(v, code);
+        vc_intercept(v, code);
         break;
     case SVM_EXIT_MSR:
         handle_msr(v);
@@ -252,6 +298,9 @@ static void handle_exit(struct vcpu *v)
     case SVM_EXIT_HLT:
         handle_hlt(v);
         break;
+    case SVM_EXIT_INTR:
+    case SVM_EXIT_NMI:
+        break;                  /* taken below, before the next VMRUN */
     case SVM_EXIT_VMRUN:
     case SVM_EXIT_VMLOAD:
     case SVM_EXIT_VMSAVE:
@@ -261,8 +310,8 @@ static void handle_exit(struct vcpu *v)
         inject_exception(v, EXCP_UD, false, 0);  /* no nested SVM for SNP guests */
         break;
     case SVM_EXIT_SHUTDOWN:
-        guest_kill("guest shutdown (triple fault) at rip %#lx", (unsigned long)v->vmcb->save.rip);
-    case SVM_EXIT_NMI:
+        handle_shutdown(v);
+        break;
     case SVM_EXIT_SMI:
     case SVM_EXIT_INIT:
         break;
@@ -277,16 +326,23 @@ static void handle_exit(struct vcpu *v)
 
 void svm_vmrun(struct guest_gprs *gprs, u64 vmcb_pa);
 
-void vcpu_run_loop(struct vcpu *v)
+_Noreturn void vcpu_run_loop(struct vcpu *v)
 {
-    vmsa_check(v->vmsa);
     vmcb_setup(v);
-    vmsa_to_vmcb(v);
-    log_printf("running VMPL%u at rip %#lx", v->vmpl, (unsigned long)v->vmcb->save.rip);
+    vcpu_load(v, 0);
+    log_printf("vCPU %u: running VMPL%u at rip %#lx", v->index, v->vmpl,
+               (unsigned long)v->vmcb->save.rip);
     for (;;) {
-        v->vmcb->control.tlb_control = vm.npt_dirty ? TLB_CONTROL_FLUSH_ALL : 0;
-        vm.npt_dirty = false;
+        u64 gen = __atomic_load_n(&vm.npt_gen, __ATOMIC_ACQUIRE);
+        if (gen != v->npt_gen)
+            v->vmcb->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
+        v->npt_gen = gen;
+        irq_deliver(v);
         svm_vmrun(&v->gprs, v->vmcb_pa);
+        v->vmcb->control.tlb_control = 0;
+        irq_take_pending();
+        vm_lock();
         handle_exit(v);
+        vm_unlock();
     }
 }

@@ -56,18 +56,45 @@ static bool operand_hits(struct vcpu *v, u64 addr, u64 size, u64 fault_page, u64
     return false;
 }
 
-bool fault_gva(struct vcpu *v, u64 fault_gpa, u64 *gva)
+static bool decode_at_rip(struct vcpu *v, ZydisDecodedInstruction *insn,
+                          ZydisDecodedOperand *ops)
 {
     ZydisDecoder dec;
+    u8 bytes[ZYDIS_MAX_INSTRUCTION_LENGTH];
+    const struct vmcb_save *s = &v->vmcb->save;
+    ZydisMachineMode mode = ZYDIS_MACHINE_MODE_LONG_64;
+    ZydisStackWidth width = ZYDIS_STACK_WIDTH_64;
+
+    if (!(s->efer & EFER_LMA) || !(s->cs.attrib & BIT(9))) {
+        bool big = s->cs.attrib & BIT(10);
+        mode = !(s->cr0 & CR0_PE) ? ZYDIS_MACHINE_MODE_REAL_16
+               : big ? ZYDIS_MACHINE_MODE_LEGACY_32 : ZYDIS_MACHINE_MODE_LEGACY_16;
+        width = big ? ZYDIS_STACK_WIDTH_32 : ZYDIS_STACK_WIDTH_16;
+    }
+    unsigned int n = fetch_insn(v, bytes);
+    return ZYAN_SUCCESS(ZydisDecoderInit(&dec, mode, width)) &&
+           ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, bytes, n, insn, ops));
+}
+
+/** Length of the instruction at RIP (the NRIP that TCG does not save);
+ * an undecodable instruction kills the guest: it cannot have exited. */
+unsigned int insn_length(struct vcpu *v)
+{
+    ZydisDecodedInstruction insn;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    if (!decode_at_rip(v, &insn, ops))
+        guest_kill("cannot decode the instruction at rip %#lx", (unsigned long)v->vmcb->save.rip);
+    return insn.length;
+}
+
+bool fault_gva(struct vcpu *v, u64 fault_gpa, u64 *gva)
+{
     ZydisDecodedInstruction insn;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
     ZydisRegisterContext ctx;
-    u8 bytes[ZYDIS_MAX_INSTRUCTION_LENGTH];
     u64 fault_page = fault_gpa & ~CBIT_MASK & PAGE_MASK;
 
-    unsigned int n = fetch_insn(v, bytes);
-    if (ZYAN_FAILED(ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)) ||
-        ZYAN_FAILED(ZydisDecoderDecodeFull(&dec, bytes, n, &insn, ops)))
+    if (!decode_at_rip(v, &insn, ops))
         return false;
     register_context(v, &ctx);
     for (unsigned int i = 0; i < insn.operand_count; i++) {

@@ -12,7 +12,8 @@
 /** What this hypervisor offers (MSR 0x080 and NAE 0x8000FFFD). */
 u64 hv_features(void)
 {
-    return SEV_HV_FEAT_SNP;
+    return SEV_HV_FEAT_SNP | SEV_HV_FEAT_AP_CREATION | SEV_HV_FEAT_RESTRICTED_INJ |
+           SEV_HV_FEAT_MULTI_VMPL;
 }
 
 static u64 msr_cpuid(u64 req)
@@ -23,7 +24,7 @@ static u64 msr_cpuid(u64 req)
     return ghcb_msr_cpuid_resp(r[reg], reg);    /* KVM keeps [31:30] */
 }
 
-static u64 msr_register_gpa(struct vcpu *v, u64 req)
+static u64 msr_register_gpa(struct vmpl_ctx *c, u64 req)
 {
     u64 gfn = ghcb_msr_gfn(req);
     u64 gpa = gfn << PAGE_SHIFT;
@@ -31,7 +32,7 @@ static u64 msr_register_gpa(struct vcpu *v, u64 req)
         log_printf("GHCB registration of GPA %#lx refused: not guest RAM", (unsigned long)gpa);
         return ghcb_msr_reg_gpa_resp(GHCB_MSR_PREF_GPA_NONE);
     }
-    v->ghcb_registered_gfn = gfn;
+    c->ghcb_gfn = gfn;
     return ghcb_msr_reg_gpa_resp(gfn);
 }
 
@@ -41,6 +42,8 @@ static u64 msr_psc(u64 req)
     u64 gpa = ghcb_msr_psc_gfn(req) << PAGE_SHIFT;
     unsigned int op = ghcb_msr_psc_op(req);
     if (!gpa_is_ram(gpa) || (op != PSC_OP_PRIVATE && op != PSC_OP_SHARED))
+        return ghcb_msr_psc_resp(1);
+    if (hostile_refuse_psc())
         return ghcb_msr_psc_resp(1);
     if (op == PSC_OP_PRIVATE)
         rmp_make_private(gpa);
@@ -58,33 +61,36 @@ static _Noreturn void terminate(unsigned int set, unsigned int code)
 
 void vmgexit(struct vcpu *v)
 {
-    u64 req = v->ghcb_msr;
+    struct vmpl_ctx *c = &v->ctx[v->vmpl];
+    u64 req = c->ghcb_msr;
     advance_rip(v, 4);
     switch (ghcb_msr_info(req)) {
     case GHCB_MSR_GHCB_GPA:
         ghcb_nae(v, req & PAGE_MASK);
         return;
     case GHCB_MSR_SEV_INFO_REQ:
-        v->ghcb_msr = ghcb_msr_sev_info_resp(GHCB_PROTOCOL_MAX, GHCB_PROTOCOL_MIN, CBIT);
+        c->ghcb_msr = ghcb_msr_sev_info_resp(GHCB_PROTOCOL_MAX, GHCB_PROTOCOL_MIN, CBIT);
         return;
     case GHCB_MSR_CPUID_REQ:
-        v->ghcb_msr = msr_cpuid(req);
+        c->ghcb_msr = msr_cpuid(req);
         return;
     case GHCB_MSR_REG_GPA_REQ:
-        v->ghcb_msr = msr_register_gpa(v, req);
+        c->ghcb_msr = msr_register_gpa(c, req);
         return;
     case GHCB_MSR_PREF_GPA_REQ:
-        v->ghcb_msr = (GHCB_MSR_PREF_GPA_NONE << GHCB_MSR_DATA_SHIFT) | GHCB_MSR_PREF_GPA_RESP;
+        c->ghcb_msr = (GHCB_MSR_PREF_GPA_NONE << GHCB_MSR_DATA_SHIFT) | GHCB_MSR_PREF_GPA_RESP;
         return;
     case GHCB_MSR_PSC_REQ:
-        v->ghcb_msr = msr_psc(req);
+        c->ghcb_msr = msr_psc(req);
         return;
     case GHCB_MSR_RUN_VMPL_REQ:
-        /* No lower-VMPL VMSA can exist yet (no AP creation): invalid VMPL. */
-        v->ghcb_msr = ghcb_msr_run_vmpl_resp(GHCB_RUN_VMPL_ERR_INVALID_VMPL);
+        /* KVM writes the response before it switches (SPEC-FACTS §1). */
+        c->ghcb_msr = ghcb_msr_run_vmpl_resp(0);
+        if (!vcpu_run_vmpl(v, ghcb_msr_run_vmpl_target(req)))
+            c->ghcb_msr = ghcb_msr_run_vmpl_resp(GHCB_RUN_VMPL_ERR_INVALID_VMPL);
         return;
     case GHCB_MSR_HV_FEATURES_REQ:
-        v->ghcb_msr = ghcb_msr_hv_features_resp(hv_features());
+        c->ghcb_msr = ghcb_msr_hv_features_resp(hv_features());
         return;
     case GHCB_MSR_TERM_REQ:
         terminate(ghcb_msr_term_set(req), ghcb_msr_term_code(req));

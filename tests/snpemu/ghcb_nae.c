@@ -252,6 +252,10 @@ static void nae_psc(struct nae *n)
         malformed(n, GHCB_ERR_INVALID_SCRATCH_AREA);
         return;
     }
+    if (hostile_refuse_psc()) {
+        ghcb_set_sw_exit_info_2(n->out, PSC_ERR_GENERIC);
+        return;
+    }
     for (unsigned int i = h.cur_entry; i <= h.end_entry; i++) {
         struct psc_entry e = src->entries[i];
         u64 err = psc_entry(&e);
@@ -278,13 +282,13 @@ static void nae_simple(struct nae *n)
             ghcb_set_rcx(n->out, 0);    /* TSC_AUX of vCPU 0 */
         break;
     case SVM_EXIT_DR7_READ:
-        ghcb_set_rax(n->out, n->v->dr7);
+        ghcb_set_rax(n->out, n->v->ctx[n->v->vmpl].dr7);
         break;
     case SVM_EXIT_DR7_WRITE:
         if (!need(n, GHCB_OFF(rax)))
             malformed(n, GHCB_ERR_MISSING_INPUT);
         else
-            n->v->dr7 = n->in.save.rax;
+            n->v->ctx[n->v->vmpl].dr7 = n->in.save.rax;
         break;
     case SVM_EXIT_VMMCALL:
         if (!need(n, GHCB_OFF(rax)) || !ghcb_cpl_is_valid(&n->in))
@@ -301,6 +305,46 @@ static void nae_simple(struct nae *n)
         ghcb_set_sw_exit_info_2(n->out, hv_features());
         break;
     }
+}
+
+static void nae_ap_creation(struct nae *n)
+{
+    if (!need(n, GHCB_OFF(rax))) {
+        malformed(n, GHCB_ERR_MISSING_INPUT);
+        return;
+    }
+    u64 err = vcpu_ap_create(n->v, n->info1, n->info2, n->in.save.rax);
+    if (err)
+        malformed(n, err);
+}
+
+static void nae_hv_doorbell(struct nae *n)
+{
+    u64 out = 0;
+    u64 err = hvdb_nae(n->v, n->info1, n->info2, &out);
+    if (err)
+        malformed(n, err);
+    else
+        ghcb_set_sw_exit_info_2(n->out, out);
+}
+
+static void nae_hv_ipi(struct nae *n)
+{
+    u64 icr = n->info1;
+    struct vcpu *t = vcpu_by_apic_id((u32)(icr >> 32));
+    unsigned int mode = (icr >> 8) & 7;
+    if (!t || mode != 0 || (icr & 0xFF) < 16 || ((icr >> 18) & 3)) {
+        malformed(n, GHCB_ERR_INVALID_INPUT);   /* fixed, physical, no shorthand */
+        return;
+    }
+    lapic_send_ipi(t->apic_id, (u32)icr & 0xFF);
+}
+
+static void nae_run_vmpl(struct nae *n)
+{
+    /* The answer is in the page before the switch, as KVM writes it. */
+    if (!vcpu_run_vmpl(n->v, (unsigned int)(n->info1 & 0xFFFFFFFF)))
+        malformed(n, GHCB_ERR_INVALID_INPUT);
 }
 
 static void nae_dispatch(struct nae *n)
@@ -336,6 +380,18 @@ static void nae_dispatch(struct nae *n)
     case SVM_VMGEXIT_HV_FEATURES:
         nae_simple(n);
         break;
+    case SVM_VMGEXIT_AP_CREATION:
+        nae_ap_creation(n);
+        break;
+    case SVM_VMGEXIT_HV_DOORBELL_PAGE:
+        nae_hv_doorbell(n);
+        break;
+    case SVM_VMGEXIT_HV_IPI:
+        nae_hv_ipi(n);
+        break;
+    case SVM_VMGEXIT_SNP_RUN_VMPL:
+        nae_run_vmpl(n);
+        break;
     case SVM_VMGEXIT_TERM_REQUEST:
         ghcb_terminate(ghcb_nae_term_set(n->info1), ghcb_nae_term_code(n->info1));
     case SVM_VMGEXIT_UNSUPPORTED_EVENT:
@@ -355,7 +411,7 @@ void ghcb_nae(struct vcpu *v, u64 gpa)
         guest_kill("VMGEXIT with a GHCB at GPA %#lx that is not a shared page: "
                    "the hypervisor cannot map it", (unsigned long)gpa);
     struct ghcb *live = gpa_to_hva(gpa);
-    if ((gpa >> PAGE_SHIFT) != v->ghcb_registered_gfn) {    /* SNP: register first */
+    if ((gpa >> PAGE_SHIFT) != v->ctx[v->vmpl].ghcb_gfn) {    /* SNP: register first */
         ghcb_set_sw_exit_info_1(live, GHCB_RESULT_MALFORMED);
         ghcb_set_sw_exit_info_2(live, GHCB_ERR_NOT_REGISTERED);
         return;
@@ -380,4 +436,5 @@ void ghcb_nae(struct vcpu *v, u64 gpa)
         return;
     }
     nae_dispatch(&n);
+    hostile_corrupt_answer(n.out, n.code);
 }

@@ -7,6 +7,7 @@
 #include "fwcfg.h"
 #include "snpemu_abi.h"
 #include "vm.h"
+#include "payload_layout.h"
 #include "x86.h"
 
 #include <lib/fmt.h>
@@ -98,6 +99,7 @@ bool snpemu_owns(u64 pa)
     return pa >= snpemu_phys_base && pa < snpemu_phys_base + SNPEMU_RESERVE;
 }
 
+/** Callers hold vm_lock (or run before the APs start). */
 void *page_alloc(u64 count)
 {
     u64 pa = alloc_next;
@@ -108,7 +110,15 @@ void *page_alloc(u64 count)
     return __builtin_memset(va, 0, count * PAGE_SIZE);
 }
 
-static void svm_enable(void)
+void *page_alloc_locked(u64 count)
+{
+    vm_lock();
+    void *p = page_alloc(count);
+    vm_unlock();
+    return p;
+}
+
+void svm_enable_cpu(void)
 {
     u32 r[4];
     cpuid_count(0x80000001, 0, r);
@@ -130,17 +140,13 @@ void snpemu_main(void)
                (unsigned long)(SNPEMU_RESERVE >> 20));
     fwcfg_init();
     config_load();
-    svm_enable();
+    struct vcpu *bsp = smp_bsp_setup();
     memmap_init();
     rmp_init();
     guest_fwcfg_init();
-    struct sev_vmsa *vmsa = igvm_launch();
-    npt_init();
-
-    static struct vcpu bsp;
-    bsp.vmcb = page_alloc(1);
-    bsp.vmcb_pa = virt_to_phys(bsp.vmcb);
-    bsp.vmsa = vmsa;
-    bsp.ghcb_registered_gfn = GHCB_GFN_NONE;
-    vcpu_run_loop(&bsp);
+    smp_start_aps();
+    bsp->ctx[0].vmsa = igvm_launch();
+    bsp->ctx[0].vmsa_gpa = PAYLOAD_VMSA_GPA;    /* not guest-addressable */
+    bsp->ctx[0].dr7 = 0x400;
+    vcpu_run_loop(bsp);
 }

@@ -20,19 +20,104 @@
 
 #define APIC_BASE_DEFAULT   0xFEE00000ULL
 #define APIC_BASE_BSP       BIT(8)
+#define APIC_BASE_X2APIC    BIT(10)
 #define APIC_BASE_ENABLE    BIT(11)
+
+#define X2APIC_FIRST        0x800
+#define X2APIC_LAST         0x8FF
+#define X2APIC_ID           0x802
+#define X2APIC_EOI          0x80B
+#define X2APIC_LDR          0x80D
+#define X2APIC_SVR          0x80F
+#define X2APIC_ICR          0x830
+#define X2APIC_SELF_IPI     0x83F
+
+/**
+ * The guest's x2APIC (what a KVM guest sees) is carried by the real LAPIC
+ * of the CPU that runs the vCPU, which QEMU 7.2 TCG offers only in xAPIC
+ * mode: MSR 0x800 + n is MMIO offset n << 4 (Intel SDM vol. 3 §11.12.1).
+ * Only the registers a guest needs for its timer, IPIs and EOI pass; the
+ * spurious-vector register is kept per vCPU (snpemu owns the real one).
+ */
+static u32 x2apic_svr[MAX_VCPUS] = { [0 ... MAX_VCPUS - 1] = 0xFF };
+
+static bool x2apic_readable(u32 msr)
+{
+    return msr == 0x803 || msr == 0x808 || msr == 0x80A || (msr >= 0x810 && msr <= 0x828) ||
+           msr == 0x832 || (msr >= 0x835 && msr <= 0x839) || msr == 0x83E;
+}
+
+static bool x2apic_writable(u32 msr)
+{
+    return msr == 0x808 || msr == 0x828 || msr == 0x832 || (msr >= 0x835 && msr <= 0x838) ||
+           msr == 0x83E;
+}
+
+static enum msr_result x2apic_read(struct vcpu *v, u32 msr, u64 *val)
+{
+    if (msr == X2APIC_ID)
+        *val = v->apic_id;
+    else if (msr == X2APIC_LDR)
+        *val = ((v->apic_id >> 4) << 16) | (1u << (v->apic_id & 15));
+    else if (msr == X2APIC_SVR)
+        *val = x2apic_svr[v->index];
+    else if (msr == X2APIC_ICR)
+        *val = ((u64)(lapic_read32(0x310) >> 24) << 32) | lapic_read32(0x300);
+    else if (x2apic_readable(msr))
+        *val = lapic_read32((msr - X2APIC_FIRST) << 4);
+    else
+        return MSR_GP;
+    return MSR_OK;
+}
+
+static enum msr_result x2apic_write(struct vcpu *v, u32 msr, u64 val)
+{
+    if (msr == X2APIC_EOI) {
+        if (val)
+            return MSR_GP;
+        lapic_eoi();
+    } else if (msr == X2APIC_SVR) {
+        if (val & ~0x11FFULL)
+            return MSR_GP;
+        x2apic_svr[v->index] = (u32)val;
+    } else if (msr == X2APIC_ICR) {
+        unsigned int mode = (val >> 8) & 7, shorthand = (val >> 18) & 3;
+        if ((val & 0xFF) < 16 || (mode != 0 && mode != 4) || (val & BIT(11)))
+            return MSR_GP;  /* fixed or NMI, physical destination */
+        if (shorthand)
+            lapic_write32(0x300, (u32)val & 0xCFFFF);
+        else
+            lapic_send_ipi((u32)(val >> 32), (u32)val & 0xFFFF);
+    } else if (msr == X2APIC_SELF_IPI) {
+        if (val > 0xFF || val < 16)
+            return MSR_GP;
+        lapic_write32(0x300, (1u << 18) | (u32)val);
+    } else if (x2apic_writable(msr) && !(val >> 32)) {
+        lapic_write32((msr - X2APIC_FIRST) << 4, (u32)val);
+    } else {
+        return MSR_GP;
+    }
+    return MSR_OK;
+}
+
+static u64 apic_base(const struct vcpu *v)
+{
+    return APIC_BASE_DEFAULT | APIC_BASE_ENABLE | APIC_BASE_X2APIC |
+           (v->index == 0 ? APIC_BASE_BSP : 0);
+}
 
 static u64 mtrr_def_type = 0xC06;   /* MTRRs enabled, default write-back */
 
 enum msr_result hv_msr_read(struct vcpu *v, u32 msr, u64 *val)
 {
-    (void)v;
+    if (msr >= X2APIC_FIRST && msr <= X2APIC_LAST)
+        return x2apic_read(v, msr, val);
     switch (msr) {
     case MSR_TSC:
         *val = rdtsc();
         return MSR_OK;
     case MSR_APIC_BASE:
-        *val = APIC_BASE_DEFAULT | APIC_BASE_BSP | APIC_BASE_ENABLE;
+        *val = apic_base(v);
         return MSR_OK;
     case MSR_PLATFORM_ID:
     case MSR_UCODE_REV:
@@ -57,7 +142,8 @@ enum msr_result hv_msr_read(struct vcpu *v, u32 msr, u64 *val)
 
 enum msr_result hv_msr_write(struct vcpu *v, u32 msr, u64 val)
 {
-    (void)v;
+    if (msr >= X2APIC_FIRST && msr <= X2APIC_LAST)
+        return x2apic_write(v, msr, val);
     switch (msr) {
     case MSR_MTRR_DEF_TYPE:
         if (val & ~0xCFFULL)
@@ -65,8 +151,8 @@ enum msr_result hv_msr_write(struct vcpu *v, u32 msr, u64 val)
         mtrr_def_type = val;
         return MSR_OK;
     case MSR_APIC_BASE:
-        /* Only the current value: no x2APIC or relocation emulated yet. */
-        return val == (APIC_BASE_DEFAULT | APIC_BASE_BSP | APIC_BASE_ENABLE) ? MSR_OK : MSR_GP;
+        /* x2APIC mode only: no relocation, no return to xAPIC. */
+        return val == apic_base(v) ? MSR_OK : MSR_GP;
     case MSR_MISC_ENABLE:
     case MSR_TSC_AUX:
         return MSR_OK;

@@ -1,106 +1,180 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Nested page tables for the VMPL0 view (APM vol. 2 §15.25).  GPA bit 39 is
- * the C-bit: PML4[0] maps the shared view, PML4[1] the private view of the
- * same pages (see vm.h).  Every leaf is derived from the RMP by npt_pte():
+ * Nested page tables (APM vol. 2 §15.25), one view per (VMPL, vTOM): the
+ * RMP's per-VMPL permissions are enforced by giving each VMPL its own NPT,
+ * and the private/shared split of an access is encoded in the GPA:
  *
- *   RAM, shared view:   present iff the page is hypervisor-owned
- *   RAM, private view:  present iff the page is guest-owned and validated
- *   device space:       shared view has the reserved-bit MMIO marker (the
- *                       access becomes #VC 0x400 in the guest); the private
- *                       view is not present (a C=1 access to MMIO is fatal)
- *   snpemu's memory:    never present
+ *   C-bit addressing (vtom 0): GPA bit 39 set = private (C=1) access;
+ *       PML4[0] is the shared view, PML4[1] the private view of [0, 512G).
+ *   vTOM addressing: GPA < vTOM is private, GPA >= vTOM shared (§5.3).
  *
+ * Every leaf is derived from the RMP by leaf():
+ *   private access to RAM: present iff guest-owned, validated and the VMPL
+ *       holds read permission; writable iff it holds write; NX unless it
+ *       holds an execute permission (VMPL0 always holds all);
+ *   shared access to RAM: present iff the page is hypervisor-owned;
+ *   shared access to device space: the reserved-bit MMIO marker, so the
+ *       access becomes #VC 0x400 (NPF with PFCODE.RSV);
+ *   anything else (private access to device space, snpemu's memory):
+ *       not present.
  * A not-present leaf exits #NPF and exit.c applies the hardware's rule.
  */
+#include "sev.h"
 #include "vm.h"
 
 #define NPT_P   BIT(0)
 #define NPT_RW  BIT(1)
 #define NPT_US  BIT(2)          /* nested walks are user accesses */
 #define NPT_PS  BIT(7)
+#define NPT_NX  BIT(63)
 #define NPT_TABLE (NPT_P | NPT_RW | NPT_US)
 #define NPT_LEAF  (NPT_P | NPT_RW | NPT_US)
 
-#define CHUNKS  2048            /* 2 MiB chunks below 4 GiB */
+#define CHUNKS      2048        /* 2 MiB chunks below 4 GiB */
+#define MAX_VIEWS   8
 
-static u64 *pd[2][4];           /* [view][GiB] */
-static u64 *pt[2][CHUNKS];      /* [view][2 MiB chunk], NULL = large entry */
+struct npt_view {
+    unsigned int vmpl;
+    u64 vtom;
+    u64 *pml4;
+    u64 pml4_pa;
+    u64 *pd[2][4];              /* [half][GiB]: half 1 = C-bit half */
+    u64 *pt[2][CHUNKS];         /* NULL where a large leaf (or nothing) maps */
+};
 
-static u64 npt_pte(u64 gpa, bool private_view)
+static struct npt_view views[MAX_VIEWS];
+static unsigned int view_count;
+
+bool npt_private_access(u64 vtom, u64 gpa)
 {
-    if (gpa_is_ram(gpa)) {
-        const struct rmp_entry *e = rmp_get(gpa);
-        bool present = private_view
-            ? (e->flags & (RMP_ASSIGNED | RMP_VALIDATED)) == (RMP_ASSIGNED | RMP_VALIDATED)
-            : !(e->flags & RMP_ASSIGNED);
-        return present ? (gpa | NPT_LEAF) : 0;
-    }
-    if (gpa_is_mmio(gpa) && !private_view)
+    return vtom ? gpa < vtom : (gpa & CBIT_MASK) != 0;
+}
+
+static u64 private_leaf(unsigned int vmpl, u64 gpa)
+{
+    if (!gpa_is_ram(gpa))
+        return 0;
+    const struct rmp_entry *e = rmp_get(gpa);
+    u8 perm = vmpl ? e->perms[vmpl] : RMP_PERM_ALL;
+    if ((e->flags & (RMP_ASSIGNED | RMP_VALIDATED)) != (RMP_ASSIGNED | RMP_VALIDATED) ||
+        !(perm & RMP_PERM_READ))
+        return 0;
+    u64 pte = gpa | NPT_P | NPT_US;
+    if (perm & RMP_PERM_WRITE)
+        pte |= NPT_RW;
+    if (!(perm & (RMP_PERM_EXEC_USER | RMP_PERM_EXEC_SUPER)))
+        pte |= NPT_NX;
+    return pte;
+}
+
+static u64 shared_leaf(u64 gpa)
+{
+    if (gpa_is_ram(gpa))
+        return (rmp_get(gpa)->flags & RMP_ASSIGNED) ? 0 : (gpa | NPT_LEAF);
+    if (gpa_is_mmio(gpa))
         return gpa | NPT_LEAF | NPT_MMIO_MARKER;
     return 0;
 }
 
-/** True when every page of the chunk is device space (one 2 MiB leaf). */
-static bool chunk_is_mmio(u64 base)
+/** The leaf for plain GPA gpa in half 0/1 of the view. */
+static u64 leaf(const struct npt_view *w, unsigned int half, u64 gpa)
 {
-    for (u64 p = base; p < base + PAGE_2M; p += PAGE_SIZE)
-        if (!gpa_is_mmio(p))
-            return false;
-    return true;
+    bool private = w->vtom ? gpa < w->vtom : half == 1;
+    if (w->vtom && half == 1)
+        return 0;               /* a C-bit under vTOM: not mapped */
+    return private ? private_leaf(w->vmpl, gpa) : shared_leaf(gpa);
 }
 
-static bool chunk_is_unmapped(u64 base)
+/** How a 2 MiB chunk is mapped in a half: nothing, one large MMIO leaf
+ * (all device space, shared semantics), or page by page. */
+enum chunk_kind { CHUNK_EMPTY, CHUNK_MMIO, CHUNK_PAGES };
+
+static bool chunk_shared(const struct npt_view *w, unsigned int half, u64 base)
 {
-    for (u64 p = base; p < base + PAGE_2M; p += PAGE_SIZE)
-        if (gpa_is_ram(p) || gpa_is_mmio(p))
-            return false;
-    return true;
+    if (half == 1)
+        return false;           /* the C-bit half: private, or unmapped under vTOM */
+    return !w->vtom || base >= w->vtom;
 }
 
-static void npt_build_chunk(unsigned int view, u64 chunk)
+static enum chunk_kind chunk_kind(const struct npt_view *w, unsigned int half, u64 base)
+{
+    unsigned int mmio = 0;
+    for (u64 p = base; p < base + PAGE_2M; p += PAGE_SIZE) {
+        if (gpa_is_ram(p))
+            return CHUNK_PAGES;
+        if (gpa_is_mmio(p))
+            mmio++;
+    }
+    if (!mmio || !chunk_shared(w, half, base))
+        return CHUNK_EMPTY;
+    return mmio == 512 ? CHUNK_MMIO : CHUNK_PAGES;
+}
+
+static void build_chunk(struct npt_view *w, unsigned int half, u64 chunk)
 {
     u64 base = chunk * PAGE_2M;
-    u64 *pde = &pd[view][chunk / 512][chunk % 512];
-    if (chunk_is_unmapped(base))
+    u64 *pde = &w->pd[half][chunk / 512][chunk % 512];
+    switch (chunk_kind(w, half, base)) {
+    case CHUNK_EMPTY:
         return;
-    if (chunk_is_mmio(base)) {
-        if (view == 0)
-            *pde = base | NPT_LEAF | NPT_PS | NPT_MMIO_MARKER;
+    case CHUNK_MMIO:
+        *pde = base | NPT_LEAF | NPT_PS | NPT_MMIO_MARKER;
         return;
+    case CHUNK_PAGES:
+        w->pt[half][chunk] = page_alloc(1);
+        for (unsigned int i = 0; i < 512; i++)
+            w->pt[half][chunk][i] = leaf(w, half, base + i * PAGE_SIZE);
+        *pde = virt_to_phys(w->pt[half][chunk]) | NPT_TABLE;
     }
-    pt[view][chunk] = page_alloc(1);
-    for (unsigned int i = 0; i < 512; i++)
-        pt[view][chunk][i] = npt_pte(base + i * PAGE_SIZE, view == 1);
-    *pde = virt_to_phys(pt[view][chunk]) | NPT_TABLE;
 }
 
-void npt_init(void)
+static struct npt_view *view_build(unsigned int vmpl, u64 vtom)
 {
-    vm.npt_pml4 = page_alloc(1);
-    vm.npt_pml4_pa = virt_to_phys(vm.npt_pml4);
-    for (unsigned int view = 0; view < 2; view++) {
+    if (view_count == MAX_VIEWS)
+        panic("too many NPT views");
+    struct npt_view *w = &views[view_count];
+    w->vmpl = vmpl;
+    w->vtom = vtom;
+    w->pml4 = page_alloc(1);
+    w->pml4_pa = virt_to_phys(w->pml4);
+    for (unsigned int half = 0; half < 2; half++) {
         u64 *pdpt = page_alloc(1);
-        vm.npt_pml4[view] = virt_to_phys(pdpt) | NPT_TABLE;
+        w->pml4[half] = virt_to_phys(pdpt) | NPT_TABLE;
         for (unsigned int g = 0; g < 4; g++) {
-            pd[view][g] = page_alloc(1);
-            pdpt[g] = virt_to_phys(pd[view][g]) | NPT_TABLE;
+            w->pd[half][g] = page_alloc(1);
+            pdpt[g] = virt_to_phys(w->pd[half][g]) | NPT_TABLE;
         }
         for (u64 chunk = 0; chunk < CHUNKS; chunk++)
-            npt_build_chunk(view, chunk);
+            build_chunk(w, half, chunk);
     }
-    vm.npt_dirty = true;
+    view_count++;           /* published after it is complete */
+    return w;
 }
 
+/** The root of the view for (vmpl, vtom), built on first use. */
+u64 npt_root(unsigned int vmpl, u64 vtom)
+{
+    vm_lock();
+    struct npt_view *w = NULL;
+    for (unsigned int i = 0; i < view_count && !w; i++)
+        if (views[i].vmpl == vmpl && views[i].vtom == vtom)
+            w = &views[i];
+    if (!w)
+        w = view_build(vmpl, vtom);
+    vm_unlock();
+    return w->pml4_pa;
+}
+
+/** Caller holds vm_lock (RMP changes do). */
 void npt_sync_page(u64 gpa)
 {
     u64 chunk = gpa / PAGE_2M;
-    if (!vm.npt_pml4)
-        return;                 /* before npt_init: it reads the RMP then */
     CHECK(chunk < CHUNKS);
-    for (unsigned int view = 0; view < 2; view++) {
-        CHECK(pt[view][chunk]);
-        pt[view][chunk][(gpa / PAGE_SIZE) % 512] = npt_pte(gpa, view == 1);
+    for (unsigned int i = 0; i < view_count; i++) {
+        struct npt_view *w = &views[i];
+        for (unsigned int half = 0; half < 2; half++)
+            if (w->pt[half][chunk])
+                w->pt[half][chunk][(gpa / PAGE_SIZE) % 512] = leaf(w, half, gpa);
     }
-    vm.npt_dirty = true;
+    __atomic_add_fetch(&vm.npt_gen, 1, __ATOMIC_SEQ_CST);
 }

@@ -106,6 +106,8 @@ static void pvalidate(struct vcpu *v)
     if (was != validate)
         for (u64 p = op.gpa; p < op.gpa + op.size; p += PAGE_SIZE)
             rmp_set_validated(p, validate);
+    if (validate)
+        hostile_note_validated(op.gpa);
     set_result(v, PVALIDATE_SUCCESS, was == validate);
 }
 
@@ -188,8 +190,8 @@ void snp_insn_ud(struct vcpu *v)
     }
     if (!(s->efer & EFER_LMA) || !(s->cs.attrib & BIT(9)))
         guest_kill("unsupported: PVALIDATE/RMPADJUST outside 64-bit mode");
-    if (s->cpl != 0) {
-        inject_exception(v, 13, true, 0);
+    if (s->cpl != 0 || (v->vmpl != 0 && bytes_are(insn, pvalidate_bytes, 4))) {
+        inject_exception(v, 13, true, 0);   /* PVALIDATE: VMPL0 only (U) */
         return;
     }
     u64 rip = s->rip;

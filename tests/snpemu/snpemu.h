@@ -54,12 +54,19 @@ extern u64 snpemu_phys_base;
 void *phys_to_virt(u64 pa);
 u64 virt_to_phys(const void *va);
 void *page_alloc(u64 count);        /* zeroed, page aligned; panics when out */
+void *page_alloc_locked(u64 count); /* the same, taking vm_lock */
+void svm_enable_cpu(void);
 bool snpemu_owns(u64 pa);
 
 /* Configuration from fw_cfg opt/snpemu/config. */
 struct snpemu_config {
     bool intercept_rdtsc;
     bool intercept_rdtscp;
+    /* hostile mode (hostile.c): the hypervisor attacks the guest */
+    bool hostile_psc_refuse;        /* every page state change fails */
+    bool hostile_ghcb_bogus;        /* GHCB answers carry wrong values */
+    u64 hostile_spurious_hv;        /* #HV with nothing pending every N exits */
+    u64 hostile_unvalidate_at;      /* at the Nth VMGEXIT, unvalidate a page */
 };
 extern struct snpemu_config config;
 void config_load(void);

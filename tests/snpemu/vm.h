@@ -51,10 +51,7 @@ struct vm {
     unsigned int ram_count;                /* [I] */
     u64 ram_top;                           /* [I] highest RAM GPA + 1 */
     struct rmp_entry *rmp;                 /* [V] one per 4 KiB below ram_top */
-    u64 *npt_pml4;                         /* [V] VMPL0 view */
-    u64 npt_pml4_pa;                       /* [I] */
-    bool npt_dirty;                        /* [V] flush TLB at next VMRUN */
-    u64 launch_digest_valid;
+    volatile u64 npt_gen;                  /* [A] bumped on every NPT change */
     u8 launch_digest[48];                  /* [I] */
 };
 extern struct vm vm;
@@ -64,17 +61,43 @@ struct guest_gprs {
     u64 rcx, rdx, rbx, rbp, rsi, rdi, r8, r9, r10, r11, r12, r13, r14, r15;
 };
 
-struct vcpu {
-    struct vmcb *vmcb;          /* [V] */
-    u64 vmcb_pa;                /* [I] */
-    struct guest_gprs gprs;     /* [V] */
-    struct sev_vmsa *vmsa;      /* [V] the VMSA of the running context */
-    unsigned int vmpl;          /* [V] */
-    u64 ghcb_msr;               /* [V] MSR 0xC0010130 as the guest sees it */
-    u64 ghcb_registered_gfn;    /* [V] GHCB_GFN_NONE until 0x012 */
-    u64 dr7;                    /* [V] DR7 kept for the DR7 NAE */
+#define MAX_VCPUS       8
+#define VMPL_COUNT      4
+
+/** What the hypervisor keeps per VMPL of a vCPU (a KVM "plane"). */
+struct vmpl_ctx {
+    struct sev_vmsa *vmsa;      /* [V] NULL: no VMSA registered */
+    u64 vmsa_gpa;               /* [V] its GPA (the IGVM VMSA has none in RAM) */
+    u64 ghcb_msr;               /* [V] MSR 0xC0010130 of this VMPL */
+    u64 ghcb_gfn;               /* [V] registered GHCB, GHCB_GFN_NONE if none */
+    u64 hvdb_gpa;               /* [V] #HV doorbell page, 0 if none */
+    u64 dr7;                    /* [V] DR7 for the DR7 NAE */
 };
 #define GHCB_GFN_NONE   (~0ULL)
+
+/** One vCPU = one QEMU CPU.  Fields: [I] set before the vCPU runs;
+ * [V] touched only by the CPU that runs the vCPU; [A] atomic, any CPU. */
+struct vcpu {
+    unsigned int index;         /* [I] */
+    u32 apic_id;                /* [I] */
+    struct vmcb *vmcb;          /* [I] */
+    u64 vmcb_pa;                /* [I] */
+    u8 *xsave;                  /* [I] FPU save buffer, 64-byte aligned */
+    struct guest_gprs gprs;     /* [V] GPRs of the running context */
+    unsigned int vmpl;          /* [V] the running context */
+    struct sev_vmsa *vmsa;      /* [V] == ctx[vmpl].vmsa */
+    struct vmpl_ctx ctx[VMPL_COUNT]; /* [V], written by AP creation under vm_lock */
+    u64 npt_gen;                /* [V] NPT generation at the last VMRUN */
+    u32 irq_pending[8];         /* [A] vectors taken from the LAPIC, not yet posted */
+    u32 start;                  /* [A] AP: a VMPL0 VMSA was created to run now */
+    bool running;               /* [V] */
+};
+extern struct vcpu vcpus[MAX_VCPUS];
+extern unsigned int vcpu_count;
+
+/* lock.c: one lock for RMP, NPT and AP creation (lock order: only this). */
+void vm_lock(void);
+void vm_unlock(void);
 
 /* memmap.c: guest RAM, its e820 view */
 void memmap_init(void);
@@ -93,9 +116,10 @@ void rmp_make_private(u64 gpa);         /* RMPUPDATE: assigned, not validated */
 void rmp_make_shared(u64 gpa);          /* RMPUPDATE: hypervisor-owned */
 void rmp_set_validated(u64 gpa, bool v);
 
-/* npt.c */
-void npt_init(void);
-void npt_sync_page(u64 gpa);            /* recompute both views of a page */
+/* npt.c: one view per (VMPL, vTOM); vtom 0 = C-bit addressing */
+u64 npt_root(unsigned int vmpl, u64 vtom);
+void npt_sync_page(u64 gpa);            /* recompute the page in every view */
+bool npt_private_access(u64 vtom, u64 gpa_in_view); /* which semantics */
 
 /* igvm_load.c */
 struct sev_vmsa *igvm_launch(void);
@@ -122,8 +146,40 @@ void inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error);
 void inject_vc(struct vcpu *v, u64 exit_code);
 
 /* exit.c */
-void vcpu_run_loop(struct vcpu *v);
+_Noreturn void vcpu_run_loop(struct vcpu *v);
 void advance_rip(struct vcpu *v, unsigned int len);
+unsigned int insn_length(struct vcpu *v);
+
+/* vcpu.c: contexts, RUN_VMPL, AP creation */
+void vcpu_load(struct vcpu *v, unsigned int vmpl);
+void vcpu_save(struct vcpu *v);
+bool vcpu_run_vmpl(struct vcpu *v, unsigned int target);
+void vcpu_exit_to_vmpl0(struct vcpu *v, u64 code, u64 info1, u64 info2, u64 nrip);
+u64 vcpu_ap_create(struct vcpu *v, u64 info1, u64 gpa, u64 sev_features);
+struct vcpu *vcpu_by_apic_id(u32 apic_id);
+
+/* fpu.c */
+void fpu_init(void);
+void fpu_save(struct vcpu *v, struct sev_vmsa *vmsa);
+void fpu_load(struct vcpu *v, const struct sev_vmsa *vmsa);
+
+/* irq.c: physical interrupts -> #HV doorbell */
+void irq_init_cpu(void);
+void irq_take_pending(void);
+void irq_deliver(struct vcpu *v);
+void irq_wait(struct vcpu *v);
+bool irq_any_pending(struct vcpu *v);
+u64 hvdb_nae(struct vcpu *v, u64 op, u64 gpa, u64 *out);
+void lapic_eoi(void);
+u32 lapic_read32(u32 off);
+void lapic_write32(u32 off, u32 val);
+void lapic_send_ipi(u32 dest_apic_id, u32 icr_lo);
+u32 lapic_id(void);
+
+/* smp.c */
+struct vcpu *smp_bsp_setup(void);
+void smp_start_aps(void);
+void smp_kick(struct vcpu *v);
 
 /* snp_insn.c */
 void snp_insn_ud(struct vcpu *v);
@@ -145,6 +201,14 @@ void guest_fwcfg_init(void);
 enum msr_result { MSR_OK, MSR_GP };
 enum msr_result hv_msr_read(struct vcpu *v, u32 msr, u64 *val);
 enum msr_result hv_msr_write(struct vcpu *v, u32 msr, u64 val);
+
+/* hostile.c */
+struct ghcb;
+bool hostile_refuse_psc(void);
+void hostile_note_validated(u64 gpa);
+void hostile_on_vmgexit(void);
+void hostile_corrupt_answer(struct ghcb *out, u64 code);
+bool hostile_spurious_hv(void);
 
 /* stats.c */
 void stat_exit(u64 code);

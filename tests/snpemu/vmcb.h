@@ -154,5 +154,6 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "APM B-2");
 #define CR0_PG      BIT(31)
 #define CR4_PAE     BIT(5)
 #define EFER_LMA    BIT(10)
+#define EFER_SVME   BIT(12)
 
 #endif

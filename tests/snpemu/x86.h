@@ -55,6 +55,5 @@ static inline void pause(void) { __asm__ volatile("pause"); }
 
 #define MSR_EFER            0xC0000080
 #define MSR_VM_HSAVE_PA     0xC0010117
-#define EFER_SVME           BIT(12)
 
 #endif

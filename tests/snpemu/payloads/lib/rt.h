@@ -53,11 +53,18 @@ struct payload_desc {
 void rt_check_failed(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* File names in FAIL lines without the build's relative path. */
+#ifdef __FILE_NAME__
+#define RT_FILE __FILE_NAME__
+#else
+#define RT_FILE __FILE__
+#endif
+
 /** Count a failure and print "FAIL file:line <message>" when !cond. */
 #define CHECK(cond, ...)                                                \
 	do {                                                            \
 		if (!(cond))                                            \
-			rt_check_failed(__FILE__, __LINE__, __VA_ARGS__); \
+			rt_check_failed(RT_FILE, __LINE__, __VA_ARGS__); \
 	} while (0)
 
 /** Like CHECK, but a failed CHECK_EQ prints both values. */
@@ -65,7 +72,7 @@ void rt_check_failed(const char *file, int line, const char *fmt, ...)
 	do {                                                            \
 		uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);        \
 		if (a_ != b_)                                           \
-			rt_check_failed(__FILE__, __LINE__,             \
+			rt_check_failed(RT_FILE, __LINE__,             \
 					"%s == %s: 0x%llx != 0x%llx",   \
 					#a, #b, (unsigned long long)a_, \
 					(unsigned long long)b_);        \

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * FPU state transfer between the CPU and VMSAs (x87, SSE, AVX: VMSA
+ * 0x400-0x66F, SPEC-FACTS §4).  snpemu itself never touches FPU registers
+ * (-mgeneral-regs-only), so the guest state stays live in the CPU between
+ * exits and moves only when another VMSA runs on this vCPU.  XSAVE's legacy
+ * area has the FXSAVE layout (APM vol. 2 §11.4.4); the AVX upper halves are
+ * at offset 576 of the standard format.
+ */
+#include "vm.h"
+#include "x86.h"
+
+#include <lib/string.h>
+
+#define XFEATURE_X87    BIT(0)
+#define XFEATURE_SSE    BIT(1)
+#define XFEATURE_YMM    BIT(2)
+#define XSAVE_YMM_OFF   576
+#define CR4_OSXSAVE     BIT(18)
+
+struct fxsave {
+    u16 fcw, fsw;
+    u8 ftw, rsvd1;
+    u16 fop;
+    u64 fip, fdp;
+    u32 mxcsr, mxcsr_mask;
+    u8 st[8][16];
+    u8 xmm[16][16];
+    u8 rsvd2[96];
+} __attribute__((packed));
+_Static_assert(sizeof(struct fxsave) == 512, "APM vol. 2 Table 11-9: FXSAVE area");
+
+static u64 xfeatures;           /* what the CPU offers of x87|SSE|YMM */
+
+static inline u64 xgetbv0(void)
+{
+    u32 lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return ((u64)hi << 32) | lo;
+}
+
+static inline void xsetbv0(u64 v)
+{
+    __asm__ volatile("xsetbv" :: "a"((u32)v), "d"((u32)(v >> 32)), "c"(0));
+}
+
+void fpu_init(void)
+{
+    u32 r[4];
+    cpuid_count(1, 0, r);
+    if (!(r[2] & BIT(26)))
+        panic("the CPU has no XSAVE");
+    write_cr4(read_cr4() | CR4_OSXSAVE);
+    cpuid_count(0xD, 0, r);
+    xfeatures = r[0] & (XFEATURE_X87 | XFEATURE_SSE | XFEATURE_YMM);
+}
+
+void fpu_save(struct vcpu *v, struct sev_vmsa *a)
+{
+    struct fxsave *fx = (struct fxsave *)v->xsave;
+    u64 xcr0 = xgetbv0();
+    memset(v->xsave, 0, PAGE_SIZE);
+    __asm__ volatile("xsave64 (%0)" :: "r"(v->xsave), "a"((u32)xcr0), "d"((u32)(xcr0 >> 32))
+                     : "memory");
+    a->xcr0 = xcr0;
+    a->x87_fcw = fx->fcw;
+    a->x87_fsw = fx->fsw;
+    a->x87_ftw = fx->ftw;       /* abridged tag, as KVM stores it */
+    a->x87_fop = fx->fop;
+    a->x87_rip = fx->fip;
+    a->x87_dp = fx->fdp;
+    a->mxcsr = fx->mxcsr;
+    for (int i = 0; i < 8; i++)
+        memcpy(a->fpreg_x87 + 10 * i, fx->st[i], 10);
+    memcpy(a->fpreg_xmm, fx->xmm, sizeof(fx->xmm));
+    if (xcr0 & XFEATURE_YMM)
+        memcpy(a->fpreg_ymm, v->xsave + XSAVE_YMM_OFF, 256);
+}
+
+void fpu_load(struct vcpu *v, const struct sev_vmsa *a)
+{
+    struct fxsave *fx = (struct fxsave *)v->xsave;
+    u64 xcr0 = (a->xcr0 & xfeatures) | XFEATURE_X87;
+    memset(v->xsave, 0, PAGE_SIZE);
+    fx->fcw = a->x87_fcw;
+    fx->fsw = a->x87_fsw;
+    fx->ftw = (u8)a->x87_ftw;
+    fx->fop = a->x87_fop;
+    fx->fip = a->x87_rip;
+    fx->fdp = a->x87_dp;
+    fx->mxcsr = a->mxcsr & 0xFFFF;
+    for (int i = 0; i < 8; i++)
+        memcpy(fx->st[i], a->fpreg_x87 + 10 * i, 10);
+    memcpy(fx->xmm, a->fpreg_xmm, sizeof(fx->xmm));
+    memcpy(v->xsave + XSAVE_YMM_OFF, a->fpreg_ymm, 256);
+    *(u64 *)(v->xsave + 512) = xcr0 & (XFEATURE_X87 | XFEATURE_SSE | XFEATURE_YMM);
+    xsetbv0(xcr0);
+    __asm__ volatile("xrstor64 (%0)" :: "r"(v->xsave), "a"((u32)xcr0), "d"((u32)(xcr0 >> 32))
+                     : "memory");
+}

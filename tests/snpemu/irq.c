@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Interrupts: the hypervisor side of Restricted Injection (SPEC-FACTS §5.6).
+ *
+ * A guest programs its local APIC (timer, IPIs, EOI) through the GHCB MSR
+ * NAE, and snpemu carries that to the real LAPIC of the CPU that runs the
+ * vCPU (xAPIC MMIO: QEMU 7.2's TCG APIC has no x2APIC mode).  Every
+ * interrupt the real LAPIC delivers while the vCPU runs exits (INTR
+ * intercept); snpemu takes it through its own IDT and queues the vector for
+ * the vCPU without EOI, so the real APIC's in-service state stays the
+ * guest's until the guest writes EOI.  Queued vectors reach the guest:
+ *  - VMPL0 with a #HV doorbell (Restricted Injection): the highest vector
+ *    goes into byte 0 of the doorbell page when the guest has consumed the
+ *    previous one, NoFurtherSignal is set, and #HV (vector 28) is injected
+ *    (a running lower VMPL first exits to VMPL0 with code INTR);
+ *  - a context without Restricted or Alternate Injection: ordinary EVENTINJ
+ *    when RFLAGS.IF allows, as KVM injects into any guest.
+ * NMI is snpemu's own kick between CPUs and never reaches a guest.
+ */
+#include "ghcb.h"
+#include "hv_doorbell.h"
+#include "snpemu_abi.h"
+#include "svm.h"
+#include "vm.h"
+#include "x86.h"
+
+#define LAPIC_BASE      0xFEE00000ULL
+#define LAPIC_ID        0x020
+#define LAPIC_EOI       0x0B0
+#define LAPIC_SVR       0x0F0
+#define LAPIC_ICR_LO    0x300
+#define LAPIC_ICR_HI    0x310
+#define ICR_DELIVS      BIT(12)
+#define ICR_MODE_NMI    (4u << 8)
+#define SPURIOUS_VECTOR 0xFF
+#define VECTOR_HV       28
+
+struct idt_entry {
+    u16 off_lo, sel;
+    u8 ist, attr;
+    u16 off_mid;
+    u32 off_hi, rsvd;
+} __attribute__((packed));
+
+static struct idt_entry idt[256] __attribute__((aligned(16)));
+extern const u64 isr_table[256];
+
+u32 lapic_read32(u32 off)
+{
+    return *(volatile u32 *)(LAPIC_BASE + off);
+}
+
+void lapic_write32(u32 off, u32 val)
+{
+    *(volatile u32 *)(LAPIC_BASE + off) = val;
+}
+
+u32 lapic_id(void)
+{
+    return lapic_read32(LAPIC_ID) >> 24;
+}
+
+void lapic_eoi(void)
+{
+    lapic_write32(LAPIC_EOI, 0);
+}
+
+void lapic_send_ipi(u32 dest, u32 icr_lo)
+{
+    lapic_write32(LAPIC_ICR_HI, dest << 24);
+    lapic_write32(LAPIC_ICR_LO, icr_lo);
+    while (lapic_read32(LAPIC_ICR_LO) & ICR_DELIVS)
+        pause();
+}
+
+void smp_kick(struct vcpu *v)
+{
+    lapic_send_ipi(v->apic_id, ICR_MODE_NMI);
+}
+
+/** Per CPU: IDT, LAPIC software-enabled. */
+void irq_init_cpu(void)
+{
+    static bool idt_built;
+    if (!idt_built) {
+        for (int i = 0; i < 256; i++) {
+            u64 a = isr_table[i];
+            idt[i] = (struct idt_entry){ .off_lo = (u16)a, .sel = 0x18, .attr = 0x8E,
+                                         .off_mid = (u16)(a >> 16), .off_hi = (u32)(a >> 32) };
+        }
+        idt_built = true;
+    }
+    struct { u16 limit; u64 base; } __attribute__((packed)) idtr = { sizeof(idt) - 1, (u64)idt };
+    __asm__ volatile("lidt %0" :: "m"(idtr));
+    lapic_write32(LAPIC_SVR, 0x100 | SPURIOUS_VECTOR);
+}
+
+void irq_dispatch(u64 vector, u64 error, const u64 *frame);
+void irq_dispatch(u64 vector, u64 error, const u64 *frame)
+{
+    if (vector == 2 || vector == SPURIOUS_VECTOR)
+        return;                         /* a kick, or spurious */
+    if (vector < 32)
+        panic("exception %lu (error %#lx) in snpemu at rip %#lx", (unsigned long)vector,
+              (unsigned long)error, (unsigned long)frame[0]);
+    struct vcpu *v = vcpu_by_apic_id(lapic_id());
+    if (!v) {
+        lapic_eoi();                    /* nobody to give it to */
+        return;
+    }
+    __atomic_or_fetch(&v->irq_pending[vector / 32], 1u << (vector % 32), __ATOMIC_SEQ_CST);
+}
+
+/** Take whatever the LAPIC has for us (GIF and IF open for one instruction). */
+void irq_take_pending(void)
+{
+    __asm__ volatile("stgi; sti; nop; cli" ::: "memory");
+}
+
+static int highest_pending(struct vcpu *v)
+{
+    for (int w = 7; w >= 0; w--) {
+        u32 bits = __atomic_load_n(&v->irq_pending[w], __ATOMIC_ACQUIRE);
+        if (bits)
+            return w * 32 + 31 - __builtin_clz(bits);
+    }
+    return -1;
+}
+
+static void clear_pending(struct vcpu *v, int vector)
+{
+    __atomic_and_fetch(&v->irq_pending[vector / 32], ~(1u << (vector % 32)), __ATOMIC_SEQ_CST);
+}
+
+bool irq_any_pending(struct vcpu *v)
+{
+    return highest_pending(v) >= 0;
+}
+
+static struct hv_doorbell *doorbell(struct vcpu *v)
+{
+    u64 gpa = v->ctx[0].hvdb_gpa;
+    if (!gpa || !gpa_is_ram(gpa) || (rmp_get(gpa)->flags & RMP_ASSIGNED))
+        return NULL;            /* gone private: the hypervisor cannot write it */
+    return gpa_to_hva(gpa);
+}
+
+/** Post to VMPL0's doorbell; true if #HV must be signalled. */
+static bool doorbell_post(struct vcpu *v, struct hv_doorbell *db)
+{
+    int vec = highest_pending(v);
+    bool signal = false;
+    if (vec >= 0) {
+        u8 none = 0;
+        if (__atomic_compare_exchange_n(&db->vector, &none, (u8)vec, false,
+                                        __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+            clear_pending(v, vec);
+            u8 old = __atomic_fetch_or(&db->flags, HVDB_FLAG_NO_FURTHER_SIGNAL, __ATOMIC_SEQ_CST);
+            signal = !(old & HVDB_FLAG_NO_FURTHER_SIGNAL);
+        }
+    }
+    return signal;
+}
+
+static void inject_hv(struct vcpu *v)
+{
+    if (v->vmpl != 0)
+        vcpu_exit_to_vmpl0(v, SVM_EXIT_INTR, 0, 0, 0);
+    if (!(v->vmcb->control.event_inj & SVM_EVT_VALID))
+        v->vmcb->control.event_inj = SVM_EVT_MAKE(VECTOR_HV, SVM_EVT_TYPE_EXCEPTION, false, 0);
+}
+
+/** Before VMRUN: hand queued vectors to the guest (see the top comment). */
+void irq_deliver(struct vcpu *v)
+{
+    struct sev_vmsa *vmpl0 = v->ctx[0].vmsa;
+    if (vmpl0 && (vmpl0->sev_features & SEV_FEAT_RESTRICTED_INJ)) {
+        struct hv_doorbell *db = doorbell(v);
+        if ((db && doorbell_post(v, db)) || hostile_spurious_hv())
+            inject_hv(v);
+        return;
+    }
+    if (v->vmsa->sev_features & (SEV_FEAT_RESTRICTED_INJ | SEV_FEAT_ALTERNATE_INJ))
+        return;
+    int vec = highest_pending(v);
+    const struct vmcb_save *s = &v->vmcb->save;
+    if (vec >= 0 && (s->rflags & RFLAGS_IF) && !(v->vmcb->control.int_shadow & 1) &&
+        !(v->vmcb->control.event_inj & SVM_EVT_VALID)) {
+        clear_pending(v, vec);
+        v->vmcb->control.event_inj = SVM_EVT_MAKE(vec, SVM_EVT_TYPE_INTR, false, 0);
+    }
+}
+
+/** HLT at VMPL0: wait until something can wake the vCPU.  Called with
+ * vm_lock held once; drops it while waiting. */
+void irq_wait(struct vcpu *v)
+{
+    const struct sev_vmsa *a = v->vmsa;
+    bool hv = (a->sev_features & SEV_FEAT_RESTRICTED_INJ) && v->ctx[0].hvdb_gpa;
+    if (!hv && !(v->vmcb->save.rflags & RFLAGS_IF)) {
+        log_printf("vCPU %u: HLT at rip %#lx with interrupts off and no #HV doorbell: hung",
+                   v->index, (unsigned long)v->vmcb->save.rip - 1);
+        stats_print();
+        snpemu_exit(SNPEMU_EXIT_GUEST_HUNG);
+    }
+    vm_unlock();
+    while (!irq_any_pending(v) && !hostile_spurious_hv())
+        __asm__ volatile("stgi; sti; hlt; cli" ::: "memory");
+    vm_lock();
+}
+
+/** #HV doorbell page NAE (0x80000014), SPEC-FACTS §3 and §5.6. */
+u64 hvdb_nae(struct vcpu *v, u64 op, u64 gpa, u64 *out)
+{
+    struct vmpl_ctx *c = &v->ctx[v->vmpl];
+    if (!(v->vmsa->sev_features & SEV_FEAT_RESTRICTED_INJ))
+        return GHCB_ERR_INVALID_INPUT;
+    switch (op) {
+    case SVM_VMGEXIT_HVDB_GET_PREFERRED:
+        *out = ~0ULL;                   /* no preference */
+        return 0;
+    case SVM_VMGEXIT_HVDB_SET:
+        if ((gpa & ~PAGE_MASK) || !gpa_is_ram(gpa) || (rmp_get(gpa)->flags & RMP_ASSIGNED))
+            return GHCB_ERR_INVALID_INPUT;  /* must be a shared page */
+        c->hvdb_gpa = gpa;
+        *out = gpa;
+        return 0;
+    case SVM_VMGEXIT_HVDB_QUERY:
+        *out = c->hvdb_gpa;
+        return 0;
+    case SVM_VMGEXIT_HVDB_CLEAR:
+        c->hvdb_gpa = 0;
+        *out = 0;
+        return 0;
+    default:
+        return GHCB_ERR_INVALID_INPUT;
+    }
+}
