@@ -88,7 +88,7 @@ void memmap_init(void)
     if (!vm.ram_count)
         panic("no guest RAM");
     for (unsigned int i = 0; i < vm.ram_count; i++)
-        log_printf("guest RAM %#010lx-%#010lx",
+        log_printf("guest RAM 0x%09lx-0x%09lx",
                    (unsigned long)vm.ram[i].start, (unsigned long)vm.ram[i].end);
 }
 
