@@ -19,6 +19,15 @@ extern __image_lma_start, __image_lma_end, __bss_start, __bss_end
 extern boot_pml4, boot_pdpt_low, boot_pd_low, boot_pdpt_high, boot_pd_high
 extern snpemu_phys_base, snpemu_entry64, snpemu_ap_entry64
 
+%macro LOAD_DATA_SEGMENTS 0
+        mov ax, 0x10
+        mov ds, ax
+        mov es, ax
+        mov ss, ax
+        mov fs, ax
+        mov gs, ax
+%endmacro
+
 %macro PHYS 2                           ; %1 = register, %2 = symbol
         mov %1, (%2 - KERNEL_VMA)
         add %1, ebp
@@ -54,12 +63,7 @@ reset16:
 
 bits 32
 entry32:
-        mov ax, 0x10
-        mov ds, ax
-        mov es, ax
-        mov ss, ax
-        mov fs, ax
-        mov gs, ax
+        LOAD_DATA_SEGMENTS
 
         ; top of low RAM = 16 MiB + CMOS[0x35:0x34] * 64 KiB
         mov al, 0x35
@@ -169,12 +173,7 @@ enter_long_mode:
         jmp 0x18:entry64_low
 
 ap32:
-        mov ax, 0x10
-        mov ds, ax
-        mov es, ax
-        mov ss, ax
-        mov fs, ax
-        mov gs, ax
+        LOAD_DATA_SEGMENTS
         mov ebp, [AP_PHYS_BASE_SLOT]
         mov edi, 1                      ; edi = 1: application processor
         jmp enter_long_mode

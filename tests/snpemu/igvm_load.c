@@ -72,8 +72,8 @@ static void *launch_page(struct igvm_state *s, u64 gpa)
 {
     if (gpa & ~PAGE_MASK)
         igvm_error("unaligned page GPA", gpa);
-    if (!gpa_is_ram(gpa))
-        igvm_error("page outside guest memory", gpa);
+    if (!gpa_is_ram(gpa) && !memmap_back_firmware_page(gpa))
+        igvm_error("page outside guest memory and the firmware window", gpa);
     if (rmp_get(gpa)->flags & RMP_VALIDATED)
         igvm_error("page loaded twice", gpa);
     rmp_assign_launch_page(gpa);

@@ -23,6 +23,51 @@ _Static_assert(sizeof(struct e820_entry) == 20, "QEMU etc/e820 entry");
 #define MAX_E820    32
 
 struct vm vm;
+
+/*
+ * The firmware window [4 GiB - 16 MiB, 4 GiB): where a platform flash sits.
+ * An IGVM image may load pages there (OVMF expects its reset vector at the
+ * top of 4 GiB).  Those GPAs are not identity-mapped (snpemu's own ROM is
+ * there): each loaded page gets a page of snpemu's memory behind it.
+ */
+#define FW_WINDOW_START ((4ULL << 30) - (16ULL << 20))
+#define FW_WINDOW_PAGES ((16ULL << 20) / PAGE_SIZE)
+
+static u64 fw_hpa[FW_WINDOW_PAGES];
+
+static bool in_fw_window(u64 gpa)
+{
+    return gpa >= FW_WINDOW_START && gpa < (4ULL << 30);
+}
+
+/** Backs a firmware-window page with memory (IGVM load); true if it is. */
+bool memmap_back_firmware_page(u64 gpa)
+{
+    if (!in_fw_window(gpa))
+        return false;
+    u64 *slot = &fw_hpa[(gpa - FW_WINDOW_START) / PAGE_SIZE];
+    if (!*slot)
+        *slot = virt_to_phys(page_alloc(1));
+    return true;
+}
+
+static bool fw_backed(u64 gpa)
+{
+    return in_fw_window(gpa) && fw_hpa[(gpa - FW_WINDOW_START) / PAGE_SIZE];
+}
+
+/** Index of gpa in the RMP: RAM below ram_top, then the firmware window. */
+u64 memmap_rmp_index(u64 gpa)
+{
+    if (in_fw_window(gpa))
+        return (vm.ram_top >> PAGE_SHIFT) + (gpa - FW_WINDOW_START) / PAGE_SIZE;
+    return gpa >> PAGE_SHIFT;
+}
+
+u64 memmap_rmp_entries(void)
+{
+    return (vm.ram_top >> PAGE_SHIFT) + FW_WINDOW_PAGES;
+}
 static struct e820_entry host_e820[MAX_E820];
 static unsigned int host_e820_count;
 
@@ -92,12 +137,13 @@ void memmap_init(void)
                    (unsigned long)vm.ram[i].start, (unsigned long)vm.ram[i].end);
 }
 
+/** Guest memory: RAM, or a backed firmware-window page. */
 bool gpa_is_ram(u64 gpa)
 {
     for (unsigned int i = 0; i < vm.ram_count; i++)
         if (gpa >= vm.ram[i].start && gpa < vm.ram[i].end)
             return true;
-    return false;
+    return fw_backed(gpa);
 }
 
 /** Device space: not RAM, not snpemu, below 4 GiB, no C-bit. */
@@ -106,11 +152,18 @@ bool gpa_is_mmio(u64 gpa)
     return gpa < (4ULL << 30) && !gpa_is_ram(gpa) && !snpemu_owns(gpa);
 }
 
+u64 gpa_to_hpa(u64 gpa)
+{
+    if (fw_backed(gpa))
+        return fw_hpa[(gpa - FW_WINDOW_START) / PAGE_SIZE] | (gpa & ~PAGE_MASK);
+    return gpa;
+}
+
 void *gpa_to_hva(u64 gpa)
 {
     if (!gpa_is_ram(gpa))
         return NULL;
-    return phys_to_virt(gpa);
+    return phys_to_virt(gpa_to_hpa(gpa));
 }
 
 /** The guest's e820: our RAM ranges plus QEMU's non-RAM entries. */

@@ -13,10 +13,9 @@
  *       holds read permission; writable iff it holds write; NX unless it
  *       holds an execute permission (VMPL0 always holds all);
  *   shared access to RAM: present iff the page is hypervisor-owned;
- *   shared access to device space: the reserved-bit MMIO marker, so the
- *       access becomes #VC 0x400 (NPF with PFCODE.RSV);
- *   anything else (private access to device space, snpemu's memory):
- *       not present.
+ *   device space, private or shared: the reserved-bit MMIO marker, so
+ *       the access becomes #VC 0x400 (NPF with PFCODE.RSV);
+ *   anything else (snpemu's memory, beyond 4 GiB): not present.
  * A not-present leaf exits #NPF and exit.c applies the hardware's rule.
  */
 #include "sev.h"
@@ -59,7 +58,7 @@ static u64 private_leaf(unsigned int vmpl, u64 gpa)
     if ((e->flags & (RMP_ASSIGNED | RMP_VALIDATED)) != (RMP_ASSIGNED | RMP_VALIDATED) ||
         !(perm & RMP_PERM_READ))
         return 0;
-    u64 pte = gpa | NPT_P | NPT_US;
+    u64 pte = gpa_to_hpa(gpa) | NPT_P | NPT_US;
     if (perm & RMP_PERM_WRITE)
         pte |= NPT_RW;
     if (!(perm & (RMP_PERM_EXEC_USER | RMP_PERM_EXEC_SUPER)))
@@ -69,43 +68,40 @@ static u64 private_leaf(unsigned int vmpl, u64 gpa)
 
 static u64 shared_leaf(u64 gpa)
 {
-    if (gpa_is_ram(gpa))
-        return (rmp_get(gpa)->flags & RMP_ASSIGNED) ? 0 : (gpa | NPT_LEAF);
-    if (gpa_is_mmio(gpa))
-        return gpa | NPT_LEAF | NPT_MMIO_MARKER;
-    return 0;
+    if (!gpa_is_ram(gpa) || (rmp_get(gpa)->flags & RMP_ASSIGNED))
+        return 0;
+    return gpa_to_hpa(gpa) | NPT_LEAF;
 }
 
-/** The leaf for plain GPA gpa in half 0/1 of the view. */
+/** The leaf for plain GPA gpa in half 0/1 of the view.  Device space has
+ * the MMIO marker whatever the C-bit: the nested walk faults on the
+ * reserved bit before any RMP check (APM Table 15-39 order). */
 static u64 leaf(const struct npt_view *w, unsigned int half, u64 gpa)
 {
-    bool private = w->vtom ? gpa < w->vtom : half == 1;
     if (w->vtom && half == 1)
         return 0;               /* a C-bit under vTOM: not mapped */
+    if (gpa_is_mmio(gpa))
+        return gpa | NPT_LEAF | NPT_MMIO_MARKER;
+    bool private = w->vtom ? gpa < w->vtom : half == 1;
     return private ? private_leaf(w->vmpl, gpa) : shared_leaf(gpa);
 }
 
-/** How a 2 MiB chunk is mapped in a half: nothing, one large MMIO leaf
- * (all device space, shared semantics), or page by page. */
+/** How a 2 MiB chunk is mapped in a half: nothing, one large MMIO leaf,
+ * or page by page. */
 enum chunk_kind { CHUNK_EMPTY, CHUNK_MMIO, CHUNK_PAGES };
-
-static bool chunk_shared(const struct npt_view *w, unsigned int half, u64 base)
-{
-    if (half == 1)
-        return false;           /* the C-bit half: private, or unmapped under vTOM */
-    return !w->vtom || base >= w->vtom;
-}
 
 static enum chunk_kind chunk_kind(const struct npt_view *w, unsigned int half, u64 base)
 {
     unsigned int mmio = 0;
+    if (w->vtom && half == 1)
+        return CHUNK_EMPTY;
     for (u64 p = base; p < base + PAGE_2M; p += PAGE_SIZE) {
         if (gpa_is_ram(p))
             return CHUNK_PAGES;
         if (gpa_is_mmio(p))
             mmio++;
     }
-    if (!mmio || !chunk_shared(w, half, base))
+    if (!mmio)
         return CHUNK_EMPTY;
     return mmio == 512 ? CHUNK_MMIO : CHUNK_PAGES;
 }

@@ -18,7 +18,7 @@ static u64 rmp_pages;
 
 void rmp_init(void)
 {
-    rmp_pages = vm.ram_top >> PAGE_SHIFT;
+    rmp_pages = memmap_rmp_entries();
     u64 bytes = rmp_pages * sizeof(struct rmp_entry);
     vm.rmp = page_alloc(ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE);
     for (u64 gpa = 0; gpa < vm.ram_top; gpa += PAGE_2M) {
@@ -40,7 +40,7 @@ void rmp_init(void)
 struct rmp_entry *rmp_get(u64 gpa)
 {
     CHECK(gpa_is_ram(gpa));
-    return &vm.rmp[gpa >> PAGE_SHIFT];
+    return &vm.rmp[memmap_rmp_index(gpa)];
 }
 
 bool rmp_is_2m(u64 gpa)
@@ -54,7 +54,7 @@ void rmp_psmash(u64 gpa)
 {
     u64 base = ALIGN_DOWN(gpa, PAGE_2M);
     if (!rmp_is_2m(gpa))
-        return;
+        return;     /* (firmware-window pages are always 4 KiB entries) */
     for (u64 p = base; p < base + PAGE_2M; p += PAGE_SIZE)
         rmp_get(p)->flags &= (u8)~RMP_2M;
 }

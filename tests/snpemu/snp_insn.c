@@ -78,6 +78,30 @@ static void set_result(struct vcpu *v, u64 rc, bool cf)
     s->rflags = (s->rflags & ~RFLAGS_CF) | (cf ? RFLAGS_CF : 0);
 }
 
+/* Both instructions report these two the same way (SPEC-FACTS §7.1). */
+_Static_assert(PVALIDATE_FAIL_INPUT == RMPADJUST_FAIL_INPUT, "FAIL_INPUT");
+_Static_assert(PVALIDATE_FAIL_SIZEMISMATCH == RMPADJUST_FAIL_SIZEMISMATCH, "FAIL_SIZEMISMATCH");
+
+/** The operand in RAX for page size size_sel, checked up to the RMP page
+ * size; false when the instruction already has its result or fault. */
+static bool page_operand(struct vcpu *v, u64 size_sel, struct snp_operand *op)
+{
+    switch (snp_operand(v, v->vmcb->save.rax, size_sel ? PAGE_2M : PAGE_SIZE, op)) {
+    case OPERAND_FAULTED:
+        return false;
+    case OPERAND_FAIL_INPUT:
+        set_result(v, PVALIDATE_FAIL_INPUT, false);
+        return false;
+    case OPERAND_OK:
+        break;
+    }
+    if (op->size == PAGE_2M && !rmp_is_2m(op->gpa)) {
+        set_result(v, PVALIDATE_FAIL_SIZEMISMATCH, false);
+        return false;
+    }
+    return true;
+}
+
 static void pvalidate(struct vcpu *v)
 {
     u64 size_sel = v->gprs.rcx & 0xFFFFFFFF;
@@ -89,19 +113,8 @@ static void pvalidate(struct vcpu *v)
         set_result(v, PVALIDATE_FAIL_INPUT, false);
         return;
     }
-    switch (snp_operand(v, v->vmcb->save.rax, size_sel ? PAGE_2M : PAGE_SIZE, &op)) {
-    case OPERAND_FAULTED:
+    if (!page_operand(v, size_sel, &op))
         return;
-    case OPERAND_FAIL_INPUT:
-        set_result(v, PVALIDATE_FAIL_INPUT, false);
-        return;
-    case OPERAND_OK:
-        break;
-    }
-    if (op.size == PAGE_2M && !rmp_is_2m(op.gpa)) {
-        set_result(v, PVALIDATE_FAIL_SIZEMISMATCH, false);
-        return;
-    }
     bool was = rmp_get(op.gpa)->flags & RMP_VALIDATED;
     if (was != validate)
         for (u64 p = op.gpa; p < op.gpa + op.size; p += PAGE_SIZE)
@@ -135,19 +148,8 @@ static void rmpadjust(struct vcpu *v)
         set_result(v, rc, false);
         return;
     }
-    switch (snp_operand(v, v->vmcb->save.rax, size_sel ? PAGE_2M : PAGE_SIZE, &op)) {
-    case OPERAND_FAULTED:
+    if (!page_operand(v, size_sel, &op))
         return;
-    case OPERAND_FAIL_INPUT:
-        set_result(v, RMPADJUST_FAIL_INPUT, false);
-        return;
-    case OPERAND_OK:
-        break;
-    }
-    if (op.size == PAGE_2M && !rmp_is_2m(op.gpa)) {
-        set_result(v, RMPADJUST_FAIL_SIZEMISMATCH, false);
-        return;
-    }
     const struct rmp_entry *e = rmp_get(op.gpa);
     u8 perms = (u8)((attrs >> RMPADJUST_PERM_SHIFT) & RMP_PERM_ALL);
     if (!(e->flags & RMP_VALIDATED) || (perms & ~e->perms[v->vmpl])) {

@@ -103,7 +103,11 @@ void vm_unlock(void);
 void memmap_init(void);
 bool gpa_is_ram(u64 gpa);           /* plain GPA (no C-bit) */
 bool gpa_is_mmio(u64 gpa);
-void *gpa_to_hva(u64 gpa);          /* RAM only; NULL otherwise */
+void *gpa_to_hva(u64 gpa);          /* guest memory only; NULL otherwise */
+u64 gpa_to_hpa(u64 gpa);
+bool memmap_back_firmware_page(u64 gpa);
+u64 memmap_rmp_index(u64 gpa);
+u64 memmap_rmp_entries(void);
 unsigned int memmap_e820(void *buf, unsigned int max_entries);
 
 /* rmp.c */
