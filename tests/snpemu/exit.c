@@ -255,6 +255,30 @@ static void handle_hlt(struct vcpu *v)
     irq_wait(v);
 }
 
+/** MOV to CR0 (intercepted in C-bit contexts, see vcpu_select_npt()):
+ * done here as the CPU would, with the architectural #GP checks (APM vol. 2
+ * §3.1.1), EFER.LMA following CR0.PG when EFER.LME is set. */
+static void handle_cr0_write(struct vcpu *v)
+{
+    struct vmcb_save *s = &v->vmcb->save;
+    u64 cr0;
+    if (!insn_cr0_write(v, &cr0))
+        guest_kill("CR0 write exit at rip %#lx: not a MOV/LMSW/CLTS", (unsigned long)s->rip);
+    if (s->cpl || (cr0 >> 32) || ((cr0 & CR0_PG) && !(cr0 & CR0_PE)) ||
+        ((cr0 & BIT(29)) && !(cr0 & BIT(30))) ||
+        ((cr0 & CR0_PG) && (s->efer & EFER_LME) && !(s->cr4 & CR4_PAE))) {
+        inject_exception(v, 13, true, 0);
+        return;
+    }
+    unsigned int len = insn_length(v);
+    bool pg_changed = (cr0 ^ s->cr0) & CR0_PG;
+    s->cr0 = cr0 | BIT(4);              /* ET is always 1 */
+    if (pg_changed && (s->efer & EFER_LME))
+        s->efer = (cr0 & CR0_PG) ? (s->efer | EFER_LMA) : (s->efer & ~EFER_LMA);
+    advance_rip(v, len);
+    vcpu_select_npt(v);
+}
+
 static void handle_shutdown(struct vcpu *v)
 {
     if (v->vmpl != 0 && v->ctx[0].vmsa) {
@@ -285,6 +309,9 @@ static void handle_exit(struct vcpu *v)
         break;
     case SVM_EXIT_MSR:
         handle_msr(v);
+        break;
+    case SVM_EXIT_CR0_WRITE:
+        handle_cr0_write(v);
         break;
     case SVM_EXIT_VMMCALL:
         handle_vmmcall(v);

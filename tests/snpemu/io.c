@@ -6,7 +6,10 @@
  *    all ones, writes are dropped, as for an absent device);
  *  - fw_cfg is filtered: the guest's etc/e820 leaves snpemu's memory out,
  *    and the DMA interface is hidden (it would let a device write anywhere,
- *    snpemu included); the FW_CFG_ID feature bit says so.
+ *    snpemu included); the FW_CFG_ID feature bit says so;
+ *  - the CMOS memory-size registers describe the guest's RAM, not QEMU's
+ *    (firmware reads them: 0x17/0x18 and 0x30/0x31 extended memory in KiB,
+ *    0x34/0x35 memory above 16 MiB in 64 KiB units, 0x5B-0x5D above 4 GiB).
  */
 #include "fwcfg.h"
 #include "snpemu_abi.h"
@@ -70,6 +73,36 @@ static bool fwcfg_local_byte(u8 *b)
     return true;
 }
 
+#define CMOS_INDEX  0x70
+#define CMOS_DATA   0x71
+
+static u8 cmos_index;
+
+static u64 guest_low_ram_end(void)
+{
+    u64 end = 0;
+    for (unsigned int i = 0; i < vm.ram_count; i++)
+        if (vm.ram[i].end <= (4ULL << 30))
+            end = MAX(end, vm.ram[i].end);
+    return end;
+}
+
+/** The memory-size CMOS registers as the guest's RAM says; -1 for others. */
+static int cmos_memory_byte(u8 index)
+{
+    u64 low = guest_low_ram_end();
+    u64 ext_kib = MIN((low - (1ULL << 20)) >> 10, 0xFFFFULL);
+    u64 above16 = low > (16ULL << 20) ? MIN((low - (16ULL << 20)) >> 16, 0xFFFFULL) : 0;
+    switch (index) {
+    case 0x17: case 0x30: return (int)(ext_kib & 0xFF);
+    case 0x18: case 0x31: return (int)(ext_kib >> 8);
+    case 0x34: return (int)(above16 & 0xFF);
+    case 0x35: return (int)(above16 >> 8);
+    case 0x5B: case 0x5C: case 0x5D: return 0;     /* no guest RAM above 4 GiB */
+    default: return -1;
+    }
+}
+
 static bool port_hidden(u16 port, unsigned int size)
 {
     u32 last = (u32)port + size - 1;
@@ -91,6 +124,10 @@ bool io_port_in(u16 port, unsigned int size, u32 *val)
             return true;
         }
     }
+    if (port == CMOS_DATA && size == 1 && cmos_memory_byte(cmos_index) >= 0) {
+        *val = (u32)cmos_memory_byte(cmos_index);
+        return true;
+    }
     switch (size) {
     case 1: *val = inb(port); break;
     case 2: *val = inw(port); break;
@@ -110,6 +147,8 @@ bool io_port_out(u16 port, unsigned int size, u32 val)
         gfw.select = (u16)val;
         gfw.offset = 0;
     }
+    if (port == CMOS_INDEX && size == 1)
+        cmos_index = val & 0x7F;        /* bit 7: NMI disable */
     switch (size) {
     case 1: outb(port, (u8)val); break;
     case 2: outw(port, (u16)val); break;

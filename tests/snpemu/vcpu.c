@@ -23,9 +23,27 @@
 struct vcpu vcpus[MAX_VCPUS];
 unsigned int vcpu_count;
 
-static u64 context_vtom(const struct sev_vmsa *a)
+/**
+ * Which NPT view the context needs.  With vTOM, the VMSA's VIRTUAL_TOM.
+ * Without it, the C-bit view, except while paging is off: then every
+ * access is private (APM §15.34 "when paging is disabled, memory accesses
+ * are encrypted"), which the view with a vTOM at the C-bit gives.  The
+ * CR0 write intercept (exit.c) moves a context between the two.
+ */
+static u64 context_vtom(const struct vmcb_save *s, const struct sev_vmsa *a)
 {
-    return (a->sev_features & SEV_FEAT_VTOM) ? a->virtual_tom : 0;
+    if (a->sev_features & SEV_FEAT_VTOM)
+        return a->virtual_tom;
+    return (s->cr0 & CR0_PG) ? 0 : CBIT_MASK;
+}
+
+void vcpu_select_npt(struct vcpu *v)
+{
+    struct vmcb_control *c = &v->vmcb->control;
+    c->n_cr3 = npt_root(v->vmpl, context_vtom(&v->vmcb->save, v->vmsa));
+    c->tlb_control = TLB_CONTROL_FLUSH_ALL;
+    /* Paging changes matter only where the C-bit decides. */
+    c->cr_write = (v->vmsa->sev_features & SEV_FEAT_VTOM) ? 0 : BIT(0);
 }
 
 /** Why VMRUN would refuse this VMSA, or 0 (APM "VMRUN" SEV-SNP checks,
@@ -66,8 +84,7 @@ void vcpu_load(struct vcpu *v, unsigned int vmpl)
         .r14 = a->r14, .r15 = a->r15,
     };
     fpu_load(v, a);
-    c->n_cr3 = npt_root(vmpl, context_vtom(a));
-    c->tlb_control = TLB_CONTROL_FLUSH_ALL;
+    vcpu_select_npt(v);
     c->event_inj = 0;
     c->v_intr = V_INTR_MASKING;
     c->int_shadow = 0;

@@ -142,8 +142,9 @@ enum walk_result guest_virt_to_phys(struct vcpu *v, u64 gva, bool write,
 bool guest_read_virt(struct vcpu *v, u64 gva, void *dst, u64 len);
 bool guest_write_virt(struct vcpu *v, u64 gva, const void *src, u64 len);
 
-/* fault_gva.c */
+/* insn.c: the guest instruction at RIP (Zydis) */
 bool fault_gva(struct vcpu *v, u64 fault_gpa, u64 *gva);
+bool insn_cr0_write(struct vcpu *v, u64 *cr0);
 
 /* events.c: exceptions into the guest */
 void inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error);
@@ -157,6 +158,7 @@ unsigned int insn_length(struct vcpu *v);
 /* vcpu.c: contexts, RUN_VMPL, AP creation */
 void vcpu_load(struct vcpu *v, unsigned int vmpl);
 void vcpu_save(struct vcpu *v);
+void vcpu_select_npt(struct vcpu *v);
 bool vcpu_run_vmpl(struct vcpu *v, unsigned int target);
 void vcpu_exit_to_vmpl0(struct vcpu *v, u64 code, u64 info1, u64 info2, u64 nrip);
 u64 vcpu_ap_create(struct vcpu *v, u64 info1, u64 gpa, u64 sev_features);

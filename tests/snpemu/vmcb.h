@@ -153,6 +153,7 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "APM B-2");
 #define CR0_PE      BIT(0)
 #define CR0_PG      BIT(31)
 #define CR4_PAE     BIT(5)
+#define EFER_LME    BIT(8)
 #define EFER_LMA    BIT(10)
 #define EFER_SVME   BIT(12)
 

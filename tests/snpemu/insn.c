@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The guest virtual address of a data access that faulted in the nested
- * walk.  #VC 0x404 (page not validated) reports the GVA in CR2 (SPEC-FACTS
- * §6.1), but an #NPF exit carries only the GPA, so snpemu decodes the
- * faulting instruction (Zydis), computes each memory operand's linear
- * address and keeps the one that translates to the faulting page.
+ * What snpemu needs to know about the guest instruction at RIP, which QEMU
+ * TCG does not tell (no NRIP save, no decode assists), decoded with Zydis:
+ *  - its length (the NRIP of an intercepted instruction);
+ *  - the guest virtual address of a data access that faulted in the nested
+ *    walk: #VC 0x404 reports the GVA in CR2 (SPEC-FACTS §6.1), but an #NPF
+ *    exit carries only the GPA, so each memory operand's linear address is
+ *    computed and the one that translates to the faulting page is kept;
+ *  - the value a MOV/LMSW/CLTS writes to CR0 (the CR0 write intercept).
  */
 #include "vm.h"
 
@@ -117,4 +120,48 @@ bool fault_gva(struct vcpu *v, u64 fault_gpa, u64 *gva)
             return true;
     }
     return false;
+}
+
+/** The 64-bit value of a general-purpose register operand (any width). */
+static bool gpr_value(const struct vcpu *v, ZydisRegister reg, u64 *val)
+{
+    ZydisRegister full = ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, reg);
+    ZydisRegisterContext ctx;
+    register_context(v, &ctx);
+    for (int i = 0; i < 16; i++)
+        if (gpr64[i] == full) {
+            *val = ctx.values[full];
+            return true;
+        }
+    return false;
+}
+
+/** The new CR0 of a MOV to CR0, LMSW or CLTS at RIP; false if it is none. */
+bool insn_cr0_write(struct vcpu *v, u64 *cr0)
+{
+    ZydisDecodedInstruction insn;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    u64 old = v->vmcb->save.cr0, src;
+
+    if (!decode_at_rip(v, &insn, ops))
+        return false;
+    switch (insn.mnemonic) {
+    case ZYDIS_MNEMONIC_MOV:
+        if (ops[0].type != ZYDIS_OPERAND_TYPE_REGISTER || ops[0].reg.value != ZYDIS_REGISTER_CR0 ||
+            ops[1].type != ZYDIS_OPERAND_TYPE_REGISTER || !gpr_value(v, ops[1].reg.value, &src))
+            return false;
+        *cr0 = insn.operand_width == 32 ? (u32)src : src;
+        return true;
+    case ZYDIS_MNEMONIC_CLTS:
+        *cr0 = old & ~BIT(3);
+        return true;
+    case ZYDIS_MNEMONIC_LMSW:
+        if (ops[0].type != ZYDIS_OPERAND_TYPE_REGISTER || !gpr_value(v, ops[0].reg.value, &src))
+            return false;       /* (LMSW from memory: not used by firmware) */
+        /* LMSW sets PE but cannot clear it, and writes MP, EM, TS. */
+        *cr0 = (old & ~0xEULL) | (src & 0xF) | (old & 1);
+        return true;
+    default:
+        return false;
+    }
 }
