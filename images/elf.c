@@ -43,31 +43,46 @@ static void read_phdr(const uint8_t *file, const Elf64_Ehdr *eh, unsigned i,
 	memcpy(ph, file + eh->e_phoff + (size_t)i * sizeof(*ph), sizeof(*ph));
 }
 
-/** Validate one PT_LOAD against the file and the allowed GPA window. */
-static int check_load(const Elf64_Phdr *ph, size_t size, uint64_t min,
-		      uint64_t max, struct mk_err *err)
+static int check_vaddr(const Elf64_Phdr *ph, const struct elf_window *w,
+		       struct mk_err *err)
 {
-	if (ph->p_vaddr != ph->p_paddr)
+	if (ph->p_vaddr == ph->p_paddr ||
+	    (w->vma_offset && ph->p_vaddr == ph->p_paddr + w->vma_offset))
+		return 0;
+	if (!w->vma_offset)
 		return mk_fail(err, "ELF: PT_LOAD at 0x%llx has p_vaddr != "
 			       "p_paddr", (unsigned long long)ph->p_vaddr);
+	return mk_fail(err, "ELF: PT_LOAD at p_paddr 0x%llx has p_vaddr 0x%llx,"
+		       " neither p_paddr nor p_paddr + 0x%llx",
+		       (unsigned long long)ph->p_paddr,
+		       (unsigned long long)ph->p_vaddr,
+		       (unsigned long long)w->vma_offset);
+}
+
+/** Validate one PT_LOAD against the file and the allowed GPA window. */
+static int check_load(const Elf64_Phdr *ph, size_t size,
+		      const struct elf_window *w, struct mk_err *err)
+{
+	if (check_vaddr(ph, w, err))
+		return -1;
 	if (ph->p_filesz > ph->p_memsz)
 		return mk_fail(err, "ELF: PT_LOAD filesz > memsz");
 	if (ph->p_offset > size || ph->p_filesz > size - ph->p_offset)
 		return mk_fail(err, "ELF: PT_LOAD data outside the file");
-	if (ph->p_vaddr < min || ph->p_vaddr >= max ||
-	    ph->p_memsz > max - ph->p_vaddr)
+	if (ph->p_paddr < w->min || ph->p_paddr >= w->max ||
+	    ph->p_memsz > w->max - ph->p_paddr)
 		return mk_fail(err, "ELF: PT_LOAD [0x%llx, +0x%llx) outside "
 			       "[0x%llx, 0x%llx)",
-			       (unsigned long long)ph->p_vaddr,
+			       (unsigned long long)ph->p_paddr,
 			       (unsigned long long)ph->p_memsz,
-			       (unsigned long long)min,
-			       (unsigned long long)max);
+			       (unsigned long long)w->min,
+			       (unsigned long long)w->max);
 	return 0;
 }
 
 /** First pass: validate all PT_LOADs and find the page range they cover. */
 static int find_range(const uint8_t *file, size_t size, const Elf64_Ehdr *eh,
-		      uint64_t min, uint64_t max, uint64_t *lo, uint64_t *hi,
+		      const struct elf_window *w, uint64_t *lo, uint64_t *hi,
 		      struct mk_err *err)
 {
 	*lo = UINT64_MAX;
@@ -78,12 +93,12 @@ static int find_range(const uint8_t *file, size_t size, const Elf64_Ehdr *eh,
 		read_phdr(file, eh, i, &ph);
 		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 			continue;
-		if (check_load(&ph, size, min, max, err))
+		if (check_load(&ph, size, w, err))
 			return -1;
-		if (ph.p_vaddr < *lo)
-			*lo = ph.p_vaddr;
-		if (ph.p_vaddr + ph.p_memsz > *hi)
-			*hi = ph.p_vaddr + ph.p_memsz;
+		if (ph.p_paddr < *lo)
+			*lo = ph.p_paddr;
+		if (ph.p_paddr + ph.p_memsz > *hi)
+			*hi = ph.p_paddr + ph.p_memsz;
 	}
 	if (*hi == 0)
 		return mk_fail(err, "ELF: no loadable segment");
@@ -104,12 +119,12 @@ static int copy_segments(const uint8_t *file, const Elf64_Ehdr *eh,
 		read_phdr(file, eh, i, &ph);
 		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 			continue;
-		off = (size_t)(ph.p_vaddr - img->base);
+		off = (size_t)(ph.p_paddr - img->base);
 		for (size_t b = 0; b < ph.p_memsz; b++) {
 			if (owned[off + b])
 				return mk_fail(err, "ELF: PT_LOAD segments "
 					       "overlap at 0x%llx",
-					       (unsigned long long)(ph.p_vaddr + b));
+					       (unsigned long long)(ph.p_paddr + b));
 			owned[off + b] = 1;
 		}
 		memcpy(img->mem + off, file + ph.p_offset, ph.p_filesz);
@@ -120,7 +135,25 @@ static int copy_segments(const uint8_t *file, const Elf64_Ehdr *eh,
 	return 0;
 }
 
-int elf_load(const uint8_t *file, size_t size, uint64_t min, uint64_t max,
+/** The entry must be inside an executable, identity-mapped PT_LOAD. */
+static int check_entry(const uint8_t *file, const Elf64_Ehdr *eh,
+		       struct mk_err *err)
+{
+	for (unsigned i = 0; i < eh->e_phnum; i++) {
+		Elf64_Phdr ph;
+
+		read_phdr(file, eh, i, &ph);
+		if (ph.p_type == PT_LOAD && (ph.p_flags & PF_X) &&
+		    ph.p_vaddr == ph.p_paddr && eh->e_entry >= ph.p_paddr &&
+		    eh->e_entry - ph.p_paddr < ph.p_memsz)
+			return 0;
+	}
+	return mk_fail(err, "ELF: entry point 0x%llx is not inside an "
+		       "executable PT_LOAD with p_vaddr == p_paddr",
+		       (unsigned long long)eh->e_entry);
+}
+
+int elf_load(const uint8_t *file, size_t size, const struct elf_window *w,
 	     struct elf_image *img, struct mk_err *err)
 {
 	Elf64_Ehdr eh;
@@ -130,11 +163,9 @@ int elf_load(const uint8_t *file, size_t size, uint64_t min, uint64_t max,
 
 	memset(img, 0, sizeof(*img));
 	if (check_ehdr(file, size, &eh, err) ||
-	    find_range(file, size, &eh, min, max, &lo, &hi, err))
+	    find_range(file, size, &eh, w, &lo, &hi, err) ||
+	    check_entry(file, &eh, err))
 		return -1;
-	if (eh.e_entry < lo || eh.e_entry >= hi)
-		return mk_fail(err, "ELF: entry point 0x%llx outside the loaded "
-			       "segments", (unsigned long long)eh.e_entry);
 	img->entry = eh.e_entry;
 	img->base = lo;
 	img->page_count = (size_t)((hi - lo) / PAGE_SIZE);

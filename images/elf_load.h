@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Minimal, bounds-checked ELF64 (x86-64, ET_EXEC) loader for mkigvm: turns
- * the PT_LOAD segments into a flat memory image of whole 4 KiB pages.
+ * the PT_LOAD segments into a flat memory image of whole 4 KiB pages,
+ * placed by p_paddr.
  */
 #ifndef IMAGES_ELF_LOAD_H
 #define IMAGES_ELF_LOAD_H
@@ -10,6 +11,14 @@
 #include <stdint.h>
 
 #include "err.h"
+
+/** Where an image's PT_LOAD segments may sit. */
+struct elf_window {
+	uint64_t min, max;      /**< every PT_LOAD's [p_paddr, +p_memsz) */
+	/** A PT_LOAD has p_vaddr == p_paddr, or (if non-zero) p_vaddr ==
+	 * p_paddr + vma_offset (a higher-half part linked with AT()). */
+	uint64_t vma_offset;
+};
 
 struct elf_image {
 	uint64_t entry;
@@ -20,10 +29,10 @@ struct elf_image {
 };
 
 /**
- * Load @file; every PT_LOAD (by p_vaddr, which must equal p_paddr) and the
- * entry point must lie in [@min, @max).
+ * Load @file by p_paddr into @w.  The entry point must lie in an executable
+ * PT_LOAD with p_vaddr == p_paddr, so it is valid with paging off too.
  */
-int elf_load(const uint8_t *file, size_t size, uint64_t min, uint64_t max,
+int elf_load(const uint8_t *file, size_t size, const struct elf_window *w,
 	     struct elf_image *img, struct mk_err *err);
 void elf_image_free(struct elf_image *img);
 

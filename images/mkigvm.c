@@ -4,6 +4,7 @@
  * digest.
  *
  *   mkigvm payload --elf PAYLOAD.elf --out OUT.igvm [--cbit N]
+ *   mkigvm paravisor --pv PARAVISOR.elf --ovmf OVMF.fd --out OUT.igvm
  *   mkigvm digest FILE.igvm
  */
 #include <errno.h>
@@ -14,6 +15,8 @@
 
 #include "igvm_parse.h"
 #include "measure.h"
+#include "paravisor.h"
+#include "paravisor_layout.h"
 #include "payload.h"
 #include "payload_layout.h"
 
@@ -23,18 +26,25 @@
 
 static const char usage_text[] =
 	"usage: mkigvm payload --elf PAYLOAD.elf --out OUT.igvm [--cbit N]\n"
+	"       mkigvm paravisor --pv PARAVISOR.elf --ovmf OVMF.fd --out OUT.igvm\n"
 	"       mkigvm digest FILE.igvm\n"
 	"       mkigvm --help\n"
 	"\n"
-	"payload  pack an snpemu payload ELF into an IGVM file laid out as\n"
-	"         protocol/payload_layout.h describes (C-bit N, default %d)\n"
-	"digest   validate an IGVM file and print its SNP launch digest\n"
+	"payload    pack an snpemu payload ELF into an IGVM file laid out as\n"
+	"           protocol/payload_layout.h describes (C-bit N, default %d)\n"
+	"paravisor  pack the paravisor ELF (PT_LOAD by p_paddr, within\n"
+	"           [0x%llx, 0x%llx)) and the unmodified bytes of OVMF.fd\n"
+	"           (a multiple of 4 KiB, at most 16 MiB, placed to end at\n"
+	"           4 GiB) as protocol/paravisor_layout.h describes; the\n"
+	"           paravisor starts at VMPL0 in 32-bit protected mode at its\n"
+	"           ELF entry point (docs/images.md)\n"
+	"digest     validate an IGVM file and print its SNP launch digest\n"
 	"\n"
-	"Both print 'launch digest: <96 hex digits>' on stdout.\n";
+	"All print 'launch digest: <96 hex digits>' on stdout.\n";
 
 static void usage(FILE *out)
 {
-	fprintf(out, usage_text, PAYLOAD_CBIT);
+	fprintf(out, usage_text, PAYLOAD_CBIT, PV_IMAGE_GPA, PV_LAUNCH_END);
 }
 
 static int read_file(const char *path, uint8_t **buf, size_t *len)
@@ -154,11 +164,22 @@ static int parse_cbit(const char *s, unsigned *cbit)
 	return 0;
 }
 
+/** Write the built file and print its digest; frees @igvm. */
+static int write_image(const char *out_path, uint8_t *igvm, size_t len)
+{
+	int rc = write_file(out_path, igvm, len);
+
+	if (rc == 0)
+		rc = print_digest(out_path, igvm, len);
+	free(igvm);
+	return rc;
+}
+
 static int pack_payload(const char *elf_path, const char *out_path,
 			unsigned cbit)
 {
 	struct mk_err err = { "" };
-	uint8_t *elf, *igvm = NULL;
+	uint8_t *elf, *igvm;
 	size_t elf_len, igvm_len;
 	int rc = -1;
 
@@ -166,40 +187,114 @@ static int pack_payload(const char *elf_path, const char *out_path,
 		return -1;
 	if (payload_build(elf, elf_len, cbit, &igvm, &igvm_len, &err))
 		fprintf(stderr, "mkigvm: %s: %s\n", elf_path, err.msg);
-	else if (write_file(out_path, igvm, igvm_len) == 0)
-		rc = print_digest(out_path, igvm, igvm_len);
+	else
+		rc = write_image(out_path, igvm, igvm_len);
 	free(elf);
-	free(igvm);
 	return rc;
 }
 
-static int cmd_payload(int argc, char **argv)
+/** Read the firmware file and check its size. */
+static int read_firmware(const char *path, uint8_t **buf, size_t *len)
 {
-	static const struct option opts[] = {
-		{ "elf", required_argument, NULL, 'e' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "cbit", required_argument, NULL, 'c' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *elf = NULL, *out = NULL;
-	unsigned cbit = PAYLOAD_CBIT;
+	struct mk_err err = { "" };
+
+	if (read_file(path, buf, len))
+		return -1;
+	if (paravisor_check_firmware(*len, &err) == 0)
+		return 0;
+	fprintf(stderr, "mkigvm: %s: %s\n", path, err.msg);
+	free(*buf);
+	return -1;
+}
+
+static int pack_paravisor(const char *pv_path, const char *fw_path,
+			  const char *out_path)
+{
+	struct mk_err err = { "" };
+	uint8_t *elf, *fw, *igvm;
+	size_t elf_len, fw_len, igvm_len;
+	int rc = -1;
+
+	if (read_file(pv_path, &elf, &elf_len))
+		return -1;
+	if (read_firmware(fw_path, &fw, &fw_len)) {
+		free(elf);
+		return -1;
+	}
+	if (paravisor_build(elf, elf_len, fw, fw_len, &igvm, &igvm_len, &err))
+		fprintf(stderr, "mkigvm: %s: %s\n", pv_path, err.msg);
+	else
+		rc = write_image(out_path, igvm, igvm_len);
+	free(elf);
+	free(fw);
+	return rc;
+}
+
+/** Complain about the command line of @cmd and print the usage. */
+static int bad_usage(const char *cmd, const char *what, const char *arg)
+{
+	fprintf(stderr, "mkigvm %s: %s%s\n", cmd, what, arg);
+	usage(stderr);
+	return -1;
+}
+
+/**
+ * getopt_long over @opts, whose val fields index @vals: vals[val] = the
+ * argument.  Bit val of @required: the option must be given.  No operand
+ * may follow.
+ */
+static int parse_opts(int argc, char **argv, const struct option *opts,
+		      const char **vals, unsigned required)
+{
 	int c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'e')
-			elf = optarg;
-		else if (c == 'o')
-			out = optarg;
-		else if (c != 'c' || parse_cbit(optarg, &cbit))
-			return EXIT_USAGE;
+		if (c == '?')
+			return bad_usage(argv[0], "bad option", "");
+		vals[c] = optarg;
 	}
-	if (!elf || !out || optind != argc) {
-		fprintf(stderr, "mkigvm payload: --elf and --out are required\n");
-		usage(stderr);
+	if (optind != argc)
+		return bad_usage(argv[0], "unexpected argument ", argv[optind]);
+	for (size_t i = 0; opts[i].name; i++)
+		if ((required >> opts[i].val & 1) && !vals[opts[i].val])
+			return bad_usage(argv[0], "missing --", opts[i].name);
+	return 0;
+}
+
+static int cmd_payload(int argc, char **argv)
+{
+	enum { ELF, OUT, CBIT, N };
+	static const struct option opts[] = {
+		{ "elf", required_argument, NULL, ELF },
+		{ "out", required_argument, NULL, OUT },
+		{ "cbit", required_argument, NULL, CBIT },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *v[N] = { NULL };
+	unsigned cbit = PAYLOAD_CBIT;
+
+	if (parse_opts(argc, argv, opts, v, 1u << ELF | 1u << OUT) ||
+	    (v[CBIT] && parse_cbit(v[CBIT], &cbit)))
 		return EXIT_USAGE;
-	}
-	return pack_payload(elf, out, cbit) ? EXIT_FAILURE : EXIT_SUCCESS;
+	return pack_payload(v[ELF], v[OUT], cbit) ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+static int cmd_paravisor(int argc, char **argv)
+{
+	enum { PV, OVMF, OUT, N };
+	static const struct option opts[] = {
+		{ "pv", required_argument, NULL, PV },
+		{ "ovmf", required_argument, NULL, OVMF },
+		{ "out", required_argument, NULL, OUT },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *v[N] = { NULL };
+
+	if (parse_opts(argc, argv, opts, v, 1u << PV | 1u << OVMF | 1u << OUT))
+		return EXIT_USAGE;
+	return pack_paravisor(v[PV], v[OVMF], v[OUT]) ? EXIT_FAILURE
+						      : EXIT_SUCCESS;
 }
 
 int main(int argc, char **argv)
@@ -215,6 +310,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "payload"))
 		return cmd_payload(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "paravisor"))
+		return cmd_paravisor(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "digest"))
 		return cmd_digest(argc - 1, argv + 1);
 	fprintf(stderr, "mkigvm: unknown command '%s'\n", argv[1]);

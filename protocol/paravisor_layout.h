@@ -24,7 +24,10 @@
 #define PV_SECRETS_GPA      0x201000ULL     /* IGVM SECRETS page */
 #define PV_MEMMAP_GPA       0x202000ULL     /* MEMORY_MAP parameter, 1 page */
 #define PV_GDT_GPA          0x203000ULL     /* null, code32 0x08, data 0x10, code64 0x18 */
+#define PV_FW_INFO_GPA      0x204000ULL     /* struct pv_fw_info, measured */
 #define PV_IMAGE_GPA        0x210000ULL     /* lowest PT_LOAD p_paddr allowed */
+#define PV_BOOT32_GPA       0x210000ULL     /* the 32-bit entry code */
+#define PV_KERNEL_LMA       0x400000ULL     /* the 64-bit image (2 MiB aligned) */
 #define PV_LAUNCH_END       0x800000ULL     /* everything launched lies below */
 
 #define PV_VMSA_GPA         0xFFFFFFFFF000ULL
@@ -39,5 +42,17 @@
  * SNP-aware), so it sits above all guest memory including the firmware at
  * the top of 4 GiB. */
 #define PV_GUEST_VTOM       (4ULL << 30)
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+/** Where the firmware (OVMF) was loaded: mkigvm writes it, measured. */
+struct pv_fw_info {
+    uint64_t magic;             /* PV_FW_INFO_MAGIC */
+    uint64_t fw_base;           /* GPA of the first firmware page */
+    uint64_t fw_size;           /* bytes; the image ends at 4 GiB */
+};
+#define PV_FW_INFO_MAGIC    0x4F464E4957465650ULL   /* "PVFWINFO" */
+_Static_assert(sizeof(struct pv_fw_info) == 24, "pv_fw_info layout");
+#endif
 
 #endif

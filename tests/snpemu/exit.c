@@ -232,6 +232,17 @@ static void handle_npf(struct vcpu *v)
         vmpl_violation(v, info, gpa_c);
         return;
     }
+    /* SNP walks guest page tables privately whatever the C-bit of CR3 or
+     * of a table pointer (SPEC-FACTS §5.3); TCG walks the GPA it is given.
+     * A walk that reached a private page through the shared view is let
+     * through that view from now on (a deviation: C=0 data reads of that
+     * page then see its contents; docs/snpemu.md). */
+    if (!private_access && (info & SVM_NPF_PT_WALK) &&
+        (e->flags & (RMP_ASSIGNED | RMP_VALIDATED)) == (RMP_ASSIGNED | RMP_VALIDATED)) {
+        rmp_get(gpa)->flags |= RMP_WALK_ALIAS;
+        npt_sync_page(gpa);
+        return;
+    }
     /* Wrong C-bit for the page's state: KVM converts the page to what the
      * access asks for (KVM_EXIT_MEMORY_FAULT) and the access is retried. */
     if (private_access)

@@ -16,67 +16,23 @@
 #include "vm.h"
 #include "x86.h"
 
-#include <lib/string.h>
+#include "devices/cmos.h"
+#include "devices/fwcfg.h"
 
 #define MAX_GUEST_E820  40
 
-static struct {
-    u16 select;
-    u32 offset;
-    u16 e820_select;
-    u8 *dir;            /* the directory with etc/e820's size patched */
-    u32 dir_len;
-    u8 e820[MAX_GUEST_E820 * 20];
-    u32 e820_len;
-} gfw;
+static struct fwcfg_filter gfw;
+static u8 cmos_index;
 
 void guest_fwcfg_init(void)
 {
-    struct fwcfg_file f;
-    u32 len;
-    const u8 *raw = fwcfg_dir_raw(&len);
-    gfw.dir = page_alloc(ALIGN_UP(len, PAGE_SIZE) / PAGE_SIZE);
-    memcpy(gfw.dir, raw, len);
-    gfw.dir_len = len;
-    gfw.e820_len = memmap_e820(gfw.e820, MAX_GUEST_E820) * 20;
-    if (!fwcfg_find("etc/e820", &f))
-        panic("fw_cfg has no etc/e820");
-    gfw.e820_select = f.select;
-    for (u32 off = 4; off + 64 <= len; off += 64) {
-        if (strncmp((const char *)gfw.dir + off + 8, "etc/e820", 56))
-            continue;
-        u32 be = __builtin_bswap32(gfw.e820_len);
-        memcpy(gfw.dir + off, &be, 4);
-    }
+    static u8 e820[MAX_GUEST_E820 * 20];
+    u32 dir_len;
+    const void *dir = fwcfg_dir_raw(&dir_len);
+    unsigned int n = memmap_e820(e820, MAX_GUEST_E820);
+    if (!fwcfg_filter_init(&gfw, dir, dir_len, e820, n * 20))
+        panic("fw_cfg directory unusable for the guest's filter");
 }
-
-/** Bytes the guest sees for the selected item, or false to ask QEMU. */
-static bool fwcfg_local_byte(u8 *b)
-{
-    const u8 *src;
-    u32 len;
-    if (gfw.select == FW_CFG_FILE_DIR) {
-        src = gfw.dir;
-        len = gfw.dir_len;
-    } else if (gfw.select == gfw.e820_select) {
-        src = gfw.e820;
-        len = gfw.e820_len;
-    } else if (gfw.select == FW_CFG_ID) {
-        static const u8 id[4] = { 1, 0, 0, 0 };     /* traditional interface only */
-        src = id;
-        len = 4;
-    } else {
-        return false;
-    }
-    *b = gfw.offset < len ? src[gfw.offset] : 0;
-    gfw.offset++;
-    return true;
-}
-
-#define CMOS_INDEX  0x70
-#define CMOS_DATA   0x71
-
-static u8 cmos_index;
 
 static u64 guest_low_ram_end(void)
 {
@@ -87,28 +43,12 @@ static u64 guest_low_ram_end(void)
     return end;
 }
 
-/** The memory-size CMOS registers as the guest's RAM says; -1 for others. */
-static int cmos_memory_byte(u8 index)
-{
-    u64 low = guest_low_ram_end();
-    u64 ext_kib = MIN((low - (1ULL << 20)) >> 10, 0xFFFFULL);
-    u64 above16 = low > (16ULL << 20) ? MIN((low - (16ULL << 20)) >> 16, 0xFFFFULL) : 0;
-    switch (index) {
-    case 0x17: case 0x30: return (int)(ext_kib & 0xFF);
-    case 0x18: case 0x31: return (int)(ext_kib >> 8);
-    case 0x34: return (int)(above16 & 0xFF);
-    case 0x35: return (int)(above16 >> 8);
-    case 0x5B: case 0x5C: case 0x5D: return 0;     /* no guest RAM above 4 GiB */
-    default: return -1;
-    }
-}
-
 static bool port_hidden(u16 port, unsigned int size)
 {
     u32 last = (u32)port + size - 1;
     return (port <= SNPEMU_LOG_PORT && last >= SNPEMU_LOG_PORT) ||
            (port <= SNPEMU_EXIT_PORT + 3 && last >= SNPEMU_EXIT_PORT) ||
-           (port <= FW_CFG_PORT_DMA_LO + 3 && last >= FW_CFG_PORT_DMA_HI);
+           fwcfg_port_hidden(port, size);
 }
 
 bool io_port_in(u16 port, unsigned int size, u32 *val)
@@ -117,15 +57,12 @@ bool io_port_in(u16 port, unsigned int size, u32 *val)
         *val = 0xFFFFFFFF;
         return true;
     }
-    if (port == FW_CFG_PORT_DATA && size == 1) {
-        u8 b;
-        if (fwcfg_local_byte(&b)) {
-            *val = b;
-            return true;
-        }
-    }
-    if (port == CMOS_DATA && size == 1 && cmos_memory_byte(cmos_index) >= 0) {
-        *val = (u32)cmos_memory_byte(cmos_index);
+    if (fwcfg_filter_in(&gfw, port, size, val))
+        return true;
+    int cmos = port == CMOS_PORT_DATA && size == 1
+        ? cmos_memory_register(cmos_index, guest_low_ram_end(), 0) : -1;
+    if (cmos >= 0) {
+        *val = (u32)cmos;
         return true;
     }
     switch (size) {
@@ -134,8 +71,6 @@ bool io_port_in(u16 port, unsigned int size, u32 *val)
     case 4: *val = inl(port); break;
     default: return false;
     }
-    if (port == FW_CFG_PORT_DATA)
-        gfw.offset += size;
     return true;
 }
 
@@ -143,11 +78,8 @@ bool io_port_out(u16 port, unsigned int size, u32 val)
 {
     if (port_hidden(port, size))
         return true;
-    if (port == FW_CFG_PORT_SEL && size == 2) {
-        gfw.select = (u16)val;
-        gfw.offset = 0;
-    }
-    if (port == CMOS_INDEX && size == 1)
+    fwcfg_filter_out(&gfw, port, size, val);
+    if (port == CMOS_PORT_INDEX && size == 1)
         cmos_index = val & 0x7F;        /* bit 7: NMI disable */
     switch (size) {
     case 1: outb(port, (u8)val); break;

@@ -12,7 +12,9 @@
  *   private access to RAM: present iff guest-owned, validated and the VMPL
  *       holds read permission; writable iff it holds write; NX unless it
  *       holds an execute permission (VMPL0 always holds all);
- *   shared access to RAM: present iff the page is hypervisor-owned;
+ *   shared access to RAM: present iff the page is hypervisor-owned, or a
+ *       private page the guest's page walk reached without the C-bit (the
+ *       hardware walks page tables privately; TCG cannot, see exit.c);
  *   device space, private or shared: the reserved-bit MMIO marker, so
  *       the access becomes #VC 0x400 (NPF with PFCODE.RSV);
  *   anything else (snpemu's memory, beyond 4 GiB): not present.
@@ -68,7 +70,10 @@ static u64 private_leaf(unsigned int vmpl, u64 gpa)
 
 static u64 shared_leaf(u64 gpa)
 {
-    if (!gpa_is_ram(gpa) || (rmp_get(gpa)->flags & RMP_ASSIGNED))
+    if (!gpa_is_ram(gpa))
+        return 0;
+    u8 f = rmp_get(gpa)->flags;
+    if ((f & RMP_ASSIGNED) && !(f & RMP_WALK_ALIAS))
         return 0;
     return gpa_to_hpa(gpa) | NPT_LEAF;
 }

@@ -100,6 +100,6 @@ void rmp_set_validated(u64 gpa, bool v)
     if (v)
         e->flags |= RMP_VALIDATED;
     else
-        e->flags &= (u8)~RMP_VALIDATED;
+        e->flags &= (u8)~(RMP_VALIDATED | RMP_WALK_ALIAS);
     npt_sync_page(gpa);
 }

@@ -38,6 +38,7 @@ struct rmp_entry {
 #define RMP_VALIDATED   BIT(1)
 #define RMP_2M          BIT(2)      /* part of a 2 MiB RMP entry */
 #define RMP_VMSA        BIT(3)
+#define RMP_WALK_ALIAS  BIT(4)      /* snpemu: walked without the C-bit (npt.c) */
 #define RMP_PERM_ALL    0x1F        /* RMP_PERM_* of protocol/sev.h */
 
 struct mem_range {

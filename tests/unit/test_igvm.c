@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * images/ (mkigvm) unit tests: payload packing, IGVM parse/validate,
+ * images/ (mkigvm) unit tests: payload and paravisor packing, IGVM parse/validate,
  * rejection of corrupted files, and a known-answer launch digest computed
  * here independently (PAGE_INFO bytes laid out by hand, OpenSSL SHA-384).
  */
@@ -21,6 +21,8 @@
 #include "igvm_parse.h"
 #include "igvm_write.h"
 #include "measure.h"
+#include "paravisor.h"
+#include "paravisor_layout.h"
 #include "payload.h"
 #include "payload_layout.h"
 #include "vmsa.h"
@@ -39,9 +41,9 @@ static void sha384(const void *p, size_t n, uint8_t out[48])
 	assert_int_equal(len, 48);
 }
 
-/** A tiny ELF: 16 bytes of text at 0x100000, then 4 bytes of data and
- * 0x3000 - 4 bytes of bss at 0x101000 (so 0x102000/0x103000 are zero). */
-static uint8_t *make_elf(size_t *len, uint64_t text_va)
+/** An ELF with two PT_LOADs: @ph[0] gets 16 bytes of hlt at file offset
+ * 0x1000, @ph[1] the byte 0x2A at 0x2000 (offsets and filesz set here). */
+static uint8_t *build_elf(size_t *len, uint64_t entry, Elf64_Phdr ph[2])
 {
 	size_t size = 0x2004;
 	uint8_t *f = calloc(1, size);
@@ -49,26 +51,38 @@ static uint8_t *make_elf(size_t *len, uint64_t text_va)
 		.e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64,
 			     ELFDATA2LSB, EV_CURRENT },
 		.e_type = ET_EXEC, .e_machine = EM_X86_64,
-		.e_version = EV_CURRENT, .e_entry = text_va,
+		.e_version = EV_CURRENT, .e_entry = entry,
 		.e_phoff = sizeof(Elf64_Ehdr), .e_ehsize = sizeof(Elf64_Ehdr),
 		.e_phentsize = sizeof(Elf64_Phdr), .e_phnum = 2,
 	};
-	Elf64_Phdr ph[2] = {
-		{ .p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_offset = 0x1000,
-		  .p_vaddr = text_va, .p_paddr = text_va, .p_filesz = 16,
-		  .p_memsz = 16, .p_align = PAGE },
-		{ .p_type = PT_LOAD, .p_flags = PF_R | PF_W, .p_offset = 0x2000,
-		  .p_vaddr = BSS_VA, .p_paddr = BSS_VA, .p_filesz = 4,
-		  .p_memsz = 0x3000, .p_align = PAGE },
-	};
 
 	assert_non_null(f);
+	for (int i = 0; i < 2; i++) {
+		ph[i].p_type = PT_LOAD;
+		ph[i].p_offset = 0x1000u * (i + 1u);
+		ph[i].p_filesz = i ? 4 : 16;
+		ph[i].p_align = PAGE;
+	}
 	memcpy(f, &eh, sizeof(eh));
-	memcpy(f + sizeof(eh), ph, sizeof(ph));
+	memcpy(f + sizeof(eh), ph, 2 * sizeof(*ph));
 	memset(f + 0x1000, 0xF4, 16);   /* hlt */
 	f[0x2000] = 0x2A;
 	*len = size;
 	return f;
+}
+
+/** A tiny payload ELF: 16 bytes of text at @text_va, then 4 bytes of data
+ * and 0x3000 - 4 bytes of bss at 0x101000 (so 0x102000/0x103000 are 0). */
+static uint8_t *make_elf(size_t *len, uint64_t text_va)
+{
+	Elf64_Phdr ph[2] = {
+		{ .p_flags = PF_R | PF_X, .p_vaddr = text_va,
+		  .p_paddr = text_va, .p_memsz = 16 },
+		{ .p_flags = PF_R | PF_W, .p_vaddr = BSS_VA, .p_paddr = BSS_VA,
+		  .p_memsz = 0x3000 },
+	};
+
+	return build_elf(len, text_va, ph);
 }
 
 static uint8_t *make_payload(size_t *len)
@@ -169,13 +183,14 @@ struct fixture {
 	struct igvm_file f;
 };
 
-static int payload_setup(void **state)
+/** Build an image with @make and parse it into *state. */
+static int fixture_setup(void **state, uint8_t *(*make)(size_t *len))
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
 
 	if (!fx)
 		return -1;
-	fx->d = make_payload(&fx->n);
+	fx->d = make(&fx->n);
 	if (parse_ok(fx->d, fx->n, &fx->f)) {
 		free(fx->d);
 		free(fx);
@@ -185,7 +200,12 @@ static int payload_setup(void **state)
 	return 0;
 }
 
-static int payload_teardown(void **state)
+static int payload_setup(void **state)
+{
+	return fixture_setup(state, make_payload);
+}
+
+static int fixture_teardown(void **state)
 {
 	struct fixture *fx = *state;
 
@@ -193,6 +213,43 @@ static int payload_teardown(void **state)
 	free(fx->d);
 	free(fx);
 	return 0;
+}
+
+/** The image's one VP_CONTEXT: at KVM's VMSA GPA, its page into @v. */
+static void fixture_vmsa(const struct fixture *fx, struct sev_vmsa *v)
+{
+	struct igvm_vp_context vp;
+	long i = find_hdr(&fx->f, IGVM_VHT_VP_CONTEXT, 0);
+
+	assert_true(i >= 0);
+	assert_int_equal(find_hdr(&fx->f, IGVM_VHT_VP_CONTEXT, (size_t)i + 1),
+			 -1);
+	igvm_hdr_read(&fx->f, (size_t)i, &vp, sizeof(vp));
+	assert_int_equal(vp.gpa, 0xFFFFFFFFF000ull);
+	assert_int_equal(vp.vp_index, 0);
+	memcpy(v, fx->d + vp.file_offset, sizeof(*v));
+}
+
+/** Two builds with @make give the same bytes and the same digest. */
+static void check_deterministic(uint8_t *(*make)(size_t *len))
+{
+	size_t n1, n2;
+	uint8_t *a = make(&n1), *b = make(&n2);
+	uint8_t da[48], db[48];
+	struct igvm_file fa, fb;
+	struct mk_err err;
+
+	assert_int_equal(n1, n2);
+	assert_memory_equal(a, b, n1);
+	assert_int_equal(parse_ok(a, n1, &fa), 0);
+	assert_int_equal(parse_ok(b, n2, &fb), 0);
+	assert_int_equal(snp_measure_igvm(&fa, da, &err), 0);
+	assert_int_equal(snp_measure_igvm(&fb, db, &err), 0);
+	assert_memory_equal(da, db, 48);
+	igvm_file_free(&fa);
+	igvm_file_free(&fb);
+	free(a);
+	free(b);
 }
 
 /* ------------------------------------------------------------ tests */
@@ -259,23 +316,7 @@ static void test_payload_header_order(void **state)
 static void test_payload_deterministic(void **state)
 {
 	(void)state;
-	size_t n1, n2;
-	uint8_t *a = make_payload(&n1), *b = make_payload(&n2);
-	uint8_t da[48], db[48];
-	struct igvm_file fa, fb;
-	struct mk_err err;
-
-	assert_int_equal(n1, n2);
-	assert_memory_equal(a, b, n1);
-	assert_int_equal(parse_ok(a, n1, &fa), 0);
-	assert_int_equal(parse_ok(b, n2, &fb), 0);
-	assert_int_equal(snp_measure_igvm(&fa, da, &err), 0);
-	assert_int_equal(snp_measure_igvm(&fb, db, &err), 0);
-	assert_memory_equal(da, db, 48);
-	igvm_file_free(&fa);
-	igvm_file_free(&fb);
-	free(a);
-	free(b);
+	check_deterministic(make_payload);
 }
 
 static void test_payload_pages(void **state)
@@ -314,14 +355,9 @@ static void test_payload_pages(void **state)
 
 static void test_payload_vmsa(void **state)
 {
-	struct fixture *fx = *state;
-	struct igvm_vp_context vp;
 	struct sev_vmsa v;
 
-	igvm_hdr_read(&fx->f, (size_t)find_hdr(&fx->f, IGVM_VHT_VP_CONTEXT, 0),
-		      &vp, sizeof(vp));
-	assert_int_equal(vp.gpa, PAYLOAD_VMSA_GPA);
-	memcpy(&v, fx->d + vp.file_offset, sizeof(v));
+	fixture_vmsa(*state, &v);
 	assert_int_equal(v.rip, TEXT_VA);
 	assert_int_equal(v.cr3, PAYLOAD_PML4_GPA | PAYLOAD_CBIT_MASK);
 	assert_int_equal(v.cr0, 0x80010033);
@@ -641,18 +677,296 @@ static void test_parse_mutations(void **state)
 	free(d);
 }
 
+/* --- paravisor.igvm --------------------------------------------------- */
+
+#define FW_SIZE (64u << 10)             /* the synthetic "OVMF.fd" */
+#define MIB16   (16u << 20)
+
+/** A paravisor ELF: a 16-byte 32-bit boot part (identity mapped) and a
+ * two-page 64-bit part linked at @high_vaddr, loaded at @high_paddr. */
+struct pv_elf {
+	uint64_t entry, boot_paddr, high_vaddr, high_paddr;
+};
+
+static const struct pv_elf pv_good = {
+	PV_BOOT32_GPA, PV_BOOT32_GPA, PV_KERNEL_VMA, PV_KERNEL_LMA,
+};
+
+static uint8_t *make_pv_elf(size_t *len, const struct pv_elf *c)
+{
+	Elf64_Phdr ph[2] = {
+		{ .p_flags = PF_R | PF_X, .p_vaddr = c->boot_paddr,
+		  .p_paddr = c->boot_paddr, .p_memsz = 16 },
+		{ .p_flags = PF_R | PF_W | PF_X, .p_vaddr = c->high_vaddr,
+		  .p_paddr = c->high_paddr, .p_memsz = 0x2000 },
+	};
+
+	return build_elf(len, c->entry, ph);
+}
+
+/** Firmware bytes: a pattern with no all-zero page. */
+static uint8_t *make_fw(size_t size)
+{
+	uint8_t *fw = malloc(size ? size : 1);
+
+	assert_non_null(fw);
+	for (size_t i = 0; i < size; i++)
+		fw[i] = (uint8_t)(i * 31u + (i >> 12) + 1u);
+	return fw;
+}
+
+/** paravisor_build() from @c and a @fw_size firmware. */
+static int pv_pack(const struct pv_elf *c, size_t fw_size, uint8_t **out,
+		   size_t *n, struct mk_err *err)
+{
+	size_t elf_len;
+	uint8_t *elf = make_pv_elf(&elf_len, c), *fw = make_fw(fw_size);
+	int rc = paravisor_build(elf, elf_len, fw, fw_size, out, n, err);
+
+	free(elf);
+	free(fw);
+	return rc;
+}
+
+static uint8_t *make_pv(size_t *len)
+{
+	struct mk_err err = { "" };
+	uint8_t *out = NULL;
+
+	if (pv_pack(&pv_good, FW_SIZE, &out, len, &err))
+		fail_msg("paravisor_build: %s", err.msg);
+	return out;
+}
+
+static int pv_setup(void **state)
+{
+	return fixture_setup(state, make_pv);
+}
+
+/** Header @i is PAGE_DATA at @gpa with @type and @flags 0. */
+static void check_page_hdr(const struct igvm_file *f, size_t i, uint64_t gpa,
+			   uint16_t type)
+{
+	struct igvm_page_data pd;
+
+	assert_int_equal(f->hdrs[i].type, IGVM_VHT_PAGE_DATA);
+	igvm_hdr_read(f, i, &pd, sizeof(pd));
+	assert_int_equal(pd.gpa, gpa);
+	assert_int_equal(pd.data_type, type);
+	assert_int_equal(pd.flags, 0);
+	assert_int_equal(pd.compatibility_mask, 1);
+}
+
+/** Order: platform, policy, ELF, launch pages, memory map, OVMF, VMSA. */
+static void test_pv_header_order(void **state)
+{
+	static const struct { uint64_t gpa; uint16_t type; } pages[] = {
+		{ PV_BOOT32_GPA, IGVM_PAGE_DATA_TYPE_NORMAL },
+		{ PV_KERNEL_LMA, IGVM_PAGE_DATA_TYPE_NORMAL },
+		{ PV_KERNEL_LMA + PAGE, IGVM_PAGE_DATA_TYPE_NORMAL },
+		{ PV_CPUID_GPA, IGVM_PAGE_DATA_TYPE_CPUID_DATA },
+		{ PV_SECRETS_GPA, IGVM_PAGE_DATA_TYPE_SECRETS },
+		{ PV_GDT_GPA, IGVM_PAGE_DATA_TYPE_NORMAL },
+		{ PV_FW_INFO_GPA, IGVM_PAGE_DATA_TYPE_NORMAL },
+	};
+	const size_t np = sizeof(pages) / sizeof(pages[0]);
+	const size_t fw_pages = FW_SIZE / PAGE, fw0 = 2 + np + 3;
+	const struct igvm_file *f = &((struct fixture *)*state)->f;
+	struct igvm_parameter_insert pi;
+
+	assert_int_equal(f->hdr_count, fw0 + fw_pages + 1);
+	assert_int_equal(f->hdrs[0].type, IGVM_VHT_SUPPORTED_PLATFORM);
+	assert_int_equal(f->hdrs[1].type, IGVM_VHT_GUEST_POLICY);
+	assert_int_equal(f->snp_mask, 1);
+	assert_int_equal(f->snp_policy, 0x30000);
+	for (size_t i = 0; i < np; i++)
+		check_page_hdr(f, 2 + i, pages[i].gpa, pages[i].type);
+	assert_int_equal(f->hdrs[2 + np].type, IGVM_VHT_PARAMETER_AREA);
+	assert_int_equal(f->hdrs[3 + np].type, IGVM_VHT_MEMORY_MAP);
+	assert_int_equal(f->hdrs[4 + np].type, IGVM_VHT_PARAMETER_INSERT);
+	igvm_hdr_read(f, 4 + np, &pi, sizeof(pi));
+	assert_int_equal(pi.gpa, PV_MEMMAP_GPA);
+	for (size_t i = 0; i < fw_pages; i++)
+		check_page_hdr(f, fw0 + i, (4ull << 30) - FW_SIZE + i * PAGE,
+			       IGVM_PAGE_DATA_TYPE_NORMAL);
+	assert_int_equal(f->hdrs[f->hdr_count - 1].type, IGVM_VHT_VP_CONTEXT);
+}
+
+static void test_pv_pages(void **state)
+{
+	struct fixture *fx = *state;
+	const uint8_t *d = fx->d;
+	struct igvm_page_data pd;
+
+	pd = page_at(&fx->f, PV_BOOT32_GPA);
+	assert_int_equal(d[pd.file_offset], 0xF4);
+	pd = page_at(&fx->f, PV_KERNEL_LMA);            /* high VMA, low LMA */
+	assert_int_equal(d[pd.file_offset], 0x2A);
+	pd = page_at(&fx->f, PV_KERNEL_LMA + PAGE);     /* bss: zero page */
+	assert_int_equal(pd.file_offset, 0);
+	pd = page_at(&fx->f, PV_GDT_GPA);
+	assert_int_equal(page_u64(d, &pd, 0), 0);
+	assert_int_equal(page_u64(d, &pd, 1), 0x00CF9B000000FFFFull);
+	assert_int_equal(page_u64(d, &pd, 2), 0x00CF93000000FFFFull);
+	assert_int_equal(page_u64(d, &pd, 3), 0x00AF9B000000FFFFull);
+	assert_int_equal(page_u64(d, &pd, 4), 0);
+	pd = page_at(&fx->f, PV_FW_INFO_GPA);
+	assert_int_equal(page_u64(d, &pd, 0), PV_FW_INFO_MAGIC);
+	assert_int_equal(page_u64(d, &pd, 1), (4ull << 30) - FW_SIZE);
+	assert_int_equal(page_u64(d, &pd, 2), FW_SIZE);
+}
+
+/** OVMF's bytes, unmodified, end at 4 GiB. */
+static void test_pv_firmware(void **state)
+{
+	struct fixture *fx = *state;
+	uint8_t *fw = make_fw(FW_SIZE);
+	struct igvm_page_data pd;
+
+	for (size_t off = 0; off < FW_SIZE; off += PAGE) {
+		pd = page_at(&fx->f, (4ull << 30) - FW_SIZE + off);
+		assert_int_not_equal(pd.file_offset, 0);
+		assert_memory_equal(fx->d + pd.file_offset, fw + off, PAGE);
+	}
+	pd = page_at(&fx->f, 0xFFFFF000ull);
+	assert_memory_equal(fx->d + pd.file_offset, fw + FW_SIZE - PAGE, PAGE);
+	free(fw);
+}
+
+static void test_pv_vmsa(void **state)
+{
+	struct sev_vmsa v;
+	const struct vmsa_seg *data[] = { &v.ds, &v.es, &v.ss, &v.fs, &v.gs };
+
+	fixture_vmsa(*state, &v);
+	assert_int_equal(v.cs.selector, 0x08);
+	assert_int_equal(v.cs.attrib, 0xC9B);
+	assert_int_equal(v.cs.limit, 0xFFFFFFFF);
+	assert_int_equal(v.cs.base, 0);
+	for (size_t i = 0; i < 5; i++) {
+		assert_int_equal(data[i]->selector, 0x10);
+		assert_int_equal(data[i]->attrib, 0xC93);
+		assert_int_equal(data[i]->limit, 0xFFFFFFFF);
+		assert_int_equal(data[i]->base, 0);
+	}
+	assert_int_equal(v.gdtr.base, PV_GDT_GPA);
+	assert_int_equal(v.gdtr.limit, 31);
+	assert_int_equal(v.idtr.limit, 0);
+	assert_int_equal(v.ldtr.attrib, 0x82);
+	assert_int_equal(v.tr.attrib, 0x8B);
+	assert_int_equal(v.tr.limit, 0xFFFF);
+	assert_int_equal(v.cr0, 0x11);
+	assert_int_equal(v.cr3, 0);
+	assert_int_equal(v.cr4, 0);
+	assert_int_equal(v.efer, VMSA_EFER_SVME);
+	assert_int_equal(v.rflags, 2);
+	assert_int_equal(v.rip, PV_BOOT32_GPA);
+	assert_int_equal(v.rsp, 0);
+	assert_int_equal(v.dr6, 0xFFFF0FF0);
+	assert_int_equal(v.dr7, 0x400);
+	assert_int_equal(v.g_pat, 0x0007040600070406ull);
+	assert_int_equal(v.xcr0, 1);
+	assert_int_equal(v.mxcsr, 0x1F80);
+	assert_int_equal(v.x87_fcw, 0x37F);
+	assert_int_equal(v.vmpl, 0);
+	assert_int_equal(v.sev_features, 0x9);  /* SNPActive | RestrictedInj */
+}
+
+static void test_pv_deterministic(void **state)
+{
+	(void)state;
+	check_deterministic(make_pv);
+}
+
+/** paravisor_build() with @c and @fw_size fails with @msg in the error. */
+static void pv_rejects(const struct pv_elf *c, size_t fw_size,
+		       const char *msg)
+{
+	struct mk_err err = { "" };
+	uint8_t *out = NULL;
+	size_t n;
+
+	assert_int_not_equal(pv_pack(c, fw_size, &out, &n, &err), 0);
+	assert_null(out);
+	if (!strstr(err.msg, msg))
+		fail_msg("error '%s' lacks '%s'", err.msg, msg);
+}
+
+static void test_pv_rejects_firmware(void **state)
+{
+	(void)state;
+	struct mk_err err = { "" };
+	struct igvm_file f;
+	uint8_t *d;
+	size_t n;
+
+	pv_rejects(&pv_good, FW_SIZE + 1, "multiple of 4 KiB");
+	pv_rejects(&pv_good, FW_SIZE - 100, "multiple of 4 KiB");
+	pv_rejects(&pv_good, MIB16 + PAGE, "16 MiB");
+	pv_rejects(&pv_good, 0, "empty");
+	/* exactly 16 MiB fits: it starts at 4 GiB - 16 MiB */
+	assert_int_equal(pv_pack(&pv_good, MIB16, &d, &n, &err), 0);
+	assert_int_equal(parse_ok(d, n, &f), 0);
+	page_at(&f, 0xFF000000ull);
+	page_at(&f, 0xFFFFF000ull);
+	igvm_file_free(&f);
+	free(d);
+}
+
+static void test_pv_rejects_elf(void **state)
+{
+	(void)state;
+	const uint64_t skew = PV_KERNEL_VMA - PV_KERNEL_LMA;
+	const struct pv_elf low = { 0x200000, 0x200000, PV_KERNEL_VMA,
+				    PV_KERNEL_LMA };
+	const struct pv_elf high = { PV_BOOT32_GPA, PV_BOOT32_GPA,
+				     PV_LAUNCH_END - PAGE + skew,
+				     PV_LAUNCH_END - PAGE };
+	const struct pv_elf above = { PV_BOOT32_GPA, PV_BOOT32_GPA,
+				      PV_LAUNCH_END + skew, PV_LAUNCH_END };
+	const struct pv_elf by_vaddr = { PV_BOOT32_GPA, PV_BOOT32_GPA,
+					 PV_KERNEL_VMA, PV_KERNEL_VMA };
+	const struct pv_elf skewed = { PV_BOOT32_GPA, PV_BOOT32_GPA,
+				       PV_KERNEL_VMA + PAGE, PV_KERNEL_LMA };
+
+	pv_rejects(&low, FW_SIZE, "outside");   /* over the launch pages */
+	pv_rejects(&high, FW_SIZE, "outside");  /* crosses PV_LAUNCH_END */
+	pv_rejects(&above, FW_SIZE, "outside");
+	pv_rejects(&by_vaddr, FW_SIZE, "outside");
+	pv_rejects(&skewed, FW_SIZE, "p_vaddr");
+}
+
+static void test_pv_rejects_entry(void **state)
+{
+	(void)state;
+	static const uint64_t bad[] = {
+		PV_KERNEL_VMA,                  /* 64-bit, not a 32-bit address */
+		PV_KERNEL_LMA,                  /* the 64-bit part's LMA */
+		PV_BOOT32_GPA + 16,             /* just past the boot part */
+		PV_BOOT32_GPA - 1,
+		0,
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct pv_elf c = pv_good;
+
+		c.entry = bad[i];
+		pv_rejects(&c, FW_SIZE, "entry point");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_crc32_vector),
 		cmocka_unit_test(test_payload_parses),
 		cmocka_unit_test_setup_teardown(test_payload_header_order,
-						payload_setup, payload_teardown),
+						payload_setup, fixture_teardown),
 		cmocka_unit_test(test_payload_deterministic),
 		cmocka_unit_test_setup_teardown(test_payload_pages,
-						payload_setup, payload_teardown),
+						payload_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_payload_vmsa,
-						payload_setup, payload_teardown),
+						payload_setup, fixture_teardown),
 		cmocka_unit_test(test_reject_checksum),
 		cmocka_unit_test(test_reject_truncated),
 		cmocka_unit_test(test_reject_bad_tlv),
@@ -661,6 +975,18 @@ int main(void)
 		cmocka_unit_test(test_param_insert_measure),
 		cmocka_unit_test(test_elf_rejects),
 		cmocka_unit_test(test_parse_mutations),
+		cmocka_unit_test_setup_teardown(test_pv_header_order,
+						pv_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_pv_pages,
+						pv_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_pv_firmware,
+						pv_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_pv_vmsa,
+						pv_setup, fixture_teardown),
+		cmocka_unit_test(test_pv_deterministic),
+		cmocka_unit_test(test_pv_rejects_firmware),
+		cmocka_unit_test(test_pv_rejects_elf),
+		cmocka_unit_test(test_pv_rejects_entry),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: MIT */
+/* Boot page tables and stack (in .bss, so zero pages of the IGVM). */
+#include "pv.h"
+
+u64 boot_pml4[512] __attribute__((aligned(4096)));
+u64 boot_pdpt_low[512] __attribute__((aligned(4096)));
+u64 boot_pd_low[4 * 512] __attribute__((aligned(4096)));
+u64 boot_pdpt_high[512] __attribute__((aligned(4096)));
+u64 boot_pd_high[512] __attribute__((aligned(4096)));
+u8 boot_stack[64 * 1024] __attribute__((aligned(16)));
+extern u8 boot_stack_top[];
+__asm__(".globl boot_stack_top\n.set boot_stack_top, boot_stack + 65536");

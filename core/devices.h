@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef PV_DEVICES_H
+#define PV_DEVICES_H
+
+#include "pv.h"
+
+void devices_init(void);
+/** true if the paravisor answered the access (for IN: *val), false to
+ * send it to the hypervisor. */
+bool devices_port_io(u16 port, unsigned int size, bool in, u32 *val);
+
+#endif

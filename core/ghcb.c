@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * GHCB: MSR protocol first (SEV information, hypervisor features, page
+ * state change and registration of the GHCB page), then the page calls.
+ * Everything the hypervisor answers is checked before use; a violation is
+ * a termination with PV_TERM_HV_ERROR and one log line (STYLE §7, §13).
+ */
+#include "ghcb_call.h"
+#include "hw.h"
+#include "mm.h"
+#include "sev.h"
+#include "svm.h"
+
+#include <lib/string.h>
+
+#define REQUIRED_HV_FEATURES (SEV_HV_FEAT_SNP | SEV_HV_FEAT_AP_CREATION | \
+                              SEV_HV_FEAT_RESTRICTED_INJ | SEV_HV_FEAT_MULTI_VMPL)
+
+static struct ghcb *ghcb_page;      /* shared mapping */
+static u64 ghcb_gpa;
+static struct ghcb answer;          /* private snapshot of the last answer */
+static u64 hv_features;
+
+u64 ghcb_msr_protocol(u64 request, u32 expected_response)
+{
+    u64 v = hw_vmgexit_msr(request);
+    if (ghcb_msr_info(v) != expected_response)
+        pv_terminate(PV_TERM_HV_ERROR, "GHCB MSR request %#lx answered %#lx",
+                     (unsigned long)request, (unsigned long)v);
+    return v;
+}
+
+void ghcb_msr_psc(u64 gpa, bool shared)
+{
+    u64 v = ghcb_msr_protocol(ghcb_msr_psc_req(gpa >> PAGE_SHIFT,
+                                               shared ? PSC_OP_SHARED : PSC_OP_PRIVATE),
+                              GHCB_MSR_PSC_RESP);
+    if (ghcb_msr_resp_error(v))
+        pv_terminate(PV_TERM_HV_ERROR, "page state change of %#lx refused (%#x)",
+                     (unsigned long)gpa, ghcb_msr_resp_error(v));
+}
+
+/** RUN_VMPL through the MSR protocol; returns when the VMPL exits to us. */
+u64 ghcb_msr_run_vmpl(unsigned int vmpl)
+{
+    u64 v = hw_vmgexit_msr(ghcb_msr_run_vmpl_req((u8)vmpl));
+    if (ghcb_msr_info(v) != GHCB_MSR_RUN_VMPL_RESP || ghcb_msr_resp_error(v))
+        pv_terminate(PV_TERM_HV_ERROR, "RUN_VMPL(%u) answered %#lx", vmpl, (unsigned long)v);
+    return v;
+}
+
+static void negotiate(void)
+{
+    u64 info = ghcb_msr_protocol(ghcb_msr_sev_info_req(), GHCB_MSR_SEV_INFO_RESP);
+    if (ghcb_msr_sev_info_min(info) > GHCB_PROTOCOL_VERSION ||
+        ghcb_msr_sev_info_max(info) < GHCB_PROTOCOL_VERSION)
+        pv_terminate(PV_TERM_GHCB_VERSION, "hypervisor speaks GHCB %u..%u, we need %u",
+                     ghcb_msr_sev_info_min(info), ghcb_msr_sev_info_max(info),
+                     GHCB_PROTOCOL_VERSION);
+    if (ghcb_msr_sev_info_cbit(info) != mm_cbit_position())
+        pv_terminate(PV_TERM_HV_ERROR, "hypervisor C-bit %u, CPUID page says %u",
+                     ghcb_msr_sev_info_cbit(info), mm_cbit_position());
+    u64 f = ghcb_msr_protocol(ghcb_msr_hv_features_req(), GHCB_MSR_HV_FEATURES_RESP);
+    hv_features = ghcb_msr_hv_features(f);
+    if ((hv_features & REQUIRED_HV_FEATURES) != REQUIRED_HV_FEATURES)
+        pv_terminate(PV_TERM_HV_FEATURES, "hypervisor features %#lx lack %#lx",
+                     (unsigned long)hv_features,
+                     (unsigned long)(REQUIRED_HV_FEATURES & ~hv_features));
+}
+
+void ghcb_init(void)
+{
+    negotiate();
+    void *page = mm_alloc_pages(1);
+    ghcb_gpa = mm_virt_to_phys(page);
+    mm_make_shared(ghcb_gpa);
+    ghcb_page = mm_shared_va(ghcb_gpa);
+    u64 gfn = ghcb_gpa >> PAGE_SHIFT;
+    u64 v = ghcb_msr_protocol(ghcb_msr_reg_gpa_req(gfn), GHCB_MSR_REG_GPA_RESP);
+    if (!ghcb_msr_reg_gpa_ok(v, gfn))
+        pv_terminate(PV_TERM_HV_ERROR, "GHCB registration at %#lx refused", (unsigned long)ghcb_gpa);
+}
+
+bool ghcb_ready(void)
+{
+    return ghcb_page != NULL;
+}
+
+u64 ghcb_hv_features(void)
+{
+    return hv_features;
+}
+
+u64 ghcb_shared_buffer_gpa(void)
+{
+    return ghcb_gpa + offsetof(struct ghcb, shared_buffer);
+}
+
+struct ghcb *ghcb_begin(void)
+{
+    CHECK(ghcb_page);
+    memset(&ghcb_page->save, 0, sizeof(ghcb_page->save));
+    ghcb_page->protocol_version = GHCB_PROTOCOL_VERSION;
+    ghcb_page->ghcb_usage = GHCB_USAGE_STANDARD;
+    return ghcb_page;
+}
+
+/** The event a hypervisor may ask the guest to raise: #GP or #UD only. */
+static bool event_acceptable(u64 ev)
+{
+    unsigned int vec = SVM_EVT_VECTOR(ev);
+    return SVM_EVT_IS_VALID(ev) && SVM_EVT_TYPE(ev) == SVM_EVT_TYPE_EXCEPTION &&
+           (vec == 13 || vec == 6) && !(ev & SVM_EVT_RSVD_MASK);
+}
+
+enum ghcb_status ghcb_call(struct ghcb *g, u64 exit_code, u64 info1, u64 info2, u64 *event)
+{
+    CHECK(g == ghcb_page);
+    ghcb_set_sw_exit_code(g, exit_code);
+    ghcb_set_sw_exit_info_1(g, info1);
+    ghcb_set_sw_exit_info_2(g, info2);
+    hw_vmgexit(ghcb_gpa);
+    memcpy(&answer, g, sizeof(answer));     /* snapshot: use only the copy */
+    u64 result = answer.save.sw_exit_info_1 & GHCB_RESULT_MASK;
+    if (result == GHCB_RESULT_OK)
+        return GHCB_STATUS_OK;
+    if (result == GHCB_RESULT_EXCEPTION && event_acceptable(answer.save.sw_exit_info_2)) {
+        if (event)
+            *event = answer.save.sw_exit_info_2;
+        return GHCB_STATUS_EXCEPTION;
+    }
+    pv_terminate(PV_TERM_HV_ERROR, "GHCB exit %#lx answered info1 %#lx info2 %#lx",
+                 (unsigned long)exit_code, (unsigned long)answer.save.sw_exit_info_1,
+                 (unsigned long)answer.save.sw_exit_info_2);
+}
+
+u64 ghcb_out(const struct ghcb *g, size_t off)
+{
+    (void)g;
+    if (!ghcb_valid_test(&answer, off))
+        pv_terminate(PV_TERM_HV_ERROR, "GHCB answer lacks the register at %#lx",
+                     (unsigned long)off);
+    u64 v;
+    memcpy(&v, (const u8 *)&answer + off, sizeof(v));
+    return v;
+}
+
+bool ghcb_ioio(u16 port, unsigned int size, bool in, u32 *val)
+{
+    struct ghcb *g = ghcb_begin();
+    u64 info = ((u64)port << SVM_IOIO_PORT_SHIFT) | ((u64)size << SVM_IOIO_SZ_SHIFT) |
+               (in ? SVM_IOIO_TYPE_IN : 0);
+    if (!in)
+        ghcb_set_rax(g, *val);
+    if (ghcb_call(g, SVM_EXIT_IOIO, info, 0, NULL) != GHCB_STATUS_OK)
+        return false;
+    if (in) {
+        u64 rax = ghcb_out(g, GHCB_OFF(rax));
+        *val = size == 4 ? (u32)rax : (u32)(rax & ((1u << (8 * size)) - 1));
+    }
+    return true;
+}
+
+/** OUTSB of up to one shared buffer (the log's fast path). */
+void ghcb_ioio_string_out(u16 port, const void *buf, size_t len)
+{
+    while (len) {
+        size_t n = MIN(len, (size_t)GHCB_SHARED_BUF_SIZE);
+        struct ghcb *g = ghcb_begin();
+        memcpy(g->shared_buffer, buf, n);
+        ghcb_set_sw_scratch(g, ghcb_shared_buffer_gpa());
+        u64 info = ((u64)port << SVM_IOIO_PORT_SHIFT) | SVM_IOIO_SZ8 | SVM_IOIO_STR |
+                   SVM_IOIO_REP;
+        ghcb_call(g, SVM_EXIT_IOIO, info, n, NULL);
+        buf = (const u8 *)buf + n;
+        len -= n;
+    }
+}
+
+enum ghcb_status ghcb_msr_read(u32 msr, u64 *val)
+{
+    struct ghcb *g = ghcb_begin();
+    ghcb_set_rcx(g, msr);
+    u64 ev;
+    if (ghcb_call(g, SVM_EXIT_MSR, GHCB_MSR_NAE_READ, 0, &ev) != GHCB_STATUS_OK)
+        return GHCB_STATUS_EXCEPTION;
+    *val = (ghcb_out(g, GHCB_OFF(rdx)) << 32) | (u32)ghcb_out(g, GHCB_OFF(rax));
+    return GHCB_STATUS_OK;
+}
+
+enum ghcb_status ghcb_msr_write(u32 msr, u64 val)
+{
+    struct ghcb *g = ghcb_begin();
+    ghcb_set_rcx(g, msr);
+    ghcb_set_rax(g, (u32)val);
+    ghcb_set_rdx(g, val >> 32);
+    u64 ev;
+    return ghcb_call(g, SVM_EXIT_MSR, GHCB_MSR_NAE_WRITE, 0, &ev);
+}
+
+bool ghcb_mmio(u64 gpa, unsigned int size, bool write, u64 *val)
+{
+    struct ghcb *g = ghcb_begin();
+    CHECK(size >= 1 && size <= 8);
+    if (write)
+        memcpy(g->shared_buffer, val, size);
+    ghcb_set_sw_scratch(g, ghcb_shared_buffer_gpa());
+    if (ghcb_call(g, write ? SVM_VMGEXIT_MMIO_WRITE : SVM_VMGEXIT_MMIO_READ, gpa, size, NULL) !=
+        GHCB_STATUS_OK)
+        return false;
+    if (!write) {
+        *val = 0;
+        memcpy(val, answer.shared_buffer, size);
+    }
+    return true;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The paravisor's one path to the hypervisor (STYLE §12): ghcb_call() fills
+ * usage, version, exit code and infos, runs VMGEXIT and validates the
+ * answer; callers read outputs only through ghcb_out(), which terminates
+ * if the hypervisor did not mark the register valid.
+ */
+#ifndef PV_GHCB_CALL_H
+#define PV_GHCB_CALL_H
+
+#include "pv.h"
+#include <ghcb.h>
+
+enum ghcb_status {
+    GHCB_STATUS_OK,             /* no action needed */
+    GHCB_STATUS_EXCEPTION,      /* the hypervisor asks for #GP or #UD: *event */
+};
+
+void ghcb_init(void);
+bool ghcb_ready(void);
+/** A clean GHCB to fill with inputs (ghcb_set_* of protocol/ghcb.h). */
+struct ghcb *ghcb_begin(void);
+/** Runs the call; any answer outside the spec terminates (PV_TERM_HV_ERROR). */
+enum ghcb_status ghcb_call(struct ghcb *g, u64 exit_code, u64 info1, u64 info2, u64 *event);
+/** An output register at save-area offset off, which must be marked valid. */
+u64 ghcb_out(const struct ghcb *g, size_t off);
+u64 ghcb_shared_buffer_gpa(void);
+
+/* The MSR protocol (SPEC-FACTS §1). */
+u64 ghcb_msr_protocol(u64 request, u32 expected_response);
+void ghcb_msr_psc(u64 gpa, bool shared);
+u64 ghcb_msr_run_vmpl(unsigned int vmpl);
+
+/* Common calls. */
+bool ghcb_ioio(u16 port, unsigned int size, bool in, u32 *val);
+void ghcb_ioio_string_out(u16 port, const void *buf, size_t len);
+enum ghcb_status ghcb_msr_read(u32 msr, u64 *val);
+enum ghcb_status ghcb_msr_write(u32 msr, u64 val);
+bool ghcb_mmio(u64 gpa, unsigned int size, bool write, u64 *val);
+u64 ghcb_hv_features(void);
+
+#endif

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The guest's addresses.  Its linear addresses go through its own paging
+ * (APM vol. 2 §5: off, 32-bit PAE, or 4-level long mode); every GPA below
+ * vTOM is private, so the paravisor reaches it through its own 1:1 private
+ * mapping.  Only guest RAM and the firmware pages are reachable: anything
+ * else is a fault for the guest, never an access to paravisor memory.
+ */
+#include "guest_mem.h"
+#include "mm.h"
+
+#include <lib/string.h>
+
+#define PTE_P       BIT(0)
+#define PTE_RW      BIT(1)
+#define PTE_US      BIT(2)
+#define PTE_PS      BIT(7)
+#define PTE_ADDR    0x000FFFFFFFFFF000ULL
+#define CR0_PG      BIT(31)
+#define CR0_WP      BIT(16)
+#define CR4_PAE     BIT(5)
+#define EFER_LMA    BIT(10)
+
+bool guest_gpa_ok(u64 gpa, u64 len)
+{
+    u64 end = gpa + len;
+    if (end < gpa)
+        return false;
+    for (u64 p = gpa & PAGE_MASK; p < end; p += PAGE_SIZE)
+        if (!mm_is_guest_ram(p) && !(p >= mm.fw_base && p < mm.fw_end))
+            return false;
+    return true;
+}
+
+static bool read_entry(u64 gpa, u64 *e)
+{
+    if (!guest_gpa_ok(gpa, 8))
+        return false;
+    memcpy(e, mm_private_va(gpa), 8);
+    return true;
+}
+
+enum guest_walk guest_linear_to_gpa(const struct sev_vmsa *a, u64 la, bool write, u64 *gpa,
+                                    u32 *pf_error)
+{
+    bool user = a->cpl == 3;
+    *pf_error = (write ? 2 : 0) | (user ? 4 : 0);
+    if (!(a->cr0 & CR0_PG)) {
+        *gpa = la & 0xFFFFFFFF;
+        return GUEST_WALK_OK;
+    }
+    bool lm = a->efer & EFER_LMA;
+    if (!(a->cr4 & CR4_PAE))
+        return GUEST_WALK_UNSUPPORTED;      /* 32-bit non-PAE paging */
+    int levels = lm ? 4 : 3;
+    u64 table = lm ? a->cr3 : (a->cr3 & 0xFFFFFFE0);
+    bool writable = true, usr = true;
+    for (int lvl = levels - 1; lvl >= 0; lvl--) {
+        bool pae_pdpt = !lm && lvl == 2;    /* 4 entries, 32-byte aligned */
+        unsigned int idx = (la >> (12 + 9 * lvl)) & (pae_pdpt ? 3 : 511);
+        u64 e;
+        if (!read_entry((pae_pdpt ? table : (table & PTE_ADDR)) + idx * 8, &e))
+            return GUEST_WALK_BAD_GPA;
+        if (!(e & PTE_P))
+            return GUEST_WALK_PF;
+        if (lvl != 2 || lm) {
+            writable &= !!(e & PTE_RW);
+            usr &= !!(e & PTE_US);
+        }
+        bool leaf = lvl == 0 || ((lvl == 1 || (lvl == 2 && lm)) && (e & PTE_PS));
+        if (leaf) {
+            if ((write && !writable && (user || (a->cr0 & CR0_WP))) || (user && !usr)) {
+                *pf_error |= 1;
+                return GUEST_WALK_PF;
+            }
+            u64 mask = (1ULL << (12 + 9 * lvl)) - 1;
+            *gpa = ((e & PTE_ADDR) & ~mask) | (la & mask);
+            return GUEST_WALK_OK;
+        }
+        table = e & PTE_ADDR;
+    }
+    return GUEST_WALK_PF;
+}
+
+/** Copies between the guest's linear space and buf; a fault fills *f. */
+bool guest_copy(const struct sev_vmsa *a, u64 la, void *buf, u64 len, bool write,
+                struct guest_fault *f)
+{
+    u8 *p = buf;
+    while (len) {
+        u64 gpa;
+        u32 err;
+        switch (guest_linear_to_gpa(a, la, write, &gpa, &err)) {
+        case GUEST_WALK_OK:
+            break;
+        case GUEST_WALK_PF:
+            *f = (struct guest_fault){ .vector = 14, .error = err, .cr2 = la };
+            return false;
+        default:
+            *f = (struct guest_fault){ .vector = 13, .error = 0, .cr2 = 0 };
+            return false;
+        }
+        u64 n = MIN(len, PAGE_SIZE - (la & (PAGE_SIZE - 1)));
+        if (!guest_gpa_ok(gpa, n)) {
+            *f = (struct guest_fault){ .vector = 13, .error = 0, .cr2 = 0 };
+            return false;
+        }
+        if (write)
+            memcpy(mm_private_va(gpa), p, n);
+        else
+            memcpy(p, mm_private_va(gpa), n);
+        p += n;
+        la += n;
+        len -= n;
+    }
+    return true;
+}

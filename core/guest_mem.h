@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef PV_GUEST_MEM_H
+#define PV_GUEST_MEM_H
+
+#include "pv.h"
+#include <vmsa.h>
+
+enum guest_walk { GUEST_WALK_OK, GUEST_WALK_PF, GUEST_WALK_BAD_GPA, GUEST_WALK_UNSUPPORTED };
+
+struct guest_fault {
+    u8 vector;
+    u32 error;
+    u64 cr2;
+};
+
+bool guest_gpa_ok(u64 gpa, u64 len);
+enum guest_walk guest_linear_to_gpa(const struct sev_vmsa *a, u64 la, bool write, u64 *gpa,
+                                    u32 *pf_error);
+bool guest_copy(const struct sev_vmsa *a, u64 la, void *buf, u64 len, bool write,
+                struct guest_fault *f);
+
+#endif

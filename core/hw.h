@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The instructions through which the paravisor reaches the platform.  Two
+ * implementations (STYLE §4): core/hw.c for the real thing, and
+ * tests/unit/fake_hw.c, which records every call so host tests of vc/,
+ * decoder/ and devices/ can assert what would have reached the hypervisor.
+ */
+#ifndef PV_HW_H
+#define PV_HW_H
+
+#include "pv.h"
+
+/** PVALIDATE: EAX result; *unchanged = RFLAGS.CF. */
+u32 hw_pvalidate(u64 va, bool size_2m, bool validate, bool *unchanged);
+/** RMPADJUST: EAX result. */
+u32 hw_rmpadjust(u64 va, bool size_2m, u64 attrs);
+/** Writes the GHCB MSR, runs VMGEXIT, returns the GHCB MSR. */
+u64 hw_vmgexit_msr(u64 msr_value);
+/** VMGEXIT with the GHCB page registered in the MSR. */
+void hw_vmgexit(u64 ghcb_gpa);
+u64 hw_rdmsr(u32 msr);
+void hw_wrmsr(u32 msr, u64 val);
+void hw_halt_until_event(void);     /* STI; HLT; CLI */
+
+#endif

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The paravisor's own exceptions.  #HV (28) is how the hypervisor signals
+ * events under Restricted Injection: the handler only notes it, the run
+ * loop reads the doorbell.  Anything else is a paravisor bug (it never
+ * executes an instruction that raises #VC: CPUID comes from the CPUID page,
+ * I/O goes through the GHCB).
+ */
+#include "pv.h"
+#include "vcpu.h"
+
+#include <ghcb.h>
+
+#define VECTOR_HV   28
+
+struct idt_entry {
+    u16 off_lo, sel;
+    u8 ist, attr;
+    u16 off_mid;
+    u32 off_hi, rsvd;
+} __attribute__((packed));
+
+static struct idt_entry idt[32] __attribute__((aligned(16)));
+extern const u64 pv_isr_table[32];
+
+void pv_exception(u64 vector, u64 error, const u64 *frame);
+void pv_exception(u64 vector, u64 error, const u64 *frame)
+{
+    if (vector == VECTOR_HV) {
+        vcpu_this()->hv_pending = true;
+        return;
+    }
+    pv_terminate(PV_TERM_BUG, "exception %lu error %#lx at rip %#lx", (unsigned long)vector,
+                 (unsigned long)error, (unsigned long)frame[0]);
+}
+
+void idt_init(void)
+{
+    for (int i = 0; i < 32; i++) {
+        u64 a = pv_isr_table[i];
+        idt[i] = (struct idt_entry){ .off_lo = (u16)a, .sel = 0x18, .attr = 0x8E,
+                                     .off_mid = (u16)(a >> 16), .off_hi = (u32)(a >> 32) };
+    }
+    struct { u16 limit; u64 base; } __attribute__((packed)) idtr = { sizeof(idt) - 1, (u64)idt };
+    __asm__ volatile("lidt %0" :: "m"(idtr));
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pv_main: the paravisor's boot at VMPL0, after boot.asm entered long
+ * mode.  Order matters: the CPUID page is copied before anything asks for
+ * the C-bit, memory is set up (and the image moved) before the GHCB page is
+ * allocated, the launch region is wiped only after its pages were copied.
+ */
+#include "devices.h"
+#include "ghcb_call.h"
+#include "hw.h"
+#include "mm.h"
+#include "paravisor_layout.h"
+#include "sev.h"
+#include "vc.h"
+#include "vcpu.h"
+
+#include <lib/string.h>
+
+static struct vcpu bsp;
+
+struct vcpu *vcpu_this(void)
+{
+    return &bsp;
+}
+
+static void check_sev_status(void)
+{
+    u64 st = hw_rdmsr(MSR_SEV_STATUS);
+    if (!(st & SEV_STATUS_SNP) || !(st & SEV_STATUS_RESTRICTED_INJ))
+        pv_terminate(PV_TERM_HV_FEATURES, "SEV_STATUS %#lx: need SNP and Restricted Injection",
+                     (unsigned long)st);
+}
+
+static u32 read_apic_id(void)
+{
+    u64 id;
+    if (ghcb_msr_read(0x802, &id) != GHCB_STATUS_OK)
+        pv_terminate(PV_TERM_HV_ERROR, "x2APIC ID unreadable");
+    return (u32)id;
+}
+
+void pv_main(void);
+void pv_main(void)
+{
+    check_sev_status();
+    idt_init();
+    cpuid_page_init();
+    mm_init();
+    ghcb_init();
+    pv_info("snp-paravisor at VMPL0: region %#lx-%#lx, firmware %#lx-%#lx",
+            (unsigned long)mm.pv_base, (unsigned long)mm.pv_end,
+            (unsigned long)mm.fw_base, (unsigned long)mm.fw_end);
+    devices_init();
+    mm_give_guest_memory();
+    pv_info("guest memory validated and granted to VMPL1");
+    bsp.apic_id = read_apic_id();
+    vcpu_start_guest(&bsp);
+    vcpu_run(&bsp);
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * snp-paravisor: common definitions for core/, vc/ and devices/.
+ */
+#ifndef PV_H
+#define PV_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <ghcb.h>     /* PV_TERM_* reason codes */
+
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+
+#define PAGE_SIZE       4096ULL
+#define PAGE_SHIFT      12
+#define PAGE_MASK       (~(PAGE_SIZE - 1))
+#define PAGE_2M         (2ULL << 20)
+#define BIT(n)          (1ULL << (n))
+#define ARRAY_SIZE(a)   (sizeof(a) / sizeof((a)[0]))
+#define MIN(a, b)       ((a) < (b) ? (a) : (b))
+#define MAX(a, b)       ((a) > (b) ? (a) : (b))
+#define ALIGN_UP(x, a)  (((x) + (a) - 1) & ~((u64)(a) - 1))
+#define ALIGN_DOWN(x, a) ((x) & ~((u64)(a) - 1))
+
+/* log.c: the paravisor's own log channel (COM2), never the guest's serial */
+enum log_level { LOG_ERROR, LOG_NOTICE, LOG_INFO, LOG_VERBOSE };
+void pv_log(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define pv_err(...)     pv_log(LOG_ERROR, __VA_ARGS__)
+#define pv_notice(...)  pv_log(LOG_NOTICE, __VA_ARGS__)
+#define pv_info(...)    pv_log(LOG_INFO, __VA_ARGS__)
+
+/* panic.c: every fatal end is a GHCB termination with a reason code
+ * (protocol/ghcb.h set GHCB_TERM_SET_PARAVISOR, codes PV_TERM_*). */
+_Noreturn void pv_terminate(unsigned int code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/** CHECK() is for the paravisor's own bugs (STYLE §10): always on. */
+#define CHECK(cond)                                                          \
+    do {                                                                     \
+        if (!(cond))                                                         \
+            pv_terminate(PV_TERM_BUG, "%s:%d: %s: CHECK(%s) failed",         \
+                         __FILE__, __LINE__, __func__, #cond);               \
+    } while (0)
+
+#endif

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The per-vCPU loop: RUN_VMPL(1) -> the guest runs until an exit comes to
+ * VMPL0 -> vc_dispatch() -> RUN_VMPL(1) again (DESIGN "The paths a guest
+ * exit takes").  GUEST_EXITCODE is set to VMEXIT_INVALID after each exit
+ * is consumed, so a return for another reason (an #HV) is not mistaken for
+ * a second exit (as mushroom does, SPEC-FACTS §5.2).
+ */
+#include "ghcb_call.h"
+#include "svm.h"
+#include "vc.h"
+
+#define EXIT_CONSUMED   SVM_EXIT_INVALID
+
+/** An exit during event delivery: the event goes back into EVENTINJ and
+ * BUSY is cleared, or the next VMRUN would fail (SPEC-FACTS §5.2 item 4). */
+static void finish_event_delivery(struct sev_vmsa *a)
+{
+    if (!(a->vintr_ctrl & VINTR_BUSY))
+        return;
+    if (a->event_inj & SVM_EVT_VALID)
+        pv_terminate(PV_TERM_HV_ERROR, "BUSY VMSA with a pending EVENTINJ");
+    a->event_inj = a->guest_exit_int_info;
+    a->vintr_ctrl &= ~VINTR_BUSY;
+}
+
+static void handle_exit(struct vcpu *v)
+{
+    struct sev_vmsa *a = v->vmsa1;
+    u64 code = a->guest_exit_code;
+    if (code == EXIT_CONSUMED || code == SVM_EXIT_INTR)
+        return;
+    finish_event_delivery(a);
+    if (code == SVM_EXIT_BUSY || code == SVM_EXIT_INVALID)
+        pv_terminate(PV_TERM_BUG, "the guest VMSA was refused (%#lx)", (unsigned long)code);
+    struct vc_exit e = {
+        .vcpu = v, .vmsa = a, .code = code,
+        .info1 = a->guest_exit_info1, .info2 = a->guest_exit_info2, .nrip = a->guest_nrip,
+    };
+    a->guest_exit_code = EXIT_CONSUMED;
+    vc_dispatch(&e);
+}
+
+_Noreturn void vcpu_run(struct vcpu *v)
+{
+    v->vmsa1->guest_exit_code = EXIT_CONSUMED;
+    for (;;) {
+        if (v->guest_halted)
+            pv_terminate(PV_TERM_UNSUPPORTED, "guest HLT: interrupts are not wired yet");
+        ghcb_msr_run_vmpl(1);
+        handle_exit(v);
+    }
+}

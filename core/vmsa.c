@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The guest's VMSA: VMPL1 at the x86 reset state (SPEC-FACTS §4 "Reset
+ * state"), CS:IP = F000:FFF0 with CS base 0xFFFF0000, so the unmodified
+ * firmware starts at its reset vector as on bare metal.  SEV features
+ * (DESIGN): SNP, vTOM above all guest memory (every access private whatever
+ * the guest's page tables say), ReflectVC (its #VCs come to us), Alternate
+ * Injection (we inject its interrupts through the VMSA).
+ */
+#include "ghcb_call.h"
+#include "hw.h"
+#include "mm.h"
+#include "paravisor_layout.h"
+#include "sev.h"
+#include "vcpu.h"
+
+#include <lib/string.h>
+
+#define GUEST_SEV_FEATURES (SEV_FEAT_SNP_ACTIVE | SEV_FEAT_VTOM | SEV_FEAT_REFLECT_VC | \
+                            SEV_FEAT_ALTERNATE_INJ)
+
+static struct vmsa_seg seg(u16 sel, u16 attrib, u32 limit, u64 base)
+{
+    return (struct vmsa_seg){ .selector = sel, .attrib = attrib, .limit = limit, .base = base };
+}
+
+static void reset_state(struct sev_vmsa *a, u32 cpu_signature)
+{
+    memset(a, 0, sizeof(*a));
+    a->cs = seg(0xF000, 0x9B, 0xFFFF, 0xFFFF0000);
+    a->ds = a->es = a->fs = a->gs = a->ss = seg(0, 0x93, 0xFFFF, 0);
+    a->gdtr = a->idtr = seg(0, 0, 0xFFFF, 0);
+    a->ldtr = seg(0, 0x82, 0xFFFF, 0);
+    a->tr = seg(0, 0x8B, 0xFFFF, 0);
+    a->rip = 0xFFF0;
+    a->rflags = 0x2;
+    a->rdx = cpu_signature;
+    a->cr0 = 0x60000010;
+    a->efer = BIT(12);                  /* SVME: required to run */
+    a->dr6 = 0xFFFF0FF0;
+    a->dr7 = 0x400;
+    a->g_pat = 0x0007040600070406ULL;
+    a->xcr0 = 1;
+    a->mxcsr = 0x1F80;
+    a->x87_fcw = 0x37F;
+    a->vmpl = 1;
+    a->sev_features = GUEST_SEV_FEATURES;
+    a->virtual_tom = PV_GUEST_VTOM;
+}
+
+static struct sev_vmsa *vmsa_page(u64 *gpa)
+{
+    /* A VMSA must not be 2 MiB aligned (SNP erratum, SPEC-FACTS §3). */
+    struct sev_vmsa *a = mm_alloc_pages(1);
+    if (!(mm_virt_to_phys(a) & (PAGE_2M - 1)))
+        a = mm_alloc_pages(1);
+    *gpa = mm_virt_to_phys(a);
+    return a;
+}
+
+void vcpu_start_guest(struct vcpu *v)
+{
+    extern u32 cpuid_signature(void);
+    v->vmsa1 = vmsa_page(&v->vmsa1_gpa);
+    reset_state(v->vmsa1, cpuid_signature());
+    u32 rc = hw_rmpadjust((u64)mm_private_va(v->vmsa1_gpa), false, 1 | RMPADJUST_VMSA);
+    if (rc != RMPADJUST_SUCCESS)
+        pv_terminate(PV_TERM_HV_ERROR, "RMPADJUST of the VMSA page: %u", rc);
+    struct ghcb *g = ghcb_begin();
+    ghcb_set_rax(g, GUEST_SEV_FEATURES);
+    if (ghcb_call(g, SVM_VMGEXIT_AP_CREATION,
+                  ghcb_ap_create_info1(SVM_VMGEXIT_AP_CREATE, 1, v->apic_id), v->vmsa1_gpa,
+                  NULL) != GHCB_STATUS_OK)
+        pv_terminate(PV_TERM_HV_ERROR, "AP creation of the guest VMSA refused");
+    pv_info("vCPU %u: guest VMSA at %#lx, reset vector", v->index, (unsigned long)v->vmsa1_gpa);
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * CPUID, from the validated CPUID page only (never from the hypervisor),
+ * filtered for a guest that knows nothing of SNP (issue 4, STYLE §18):
+ *  - 0x8000001F (SEV/SNP) reads as zero: the guest must not try SEV paths;
+ *  - 0x40000000-0x400000FF (hypervisor leaves, e.g. KVM's paravirtual
+ *    features) read as zero: they would make the guest share memory with
+ *    the host (kvmclock, steal time, async PF);
+ *  - topology: the initial APIC ID in leaf 1 EBX[31:24] and the x2APIC ID
+ *    in leaves 0xB/0x1F EDX are this vCPU's;
+ *  - a leaf the page does not have reads as zero, and is counted.
+ */
+#include "cpuid_page.h"
+#include "paravisor_layout.h"
+#include "sev.h"
+#include "vc.h"
+
+#include <lib/string.h>
+
+static struct snp_cpuid_page page;      /* private copy made at boot */
+static u64 unknown_leaves;
+
+void cpuid_page_init(void)
+{
+    memcpy(&page, (const void *)PV_CPUID_GPA, sizeof(page));
+    if (!page.count || page.count > SNP_CPUID_MAX_COUNT)
+        pv_terminate(PV_TERM_BAD_LAUNCH_PAGE, "CPUID page has %u entries", page.count);
+}
+
+static bool indexed_leaf(u32 leaf)
+{
+    return leaf == 0x4 || leaf == 0x7 || leaf == 0xB || leaf == 0xD || leaf == 0xF ||
+           leaf == 0x10 || leaf == 0x14 || leaf == 0x1F || leaf == 0x8000001D;
+}
+
+static bool page_lookup(u32 leaf, u32 sub, u32 r[4])
+{
+    for (u32 i = 0; i < page.count; i++) {
+        const struct snp_cpuid_fn *f = &page.fn[i];
+        if (f->eax_in == leaf && (!indexed_leaf(leaf) || f->ecx_in == sub)) {
+            r[0] = f->eax;
+            r[1] = f->ebx;
+            r[2] = f->ecx;
+            r[3] = f->edx;
+            return true;
+        }
+    }
+    return false;
+}
+
+u32 cpuid_signature(void)
+{
+    u32 r[4] = { 0 };
+    page_lookup(1, 0, r);
+    return r[0];
+}
+
+static void cpuid_filtered(const struct vcpu *v, u32 leaf, u32 sub, u32 r[4])
+{
+    memset(r, 0, 4 * sizeof(u32));
+    if (leaf == CPUID_LEAF_SEV || (leaf >= 0x40000000 && leaf <= 0x400000FF))
+        return;
+    if (!page_lookup(leaf, sub, r)) {
+        unknown_leaves++;
+        return;
+    }
+    if (leaf == 1)
+        r[1] = (r[1] & 0x00FFFFFF) | (v->apic_id << 24);
+    if (leaf == 0xB || leaf == 0x1F)
+        r[3] = v->apic_id;
+}
+
+enum vc_result vc_handle_cpuid(struct vc_exit *e)
+{
+    struct sev_vmsa *a = e->vmsa;
+    u32 r[4];
+    cpuid_filtered(e->vcpu, (u32)a->rax, (u32)a->rcx, r);
+    a->rax = r[0];
+    a->rbx = r[1];
+    a->rcx = r[2];
+    a->rdx = r[3];
+    return VC_OK;
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vc_dispatch(): exit code -> handler, and the one place that turns a
+ * handler's result into RIP advance, a guest exception or a termination.
+ */
+#include "ghcb_call.h"
+#include "svm.h"
+#include "vc.h"
+
+typedef enum vc_result (*vc_handler)(struct vc_exit *e);
+
+struct vc_entry {
+    u64 code;
+    vc_handler fn;
+    const char *name;
+};
+
+static const struct vc_entry vc_table[] = {
+    { SVM_EXIT_CPUID, vc_handle_cpuid, "cpuid" },
+    { SVM_EXIT_IOIO, vc_handle_ioio, "ioio" },
+    { SVM_EXIT_MSR, vc_handle_msr, "msr" },
+    { SVM_EXIT_NPF, vc_handle_npf, "npf" },
+    { SVM_EXIT_HLT, vc_handle_hlt, "hlt" },
+    { SVM_EXIT_RDTSC, vc_handle_rdtsc, "rdtsc" },
+    { SVM_EXIT_RDTSCP, vc_handle_rdtsc, "rdtscp" },
+    { SVM_EXIT_WBINVD, vc_handle_nop, "wbinvd" },
+    { SVM_EXIT_INVD, vc_handle_nop, "invd" },
+    { SVM_EXIT_MONITOR, vc_handle_nop, "monitor" },
+    { SVM_EXIT_MWAIT, vc_handle_nop, "mwait" },
+    { SVM_EXIT_DR7_READ, vc_handle_dr7, "dr7" },
+    { SVM_EXIT_DR7_WRITE, vc_handle_dr7, "dr7" },
+    { SVM_EXIT_VMMCALL, vc_handle_vmmcall, "vmmcall" },
+    { SVM_EXIT_PAGE_NOT_VALIDATED, vc_handle_unvalidated, "unvalidated" },
+};
+
+#define STAT_SLOTS 0x410
+static u64 exit_count[STAT_SLOTS];
+
+static const struct vc_entry *lookup(u64 code)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(vc_table); i++)
+        if (vc_table[i].code == code)
+            return &vc_table[i];
+    return NULL;
+}
+
+static void inject(struct vc_exit *e)
+{
+    struct sev_vmsa *a = e->vmsa;
+    if (a->event_inj & SVM_EVT_VALID)
+        pv_terminate(PV_TERM_BUG, "exception %u while an event is pending", e->fault.vector);
+    if (e->fault.vector == 14)
+        a->cr2 = e->fault.cr2;
+    a->event_inj = SVM_EVT_MAKE(e->fault.vector, SVM_EVT_TYPE_EXCEPTION, e->fault.has_error,
+                                e->fault.error);
+}
+
+void vc_dispatch(struct vc_exit *e)
+{
+    const struct vc_entry *h = lookup(e->code);
+    if (e->code < STAT_SLOTS)
+        exit_count[e->code]++;
+    if (!h)
+        pv_terminate(PV_TERM_UNSUPPORTED, "guest exit %#lx at rip %#lx info1 %#lx info2 %#lx",
+                     (unsigned long)e->code, (unsigned long)e->vmsa->rip,
+                     (unsigned long)e->info1, (unsigned long)e->info2);
+    enum vc_result r = h->fn(e);
+    switch (r) {
+    case VC_OK:
+        e->vmsa->rip = e->nrip;
+        e->vmsa->vintr_ctrl &= ~VINTR_INT_SHADOW;
+        return;
+    case VC_RETRY:
+        return;
+    case VC_EXCEPTION:
+        inject(e);
+        return;
+    case VC_UNSUPPORTED:
+        pv_terminate(PV_TERM_UNSUPPORTED, "%s exit at rip %#lx not supported (info1 %#lx)",
+                     h->name, (unsigned long)e->vmsa->rip, (unsigned long)e->info1);
+    case VC_DECODE_FAILED:
+        pv_terminate(PV_TERM_DECODE_FAILED, "%s exit at rip %#lx: cannot decode",
+                     h->name, (unsigned long)e->vmsa->rip);
+    case VC_HV_ERROR:
+        pv_terminate(PV_TERM_HV_ERROR, "%s exit at rip %#lx: hypervisor error",
+                     h->name, (unsigned long)e->vmsa->rip);
+    }
+}
+
+void vc_stats_print(void)
+{
+    for (u64 c = 0; c < STAT_SLOTS; c++)
+        if (exit_count[c])
+            pv_info("exits %#lx: %lu", (unsigned long)c, (unsigned long)exit_count[c]);
+}

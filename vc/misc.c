@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/* The small exit families: HLT, RDTSC(P), cache/monitor NOPs, DR7, VMMCALL,
+ * and pages that come back unvalidated. */
+#include "ghcb_call.h"
+#include "svm.h"
+#include "vc.h"
+
+/** HLT: an automatic exit the hypervisor handed over, RIP already past
+ * the HLT (docs/snpemu.md).  The run loop waits for an interrupt. */
+enum vc_result vc_handle_hlt(struct vc_exit *e)
+{
+    e->vcpu->guest_halted = true;
+    e->nrip = e->vmsa->rip;
+    return VC_OK;
+}
+
+enum vc_result vc_handle_rdtsc(struct vc_exit *e)
+{
+    struct ghcb *g = ghcb_begin();
+    if (ghcb_call(g, e->code, 0, 0, NULL) != GHCB_STATUS_OK)
+        return VC_HV_ERROR;
+    e->vmsa->rax = (u32)ghcb_out(g, GHCB_OFF(rax));
+    e->vmsa->rdx = (u32)ghcb_out(g, GHCB_OFF(rdx));
+    if (e->code == SVM_EXIT_RDTSCP)
+        e->vmsa->rcx = (u32)ghcb_out(g, GHCB_OFF(rcx));
+    return VC_OK;
+}
+
+/** WBINVD, INVD: nothing to do for private memory the guest owns;
+ * MONITOR/MWAIT: NOPs, so no address reaches the host (STYLE §15). */
+enum vc_result vc_handle_nop(struct vc_exit *e)
+{
+    (void)e;
+    return VC_OK;
+}
+
+/** DR7 (no DebugSwap): kept per vCPU in the VMSA, which the hardware does
+ * not use for the guest, so breakpoints simply do not fire. */
+enum vc_result vc_handle_dr7(struct vc_exit *e)
+{
+    (void)e;
+    return VC_UNSUPPORTED;
+}
+
+/** VMMCALL: no hypercall interface for an SNP-unaware guest: #UD. */
+enum vc_result vc_handle_vmmcall(struct vc_exit *e)
+{
+    e->fault = (struct vc_fault){ .vector = 6 };
+    return VC_EXCEPTION;
+}
+
+/** Every guest page was validated at boot: one that reads as not validated
+ * was taken away behind our back (DESIGN "Memory"): never revalidate. */
+enum vc_result vc_handle_unvalidated(struct vc_exit *e)
+{
+    pv_terminate(PV_TERM_PAGE_REPLAY, "guest page at GPA %#lx came back unvalidated (rip %#lx)",
+                 (unsigned long)e->info2, (unsigned long)e->vmsa->rip);
+}
+
+/** MMIO (#VC 0x400): needs the decoder; wired in npf.c. */

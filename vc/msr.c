@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * RDMSR/WRMSR of the guest, by a policy table (issue 4): each MSR is
+ * emulated here, forwarded to the hypervisor, or #GP.  SEV MSRs never reach
+ * the guest: SEV_STATUS reads 0 (the guest is "not SEV"), the GHCB MSR is
+ * #GP.  MTRRs and PAT are emulated (the firmware programs them; the values
+ * change no memory type under SNP guests here).  Decisions come before any
+ * side effect (STYLE §8).
+ */
+#include "ghcb_call.h"
+#include "sev.h"
+#include "vc.h"
+
+enum msr_policy { MSR_EMULATE, MSR_FORWARD, MSR_ZERO };
+
+#define MSR_APIC_BASE       0x1B
+#define MSR_MTRR_CAP        0xFE
+#define MSR_MTRR_PHYS_FIRST 0x200
+#define MSR_MTRR_PHYS_LAST  0x20F
+#define MSR_MTRR_FIX_64K    0x250
+#define MSR_MTRR_FIX_16K_0  0x258
+#define MSR_MTRR_FIX_16K_1  0x259
+#define MSR_MTRR_FIX_4K_0   0x268
+#define MSR_MTRR_FIX_4K_7   0x26F
+#define MSR_MTRR_DEF_TYPE   0x2FF
+
+struct msr_rule {
+    u32 first, last;
+    enum msr_policy policy;
+    const char *why;
+};
+
+static const struct msr_rule rules[] = {
+    { 0x10, 0x10, MSR_FORWARD, "TSC" },
+    { 0x17, 0x17, MSR_ZERO, "platform ID" },
+    { 0x8B, 0x8B, MSR_ZERO, "microcode revision" },
+    { MSR_MTRR_CAP, MSR_MTRR_CAP, MSR_EMULATE, "MTRR capabilities" },
+    { 0x179, 0x17A, MSR_ZERO, "machine check capabilities/status" },
+    { 0x1A0, 0x1A0, MSR_EMULATE, "misc enable" },
+    { MSR_MTRR_PHYS_FIRST, MSR_MTRR_PHYS_LAST, MSR_EMULATE, "variable MTRRs" },
+    { MSR_MTRR_FIX_64K, MSR_MTRR_FIX_64K, MSR_EMULATE, "fixed MTRR" },
+    { MSR_MTRR_FIX_16K_0, MSR_MTRR_FIX_16K_1, MSR_EMULATE, "fixed MTRRs" },
+    { MSR_MTRR_FIX_4K_0, MSR_MTRR_FIX_4K_7, MSR_EMULATE, "fixed MTRRs" },
+    { MSR_MTRR_DEF_TYPE, MSR_MTRR_DEF_TYPE, MSR_EMULATE, "MTRR default type" },
+    { MSR_SEV_STATUS, MSR_SEV_STATUS, MSR_ZERO, "the guest is not an SEV guest" },
+};
+
+static u64 mtrr[0x300];         /* emulated MTRR state, by MSR number */
+static u64 misc_enable = 1;
+
+static const struct msr_rule *rule_of(u32 msr)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(rules); i++)
+        if (msr >= rules[i].first && msr <= rules[i].last)
+            return &rules[i];
+    return NULL;
+}
+
+static enum vc_result gp(struct vc_exit *e)
+{
+    e->fault = (struct vc_fault){ .vector = 13, .has_error = true, .error = 0 };
+    return VC_EXCEPTION;
+}
+
+static bool emulate_read(u32 msr, u64 *val)
+{
+    if (msr == MSR_MTRR_CAP)
+        *val = 0x508;           /* WC, fixed MTRRs, 8 variable */
+    else if (msr == 0x1A0)
+        *val = misc_enable;
+    else if (msr < ARRAY_SIZE(mtrr))
+        *val = mtrr[msr];
+    else
+        return false;
+    return true;
+}
+
+static bool emulate_write(u32 msr, u64 val)
+{
+    if (msr == MSR_MTRR_CAP)
+        return false;           /* read-only */
+    if (msr == 0x1A0) {
+        misc_enable = val;
+        return true;
+    }
+    if (msr == MSR_MTRR_DEF_TYPE && (val & ~0xCFFULL))
+        return false;
+    if (msr >= ARRAY_SIZE(mtrr))
+        return false;
+    mtrr[msr] = val;
+    return true;
+}
+
+enum vc_result vc_handle_msr(struct vc_exit *e)
+{
+    struct sev_vmsa *a = e->vmsa;
+    u32 msr = (u32)a->rcx;
+    bool write = e->info1 & 1;
+    u64 val = ((a->rdx & 0xFFFFFFFF) << 32) | (a->rax & 0xFFFFFFFF);
+    const struct msr_rule *r = rule_of(msr);
+
+    if (!r)
+        return lapic_msr(e, msr, write, val);
+    switch (r->policy) {
+    case MSR_ZERO:
+        if (write)
+            return gp(e);
+        val = 0;
+        break;
+    case MSR_EMULATE:
+        if (write ? !emulate_write(msr, val) : !emulate_read(msr, &val))
+            return gp(e);
+        break;
+    case MSR_FORWARD:
+        if ((write ? ghcb_msr_write(msr, val) : ghcb_msr_read(msr, &val)) != GHCB_STATUS_OK)
+            return gp(e);
+        break;
+    }
+    if (!write) {
+        a->rax = (u32)val;
+        a->rdx = val >> 32;
+    }
+    return VC_OK;
+}
