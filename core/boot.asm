@@ -6,11 +6,13 @@
 ; enter long mode and jump to pv_main at PV_KERNEL_VMA.
 ;
 ;   1:1 map of [0, 4 GiB) with 2 MiB pages, C-bit set (private)
+;   0xFFFF800000000000 + [0, 4 GiB): the same without the C-bit (shared)
 ;   PV_KERNEL_VMA -> the image's load address (KERNEL_LMA), C-bit set
 
 %include "pv_asm.inc"
 
 extern boot_pml4, boot_pdpt_low, boot_pd_low, boot_pdpt_high, boot_pd_high
+extern boot_pdpt_shared, boot_pd_shared
 extern pv_main, pv_cbit, boot_stack_top
 
 section .boot32 progbits alloc exec nowrite
@@ -72,6 +74,33 @@ pv_entry32:
         inc ecx
         cmp ecx, 2048
         jb .pd
+
+        ; PML4[256] -> pdpt_shared -> pd_shared: [0, 4 GiB) without the C-bit
+        mov ebx, PHYS(boot_pml4)
+        mov eax, PHYS(boot_pdpt_shared)
+        or eax, 3
+        mov [ebx + 256 * 8], eax
+        mov [ebx + 256 * 8 + 4], edi
+        mov ebx, PHYS(boot_pdpt_shared)
+        mov eax, PHYS(boot_pd_shared)
+        or eax, 3
+        xor ecx, ecx
+.pdpts: mov [ebx + ecx * 8], eax
+        mov [ebx + ecx * 8 + 4], edi
+        add eax, 4096
+        inc ecx
+        cmp ecx, 4
+        jb .pdpts
+        mov ebx, PHYS(boot_pd_shared)
+        xor ecx, ecx
+.pds:   mov eax, ecx
+        shl eax, 21
+        or eax, 0x83
+        mov [ebx + ecx * 8], eax
+        mov dword [ebx + ecx * 8 + 4], 0
+        inc ecx
+        cmp ecx, 2048
+        jb .pds
 
         mov ebx, PHYS(boot_pdpt_high)
         mov eax, PHYS(boot_pd_high)

@@ -5,6 +5,8 @@
 u64 boot_pml4[512] __attribute__((aligned(4096)));
 u64 boot_pdpt_low[512] __attribute__((aligned(4096)));
 u64 boot_pd_low[4 * 512] __attribute__((aligned(4096)));
+u64 boot_pdpt_shared[512] __attribute__((aligned(4096)));
+u64 boot_pd_shared[4 * 512] __attribute__((aligned(4096)));
 u64 boot_pdpt_high[512] __attribute__((aligned(4096)));
 u64 boot_pd_high[512] __attribute__((aligned(4096)));
 u8 boot_stack[64 * 1024] __attribute__((aligned(16)));

@@ -8,6 +8,7 @@
 #include "ghcb_call.h"
 #include "hw.h"
 #include "mm.h"
+#include "paravisor_layout.h"
 #include "sev.h"
 #include "svm.h"
 
@@ -68,17 +69,34 @@ static void negotiate(void)
                      (unsigned long)(REQUIRED_HV_FEATURES & ~hv_features));
 }
 
-void ghcb_init(void)
+static void ghcb_register(u64 gpa)
 {
-    negotiate();
-    void *page = mm_alloc_pages(1);
-    ghcb_gpa = mm_virt_to_phys(page);
-    mm_make_shared(ghcb_gpa);
-    ghcb_page = mm_shared_va(ghcb_gpa);
-    u64 gfn = ghcb_gpa >> PAGE_SHIFT;
+    u64 gfn = gpa >> PAGE_SHIFT;
     u64 v = ghcb_msr_protocol(ghcb_msr_reg_gpa_req(gfn), GHCB_MSR_REG_GPA_RESP);
     if (!ghcb_msr_reg_gpa_ok(v, gfn))
-        pv_terminate(PV_TERM_HV_ERROR, "GHCB registration at %#lx refused", (unsigned long)ghcb_gpa);
+        pv_terminate(PV_TERM_HV_ERROR, "GHCB registration at %#lx refused", (unsigned long)gpa);
+    ghcb_gpa = gpa;
+    ghcb_page = mm_shared_va(gpa);
+}
+
+/** Before the paravisor has memory of its own: a launch-region page that
+ * the image left out (never validated, so no rescind is needed). */
+void ghcb_init_early(void)
+{
+    negotiate();
+    ghcb_msr_psc(PV_EARLY_GHCB_GPA, true);
+    ghcb_register(PV_EARLY_GHCB_GPA);
+}
+
+/** The final GHCB in the paravisor's region; the early page goes back to
+ * private (the guest gets it with the rest of the launch region). */
+void ghcb_init(void)
+{
+    void *page = mm_alloc_pages(1);
+    u64 gpa = mm_virt_to_phys(page);
+    mm_make_shared(gpa);
+    ghcb_register(gpa);
+    ghcb_msr_psc(PV_EARLY_GHCB_GPA, false);
 }
 
 bool ghcb_ready(void)

@@ -16,6 +16,7 @@ enum ghcb_status {
     GHCB_STATUS_EXCEPTION,      /* the hypervisor asks for #GP or #UD: *event */
 };
 
+void ghcb_init_early(void);
 void ghcb_init(void);
 bool ghcb_ready(void);
 /** A clean GHCB to fill with inputs (ghcb_set_* of protocol/ghcb.h). */

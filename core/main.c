@@ -45,6 +45,7 @@ void pv_main(void)
     check_sev_status();
     idt_init();
     cpuid_page_init();
+    ghcb_init_early();
     mm_init();
     ghcb_init();
     pv_info("snp-paravisor at VMPL0: region %#lx-%#lx, firmware %#lx-%#lx",

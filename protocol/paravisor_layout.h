@@ -25,6 +25,8 @@
 #define PV_MEMMAP_GPA       0x202000ULL     /* MEMORY_MAP parameter, 1 page */
 #define PV_GDT_GPA          0x203000ULL     /* null, code32 0x08, data 0x10, code64 0x18 */
 #define PV_FW_INFO_GPA      0x204000ULL     /* struct pv_fw_info, measured */
+#define PV_EARLY_GHCB_GPA   0x205000ULL     /* not loaded: the GHCB until the
+                                             * paravisor has its own memory */
 #define PV_IMAGE_GPA        0x210000ULL     /* lowest PT_LOAD p_paddr allowed */
 #define PV_BOOT32_GPA       0x210000ULL     /* the 32-bit entry code */
 #define PV_KERNEL_LMA       0x400000ULL     /* the 64-bit image (2 MiB aligned) */
