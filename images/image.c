@@ -75,26 +75,21 @@ int image_add_memory_map(struct igvm_builder *b, uint64_t gpa)
 	return 0;
 }
 
-static void set_seg(struct vmsa_seg *s, uint16_t sel, uint16_t attrib,
-		    uint32_t limit, uint64_t base)
-{
-	s->selector = sel;
-	s->attrib = attrib;
-	s->limit = limit;
-	s->base = base;
-}
-
 void image_vmsa_init(struct sev_vmsa *v, const struct image_cpu *cpu)
 {
-	struct vmsa_seg *data[] = { &v->ss, &v->ds, &v->es, &v->fs, &v->gs };
+	const struct vmsa_seg code = {
+		cpu->code_sel, cpu->code_attrib, 0xFFFFFFFF, 0,
+	};
+	const struct vmsa_seg data = {
+		cpu->data_sel, cpu->data_attrib, 0xFFFFFFFF, 0,
+	};
 
 	memset(v, 0, sizeof(*v));
-	set_seg(&v->cs, cpu->code_sel, cpu->code_attrib, 0xFFFFFFFF, 0);
-	for (size_t i = 0; i < sizeof(data) / sizeof(data[0]); i++)
-		set_seg(data[i], cpu->data_sel, cpu->data_attrib, 0xFFFFFFFF, 0);
-	set_seg(&v->gdtr, 0, 0, cpu->gdt_limit, cpu->gdt_gpa);
-	set_seg(&v->ldtr, 0, ATTR_LDT, 0xFFFF, 0);
-	set_seg(&v->tr, 0, ATTR_TSS_BUSY, 0xFFFF, 0);
+	v->cs = code;
+	v->ss = v->ds = v->es = v->fs = v->gs = data;
+	v->gdtr = (struct vmsa_seg){ 0, 0, cpu->gdt_limit, cpu->gdt_gpa };
+	v->ldtr = (struct vmsa_seg){ 0, ATTR_LDT, 0xFFFF, 0 };
+	v->tr = (struct vmsa_seg){ 0, ATTR_TSS_BUSY, 0xFFFF, 0 };
 	v->rflags = VMSA_RESET_RFLAGS;
 	v->rip = cpu->entry;
 	v->rsp = 0;             /* the image sets its own stack */
