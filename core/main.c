@@ -8,6 +8,7 @@
 #include "devices.h"
 #include "ghcb_call.h"
 #include "hw.h"
+#include "irq.h"
 #include "mm.h"
 #include "paravisor_layout.h"
 #include "sev.h"
@@ -55,6 +56,7 @@ void pv_main(void)
     mm_give_guest_memory();
     pv_info("guest memory validated and granted to VMPL1");
     bsp.apic_id = read_apic_id();
+    irq_init(&bsp);
     vcpu_start_guest(&bsp);
     vcpu_run(&bsp);
 }

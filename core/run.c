@@ -7,6 +7,7 @@
  * a second exit (as mushroom does, SPEC-FACTS §5.2).
  */
 #include "ghcb_call.h"
+#include "irq.h"
 #include "svm.h"
 #include "vc.h"
 
@@ -44,10 +45,15 @@ static void handle_exit(struct vcpu *v)
 _Noreturn void vcpu_run(struct vcpu *v)
 {
     v->vmsa1->guest_exit_code = EXIT_CONSUMED;
+    v->offered_vector = -1;
     for (;;) {
+        if (v->hv_pending)
+            irq_poll_doorbell(v);
         if (v->guest_halted)
-            pv_terminate(PV_TERM_UNSUPPORTED, "guest HLT: interrupts are not wired yet");
+            irq_wait(v);
+        irq_before_run(v);
         ghcb_msr_run_vmpl(1);
+        irq_after_exit(v);
         handle_exit(v);
     }
 }

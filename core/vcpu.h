@@ -20,6 +20,7 @@ struct vcpu {
     u64 doorbell_gpa;               /* [I] */
     volatile bool hv_pending;       /* [H] an #HV arrived */
     bool guest_halted;              /* [V] VMPL1 executed HLT */
+    int offered_vector;             /* [V] in VINTR_CTRL, or -1 */
 };
 
 struct vcpu *vcpu_this(void);

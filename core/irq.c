@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+#include "ghcb_call.h"
+#include "hw.h"
+#include "irq.h"
+#include "mm.h"
+#include "svm.h"
+
+#define NO_FURTHER_SIGNAL   HVDB_FLAG_NO_FURTHER_SIGNAL
+
+void irq_init(struct vcpu *v)
+{
+    void *page = mm_alloc_pages(1);
+    v->doorbell_gpa = mm_virt_to_phys(page);
+    mm_make_shared(v->doorbell_gpa);
+    v->doorbell = mm_shared_va(v->doorbell_gpa);
+    struct ghcb *g = ghcb_begin();
+    if (ghcb_call(g, SVM_VMGEXIT_HV_DOORBELL_PAGE, SVM_VMGEXIT_HVDB_SET, v->doorbell_gpa, NULL) !=
+            GHCB_STATUS_OK ||
+        ghcb_out(g, GHCB_OFF(sw_exit_info_2)) != v->doorbell_gpa)
+        pv_terminate(PV_TERM_HV_ERROR, "#HV doorbell registration refused");
+}
+
+/**
+ * The doorbell is written by the hypervisor at any time: read each byte
+ * once, validate, and take the vector with a compare-exchange so a vector
+ * the host posts meanwhile is not lost (SPEC-FACTS §5.6).
+ */
+void irq_poll_doorbell(struct vcpu *v)
+{
+    struct hv_doorbell *db = v->doorbell;
+    v->hv_pending = false;
+    if (!db)
+        return;
+    __atomic_and_fetch(&db->flags, (u8)~NO_FURTHER_SIGNAL, __ATOMIC_SEQ_CST);
+    u8 vec = __atomic_load_n(&db->vector, __ATOMIC_ACQUIRE);
+    if (!vec)
+        return;
+    if (vec < 16)
+        pv_terminate(PV_TERM_HV_ERROR, "#HV doorbell posted vector %u", vec);
+    if (__atomic_compare_exchange_n(&db->vector, &vec, 0, false, __ATOMIC_SEQ_CST,
+                                    __ATOMIC_SEQ_CST))
+        guest_apic_host_vector(v, vec);
+}
+
+/** Offer the APIC's best vector through VINTR_CTRL (V_IRQ): the CPU
+ * delivers it when the guest's RFLAGS.IF and interrupt shadow allow. */
+void irq_before_run(struct vcpu *v)
+{
+    struct sev_vmsa *a = v->vmsa1;
+    if (a->vintr_ctrl & VINTR_IRQ)
+        return;                         /* still offered */
+    int vec = guest_apic_pending(v);
+    if (vec < 0)
+        return;
+    a->vintr_ctrl = (a->vintr_ctrl & ~(VINTR_VECTOR_MASK | VINTR_PRIO_MASK)) | VINTR_IRQ |
+                    VINTR_IGN_TPR | ((u64)vec << VINTR_VECTOR_SHIFT) |
+                    ((u64)(vec >> 4) << VINTR_PRIO_SHIFT);
+    v->offered_vector = vec;
+}
+
+/** V_IRQ cleared by the CPU: the guest took the vector (SPEC-FACTS §5.4). */
+void irq_after_exit(struct vcpu *v)
+{
+    if (v->offered_vector < 0 || (v->vmsa1->vintr_ctrl & VINTR_IRQ))
+        return;
+    guest_apic_accept(v, (u8)v->offered_vector);
+    v->offered_vector = -1;
+    v->guest_halted = false;
+}
+
+/** The guest halted: wait at VMPL0 until the APIC has something for it
+ * (HLT here is an automatic exit the hypervisor ends with #HV). */
+void irq_wait(struct vcpu *v)
+{
+    while (guest_apic_pending(v) < 0) {
+        hw_halt_until_event();
+        irq_poll_doorbell(v);
+    }
+    v->guest_halted = false;
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Interrupts for the guest (DESIGN "An interrupt"): the hypervisor can
+ * only raise #HV at VMPL0 and posts the vector in the #HV doorbell page;
+ * the paravisor hands it to the guest's software APIC, and delivers the
+ * APIC's highest deliverable vector into the guest's VMSA (Alternate
+ * Injection: VINTR_CTRL, so the CPU takes it when RFLAGS.IF allows).
+ */
+#ifndef PV_IRQ_H
+#define PV_IRQ_H
+
+#include "vcpu.h"
+
+void irq_init(struct vcpu *v);              /* register the doorbell */
+void irq_poll_doorbell(struct vcpu *v);     /* consume what the host posted */
+void irq_before_run(struct vcpu *v);        /* offer a vector to the guest */
+void irq_after_exit(struct vcpu *v);        /* was the offered vector taken? */
+void irq_wait(struct vcpu *v);              /* the guest halted */
+
+/* The guest's APIC, behind vc/apic.c. */
+void guest_apic_host_vector(struct vcpu *v, u8 vector);    /* into IRR */
+int guest_apic_pending(struct vcpu *v);                    /* -1: none */
+void guest_apic_accept(struct vcpu *v, u8 vector);         /* IRR -> ISR */
+
+#endif
