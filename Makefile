@@ -2,13 +2,14 @@
 # Thin wrapper: the build is meson (meson.build), the tests are meson tests.
 #   make test           install what is missing, build, run every test suite
 #   make run ARGS=...   install what is missing, build, run tests/snpemu/demo
+#   make bench          boot-time benchmark (tests/boot/bench; not a test)
 #   make clean          remove build/ (make distclean also drops the .deps/ cache)
 
 BUILD := build
 DEPS := .deps
 MESON_TEST := meson test -C $(BUILD) --print-errorlogs --num-processes 2 --timeout-multiplier 1
 
-.PHONY: all deps build test run clean distclean
+.PHONY: all deps build test run bench clean distclean
 
 all: build
 
@@ -34,6 +35,9 @@ test: build
 
 run: build
 	tests/snpemu/demo $(ARGS)
+
+bench: build
+	tests/boot/bench $(ARGS)
 
 clean:
 	rm -rf $(BUILD)
