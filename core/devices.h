@@ -8,5 +8,7 @@ void devices_init(void);
 /** true if the paravisor answered the access (for IN: *val), false to
  * send it to the hypervisor. */
 bool devices_port_io(u16 port, unsigned int size, bool in, u32 *val);
+/** The same for MMIO (the guest's local APIC page). */
+bool devices_mmio(u64 gpa, unsigned int size, bool write, u64 *val);
 
 #endif

@@ -24,6 +24,7 @@
 
 #define SCRATCH_MAX     (16 * PAGE_SIZE)
 #define KVM_ENOSYS      1000
+#define LAPIC_PAGE      0xFEE00000ULL
 
 struct nae {
     struct vcpu *v;
@@ -188,8 +189,10 @@ static void nae_mmio(struct nae *n, bool write)
         malformed(n, GHCB_ERR_INVALID_SCRATCH_AREA);
         return;
     }
+    /* The local APIC is the hypervisor's to emulate, through the x2APIC
+     * MSRs (msr.c); its xAPIC page never reaches the real one. */
     if (len == 0 || len > 8 || (gpa & PAGE_MASK) != ((gpa + len - 1) & PAGE_MASK) ||
-        !gpa_is_mmio(gpa) || !gpa_is_mmio(gpa + len - 1)) {
+        !gpa_is_mmio(gpa) || !gpa_is_mmio(gpa + len - 1) || (gpa & PAGE_MASK) == LAPIC_PAGE) {
         malformed(n, GHCB_ERR_INVALID_INPUT);
         return;
     }
