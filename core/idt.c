@@ -34,8 +34,34 @@ void pv_exception(u64 vector, u64 error, const u64 *frame)
                  (unsigned long)error, (unsigned long)frame[0]);
 }
 
+/* The paravisor's own GDT (the launch GDT page is wiped with the launch
+ * region): the selectors of protocol/paravisor_layout.h. */
+static const u64 gdt[4] __attribute__((aligned(16))) = {
+    0,
+    0x00CF9B000000FFFFULL,      /* 0x08 32-bit code */
+    0x00CF93000000FFFFULL,      /* 0x10 data */
+    0x00AF9B000000FFFFULL,      /* 0x18 64-bit code */
+};
+
+static void gdt_load(void)
+{
+    struct { u16 limit; u64 base; } __attribute__((packed)) gdtr = { sizeof(gdt) - 1, (u64)gdt };
+    __asm__ volatile("lgdt %0\n\t"
+                     "pushq $0x18\n\t"
+                     "leaq 1f(%%rip), %%rax\n\t"
+                     "pushq %%rax\n\t"
+                     "lretq\n"
+                     "1:\n\t"
+                     "movl $0x10, %%eax\n\t"
+                     "movl %%eax, %%ds\n\t"
+                     "movl %%eax, %%es\n\t"
+                     "movl %%eax, %%ss\n\t"
+                     :: "m"(gdtr) : "rax", "memory");
+}
+
 void idt_init(void)
 {
+    gdt_load();
     for (int i = 0; i < 32; i++) {
         u64 a = pv_isr_table[i];
         idt[i] = (struct idt_entry){ .off_lo = (u16)a, .sel = 0x18, .attr = 0x8E,

@@ -18,8 +18,11 @@ void irq_after_exit(struct vcpu *v);        /* was the offered vector taken? */
 void irq_wait(struct vcpu *v);              /* the guest halted */
 
 /* The guest's APIC, behind vc/apic.c. */
+void guest_apic_init(struct vcpu *v);
 void guest_apic_host_vector(struct vcpu *v, u8 vector);    /* into IRR */
 int guest_apic_pending(struct vcpu *v);                    /* -1: none */
 void guest_apic_accept(struct vcpu *v, u8 vector);         /* IRR -> ISR */
+/** The xAPIC page (offset in the page); true if handled, false = #GP-worthy. */
+bool guest_apic_mmio(u32 offset, unsigned int size, bool write, u64 *val);
 
 #endif

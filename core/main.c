@@ -57,6 +57,7 @@ void pv_main(void)
     pv_info("guest memory validated and granted to VMPL1");
     bsp.apic_id = read_apic_id();
     irq_init(&bsp);
+    guest_apic_init(&bsp);
     vcpu_start_guest(&bsp);
     vcpu_run(&bsp);
 }

@@ -6,6 +6,7 @@
  */
 #include "devices.h"
 #include "ghcb_call.h"
+#include "irq.h"
 #include "mm.h"
 
 #include "devices/cmos.h"
@@ -111,4 +112,12 @@ bool devices_port_io(u16 port, unsigned int size, bool in, u32 *val)
     if (port == CMOS_PORT_INDEX && size == 1)
         cmos_index = *val & 0x7F;
     return false;
+}
+
+/** The guest's local APIC page belongs to the software APIC (vc/apic.c). */
+bool devices_mmio(u64 gpa, unsigned int size, bool write, u64 *val)
+{
+    if ((gpa & PAGE_MASK) != 0xFEE00000ULL)
+        return false;
+    return guest_apic_mmio((u32)(gpa & ~PAGE_MASK), size, write, val);
 }

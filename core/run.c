@@ -12,6 +12,7 @@
 #include "vc.h"
 
 #define EXIT_CONSUMED   SVM_EXIT_INVALID
+#define PROGRESS_EVERY  20000   /* a line in the log to show where the guest is */
 
 /** An exit during event delivery: the event goes back into EVENTINJ and
  * BUSY is cleared, or the next VMRUN would fail (SPEC-FACTS §5.2 item 4). */
@@ -39,6 +40,10 @@ static void handle_exit(struct vcpu *v)
         .info1 = a->guest_exit_info1, .info2 = a->guest_exit_info2, .nrip = a->guest_nrip,
     };
     a->guest_exit_code = EXIT_CONSUMED;
+    if (++v->exit_count % PROGRESS_EVERY == 0)
+        pv_info("vCPU %u: %lu exits, now %#lx (%#lx, %#lx) at rip %#lx", v->index,
+                (unsigned long)v->exit_count, (unsigned long)code, (unsigned long)e.info1,
+                (unsigned long)e.info2, (unsigned long)a->rip);
     vc_dispatch(&e);
 }
 

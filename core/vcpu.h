@@ -11,6 +11,8 @@
 #include <hv_doorbell.h>
 #include <vmsa.h>
 
+#include "devices/lapic.h"
+
 struct vcpu {
     unsigned int index;             /* [I] */
     u32 apic_id;                    /* [I] */
@@ -21,6 +23,10 @@ struct vcpu {
     volatile bool hv_pending;       /* [H] an #HV arrived */
     bool guest_halted;              /* [V] VMPL1 executed HLT */
     int offered_vector;             /* [V] in VINTR_CTRL, or -1 */
+    u64 dr7;                        /* [V] the guest's DR7 (no DebugSwap) */
+    u64 exit_count;                 /* [V] */
+    struct lapic lapic;             /* [V] the guest's local APIC */
+    u8 timer_vector;                /* [V] the real timer is armed with it, or 0 */
 };
 
 struct vcpu *vcpu_this(void);

@@ -63,6 +63,7 @@ void vcpu_start_guest(struct vcpu *v)
     extern u32 cpuid_signature(void);
     v->vmsa1 = vmsa_page(&v->vmsa1_gpa);
     reset_state(v->vmsa1, cpuid_signature());
+    v->dr7 = 0x400;
     u32 rc = hw_rmpadjust((u64)mm_private_va(v->vmsa1_gpa), false, 1 | RMPADJUST_VMSA);
     if (rc != RMPADJUST_SUCCESS)
         pv_terminate(PV_TERM_HV_ERROR, "RMPADJUST of the VMSA page: %u", rc);

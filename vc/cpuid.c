@@ -8,6 +8,8 @@
  *    the host (kvmclock, steal time, async PF);
  *  - topology: the initial APIC ID in leaf 1 EBX[31:24] and the x2APIC ID
  *    in leaves 0xB/0x1F EDX are this vCPU's;
+ *  - the APIC is ours (vc/apic.c): no TSC-deadline mode, no extended APIC
+ *    space;
  *  - a leaf the page does not have reads as zero, and is counted.
  */
 #include "cpuid_page.h"
@@ -64,8 +66,12 @@ static void cpuid_filtered(const struct vcpu *v, u32 leaf, u32 sub, u32 r[4])
         unknown_leaves++;
         return;
     }
-    if (leaf == 1)
+    if (leaf == 1) {
         r[1] = (r[1] & 0x00FFFFFF) | (v->apic_id << 24);
+        r[2] &= ~(u32)BIT(24);      /* no TSC-deadline timer in our APIC */
+    }
+    if (leaf == 0x80000001)
+        r[2] &= ~(u32)BIT(3);       /* no AMD extended APIC space */
     if (leaf == 0xB || leaf == 0x1F)
         r[3] = v->apic_id;
 }

@@ -5,6 +5,8 @@
 #include "svm.h"
 #include "vc.h"
 
+#include "decoder/insn.h"
+
 /** HLT: an automatic exit the hypervisor handed over, RIP already past
  * the HLT (docs/snpemu.md).  The run loop waits for an interrupt. */
 enum vc_result vc_handle_hlt(struct vc_exit *e)
@@ -34,12 +36,30 @@ enum vc_result vc_handle_nop(struct vc_exit *e)
     return VC_OK;
 }
 
-/** DR7 (no DebugSwap): kept per vCPU in the VMSA, which the hardware does
- * not use for the guest, so breakpoints simply do not fire. */
+/** DR7 (no DebugSwap): the hypervisor intercepts DR7 accesses, the guest
+ * keeps a private value here; the CPU never arms the guest's breakpoints.
+ * The instruction must be MOV to or from DR7 (STYLE §9). */
 enum vc_result vc_handle_dr7(struct vc_exit *e)
 {
-    (void)e;
-    return VC_UNSUPPORTED;
+    struct insn insn;
+    bool write = e->code == SVM_EXIT_DR7_WRITE;
+    if (!vc_decode(e, &insn) || insn.dr != 7 ||
+        insn.cls != (write ? INSN_MOV_TO_DR : INSN_MOV_FROM_DR))
+        return VC_DECODE_FAILED;
+    u64 *reg = vc_gpr(e->vmsa, insn.reg.index);
+    if (!reg)
+        return VC_DECODE_FAILED;
+    if (write) {
+        if (*reg >> 32) {
+            e->fault = (struct vc_fault){ .vector = 13, .has_error = true };
+            return VC_EXCEPTION;
+        }
+        e->vcpu->dr7 = (*reg & ~0x400ULL) | 0x400;
+    } else {
+        *reg = e->vcpu->dr7;
+    }
+    e->nrip = e->vmsa->rip + insn.length;
+    return VC_OK;
 }
 
 /** VMMCALL: no hypercall interface for an SNP-unaware guest: #UD. */

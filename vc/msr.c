@@ -100,7 +100,7 @@ enum vc_result vc_handle_msr(struct vc_exit *e)
     const struct msr_rule *r = rule_of(msr);
 
     if (!r)
-        return lapic_msr(e, msr, write, val);
+        return vc_apic_msr(e, msr, write, val);
     switch (r->policy) {
     case MSR_ZERO:
         if (write)

@@ -56,8 +56,13 @@ enum vc_result vc_handle_dr7(struct vc_exit *e);
 enum vc_result vc_handle_vmmcall(struct vc_exit *e);
 enum vc_result vc_handle_unvalidated(struct vc_exit *e);
 
+/* decode.c */
+struct insn;
+bool vc_decode(const struct vc_exit *e, struct insn *insn);
+u64 *vc_gpr(struct sev_vmsa *a, unsigned int index);
+
 /* apic.c */
-enum vc_result lapic_msr(struct vc_exit *e, u32 msr, bool write, u64 val);
+enum vc_result vc_apic_msr(struct vc_exit *e, u32 msr, bool write, u64 val);
 
 /* cpuid.c: the validated CPUID page, kept in paravisor memory. */
 void cpuid_page_init(void);

@@ -61,8 +61,17 @@ svm_vmrun:
         mov r14, [rdi + GPRS_R14]
         mov r15, [rdi + GPRS_R15]
         mov rdi, [rdi + GPRS_RDI]
+        ; As KVM does: GIF off, IF on, so a physical interrupt that arrives
+        ; while the guest runs is intercepted at once (V_INTR_MASKING makes
+        ; the host's IF the gate, APM §15.21.1); back in snpemu IF is off
+        ; again and GIF on: irq.c takes the interrupt when it chooses.
+        clgi
+        sti
+        nop                             ; STI's shadow ends here, not in the guest
         vmrun
         vmsave
+        cli
+        stgi
         xchg rdi, [rsp]                 ; rdi = gprs, guest rdi on the stack
         mov [rdi + GPRS_RCX], rcx
         mov [rdi + GPRS_RDX], rdx

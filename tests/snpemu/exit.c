@@ -13,6 +13,7 @@
  *  - automatic exits the hypervisor settles: NPF on RMP state, HLT,
  *    shutdown.
  */
+#include "iommu.h"
 #include "sev.h"
 #include "snpemu_abi.h"
 #include "svm.h"
@@ -120,7 +121,10 @@ static void vc_event(struct vcpu *v, u64 code, u64 info1, u64 info2)
 
 static void vc_intercept(struct vcpu *v, u64 code)
 {
-    vc_event(v, code, v->vmcb->control.exit_info_1, v->vmcb->control.exit_info_2);
+    u64 info1 = v->vmcb->control.exit_info_1;
+    if (code == SVM_EXIT_IOIO)
+        info1 = (info1 & ~SVM_IOIO_ASZ_MASK) | insn_ioio_address_size(v);
+    vc_event(v, code, info1, v->vmcb->control.exit_info_2);
 }
 
 static void handle_vmmcall(struct vcpu *v)
@@ -168,12 +172,26 @@ static void handle_msr(struct vcpu *v)
     advance_rip(v, 2);
 }
 
+/** The NPF exit information as the hardware writes it (SPEC-FACTS §6.3):
+ * the C-bit is not an address bit, a private access sets ENC (bit 34). */
+static void npf_hw_info(struct vcpu *v, u64 *info1, u64 *gpa)
+{
+    u64 vtom = (v->vmsa->sev_features & SEV_FEAT_VTOM) ? v->vmsa->virtual_tom : 0;
+    u64 raw = v->vmcb->control.exit_info_2;
+    *info1 = v->vmcb->control.exit_info_1;
+    if (npt_private_access(vtom, raw))
+        *info1 |= SVM_NPF_ENC;
+    *gpa = raw & ~CBIT_MASK;
+}
+
 /** #VC 0x404 with the faulting GVA in CR2 (SPEC-FACTS §6.1). */
 static void page_not_validated(struct vcpu *v, u64 info, u64 gpa_c)
 {
     u64 gva;
     if (reflect_vc_enabled(v)) {
-        vc_event(v, SVM_EXIT_PAGE_NOT_VALIDATED, info, gpa_c);
+        u64 i1, gpa;
+        npf_hw_info(v, &i1, &gpa);
+        vc_event(v, SVM_EXIT_PAGE_NOT_VALIDATED, i1, gpa);
         return;
     }
     if (info & SVM_NPF_ID)
@@ -203,7 +221,27 @@ static void vmpl_violation(struct vcpu *v, u64 info, u64 gpa_c)
                (unsigned long)gpa_c, (unsigned long)v->vmcb->save.rip);
     if (!v->ctx[0].vmsa || v->vmpl == 0)
         guest_kill("VMPL permission violation with no VMPL0 to report it to");
-    vcpu_exit_to_vmpl0(v, SVM_EXIT_NPF, info | SVM_NPF_RMP | SVM_NPF_VMPL, gpa_c, 0);
+    u64 i1, gpa;
+    (void)info;
+    (void)gpa_c;
+    npf_hw_info(v, &i1, &gpa);
+    vcpu_exit_to_vmpl0(v, SVM_EXIT_NPF, i1 | SVM_NPF_RMP | SVM_NPF_VMPL, gpa, 0);
+}
+
+/** Under vTOM a guest PTE must not set the C-bit: #PF with RSV (SPEC-FACTS
+ * §5.1).  TCG walked it as an address bit instead; the GVA comes from the
+ * instruction (or RIP for a fetch). */
+static void cbit_under_vtom(struct vcpu *v, u64 info)
+{
+    u64 gva;
+    if (info & SVM_NPF_ID)
+        gva = v->vmcb->save.cs.base + v->vmcb->save.rip;
+    else if (!fault_gva(v, v->vmcb->control.exit_info_2, &gva))
+        guest_kill("C-bit under vTOM at rip %#lx: cannot tell the access",
+                   (unsigned long)v->vmcb->save.rip);
+    u32 err = 1 | 8 | (info & (SVM_NPF_RW | SVM_NPF_US | SVM_NPF_ID));   /* P, RSV */
+    v->vmcb->save.cr2 = gva;
+    inject_exception(v, 14, true, err);
 }
 
 /** #NPF: the RMP or a device decides (SPEC-FACTS §6.3, §7.2). */
@@ -216,10 +254,16 @@ static void handle_npf(struct vcpu *v)
     u64 gpa = gpa_c & ~CBIT_MASK & PAGE_MASK;
 
     if (info & SVM_NPF_RSV) {
-        vc_intercept(v, SVM_EXIT_NPF);      /* MMIO: the guest asks via the GHCB */
+        u64 i1, g;
+        npf_hw_info(v, &i1, &g);
+        vc_event(v, SVM_EXIT_NPF, i1, g);   /* MMIO: the guest asks via the GHCB */
         return;
     }
-    if (gpa_c >= (CBIT_MASK << 1) || (vtom && (gpa_c & CBIT_MASK)) || !gpa_is_ram(gpa))
+    if (vtom && (gpa_c & CBIT_MASK) && gpa_c < (CBIT_MASK << 1)) {
+        cbit_under_vtom(v, info);
+        return;
+    }
+    if (gpa_c >= (CBIT_MASK << 1) || !gpa_is_ram(gpa))
         guest_kill("#NPF at GPA %#lx (%s, error %#lx, rip %#lx): not guest memory",
                    (unsigned long)gpa_c, private_access ? "private" : "shared",
                    (unsigned long)info, (unsigned long)v->vmcb->save.rip);
@@ -256,13 +300,12 @@ static void handle_npf(struct vcpu *v)
 static void handle_hlt(struct vcpu *v)
 {
     u64 nrip = v->vmcb->save.rip + 1;
+    v->vmcb->save.rip = nrip;
+    v->vmcb->control.int_shadow = 0;    /* the HLT completed: no STI shadow */
     if (v->vmpl != 0 && v->ctx[0].vmsa) {
-        v->vmcb->save.rip = nrip;
         vcpu_exit_to_vmpl0(v, SVM_EXIT_HLT, 0, 0, nrip);
         return;
     }
-    v->vmcb->save.rip = nrip;
-    v->vmcb->control.int_shadow = 0;
     irq_wait(v);
 }
 
@@ -290,6 +333,20 @@ static void handle_cr0_write(struct vcpu *v)
     vcpu_select_npt(v);
 }
 
+/** MOV to CR8 = the TPR: with V_INTR_MASKING it is V_TPR (APM §15.21.4). */
+static void handle_cr8_write(struct vcpu *v)
+{
+    u64 val;
+    if (!insn_mov_to_cr(v, 8, &val))
+        guest_kill("CR8 write exit at rip %#lx: not a MOV to CR8", (unsigned long)v->vmcb->save.rip);
+    if (val >> 4 || v->vmcb->save.cpl) {
+        inject_exception(v, 13, true, 0);
+        return;
+    }
+    v->vmcb->control.v_intr = (v->vmcb->control.v_intr & ~0xFFULL) | val;
+    advance_rip(v, insn_length(v));
+}
+
 static void handle_shutdown(struct vcpu *v)
 {
     if (v->vmpl != 0 && v->ctx[0].vmsa) {
@@ -302,6 +359,7 @@ static void handle_shutdown(struct vcpu *v)
 
 static void handle_exit(struct vcpu *v)
 {
+    iommu_poll();
     u64 code = v->vmcb->control.exit_code;
     stat_exit(code);
     switch (code) {
@@ -323,6 +381,9 @@ static void handle_exit(struct vcpu *v)
         break;
     case SVM_EXIT_CR0_WRITE:
         handle_cr0_write(v);
+        break;
+    case SVM_EXIT_CR_WRITE(8):
+        handle_cr8_write(v);
         break;
     case SVM_EXIT_VMMCALL:
         handle_vmmcall(v);

@@ -136,6 +136,21 @@ static bool gpr_value(const struct vcpu *v, ZydisRegister reg, u64 *val)
     return false;
 }
 
+/** The value a MOV to CRn at RIP writes; false if it is not one. */
+bool insn_mov_to_cr(struct vcpu *v, unsigned int cr, u64 *val)
+{
+    ZydisDecodedInstruction insn;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    u64 src;
+    if (!decode_at_rip(v, &insn, ops) || insn.mnemonic != ZYDIS_MNEMONIC_MOV ||
+        ops[0].type != ZYDIS_OPERAND_TYPE_REGISTER ||
+        ops[0].reg.value != (ZydisRegister)(ZYDIS_REGISTER_CR0 + cr) ||
+        ops[1].type != ZYDIS_OPERAND_TYPE_REGISTER || !gpr_value(v, ops[1].reg.value, &src))
+        return false;
+    *val = insn.operand_width == 32 ? (u32)src : src;
+    return true;
+}
+
 /** The new CR0 of a MOV to CR0, LMSW or CLTS at RIP; false if it is none. */
 bool insn_cr0_write(struct vcpu *v, u64 *cr0)
 {
@@ -147,11 +162,7 @@ bool insn_cr0_write(struct vcpu *v, u64 *cr0)
         return false;
     switch (insn.mnemonic) {
     case ZYDIS_MNEMONIC_MOV:
-        if (ops[0].type != ZYDIS_OPERAND_TYPE_REGISTER || ops[0].reg.value != ZYDIS_REGISTER_CR0 ||
-            ops[1].type != ZYDIS_OPERAND_TYPE_REGISTER || !gpr_value(v, ops[1].reg.value, &src))
-            return false;
-        *cr0 = insn.operand_width == 32 ? (u32)src : src;
-        return true;
+        return insn_mov_to_cr(v, 0, cr0);
     case ZYDIS_MNEMONIC_CLTS:
         *cr0 = old & ~BIT(3);
         return true;
@@ -163,5 +174,21 @@ bool insn_cr0_write(struct vcpu *v, u64 *cr0)
         return true;
     default:
         return false;
+    }
+}
+
+/** IOIO EXITINFO1 address-size bit (A16/A32/A64, APM 15.10.2) of the IN/OUT
+ * at RIP: QEMU 7.2 TCG leaves bits 7-9 clear (observed), the hardware
+ * sets them. */
+u64 insn_ioio_address_size(struct vcpu *v)
+{
+    ZydisDecodedInstruction insn;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    if (!decode_at_rip(v, &insn, ops))
+        guest_kill("cannot decode the I/O instruction at rip %#lx", (unsigned long)v->vmcb->save.rip);
+    switch (insn.address_width) {
+    case 16: return BIT(7);
+    case 32: return BIT(8);
+    default: return BIT(9);
     }
 }

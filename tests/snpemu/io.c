@@ -7,11 +7,13 @@
  *  - fw_cfg is filtered: the guest's etc/e820 leaves snpemu's memory out,
  *    and the DMA interface is hidden (it would let a device write anywhere,
  *    snpemu included); the FW_CFG_ID feature bit says so;
+ *  - the IOMMU's registers (iommu.c) do not exist for the guest either;
  *  - the CMOS memory-size registers describe the guest's RAM, not QEMU's
  *    (firmware reads them: 0x17/0x18 and 0x30/0x31 extended memory in KiB,
  *    0x34/0x35 memory above 16 MiB in 64 KiB units, 0x5B-0x5D above 4 GiB).
  */
 #include "fwcfg.h"
+#include "iommu.h"
 #include "snpemu_abi.h"
 #include "vm.h"
 #include "x86.h"
@@ -92,6 +94,10 @@ bool io_port_out(u16 port, unsigned int size, u32 val)
 
 bool mmio_read(u64 gpa, unsigned int size, u64 *val)
 {
+    if (iommu_mmio_hidden(gpa)) {
+        *val = ~0ULL;               /* as an absent device */
+        return true;
+    }
     volatile void *p = phys_to_virt(gpa);
     switch (size) {
     case 1: *val = *(volatile u8 *)p; return true;
@@ -104,6 +110,8 @@ bool mmio_read(u64 gpa, unsigned int size, u64 *val)
 
 bool mmio_write(u64 gpa, unsigned int size, u64 val)
 {
+    if (iommu_mmio_hidden(gpa))
+        return true;
     volatile void *p = phys_to_virt(gpa);
     switch (size) {
     case 1: *(volatile u8 *)p = (u8)val; return true;

@@ -5,6 +5,7 @@
  */
 #include "snpemu.h"
 #include "fwcfg.h"
+#include "iommu.h"
 #include "snpemu_abi.h"
 #include "vm.h"
 #include "payload_layout.h"
@@ -143,6 +144,7 @@ void snpemu_main(void)
     struct vcpu *bsp = smp_bsp_setup();
     memmap_init();
     rmp_init();
+    iommu_init();
     guest_fwcfg_init();
     smp_start_aps();
     bsp->ctx[0].vmsa = igvm_launch();

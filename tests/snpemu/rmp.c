@@ -10,6 +10,7 @@
  * change (RMPUPDATE, PSMASH) lives here; the guest side (PVALIDATE,
  * RMPADJUST) in snp_insn.c.
  */
+#include "iommu.h"
 #include "vm.h"
 
 #include <lib/string.h>
@@ -67,6 +68,7 @@ static void rmp_update(u64 gpa, u8 flags)
     memset(e->perms, 0, sizeof(e->perms));
     e->perms[0] = RMP_PERM_ALL;
     npt_sync_page(gpa);
+    iommu_page_changed(gpa);
 }
 
 /** RMPUPDATE to guest-owned: not validated; contents are a fresh page, as
@@ -75,8 +77,8 @@ void rmp_make_private(u64 gpa)
 {
     if (rmp_get(gpa)->flags & RMP_ASSIGNED)
         return;
+    rmp_update(gpa, RMP_ASSIGNED);      /* no device reaches it from here on */
     memset(gpa_to_hva(gpa), 0, PAGE_SIZE);
-    rmp_update(gpa, RMP_ASSIGNED);
 }
 
 /** RMPUPDATE to hypervisor-owned: the private contents are gone. */

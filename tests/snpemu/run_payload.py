@@ -6,7 +6,8 @@
                    [--config 'intercept=rdtsc'] [--mem 512M] [--smp N]
                    [--timeout 60] [--expect-term SET:CODE]
                    [--expect-status N] [--expect-log REGEX]...
-                   [--expect-console REGEX]... [--name NAME]
+                   [--expect-console REGEX]... [--device NAME]...
+                   [--name NAME]
 
 Default expectation: QEMU exit status 33 (snpemu: guest asked to
 terminate), the snpemu log line "guest termination request: set=3
@@ -19,6 +20,10 @@ With --mkigvm MKIGVM --elf P.elf instead of --igvm, the test packs the ELF
 twice, checks that both IGVM files and both printed digests are identical,
 boots the image and checks snpemu's "launch digest <hex>" log line against
 mkigvm's digest.
+
+QEMU always gets `-device intel-iommu` (q35's VT-d unit: snpemu refuses to
+run without it, it enforces the DMA rule with it); --device adds devices
+after it, e.g. --device edu.
 """
 
 import argparse
@@ -54,6 +59,8 @@ def parse_args(argv):
     p.add_argument("--mkigvm", help="digest check: the mkigvm tool")
     p.add_argument("--elf", help="digest check: the payload ELF")
     p.add_argument("--keep", help="copy console/log files to this directory")
+    p.add_argument("--device", action="append", default=[], metavar="NAME",
+                   help="extra QEMU -device (repeatable)")
     args = p.parse_args(argv)
     if args.mkigvm or args.elf:
         if not (args.mkigvm and args.elf) or args.igvm:
@@ -100,7 +107,11 @@ def qemu_command(args, igvm, console, log):
            "-chardev", "file,id=dbg,path=" + log,
            "-device", "isa-debugcon,iobase=0x402,chardev=dbg",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+           # q35's VT-d unit: snpemu enforces the DMA rule with it
+           "-device", "intel-iommu",
            "-fw_cfg", "name=opt/snpemu/igvm,file=" + igvm]
+    for dev in args.device:
+        cmd += ["-device", dev]
     if args.config is not None:
         # fw_cfg's option parser splits on commas; a doubled comma is a
         # literal one.

@@ -42,8 +42,11 @@ void vcpu_select_npt(struct vcpu *v)
     struct vmcb_control *c = &v->vmcb->control;
     c->n_cr3 = npt_root(v->vmpl, context_vtom(&v->vmcb->save, v->vmsa));
     c->tlb_control = TLB_CONTROL_FLUSH_ALL;
-    /* Paging changes matter only where the C-bit decides. */
-    c->cr_write = (v->vmsa->sev_features & SEV_FEAT_VTOM) ? 0 : BIT(0);
+    /* Paging changes matter only where the C-bit decides.  CR8 writes are
+     * done by snpemu: QEMU 7.2 TCG aborts on a CR8 write while a virtual
+     * interrupt is pending (helper_write_crN calls cpu_interrupt() without
+     * the iothread lock; observed on QEMU 7.2 TCG). */
+    c->cr_write = (u16)(BIT(8) | ((v->vmsa->sev_features & SEV_FEAT_VTOM) ? 0 : BIT(0)));
 }
 
 /** Why VMRUN would refuse this VMSA, or 0 (APM "VMRUN" SEV-SNP checks,

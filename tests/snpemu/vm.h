@@ -146,6 +146,8 @@ bool guest_write_virt(struct vcpu *v, u64 gva, const void *src, u64 len);
 /* insn.c: the guest instruction at RIP (Zydis) */
 bool fault_gva(struct vcpu *v, u64 fault_gpa, u64 *gva);
 bool insn_cr0_write(struct vcpu *v, u64 *cr0);
+bool insn_mov_to_cr(struct vcpu *v, unsigned int cr, u64 *val);
+u64 insn_ioio_address_size(struct vcpu *v);
 
 /* events.c: exceptions into the guest */
 void inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error);

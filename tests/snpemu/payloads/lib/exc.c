@@ -10,6 +10,7 @@
 #include <lib/string.h>
 
 #include "cpuid_page.h"
+#include "hv.h"
 #include "rt.h"
 
 /** One 16-byte IDT gate (APM vol. 2, 4.8.3). */
@@ -37,25 +38,32 @@ volatile uint64_t rt_probe_rip;
 static int armed_vector = -1;
 static struct exc_record *armed_rec;
 
+void exc_set_gates(void *table, const uint64_t *stubs, unsigned count)
+{
+	struct idt_gate *g = table;
+	unsigned v;
+
+	for (v = 0; v < count; v++) {
+		uint64_t off = stubs[v];
+
+		g[v].off_lo = (uint16_t)off;
+		g[v].sel = PAYLOAD_SEL_CODE64;
+		g[v].ist = 0;
+		g[v].type = IDT_TYPE_INTR_GATE;
+		g[v].off_mid = (uint16_t)(off >> 16);
+		g[v].off_hi = (uint32_t)(off >> 32);
+		g[v].reserved = 0;
+	}
+}
+
 void idt_init(void)
 {
 	struct {
 		uint16_t limit;
 		uint64_t base;
 	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (uintptr_t)idt };
-	unsigned v;
 
-	for (v = 0; v < 32; v++) {
-		uint64_t off = exc_stub_table[v];
-
-		idt[v].off_lo = (uint16_t)off;
-		idt[v].sel = PAYLOAD_SEL_CODE64;
-		idt[v].ist = 0;
-		idt[v].type = IDT_TYPE_INTR_GATE;
-		idt[v].off_mid = (uint16_t)(off >> 16);
-		idt[v].off_hi = (uint32_t)(off >> 32);
-		idt[v].reserved = 0;
-	}
+	exc_set_gates(idt, exc_stub_table, 32);
 	__asm__ volatile("lidt %0" : : "m"(idtr));
 }
 
@@ -121,18 +129,23 @@ bool cpuid_page_lookup(uint32_t leaf, uint32_t subleaf, uint32_t regs[4])
 	return true;
 }
 
-static bool vc_cpuid(struct exc_frame *f, const uint8_t *ip)
+void cpuid_page_answer(uint64_t *rax, uint64_t *rbx, uint64_t *rcx, uint64_t *rdx)
 {
 	uint32_t regs[4] = { 0, 0, 0, 0 };
 
+	/* Leaves the page lacks read as zero, as in Linux's SNP CPUID code. */
+	cpuid_page_lookup((uint32_t)*rax, (uint32_t)*rcx, regs);
+	*rax = regs[0];
+	*rbx = regs[1];
+	*rcx = regs[2];
+	*rdx = regs[3];
+}
+
+static bool vc_cpuid(struct exc_frame *f, const uint8_t *ip)
+{
 	if (ip[0] != 0x0F || ip[1] != 0xA2)
 		return false;
-	/* Leaves the page lacks read as zero, as in Linux's SNP CPUID code. */
-	cpuid_page_lookup((uint32_t)f->rax, (uint32_t)f->rcx, regs);
-	f->rax = regs[0];
-	f->rbx = regs[1];
-	f->rcx = regs[2];
-	f->rdx = regs[3];
+	cpuid_page_answer(&f->rax, &f->rbx, &f->rcx, &f->rdx);
 	f->rip += 2;
 	return true;
 }
@@ -141,10 +154,9 @@ static bool vc_cpuid(struct exc_frame *f, const uint8_t *ip)
 static bool vc_ioio(struct exc_frame *f, const uint8_t *ip)
 {
 	unsigned len = 0, size;
-	bool opsize16 = false, in;
+	bool opsize16 = false;
 	uint16_t port;
 	uint8_t op;
-	uint32_t val;
 
 	if (ip[0] == 0x66) {
 		opsize16 = true;
@@ -162,17 +174,8 @@ static bool vc_ioio(struct exc_frame *f, const uint8_t *ip)
 		return false;
 	}
 	size = (op & 1) ? (opsize16 ? 2 : 4) : 1;
-	in = (op & 2) == 0;
-	if (in) {
-		if (!ghcb_ioio_in(port, size, &val))
-			return false;
-		if (size == 4)
-			f->rax = val;
-		else
-			f->rax = (f->rax & ~((1ull << (size * 8)) - 1)) | val;
-	} else if (!ghcb_ioio_out(port, size, (uint32_t)f->rax)) {
+	if (!ghcb_ioio(port, size, (op & 2) == 0, &f->rax))
 		return false;
-	}
 	f->rip += len;
 	return true;
 }
@@ -180,7 +183,6 @@ static bool vc_ioio(struct exc_frame *f, const uint8_t *ip)
 static bool vc_msr(struct exc_frame *f, const uint8_t *ip)
 {
 	uint64_t val;
-	struct ghcb *g;
 
 	if (ip[0] != 0x0F || (ip[1] != 0x32 && ip[1] != 0x30))
 		return false;
@@ -189,13 +191,9 @@ static bool vc_msr(struct exc_frame *f, const uint8_t *ip)
 			return false;
 		f->rax = (uint32_t)val;
 		f->rdx = val >> 32;
-	} else {
-		g = ghcb_begin();
-		ghcb_set_rcx(g, (uint32_t)f->rcx);
-		ghcb_set_rax(g, (uint32_t)f->rax);
-		ghcb_set_rdx(g, (uint32_t)f->rdx);
-		if (ghcb_call(SVM_EXIT_MSR, GHCB_MSR_NAE_WRITE, 0).info1 != 0)
-			return false;
+	} else if (!ghcb_msr_write((uint32_t)f->rcx,
+				   ((uint64_t)(uint32_t)f->rdx << 32) | (uint32_t)f->rax)) {
+		return false;
 	}
 	f->rip += 2;
 	return true;
@@ -275,6 +273,10 @@ void exc_dispatch(struct exc_frame *f)
 	}
 	if (f->vector == X86_VECTOR_VC) {
 		vc_default(f);
+		return;
+	}
+	if (f->vector == X86_VECTOR_HV) {
+		hv_handle(f);   /* Restricted Injection (hv.c) */
 		return;
 	}
 	exc_fatal(f, "unexpected");

@@ -6,6 +6,7 @@
 #include <lib/string.h>
 
 #include "rt.h"
+#include "smp.h"
 
 void rt_console_ready(void);
 
@@ -38,30 +39,38 @@ bool psc_roundtrip_4k(uint64_t gpa)
 	       ghcb_msr_psc(gpa, PSC_OP_PRIVATE) == 0;
 }
 
+/* Each CPU has its own GHCB page (smp.h): the BSP's at PAYLOAD_GHCB_GPA. */
 struct ghcb *ghcb_page(void)
 {
-	return gpa_shared(PAYLOAD_GHCB_GPA);
+	return gpa_shared(smp_this_cpu()->ghcb_gpa);
 }
 
 uint64_t ghcb_gpa_of(const void *p)
 {
-	return PAYLOAD_GHCB_GPA +
+	return smp_this_cpu()->ghcb_gpa +
 	       ((uintptr_t)p - (uintptr_t)ghcb_page());
+}
+
+bool ghcb_setup(uint64_t gpa)
+{
+	uint64_t gfn = gpa >> 12;
+
+	/* The page was never validated, so there is nothing to rescind. */
+	if (ghcb_msr_psc(gpa, PSC_OP_SHARED) != 0)
+		return false;
+	if (!ghcb_msr_reg_gpa_ok(ghcb_msr_call(ghcb_msr_reg_gpa_req(gfn)), gfn))
+		return false;
+	memset(gpa_shared(gpa), 0, sizeof(struct ghcb));
+	wrmsr(MSR_SEV_ES_GHCB, gpa);
+	return true;
 }
 
 bool rt_ghcb_init(void)
 {
-	uint64_t gfn = PAYLOAD_GHCB_GPA >> 12;
-
 	if (ghcb_up)
 		return true;
-	/* The page was never validated, so there is nothing to rescind. */
-	if (ghcb_msr_psc(PAYLOAD_GHCB_GPA, PSC_OP_SHARED) != 0)
+	if (!ghcb_setup(PAYLOAD_GHCB_GPA))
 		return false;
-	if (!ghcb_msr_reg_gpa_ok(ghcb_msr_call(ghcb_msr_reg_gpa_req(gfn)), gfn))
-		return false;
-	memset(ghcb_page(), 0, sizeof(struct ghcb));
-	wrmsr(MSR_SEV_ES_GHCB, PAYLOAD_GHCB_GPA);
 	ghcb_up = true;
 	rt_console_ready();
 	return true;
@@ -89,7 +98,7 @@ struct ghcb_result ghcb_call(uint64_t exit_code, uint64_t info1,
 	ghcb_set_sw_exit_code(g, exit_code);
 	ghcb_set_sw_exit_info_1(g, info1);
 	ghcb_set_sw_exit_info_2(g, info2);
-	wrmsr(MSR_SEV_ES_GHCB, PAYLOAD_GHCB_GPA);
+	wrmsr(MSR_SEV_ES_GHCB, smp_this_cpu()->ghcb_gpa);
 	vmgexit();
 	r.info1 = g->save.sw_exit_info_1;
 	r.info2 = g->save.sw_exit_info_2;
@@ -127,6 +136,20 @@ bool ghcb_ioio_in(uint16_t port, unsigned size, uint32_t *val)
 	return true;
 }
 
+bool ghcb_ioio(uint16_t port, unsigned size, bool in, uint64_t *rax)
+{
+	uint64_t mask = (1ull << (size * 8)) - 1;
+	uint32_t val;
+
+	if (!in)
+		return ghcb_ioio_out(port, size, (uint32_t)(*rax & mask));
+	if (!ghcb_ioio_in(port, size, &val))
+		return false;
+	/* As IN writes its register: EAX zero-extends, AL/AX merge. */
+	*rax = size == 4 ? val : ((*rax & ~mask) | val);
+	return true;
+}
+
 bool ghcb_mmio_read(uint64_t gpa, void *buf, unsigned size)
 {
 	struct ghcb *g = ghcb_begin();
@@ -157,4 +180,25 @@ bool ghcb_msr_read(uint32_t msr, uint64_t *val)
 		return false;
 	*val = (g->save.rdx << 32) | (uint32_t)g->save.rax;
 	return true;
+}
+
+bool ghcb_msr_write(uint32_t msr, uint64_t val)
+{
+	struct ghcb *g = ghcb_begin();
+
+	ghcb_set_rcx(g, msr);
+	ghcb_set_rax(g, (uint32_t)val);
+	ghcb_set_rdx(g, val >> 32);
+	return ghcb_call(SVM_EXIT_MSR, GHCB_MSR_NAE_WRITE, 0).info1 == 0;
+}
+
+bool ghcb_event_is_legal(struct ghcb_result r)
+{
+	uint64_t ev = r.info2;
+
+	/* Linux accepts only #GP or #UD of type exception (SPEC-FACTS §2). */
+	return (r.info1 & GHCB_RESULT_MASK) == GHCB_RESULT_EXCEPTION &&
+	       SVM_EVT_IS_VALID(ev) && SVM_EVT_TYPE(ev) == SVM_EVT_TYPE_EXCEPTION &&
+	       (SVM_EVT_VECTOR(ev) == 13 || SVM_EVT_VECTOR(ev) == 6) &&
+	       !(ev & SVM_EVT_RSVD_MASK);
 }

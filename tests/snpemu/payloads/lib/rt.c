@@ -7,6 +7,7 @@
 #include <lib/string.h>
 
 #include "rt.h"
+#include "smp.h"
 
 extern const struct payload_desc payload_desc;
 
@@ -20,7 +21,25 @@ void idt_init(void);
 static char early_buf[2048];
 static size_t early_len;
 static bool console_ready;
+static bool console_poll = true;
 static unsigned fail_count;
+static uint32_t console_lock;   /* several CPUs print (smp.h) */
+
+static void con_lock(void)
+{
+	while (__atomic_exchange_n(&console_lock, 1, __ATOMIC_ACQUIRE))
+		__asm__ volatile("pause");
+}
+
+static void con_unlock(void)
+{
+	__atomic_store_n(&console_lock, 0, __ATOMIC_RELEASE);
+}
+
+void con_set_poll(bool poll)
+{
+	console_poll = poll;
+}
 
 static void com1_putc(char c)
 {
@@ -28,7 +47,7 @@ static void com1_putc(char c)
 	unsigned spin;
 
 	/* A bounded wait: a broken LSR must not hang the test. */
-	for (spin = 0; spin < 1000; spin++) {
+	for (spin = 0; console_poll && spin < 1000; spin++) {
 		if (!ghcb_ioio_in(COM1_LSR, 1, &lsr) || (lsr & LSR_THRE))
 			break;
 	}
@@ -52,13 +71,17 @@ void con_write(const char *s, size_t len)
 {
 	size_t i;
 
+	con_lock();
 	for (i = 0; i < len; i++)
 		con_putc(s[i], NULL);
+	con_unlock();
 }
 
 void con_vprintf(const char *fmt, va_list ap)
 {
+	con_lock();
 	fmt_vprintf(con_putc, NULL, fmt, ap);
+	con_unlock();
 }
 
 void con_printf(const char *fmt, ...)
@@ -78,16 +101,27 @@ void rt_console_ready(void)
 	early_len = 0;
 }
 
+static void con_line(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fmt_vprintf(con_putc, NULL, fmt, ap);
+	va_end(ap);
+}
+
 void rt_check_failed(const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
 
-	fail_count++;
-	con_printf("FAIL %s:%d ", file, line);
+	__atomic_add_fetch(&fail_count, 1, __ATOMIC_SEQ_CST);
+	con_lock();
+	con_line("FAIL %s:%d ", file, line);
 	va_start(ap, fmt);
-	con_vprintf(fmt, ap);
+	fmt_vprintf(con_putc, NULL, fmt, ap);
 	va_end(ap);
-	con_printf("\n");
+	con_line("\n");
+	con_unlock();
 }
 
 void rt_terminate(unsigned set, unsigned code)
@@ -100,7 +134,7 @@ void rt_terminate(unsigned set, unsigned code)
 
 void rt_finish(void)
 {
-	bool pass = fail_count == 0;
+	bool pass = __atomic_load_n(&fail_count, __ATOMIC_SEQ_CST) == 0;
 
 	if (!console_ready)
 		rt_ghcb_init();
@@ -115,6 +149,7 @@ void rt_start(void)
 {
 	extern const char __payload_start[], __payload_end[];
 
+	smp_bsp_init();         /* GS base first: the GHCB is per CPU */
 	idt_init();
 	/* payload.ld cannot include payload_layout.h; check it agrees. */
 	if ((uintptr_t)__payload_start != PAYLOAD_LOAD_GPA ||

@@ -117,6 +117,10 @@ __attribute__((noreturn)) void rt_terminate(unsigned set, unsigned code);
 void con_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void con_vprintf(const char *fmt, va_list ap);
 void con_write(const char *s, size_t len);
+/** Poll COM1's LSR before each byte (default on).  A hostile hypervisor's
+ * IOIO answers are garbage; QEMU's UART needs no polling, so a test of such
+ * a hypervisor turns it off. */
+void con_set_poll(bool poll);
 
 /* ---- exceptions -------------------------------------------------------- */
 
@@ -148,6 +152,10 @@ struct exc_record {
  */
 void exc_expect(unsigned vector, struct exc_record *rec);
 void exc_disarm(void);
+
+/** Fill @count 16-byte IDT gates at @table: 64-bit interrupt gates, DPL 0,
+ * selector PAYLOAD_SEL_CODE64, handlers @stubs[i]. */
+void exc_set_gates(void *table, const uint64_t *stubs, unsigned count);
 
 /** Set by the probe helpers; the handler jumps here after a hit. */
 extern volatile uint64_t rt_probe_resume;
@@ -216,6 +224,10 @@ bool psc_roundtrip_4k(uint64_t gpa);
 /** Make the GHCB page shared and register it; false on failure. */
 bool rt_ghcb_init(void);
 
+/** The same for this CPU's GHCB at @gpa (unvalidated RAM): PSC to shared,
+ * register through the MSR protocol, point the GHCB MSR at it. */
+bool ghcb_setup(uint64_t gpa);
+
 /** The GHCB page through its shared alias. */
 struct ghcb *ghcb_page(void);
 /** GPA of a byte inside the GHCB page. */
@@ -232,9 +244,18 @@ struct ghcb_result ghcb_call(uint64_t exit_code, uint64_t info1,
 /* Typical NAE calls.  Each returns false unless info1 == 0 afterwards. */
 bool ghcb_ioio_out(uint16_t port, unsigned size, uint32_t val);
 bool ghcb_ioio_in(uint16_t port, unsigned size, uint32_t *val);
+/** IN or OUT of @size bytes (1, 2, 4) as the instruction would do it with
+ * RAX in *@rax. */
+bool ghcb_ioio(uint16_t port, unsigned size, bool in, uint64_t *rax);
 bool ghcb_mmio_read(uint64_t gpa, void *buf, unsigned size);
 bool ghcb_mmio_write(uint64_t gpa, const void *buf, unsigned size);
 bool ghcb_msr_read(uint32_t msr, uint64_t *val);
+bool ghcb_msr_write(uint32_t msr, uint64_t val);
+
+/** True if @r asks the guest to raise an exception the guest may accept:
+ * #GP or #UD of type exception (SPEC-FACTS §2, as Linux checks).  Anything
+ * else a hypervisor injects this way is to be refused. */
+bool ghcb_event_is_legal(struct ghcb_result r);
 
 /* ---- SNP instructions ---------------------------------------------------- */
 
@@ -267,5 +288,9 @@ static inline void *gpa_shared(uint64_t gpa)
 /** Look up (leaf, subleaf) in the CPUID page; false if absent.
  * regs = EAX, EBX, ECX, EDX. */
 bool cpuid_page_lookup(uint32_t leaf, uint32_t subleaf, uint32_t regs[4]);
+
+/** CPUID as an SNP guest answers it: leaf in *@rax, sub-leaf in *@rcx; the
+ * four registers from the CPUID page, zero for a leaf it lacks. */
+void cpuid_page_answer(uint64_t *rax, uint64_t *rbx, uint64_t *rcx, uint64_t *rdx);
 
 #endif

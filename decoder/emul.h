@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The emulation engine (STYLE 16): one guest instruction that touches
+ * memory or ports, run against a const ops table.
+ *
+ * The caller (vc/) fills ctxt->in from the VMPL1 VMSA, calls emul_execute()
+ * and acts on the result as vc_dispatch() does (STYLE 7):
+ *
+ *   result             ctxt->out                       guest memory/ports
+ *   EMUL_OK            gpr (gpr_written), rflags, rip   written
+ *   EMUL_RETRY         gpr (gpr_written), rip = in.rip  written (REP progress)
+ *   EMUL_EXCEPTION     gpr (gpr_written), fault         REP progress before the fault
+ *   EMUL_UNHANDLEABLE  nothing to commit                untouched, unless a hook
+ *                                                       gave up after REP progress
+ *
+ * With EMUL_RETRY and EMUL_EXCEPTION the register writes still count: they
+ * are the completed iterations of a REP string instruction (RCX, RSI, RDI),
+ * which the CPU also keeps when it takes a fault or an interrupt mid-way.
+ *
+ * The engine checks before it acts (STYLE 8): it decodes, checks that every
+ * hook the instruction needs is there, and computes and checks each address
+ * (canonical form, segment limits and rights) before it calls a hook that
+ * has a side effect.  What it cannot check is a page fault: MOVS reads its
+ * source and INS its port before the store's hook may still fault, as on
+ * the CPU.
+ */
+#ifndef DECODER_EMUL_H
+#define DECODER_EMUL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "insn.h"
+
+/** What emul_execute() (and every hook) returns. */
+enum emul_result {
+	EMUL_OK,          /**< done: commit out.gpr/out.rflags, move RIP to out.rip */
+	EMUL_RETRY,       /**< REP budget used up: commit out.gpr, re-enter at the same RIP */
+	EMUL_EXCEPTION,   /**< commit out.gpr, inject out.fault, RIP unchanged */
+	EMUL_UNHANDLEABLE,/**< not an instruction this engine runs, or a hook is missing or gave up */
+};
+
+/** Exception vectors the engine raises (APM 24593 §8.2). */
+enum emul_vector {
+	EMUL_VEC_UD = 6,     /**< invalid opcode */
+	EMUL_VEC_SS = 12,    /**< stack-segment fault, error code 0 */
+	EMUL_VEC_GP = 13,    /**< general protection, error code 0 */
+	EMUL_VEC_PF = 14,    /**< page fault, error code from the hook, cr2 */
+	EMUL_VEC_NONE = 0xff,/**< out.fault holds no fault */
+};
+
+/** Elements a REP string instruction moves per emul_execute() call by default (STYLE 14). */
+#define EMUL_REP_MAX 256
+
+/** A segment register as the VMSA/VMCB holds it (APM 24593 Table B-4). */
+struct emul_seg {
+	uint16_t selector;
+	uint16_t attrib; /**< [3:0] type, 4 S, [6:5] DPL, 7 P, 8 AVL, 9 L, 10 D/B, 11 G */
+	uint32_t limit;  /**< byte granular (G already applied) */
+	uint64_t base;
+};
+
+/** An exception for the guest. */
+struct emul_fault {
+	uint8_t vector;      /**< 0..31 (enum emul_vector, or a hook's); EMUL_VEC_NONE: none */
+	bool has_error_code; /**< the vector pushes an error code (#GP, #SS, #PF: yes; #UD: no) */
+	uint32_t error_code;
+	uint64_t cr2;        /**< #PF: the faulting linear address */
+};
+
+/** The guest state the engine reads; it never writes it. */
+struct emul_input {
+	uint64_t gpr[INSN_GPR_COUNT]; /**< enum insn_gpr order */
+	uint64_t rip;
+	uint64_t rflags;
+	uint64_t cr0, cr4, efer;      /**< mode (CR0.PE, EFER.LMA), LA57 (CR4 bit 12) */
+	struct emul_seg seg[INSN_SEG_COUNT]; /**< enum insn_seg order: ES CS SS DS FS GS */
+	uint8_t cpl;                  /**< for the hooks' #PF error code (U/S) */
+	uint32_t rep_limit;           /**< elements per call for REP; 0 means EMUL_REP_MAX */
+};
+
+/** What the engine reports; vc/ commits it (see the table at the top). */
+struct emul_output {
+	uint64_t gpr[INSN_GPR_COUNT]; /**< in.gpr with the instruction's writes */
+	uint16_t gpr_written;         /**< bit n set: gpr[n] was written */
+	uint64_t rflags;              /**< in.rflags, RF cleared on EMUL_OK */
+	uint64_t rip;                 /**< EMUL_OK: the next RIP; otherwise in.rip */
+	uint32_t rep_done;            /**< string elements moved by this call */
+	struct emul_fault fault;      /**< EMUL_EXCEPTION: what to inject */
+};
+
+struct emul_ctxt {
+	struct emul_input in;   /**< [IN] */
+	void *opaque;           /**< [IN/OUT] the hooks' own data; the engine never touches it */
+	/**
+	 * [IN/OUT] insn holds the decode of the bytes at in.rip: emul_decode()
+	 * sets it, emul_execute() then skips fetch and decode.  Start each exit
+	 * with a zeroed context (or insn_valid = false).
+	 */
+	bool insn_valid;
+	struct insn insn;       /**< [IN/OUT] set by emul_decode() */
+	struct emul_output out; /**< [OUT] */
+};
+
+/**
+ * The hooks.  Each returns EMUL_OK or:
+ *   EMUL_EXCEPTION     after emul_raise() or emul_page_fault() on ctxt; the
+ *                      hook did nothing else (a fault is all or nothing)
+ *   EMUL_RETRY         nothing done; the guest re-runs the instruction
+ *   EMUL_UNHANDLEABLE  the paravisor cannot do it (the guest is terminated)
+ * An EMUL_EXCEPTION without a fault becomes EMUL_UNHANDLEABLE.  A NULL hook
+ * makes every instruction that needs it EMUL_UNHANDLEABLE, with no side effect.
+ * Addresses are linear (segment base added, canonical, within the limit);
+ * translating them through the guest's page tables is the hook's job.
+ */
+struct emul_ops {
+	/** Read guest memory.  [IN] gva, size 1, 2, 4 or 8  [OUT] buf (size bytes) */
+	enum emul_result (*read_mem)(struct emul_ctxt *ctxt, uint64_t gva, void *buf,
+				     unsigned int size);
+	/** Write guest memory.  [IN] gva, buf, size 1, 2, 4 or 8 */
+	enum emul_result (*write_mem)(struct emul_ctxt *ctxt, uint64_t gva, const void *buf,
+				      unsigned int size);
+	/**
+	 * Fetch instruction bytes (#PF error code with the I/D bit).
+	 * [IN] gva, size 1..15, never crossing a 4 KiB page  [OUT] buf
+	 */
+	enum emul_result (*insn_fetch)(struct emul_ctxt *ctxt, uint64_t gva, void *buf,
+				       unsigned int size);
+	/** Read an I/O port.  [IN] port, size 1, 2 or 4  [OUT] *val (low size bytes) */
+	enum emul_result (*read_io)(struct emul_ctxt *ctxt, uint16_t port, unsigned int size,
+				    uint32_t *val);
+	/** Write an I/O port.  [IN] port, size 1, 2 or 4, val (low size bytes) */
+	enum emul_result (*write_io)(struct emul_ctxt *ctxt, uint16_t port, unsigned int size,
+				     uint32_t val);
+};
+
+/** The decode mode of the guest CPU: CR0.PE, EFER.LMA, RFLAGS.VM, CS.L, CS.D. */
+enum insn_mode emul_mode(const struct emul_input *in);
+
+/**
+ * Fetch the instruction at CS:in.rip through ops->insn_fetch and decode it
+ * into ctxt->insn (insn_valid = true).  Fetches only the bytes the
+ * instruction needs from a second page.
+ * EMUL_EXCEPTION: #PF from the hook, #GP(0) for a non-canonical RIP, a CS
+ * limit violation or a too-long instruction, #UD for an invalid opcode.
+ */
+enum emul_result emul_decode(struct emul_ctxt *ctxt, const struct emul_ops *ops);
+
+/**
+ * Run one instruction of class MOV_LOAD, MOV_STORE, MOV_STORE_IMM, MOVZX,
+ * MOVSX, MOVS, STOS, LODS, IN, OUT, INS or OUTS (with REP: at most
+ * in.rep_limit elements, then EMUL_RETRY).  Decodes first unless
+ * insn_valid (so vc/ may decode, cross-check against the exit, then run).
+ * Other classes are EMUL_UNHANDLEABLE: vc/ handles them itself.
+ */
+enum emul_result emul_execute(struct emul_ctxt *ctxt, const struct emul_ops *ops);
+
+/**
+ * The linear address of the memory operand of the decoded instruction (for
+ * string instructions, of the element at the current rSI/rDI), with the
+ * checks an access of kind write would get.  For vc/npf.c's cross-check of
+ * the GVA against the exit.  EMUL_EXCEPTION: #GP(0) or #SS(0) in out.fault.
+ */
+enum emul_result emul_mem_linear(struct emul_ctxt *ctxt, bool write, uint64_t *linear);
+
+/** For hooks: report a page fault on cr2 with error_code (APM 24593 §8.4.2). */
+void emul_page_fault(struct emul_ctxt *ctxt, uint64_t cr2, uint32_t error_code);
+
+/**
+ * For hooks and the engine: report exception vector with error_code, which
+ * counts only for the vectors that push one (#GP, #SS, #PF, #AC, ...).
+ */
+void emul_raise(struct emul_ctxt *ctxt, uint8_t vector, uint32_t error_code);
+
+#endif /* DECODER_EMUL_H */

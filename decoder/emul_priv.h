@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/* Private to decoder/emul*.c: registers, addresses and hook calls. */
+#ifndef DECODER_EMUL_PRIV_H
+#define DECODER_EMUL_PRIV_H
+
+#include "emul.h"
+
+#define EMUL_CR0_PE (1ULL << 0)
+#define EMUL_CR4_LA57 (1ULL << 12)
+#define EMUL_EFER_LMA (1ULL << 10)
+#define EMUL_RFLAGS_DF (1ULL << 10)
+#define EMUL_RFLAGS_RF (1ULL << 16)
+#define EMUL_RFLAGS_VM (1ULL << 17)
+#define EMUL_SEG_TYPE_MASK 0x000f
+#define EMUL_SEG_TYPE_WRITE 0x0002 /**< data: writable; code: readable */
+#define EMUL_SEG_TYPE_DOWN 0x0004  /**< data: expand-down */
+#define EMUL_SEG_TYPE_CODE 0x0008
+#define EMUL_SEG_P 0x0080
+#define EMUL_SEG_L 0x0200
+#define EMUL_SEG_DB 0x0400
+
+/** Start a call: out is in's registers and flags, no fault, no progress. */
+void emul_reset(struct emul_ctxt *ctxt);
+
+/** All ones in the low size bytes (size 1, 2, 4 or 8). */
+uint64_t emul_size_mask(unsigned int size);
+
+/** A register operand's current value (zero-extended). */
+uint64_t emul_reg_read(const struct emul_ctxt *ctxt, const struct insn_reg *reg);
+
+/**
+ * Write a register operand as the CPU does: 4 bytes zero-extend to 64 bits,
+ * 1 and 2 bytes (and AH..BH) keep the other bits.
+ */
+void emul_reg_write(struct emul_ctxt *ctxt, const struct insn_reg *reg, uint64_t val);
+
+/** GPR idx, read or written as size bytes (rSI, rDI, rCX by address size). */
+uint64_t emul_gpr_read(const struct emul_ctxt *ctxt, unsigned int idx, unsigned int size);
+void emul_gpr_write(struct emul_ctxt *ctxt, unsigned int idx, unsigned int size, uint64_t val);
+
+/** The offset of a memory operand: base + index * scale + disp, cut to the address size. */
+uint64_t emul_mem_offset(const struct emul_ctxt *ctxt, const struct insn_mem *mem);
+
+/**
+ * seg:offset as a linear address for an access of size bytes, with the
+ * checks of the current mode: canonical form in 64-bit mode, presence,
+ * rights and limit otherwise.  EMUL_EXCEPTION: #GP(0), or #SS(0) for SS.
+ */
+enum emul_result emul_linear(struct emul_ctxt *ctxt, unsigned int seg, uint64_t offset,
+			     unsigned int size, bool write, uint64_t *linear);
+
+/** Read or write size bytes at a checked linear address through the hooks. */
+enum emul_result emul_read_linear(struct emul_ctxt *ctxt, const struct emul_ops *ops,
+				  uint64_t linear, unsigned int size, uint64_t *val);
+enum emul_result emul_write_linear(struct emul_ctxt *ctxt, const struct emul_ops *ops,
+				   uint64_t linear, unsigned int size, uint64_t val);
+
+/** A hook's result, made safe: EXCEPTION needs a fault, anything unknown is UNHANDLEABLE. */
+enum emul_result emul_hook_result(struct emul_ctxt *ctxt, enum emul_result r);
+
+/** The port of IN/OUT: imm8, or DX. */
+uint16_t emul_port(const struct emul_ctxt *ctxt);
+
+/** MOV, MOVZX, MOVSX, IN, OUT (emul_move.c). */
+enum emul_result emul_move(struct emul_ctxt *ctxt, const struct emul_ops *ops);
+
+/** MOVS, STOS, LODS, INS, OUTS with or without REP (emul_string.c). */
+enum emul_result emul_string(struct emul_ctxt *ctxt, const struct emul_ops *ops);
+
+#endif /* DECODER_EMUL_PRIV_H */

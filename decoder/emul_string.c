@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * String instructions: MOVS, STOS, LODS, INS, OUTS, with or without REP
+ * (F2 acts as REP on them).  One element at a time, as the architecture
+ * defines the result (APM 24594 "MOVS", "REP"): the element moves, then
+ * rSI/rDI step by the element size (down with RFLAGS.DF), then rCX counts
+ * down.  The registers are sized by the address size; a fault leaves them
+ * at the last completed element.  At most in.rep_limit elements per call,
+ * then EMUL_RETRY (STYLE 14).
+ */
+#include "emul_priv.h"
+
+/** The two ends of one element: where the value comes from and goes to. */
+struct emul_elem {
+	uint64_t src_la; /**< MOVS, LODS, OUTS: the linear address of seg:rSI */
+	uint64_t dst_la; /**< MOVS, STOS, INS: the linear address of ES:rDI */
+	bool src_mem;
+	bool dst_mem;
+};
+
+/** Compute and check both addresses before anything is read or written. */
+static enum emul_result emul_elem_plan(struct emul_ctxt *ctxt, struct emul_elem *e)
+{
+	const struct insn *insn = &ctxt->insn;
+	unsigned int cls = insn->cls;
+	enum emul_result r;
+
+	e->src_mem = cls == INSN_MOVS || cls == INSN_LODS || cls == INSN_OUTS;
+	e->dst_mem = cls == INSN_MOVS || cls == INSN_STOS || cls == INSN_INS;
+	if (e->src_mem) {
+		r = emul_linear(ctxt, insn->mem.seg, emul_gpr_read(ctxt, INSN_RSI, insn->addr_size),
+				insn->op_size, false, &e->src_la);
+		if (r != EMUL_OK)
+			return r;
+	}
+	if (e->dst_mem)
+		return emul_linear(ctxt, INSN_SEG_ES, emul_gpr_read(ctxt, INSN_RDI, insn->addr_size),
+				   insn->op_size, true, &e->dst_la);
+	return EMUL_OK;
+}
+
+/** The element's value: from memory, from the port (INS) or from rAX (STOS). */
+static enum emul_result emul_elem_get(struct emul_ctxt *ctxt, const struct emul_ops *ops,
+				      const struct emul_elem *e, uint64_t *val)
+{
+	const struct insn *insn = &ctxt->insn;
+	uint32_t io = 0;
+	enum emul_result r;
+
+	if (e->src_mem)
+		return emul_read_linear(ctxt, ops, e->src_la, insn->op_size, val);
+	if (insn->cls == INSN_STOS) {
+		*val = emul_reg_read(ctxt, &insn->reg);
+		return EMUL_OK;
+	}
+	r = emul_hook_result(ctxt, ops->read_io(ctxt, emul_port(ctxt), insn->op_size, &io));
+	*val = io;
+	return r;
+}
+
+/** Deliver the value: to memory, to the port (OUTS) or to rAX (LODS). */
+static enum emul_result emul_elem_put(struct emul_ctxt *ctxt, const struct emul_ops *ops,
+				      const struct emul_elem *e, uint64_t val)
+{
+	const struct insn *insn = &ctxt->insn;
+
+	if (e->dst_mem)
+		return emul_write_linear(ctxt, ops, e->dst_la, insn->op_size, val);
+	if (insn->cls == INSN_LODS) {
+		emul_reg_write(ctxt, &insn->reg, val);
+		return EMUL_OK;
+	}
+	return emul_hook_result(ctxt, ops->write_io(ctxt, emul_port(ctxt), insn->op_size,
+						    (uint32_t)val));
+}
+
+/** Step an index register (rSI or rDI) by one element, as sized by the address size. */
+static void emul_elem_step(struct emul_ctxt *ctxt, unsigned int idx)
+{
+	const struct insn *insn = &ctxt->insn;
+	uint64_t v = emul_gpr_read(ctxt, idx, insn->addr_size);
+
+	if (ctxt->out.rflags & EMUL_RFLAGS_DF)
+		v -= insn->op_size;
+	else
+		v += insn->op_size;
+	emul_gpr_write(ctxt, idx, insn->addr_size, v);
+}
+
+static enum emul_result emul_string_one(struct emul_ctxt *ctxt, const struct emul_ops *ops)
+{
+	struct emul_elem e;
+	enum emul_result r;
+	uint64_t val = 0;
+
+	r = emul_elem_plan(ctxt, &e);
+	if (r != EMUL_OK)
+		return r;
+	r = emul_elem_get(ctxt, ops, &e, &val);
+	if (r != EMUL_OK)
+		return r;
+	r = emul_elem_put(ctxt, ops, &e, val);
+	if (r != EMUL_OK)
+		return r;
+	if (e.src_mem)
+		emul_elem_step(ctxt, INSN_RSI);
+	if (e.dst_mem)
+		emul_elem_step(ctxt, INSN_RDI);
+	ctxt->out.rep_done++;
+	return EMUL_OK;
+}
+
+enum emul_result emul_string(struct emul_ctxt *ctxt, const struct emul_ops *ops)
+{
+	const struct insn *insn = &ctxt->insn;
+	uint32_t limit = ctxt->in.rep_limit ? ctxt->in.rep_limit : EMUL_REP_MAX;
+	uint64_t count;
+	enum emul_result r;
+
+	if (!insn->rep && !insn->repne)
+		return emul_string_one(ctxt, ops);
+	count = emul_gpr_read(ctxt, INSN_RCX, insn->addr_size);
+	while (count) {
+		if (ctxt->out.rep_done >= limit)
+			return EMUL_RETRY;
+		r = emul_string_one(ctxt, ops);
+		if (r != EMUL_OK)
+			return r;
+		emul_gpr_write(ctxt, INSN_RCX, insn->addr_size, --count);
+	}
+	return EMUL_OK;
+}

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * insn_decode(): Zydis's full decode, boiled down to struct insn.  The
+ * classification and the operands of each class live in insn_operands.c.
+ */
+#include <Zydis/Zydis.h>
+
+#include "insn.h"
+#include "insn_zydis.h"
+
+/** Zydis machine mode and stack width for each enum insn_mode. */
+static const struct {
+	ZydisMachineMode machine;
+	ZydisStackWidth stack;
+} insn_zydis_modes[] = {
+	[INSN_MODE_REAL] = { ZYDIS_MACHINE_MODE_REAL_16, ZYDIS_STACK_WIDTH_16 },
+	[INSN_MODE_PROT16] = { ZYDIS_MACHINE_MODE_LEGACY_16, ZYDIS_STACK_WIDTH_16 },
+	[INSN_MODE_PROT32] = { ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32 },
+	[INSN_MODE_LONG64] = { ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64 },
+};
+
+static const char *const insn_class_names[INSN_CLASS_COUNT] = {
+	[INSN_OTHER] = "other", [INSN_MOV_LOAD] = "mov-load", [INSN_MOV_STORE] = "mov-store",
+	[INSN_MOV_STORE_IMM] = "mov-store-imm", [INSN_MOVZX] = "movzx", [INSN_MOVSX] = "movsx",
+	[INSN_MOVS] = "movs", [INSN_STOS] = "stos", [INSN_LODS] = "lods", [INSN_IN] = "in",
+	[INSN_OUT] = "out", [INSN_INS] = "ins", [INSN_OUTS] = "outs", [INSN_CPUID] = "cpuid",
+	[INSN_RDMSR] = "rdmsr", [INSN_WRMSR] = "wrmsr", [INSN_RDTSC] = "rdtsc",
+	[INSN_RDTSCP] = "rdtscp", [INSN_WBINVD] = "wbinvd", [INSN_INVD] = "invd",
+	[INSN_XSETBV] = "xsetbv", [INSN_MONITOR] = "monitor", [INSN_MWAIT] = "mwait",
+	[INSN_VMMCALL] = "vmmcall", [INSN_VMGEXIT] = "vmgexit", [INSN_HLT] = "hlt",
+	[INSN_MOV_TO_DR] = "mov-to-dr", [INSN_MOV_FROM_DR] = "mov-from-dr",
+};
+
+const char *insn_class_name(unsigned int cls)
+{
+	return cls < INSN_CLASS_COUNT ? insn_class_names[cls] : "?";
+}
+
+/**
+ * Zydis's error statuses as the guest sees them.  Everything but "no more
+ * data" and "too long" is an encoding the CPU rejects with #UD: an unknown
+ * opcode, LOCK where it is not allowed, a REX/VEX/EVEX misuse, a
+ * nonexistent control or debug register.
+ */
+static enum insn_status insn_status_of(ZyanStatus status)
+{
+	if (ZYAN_SUCCESS(status))
+		return INSN_OK;
+	if (status == ZYDIS_STATUS_NO_MORE_DATA)
+		return INSN_TRUNCATED;
+	if (status == ZYDIS_STATUS_INSTRUCTION_TOO_LONG)
+		return INSN_TOO_LONG;
+	return INSN_INVALID;
+}
+
+/**
+ * A decoder that decodes as an AMD CPU does: AMD_BRANCHES (66h changes a
+ * near branch's operand size in 64-bit mode, and so its length; APM 24594
+ * "Near branches in 64-bit mode") and no MPX (AMD has none: 0F 1A/1B are
+ * hint NOPs).
+ */
+static bool insn_decoder_init(ZydisDecoder *dec, enum insn_mode mode)
+{
+	if ((unsigned int)mode > INSN_MODE_LONG64)
+		return false;
+	return ZYAN_SUCCESS(ZydisDecoderInit(dec, insn_zydis_modes[mode].machine,
+					     insn_zydis_modes[mode].stack)) &&
+	       ZYAN_SUCCESS(ZydisDecoderEnableMode(dec, ZYDIS_DECODER_MODE_AMD_BRANCHES, ZYAN_TRUE)) &&
+	       ZYAN_SUCCESS(ZydisDecoderEnableMode(dec, ZYDIS_DECODER_MODE_MPX, ZYAN_FALSE));
+}
+
+static void insn_clear(struct insn *insn)
+{
+	*insn = (struct insn){
+		.seg_override = INSN_SEG_NONE,
+		.reg = { .index = INSN_REG_NONE },
+		.mem = { .base = INSN_REG_NONE, .index = INSN_REG_NONE, .seg = INSN_SEG_NONE },
+	};
+}
+
+/** The last segment prefix, which is the one that counts. */
+static uint8_t insn_seg_override(ZydisInstructionAttributes attr)
+{
+	static const struct {
+		ZydisInstructionAttributes bit;
+		uint8_t seg;
+	} prefixes[] = {
+		{ ZYDIS_ATTRIB_HAS_SEGMENT_ES, INSN_SEG_ES }, { ZYDIS_ATTRIB_HAS_SEGMENT_CS, INSN_SEG_CS },
+		{ ZYDIS_ATTRIB_HAS_SEGMENT_SS, INSN_SEG_SS }, { ZYDIS_ATTRIB_HAS_SEGMENT_DS, INSN_SEG_DS },
+		{ ZYDIS_ATTRIB_HAS_SEGMENT_FS, INSN_SEG_FS }, { ZYDIS_ATTRIB_HAS_SEGMENT_GS, INSN_SEG_GS },
+	};
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (attr & prefixes[i].bit)
+			return prefixes[i].seg;
+	return INSN_SEG_NONE;
+}
+
+/** Length, sizes and prefixes: what every class has. */
+static void insn_fill_common(const ZydisDecodedInstruction *zi, struct insn *insn)
+{
+	insn->length = zi->length;
+	insn->op_size = zi->operand_width / 8;
+	insn->addr_size = zi->address_width / 8;
+	insn->rep = zi->attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE);
+	insn->repne = zi->attributes & ZYDIS_ATTRIB_HAS_REPNE;
+	insn->lock = zi->attributes & ZYDIS_ATTRIB_HAS_LOCK;
+	insn->seg_override = insn_seg_override(zi->attributes);
+}
+
+enum insn_status insn_decode(const uint8_t *bytes, size_t len, enum insn_mode mode,
+			     uint64_t rip, struct insn *insn)
+{
+	ZydisDecoder dec;
+	ZydisDecodedInstruction zi;
+	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+	enum insn_status status;
+
+	insn_clear(insn);
+	if (!insn_decoder_init(&dec, mode))
+		return INSN_INVALID;
+	if (len > INSN_MAX_LENGTH)
+		len = INSN_MAX_LENGTH;
+	status = insn_status_of(ZydisDecoderDecodeFull(&dec, bytes, len, &zi, ops));
+	if (status == INSN_TRUNCATED && len == INSN_MAX_LENGTH)
+		return INSN_TOO_LONG;
+	if (status != INSN_OK)
+		return status;
+	insn_fill_common(&zi, insn);
+	insn_fill_class(&zi, ops, rip, insn);
+	return INSN_OK;
+}

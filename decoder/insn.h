@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Instruction decoder: guest bytes -> a small struct insn that vc/ and the
+ * emulator (emul.h) consume.  A wrapper around Zydis 4.0 (decoder only).
+ *
+ * insn_decode() never reads guest memory: fetching the bytes is the
+ * caller's job (emul_decode() does it through ops->insn_fetch).  It reports
+ * in one return value whether the bytes are an instruction, need more bytes,
+ * are an invalid opcode (a guest #UD, STYLE 7) or are longer than 15 bytes
+ * (a guest #GP(0), APM 24592 §1.1 "Instruction Byte Order").
+ */
+#ifndef DECODER_INSN_H
+#define DECODER_INSN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/** Longest x86 instruction, in bytes (APM 24592 §1.1). */
+#define INSN_MAX_LENGTH 15
+
+/** How the CPU decodes: the code segment's default sizes and the paging mode. */
+enum insn_mode {
+	INSN_MODE_REAL,   /**< real or virtual-8086 mode: 16-bit, base = selector << 4 */
+	INSN_MODE_PROT16, /**< protected or compatibility mode with CS.D = 0 */
+	INSN_MODE_PROT32, /**< protected or compatibility mode with CS.D = 1 */
+	INSN_MODE_LONG64, /**< 64-bit mode: EFER.LMA and CS.L */
+};
+
+/** General purpose registers, numbered as in ModRM/REX (and as in the VMSA order). */
+enum insn_gpr {
+	INSN_RAX, INSN_RCX, INSN_RDX, INSN_RBX, INSN_RSP, INSN_RBP, INSN_RSI, INSN_RDI,
+	INSN_R8, INSN_R9, INSN_R10, INSN_R11, INSN_R12, INSN_R13, INSN_R14, INSN_R15,
+	INSN_GPR_COUNT,
+	INSN_REG_NONE = 0xff, /**< no register (an absolute or resolved RIP-relative address) */
+};
+
+/** Segment registers, numbered as in the ModRM sreg field (and the VMSA order). */
+enum insn_seg {
+	INSN_SEG_ES, INSN_SEG_CS, INSN_SEG_SS, INSN_SEG_DS, INSN_SEG_FS, INSN_SEG_GS,
+	INSN_SEG_COUNT,
+	INSN_SEG_NONE = 0xff, /**< no segment override prefix */
+};
+
+/** What the instruction is, as far as the paravisor cares. */
+enum insn_class {
+	INSN_OTHER,         /**< a valid instruction of no class below */
+	INSN_MOV_LOAD,      /**< MOV reg, mem: 8A, 8B, A0, A1 (moffs) */
+	INSN_MOV_STORE,     /**< MOV mem, reg: 88, 89, A2, A3 (moffs) */
+	INSN_MOV_STORE_IMM, /**< MOV mem, imm: C6 /0, C7 /0 */
+	INSN_MOVZX,         /**< MOVZX reg, mem: 0F B6, 0F B7 */
+	INSN_MOVSX,         /**< MOVSX reg, mem: 0F BE, 0F BF; MOVSXD reg, mem: 63 */
+	INSN_MOVS,          /**< MOVS: A4, A5 */
+	INSN_STOS,          /**< STOS: AA, AB */
+	INSN_LODS,          /**< LODS: AC, AD */
+	INSN_IN,            /**< IN: E4, E5, EC, ED */
+	INSN_OUT,           /**< OUT: E6, E7, EE, EF */
+	INSN_INS,           /**< INS: 6C, 6D */
+	INSN_OUTS,          /**< OUTS: 6E, 6F */
+	INSN_CPUID,         /**< 0F A2 */
+	INSN_RDMSR,         /**< 0F 32 */
+	INSN_WRMSR,         /**< 0F 30 */
+	INSN_RDTSC,         /**< 0F 31 */
+	INSN_RDTSCP,        /**< 0F 01 F9 */
+	INSN_WBINVD,        /**< 0F 09 (also F3 0F 09 WBNOINVD) */
+	INSN_INVD,          /**< 0F 08 */
+	INSN_XSETBV,        /**< 0F 01 D1 */
+	INSN_MONITOR,       /**< 0F 01 C8 MONITOR, 0F 01 FA MONITORX */
+	INSN_MWAIT,         /**< 0F 01 C9 MWAIT, 0F 01 FB MWAITX */
+	INSN_VMMCALL,       /**< 0F 01 D9 */
+	INSN_VMGEXIT,       /**< F3 0F 01 D9 (Zydis 4.0 calls it VMMCALL) */
+	INSN_HLT,           /**< F4 */
+	INSN_MOV_TO_DR,     /**< MOV DRn, reg: 0F 23 */
+	INSN_MOV_FROM_DR,   /**< MOV reg, DRn: 0F 21 */
+	INSN_CLASS_COUNT,
+};
+
+/** What insn_decode() made of the bytes. */
+enum insn_status {
+	INSN_OK,        /**< *insn is filled */
+	INSN_TRUNCATED, /**< the bytes end inside the instruction: fetch more */
+	INSN_INVALID,   /**< invalid opcode or prefix combination: a guest #UD */
+	INSN_TOO_LONG,  /**< more than 15 bytes: a guest #GP(0) */
+};
+
+/** A general purpose register operand. */
+struct insn_reg {
+	uint8_t index; /**< enum insn_gpr, or INSN_REG_NONE when there is none */
+	uint8_t size;  /**< bytes: 1, 2, 4 or 8 */
+	bool high8;    /**< AH, CH, DH, BH: bits 15:8 of index 0..3 */
+};
+
+/**
+ * A memory operand: offset = base + index * scale + disp, truncated to the
+ * address size; the linear address adds the segment's base.  RIP-relative
+ * operands are resolved: base is INSN_REG_NONE and disp holds the target.
+ */
+struct insn_mem {
+	uint8_t base;  /**< enum insn_gpr or INSN_REG_NONE */
+	uint8_t index; /**< enum insn_gpr or INSN_REG_NONE */
+	uint8_t scale; /**< 1, 2, 4 or 8 */
+	uint8_t seg;   /**< enum insn_seg: the effective segment (default or override) */
+	uint8_t size;  /**< bytes accessed (per element for string instructions) */
+	uint64_t disp; /**< sign-extended displacement, or the resolved RIP-relative target */
+};
+
+/**
+ * A decoded instruction.  Fields a class does not use are zero, with
+ * reg.index = mem.base = mem.index = INSN_REG_NONE.
+ *
+ * Operands by class:
+ *   MOV_LOAD, MOVZX, MOVSX   reg <- mem (reg.size may exceed mem.size)
+ *   MOV_STORE                mem <- reg
+ *   MOV_STORE_IMM            mem <- imm (imm sign-extended to 64 bits)
+ *   MOVS                     ES:rDI <- mem; mem is the source seg:rSI
+ *   STOS                     mem <- reg (rAX); mem is ES:rDI
+ *   LODS                     reg (rAX) <- mem; mem is seg:rSI
+ *   INS                      mem <- port; mem is ES:rDI
+ *   OUTS                     port <- mem; mem is seg:rSI
+ *   IN, OUT                  reg (rAX) <-> port; the port is imm if has_imm, else DX
+ *   MOV_TO_DR, MOV_FROM_DR   reg <-> DR[dr]
+ */
+struct insn {
+	uint8_t length;       /**< bytes, 1..15 */
+	uint8_t cls;          /**< enum insn_class */
+	uint8_t op_size;      /**< operand size in bytes: reg's size (per element for strings, ports) */
+	uint8_t addr_size;    /**< address size in bytes: 2, 4 or 8 */
+	bool rep;             /**< F3 prefix (REP/REPE) */
+	bool repne;           /**< F2 prefix (REPNE); string moves treat it as REP */
+	bool lock;            /**< F0 prefix */
+	bool has_mem;         /**< mem is used */
+	bool has_imm;         /**< imm is used */
+	uint8_t seg_override; /**< enum insn_seg of the segment prefix, or INSN_SEG_NONE */
+	uint8_t dr;           /**< debug register number for MOV_TO_DR / MOV_FROM_DR */
+	struct insn_reg reg;  /**< the register operand */
+	struct insn_mem mem;  /**< the memory operand */
+	uint64_t imm;         /**< immediate (the port for IN/OUT imm8) */
+};
+
+/**
+ * Decode one instruction.
+ * [IN]  bytes, len: the guest's bytes at RIP (at most 15 are looked at)
+ * [IN]  mode: how the guest CPU decodes (emul_mode() computes it)
+ * [IN]  rip: the instruction's RIP, to resolve RIP-relative operands
+ * [OUT] insn: filled on INSN_OK, zeroed otherwise
+ */
+enum insn_status insn_decode(const uint8_t *bytes, size_t len, enum insn_mode mode,
+			     uint64_t rip, struct insn *insn);
+
+/** Name of an enum insn_class, for logs ("?" when out of range). */
+const char *insn_class_name(unsigned int cls);
+
+#endif /* DECODER_INSN_H */

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A small emulation fixture for the decoder/ tests that need no native run:
+ * 256 bytes of data and up to 32 bytes of code at chosen guest addresses.
+ */
+#ifndef TESTS_EMUL_FIXTURE_H
+#define TESTS_EMUL_FIXTURE_H
+
+#include <string.h>
+
+#include "emul_harness.h"
+
+struct fixture {
+	struct harness h;
+	struct emul_ctxt c;
+	uint8_t data[256];
+	uint8_t code[32];
+};
+
+/**
+ * Data bytes are i ^ 0xa5; the code is bytes[0..len) at code_gva, then
+ * zeros: the code window is all 32 bytes (set h.code_size to cut it).
+ */
+static inline void fixture_init(struct fixture *f, uint64_t data_gva, uint64_t code_gva,
+				const char *bytes, size_t len)
+{
+	for (size_t i = 0; i < sizeof(f->data); i++)
+		f->data[i] = (uint8_t)(i ^ 0xa5);
+	memset(f->code, 0, sizeof(f->code));
+	memcpy(f->code, bytes, len);
+	harness_init(&f->h, data_gva, f->data, sizeof(f->data), code_gva, f->code,
+		     sizeof(f->code));
+}
+
+/** Flat 64-bit mode, data at 0x10000, code at 0x400000, RBX = RSI = RDI = 0x10040. */
+static inline void fixture64(struct fixture *f, const char *bytes, size_t len)
+{
+	fixture_init(f, 0x10000, 0x400000, bytes, len);
+	harness_ctxt64(&f->c, &f->h, 0x400000);
+	f->c.in.gpr[INSN_RBX] = f->c.in.gpr[INSN_RSI] = f->c.in.gpr[INSN_RDI] = 0x10040;
+}
+
+#define FIX64(f, s) fixture64((f), (s), sizeof(s) - 1)
+
+/** Assert an exception with its vector, error code and (for #PF) cr2. */
+#define assert_fault(c, r, vec, ec, addr)					\
+	do {									\
+		assert_int_equal((r), EMUL_EXCEPTION);				\
+		assert_int_equal((c)->out.fault.vector, (vec));			\
+		assert_int_equal((c)->out.fault.error_code, (ec));		\
+		assert_int_equal((c)->out.fault.cr2, (addr));			\
+		assert_int_equal((c)->out.rip, (c)->in.rip);			\
+	} while (0)
+
+#endif /* TESTS_EMUL_FIXTURE_H */

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The host's core/hw.h (STYLE §4, §22): a fake platform and hypervisor.
+ * fake_hw.c records every call (PVALIDATE, RMPADJUST, each VMGEXIT with
+ * the GHCB page it saw, each MSR-protocol request, each port access) and
+ * answers like a hypervisor that follows GHCB 56421, with a per-test
+ * "hostile" switch that makes it answer out of spec.  Requests are checked
+ * the way KVM checks them (sev_es_validate_vmgexit): a missing valid bit or
+ * a bad scratch area is answered with sw_exit_info_1 = 2 and counted in
+ * fake_hv.bad_requests, so a test sees what a real hypervisor would refuse.
+ */
+#ifndef FAKE_HW_H
+#define FAKE_HW_H
+
+#include "hw.h"
+
+#include <ghcb.h>
+
+#define FAKE_HV_MAX_MSRS        32
+#define FAKE_HV_MAX_SCRIPT      4096
+#define FAKE_HV_MAX_FWCFG       8
+#define FAKE_HV_MAX_RECORDS     65536
+
+/** Answers out of spec, one kind per test (GHCB 56421 §4.1 lists what is
+ * in spec: sw_exit_info_1 0, or 1 with a #GP/#UD event in info2). */
+enum fake_hostile {
+	FAKE_HOSTILE_NONE,
+	FAKE_HOSTILE_PF_EVENT,          /* info1 = 1, info2 = a #PF event */
+	FAKE_HOSTILE_INFO1_2,           /* info1 = 2 although the request was fine */
+	FAKE_HOSTILE_INFO1_UNKNOWN,     /* info1 = 3 */
+	FAKE_HOSTILE_NO_VALID,          /* outputs written, valid bits not set */
+	FAKE_HOSTILE_REG_ECHO,          /* register-GPA response names another GFN */
+	FAKE_HOSTILE_NO_V2,             /* SEV information: versions 1..1 */
+};
+
+/** One port access that reached the hypervisor. */
+struct fake_io {
+	u16 port;
+	u8 size;
+	bool in;
+	u32 value;
+};
+
+/** One MMIO access that reached the hypervisor. */
+struct fake_mmio {
+	u64 gpa;
+	unsigned int size;
+	bool write;
+	u64 value;
+};
+
+struct fake_pvalidate {
+	u64 va;
+	bool size_2m, validate;
+};
+
+struct fake_rmpadjust {
+	u64 va;
+	bool size_2m;
+	u64 attrs;
+};
+
+struct fake_msr {
+	u32 msr;
+	u64 value;
+	bool gp;                        /* RDMSR/WRMSR answered with #GP */
+};
+
+/** An fw_cfg item of the hypervisor's device; a name puts it in the directory. */
+struct fake_fwcfg_item {
+	u16 key;
+	char name[56];
+	const void *data;
+	u32 len;
+};
+
+struct fake_hv {
+	/* --- configuration (fake_hv_reset() sets a hypervisor in spec) --- */
+	u16 version_min, version_max;
+	u8 cbit;
+	u64 features;                   /* SEV_HV_FEAT_* */
+	u32 psc_error;                  /* PSC response error field */
+	u32 run_vmpl_error;
+	enum fake_hostile hostile;
+	u64 next_event;                 /* one-shot: answer the next NAE with this event */
+	u64 tsc;
+	u32 tsc_aux;
+	u64 mmio_read_value;
+	u32 pvalidate_rc, rmpadjust_rc;
+	u64 sev_status;                 /* hw_rdmsr(MSR_SEV_STATUS) */
+	struct fake_msr msrs[FAKE_HV_MAX_MSRS];     /* the NAE MSR file */
+	unsigned int msr_count;
+	u32 in_script[FAKE_HV_MAX_SCRIPT];          /* IN answers, in order */
+	unsigned int in_count, in_next;
+	u32 in_default;                 /* IN once the script is used up */
+	bool fwcfg;                     /* ports 0x510-0x51B are a fw_cfg device */
+	u32 fwcfg_id;                   /* FW_CFG_ID: 3 = traditional + DMA */
+	struct fake_fwcfg_item fwcfg_items[FAKE_HV_MAX_FWCFG];
+	unsigned int fwcfg_count;
+	u8 cmos[128];
+
+	/* --- state of the fake devices --- */
+	u64 registered_gpa;             /* ~0: none */
+	u16 fwcfg_select;
+	u32 fwcfg_offset;
+	u8 cmos_index;
+
+	/* --- records --- */
+	struct ghcb *exits;             /* each GHCB page as VMGEXIT found it */
+	size_t exit_count, exit_cap;
+	u64 msr_requests[FAKE_HV_MAX_RECORDS];      /* MSR-protocol values */
+	size_t msr_request_count;
+	struct fake_io io[FAKE_HV_MAX_RECORDS];
+	size_t io_count;
+	u8 string_out[FAKE_HV_MAX_RECORDS];         /* OUTS data (the log) */
+	size_t string_out_len;
+	struct fake_mmio mmio[256];
+	size_t mmio_count;
+	struct fake_msr msr_writes[256];        /* NAE MSR writes and hw_wrmsr() */
+	size_t msr_write_count;
+	struct fake_pvalidate pvalidates[256];
+	size_t pvalidate_count;
+	struct fake_rmpadjust rmpadjusts[256];
+	size_t rmpadjust_count;
+	u64 shared_gfns[64];            /* pages the guest made shared by PSC */
+	size_t shared_gfn_count;
+	u64 ap_creations[16][3];        /* info1, info2, rax */
+	size_t ap_creation_count;
+	unsigned int halts;
+	unsigned int bad_requests;      /* answered with info1 = 2 */
+	u64 last_error;                 /* GHCB_ERR_* of the last bad request */
+	int term_code;                  /* MSR termination request: code, or -1 */
+};
+
+extern struct fake_hv fake_hv;
+
+/** A hypervisor in spec: GHCB 1..2, C-bit 51, every feature the paravisor
+ * needs, empty records. */
+void fake_hv_reset(void);
+void fake_hv_set_msr(u32 msr, u64 value, bool gp);
+void fake_hv_script_in(const u32 *values, unsigned int count);
+/** Turns on the fw_cfg device; items are kept by reference.  An item with
+ * key FW_CFG_FILE_DIR (0x19) replaces the directory built from the names. */
+void fake_hv_fwcfg_add(u16 key, const char *name, const void *data, u32 len);
+/** The last VMGEXIT's GHCB as the hypervisor saw it. */
+const struct ghcb *fake_hv_last_exit(void);
+/** How many recorded MSR-protocol requests have this GHCBInfo code. */
+size_t fake_hv_msr_requests_with(u32 info);
+/** How many recorded port accesses touched [first, last]. */
+size_t fake_hv_io_in_range(u16 first, u16 last);
+
+#endif

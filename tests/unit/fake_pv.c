@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT */
+/* The host's stand-ins for core/mm.c, core/log.c and core/panic.c (fake_pv.h). */
+#include "fake_pv.h"
+#include "fake_hw.h"
+#include "ghcb_call.h"
+
+#include <sev.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <cmocka.h>
+
+struct fake_pv fake_pv;
+struct fake_guest fake_guest;
+struct mm_layout mm;
+
+static u8 *guest_ram;
+
+void fake_pv_reset(void)
+{
+	if (!guest_ram) {
+		guest_ram = mmap(NULL, FAKE_MEM_SIZE, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		if (guest_ram == MAP_FAILED) {
+			perror("fake_pv: 4 GiB of guest memory");
+			abort();
+		}
+	} else if (madvise(guest_ram, FAKE_MEM_SIZE, MADV_DONTNEED)) {   /* zero it */
+		perror("fake_pv: madvise");
+		abort();
+	}
+	memset(&fake_pv, 0, sizeof(fake_pv));
+	fake_pv.cbit = FAKE_CBIT;
+	fake_pv.alloc_next = FAKE_PV_BASE;
+	mm = (struct mm_layout){
+		.ram = { { 0, 0xA0000 }, { 0x100000, FAKE_RAM_END } },
+		.ram_count = 2,
+		.pv_base = FAKE_PV_BASE, .pv_end = FAKE_RAM_END,
+		.fw_base = FAKE_FW_BASE, .fw_end = FAKE_MEM_SIZE,
+	};
+}
+
+void *fake_mem(u64 gpa)
+{
+	CHECK(guest_ram && gpa < FAKE_MEM_SIZE);
+	return guest_ram + gpa;
+}
+
+bool fake_pv_log_has(const char *text)
+{
+	fake_pv.log[MIN(fake_pv.log_len, sizeof(fake_pv.log) - 1)] = 0;
+	return strstr(fake_pv.log, text) != NULL;
+}
+
+/* ---- core/log.c, core/panic.c ---------------------------------------- */
+
+void pv_log(enum log_level level, const char *fmt, ...)
+{
+	static const char *const prefix[] = { "error: ", "notice: ", "", "" };
+	size_t room = sizeof(fake_pv.log) - fake_pv.log_len;
+	va_list ap;
+	int n;
+
+	if (room < 2)
+		return;
+	n = snprintf(fake_pv.log + fake_pv.log_len, room, "%s", prefix[level]);
+	fake_pv.log_len += MIN((size_t)n, room - 1);
+	room = sizeof(fake_pv.log) - fake_pv.log_len;
+	va_start(ap, fmt);
+	n = vsnprintf(fake_pv.log + fake_pv.log_len, room, fmt, ap);
+	va_end(ap);
+	fake_pv.log_len += MIN((size_t)n, room - 1);
+	if (fake_pv.log_len < sizeof(fake_pv.log) - 1)
+		fake_pv.log[fake_pv.log_len++] = '\n';
+}
+
+_Noreturn void pv_terminate(unsigned int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(fake_pv.term_msg, sizeof(fake_pv.term_msg), fmt, ap);
+	va_end(ap);
+	fake_pv.terminated = true;
+	fake_pv.term_code = code;
+	if (fake_pv.catcher)
+		longjmp(*fake_pv.catcher, 1);
+	fail_msg("unexpected termination %u: %s", code, fake_pv.term_msg);
+	abort();        /* fail_msg does not return; for the compiler */
+}
+
+/* ---- core/mm.c ------------------------------------------------------- */
+
+unsigned int mm_cbit_position(void)
+{
+	return fake_pv.cbit;
+}
+
+void *mm_private_va(u64 gpa)
+{
+	return fake_mem(gpa);
+}
+
+/** No C-bit on the host: the shared view is the same memory. */
+void *mm_shared_va(u64 gpa)
+{
+	return fake_mem(gpa);
+}
+
+u64 mm_virt_to_phys(const void *va)
+{
+	const u8 *p = va;
+	CHECK(guest_ram && p >= guest_ram && p < guest_ram + FAKE_MEM_SIZE);
+	return (u64)(p - guest_ram);
+}
+
+void *mm_alloc_pages(u64 count)
+{
+	u64 gpa = fake_pv.alloc_next;
+	if (gpa + count * PAGE_SIZE > mm.pv_end)
+		pv_terminate(PV_TERM_NO_MEMORY, "fake: out of paravisor memory");
+	fake_pv.alloc_next += count * PAGE_SIZE;
+	return memset(fake_mem(gpa), 0, count * PAGE_SIZE);
+}
+
+/** As core/mm.c: rescind the validation, then page state change. */
+void mm_make_shared(u64 gpa)
+{
+	bool unchanged;
+	CHECK(fake_pv.made_shared_count < ARRAY_SIZE(fake_pv.made_shared));
+	fake_pv.made_shared[fake_pv.made_shared_count++] = gpa;
+	CHECK(hw_pvalidate(gpa, false, false, &unchanged) == PVALIDATE_SUCCESS);
+	ghcb_msr_psc(gpa, true);
+}
+
+bool mm_is_guest_ram(u64 gpa)
+{
+	bool ram = false;
+	for (unsigned int i = 0; i < mm.ram_count && !ram; i++)
+		ram = mm.ram[i].start <= gpa && gpa < mm.ram[i].end;
+	return ram && !(mm.pv_base <= gpa && gpa < mm.pv_end);
+}
+
+/* ---- the guest --------------------------------------------------------- */
+
+/** core/main.c's: the one vCPU of the tests. */
+struct vcpu *vcpu_this(void)
+{
+	return &fake_guest.vcpu;
+}
+
+void fake_guest_reset(void)
+{
+	memset(&fake_guest, 0, sizeof(fake_guest));
+	fake_guest.vcpu.vmsa1 = &fake_guest.vmsa;
+	fake_guest.vmsa.cr0 = 1 | BIT(4);          /* PE, ET */
+	fake_guest.vmsa.efer = BIT(12);            /* SVME */
+	fake_guest.vmsa.cs.attrib = 0xC9B;         /* 32-bit code, G, D */
+	fake_guest.vmsa.rip = FAKE_GUEST_RIP;
+	fake_guest.vmsa.rflags = 2;
+}
+
+struct vc_exit *fake_guest_exit(u64 code, u64 info1, u64 info2, unsigned int insn_len)
+{
+	fake_guest.exit = (struct vc_exit){
+		.vcpu = &fake_guest.vcpu, .vmsa = &fake_guest.vmsa,
+		.code = code, .info1 = info1, .info2 = info2,
+		.nrip = fake_guest.vmsa.rip + insn_len,
+	};
+	return &fake_guest.exit;
+}
+
+void fake_pv_boot(void)
+{
+	fake_pv_reset();
+	fake_hv_reset();
+	fake_guest_reset();
+	ghcb_init_early();
+	ghcb_init();
+}
+
+int fake_pv_setup(void **state)
+{
+	(void)state;
+	fake_pv_boot();
+	return 0;
+}

@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vc/cpuid.c: CPUID from the validated CPUID page only, filtered for an
+ * SNP-unaware guest (STYLE §15, §18).  cpuid_page_init() reads the launch
+ * page at PV_CPUID_GPA through the boot's 1:1 map, so the test maps a host
+ * page at that very address.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <cmocka.h>
+
+#include "fake_hw.h"
+#include "fake_pv.h"
+
+#include <cpuid_page.h>
+#include <paravisor_layout.h>
+#include <sev.h>
+#include <svm.h>
+
+#define APIC_ID 3
+
+static struct snp_cpuid_page *launch_page;
+
+static const struct snp_cpuid_fn entries[] = {
+	{ .eax_in = 0, .eax = 0x10, .ebx = 0x68747541 },
+	{ .eax_in = 1, .eax = 0x00A00F11, .ebx = 0x5A020800, .ecx = 0x7ED8320B,
+	  .edx = 0x178BFBFF },
+	{ .eax_in = 7, .ecx_in = 0, .eax = 1, .ebx = 0x219C91A9 },
+	{ .eax_in = 7, .ecx_in = 1, .eax = 0x11 },
+	{ .eax_in = 0xB, .ecx_in = 0, .eax = 1, .ebx = 2, .ecx = 0x100, .edx = 0x77 },
+	{ .eax_in = 0xB, .ecx_in = 1, .eax = 4, .ebx = 4, .ecx = 0x201, .edx = 0x77 },
+	{ .eax_in = 0x1F, .ecx_in = 0, .eax = 1, .ebx = 2, .ecx = 0x100, .edx = 0x77 },
+	{ .eax_in = 0x80000008, .eax = 0x3030, .ecx = 0x7 },
+	{ .eax_in = CPUID_LEAF_SEV, .eax = 0x1007B, .ebx = 0x33 },
+	{ .eax_in = 0x40000000, .eax = 0x40000001, .ebx = 0x4B4D564B },
+	{ .eax_in = 0x40000001, .eax = 0x01007AFB },
+	{ .eax_in = 0x400000FF, .eax = 5 },
+};
+
+static void map_launch_page(void)
+{
+	if (launch_page)
+		return;
+	void *p = mmap((void *)PV_CPUID_GPA, PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (p != (void *)PV_CPUID_GPA)
+		fail_msg("cannot map the CPUID page at host address %#llx", PV_CPUID_GPA);
+	launch_page = p;
+}
+
+static void fill_page(u32 count)
+{
+	memset(launch_page, 0, sizeof(*launch_page));
+	memcpy(launch_page->fn, entries, sizeof(entries));
+	launch_page->count = count;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	map_launch_page();
+	fake_pv_boot();
+	fake_guest.vcpu.apic_id = APIC_ID;
+	fake_guest.vcpu.index = 1;
+	fill_page(ARRAY_SIZE(entries));
+	cpuid_page_init();
+	return 0;
+}
+
+/** CPUID through the dispatcher, as the guest would execute it. */
+static void cpuid(u64 rax, u64 rcx, u32 r[4])
+{
+	struct sev_vmsa *a = &fake_guest.vmsa;
+	size_t exits = fake_hv.exit_count, requests = fake_hv.msr_request_count;
+
+	a->rip = FAKE_GUEST_RIP;
+	a->rax = rax;
+	a->rcx = rcx;
+	a->rbx = a->rdx = ~0ULL;
+	vc_dispatch(fake_guest_exit(SVM_EXIT_CPUID, 0, 0, 2));
+	assert_int_equal(a->rip, FAKE_GUEST_RIP + 2);
+	assert_int_equal(a->event_inj, 0);
+	assert_true(a->rax <= 0xFFFFFFFF && a->rbx <= 0xFFFFFFFF);
+	assert_true(a->rcx <= 0xFFFFFFFF && a->rdx <= 0xFFFFFFFF);
+	/* never from the hypervisor (DESIGN "Security invariants") */
+	assert_int_equal(fake_hv.exit_count, exits);
+	assert_int_equal(fake_hv.msr_request_count, requests);
+	r[0] = (u32)a->rax;
+	r[1] = (u32)a->rbx;
+	r[2] = (u32)a->rcx;
+	r[3] = (u32)a->rdx;
+}
+
+static void assert_regs(const u32 r[4], u32 eax, u32 ebx, u32 ecx, u32 edx)
+{
+	assert_int_equal(r[0], eax);
+	assert_int_equal(r[1], ebx);
+	assert_int_equal(r[2], ecx);
+	assert_int_equal(r[3], edx);
+}
+
+static void assert_leaves_zero(const u32 *leaves, size_t count)
+{
+	u32 r[4];
+
+	for (size_t i = 0; i < count; i++) {
+		cpuid(leaves[i], 0, r);
+		assert_regs(r, 0, 0, 0, 0);
+	}
+}
+
+static void test_sev_leaf_reads_zero(void **state)
+{
+	static const u32 leaves[] = { CPUID_LEAF_SEV };
+
+	(void)state;
+	assert_leaves_zero(leaves, ARRAY_SIZE(leaves));
+}
+
+static void test_hypervisor_leaves_read_zero(void **state)
+{
+	static const u32 leaves[] = { 0x40000000, 0x40000001, 0x400000FF };
+
+	(void)state;
+	assert_leaves_zero(leaves, ARRAY_SIZE(leaves));
+}
+
+static void test_leaf1_apic_id(void **state)
+{
+	u32 r[4];
+
+	(void)state;
+	cpuid(1, 0, r);
+	assert_regs(r, 0x00A00F11, ((u32)APIC_ID << 24) | 0x020800, 0x7ED8320B, 0x178BFBFF);
+	assert_int_equal(cpuid_signature(), 0x00A00F11);
+}
+
+static void test_topology_leaves_apic_id(void **state)
+{
+	u32 r[4];
+
+	(void)state;
+	cpuid(0xB, 0, r);
+	assert_regs(r, 1, 2, 0x100, APIC_ID);
+	cpuid(0xB, 1, r);
+	assert_regs(r, 4, 4, 0x201, APIC_ID);
+	cpuid(0x1F, 0, r);
+	assert_regs(r, 1, 2, 0x100, APIC_ID);
+}
+
+static void test_indexed_leaf_picks_subleaf(void **state)
+{
+	u32 r[4];
+
+	(void)state;
+	cpuid(7, 0, r);
+	assert_regs(r, 1, 0x219C91A9, 0, 0);
+	cpuid(7, 1, r);
+	assert_regs(r, 0x11, 0, 0, 0);
+	cpuid(7, 2, r);                 /* a sub-leaf the page does not have */
+	assert_regs(r, 0, 0, 0, 0);
+}
+
+static void test_plain_leaf_ignores_ecx(void **state)
+{
+	u32 r[4];
+
+	(void)state;
+	cpuid(0x80000008, 9, r);
+	assert_regs(r, 0x3030, 0, 7, 0);
+}
+
+static void test_unknown_leaf_reads_zero(void **state)
+{
+	static const u32 leaves[] = { 5, 0x80000099, 0xC0000000, 0x3FFFFFFF };
+
+	(void)state;
+	assert_leaves_zero(leaves, ARRAY_SIZE(leaves));
+}
+
+/** EAX/ECX are 32-bit inputs; the outputs zero-extend into RAX..RDX. */
+static void test_upper_halves(void **state)
+{
+	u32 r[4];
+
+	(void)state;
+	cpuid(0xFFFFFFFF00000001ULL, 0, r);
+	assert_int_equal(r[0], 0x00A00F11);
+	cpuid(7, 0xABCD000000000001ULL, r);
+	assert_int_equal(r[0], 0x11);
+}
+
+/** The paravisor keeps its own copy: the launch page is wiped later
+ * (mm_give_guest_memory) and the guest may write it. */
+static void test_private_copy(void **state)
+{
+	u32 r[4];
+
+	(void)state;
+	memset(launch_page, 0xFF, sizeof(*launch_page));
+	cpuid(1, 0, r);
+	assert_int_equal(r[0], 0x00A00F11);
+}
+
+static void test_malformed_page(void **state)
+{
+	(void)state;
+	fill_page(0);
+	FAKE_EXPECT_TERM(PV_TERM_BAD_LAUNCH_PAGE, cpuid_page_init());
+	fill_page(SNP_CPUID_MAX_COUNT + 1);
+	FAKE_EXPECT_TERM(PV_TERM_BAD_LAUNCH_PAGE, cpuid_page_init());
+	fill_page(0xFFFFFFFF);
+	FAKE_EXPECT_TERM(PV_TERM_BAD_LAUNCH_PAGE, cpuid_page_init());
+	fill_page(SNP_CPUID_MAX_COUNT);
+	fake_pv.terminated = false;
+	cpuid_page_init();              /* a termination would fail the test */
+	u32 r[4];
+	cpuid(0xB, 1, r);
+	assert_regs(r, 4, 4, 0x201, APIC_ID);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_sev_leaf_reads_zero, setup),
+		cmocka_unit_test_setup(test_hypervisor_leaves_read_zero, setup),
+		cmocka_unit_test_setup(test_leaf1_apic_id, setup),
+		cmocka_unit_test_setup(test_topology_leaves_apic_id, setup),
+		cmocka_unit_test_setup(test_indexed_leaf_picks_subleaf, setup),
+		cmocka_unit_test_setup(test_plain_leaf_ignores_ecx, setup),
+		cmocka_unit_test_setup(test_unknown_leaf_reads_zero, setup),
+		cmocka_unit_test_setup(test_upper_halves, setup),
+		cmocka_unit_test_setup(test_private_copy, setup),
+		cmocka_unit_test_setup(test_malformed_page, setup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

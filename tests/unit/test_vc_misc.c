@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vc/misc.c through vc_dispatch(): RDTSC(P) from the hypervisor, the NOP
+ * exits that tell the host nothing, DR7 kept by the paravisor, VMMCALL as
+ * #UD, HLT, and a page that comes back unvalidated.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "fake_hw.h"
+#include "fake_pv.h"
+
+#include <svm.h>
+
+static struct sev_vmsa *const a = &fake_guest.vmsa;
+
+static void guest_exit(u64 code, u64 info1, u64 info2)
+{
+	a->rip = FAKE_GUEST_RIP;
+	vc_dispatch(fake_guest_exit(code, info1, info2, 2));
+}
+
+static void test_rdtsc(void **state)
+{
+	(void)state;
+	fake_hv.tsc = 0x0000123487654321ULL;
+	a->rax = a->rdx = a->rcx = ~0ULL;
+	guest_exit(SVM_EXIT_RDTSC, 0, 0);
+	assert_int_equal(a->rax, 0x87654321);
+	assert_int_equal(a->rdx, 0x1234);
+	assert_int_equal(a->rcx, ~0ULL);
+	assert_int_equal(a->rip, FAKE_GUEST_RIP + 2);
+	assert_int_equal(fake_hv_last_exit()->save.sw_exit_code, SVM_EXIT_RDTSC);
+
+	guest_exit(SVM_EXIT_RDTSCP, 0, 0);
+	assert_int_equal(a->rcx, fake_hv.tsc_aux);
+	assert_int_equal(a->rax, 0x87654321);
+	assert_int_equal(fake_hv_last_exit()->save.sw_exit_code, SVM_EXIT_RDTSCP);
+	assert_int_equal(fake_hv.bad_requests, 0);
+}
+
+static void test_rdtsc_bad_answers(void **state)
+{
+	(void)state;
+	fake_hv.hostile = FAKE_HOSTILE_NO_VALID;
+	FAKE_EXPECT_TERM(PV_TERM_HV_ERROR, guest_exit(SVM_EXIT_RDTSCP, 0, 0));
+	fake_hv.hostile = FAKE_HOSTILE_NONE;
+	fake_hv.next_event = SVM_EVT_MAKE(13, SVM_EVT_TYPE_EXCEPTION, true, 0);
+	FAKE_EXPECT_TERM(PV_TERM_HV_ERROR, guest_exit(SVM_EXIT_RDTSC, 0, 0));
+	assert_int_equal(a->rip, FAKE_GUEST_RIP);
+}
+
+/** WBINVD, INVD, MONITOR, MWAIT: done here, nothing reaches the host. */
+static void test_nops(void **state)
+{
+	static const u64 codes[] = { SVM_EXIT_WBINVD, SVM_EXIT_INVD, SVM_EXIT_MONITOR,
+				     SVM_EXIT_MWAIT };
+
+	const size_t requests = fake_hv.msr_request_count;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(codes); i++) {
+		a->rax = 0x12345000;
+		guest_exit(codes[i], 0, 0);
+		assert_int_equal(a->rip, FAKE_GUEST_RIP + 2);
+		assert_int_equal(a->rax, 0x12345000);
+		assert_int_equal(a->event_inj, 0);
+	}
+	assert_int_equal(fake_hv.exit_count, 0);
+	assert_int_equal(fake_hv.msr_request_count, requests);
+}
+
+static void test_vmmcall_ud(void **state)
+{
+	(void)state;
+	guest_exit(SVM_EXIT_VMMCALL, 0, 0);
+	assert_int_equal(a->event_inj, SVM_EVT_MAKE(6, SVM_EVT_TYPE_EXCEPTION, false, 0));
+	assert_int_equal(a->rip, FAKE_GUEST_RIP);
+	assert_int_equal(fake_hv.exit_count, 0);
+}
+
+/** HLT comes with RIP already past it; the vCPU waits for an interrupt. */
+static void test_hlt(void **state)
+{
+	(void)state;
+	guest_exit(SVM_EXIT_HLT, 0, 0);
+	assert_true(fake_guest.vcpu.guest_halted);
+	assert_int_equal(a->rip, FAKE_GUEST_RIP);
+	assert_int_equal(a->event_inj, 0);
+}
+
+static void test_unvalidated_page(void **state)
+{
+	const size_t requests = fake_hv.msr_request_count;
+	const size_t pvalidates = fake_hv.pvalidate_count;
+
+	(void)state;
+	FAKE_EXPECT_TERM(PV_TERM_PAGE_REPLAY,
+			 guest_exit(SVM_EXIT_PAGE_NOT_VALIDATED, 0, 0x1234000));
+	assert_non_null(strstr(fake_pv.term_msg, "0x1234000"));
+	/* never validated again, no page state change asked for */
+	assert_int_equal(fake_hv.pvalidate_count, pvalidates);
+	assert_int_equal(fake_hv.msr_request_count, requests);
+}
+
+/** MOV DR7, RAX / MOV RBX, DR7 (0F 23 F8, 0F 21 FB), decoded at CS:RIP. */
+static void test_dr7(void **state)
+{
+	static const u8 to_dr7[] = { 0x0F, 0x23, 0xF8 }, from_dr7[] = { 0x0F, 0x21, 0xFB };
+
+	(void)state;
+	fake_guest.vcpu.dr7 = 0x400;
+	memcpy(fake_mem(FAKE_GUEST_RIP), to_dr7, 3);
+	a->rax = 0x155;
+	guest_exit(SVM_EXIT_DR7_WRITE, 0, 0);
+	assert_int_equal(a->rip, FAKE_GUEST_RIP + 3);
+	assert_int_equal(fake_guest.vcpu.dr7, 0x555);
+	memcpy(fake_mem(FAKE_GUEST_RIP), from_dr7, 3);
+	a->rbx = ~0ULL;
+	guest_exit(SVM_EXIT_DR7_READ, 0, 0);
+	assert_int_equal(a->rip, FAKE_GUEST_RIP + 3);
+	assert_int_equal(a->rbx, 0x555);
+	assert_int_equal(fake_hv.exit_count, 0);
+}
+
+/** The bytes at RIP must be the MOV the exit says (STYLE §9). */
+static void test_dr7_decode_mismatch(void **state)
+{
+	static const u8 from_dr7[] = { 0x0F, 0x21, 0xF8 }, cpuid[] = { 0x0F, 0xA2 };
+
+	(void)state;
+	memcpy(fake_mem(FAKE_GUEST_RIP), from_dr7, 3);
+	FAKE_EXPECT_TERM(PV_TERM_DECODE_FAILED, guest_exit(SVM_EXIT_DR7_WRITE, 0, 0));
+	memcpy(fake_mem(FAKE_GUEST_RIP), cpuid, 2);
+	FAKE_EXPECT_TERM(PV_TERM_DECODE_FAILED, guest_exit(SVM_EXIT_DR7_READ, 0, 0));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_rdtsc, fake_pv_setup),
+		cmocka_unit_test_setup(test_rdtsc_bad_answers, fake_pv_setup),
+		cmocka_unit_test_setup(test_nops, fake_pv_setup),
+		cmocka_unit_test_setup(test_vmmcall_ud, fake_pv_setup),
+		cmocka_unit_test_setup(test_hlt, fake_pv_setup),
+		cmocka_unit_test_setup(test_unvalidated_page, fake_pv_setup),
+		cmocka_unit_test_setup(test_dr7, fake_pv_setup),
+		cmocka_unit_test_setup(test_dr7_decode_mismatch, fake_pv_setup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
