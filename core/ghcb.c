@@ -168,8 +168,8 @@ bool ghcb_ioio(u16 port, unsigned int size, bool in, u32 *val)
     struct ghcb *g = ghcb_begin();
     u64 info = ((u64)port << SVM_IOIO_PORT_SHIFT) | ((u64)size << SVM_IOIO_SZ_SHIFT) |
                (in ? SVM_IOIO_TYPE_IN : 0);
-    if (!in)
-        ghcb_set_rax(g, *val);
+    if (!in)    /* only the operand: nothing else of RAX reaches the host */
+        ghcb_set_rax(g, size == 4 ? *val : (*val & ((1u << (8 * size)) - 1)));
     if (ghcb_call(g, SVM_EXIT_IOIO, info, 0, NULL) != GHCB_STATUS_OK)
         return false;
     if (in) {

@@ -115,3 +115,27 @@ bool guest_copy(const struct sev_vmsa *a, u64 la, void *buf, u64 len, bool write
     }
     return true;
 }
+
+/** How many bytes from la the guest can access (up to len); when fewer,
+ * *f says why the first refused byte faults.  Checks before any side effect
+ * (STYLE §8): a string instruction does the part before the fault first. */
+u64 guest_accessible(const struct sev_vmsa *a, u64 la, u64 len, bool write, struct guest_fault *f)
+{
+    u64 done = 0;
+    while (done < len) {
+        u64 gpa;
+        u32 err;
+        enum guest_walk w = guest_linear_to_gpa(a, la + done, write, &gpa, &err);
+        u64 n = MIN(len - done, PAGE_SIZE - ((la + done) & (PAGE_SIZE - 1)));
+        if (w == GUEST_WALK_PF) {
+            *f = (struct guest_fault){ .vector = 14, .error = err, .cr2 = la + done };
+            return done;
+        }
+        if (w != GUEST_WALK_OK || !guest_gpa_ok(gpa, n)) {
+            *f = (struct guest_fault){ .vector = 13, .error = 0, .cr2 = 0 };
+            return done;
+        }
+        done += n;
+    }
+    return done;
+}

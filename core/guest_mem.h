@@ -16,6 +16,7 @@ struct guest_fault {
 bool guest_gpa_ok(u64 gpa, u64 len);
 enum guest_walk guest_linear_to_gpa(const struct sev_vmsa *a, u64 la, bool write, u64 *gpa,
                                     u32 *pf_error);
+u64 guest_accessible(const struct sev_vmsa *a, u64 la, u64 len, bool write, struct guest_fault *f);
 bool guest_copy(const struct sev_vmsa *a, u64 la, void *buf, u64 len, bool write,
                 struct guest_fault *f);
 

@@ -46,16 +46,21 @@ bool fwcfg_port_hidden(uint16_t port, unsigned int size)
     return port <= FWCFG_PORT_DMA_LO + 3 && last >= FWCFG_PORT_DMA_HI;
 }
 
+/** QEMU ignores the write-channel bit when it looks an item up
+ * (fw_cfg_select: entries[key & 0x8000][key & 0x3FFF]): so must we. */
+#define FWCFG_WRITE_CHANNEL 0x4000
+
 static bool local_item(const struct fwcfg_filter *f, const uint8_t **src, uint32_t *len)
 {
     static const uint8_t id[4] = { 1, 0, 0, 0 };   /* traditional interface only */
-    if (f->select == FWCFG_KEY_FILE_DIR) {
+    uint16_t key = f->select & (uint16_t)~FWCFG_WRITE_CHANNEL;
+    if (key == FWCFG_KEY_FILE_DIR) {
         *src = f->dir;
         *len = f->dir_len;
-    } else if (f->e820_select && f->select == f->e820_select) {
+    } else if (f->e820_select && key == f->e820_select) {
         *src = f->e820;
         *len = f->e820_len;
-    } else if (f->select == FWCFG_KEY_ID) {
+    } else if (key == FWCFG_KEY_ID) {
         *src = id;
         *len = sizeof(id);
     } else {

@@ -63,8 +63,14 @@ static enum vc_result string_io(struct vc_exit *e, const struct io_access *io)
         n = 1;                  /* backwards: element by element */
     u8 buf[GHCB_SHARED_BUF_SIZE];
     u64 la = seg_base(a, seg) + (*reg & mask);
-    u64 bytes = n * io->size;
     struct guest_fault f;
+    /* Only the elements before a fault move; the fault comes at the next
+     * exit, with RCX/RSI/RDI at the faulting element (STYLE §8). */
+    u64 ok = guest_accessible(a, la, n * io->size, io->in, &f) / io->size;
+    if (!ok)
+        goto fault;
+    n = ok;
+    u64 bytes = n * io->size;
     if (!io->in && !guest_copy(a, la, buf, bytes, false, &f))
         goto fault;
     for (u64 i = 0; i < n; i++) {
@@ -100,7 +106,7 @@ enum vc_result vc_handle_ioio(struct vc_exit *e)
     e->nrip = e->info2;         /* IOIO: EXITINFO2 is the next RIP */
     if (e->info1 & SVM_IOIO_STR)
         return string_io(e, &io);
-    u32 v = (u32)e->vmsa->rax;
+    u32 v = (u32)e->vmsa->rax & (io.size == 4 ? 0xFFFFFFFFu : ((1u << (8 * io.size)) - 1));
     if (!port_io(&io, &v))
         return VC_HV_ERROR;
     if (io.in) {

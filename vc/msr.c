@@ -75,6 +75,31 @@ static bool emulate_read(u32 msr, u64 *val)
     return true;
 }
 
+/** Memory types an MTRR may hold: UC, WC, WT, WP, WB (APM vol. 2 §7.7). */
+static bool valid_type(u64 t)
+{
+    return t == 0 || t == 1 || t == 4 || t == 5 || t == 6;
+}
+
+#define MTRR_PHYS_BITS  48      /* reserved above; matches the CPUID page's 0x80000008 */
+
+/** The architectural #GP checks of an MTRR write (APM vol. 2 §7.7.1-7.7.2). */
+static bool mtrr_valid(u32 msr, u64 val)
+{
+    u64 above = ~((1ULL << MTRR_PHYS_BITS) - 1);
+    if (msr == MSR_MTRR_DEF_TYPE)
+        return !(val & ~0xCFFULL) && valid_type(val & 0xFF);
+    if (msr >= MSR_MTRR_PHYS_FIRST && msr <= MSR_MTRR_PHYS_LAST) {
+        if (msr & 1)            /* PHYSMASK: bit 11 valid, [10:0] reserved */
+            return !(val & (above | 0x7FFULL));
+        return !(val & (above | 0xF00ULL)) && valid_type(val & 0xFF);
+    }
+    for (int i = 0; i < 8; i++)     /* fixed ranges: a type per byte */
+        if (!valid_type((val >> (8 * i)) & 0xFF))
+            return false;
+    return true;
+}
+
 static bool emulate_write(u32 msr, u64 val)
 {
     if (msr == MSR_MTRR_CAP)
@@ -83,9 +108,7 @@ static bool emulate_write(u32 msr, u64 val)
         misc_enable = val;
         return true;
     }
-    if (msr == MSR_MTRR_DEF_TYPE && (val & ~0xCFFULL))
-        return false;
-    if (msr >= ARRAY_SIZE(mtrr))
+    if (msr >= ARRAY_SIZE(mtrr) || !mtrr_valid(msr, val))
         return false;
     mtrr[msr] = val;
     return true;

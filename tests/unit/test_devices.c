@@ -179,7 +179,6 @@ static void test_select_alias(void **state)
 	uint32_t v;
 
 	(void)state;
-	skip();         /* known bug: devices/fwcfg.c compares the whole key (report) */
 	select_item(0x4000 | FWCFG_KEY_FILE_DIR);
 	assert_true(fwcfg_filter_in(&filter, FWCFG_PORT_DATA, 1, &v));
 	select_item(0x4021);
