@@ -8,6 +8,8 @@ void devices_init(void);
 /** true if the paravisor answered the access (for IN: *val), false to
  * send it to the hypervisor. */
 bool devices_port_io(u16 port, unsigned int size, bool in, u32 *val);
+/** A string access the hypervisor may take whole (see platform.c). */
+bool devices_port_bulk(u16 port, unsigned int size, bool in, u64 count);
 /** The same for MMIO (the guest's local APIC page). */
 bool devices_mmio(u64 gpa, unsigned int size, bool write, u64 *val);
 

@@ -179,6 +179,25 @@ bool ghcb_ioio(u16 port, unsigned int size, bool in, u32 *val)
     return true;
 }
 
+/** INS/OUTS of count elements of size bytes through the shared buffer
+ * (GHCB IOIO with STR: EXITINFO2 = count, SW_SCRATCH = the buffer). */
+bool ghcb_ioio_string(u16 port, unsigned int size, bool in, void *buf, u64 count)
+{
+    u64 bytes = count * size;
+    CHECK(bytes && bytes <= GHCB_SHARED_BUF_SIZE);
+    struct ghcb *g = ghcb_begin();
+    if (!in)
+        memcpy(g->shared_buffer, buf, bytes);
+    ghcb_set_sw_scratch(g, ghcb_shared_buffer_gpa());
+    u64 info = ((u64)port << SVM_IOIO_PORT_SHIFT) | ((u64)size << SVM_IOIO_SZ_SHIFT) |
+               SVM_IOIO_STR | SVM_IOIO_REP | (in ? SVM_IOIO_TYPE_IN : 0);
+    if (ghcb_call(g, SVM_EXIT_IOIO, info, count, NULL) != GHCB_STATUS_OK)
+        return false;
+    if (in)
+        memcpy(buf, answer.shared_buffer, bytes);
+    return true;
+}
+
 /** OUTSB of up to one shared buffer (the log's fast path). */
 void ghcb_ioio_string_out(u16 port, const void *buf, size_t len)
 {

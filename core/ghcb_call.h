@@ -35,6 +35,7 @@ u64 ghcb_msr_run_vmpl(unsigned int vmpl);
 /* Common calls. */
 bool ghcb_ioio(u16 port, unsigned int size, bool in, u32 *val);
 void ghcb_ioio_string_out(u16 port, const void *buf, size_t len);
+bool ghcb_ioio_string(u16 port, unsigned int size, bool in, void *buf, u64 count);
 enum ghcb_status ghcb_msr_read(u32 msr, u64 *val);
 enum ghcb_status ghcb_msr_write(u32 msr, u64 val);
 bool ghcb_mmio(u64 gpa, unsigned int size, bool write, u64 *val);

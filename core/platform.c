@@ -8,6 +8,7 @@
 #include "ghcb_call.h"
 #include "irq.h"
 #include "mm.h"
+#include "vcpu.h"
 
 #include "devices/cmos.h"
 #include "devices/fwcfg.h"
@@ -114,10 +115,93 @@ bool devices_port_io(u16 port, unsigned int size, bool in, u32 *val)
     return false;
 }
 
-/** The guest's local APIC page belongs to the software APIC (vc/apic.c). */
+/*
+ * The I/O APIC routes device interrupts to the hypervisor's local APICs,
+ * which know nothing of the guest's logical APIC IDs (those live in our
+ * software APIC).  A redirection entry in logical destination mode is
+ * written to the real I/O APIC in physical mode, to the APIC ID of the
+ * vCPU whose guest APIC the logical destination names; the guest reads back
+ * what it wrote (82093AA datasheet §3.2.4).
+ */
+#define IOAPIC_BASE     0xFEC00000ULL
+#define IOAPIC_REGSEL   0x00
+#define IOAPIC_WIN      0x10
+#define IOAPIC_PINS     24
+#define RTE_LOGICAL     BIT(11)
+#define RTE_MASKED      BIT(16)
+
+static struct {
+    u32 regsel;
+    u64 rte[IOAPIC_PINS];       /* the guest's view */
+} ioapic;
+
+static bool host_ioapic_write(u32 reg, u32 val)
+{
+    u64 r = reg, v = val;
+    return ghcb_mmio(IOAPIC_BASE + IOAPIC_REGSEL, 4, true, &r) &&
+           ghcb_mmio(IOAPIC_BASE + IOAPIC_WIN, 4, true, &v);
+}
+
+static u64 rte_for_host(u64 rte)
+{
+    if (!(rte & RTE_LOGICAL))
+        return rte;
+    struct vcpu *v = vcpu_this();
+    struct lapic_ipi ipi = { .mode = LAPIC_IPI_FIXED, .logical = true,
+                             .dest = (u32)(rte >> 56), .vector = (u8)rte };
+    if (!lapic_ipi_match(&v->lapic, &ipi))
+        return rte | RTE_MASKED;    /* names no vCPU: nobody gets it */
+    return (rte & ~(RTE_LOGICAL | (0xFFULL << 56))) | ((u64)v->apic_id << 56);
+}
+
+static bool ioapic_mmio(u32 off, unsigned int size, bool write, u64 *val)
+{
+    if (size != 4 || (off != IOAPIC_REGSEL && off != IOAPIC_WIN))
+        return false;
+    if (off == IOAPIC_REGSEL) {
+        if (write)
+            ioapic.regsel = (u32)*val & 0xFF;
+        else
+            *val = ioapic.regsel;
+        return true;
+    }
+    u32 reg = ioapic.regsel;
+    if (reg < 0x10 || reg >= 0x10 + 2 * IOAPIC_PINS)
+        return false;                   /* ID, version, arbitration: the device's */
+    unsigned int pin = (reg - 0x10) / 2, shift = (reg & 1) ? 32 : 0;
+    if (!write) {
+        *val = (u32)(ioapic.rte[pin] >> shift);
+        return true;
+    }
+    ioapic.rte[pin] = (ioapic.rte[pin] & ~(0xFFFFFFFFULL << shift)) | ((u64)(u32)*val << shift);
+    u64 host = rte_for_host(ioapic.rte[pin]);
+    u32 base = 0x10 + 2 * pin;
+    if (!host_ioapic_write(base, (u32)host | RTE_MASKED) ||
+        !host_ioapic_write(base + 1, (u32)(host >> 32)) ||
+        !host_ioapic_write(base, (u32)host))
+        pv_terminate(PV_TERM_HV_ERROR, "I/O APIC write refused");
+    return true;
+}
+
+/** Device space the paravisor owns: the guest's local APIC page (vc/apic.c)
+ * and the I/O APIC's redirection entries. */
 bool devices_mmio(u64 gpa, unsigned int size, bool write, u64 *val)
 {
-    if ((gpa & PAGE_MASK) != 0xFEE00000ULL)
+    if ((gpa & PAGE_MASK) == 0xFEE00000ULL)
+        return guest_apic_mmio((u32)(gpa & ~PAGE_MASK), size, write, val);
+    if ((gpa & PAGE_MASK) == IOAPIC_BASE)
+        return ioapic_mmio((u32)(gpa & ~PAGE_MASK), size, write, val);
+    return false;
+}
+
+/** A string IN/OUT the hypervisor may serve as one call (ioio.c's fast
+ * path): nothing the paravisor answers or hides is involved. */
+bool devices_port_bulk(u16 port, unsigned int size, bool in, u64 count)
+{
+    u32 bytes = (u32)(count * size);
+    if (fwcfg_port_hidden(port, size) || port == CMOS_PORT_DATA || port == CMOS_PORT_INDEX)
         return false;
-    return guest_apic_mmio((u32)(gpa & ~PAGE_MASK), size, write, val);
+    if (port == FWCFG_PORT_SEL)
+        return false;
+    return !in || fwcfg_filter_bulk(&filter, port, bytes);
 }

@@ -86,6 +86,18 @@ bool fwcfg_filter_in(struct fwcfg_filter *f, uint16_t port, unsigned int size, u
     return true;
 }
 
+bool fwcfg_filter_bulk(struct fwcfg_filter *f, uint16_t port, uint32_t bytes)
+{
+    const uint8_t *src;
+    uint32_t len;
+    if (port != FWCFG_PORT_DATA)
+        return true;
+    if (local_item(f, &src, &len))
+        return false;
+    f->offset += bytes;
+    return true;
+}
+
 void fwcfg_filter_out(struct fwcfg_filter *f, uint16_t port, unsigned int size, uint32_t val)
 {
     if (port == FWCFG_PORT_SEL && size == 2) {

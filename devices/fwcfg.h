@@ -47,6 +47,10 @@ bool fwcfg_port_hidden(uint16_t port, unsigned int size);
 /** The guest reads the data port: true with *val if the filter answers,
  * false to read the real device (the offset still advances). */
 bool fwcfg_filter_in(struct fwcfg_filter *f, uint16_t port, unsigned int size, uint32_t *val);
+/** A string read of bytes from port in one go: false if the filter must
+ * answer it (element by element), true if the device may (the filter's
+ * offset moves on). */
+bool fwcfg_filter_bulk(struct fwcfg_filter *f, uint16_t port, uint32_t bytes);
 /** The guest writes: tracks the selector; the write still goes to the device. */
 void fwcfg_filter_out(struct fwcfg_filter *f, uint16_t port, unsigned int size, uint32_t val);
 

@@ -69,6 +69,7 @@ static void cpuid_filtered(const struct vcpu *v, u32 leaf, u32 sub, u32 r[4])
     if (leaf == 1) {
         r[1] = (r[1] & 0x00FFFFFF) | (v->apic_id << 24);
         r[2] &= ~(u32)BIT(24);      /* no TSC-deadline timer in our APIC */
+        r[2] &= ~(u32)BIT(21);      /* x2APIC: no interrupt remapping to go with it */
     }
     if (leaf == 0x80000001)
         r[2] &= ~(u32)BIT(3);       /* no AMD extended APIC space */

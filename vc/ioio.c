@@ -73,14 +73,19 @@ static enum vc_result string_io(struct vc_exit *e, const struct io_access *io)
     u64 bytes = n * io->size;
     if (!io->in && !guest_copy(a, la, buf, bytes, false, &f))
         goto fault;
-    for (u64 i = 0; i < n; i++) {
-        u32 v = 0;
-        if (!io->in)
-            memcpy(&v, buf + i * io->size, io->size);
-        if (!port_io(io, &v))
+    if (devices_port_bulk(io->port, io->size, io->in, n)) {
+        if (!ghcb_ioio_string(io->port, io->size, io->in, buf, n))
             return VC_HV_ERROR;
-        if (io->in)
-            memcpy(buf + i * io->size, &v, io->size);
+    } else {
+        for (u64 i = 0; i < n; i++) {
+            u32 v = 0;
+            if (!io->in)
+                memcpy(&v, buf + i * io->size, io->size);
+            if (!port_io(io, &v))
+                return VC_HV_ERROR;
+            if (io->in)
+                memcpy(buf + i * io->size, &v, io->size);
+        }
     }
     if (io->in && !guest_copy(a, la, buf, bytes, true, &f))
         goto fault;

@@ -140,8 +140,12 @@ enum vc_result vc_handle_npf(struct vc_exit *e)
     load_input(&c.in, e->vmsa);
     c.in.rep_limit = 64;
     enum emul_result r = emul_execute(&c, &mmio_ops);
-    if (r == EMUL_UNHANDLEABLE)
+    if (r == EMUL_UNHANDLEABLE) {
+        pv_notice("MMIO at GPA %#lx: %s instruction at rip %#lx not emulated",
+                  (unsigned long)e->info2, c.insn_valid ? insn_class_name(c.insn.cls) : "undecoded",
+                  (unsigned long)e->vmsa->rip);
         return VC_DECODE_FAILED;
+    }
     commit(e->vmsa, &c.out);
     if (r == EMUL_EXCEPTION) {
         e->fault = (struct vc_fault){ .vector = c.out.fault.vector,

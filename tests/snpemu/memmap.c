@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Guest RAM: QEMU's etc/e820 RAM entries, minus the legacy VGA/BIOS hole
- * [0xA0000, 0x100000) (ROM and VGA live there on q35) and minus snpemu's
- * own reserved region at the top of low RAM.  This one list is what the
+ * Guest RAM: QEMU's etc/e820 RAM entries minus snpemu's own reserved region
+ * at the top of low RAM.  The legacy window [0xA0000, 0x100000) is guest RAM
+ * as in QEMU's confidential guests (no ROM or VGA can be private), but on
+ * the host side it holds the ISA alias of snpemu's ROM, so, like the
+ * firmware window, it is backed by pages of snpemu's own memory.  This one list is what the
  * IGVM MEMORY_MAP parameter, the guest's etc/e820 and the RMP all use.
  */
 #include "fwcfg.h"
@@ -23,6 +25,7 @@ _Static_assert(sizeof(struct e820_entry) == 20, "QEMU etc/e820 entry");
 #define MAX_E820    32
 
 struct vm vm;
+static u64 legacy_hpa;      /* backing of [LEGACY_HOLE_START, LEGACY_HOLE_END) */
 
 /*
  * The firmware window [4 GiB - 16 MiB, 4 GiB): where a platform flash sits.
@@ -81,18 +84,17 @@ static void ram_add(u64 start, u64 end)
     vm.ram_top = MAX(vm.ram_top, end);
 }
 
-/** Adds [start, end) minus the legacy hole and snpemu's region. */
+/** Adds [start, end) minus snpemu's region. */
 static void ram_add_filtered(u64 start, u64 end)
 {
-    u64 cuts[2][2] = {
-        { LEGACY_HOLE_START, LEGACY_HOLE_END },
+    u64 cuts[1][2] = {
         { snpemu_phys_base, snpemu_phys_base + SNPEMU_RESERVE },
     };
     u64 s = start;
     while (s < end) {
         u64 e = end;
         bool skipped = false;
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < 1; i++) {
             if (s >= cuts[i][0] && s < cuts[i][1]) {
                 s = cuts[i][1];
                 skipped = true;
@@ -132,6 +134,8 @@ void memmap_init(void)
     }
     if (!vm.ram_count)
         panic("no guest RAM");
+    if (gpa_is_ram(LEGACY_HOLE_START))
+        legacy_hpa = virt_to_phys(page_alloc((LEGACY_HOLE_END - LEGACY_HOLE_START) / PAGE_SIZE));
     for (unsigned int i = 0; i < vm.ram_count; i++)
         log_printf("guest RAM 0x%09lx-0x%09lx",
                    (unsigned long)vm.ram[i].start, (unsigned long)vm.ram[i].end);
@@ -154,6 +158,8 @@ bool gpa_is_mmio(u64 gpa)
 
 u64 gpa_to_hpa(u64 gpa)
 {
+    if (gpa >= LEGACY_HOLE_START && gpa < LEGACY_HOLE_END && legacy_hpa)
+        return legacy_hpa + (gpa - LEGACY_HOLE_START);
     if (fw_backed(gpa))
         return fw_hpa[(gpa - FW_WINDOW_START) / PAGE_SIZE] | (gpa & ~PAGE_MASK);
     return gpa;
