@@ -1,64 +1,8 @@
 ; SPDX-License-Identifier: MIT
-; snpemu's own interrupt stubs: one per vector, all into irq_dispatch(vector,
-; error code, frame).  Vectors that push an error code: 8, 10-14, 17, 21, 29, 30.
+; snpemu's interrupt stubs, all 256 vectors, into irq_dispatch().
+%include "isr_stubs.inc"
 
 extern irq_dispatch
 global isr_table
 
-section .text
-bits 64
-
-%macro ISR 1
-isr_%1:
-%if %1 != 8 && %1 != 10 && %1 != 11 && %1 != 12 && %1 != 13 && %1 != 14 && %1 != 17 && %1 != 21 && %1 != 29 && %1 != 30
-        push 0
-%endif
-        push %1
-        jmp isr_common
-%endmacro
-
-%assign i 0
-%rep 256
-ISR i
-%assign i i + 1
-%endrep
-
-isr_common:
-        push rax
-        push rcx
-        push rdx
-        push rsi
-        push rdi
-        push r8
-        push r9
-        push r10
-        push r11
-        push rbx
-        mov rdi, [rsp + 10 * 8]         ; vector
-        mov rsi, [rsp + 11 * 8]         ; error code
-        lea rdx, [rsp + 12 * 8]         ; the CPU's frame: RIP, CS, RFLAGS, RSP, SS
-        mov rbx, rsp
-        and rsp, ~15
-        call irq_dispatch
-        mov rsp, rbx
-        pop rbx
-        pop r11
-        pop r10
-        pop r9
-        pop r8
-        pop rdi
-        pop rsi
-        pop rdx
-        pop rcx
-        pop rax
-        add rsp, 16
-        iretq
-
-section .rodata
-align 8
-isr_table:
-%assign i 0
-%rep 256
-        dq isr_ %+ i
-%assign i i + 1
-%endrep
+ISR_STUBS 256, irq_dispatch, isr_table
