@@ -3,7 +3,7 @@
  * The SNP CPUID table ("CPUID page"): one 4 KiB page loaded with IGVM
  * PAGE_DATA data_type CPUID_DATA, filled by the VMM and checked by the PSP.
  *
- * Facts: /work/shared/SPEC-FACTS.md §8.1 [CO, OV, Q-sev, ED] C2.  The PSP's
+ * Facts: shared/SPEC-FACTS.md (the project notes) §8.1 [CO, OV, Q-sev, ED] C2.  The PSP's
  * per-leaf filtering policy (SNP ABI 56860) is U.
  */
 #ifndef PROTOCOL_CPUID_PAGE_H

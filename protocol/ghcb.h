@@ -3,7 +3,7 @@
  * GHCB: the Guest-Hypervisor Communication Block (GHCB spec 56421, protocol
  * version 2) and the GHCB MSR protocol.
  *
- * Facts and their confidence tags come from /work/shared/SPEC-FACTS.md
+ * Facts and their confidence tags come from shared/SPEC-FACTS.md (the project notes)
  * (§1 MSR protocol, §2 page layout, §3 NAE codes).  Source tags in brackets
  * ([CL-common], [ED], [CO], ...) are the ones that file defines; C2 = two or
  * more independent sources agree, C = one primary source, S = secondary,

@@ -3,7 +3,7 @@
  * The #HV doorbell page (Restricted Injection), registered with NAE
  * 0x8000_0014 SET; a shared page the hypervisor writes.
  *
- * Facts: /work/shared/SPEC-FACTS.md §5.6 [CL-svm, CO, MU] C2 for the first
+ * Facts: shared/SPEC-FACTS.md (the project notes) §5.6 [CL-svm, CO, MU] C2 for the first
  * four bytes; coconut's per-VMPL extensions are U and not modelled here.
  * Readers must snapshot before use (STYLE §13).
  */

@@ -2,7 +2,7 @@
 /*
  * IGVM file format, version 1: the subset snp-paravisor writes and loads.
  *
- * Facts: /work/shared/SPEC-FACTS.md §10.1 [IG igvm_defs/src/lib.rs] C.
+ * Facts: shared/SPEC-FACTS.md (the project notes) §10.1 [IG igvm_defs/src/lib.rs] C.
  * All integers are little-endian.  Layout of a file:
  *   fixed header (24 B) | variable headers (TLVs, 8-byte aligned) | file data
  * Each TLV is {u32 type, u32 length} + payload padded with zeros to 8 bytes;

@@ -3,7 +3,7 @@
  * The SNP secrets page (written by the PSP at launch; IGVM PAGE_DATA
  * data_type SECRETS).
  *
- * Facts: /work/shared/SPEC-FACTS.md §8.2 [L-sevh, CO, ED] C2 unless marked;
+ * Facts: shared/SPEC-FACTS.md (the project notes) §8.2 [L-sevh, CO, ED] C2 unless marked;
  * VMSA tweak bitmap §5.7 [MU, OV] C2.
  */
 #ifndef PROTOCOL_SECRETS_H

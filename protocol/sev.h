@@ -3,7 +3,7 @@
  * SEV-SNP MSRs, SEV_STATUS, hypervisor feature bits, CPUID 0x8000001F,
  * PVALIDATE / RMPADJUST interface, vectors and instruction encodings.
  *
- * Facts: /work/shared/SPEC-FACTS.md §1 (hypervisor features), §5.1
+ * Facts: shared/SPEC-FACTS.md (the project notes) §1 (hypervisor features), §5.1
  * (SEV_STATUS), §7.1 (instructions), §12 (MSRs, CPUID).
  */
 #ifndef PROTOCOL_SEV_H

@@ -2,7 +2,7 @@
 /*
  * SNP launch measurement: page types and the PAGE_INFO chain element.
  *
- * Facts: /work/shared/SPEC-FACTS.md §8.3 [OV, IG, Q-sev] C2; PAGE_INFO bytes
+ * Facts: shared/SPEC-FACTS.md (the project notes) §8.3 [OV, IG, Q-sev] C2; PAGE_INFO bytes
  * 0x64-0x67 [virtee/sev-snp-measure, SNP ABI 56860 §8.17.2 Table 67] C.
  *
  * THE MEASUREMENT RULE for an IGVM file (images/mkigvm and snpemu implement

@@ -3,7 +3,7 @@
  * SVM exit codes (= #VC error codes), EVENTINJ / EXITINTINFO format and the
  * IOIO / NPF exit-information layouts.
  *
- * Facts: /work/shared/SPEC-FACTS.md §5.2 (automatic exits), §5.5 (EVENTINJ),
+ * Facts: shared/SPEC-FACTS.md (the project notes) §5.2 (automatic exits), §5.5 (EVENTINJ),
  * §6.1 (codes), §6.2 (IOIO), §6.3 (NPF).  Source tags as defined there.
  * Codes marked [APM-C] are the standard SVM intercept codes of APM vol. 2
  * Appendix C that SPEC-FACTS does not list; they are the values of Linux's

@@ -2,7 +2,7 @@
 /*
  * The SEV-ES/SNP VM save area (VMSA), SEV_FEATURES and VINTR_CTRL.
  *
- * Facts: /work/shared/SPEC-FACTS.md §4 (layout; offsets computed from [CO]
+ * Facts: shared/SPEC-FACTS.md (the project notes) §4 (layout; offsets computed from [CO]
  * and cross-checked against [CL-svm], [OV], [IG], [MU], [APM-tr]: C2 unless
  * marked), §5.1 (SEV_FEATURES), §5.4 (VINTR_CTRL).
  */
