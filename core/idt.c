@@ -8,19 +8,13 @@
  */
 #include "pv.h"
 #include "vcpu.h"
+#include "x86_desc.h"
 
 #include <ghcb.h>
 
 #define VECTOR_HV   28
 
-struct idt_entry {
-    u16 off_lo, sel;
-    u8 ist, attr;
-    u16 off_mid;
-    u32 off_hi, rsvd;
-} __attribute__((packed));
-
-static struct idt_entry idt[32] __attribute__((aligned(16)));
+static struct idt_gate idt[32] __attribute__((aligned(16)));
 extern const u64 pv_isr_table[32];
 
 void pv_exception(u64 vector, u64 error, const u64 *frame);
@@ -62,11 +56,5 @@ static void gdt_load(void)
 void idt_init(void)
 {
     gdt_load();
-    for (int i = 0; i < 32; i++) {
-        u64 a = pv_isr_table[i];
-        idt[i] = (struct idt_entry){ .off_lo = (u16)a, .sel = 0x18, .attr = 0x8E,
-                                     .off_mid = (u16)(a >> 16), .off_hi = (u32)(a >> 32) };
-    }
-    struct { u16 limit; u64 base; } __attribute__((packed)) idtr = { sizeof(idt) - 1, (u64)idt };
-    __asm__ volatile("lidt %0" :: "m"(idtr));
+    idt_fill_and_load(idt, pv_isr_table, 32, 0x18);
 }

@@ -13,19 +13,10 @@
 #include "sev.h"
 #include "svm.h"
 #include "vm.h"
+#include "core/x86_desc.h"
 
 #include <lib/string.h>
 
-struct idt_gate {
-    u16 offset_lo;
-    u16 selector;
-    u8 ist;
-    u8 type_attr;
-    u16 offset_mid;
-    u32 offset_hi;
-    u32 rsvd;
-} __attribute__((packed));
-_Static_assert(sizeof(struct idt_gate) == 16, "APM vol. 2 §4.8.4: 64-bit gate");
 
 void inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
 {

@@ -23,6 +23,7 @@
 #include "svm.h"
 #include "vm.h"
 #include "x86.h"
+#include "core/x86_desc.h"
 
 #define LAPIC_BASE      0xFEE00000ULL
 #define LAPIC_ID        0x020
@@ -35,14 +36,7 @@
 #define SPURIOUS_VECTOR 0xFF
 #define VECTOR_HV       28
 
-struct idt_entry {
-    u16 off_lo, sel;
-    u8 ist, attr;
-    u16 off_mid;
-    u32 off_hi, rsvd;
-} __attribute__((packed));
-
-static struct idt_entry idt[256] __attribute__((aligned(16)));
+static struct idt_gate idt[256] __attribute__((aligned(16)));
 extern const u64 isr_table[256];
 
 u32 lapic_read32(u32 off)
@@ -81,17 +75,13 @@ void smp_kick(struct vcpu *v)
 /** Per CPU: IDT, LAPIC software-enabled. */
 void irq_init_cpu(void)
 {
-    static bool idt_built;
-    if (!idt_built) {
-        for (int i = 0; i < 256; i++) {
-            u64 a = isr_table[i];
-            idt[i] = (struct idt_entry){ .off_lo = (u16)a, .sel = 0x18, .attr = 0x8E,
-                                         .off_mid = (u16)(a >> 16), .off_hi = (u32)(a >> 32) };
-        }
-        idt_built = true;
+    static bool built;          /* the BSP builds it before the APs start */
+    if (built) {
+        idt_load(idt, 256);
+    } else {
+        idt_fill_and_load(idt, isr_table, 256, 0x18);
+        built = true;
     }
-    struct { u16 limit; u64 base; } __attribute__((packed)) idtr = { sizeof(idt) - 1, (u64)idt };
-    __asm__ volatile("lidt %0" :: "m"(idtr));
     lapic_write32(LAPIC_SVR, 0x100 | SPURIOUS_VECTOR);
 }
 
