@@ -36,19 +36,12 @@ struct fwcfg_filter {
     uint32_t e820_len;
     uint8_t dir[FWCFG_MAX_DIR];     /* the directory, etc/e820 resized */
     uint8_t e820[FWCFG_MAX_E820];   /* the replacement */
-    uint16_t extra_select;          /* one more replaced item (0: none) */
-    uint32_t extra_len;
-    const uint8_t *extra;           /* the caller's buffer */
 };
 
 /** dir: the raw directory as read from the device.  Returns false if it is
  * malformed or has no etc/e820. */
 bool fwcfg_filter_init(struct fwcfg_filter *f, const void *dir, size_t dir_len,
                        const void *e820, size_t e820_len);
-/** Serves the file name from data (len bytes, kept by the caller) instead
- * of the device; false if there is no such file or one is already replaced. */
-bool fwcfg_filter_replace(struct fwcfg_filter *f, const char *name, const void *data,
-                          uint32_t len);
 /** A port the guest must not reach at all (the DMA interface). */
 bool fwcfg_port_hidden(uint16_t port, unsigned int size);
 /** The guest reads the data port: true with *val if the filter answers,

@@ -18,8 +18,6 @@
 #include "vm.h"
 #include "x86.h"
 
-#include <lib/string.h>
-
 #include "devices/cmos.h"
 #include "devices/fwcfg.h"
 
@@ -27,38 +25,6 @@
 
 static struct fwcfg_filter gfw;
 static u8 cmos_index;
-
-/**
- * The IOMMU is the hypervisor's (it enforces the DMA rule), not the
- * guest's: on a real SNP host the guest never sees the host's DMAR or IVRS.
- * QEMU puts a DMAR table in etc/acpi/tables for -device intel-iommu, so the
- * guest's copy has that table's signature changed to one no OS knows (the
- * firmware recomputes checksums when it loads the tables).  Without this,
- * Linux finds an IOMMU it cannot program and routes its timer wrongly.
- */
-static void hide_iommu_acpi_table(void)
-{
-    struct fwcfg_file f;
-    if (!fwcfg_find("etc/acpi/tables", &f))
-        return;
-    if (f.size > (1u << 20))
-        panic("etc/acpi/tables is %u bytes", f.size);
-    u8 *blob = page_alloc(ALIGN_UP(f.size, PAGE_SIZE) / PAGE_SIZE);
-    fwcfg_read(f.select, 0, blob, f.size);
-    unsigned int hidden = 0;
-    for (u32 off = 0; off + 36 <= f.size; off++) {
-        u32 len;
-        memcpy(&len, blob + off + 4, 4);
-        if (memcmp(blob + off, "DMAR", 4) || len < 36 || len > f.size - off)
-            continue;
-        memcpy(blob + off, "XMAR", 4);
-        hidden++;
-    }
-    if (!fwcfg_filter_replace(&gfw, "etc/acpi/tables", blob, f.size))
-        panic("cannot filter etc/acpi/tables");
-    if (hidden)
-        log_printf("IOMMU: hid %u DMAR table(s) from the guest", hidden);
-}
 
 void guest_fwcfg_init(void)
 {
@@ -68,7 +34,6 @@ void guest_fwcfg_init(void)
     unsigned int n = memmap_e820(e820, MAX_GUEST_E820);
     if (!fwcfg_filter_init(&gfw, dir, dir_len, e820, n * 20))
         panic("fw_cfg directory unusable for the guest's filter");
-    hide_iommu_acpi_table();
 }
 
 static u64 guest_low_ram_end(void)
