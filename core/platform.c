@@ -166,8 +166,15 @@ static bool ioapic_mmio(u32 off, unsigned int size, bool write, u64 *val)
         return true;
     }
     u32 reg = ioapic.regsel;
-    if (reg < 0x10 || reg >= 0x10 + 2 * IOAPIC_PINS)
-        return false;                   /* ID, version, arbitration: the device's */
+    if (reg < 0x10 || reg >= 0x10 + 2 * IOAPIC_PINS) {
+        /* ID, version, arbitration: the device's, with the guest's select
+         * (our own redirection writes moved the device's). */
+        u64 r = reg;
+        if (!ghcb_mmio(IOAPIC_BASE + IOAPIC_REGSEL, 4, true, &r) ||
+            !ghcb_mmio(IOAPIC_BASE + IOAPIC_WIN, 4, write, val))
+            pv_terminate(PV_TERM_HV_ERROR, "I/O APIC access refused");
+        return true;
+    }
     unsigned int pin = (reg - 0x10) / 2, shift = (reg & 1) ? 32 : 0;
     if (!write) {
         *val = (u32)(ioapic.rte[pin] >> shift);

@@ -57,6 +57,27 @@ u32 cpuid_signature(void)
     return r[0];
 }
 
+/**
+ * Leaf 0xD sub-leaves 0 and 1: EBX is the XSAVE area size for the features
+ * enabled now (XCR0, and XCR0 | XSS for the compacted format), which the
+ * page cannot hold for every combination: it is computed from the
+ * components' own sub-leaves, as Linux's snp_cpuid_calc_xsave_size() does.
+ */
+static u32 xsave_size(u64 enabled, bool compacted)
+{
+    u32 size = 576;                     /* legacy area + XSAVE header */
+    for (u32 i = 2; i < 63; i++) {
+        u32 c[4];
+        if (!(enabled & BIT(i)) || !page_lookup(0xD, i, c))
+            continue;
+        if (compacted)
+            size = (c[2] & 2 ? ALIGN_UP(size, 64) : size) + c[0];
+        else
+            size = MAX(size, c[1] + c[0]);
+    }
+    return size;
+}
+
 static void cpuid_filtered(const struct vcpu *v, u32 leaf, u32 sub, u32 r[4])
 {
     memset(r, 0, 4 * sizeof(u32));
@@ -75,6 +96,8 @@ static void cpuid_filtered(const struct vcpu *v, u32 leaf, u32 sub, u32 r[4])
         r[2] &= ~(u32)BIT(3);       /* no AMD extended APIC space */
     if (leaf == 0xB || leaf == 0x1F)
         r[3] = v->apic_id;
+    if (leaf == 0xD && (sub == 0 || sub == 1))
+        r[1] = xsave_size(sub == 0 ? v->vmsa1->xcr0 : v->vmsa1->xcr0 | v->vmsa1->xss, sub == 1);
 }
 
 enum vc_result vc_handle_cpuid(struct vc_exit *e)

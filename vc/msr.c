@@ -23,6 +23,7 @@ enum msr_policy { MSR_EMULATE, MSR_FORWARD, MSR_ZERO };
 #define MSR_MTRR_FIX_4K_0   0x268
 #define MSR_MTRR_FIX_4K_7   0x26F
 #define MSR_MTRR_DEF_TYPE   0x2FF
+#define MSR_AMD_SYSCFG      0xC0010010   /* APM vol. 2, 3.2.1 */
 
 struct msr_rule {
     u32 first, last;
@@ -43,6 +44,7 @@ static const struct msr_rule rules[] = {
     { MSR_MTRR_FIX_4K_0, MSR_MTRR_FIX_4K_7, MSR_EMULATE, "fixed MTRRs" },
     { MSR_MTRR_DEF_TYPE, MSR_MTRR_DEF_TYPE, MSR_EMULATE, "MTRR default type" },
     { MSR_SEV_STATUS, MSR_SEV_STATUS, MSR_ZERO, "the guest is not an SEV guest" },
+    { MSR_AMD_SYSCFG, MSR_AMD_SYSCFG, MSR_ZERO, "SYSCFG: no TOM2 or MTRR extensions to report" },
 };
 
 static u64 mtrr[0x300];         /* emulated MTRR state, by MSR number */

@@ -31,12 +31,30 @@ static void log_putc(char c, void *ctx)
     outb(SNPEMU_LOG_PORT, (u8)c);
 }
 
+/*
+ * One line at a time across vCPUs: the owner is the initial APIC ID (CPUID
+ * leaf 1, valid before the local APIC is mapped), and a panic raised while
+ * this CPU holds the lock still gets its line out.
+ */
+static volatile u32 log_owner = ~0u;
+
 static void log_line(const char *prefix, const char *fmt, va_list ap)
 {
+    u32 a, b, c, d;
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+    u32 me = b >> 24, free = ~0u;
+    bool nested = __atomic_load_n(&log_owner, __ATOMIC_ACQUIRE) == me;
+    while (!nested && !__atomic_compare_exchange_n(&log_owner, &free, me, false,
+                                                   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+        free = ~0u;
+        __asm__ volatile("pause");
+    }
     for (const char *p = prefix; *p; p++)
         log_putc(*p, NULL);
     fmt_vprintf(log_putc, NULL, fmt, ap);
     log_putc('\n', NULL);
+    if (!nested)
+        __atomic_store_n(&log_owner, ~0u, __ATOMIC_RELEASE);
 }
 
 void log_vprintf(const char *fmt, va_list ap)

@@ -35,6 +35,12 @@ static const struct snp_cpuid_fn entries[] = {
 	{ .eax_in = 0xB, .ecx_in = 1, .eax = 4, .ebx = 4, .ecx = 0x201, .edx = 0x77 },
 	{ .eax_in = 0x1F, .ecx_in = 0, .eax = 1, .ebx = 2, .ecx = 0x100, .edx = 0x77 },
 	{ .eax_in = 0x80000008, .eax = 0x3030, .ecx = 0x7 },
+	/* XSAVE: EBX of sub-leaves 0/1 is stale launch data, to be recomputed */
+	{ .eax_in = 0xD, .ecx_in = 0, .eax = 0x207, .ebx = 0x1111, .ecx = 0xA88 },
+	{ .eax_in = 0xD, .ecx_in = 1, .eax = 0xF, .ebx = 0x2222, .ecx = 0x800 },
+	{ .eax_in = 0xD, .ecx_in = 2, .eax = 256, .ebx = 576 },           /* AVX */
+	{ .eax_in = 0xD, .ecx_in = 9, .eax = 8, .ebx = 2688 },            /* PKRU */
+	{ .eax_in = 0xD, .ecx_in = 11, .eax = 16, .ecx = 3 },  /* CET_U: XSS, 64-aligned */
 	{ .eax_in = CPUID_LEAF_SEV, .eax = 0x1007B, .ebx = 0x33 },
 	{ .eax_in = 0x40000000, .eax = 0x40000001, .ebx = 0x4B4D564B },
 	{ .eax_in = 0x40000001, .eax = 0x01007AFB },
@@ -194,6 +200,34 @@ static void test_upper_halves(void **state)
 	assert_int_equal(r[0], 0x11);
 }
 
+/**
+ * Leaf 0xD: EBX of sub-leaf 0 is the standard-format size for XCR0, of
+ * sub-leaf 1 the compacted size for XCR0 | XSS (APM vol. 3, CPUID Fn0000_000D),
+ * recomputed from the components' sub-leaves on every read.
+ */
+static void test_xsave_sizes_follow_xcr0(void **state)
+{
+	struct sev_vmsa *a = &fake_guest.vmsa;
+	u32 r[4];
+
+	(void)state;
+	a->xcr0 = 0x3;
+	a->xss = 0;
+	cpuid(0xD, 0, r);
+	assert_regs(r, 0x207, 576, 0xA88, 0);
+	a->xcr0 = 0x7;
+	cpuid(0xD, 0, r);
+	assert_int_equal(r[1], 576 + 256);
+	a->xcr0 = 0x207;
+	cpuid(0xD, 0, r);
+	assert_int_equal(r[1], 2688 + 8);
+	a->xss = 0x800;
+	cpuid(0xD, 1, r);               /* 576 + 256 + 8, aligned to 896, + 16 */
+	assert_regs(r, 0xF, 912, 0x800, 0);
+	cpuid(0xD, 2, r);
+	assert_regs(r, 256, 576, 0, 0);
+}
+
 /** The paravisor keeps its own copy: the launch page is wiped later
  * (mm_give_guest_memory) and the guest may write it. */
 static void test_private_copy(void **state)
@@ -234,6 +268,7 @@ int main(void)
 		cmocka_unit_test_setup(test_plain_leaf_ignores_ecx, setup),
 		cmocka_unit_test_setup(test_unknown_leaf_reads_zero, setup),
 		cmocka_unit_test_setup(test_upper_halves, setup),
+		cmocka_unit_test_setup(test_xsave_sizes_follow_xcr0, setup),
 		cmocka_unit_test_setup(test_private_copy, setup),
 		cmocka_unit_test_setup(test_malformed_page, setup),
 	};

@@ -81,6 +81,16 @@ static void test_sev_status(void **state)
 	assert_int_equal(fake_hv.exit_count, 0);
 }
 
+/** SYSCFG: the host's memory-encryption and TOM2 bits are not the guest's;
+ * Linux reads it to decide on MTRR trimming. */
+static void test_syscfg_reads_zero(void **state)
+{
+	(void)state;
+	rdmsr(0xC0010010);
+	assert_read(0);
+	assert_int_equal(fake_hv.exit_count, 0);
+}
+
 /** The GHCB MSR is the paravisor's; the guest gets #GP, the hypervisor
  * hears nothing. */
 static void test_ghcb_msr(void **state)
@@ -277,6 +287,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_sev_status, fake_pv_setup),
+		cmocka_unit_test_setup(test_syscfg_reads_zero, fake_pv_setup),
 		cmocka_unit_test_setup(test_ghcb_msr, fake_pv_setup),
 		cmocka_unit_test_setup(test_mtrr_write_read, fake_pv_setup),
 		cmocka_unit_test_setup(test_mtrr_def_type_reserved, fake_pv_setup),
