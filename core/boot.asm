@@ -11,6 +11,21 @@
 
 %include "pv_asm.inc"
 
+; fill_ptes table, first, step, count, high: table[i] = first + i * step
+; in the low dword, `high` in the high dword, for i in [0, count).  Tables are
+; page aligned, so `+ 3` (P | RW) on their address is the OR.
+%macro fill_ptes 5
+        mov ebx, %1
+        mov eax, %2
+        xor ecx, ecx
+%%next: mov [ebx + ecx * 8], eax
+        mov dword [ebx + ecx * 8 + 4], %5
+        add eax, %3
+        inc ecx
+        cmp ecx, %4
+        jb %%next
+%endmacro
+
 extern boot_pml4, boot_pdpt_low, boot_pd_low, boot_pdpt_high, boot_pd_high
 extern boot_pdpt_shared, boot_pd_shared
 extern pv_main, pv_cbit, boot_stack_top
@@ -53,27 +68,8 @@ pv_entry32:
         mov [ebx + 511 * 8], eax
         mov [ebx + 511 * 8 + 4], edi
 
-        mov ebx, PHYS(boot_pdpt_low)
-        mov eax, PHYS(boot_pd_low)
-        or eax, 3
-        xor ecx, ecx
-.pdpt:  mov [ebx + ecx * 8], eax
-        mov [ebx + ecx * 8 + 4], edi
-        add eax, 4096
-        inc ecx
-        cmp ecx, 4
-        jb .pdpt
-
-        mov ebx, PHYS(boot_pd_low)
-        xor ecx, ecx
-.pd:    mov eax, ecx
-        shl eax, 21
-        or eax, 0x83                    ; P | RW | PS
-        mov [ebx + ecx * 8], eax
-        mov [ebx + ecx * 8 + 4], edi
-        inc ecx
-        cmp ecx, 2048
-        jb .pd
+        fill_ptes PHYS(boot_pdpt_low), PHYS(boot_pd_low) + 3, 4096, 4, edi
+        fill_ptes PHYS(boot_pd_low), 0x83, 0x200000, 2048, edi   ; P | RW | PS
 
         ; PML4[256] -> pdpt_shared -> pd_shared: [0, 4 GiB) without the C-bit
         mov ebx, PHYS(boot_pml4)
@@ -81,41 +77,15 @@ pv_entry32:
         or eax, 3
         mov [ebx + 256 * 8], eax
         mov [ebx + 256 * 8 + 4], edi
-        mov ebx, PHYS(boot_pdpt_shared)
-        mov eax, PHYS(boot_pd_shared)
-        or eax, 3
-        xor ecx, ecx
-.pdpts: mov [ebx + ecx * 8], eax
-        mov [ebx + ecx * 8 + 4], edi
-        add eax, 4096
-        inc ecx
-        cmp ecx, 4
-        jb .pdpts
-        mov ebx, PHYS(boot_pd_shared)
-        xor ecx, ecx
-.pds:   mov eax, ecx
-        shl eax, 21
-        or eax, 0x83
-        mov [ebx + ecx * 8], eax
-        mov dword [ebx + ecx * 8 + 4], 0
-        inc ecx
-        cmp ecx, 2048
-        jb .pds
+        fill_ptes PHYS(boot_pdpt_shared), PHYS(boot_pd_shared) + 3, 4096, 4, edi
+        fill_ptes PHYS(boot_pd_shared), 0x83, 0x200000, 2048, 0
 
         mov ebx, PHYS(boot_pdpt_high)
         mov eax, PHYS(boot_pd_high)
         or eax, 3
         mov [ebx + 510 * 8], eax
         mov [ebx + 510 * 8 + 4], edi
-        mov ebx, PHYS(boot_pd_high)
-        mov eax, KERNEL_LMA | 0x83
-        xor ecx, ecx
-.pdh:   mov [ebx + ecx * 8], eax
-        mov [ebx + ecx * 8 + 4], edi
-        add eax, 0x200000
-        inc ecx
-        cmp ecx, (KERNEL_LMA_MAX >> 21)
-        jb .pdh
+        fill_ptes PHYS(boot_pd_high), KERNEL_LMA | 0x83, 0x200000, (KERNEL_LMA_MAX >> 21), edi
 
         mov eax, cr4
         or eax, (1 << 5) | (1 << 9) | (1 << 10)  ; PAE, OSFXSR, OSXMMEXCPT
