@@ -54,3 +54,10 @@ void hw_halt_until_event(void)
 {
     __asm__ volatile("sti; hlt; cli" ::: "memory");
 }
+
+u64 hw_rdtsc(void)
+{
+    u32 lo, hi;
+    __asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
+    return ((u64)hi << 32) | lo;
+}

@@ -21,5 +21,6 @@ void hw_vmgexit(u64 ghcb_gpa);
 u64 hw_rdmsr(u32 msr);
 void hw_wrmsr(u32 msr, u64 val);
 void hw_halt_until_event(void);     /* STI; HLT; CLI */
+u64 hw_rdtsc(void);                /* LFENCE; RDTSC: ordered after earlier loads */
 
 #endif

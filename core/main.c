@@ -5,6 +5,7 @@
  * the C-bit, memory is set up (and the image moved) before the GHCB page is
  * allocated, the launch region is wiped only after its pages were copied.
  */
+#include "clock.h"
 #include "devices.h"
 #include "ghcb_call.h"
 #include "hw.h"
@@ -55,6 +56,7 @@ void pv_main(void)
     devices_init();
     mm_give_guest_memory();
     pv_info("guest memory validated and granted to VMPL1");
+    clock_init();
     bsp.apic_id = read_apic_id();
     irq_init(&bsp);
     guest_apic_init(&bsp);

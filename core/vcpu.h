@@ -26,7 +26,8 @@ struct vcpu {
     u64 dr7;                        /* [V] the guest's DR7 (no DebugSwap) */
     u64 exit_count;                 /* [V] */
     struct lapic lapic;             /* [V] the guest's local APIC */
-    u8 timer_vector;                /* [V] the real timer is armed with it, or 0 */
+    u8 timer_vector;                /* [V] the real timer was last armed with it, or 0 */
+    u64 kvmclock_msr;               /* [V] MSR_KVM_SYSTEM_TIME_NEW as written */
 };
 
 struct vcpu *vcpu_this(void);

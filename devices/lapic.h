@@ -181,7 +181,7 @@ struct lapic_ops {
     /** The guest's TSC. */
     uint64_t (*now_tsc)(void *ctx);
     /** [IN] req: arm the one-shot real timer, replacing an armed one.  After
-     * it fires it is disarmed; the caller then calls lapic_timer_poll(). */
+     * it fires it is disarmed; the caller then calls lapic_timer_fired(). */
     bool (*timer_arm)(void *ctx, const struct lapic_timer_req *req);
     /** Disarm the real timer. */
     bool (*timer_cancel)(void *ctx);
@@ -309,8 +309,12 @@ int lapic_pending(const struct lapic *l);
 uint8_t lapic_ack(struct lapic *l, uint8_t vector);
 
 /* Timer. */
-/** Deliver what is due (call when the real timer fired, or any time). */
+/** Deliver what is due (any time). */
 enum lapic_result lapic_timer_poll(struct lapic *l);
+/** The real timer fired, so it is no longer armed: deliver what is due and
+ * arm it again for what is not (a real timer on a slightly different clock
+ * may fire a little early). */
+enum lapic_result lapic_timer_fired(struct lapic *l);
 
 /* IPIs. */
 /** true if target is a destination of ipi (shorthand, physical or logical,

@@ -155,6 +155,12 @@ enum lapic_result lapic_timer_poll(struct lapic *l)
     return lapic_timer_sync(l);
 }
 
+enum lapic_result lapic_timer_fired(struct lapic *l)
+{
+    l->timer.armed = false;
+    return lapic_timer_poll(l);
+}
+
 /* ---- register handlers ---------------------------------------------------- */
 
 enum lapic_result lapic_timer_lvt_write(struct lapic *l, uint32_t offset, uint64_t val)

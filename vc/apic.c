@@ -5,10 +5,11 @@
  * x2APIC MSR access of the guest traps, and the xAPIC page is device space,
  * so every access comes here.  The APIC's timer and EOIs of host-delivered
  * vectors are carried by VMPL0's own x2APIC (the hypervisor's) with the
- * guest's own vector (DESIGN "An interrupt"); time is the TSC, calibrated at
- * boot against the PIT.
+ * guest's own vector (DESIGN "An interrupt"); time is core/clock.c's.
  */
+#include "clock.h"
 #include "ghcb_call.h"
+#include "hw.h"
 #include "irq.h"
 #include "vc.h"
 
@@ -19,48 +20,6 @@
 #define X2APIC_TMICT    0x838
 #define X2APIC_TDCR     0x83E
 #define TDCR_DIVIDE_1   0xB
-#define BUS_NS          1           /* the guest's APIC bus: 1 GHz */
-
-static u64 tsc_khz;
-
-static u64 rdtsc(void)
-{
-    u32 lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return ((u64)hi << 32) | lo;
-}
-
-static u8 io_in8(u16 port)
-{
-    u32 v = 0;
-    ghcb_ioio(port, 1, true, &v);
-    return (u8)v;
-}
-
-static void io_out8(u16 port, u8 val)
-{
-    u32 v = val;
-    ghcb_ioio(port, 1, false, &v);
-}
-
-/** TSC kHz from PIT channel 2 counting 10 ms (1.193182 MHz, mode 0). */
-static void calibrate_tsc(void)
-{
-    const u16 count = 11932;
-    io_out8(0x61, (io_in8(0x61) & ~0x02) | 0x01);   /* gate on, speaker off */
-    io_out8(0x43, 0xB0);                            /* ch 2, lo/hi, mode 0 */
-    io_out8(0x42, count & 0xFF);
-    io_out8(0x42, count >> 8);
-    u64 t0 = rdtsc();
-    unsigned int spins = 0;
-    while (!(io_in8(0x61) & 0x20))
-        if (++spins > 10000000)
-            pv_terminate(PV_TERM_HV_ERROR, "PIT channel 2 never counted down");
-    tsc_khz = (rdtsc() - t0) / 10;
-    if (!tsc_khz)
-        pv_terminate(PV_TERM_HV_ERROR, "TSC does not advance");
-    pv_info("TSC %lu kHz", (unsigned long)tsc_khz);
-}
 
 static bool host_msr(u32 msr, u64 val)
 {
@@ -89,33 +48,32 @@ static bool op_eoi(void *ctx, u8 vector)
 static u64 op_now_ns(void *ctx)
 {
     (void)ctx;
-    return rdtsc() * 1000000 / tsc_khz;
+    return clock_ns();
 }
 
 static u64 op_now_tsc(void *ctx)
 {
     (void)ctx;
-    return rdtsc();
+    return hw_rdtsc();
 }
 
 static bool op_timer_arm(void *ctx, const struct lapic_timer_req *req)
 {
     struct vcpu *v = ctx;
-    u64 now = req->clock == LAPIC_CLOCK_NS ? op_now_ns(ctx) : rdtsc();
+    u64 tsc = hw_rdtsc();
+    u64 now = req->clock == LAPIC_CLOCK_NS ? clock_ns_at(tsc) : tsc;
     u64 delta = req->deadline > now ? req->deadline - now : 1;
     if (req->clock == LAPIC_CLOCK_TSC)
-        delta = delta * 1000000 / tsc_khz;
-    u64 ticks = MAX(1, MIN(delta / BUS_NS, 0xFFFFFFFFULL));
+        delta = pvclock_scale_ticks(delta, pv_clock.scale);
+    u64 ticks = MAX(1, MIN(delta / GUEST_APIC_BUS_NS, 0xFFFFFFFFULL));
     v->timer_vector = req->vector;
-    lapic_set_eoi_forward(&v->lapic, req->vector, true);
     return host_msr(X2APIC_TDCR, TDCR_DIVIDE_1) && host_msr(X2APIC_LVT_TMR, req->vector) &&
            host_msr(X2APIC_TMICT, ticks);
 }
 
 static bool op_timer_cancel(void *ctx)
 {
-    struct vcpu *v = ctx;
-    v->timer_vector = 0;
+    (void)ctx;
     return host_msr(X2APIC_TMICT, 0);
 }
 
@@ -130,11 +88,10 @@ static const struct lapic_ops apic_ops = {
 
 void guest_apic_init(struct vcpu *v)
 {
-    if (!tsc_khz)
-        calibrate_tsc();
+    CHECK(pv_clock.tsc_hz);
     const struct lapic_config cfg = {
         .apic_id = v->apic_id, .bsp = v->index == 0, .x2apic = true,
-        .tsc_deadline = false, .phys_bits = 48, .bus_ns = BUS_NS,
+        .tsc_deadline = false, .phys_bits = 48, .bus_ns = GUEST_APIC_BUS_NS,
     };
     CHECK(lapic_init(&v->lapic, &cfg, &apic_ops, v));
 }
@@ -187,12 +144,15 @@ bool guest_apic_mmio(u32 offset, unsigned int size, bool write, u64 *val)
 }
 
 /** A vector the host posted in the doorbell: the APIC's timer firing, or
- * an interrupt for the guest (EOI goes back to the host). */
+ * an interrupt for the guest (EOI goes back to the host).  The real timer
+ * is the paravisor's: its host EOI is done here, at once.  Left to the
+ * guest's EOI, an expiry that delivers nothing (the real timer fired a
+ * little early, or after a cancel) would keep the vector in service and
+ * every lower host vector behind it. */
 void guest_apic_host_vector(struct vcpu *v, u8 vector)
 {
     if (v->timer_vector && vector == v->timer_vector) {
-        v->timer_vector = 0;
-        if (lapic_timer_poll(&v->lapic) == LAPIC_HOST_ERROR)
+        if (!host_msr(X2APIC_EOI, 0) || lapic_timer_fired(&v->lapic) == LAPIC_HOST_ERROR)
             pv_terminate(PV_TERM_HV_ERROR, "APIC: cannot re-arm the timer");
         return;
     }

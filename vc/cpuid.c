@@ -3,9 +3,10 @@
  * CPUID, from the validated CPUID page only (never from the hypervisor),
  * filtered for a guest that knows nothing of SNP (issue 4, STYLE §18):
  *  - 0x8000001F (SEV/SNP) reads as zero: the guest must not try SEV paths;
- *  - 0x40000000-0x400000FF (hypervisor leaves, e.g. KVM's paravirtual
- *    features) read as zero: they would make the guest share memory with
- *    the host (kvmclock, steal time, async PF);
+ *  - 0x40000000-0x400000FF (hypervisor leaves): never the host's, whose
+ *    paravirtual features (its kvmclock, steal time, async PF) would make
+ *    the guest share memory with it; the paravisor's own kvmclock instead
+ *    (kvmclock.c), and CPUID.1:ECX[31] says there is a hypervisor;
  *  - topology: the initial APIC ID in leaf 1 EBX[31:24] and the x2APIC ID
  *    in leaves 0xB/0x1F EDX are this vCPU's;
  *  - the APIC is ours (vc/apic.c): no TSC-deadline mode, no extended APIC
@@ -81,7 +82,11 @@ static u32 xsave_size(u64 enabled, bool compacted)
 static void cpuid_filtered(const struct vcpu *v, u32 leaf, u32 sub, u32 r[4])
 {
     memset(r, 0, 4 * sizeof(u32));
-    if (leaf == CPUID_LEAF_SEV || (leaf >= 0x40000000 && leaf <= 0x400000FF))
+    if (leaf >= 0x40000000 && leaf <= 0x400000FF) {
+        kvmclock_cpuid(leaf, r);
+        return;
+    }
+    if (leaf == CPUID_LEAF_SEV)
         return;
     if (!page_lookup(leaf, sub, r)) {
         unknown_leaves++;
@@ -91,6 +96,7 @@ static void cpuid_filtered(const struct vcpu *v, u32 leaf, u32 sub, u32 r[4])
         r[1] = (r[1] & 0x00FFFFFF) | (v->apic_id << 24);
         r[2] &= ~(u32)BIT(24);      /* no TSC-deadline timer in our APIC */
         r[2] &= ~(u32)BIT(21);      /* x2APIC: no interrupt remapping to go with it */
+        r[2] |= (u32)BIT(31);       /* a hypervisor: the paravisor's leaves */
     }
     if (leaf == 0x80000001)
         r[2] &= ~(u32)BIT(3);       /* no AMD extended APIC space */

@@ -3,15 +3,16 @@
  * RDMSR/WRMSR of the guest, by a policy table (issue 4): each MSR is
  * emulated here, forwarded to the hypervisor, or #GP.  SEV MSRs never reach
  * the guest: SEV_STATUS reads 0 (the guest is "not SEV"), the GHCB MSR is
- * #GP.  MTRRs and PAT are emulated (the firmware programs them; the values
+ * #GP.  The kvmclock MSRs are the paravisor's own (kvmclock.c).  MTRRs and PAT are emulated (the firmware programs them; the values
  * change no memory type under SNP guests here).  Decisions come before any
  * side effect (STYLE §8).
  */
 #include "ghcb_call.h"
+#include "pvclock_abi.h"
 #include "sev.h"
 #include "vc.h"
 
-enum msr_policy { MSR_EMULATE, MSR_FORWARD, MSR_ZERO };
+enum msr_policy { MSR_EMULATE, MSR_FORWARD, MSR_ZERO, MSR_KVMCLOCK };
 
 #define MSR_APIC_BASE       0x1B
 #define MSR_MTRR_CAP        0xFE
@@ -45,6 +46,7 @@ static const struct msr_rule rules[] = {
     { MSR_MTRR_DEF_TYPE, MSR_MTRR_DEF_TYPE, MSR_EMULATE, "MTRR default type" },
     { MSR_SEV_STATUS, MSR_SEV_STATUS, MSR_ZERO, "the guest is not an SEV guest" },
     { MSR_AMD_SYSCFG, MSR_AMD_SYSCFG, MSR_ZERO, "SYSCFG: no TOM2 or MTRR extensions to report" },
+    { KVM_MSR_FIRST, KVM_MSR_LAST, MSR_KVMCLOCK, "the paravisor's kvmclock (others #GP)" },
 };
 
 static u64 mtrr[0x300];         /* emulated MTRR state, by MSR number */
@@ -134,6 +136,10 @@ enum vc_result vc_handle_msr(struct vc_exit *e)
         break;
     case MSR_EMULATE:
         if (write ? !emulate_write(msr, val) : !emulate_read(msr, &val))
+            return gp(e);
+        break;
+    case MSR_KVMCLOCK:
+        if (!kvmclock_msr(e->vcpu, msr, write, &val))
             return gp(e);
         break;
     case MSR_FORWARD:

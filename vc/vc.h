@@ -62,7 +62,12 @@ bool vc_decode(const struct vc_exit *e, struct insn *insn);
 u64 *vc_gpr(struct sev_vmsa *a, unsigned int index);
 
 /* apic.c */
+#define GUEST_APIC_BUS_NS   1       /* the guest APIC's bus clock: 1 GHz, as KVM's */
 enum vc_result vc_apic_msr(struct vc_exit *e, u32 msr, bool write, u64 val);
+
+/* kvmclock.c: the paravirtual clock the paravisor serves (not the host's) */
+bool kvmclock_msr(struct vcpu *v, u32 msr, bool write, u64 *val);
+bool kvmclock_cpuid(u32 leaf, u32 r[4]);
 
 /* cpuid.c: the validated CPUID page, kept in paravisor memory. */
 void cpuid_page_init(void);

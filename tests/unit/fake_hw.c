@@ -47,6 +47,10 @@ void fake_hv_reset(void)
 			   SEV_HV_FEAT_RESTRICTED_INJ | SEV_HV_FEAT_MULTI_VMPL;
 	fake_hv.tsc = 0x123456789ABCULL;
 	fake_hv.tsc_aux = 7;
+	fake_hv.tsc_hz = 2500000000ULL;
+	fake_hv.pit_hz = 1193182;
+	fake_hv.rdtsc_cost = 40;
+	fake_hv.io_cost = 5000;
 	fake_hv.sev_status = SEV_STATUS_SNP | SEV_STATUS_RESTRICTED_INJ;
 	fake_hv.registered_gpa = ~0ULL;
 	fake_hv.fwcfg_id = 3;
@@ -129,6 +133,13 @@ void hw_wrmsr(u32 msr, u64 val)
 void hw_halt_until_event(void)
 {
 	fake_hv.halts++;
+}
+
+u64 hw_rdtsc(void)
+{
+	u64 t = fake_hv.now_tsc;
+	fake_hv.now_tsc += fake_hv.rdtsc_cost;
+	return t;
 }
 
 /* ---- GHCB MSR protocol (GHCB 56421 §2.3.1) ------------------------------ */
@@ -252,8 +263,73 @@ static u8 fwcfg_read_byte(void)
 	return src[off];
 }
 
+/* ---- the fake PIT channel 2 on the fake TSC ---------------------------- */
+
+static u64 pit_elapsed(void)
+{
+	u64 dt = fake_hv.now_tsc - fake_hv.pit2.load_tsc;
+	return (u64)((unsigned __int128)dt * fake_hv.pit_hz / fake_hv.tsc_hz);
+}
+
+static u16 pit_count(void)
+{
+	u64 period = fake_hv.pit2.reload ? fake_hv.pit2.reload : 0x10000;
+	u64 e = pit_elapsed();
+	if (fake_hv.pit2.mode == 2)
+		return (u16)(period - e % period);
+	return (u16)(period - e);       /* mode 0 wraps through 0xFFFF */
+}
+
+static u32 pit_in(u16 port)
+{
+	if (port == 0x61) {
+		u64 period = fake_hv.pit2.reload ? fake_hv.pit2.reload : 0x10000;
+		bool out2 = fake_hv.pit2.mode == 0 && pit_elapsed() >= period;
+		return (fake_hv.pit2.port_b & 3) | (out2 ? 0x20 : 0);
+	}
+	u16 v = fake_hv.pit2.latched ? fake_hv.pit2.latch : pit_count();
+	bool hi = fake_hv.pit2.hi_next;
+	fake_hv.pit2.hi_next = !hi;
+	if (hi)
+		fake_hv.pit2.latched = false;
+	return hi ? v >> 8 : v & 0xFF;
+}
+
+static void pit_out(u16 port, u8 v)
+{
+	if (port == 0x61) {
+		fake_hv.pit2.port_b = v;
+	} else if (port == 0x43 && (v >> 6) == 2) {
+		if ((v & 0x30) == 0) {                  /* counter latch */
+			fake_hv.pit2.latch = pit_count();
+			fake_hv.pit2.latched = true;
+			fake_hv.pit2.hi_next = false;
+		} else {
+			fake_hv.pit2.mode = (v >> 1) & 7;
+			fake_hv.pit2.reload_lo_done = false;
+			fake_hv.pit2.hi_next = false;
+		}
+	} else if (port == 0x42) {
+		if (!fake_hv.pit2.reload_lo_done) {
+			fake_hv.pit2.reload = v;
+			fake_hv.pit2.reload_lo_done = true;
+		} else {
+			fake_hv.pit2.reload |= (u16)(v << 8);
+			fake_hv.pit2.reload_lo_done = false;
+			fake_hv.pit2.load_tsc = fake_hv.now_tsc;
+		}
+	}
+}
+
+static bool pit_port(u16 port)
+{
+	return fake_hv.pit && (port == 0x42 || port == 0x43 || port == 0x61);
+}
+
 static u32 device_in(u16 port, unsigned int size)
 {
+	if (pit_port(port))
+		return pit_in(port);
 	if (fake_hv.fwcfg && port == FWCFG_DATA) {
 		u32 v = 0;
 		for (unsigned int i = 0; i < size; i++)
@@ -269,7 +345,9 @@ static u32 device_in(u16 port, unsigned int size)
 
 static void device_out(u16 port, unsigned int size, u32 v)
 {
-	if (fake_hv.fwcfg && port == FWCFG_SEL && size == 2) {
+	if (pit_port(port))
+		pit_out(port, (u8)v);
+	else if (fake_hv.fwcfg && port == FWCFG_SEL && size == 2) {
 		fake_hv.fwcfg_select = (u16)v;
 		fake_hv.fwcfg_offset = 0;
 	} else if (port == 0x70) {
@@ -286,6 +364,7 @@ static u32 size_mask(unsigned int size)
 
 static u32 port_access(u16 port, unsigned int size, bool in, u32 v)
 {
+	fake_hv.now_tsc += fake_hv.io_cost;
 	if (in)
 		v = device_in(port, size) & size_mask(size);
 	else

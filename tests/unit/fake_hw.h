@@ -98,12 +98,26 @@ struct fake_hv {
 	struct fake_fwcfg_item fwcfg_items[FAKE_HV_MAX_FWCFG];
 	unsigned int fwcfg_count;
 	u8 cmos[128];
+	/* The platform's clock: hw_rdtsc() returns now_tsc and advances it by
+	 * rdtsc_cost, each port access by io_cost (a GHCB round trip).  With
+	 * pit, ports 0x42/0x43/0x61 are an 8254 channel 2 (modes 0 and 2,
+	 * counter latch, lo/hi access) counting at pit_hz TSC-synchronously. */
+	u64 tsc_hz;
+	u64 now_tsc, rdtsc_cost, io_cost;
+	bool pit;
+	u64 pit_hz;
 
 	/* --- state of the fake devices --- */
 	u64 registered_gpa;             /* ~0: none */
 	u16 fwcfg_select;
 	u32 fwcfg_offset;
 	u8 cmos_index;
+	struct {
+		u8 port_b, mode;
+		u16 reload, latch;
+		bool latched, hi_next, reload_lo_done;
+		u64 load_tsc;
+	} pit2;
 
 	/* --- records --- */
 	struct ghcb *exits;             /* each GHCB page as VMGEXIT found it */
