@@ -2,14 +2,18 @@
 /*
  * The guest's view of the platform devices the paravisor filters: fw_cfg
  * (etc/e820 without the paravisor's region, no DMA interface: issue 4) and
- * the CMOS memory size.  Everything else goes to the hypervisor.
+ * the CMOS memory size.  Everything else goes to the hypervisor, watched
+ * for the ACPI power-off and the platform reset, before which the exit
+ * counts are printed (protocol/acpi_pm.h).
  */
 #include "devices.h"
 #include "ghcb_call.h"
 #include "irq.h"
 #include "mm.h"
+#include "vc.h"
 #include "vcpu.h"
 
+#include "acpi_pm.h"
 #include "devices/cmos.h"
 #include "devices/fwcfg.h"
 
@@ -22,6 +26,10 @@
 static struct fwcfg_filter filter;
 static u8 cmos_index;
 static u64 guest_low_end;
+/* The platform's CONFIG_ADDRESS latch and PM base as the guest's writes
+ * set them: one platform, so one copy for all vCPUs, unlocked like the
+ * latch itself (guests serialize configuration accesses). */
+static struct acpi_pm_snoop pm_snoop;
 
 struct e820_entry {
     u64 addr, len;
@@ -89,6 +97,31 @@ void devices_init(void)
     if (!fwcfg_filter_init(&filter, dir, dir_len, e820, n * E820_ENTRY))
         pv_terminate(PV_TERM_HV_ERROR, "fw_cfg directory unusable");
     pv_info("guest e820: %u entries, low RAM ends at %#lx", n, (unsigned long)guest_low_end);
+    pm_snoop = (struct acpi_pm_snoop){ 0 };
+}
+
+/** A guest port write on its way to the hypervisor: the last moment to
+ * print the counters before an ACPI power-off or a reset ends the VM. */
+static void pm_watch_out(u16 port, unsigned int size, u32 val)
+{
+    u16 old_base = pm_snoop.base;
+    unsigned int slp_typ = 0;
+    switch (acpi_pm_snoop_out(&pm_snoop, port, size, val, &slp_typ)) {
+    case ACPI_PM_NONE:
+        return;
+    case ACPI_PM_BASE:
+        if (pm_snoop.base != old_base)
+            pv_info("guest ACPI PM base %#x", pm_snoop.base);
+        return;
+    case ACPI_PM_SLEEP:
+        pv_info("guest enters ACPI sleep (SLP_TYP %u): exit counts follow", slp_typ);
+        vc_stats_print();
+        return;
+    case ACPI_PM_RESET:
+        pv_info("guest resets the platform (%#x to port %#x): exit counts follow", val, port);
+        vc_stats_print();
+        return;
+    }
 }
 
 bool devices_port_io(u16 port, unsigned int size, bool in, u32 *val)
@@ -112,6 +145,7 @@ bool devices_port_io(u16 port, unsigned int size, bool in, u32 *val)
     fwcfg_filter_out(&filter, port, size, *val);
     if (port == CMOS_PORT_INDEX && size == 1)
         cmos_index = *val & 0x7F;
+    pm_watch_out(port, size, *val);
     return false;
 }
 
@@ -208,7 +242,7 @@ bool devices_port_bulk(u16 port, unsigned int size, bool in, u64 count)
     u32 bytes = (u32)(count * size);
     if (fwcfg_port_hidden(port, size) || port == CMOS_PORT_DATA || port == CMOS_PORT_INDEX)
         return false;
-    if (port == FWCFG_PORT_SEL)
+    if (port == FWCFG_PORT_SEL || (!in && acpi_pm_snoop_port(&pm_snoop, port, size)))
         return false;
     return !in || fwcfg_filter_bulk(&filter, port, bytes);
 }

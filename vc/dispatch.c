@@ -87,9 +87,16 @@ void vc_dispatch(struct vc_exit *e)
     }
 }
 
+/** Every exit code the guest took, with its handler's name (one line each,
+ * "exits 0x7b (ioio): 1234"); printed when the guest powers off or resets
+ * (core/platform.c). */
 void vc_stats_print(void)
 {
-    for (u64 c = 0; c < STAT_SLOTS; c++)
-        if (exit_count[c])
-            pv_info("exits %#lx: %lu", (unsigned long)c, (unsigned long)exit_count[c]);
+    for (u64 c = 0; c < STAT_SLOTS; c++) {
+        if (!exit_count[c])
+            continue;
+        const struct vc_entry *h = lookup(c);
+        pv_info("exits %#lx (%s): %lu", (unsigned long)c, h ? h->name : "unhandled",
+                (unsigned long)exit_count[c]);
+    }
 }

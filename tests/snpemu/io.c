@@ -11,7 +11,11 @@
  *  - the CMOS memory-size registers describe the guest's RAM, not QEMU's
  *    (firmware reads them: 0x17/0x18 and 0x30/0x31 extended memory in KiB,
  *    0x34/0x35 memory above 16 MiB in 64 KiB units, 0x5B-0x5D above 4 GiB).
+ * Writes are watched for the ACPI power-off (PM1a_CNT with SLP_EN) and the
+ * platform reset (0xCF9): QEMU ends inside that OUT, so snpemu prints its
+ * counters just before it (protocol/acpi_pm.h).
  */
+#include "acpi_pm.h"
 #include "fwcfg.h"
 #include "iommu.h"
 #include "snpemu_abi.h"
@@ -25,6 +29,7 @@
 
 static struct fwcfg_filter gfw;
 static u8 cmos_index;
+static struct acpi_pm_snoop pm_snoop;   /* callers hold vm_lock */
 
 void guest_fwcfg_init(void)
 {
@@ -76,6 +81,31 @@ bool io_port_in(u16 port, unsigned int size, u32 *val)
     return true;
 }
 
+/** The guest's port write is about to reach QEMU's devices: when it powers
+ * the machine off or resets it, QEMU ends inside the OUT, so the counters
+ * are printed now. */
+static void pm_watch_out(u16 port, unsigned int size, u32 val)
+{
+    u16 old_base = pm_snoop.base;
+    unsigned int slp_typ = 0;
+    switch (acpi_pm_snoop_out(&pm_snoop, port, size, val, &slp_typ)) {
+    case ACPI_PM_NONE:
+        return;
+    case ACPI_PM_BASE:
+        if (pm_snoop.base != old_base)
+            log_printf("guest ACPI PM base %#x", pm_snoop.base);
+        return;
+    case ACPI_PM_SLEEP:
+        log_printf("guest enters ACPI sleep (SLP_TYP %u): counters follow", slp_typ);
+        stats_print();
+        return;
+    case ACPI_PM_RESET:
+        log_printf("guest resets the platform (%#x to port %#x): counters follow", val, port);
+        stats_print();
+        return;
+    }
+}
+
 bool io_port_out(u16 port, unsigned int size, u32 val)
 {
     if (port_hidden(port, size))
@@ -83,6 +113,7 @@ bool io_port_out(u16 port, unsigned int size, u32 val)
     fwcfg_filter_out(&gfw, port, size, val);
     if (port == CMOS_PORT_INDEX && size == 1)
         cmos_index = val & 0x7F;        /* bit 7: NMI disable */
+    pm_watch_out(port, size, val);
     switch (size) {
     case 1: outb(port, (u8)val); break;
     case 2: outw(port, (u16)val); break;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "acpi_pm.h"
 #include "cpuid_page.h"
 #include "ghcb.h"
 #include "hv_doorbell.h"
@@ -235,6 +236,117 @@ static void test_vintr(void **state)
 	assert_int_equal(VINTR_BUSY, 0x8000000000000000ULL);
 }
 
+/* acpi_pm.h: CONFIG_ADDRESS of bus 0, device, function, register. */
+#define CF8(dev, fn, reg) (0x80000000u | ((dev) << 11) | ((fn) << 8) | (reg))
+
+static void test_acpi_pm_base(void **state)
+{
+	(void)state;
+	uint16_t base = 0;
+
+	/* OVMF on q35: a dword 0x601 to ICH9 D31:F0 PMBASE */
+	assert_true(acpi_pm_base_write(CF8(31, 0, 0x40), 0, 4, 0x601, &base));
+	assert_int_equal(base, 0x600);
+	/* bits 6:0 (ICH9) or 5:0 (PIIX4) are not address bits */
+	assert_true(acpi_pm_base_write(CF8(31, 0, 0x40), 0, 2, 0x6C1, &base));
+	assert_int_equal(base, 0x680);
+	assert_true(acpi_pm_base_write(CF8(1, 3, 0x40), 0, 4, 0xB0C1, &base));
+	assert_int_equal(base, 0xB0C0);
+	/* a byte write keeps the other byte */
+	base = 0x600;
+	assert_true(acpi_pm_base_write(CF8(31, 0, 0x40), 1, 1, 0x07, &base));
+	assert_int_equal(base, 0x700);
+	assert_true(acpi_pm_base_write(CF8(31, 0, 0x40), 0, 1, 0x81, &base));
+	assert_int_equal(base, 0x780);
+	/* CONFIG_ADDRESS bits 1:0 are not register bits */
+	assert_true(acpi_pm_base_write(CF8(31, 0, 0x43), 1, 1, 0x05, &base));
+	assert_int_equal(base, 0x580);
+
+	/* nothing else moves it */
+	base = 0x600;
+	assert_false(acpi_pm_base_write(CF8(31, 0, 0x40) & ~PCI_CFG_ENABLE, 0, 4, 0xB001, &base));
+	assert_false(acpi_pm_base_write(CF8(30, 0, 0x40), 0, 4, 0xB001, &base));
+	assert_false(acpi_pm_base_write(CF8(31, 1, 0x40), 0, 4, 0xB001, &base));
+	assert_false(acpi_pm_base_write(CF8(1, 0, 0x40), 0, 4, 0xB001, &base));
+	assert_false(acpi_pm_base_write(CF8(31, 0, 0x44), 0, 4, 0xB001, &base));
+	assert_false(acpi_pm_base_write(CF8(31, 0, 0x3C), 0, 4, 0xB001B001, &base));
+	assert_false(acpi_pm_base_write(CF8(31, 0, 0x40), 2, 2, 0xB001, &base));
+	assert_false(acpi_pm_base_write(CF8(31, 0, 0x40), 2, 4, 0xB001, &base));
+	assert_false(acpi_pm_base_write(CF8(31, 0, 0x40) | (1u << 16), 0, 4, 0xB001, &base));
+	assert_int_equal(base, 0x600);
+}
+
+static void test_acpi_pm_sleep(void **state)
+{
+	(void)state;
+	unsigned int typ = 99;
+
+	/* Linux: a word to PM1a_CNT, SLP_EN | SLP_TYP | SCI_EN */
+	assert_true(acpi_pm_sleep_write(0x600, 0x604, 2, 0x3401, &typ));
+	assert_int_equal(typ, 5);
+	assert_true(acpi_pm_sleep_write(0x600, 0x604, 2, 0x2001, &typ));
+	assert_int_equal(typ, 0);
+	assert_true(acpi_pm_sleep_write(0x600, 0x605, 1, 0x3C, &typ));
+	assert_int_equal(typ, 7);
+	assert_true(acpi_pm_sleep_write(0xB000, 0xB004, 4, 0x2000, &typ));
+	assert_true(acpi_pm_sleep_write(0x600, 0x602, 4, 0x24000000, &typ));
+	assert_int_equal(typ, 1);
+	/* SLP_TYP alone (Linux writes it first), other registers, no base */
+	typ = 99;
+	assert_false(acpi_pm_sleep_write(0x600, 0x604, 2, 0x1401, &typ));
+	assert_false(acpi_pm_sleep_write(0x600, 0x604, 1, 0xFF, &typ));
+	assert_false(acpi_pm_sleep_write(0x600, 0x600, 4, 0x2000, &typ));
+	assert_false(acpi_pm_sleep_write(0x600, 0x606, 2, 0x2000, &typ));
+	assert_false(acpi_pm_sleep_write(0x600, 0x504, 2, 0x2000, &typ));
+	assert_false(acpi_pm_sleep_write(0, 0x4, 2, 0x2000, &typ));
+	assert_int_equal(typ, 99);
+
+	assert_true(acpi_pm_reset_write(0xCF9, 1, 0x06));
+	assert_true(acpi_pm_reset_write(0xCF9, 1, 0x04));
+	assert_false(acpi_pm_reset_write(0xCF9, 1, 0x02));
+	assert_false(acpi_pm_reset_write(0xCF8, 4, 0x80000400));
+	assert_false(acpi_pm_reset_write(0xCF9, 2, 0x06));
+}
+
+/* The order a guest writes in: firmware programs the base, the OS sleeps. */
+static void test_acpi_pm_snoop(void **state)
+{
+	(void)state;
+	struct acpi_pm_snoop s = { 0 };
+	unsigned int typ = 99;
+
+	assert_false(acpi_pm_snoop_port(&s, 0x604, 2));
+	assert_int_equal(acpi_pm_snoop_out(&s, 0x604, 2, 0x2000, &typ), ACPI_PM_NONE);
+	assert_int_equal(acpi_pm_snoop_out(&s, 0xCF8, 4, CF8(31, 0, 0x40), &typ), ACPI_PM_NONE);
+	assert_int_equal(s.cf8, CF8(31, 0, 0x40));
+	/* a byte or word at 0xCF8 is not CONFIG_ADDRESS */
+	assert_int_equal(acpi_pm_snoop_out(&s, 0xCF8, 2, 0, &typ), ACPI_PM_NONE);
+	assert_int_equal(s.cf8, CF8(31, 0, 0x40));
+	assert_int_equal(acpi_pm_snoop_out(&s, 0xCFC, 4, 0x601, &typ), ACPI_PM_BASE);
+	assert_int_equal(s.base, 0x600);
+	assert_int_equal(acpi_pm_snoop_out(&s, 0xCF8, 4, CF8(31, 0, 0x44), &typ), ACPI_PM_NONE);
+	assert_int_equal(acpi_pm_snoop_out(&s, 0xCFC, 1, 0x80, &typ), ACPI_PM_NONE);
+	assert_int_equal(acpi_pm_snoop_out(&s, 0x604, 2, 0x0001, &typ), ACPI_PM_NONE);
+	assert_int_equal(typ, 99);
+	assert_int_equal(acpi_pm_snoop_out(&s, 0x604, 2, 0x2001, &typ), ACPI_PM_SLEEP);
+	assert_int_equal(typ, 0);
+	assert_int_equal(acpi_pm_snoop_out(&s, 0xCF9, 1, 0x06, &typ), ACPI_PM_RESET);
+	/* a dword CONFIG_ADDRESS covers 0xCF9 but is no reset */
+	assert_int_equal(acpi_pm_snoop_out(&s, 0xCF8, 4, 0x80000004, &typ), ACPI_PM_NONE);
+
+	assert_true(acpi_pm_snoop_port(&s, 0xCF8, 4));
+	assert_true(acpi_pm_snoop_port(&s, 0xCFE, 2));
+	assert_true(acpi_pm_snoop_port(&s, 0xCF9, 1));
+	assert_true(acpi_pm_snoop_port(&s, 0x604, 2));
+	assert_true(acpi_pm_snoop_port(&s, 0x605, 1));
+	assert_true(acpi_pm_snoop_port(&s, 0x602, 4));
+	assert_false(acpi_pm_snoop_port(&s, 0x600, 4));
+	assert_false(acpi_pm_snoop_port(&s, 0x606, 2));
+	assert_false(acpi_pm_snoop_port(&s, 0xCF4, 4));
+	assert_false(acpi_pm_snoop_port(&s, 0xD00, 1));
+	assert_false(acpi_pm_snoop_port(&s, 0x3F8, 1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,6 +362,9 @@ int main(void)
 		cmocka_unit_test(test_eventinj_ioio),
 		cmocka_unit_test(test_sev_bits),
 		cmocka_unit_test(test_vintr),
+		cmocka_unit_test(test_acpi_pm_base),
+		cmocka_unit_test(test_acpi_pm_sleep),
+		cmocka_unit_test(test_acpi_pm_snoop),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -579,6 +579,54 @@ static void test_devices_init_bad_directory(void **state)
 	assert_int_equal(fake_hv_io_in_range(FWCFG_PORT_DATA, FWCFG_PORT_DATA), 4);
 }
 
+/** The guest's ACPI power-off: the PM base its firmware programmed through
+ * 0xCF8/0xCFC is learned, and the SLP_EN write to PM1a_CNT prints the exit
+ * counts first, then goes to the hypervisor as every write does. */
+static void test_acpi_poweroff_prints_counts(void **state)
+{
+	(void)state;
+	guest_out(0x604, SVM_IOIO_SZ16, 0x2001);        /* no PM base yet: nothing */
+	assert_false(fake_pv_log_has("ACPI sleep"));
+	guest_out(0xCF8, SVM_IOIO_SZ32, 0x8000F840);    /* 00:1f.0 PMBASE */
+	guest_out(0xCFC, SVM_IOIO_SZ32, 0x601);
+	assert_true(fake_pv_log_has("guest ACPI PM base 0x600"));
+	guest_out(0x604, SVM_IOIO_SZ16, 0x1401);        /* SLP_TYP alone */
+	assert_false(fake_pv_log_has("ACPI sleep"));
+	assert_false(fake_pv_log_has("exits 0x7b"));
+	guest_out(0x604, SVM_IOIO_SZ16, 0x3401);
+	assert_true(fake_pv_log_has("guest enters ACPI sleep (SLP_TYP 5): exit counts follow"));
+	assert_true(fake_pv_log_has("exits 0x7b (ioio): "));
+	assert_int_equal(last_io()->port, 0x604);
+	assert_int_equal(last_io()->value, 0x3401);
+	assert_int_equal(fake_hv_io_in_range(0xCF8, 0xCFF), 2);
+	assert_int_equal(a->rip, NRIP);
+}
+
+/** A REP OUTSW to PM1a_CNT goes element by element past the watch. */
+static void test_acpi_poweroff_rep_outs(void **state)
+{
+	(void)state;
+	guest_out(0xCF8, SVM_IOIO_SZ32, 0x8000F840);
+	guest_out(0xCFC, SVM_IOIO_SZ32, 0xB001);
+	*(u16 *)fake_mem(0x10000) = 0x2000;
+	a->rsi = 0x10000;
+	a->rcx = 1;
+	io_exit(INFO(0xB004, SVM_IOIO_SZ16) | STR_DS | SVM_IOIO_REP | SVM_IOIO_A32);
+	assert_true(fake_pv_log_has("guest enters ACPI sleep (SLP_TYP 0)"));
+	assert_int_equal(last_io()->port, 0xB004);
+}
+
+static void test_reset_prints_counts(void **state)
+{
+	(void)state;
+	guest_out(0xCF9, SVM_IOIO_SZ8, 0x02);
+	assert_false(fake_pv_log_has("resets"));
+	guest_out(0xCF9, SVM_IOIO_SZ8, 0x06);
+	assert_true(fake_pv_log_has("guest resets the platform (0x6 to port 0xcf9)"));
+	assert_true(fake_pv_log_has("exits 0x7b (ioio): "));
+	assert_int_equal(last_io()->port, 0xCF9);
+}
+
 /** A paravisor region inside a RAM range splits it: etc/e820 grows by an
  * entry, and the directory says so.  (Last: core/platform.c keeps the
  * largest low-RAM end it has ever computed.) */
@@ -628,6 +676,9 @@ int main(void)
 		cmocka_unit_test_setup(test_fwcfg_id_without_dma, setup_platform),
 		cmocka_unit_test_setup(test_fwcfg_dma_hidden, setup_platform),
 		cmocka_unit_test_setup(test_cmos_low_ram, setup_platform),
+		cmocka_unit_test_setup(test_acpi_poweroff_prints_counts, setup_platform),
+		cmocka_unit_test_setup(test_acpi_poweroff_rep_outs, setup_platform),
+		cmocka_unit_test_setup(test_reset_prints_counts, setup_platform),
 		cmocka_unit_test_setup(test_devices_init_bad_directory, fake_pv_setup),
 		cmocka_unit_test_setup(test_fwcfg_e820_split, fake_pv_setup),
 	};

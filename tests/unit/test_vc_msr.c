@@ -280,7 +280,7 @@ static void test_dispatch_counts(void **state)
 	(void)state;
 	rdmsr(MTRR_CAP);
 	vc_stats_print();
-	assert_true(fake_pv_log_has("exits 0x7c: "));
+	assert_true(fake_pv_log_has("exits 0x7c (msr): "));
 }
 
 int main(void)
