@@ -37,9 +37,8 @@ test: build
 
 # The default demo: stock OVMF + the unmodified Debian kernel at VMPL1 through
 # the paravisor in snpemu, the guest's console here (a shell at the end).
-# tsc_early_khz: see docs/running.md (PIT calibration through VMPL0).
 run: build
-	tests/boot/run --smp 1 --append 'console=ttyS0 panic=-1 tsc_early_khz=2800000' $(ARGS)
+	tests/boot/run --smp 1 $(ARGS)
 
 # snpemu alone, with a demo SNP guest that tours the platform.
 tour: build
