@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The paravisor's log: COM2 (port 0x2F8) through the GHCB, one string
- * OUTS per line; the guest's serial port (COM1) stays the guest's.  Lines
+ * OUTS per line; the guest's serial port (COM1) stays the guest's, and
+ * the guest finds no UART at COM2 (core/platform.c), so it can neither
+ * write into this log nor reprogram the port.  Lines
  * written before the GHCB exists wait in a buffer.  Levels (STYLE §11):
  * ERROR = a paravisor bug or bad configuration, NOTICE = a misbehaving guest
  * or hypervisor (rate-limited by the caller), INFO = progress, VERBOSE =
@@ -12,7 +14,6 @@
 #include <lib/fmt.h>
 #include <lib/string.h>
 
-#define LOG_PORT        0x2F8
 #define EARLY_BUF       4096
 
 enum log_level pv_log_level = LOG_INFO;
@@ -40,10 +41,10 @@ static void emit(const char *s, size_t len)
         return;
     }
     if (early_len) {
-        ghcb_ioio_string_out(LOG_PORT, early, early_len);
+        ghcb_ioio_string_out(PV_LOG_PORT, early, early_len);
         early_len = 0;
     }
-    ghcb_ioio_string_out(LOG_PORT, s, len);
+    ghcb_ioio_string_out(PV_LOG_PORT, s, len);
 }
 
 void pv_vlog(enum log_level level, const char *fmt, va_list ap);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The guest's view of the platform devices the paravisor filters: fw_cfg
- * (etc/e820 without the paravisor's region, no DMA interface: issue 4) and
- * the CMOS memory size.  Everything else goes to the hypervisor, watched
+ * (etc/e820 without the paravisor's region, no DMA interface: issue 4),
+ * the CMOS memory size, and COM2, the paravisor's log, which the guest
+ * finds empty (reads all ones, writes go nowhere: no UART there).  Everything else goes to the hypervisor, watched
  * for the ACPI power-off and the platform reset, before which the exit
  * counts are printed (protocol/acpi_pm.h).
  */
@@ -124,9 +125,17 @@ static void pm_watch_out(u16 port, unsigned int size, u32 val)
     }
 }
 
+/** Ports the guest finds no device at: fw_cfg's DMA interface and the
+ * paravisor's log UART. */
+static bool port_hidden(u16 port, unsigned int size)
+{
+    return fwcfg_port_hidden(port, size) ||
+           (port + size > PV_LOG_PORT && port < PV_LOG_PORT + PV_LOG_PORTS);
+}
+
 bool devices_port_io(u16 port, unsigned int size, bool in, u32 *val)
 {
-    if (fwcfg_port_hidden(port, size)) {
+    if (port_hidden(port, size)) {
         if (in)
             *val = 0xFFFFFFFF;
         return true;
@@ -240,7 +249,7 @@ bool devices_mmio(u64 gpa, unsigned int size, bool write, u64 *val)
 bool devices_port_bulk(u16 port, unsigned int size, bool in, u64 count)
 {
     u32 bytes = (u32)(count * size);
-    if (fwcfg_port_hidden(port, size) || port == CMOS_PORT_DATA || port == CMOS_PORT_INDEX)
+    if (port_hidden(port, size) || port == CMOS_PORT_DATA || port == CMOS_PORT_INDEX)
         return false;
     if (port == FWCFG_PORT_SEL || (!in && acpi_pm_snoop_port(&pm_snoop, port, size)))
         return false;

@@ -28,7 +28,10 @@ typedef uint64_t u64;
 #define ALIGN_UP(x, a)  (((x) + (a) - 1) & ~((u64)(a) - 1))
 #define ALIGN_DOWN(x, a) ((x) & ~((u64)(a) - 1))
 
-/* log.c: the paravisor's own log channel (COM2), never the guest's serial */
+/* log.c: the paravisor's own log channel (COM2), never the guest's serial;
+ * its eight ports are the paravisor's alone (core/platform.c hides them) */
+#define PV_LOG_PORT     0x2F8
+#define PV_LOG_PORTS    8
 enum log_level { LOG_ERROR, LOG_NOTICE, LOG_INFO, LOG_VERBOSE };
 void pv_log(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define pv_err(...)     pv_log(LOG_ERROR, __VA_ARGS__)

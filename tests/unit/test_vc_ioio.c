@@ -537,6 +537,30 @@ static void test_fwcfg_dma_hidden(void **state)
 	assert_int_equal(fake_hv_io_in_range(FWCFG_PORT_DMA_HI, FWCFG_PORT_DMA_LO + 3), 0);
 }
 
+/** COM2 is the paravisor's log: the guest finds no UART there, cannot
+ * write into the log, and nothing it does there reaches the hypervisor. */
+static void test_log_uart_hidden(void **state)
+{
+	(void)state;
+	for (u16 p = 0x2F8; p <= 0x2FF; p++)
+		assert_int_equal(guest_in(p, SVM_IOIO_SZ8), 0xFF);
+	assert_int_equal(guest_in(0x2FE, SVM_IOIO_SZ16), 0xFFFF);
+	assert_int_equal(guest_in(0x2F6, SVM_IOIO_SZ32), 0xFFFFFFFF);  /* straddles 0x2F8 */
+	guest_out(0x2F8, SVM_IOIO_SZ8, 'X');
+	guest_out(0x2FB, SVM_IOIO_SZ8, 0x80);           /* LCR: DLAB */
+	memcpy(fake_mem(0x10000), "pv: forged\n", 11);
+	a->rsi = 0x10000;
+	a->rcx = 11;
+	io_exit(INFO(0x2F8, SVM_IOIO_SZ8) | STR_DS | SVM_IOIO_REP | SVM_IOIO_A32);
+	assert_int_equal(a->rip, NRIP);
+	assert_int_equal(a->rcx, 0);
+	assert_int_equal(fake_hv_io_in_range(0x2F8, 0x2FF), 0);
+	/* the neighbours are the hypervisor's */
+	guest_out(0x2F7, SVM_IOIO_SZ8, 1);
+	guest_out(0x300, SVM_IOIO_SZ8, 1);
+	assert_int_equal(fake_hv_io_in_range(0x2F7, 0x300), 2);
+}
+
 static u8 cmos_read(u8 index)
 {
 	guest_out(0x70, SVM_IOIO_SZ8, index);
@@ -675,6 +699,7 @@ int main(void)
 		cmocka_unit_test_setup(test_fwcfg_passthrough, setup_platform),
 		cmocka_unit_test_setup(test_fwcfg_id_without_dma, setup_platform),
 		cmocka_unit_test_setup(test_fwcfg_dma_hidden, setup_platform),
+		cmocka_unit_test_setup(test_log_uart_hidden, setup_platform),
 		cmocka_unit_test_setup(test_cmos_low_ram, setup_platform),
 		cmocka_unit_test_setup(test_acpi_poweroff_prints_counts, setup_platform),
 		cmocka_unit_test_setup(test_acpi_poweroff_rep_outs, setup_platform),
