@@ -84,9 +84,24 @@ static unsigned int guest_e820(const u8 *dir, u32 dir_len, struct e820_entry *ou
     return n;
 }
 
+/** Guest SMP is not built yet (the guest's INIT/SIPI would have to start
+ * VMPL1 VMSAs on paravisor APs): with more vCPUs the firmware would wait
+ * forever for APs that never answer, so refuse clearly instead. */
+static void check_vcpu_count(void)
+{
+    u8 n[2];
+    host_read_item(FWCFG_KEY_NB_CPUS, n, sizeof(n));
+    unsigned int cpus = n[0] | n[1] << 8;
+    if (cpus != 1)
+        pv_terminate(PV_TERM_BAD_CONFIG,
+                     "the VM has %u vCPUs; this paravisor runs one-vCPU guests only (-smp 1)",
+                     cpus);
+}
+
 void devices_init(void)
 {
     static u8 dir[FWCFG_MAX_DIR];
+    check_vcpu_count();
     static struct e820_entry e820[MAX_E820];
     host_read_item(FWCFG_KEY_FILE_DIR, dir, 4);
     u32 count = be32(dir);

@@ -40,6 +40,25 @@ bool fwcfg_filter_init(struct fwcfg_filter *f, const void *dir, size_t dir_len,
     return false;
 }
 
+bool fwcfg_filter_replace(struct fwcfg_filter *f, const char *name, const void *data,
+                          uint32_t len)
+{
+    uint32_t count = be32_load(f->dir);
+    if (f->extra_select)
+        return false;
+    for (uint32_t i = 0; i < count; i++) {
+        uint8_t *ent = f->dir + 4 + i * FWCFG_FILE_ENTRY;
+        if (strncmp((const char *)ent + 8, name, 56))
+            continue;
+        be32_store(ent, len);
+        f->extra_select = (uint16_t)((ent[4] << 8) | ent[5]);
+        f->extra = data;
+        f->extra_len = len;
+        return true;
+    }
+    return false;
+}
+
 bool fwcfg_port_hidden(uint16_t port, unsigned int size)
 {
     uint32_t last = (uint32_t)port + size - 1;
@@ -60,6 +79,9 @@ static bool local_item(const struct fwcfg_filter *f, const uint8_t **src, uint32
     } else if (f->e820_select && key == f->e820_select) {
         *src = f->e820;
         *len = f->e820_len;
+    } else if (f->extra_select && key == f->extra_select) {
+        *src = f->extra;
+        *len = f->extra_len;
     } else if (key == FWCFG_KEY_ID) {
         *src = id;
         *len = sizeof(id);

@@ -7,7 +7,8 @@
  *  - fw_cfg is filtered: the guest's etc/e820 leaves snpemu's memory out,
  *    and the DMA interface is hidden (it would let a device write anywhere,
  *    snpemu included); the FW_CFG_ID feature bit says so;
- *  - the IOMMU's registers (iommu.c) do not exist for the guest either;
+ *  - the IOMMU's registers (iommu.c) do not exist for the guest either, nor
+ *    does its ACPI table (hide_iommu_acpi_table);
  *  - the CMOS memory-size registers describe the guest's RAM, not QEMU's
  *    (firmware reads them: 0x17/0x18 and 0x30/0x31 extended memory in KiB,
  *    0x34/0x35 memory above 16 MiB in 64 KiB units, 0x5B-0x5D above 4 GiB).
@@ -22,6 +23,8 @@
 #include "vm.h"
 #include "x86.h"
 
+#include <lib/string.h>
+
 #include "devices/cmos.h"
 #include "devices/fwcfg.h"
 
@@ -31,6 +34,8 @@ static struct fwcfg_filter gfw;
 static u8 cmos_index;
 static struct acpi_pm_snoop pm_snoop;   /* callers hold vm_lock */
 
+static void find_acpi_tables(void);
+
 void guest_fwcfg_init(void)
 {
     static u8 e820[MAX_GUEST_E820 * 20];
@@ -39,6 +44,67 @@ void guest_fwcfg_init(void)
     unsigned int n = memmap_e820(e820, MAX_GUEST_E820);
     if (!fwcfg_filter_init(&gfw, dir, dir_len, e820, n * 20))
         panic("fw_cfg directory unusable for the guest's filter");
+    find_acpi_tables();
+}
+
+/**
+ * The IOMMU is the hypervisor's (it enforces the DMA rule), not the
+ * guest's: on a real SNP host the guest never sees the host's DMAR or IVRS.
+ * QEMU puts a DMAR table in etc/acpi/tables for -device intel-iommu, so the
+ * guest's copy has that table's signature changed to one no OS knows (the
+ * firmware's table loader computes the checksums after loading).
+ *
+ * Lazily, on the guest's first select of the file: QEMU builds its ACPI
+ * tables on the first access, and they describe the chipset as programmed
+ * then (the PM base among others), so reading them at snpemu's start gave
+ * the guest a FADT with PM1a and the PM timer at 0.  The guest's select is
+ * done first (QEMU builds), then the blob is read and patched, then the
+ * select is done again so the device's offset is 0 as the guest expects.
+ */
+static struct {
+    u16 select;                 /* 0: QEMU has no etc/acpi/tables */
+    u32 size;
+    bool done;
+} acpi_tables;
+
+static void find_acpi_tables(void)
+{
+    struct fwcfg_file f;
+    if (!fwcfg_find("etc/acpi/tables", &f))
+        return;
+    if (f.size > (1u << 20))
+        panic("etc/acpi/tables is %u bytes", f.size);
+    acpi_tables.select = f.select;
+    acpi_tables.size = f.size;
+}
+
+static void hide_iommu_acpi_table(void)
+{
+    u8 *blob = page_alloc(ALIGN_UP(acpi_tables.size, PAGE_SIZE) / PAGE_SIZE);
+    fwcfg_read(acpi_tables.select, 0, blob, acpi_tables.size);
+    unsigned int hidden = 0;
+    for (u32 off = 0; off + 36 <= acpi_tables.size; off++) {
+        u32 len;
+        memcpy(&len, blob + off + 4, 4);
+        if (memcmp(blob + off, "DMAR", 4) || len < 36 || len > acpi_tables.size - off)
+            continue;
+        memcpy(blob + off, "XMAR", 4);
+        hidden++;
+    }
+    if (!fwcfg_filter_replace(&gfw, "etc/acpi/tables", blob, acpi_tables.size))
+        panic("cannot filter etc/acpi/tables");
+    log_printf("IOMMU: hid %u DMAR table(s) from the guest's ACPI tables", hidden);
+}
+
+/** Called with the guest's port write, before it is performed. */
+static void acpi_tables_watch(u16 port, unsigned int size, u32 val)
+{
+    if (port != FW_CFG_PORT_SEL || size != 2 || acpi_tables.done || !acpi_tables.select ||
+        ((u16)val & ~0x4000u) != acpi_tables.select)   /* the write-channel bit is ignored */
+        return;
+    acpi_tables.done = true;
+    outw(FW_CFG_PORT_SEL, (u16)val);
+    hide_iommu_acpi_table();
 }
 
 static u64 guest_low_ram_end(void)
@@ -110,6 +176,7 @@ bool io_port_out(u16 port, unsigned int size, u32 val)
 {
     if (port_hidden(port, size))
         return true;
+    acpi_tables_watch(port, size, val);
     fwcfg_filter_out(&gfw, port, size, val);
     if (port == CMOS_PORT_INDEX && size == 1)
         cmos_index = val & 0x7F;        /* bit 7: NMI disable */

@@ -54,6 +54,7 @@ void fake_hv_reset(void)
 	fake_hv.sev_status = SEV_STATUS_SNP | SEV_STATUS_RESTRICTED_INJ;
 	fake_hv.registered_gpa = ~0ULL;
 	fake_hv.fwcfg_id = 3;
+	fake_hv.nb_cpus = 1;
 	fake_hv.term_code = -1;
 }
 
@@ -242,6 +243,7 @@ static u8 fwcfg_read_byte(void)
 	const u8 *src = NULL;
 	u32 len = 0, off = fake_hv.fwcfg_offset;
 	u8 id[4] = { (u8)fake_hv.fwcfg_id, 0, 0, 0 };
+	u8 cpus[2] = { (u8)fake_hv.nb_cpus, (u8)(fake_hv.nb_cpus >> 8) };
 	const struct fake_fwcfg_item *it = fwcfg_item(key);
 
 	if (it) {                       /* also a raw directory a test wants */
@@ -250,6 +252,9 @@ static u8 fwcfg_read_byte(void)
 	} else if (key == FWCFG_DIR_KEY) {
 		len = fwcfg_directory(dir);
 		src = dir;
+	} else if (key == 5) {          /* FW_CFG_NB_CPUS */
+		src = cpus;
+		len = sizeof(cpus);
 	} else if (key == 0) {
 		src = (const u8 *)sig;
 		len = sizeof(sig);

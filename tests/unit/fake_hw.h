@@ -95,6 +95,7 @@ struct fake_hv {
 	u32 in_default;                 /* IN once the script is used up */
 	bool fwcfg;                     /* ports 0x510-0x51B are a fw_cfg device */
 	u32 fwcfg_id;                   /* FW_CFG_ID: 3 = traditional + DMA */
+	u16 nb_cpus;                    /* FW_CFG_NB_CPUS (1) */
 	struct fake_fwcfg_item fwcfg_items[FAKE_HV_MAX_FWCFG];
 	unsigned int fwcfg_count;
 	u8 cmos[128];

@@ -599,8 +599,21 @@ static void test_devices_init_bad_directory(void **state)
 	dir[2] = 0x01;                  /* 257 files: more than fw_cfg may have */
 	fake_hv_fwcfg_add(FWCFG_KEY_FILE_DIR, NULL, dir, sizeof(dir));
 	FAKE_EXPECT_TERM(PV_TERM_HV_ERROR, devices_init());
-	/* the count alone was read: nothing went past the paravisor's buffer */
-	assert_int_equal(fake_hv_io_in_range(FWCFG_PORT_DATA, FWCFG_PORT_DATA), 4);
+	/* the vCPU count and the directory's count alone were read: nothing
+	 * went past the paravisor's buffer */
+	assert_int_equal(fake_hv_io_in_range(FWCFG_PORT_DATA, FWCFG_PORT_DATA), 2 + 4);
+}
+
+/** Guest SMP is not built: a VM with more vCPUs is refused at once, not
+ * left to hang in the firmware's wait for its APs. */
+static void test_devices_init_refuses_smp(void **state)
+{
+	(void)state;
+	fake_pv_boot();
+	host_fwcfg();
+	fake_hv.nb_cpus = 2;
+	FAKE_EXPECT_TERM(PV_TERM_BAD_CONFIG, devices_init());
+	assert_non_null(strstr(fake_pv.term_msg, "2 vCPUs"));
 }
 
 /** The guest's ACPI power-off: the PM base its firmware programmed through
@@ -705,6 +718,7 @@ int main(void)
 		cmocka_unit_test_setup(test_acpi_poweroff_rep_outs, setup_platform),
 		cmocka_unit_test_setup(test_reset_prints_counts, setup_platform),
 		cmocka_unit_test_setup(test_devices_init_bad_directory, fake_pv_setup),
+		cmocka_unit_test_setup(test_devices_init_refuses_smp, fake_pv_setup),
 		cmocka_unit_test_setup(test_fwcfg_e820_split, fake_pv_setup),
 	};
 
