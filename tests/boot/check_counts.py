@@ -18,7 +18,8 @@ the paravisor, executed each of them; snpemu counted exits by code; the
 paravisor counted guest exits by code, IOIO and NPF among them.  The last
 counter block in each log is the one checked.
 
-    check_counts.py [--snpemu-log F] [--paravisor-log F]   (default: the last boot's)
+    check_counts.py [--logs NAME]                           (run --logs NAME; default last)
+    check_counts.py [--snpemu-log F] [--paravisor-log F]
     check_counts.py --self-test                             (canned logs, no boot)
 """
 import argparse
@@ -28,8 +29,6 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BOOT_BUILD = os.path.join(ROOT, "build", "tests", "boot")
-SNPEMU_LOG = os.path.join(BOOT_BUILD, "last-snpemu.log")
-PARAVISOR_LOG = os.path.join(BOOT_BUILD, "last-paravisor.log")
 
 # The lines each side prints before the counters (core/platform.c, tests/snpemu/io.c).
 END_OF_BOOT = re.compile(r"guest (enters ACPI sleep|resets the platform)")
@@ -217,13 +216,18 @@ def self_test():
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--snpemu-log", metavar="F", default=SNPEMU_LOG)
-    ap.add_argument("--paravisor-log", metavar="F", default=PARAVISOR_LOG)
+    ap.add_argument("--logs", metavar="NAME", default="last",
+                    help="the logs of `run --logs NAME` (default last)")
+    ap.add_argument("--snpemu-log", metavar="F")
+    ap.add_argument("--paravisor-log", metavar="F")
     ap.add_argument("--self-test", action="store_true",
                     help="check the checker on canned logs (no boot)")
     args = ap.parse_args()
     if args.self_test:
         return self_test()
+    args.snpemu_log = args.snpemu_log or os.path.join(BOOT_BUILD, args.logs + "-snpemu.log")
+    args.paravisor_log = args.paravisor_log or os.path.join(BOOT_BUILD,
+                                                            args.logs + "-paravisor.log")
     texts = []
     for f in (args.snpemu_log, args.paravisor_log):
         try:
