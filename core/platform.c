@@ -14,7 +14,7 @@
 #include "vc.h"
 #include "vcpu.h"
 
-#include "acpi_pm.h"
+#include "devices/acpi_pm.h"
 #include "devices/cmos.h"
 #include "devices/fwcfg.h"
 
@@ -120,23 +120,13 @@ void devices_init(void)
  * print the counters before an ACPI power-off or a reset ends the VM. */
 static void pm_watch_out(u16 port, unsigned int size, u32 val)
 {
-    u16 old_base = pm_snoop.base;
-    unsigned int slp_typ = 0;
-    switch (acpi_pm_snoop_out(&pm_snoop, port, size, val, &slp_typ)) {
-    case ACPI_PM_NONE:
-        return;
-    case ACPI_PM_BASE:
-        if (pm_snoop.base != old_base)
-            pv_info("guest ACPI PM base %#x", pm_snoop.base);
-        return;
-    case ACPI_PM_SLEEP:
-        pv_info("guest enters ACPI sleep (SLP_TYP %u): exit counts follow", slp_typ);
+    char line[96];
+    enum acpi_pm_event ev = acpi_pm_watch(&pm_snoop, port, size, val, line, sizeof(line));
+    if (ev == ACPI_PM_BASE)
+        pv_info("%s", line);
+    if (ev == ACPI_PM_SLEEP || ev == ACPI_PM_RESET) {
+        pv_info("%s: exit counts follow", line);
         vc_stats_print();
-        return;
-    case ACPI_PM_RESET:
-        pv_info("guest resets the platform (%#x to port %#x): exit counts follow", val, port);
-        vc_stats_print();
-        return;
     }
 }
 

@@ -16,7 +16,6 @@
  * platform reset (0xCF9): QEMU ends inside that OUT, so snpemu prints its
  * counters just before it (protocol/acpi_pm.h).
  */
-#include "acpi_pm.h"
 #include "fwcfg.h"
 #include "iommu.h"
 #include "snpemu_abi.h"
@@ -25,6 +24,7 @@
 
 #include <lib/string.h>
 
+#include "devices/acpi_pm.h"
 #include "devices/cmos.h"
 #include "devices/fwcfg.h"
 
@@ -152,23 +152,13 @@ bool io_port_in(u16 port, unsigned int size, u32 *val)
  * are printed now. */
 static void pm_watch_out(u16 port, unsigned int size, u32 val)
 {
-    u16 old_base = pm_snoop.base;
-    unsigned int slp_typ = 0;
-    switch (acpi_pm_snoop_out(&pm_snoop, port, size, val, &slp_typ)) {
-    case ACPI_PM_NONE:
-        return;
-    case ACPI_PM_BASE:
-        if (pm_snoop.base != old_base)
-            log_printf("guest ACPI PM base %#x", pm_snoop.base);
-        return;
-    case ACPI_PM_SLEEP:
-        log_printf("guest enters ACPI sleep (SLP_TYP %u): counters follow", slp_typ);
+    char line[96];
+    enum acpi_pm_event ev = acpi_pm_watch(&pm_snoop, port, size, val, line, sizeof(line));
+    if (ev == ACPI_PM_BASE)
+        log_printf("%s", line);
+    if (ev == ACPI_PM_SLEEP || ev == ACPI_PM_RESET) {
+        log_printf("%s: counters follow", line);
         stats_print();
-        return;
-    case ACPI_PM_RESET:
-        log_printf("guest resets the platform (%#x to port %#x): counters follow", val, port);
-        stats_print();
-        return;
     }
 }
 

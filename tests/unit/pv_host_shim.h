@@ -20,5 +20,7 @@
 #define strncmp libc_strncmp
 #define strchr  libc_strchr
 #define strrchr libc_strrchr
+#define snprintf libc_snprintf
+#define vsnprintf libc_vsnprintf
 
 #endif

@@ -244,23 +244,29 @@ static void test_acpi_pm_base(void **state)
 	(void)state;
 	uint16_t base = 0;
 
-	/* OVMF on q35: a dword 0x601 to ICH9 D31:F0 PMBASE */
-	assert_true(acpi_pm_base_write(CF8(31, 0, 0x40), 0, 4, 0x601, &base));
-	assert_int_equal(base, 0x600);
-	/* bits 6:0 (ICH9) or 5:0 (PIIX4) are not address bits */
-	assert_true(acpi_pm_base_write(CF8(31, 0, 0x40), 0, 2, 0x6C1, &base));
-	assert_int_equal(base, 0x680);
-	assert_true(acpi_pm_base_write(CF8(1, 3, 0x40), 0, 4, 0xB0C1, &base));
-	assert_int_equal(base, 0xB0C0);
-	/* a byte write keeps the other byte */
-	base = 0x600;
-	assert_true(acpi_pm_base_write(CF8(31, 0, 0x40), 1, 1, 0x07, &base));
-	assert_int_equal(base, 0x700);
-	assert_true(acpi_pm_base_write(CF8(31, 0, 0x40), 0, 1, 0x81, &base));
-	assert_int_equal(base, 0x780);
-	/* CONFIG_ADDRESS bits 1:0 are not register bits */
-	assert_true(acpi_pm_base_write(CF8(31, 0, 0x43), 1, 1, 0x05, &base));
-	assert_int_equal(base, 0x580);
+	static const struct {
+		uint32_t cf8;
+		unsigned int off, size;
+		uint32_t val;
+		uint16_t before, after;
+	} moves[] = {
+		/* OVMF on q35: a dword 0x601 to ICH9 D31:F0 PMBASE */
+		{ CF8(31, 0, 0x40), 0, 4, 0x601, 0, 0x600 },
+		/* bits 6:0 (ICH9) or 5:0 (PIIX4) are not address bits */
+		{ CF8(31, 0, 0x40), 0, 2, 0x6C1, 0x600, 0x680 },
+		{ CF8(1, 3, 0x40), 0, 4, 0xB0C1, 0x680, 0xB0C0 },
+		/* a byte write keeps the other byte */
+		{ CF8(31, 0, 0x40), 1, 1, 0x07, 0x600, 0x700 },
+		{ CF8(31, 0, 0x40), 0, 1, 0x81, 0x700, 0x780 },
+		/* CONFIG_ADDRESS bits 1:0 are not register bits */
+		{ CF8(31, 0, 0x43), 1, 1, 0x05, 0x780, 0x580 },
+	};
+	for (size_t i = 0; i < sizeof(moves) / sizeof(moves[0]); i++) {
+		base = moves[i].before;
+		assert_true(acpi_pm_base_write(moves[i].cf8, moves[i].off, moves[i].size,
+					       moves[i].val, &base));
+		assert_int_equal(base, moves[i].after);
+	}
 
 	/* nothing else moves it */
 	base = 0x600;

@@ -627,6 +627,9 @@ static void test_acpi_poweroff_prints_counts(void **state)
 	guest_out(0xCF8, SVM_IOIO_SZ32, 0x8000F840);    /* 00:1f.0 PMBASE */
 	guest_out(0xCFC, SVM_IOIO_SZ32, 0x601);
 	assert_true(fake_pv_log_has("guest ACPI PM base 0x600"));
+	guest_out(0xCFC, SVM_IOIO_SZ32, 0x601);         /* the same again: no new line */
+	const char *first = strstr(fake_pv.log, "PM base");
+	assert_null(strstr(first + 1, "PM base"));
 	guest_out(0x604, SVM_IOIO_SZ16, 0x1401);        /* SLP_TYP alone */
 	assert_false(fake_pv_log_has("ACPI sleep"));
 	assert_false(fake_pv_log_has("exits 0x7b"));
@@ -635,7 +638,7 @@ static void test_acpi_poweroff_prints_counts(void **state)
 	assert_true(fake_pv_log_has("exits 0x7b (ioio): "));
 	assert_int_equal(last_io()->port, 0x604);
 	assert_int_equal(last_io()->value, 0x3401);
-	assert_int_equal(fake_hv_io_in_range(0xCF8, 0xCFF), 2);
+	assert_int_equal(fake_hv_io_in_range(0xCF8, 0xCFF), 3);
 	assert_int_equal(a->rip, NRIP);
 }
 
