@@ -264,9 +264,12 @@ static void handle_npf(struct vcpu *v)
         return;
     }
     if (gpa_c >= (CBIT_MASK << 1) || !gpa_is_ram(gpa))
-        guest_kill("#NPF at GPA %#lx (%s, error %#lx, rip %#lx): not guest memory",
+        guest_kill("#NPF at GPA %#lx (%s, error %#lx, vCPU %u VMPL%u rip %#lx rsp %#lx cr3 %#lx, "
+                   "event %#lx): not guest memory",
                    (unsigned long)gpa_c, private_access ? "private" : "shared",
-                   (unsigned long)info, (unsigned long)v->vmcb->save.rip);
+                   (unsigned long)info, v->index, v->vmpl, (unsigned long)v->vmcb->save.rip,
+                   (unsigned long)v->vmcb->save.rsp, (unsigned long)v->vmcb->save.cr3,
+                   (unsigned long)v->vmcb->control.exit_int_info);
     const struct rmp_entry *e = rmp_get(gpa);
     if (private_access && (e->flags & RMP_ASSIGNED) && !(e->flags & RMP_VALIDATED)) {
         page_not_validated(v, info, gpa_c);
