@@ -4,7 +4,17 @@
  * events under Restricted Injection: the handler only notes it, the run
  * loop reads the doorbell.  Anything else is a paravisor bug (it never
  * executes an instruction that raises #VC: CPUID comes from the CPUID page,
- * I/O goes through the GHCB).
+ * I/O goes through the GHCB).  #VC, which the paravisor should never
+ * raise, runs on a stack of its own (IST, APM vol. 2 §8.9.4), so its report
+ * comes from a known good stack.
+ *
+ * #HV stays on the interrupted stack, on purpose.  A hypervisor may inject
+ * #HV at any instruction, also inside the #HV handler (snpemu's
+ * spurious-hv mode does): on an IST each nested #HV would restart at the
+ * same stack top and overwrite the frame of the one it interrupted, and the
+ * outer handler would return into itself (seen as a hang in the boot test
+ * paravisor_hostile_spurious_hv).  On the current stack nesting only goes
+ * deeper, and the handler is a few instructions that set a flag.
  */
 #include "pv.h"
 #include "vcpu.h"
@@ -13,6 +23,27 @@
 #include <ghcb.h>
 
 #define VECTOR_HV   28
+#define VECTOR_VC   29
+#define IST_VC      1
+#define IST_STACK   8192
+#define SEL_TSS     0x20
+
+/** APM vol. 2 §12.2.5 "64-Bit Task State Segment": only the IST matters
+ * here (no privilege changes, no I/O bitmap). */
+struct tss64 {
+    u32 rsvd0;
+    u64 rsp[3];
+    u64 rsvd1;
+    u64 ist[7];
+    u64 rsvd2;
+    u16 rsvd3;
+    u16 iopb_offset;
+} __attribute__((packed));
+_Static_assert(sizeof(struct tss64) == 104, "APM vol. 2 Figure 12-8: the 64-bit TSS is 104 bytes");
+_Static_assert(offsetof(struct tss64, ist) == 0x24, "APM vol. 2 Figure 12-8: IST1 at 0x24");
+
+static struct tss64 tss __attribute__((aligned(16)));
+static u8 vc_stack[IST_STACK] __attribute__((aligned(16)));
 
 static struct idt_gate idt[32] __attribute__((aligned(16)));
 extern const u64 pv_isr_table[32];
@@ -24,18 +55,33 @@ void pv_exception(u64 vector, u64 error, const u64 *frame)
         vcpu_this()->hv_pending = true;
         return;
     }
-    pv_terminate(PV_TERM_BUG, "exception %lu error %#lx at rip %#lx", (unsigned long)vector,
-                 (unsigned long)error, (unsigned long)frame[0]);
+    pv_terminate(PV_TERM_BUG, "exception %lu error %#lx at rip %#lx%s", (unsigned long)vector,
+                 (unsigned long)error, (unsigned long)frame[0],
+                 vector == VECTOR_VC ? " (a #VC in the paravisor, reported from its IST)" : "");
 }
 
 /* The paravisor's own GDT (the launch GDT page is wiped with the launch
  * region): the selectors of protocol/paravisor_layout.h. */
-static const u64 gdt[4] __attribute__((aligned(16))) = {
+static u64 gdt[6] __attribute__((aligned(16))) = {
     0,
     0x00CF9B000000FFFFULL,      /* 0x08 32-bit code */
     0x00CF93000000FFFFULL,      /* 0x10 data */
     0x00AF9B000000FFFFULL,      /* 0x18 64-bit code */
+    0, 0,                       /* 0x20 the TSS (16 bytes, tss_load) */
 };
+
+/** APM vol. 2 §4.8.3 "System Descriptors": an available 64-bit TSS (type
+ * 9), present, limit 103; LTR marks it busy. */
+static void tss_load(void)
+{
+    u64 base = (u64)&tss;
+    tss.ist[IST_VC - 1] = (u64)(vc_stack + IST_STACK);
+    tss.iopb_offset = sizeof(tss);              /* no I/O permission bitmap */
+    gdt[SEL_TSS / 8] = (sizeof(tss) - 1) | ((base & 0xFFFFFF) << 16) | (0x89ULL << 40) |
+                       (((base >> 24) & 0xFF) << 56);
+    gdt[SEL_TSS / 8 + 1] = base >> 32;
+    __asm__ volatile("ltr %w0" :: "r"((u16)SEL_TSS) : "memory");
+}
 
 static void gdt_load(void)
 {
@@ -56,5 +102,7 @@ static void gdt_load(void)
 void idt_init(void)
 {
     gdt_load();
+    tss_load();
     idt_fill_and_load(idt, pv_isr_table, 32, 0x18);
+    idt[VECTOR_VC].ist = IST_VC;
 }
