@@ -4,7 +4,8 @@
 
 #include "pv.h"
 
-void devices_init(void);
+/** fw_cfg and the filters; returns the number of vCPUs. */
+unsigned int devices_init(void);
 /** true if the paravisor answered the access (for IN: *val), false to
  * send it to the hypervisor. */
 bool devices_port_io(u16 port, unsigned int size, bool in, u32 *val);

@@ -11,16 +11,20 @@
 #include "paravisor_layout.h"
 #include "sev.h"
 #include "svm.h"
+#include "vcpu.h"
 
 #include <lib/string.h>
 
 #define REQUIRED_HV_FEATURES (SEV_HV_FEAT_SNP | SEV_HV_FEAT_AP_CREATION | \
                               SEV_HV_FEAT_RESTRICTED_INJ | SEV_HV_FEAT_MULTI_VMPL)
 
-static struct ghcb *ghcb_page;      /* shared mapping */
-static u64 ghcb_gpa;
-static struct ghcb answer;          /* private snapshot of the last answer */
-static u64 hv_features;
+static u64 hv_features;             /* the same for every vCPU */
+
+/** This vCPU's GHCB (the GHCB MSR and page are per vCPU). */
+static struct vcpu_ghcb *my(void)
+{
+    return &vcpu_this()->ghcb;
+}
 
 u64 ghcb_msr_protocol(u64 request, u32 expected_response)
 {
@@ -75,8 +79,21 @@ static void ghcb_register(u64 gpa)
     u64 v = ghcb_msr_protocol(ghcb_msr_reg_gpa_req(gfn), GHCB_MSR_REG_GPA_RESP);
     if (!ghcb_msr_reg_gpa_ok(v, gfn))
         pv_terminate(PV_TERM_HV_ERROR, "GHCB registration at %#lx refused", (unsigned long)gpa);
-    ghcb_gpa = gpa;
-    ghcb_page = mm_shared_va(gpa);
+    my()->gpa = gpa;
+    my()->page = mm_shared_va(gpa);
+}
+
+/** An AP's GHCB: a page the BSP made shared for it (ghcb_alloc_shared). */
+void ghcb_init_ap(u64 gpa)
+{
+    ghcb_register(gpa);
+}
+
+u64 ghcb_alloc_shared(void)
+{
+    u64 gpa = mm_virt_to_phys(mm_alloc_pages(1));
+    mm_make_shared(gpa);
+    return gpa;
 }
 
 /** Before the paravisor has memory of its own: a launch-region page that
@@ -92,16 +109,13 @@ void ghcb_init_early(void)
  * private (the guest gets it with the rest of the launch region). */
 void ghcb_init(void)
 {
-    void *page = mm_alloc_pages(1);
-    u64 gpa = mm_virt_to_phys(page);
-    mm_make_shared(gpa);
-    ghcb_register(gpa);
+    ghcb_register(ghcb_alloc_shared());
     ghcb_msr_psc(PV_EARLY_GHCB_GPA, false);
 }
 
 bool ghcb_ready(void)
 {
-    return ghcb_page != NULL;
+    return my()->page != NULL;
 }
 
 u64 ghcb_hv_features(void)
@@ -111,16 +125,17 @@ u64 ghcb_hv_features(void)
 
 u64 ghcb_shared_buffer_gpa(void)
 {
-    return ghcb_gpa + offsetof(struct ghcb, shared_buffer);
+    return my()->gpa + offsetof(struct ghcb, shared_buffer);
 }
 
 struct ghcb *ghcb_begin(void)
 {
-    CHECK(ghcb_page);
-    memset(&ghcb_page->save, 0, sizeof(ghcb_page->save));
-    ghcb_page->protocol_version = GHCB_PROTOCOL_VERSION;
-    ghcb_page->ghcb_usage = GHCB_USAGE_STANDARD;
-    return ghcb_page;
+    struct ghcb *page = my()->page;
+    CHECK(page);
+    memset(&page->save, 0, sizeof(page->save));
+    page->protocol_version = GHCB_PROTOCOL_VERSION;
+    page->ghcb_usage = GHCB_USAGE_STANDARD;
+    return page;
 }
 
 /** The event a hypervisor may ask the guest to raise: #GP or #UD only. */
@@ -133,33 +148,36 @@ static bool event_acceptable(u64 ev)
 
 enum ghcb_status ghcb_call(struct ghcb *g, u64 exit_code, u64 info1, u64 info2, u64 *event)
 {
-    CHECK(g == ghcb_page);
+    struct vcpu_ghcb *c = my();
+    struct ghcb *answer = &c->answer;
+    CHECK(g == c->page);
     ghcb_set_sw_exit_code(g, exit_code);
     ghcb_set_sw_exit_info_1(g, info1);
     ghcb_set_sw_exit_info_2(g, info2);
-    hw_vmgexit(ghcb_gpa);
-    memcpy(&answer, g, sizeof(answer));     /* snapshot: use only the copy */
-    u64 result = answer.save.sw_exit_info_1 & GHCB_RESULT_MASK;
+    hw_vmgexit(c->gpa);
+    memcpy(answer, g, sizeof(*answer));     /* snapshot: use only the copy */
+    u64 result = answer->save.sw_exit_info_1 & GHCB_RESULT_MASK;
     if (result == GHCB_RESULT_OK)
         return GHCB_STATUS_OK;
-    if (result == GHCB_RESULT_EXCEPTION && event_acceptable(answer.save.sw_exit_info_2)) {
+    if (result == GHCB_RESULT_EXCEPTION && event_acceptable(answer->save.sw_exit_info_2)) {
         if (event)
-            *event = answer.save.sw_exit_info_2;
+            *event = answer->save.sw_exit_info_2;
         return GHCB_STATUS_EXCEPTION;
     }
     pv_terminate(PV_TERM_HV_ERROR, "GHCB exit %#lx answered info1 %#lx info2 %#lx",
-                 (unsigned long)exit_code, (unsigned long)answer.save.sw_exit_info_1,
-                 (unsigned long)answer.save.sw_exit_info_2);
+                 (unsigned long)exit_code, (unsigned long)answer->save.sw_exit_info_1,
+                 (unsigned long)answer->save.sw_exit_info_2);
 }
 
 u64 ghcb_out(const struct ghcb *g, size_t off)
 {
     (void)g;
-    if (!ghcb_valid_test(&answer, off))
+    const struct ghcb *answer = &my()->answer;
+    if (!ghcb_valid_test(answer, off))
         pv_terminate(PV_TERM_HV_ERROR, "GHCB answer lacks the register at %#lx",
                      (unsigned long)off);
     u64 v;
-    memcpy(&v, (const u8 *)&answer + off, sizeof(v));
+    memcpy(&v, (const u8 *)answer + off, sizeof(v));
     return v;
 }
 
@@ -194,7 +212,7 @@ bool ghcb_ioio_string(u16 port, unsigned int size, bool in, void *buf, u64 count
     if (ghcb_call(g, SVM_EXIT_IOIO, info, count, NULL) != GHCB_STATUS_OK)
         return false;
     if (in)
-        memcpy(buf, answer.shared_buffer, bytes);
+        memcpy(buf, my()->answer.shared_buffer, bytes);
     return true;
 }
 
@@ -247,7 +265,7 @@ bool ghcb_mmio(u64 gpa, unsigned int size, bool write, u64 *val)
         return false;
     if (!write) {
         *val = 0;
-        memcpy(val, answer.shared_buffer, size);
+        memcpy(val, my()->answer.shared_buffer, size);
     }
     return true;
 }

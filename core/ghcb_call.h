@@ -18,6 +18,10 @@ enum ghcb_status {
 
 void ghcb_init_early(void);
 void ghcb_init(void);
+/** A page made shared for a GHCB (the BSP does it for each AP). */
+u64 ghcb_alloc_shared(void);
+/** An AP registers the GHCB the BSP prepared for it. */
+void ghcb_init_ap(u64 gpa);
 bool ghcb_ready(void);
 /** A clean GHCB to fill with inputs (ghcb_set_* of protocol/ghcb.h). */
 struct ghcb *ghcb_begin(void);

@@ -16,6 +16,8 @@
  * paravisor_hostile_spurious_hv).  On the current stack nesting only goes
  * deeper, and the handler is a few instructions that set a flag.
  */
+#include "mm.h"
+#include "paravisor_layout.h"
 #include "pv.h"
 #include "vcpu.h"
 #include "x86_desc.h"
@@ -26,7 +28,6 @@
 #define VECTOR_VC   29
 #define IST_VC      1
 #define IST_STACK   8192
-#define SEL_TSS     0x20
 
 /** APM vol. 2 §12.2.5 "64-Bit Task State Segment": only the IST matters
  * here (no privilege changes, no I/O bitmap). */
@@ -41,6 +42,7 @@ struct tss64 {
 } __attribute__((packed));
 _Static_assert(sizeof(struct tss64) == 104, "APM vol. 2 Figure 12-8: the 64-bit TSS is 104 bytes");
 _Static_assert(offsetof(struct tss64, ist) == 0x24, "APM vol. 2 Figure 12-8: IST1 at 0x24");
+_Static_assert(sizeof(struct tss64) - 1 == PV_TSS_LIMIT, "the limit an AP's VMSA TR gets");
 
 static struct tss64 tss __attribute__((aligned(16)));
 static u8 vc_stack[IST_STACK] __attribute__((aligned(16)));
@@ -77,10 +79,21 @@ static void tss_load(void)
     u64 base = (u64)&tss;
     tss.ist[IST_VC - 1] = (u64)(vc_stack + IST_STACK);
     tss.iopb_offset = sizeof(tss);              /* no I/O permission bitmap */
-    gdt[SEL_TSS / 8] = (sizeof(tss) - 1) | ((base & 0xFFFFFF) << 16) | (0x89ULL << 40) |
+    gdt[PV_SEL_TSS / 8] = (sizeof(tss) - 1) | ((base & 0xFFFFFF) << 16) | (0x89ULL << 40) |
                        (((base >> 24) & 0xFF) << 56);
-    gdt[SEL_TSS / 8 + 1] = base >> 32;
-    __asm__ volatile("ltr %w0" :: "r"((u16)SEL_TSS) : "memory");
+    gdt[PV_SEL_TSS / 8 + 1] = base >> 32;
+    __asm__ volatile("ltr %w0" :: "r"((u16)PV_SEL_TSS) : "memory");
+}
+
+/** An AP's own TSS and #VC stack: the TSS page, then the stack.  Returns
+ * the TSS's address for the TR of the AP's VMSA (core/smp.c), which loads
+ * it as LTR would; the GDT entry stays the BSP's. */
+u64 idt_ap_tss(void)
+{
+    struct tss64 *t = mm_alloc_pages(1 + IST_STACK / PAGE_SIZE);
+    t->ist[IST_VC - 1] = (u64)t + PAGE_SIZE + IST_STACK;
+    t->iopb_offset = sizeof(*t);
+    return (u64)t;
 }
 
 static void gdt_load(void)

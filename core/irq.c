@@ -7,11 +7,21 @@
 
 #define NO_FURTHER_SIGNAL   HVDB_FLAG_NO_FURTHER_SIGNAL
 
-void irq_init(struct vcpu *v)
+void irq_alloc(struct vcpu *v)
 {
     void *page = mm_alloc_pages(1);
     v->doorbell_gpa = mm_virt_to_phys(page);
     mm_make_shared(v->doorbell_gpa);
+}
+
+void irq_init(struct vcpu *v)
+{
+    irq_alloc(v);
+    irq_register(v);
+}
+
+void irq_register(struct vcpu *v)
+{
     v->doorbell = mm_shared_va(v->doorbell_gpa);
     struct ghcb *g = ghcb_begin();
     if (ghcb_call(g, SVM_VMGEXIT_HV_DOORBELL_PAGE, SVM_VMGEXIT_HVDB_SET, v->doorbell_gpa, NULL) !=
@@ -72,7 +82,7 @@ void irq_after_exit(struct vcpu *v)
  * (HLT here is an automatic exit the hypervisor ends with #HV). */
 void irq_wait(struct vcpu *v)
 {
-    while (guest_apic_pending(v) < 0) {
+    while (guest_apic_pending(v) < 0 && !v->init_pending) {
         hw_halt_until_event();
         irq_poll_doorbell(v);
     }

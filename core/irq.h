@@ -11,7 +11,9 @@
 
 #include "vcpu.h"
 
-void irq_init(struct vcpu *v);              /* register the doorbell */
+void irq_init(struct vcpu *v);              /* irq_alloc + irq_register */
+void irq_alloc(struct vcpu *v);             /* the doorbell page, made shared */
+void irq_register(struct vcpu *v);          /* by the vCPU itself */
 void irq_poll_doorbell(struct vcpu *v);     /* consume what the host posted */
 void irq_before_run(struct vcpu *v);        /* offer a vector to the guest */
 void irq_after_exit(struct vcpu *v);        /* was the offered vector taken? */
@@ -19,8 +21,13 @@ void irq_wait(struct vcpu *v);              /* the guest halted */
 
 /* The guest's APIC, behind vc/apic.c. */
 void guest_apic_init(struct vcpu *v);
+/** The guest's INIT/SIPI to v: -1 run, -2 wait for SIPI, else start at
+ * that SIPI vector. */
+int guest_apic_startup(struct vcpu *v);
 void guest_apic_host_vector(struct vcpu *v, u8 vector);    /* into IRR */
 int guest_apic_pending(struct vcpu *v);                    /* -1: none */
+/** The APIC ID of the first vCPU a logical destination names, or -1. */
+int guest_apic_logical_target(u8 dest);
 void guest_apic_accept(struct vcpu *v, u8 vector);         /* IRR -> ISR */
 /** The xAPIC page (offset in the page); true if handled, false = #GP-worthy. */
 bool guest_apic_mmio(u32 offset, unsigned int size, bool write, u64 *val);

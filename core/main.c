@@ -18,11 +18,31 @@
 
 #include <lib/string.h>
 
-static struct vcpu bsp;
+#define MSR_GS_BASE 0xC0000101
 
+static struct vcpu vcpus[PV_MAX_VCPUS];
+
+/** GS:0 holds the running vCPU's struct vcpu (smp.c sets an AP's GS base
+ * in its VMSA, pv_main the BSP's). */
 struct vcpu *vcpu_this(void)
 {
-    return &bsp;
+    struct vcpu *v;
+    __asm__ volatile("mov %%gs:0, %0" : "=r"(v));
+    return v;
+}
+
+struct vcpu *vcpu_by_index(unsigned int index)
+{
+    return index < PV_MAX_VCPUS && vcpus[index].self ? &vcpus[index] : NULL;
+}
+
+static void vcpus_init(unsigned int count)
+{
+    for (unsigned int i = 0; i < count; i++) {
+        vcpus[i].self = &vcpus[i];
+        vcpus[i].index = i;
+        vcpus[i].apic_id = i;
+    }
 }
 
 static void check_sev_status(void)
@@ -44,6 +64,8 @@ static u32 read_apic_id(void)
 void pv_main(void);
 void pv_main(void)
 {
+    vcpus[0].self = &vcpus[0];
+    hw_wrmsr(MSR_GS_BASE, (u64)&vcpus[0]);
     check_sev_status();
     idt_init();
     cpuid_page_init();
@@ -53,13 +75,17 @@ void pv_main(void)
     pv_info("snp-paravisor at VMPL0: region %#lx-%#lx, firmware %#lx-%#lx",
             (unsigned long)mm.pv_base, (unsigned long)mm.pv_end,
             (unsigned long)mm.fw_base, (unsigned long)mm.fw_end);
-    devices_init();
+    unsigned int count = devices_init();
+    vcpus_init(count);
     mm_give_guest_memory();
     pv_info("guest memory validated and granted to VMPL1");
     clock_init();
-    bsp.apic_id = read_apic_id();
-    irq_init(&bsp);
-    guest_apic_init(&bsp);
-    vcpu_start_guest(&bsp);
-    vcpu_run(&bsp);
+    struct vcpu *bsp = &vcpus[0];
+    if (read_apic_id() != bsp->apic_id)
+        pv_terminate(PV_TERM_BAD_CONFIG, "the BSP's APIC ID is not 0");
+    irq_init(bsp);
+    guest_apic_init(bsp);
+    smp_start_aps(count);
+    vcpu_start_guest(bsp);
+    vcpu_run(bsp);
 }

@@ -24,6 +24,9 @@
 #define E820_RAM    1
 #define MAX_E820    (FWCFG_MAX_E820 / E820_ENTRY)
 
+/* One platform for all vCPUs: the fw_cfg filter's selector and offset,
+ * the CONFIG_ADDRESS latch, the I/O APIC's select, under platform_lock. */
+static spinlock_t platform_lock;
 static struct fwcfg_filter filter;
 static u8 cmos_index;
 static u64 guest_low_end;
@@ -84,24 +87,22 @@ static unsigned int guest_e820(const u8 *dir, u32 dir_len, struct e820_entry *ou
     return n;
 }
 
-/** Guest SMP is not built yet (the guest's INIT/SIPI would have to start
- * VMPL1 VMSAs on paravisor APs): with more vCPUs the firmware would wait
- * forever for APs that never answer, so refuse clearly instead. */
-static void check_vcpu_count(void)
+/** The VM's vCPUs, 1 to PV_MAX_VCPUS. */
+static unsigned int vcpu_count(void)
 {
     u8 n[2];
     host_read_item(FWCFG_KEY_NB_CPUS, n, sizeof(n));
     unsigned int cpus = n[0] | n[1] << 8;
-    if (cpus != 1)
-        pv_terminate(PV_TERM_BAD_CONFIG,
-                     "the VM has %u vCPUs; this paravisor runs one-vCPU guests only (-smp 1)",
-                     cpus);
+    if (cpus < 1 || cpus > PV_MAX_VCPUS)
+        pv_terminate(PV_TERM_BAD_CONFIG, "the VM has %u vCPUs; this paravisor runs 1 to %u",
+                     cpus, PV_MAX_VCPUS);
+    return cpus;
 }
 
-void devices_init(void)
+unsigned int devices_init(void)
 {
     static u8 dir[FWCFG_MAX_DIR];
-    check_vcpu_count();
+    unsigned int cpus = vcpu_count();
     static struct e820_entry e820[MAX_E820];
     host_read_item(FWCFG_KEY_FILE_DIR, dir, 4);
     u32 count = be32(dir);
@@ -114,6 +115,7 @@ void devices_init(void)
         pv_terminate(PV_TERM_HV_ERROR, "fw_cfg directory unusable");
     pv_info("guest e820: %u entries, low RAM ends at %#lx", n, (unsigned long)guest_low_end);
     pm_snoop = (struct acpi_pm_snoop){ 0 };
+    return cpus;
 }
 
 /** A guest port write on its way to the hypervisor: the last moment to
@@ -138,7 +140,7 @@ static bool port_hidden(u16 port, unsigned int size)
            (port + size > PV_LOG_PORT && port < PV_LOG_PORT + PV_LOG_PORTS);
 }
 
-bool devices_port_io(u16 port, unsigned int size, bool in, u32 *val)
+static bool port_io_locked(u16 port, unsigned int size, bool in, u32 *val)
 {
     if (port_hidden(port, size)) {
         if (in)
@@ -168,7 +170,8 @@ bool devices_port_io(u16 port, unsigned int size, bool in, u32 *val)
  * which know nothing of the guest's logical APIC IDs (those live in our
  * software APIC).  A redirection entry in logical destination mode is
  * written to the real I/O APIC in physical mode, to the APIC ID of the
- * vCPU whose guest APIC the logical destination names; the guest reads back
+ * first vCPU whose guest APIC the logical destination names (any vCPU, not
+ * only the writer: Linux moves interrupts between CPUs); the guest reads back
  * what it wrote (82093AA datasheet §3.2.4).
  */
 #define IOAPIC_BASE     0xFEC00000ULL
@@ -194,12 +197,10 @@ static u64 rte_for_host(u64 rte)
 {
     if (!(rte & RTE_LOGICAL))
         return rte;
-    struct vcpu *v = vcpu_this();
-    struct lapic_ipi ipi = { .mode = LAPIC_IPI_FIXED, .logical = true,
-                             .dest = (u32)(rte >> 56), .vector = (u8)rte };
-    if (!lapic_ipi_match(&v->lapic, &ipi))
+    int id = guest_apic_logical_target((u8)(rte >> 56));
+    if (id < 0)
         return rte | RTE_MASKED;    /* names no vCPU: nobody gets it */
-    return (rte & ~(RTE_LOGICAL | (0xFFULL << 56))) | ((u64)v->apic_id << 56);
+    return (rte & ~(RTE_LOGICAL | (0xFFULL << 56))) | ((u64)id << 56);
 }
 
 static bool ioapic_mmio(u32 off, unsigned int size, bool write, u64 *val)
@@ -244,14 +245,17 @@ bool devices_mmio(u64 gpa, unsigned int size, bool write, u64 *val)
 {
     if ((gpa & PAGE_MASK) == 0xFEE00000ULL)
         return guest_apic_mmio((u32)(gpa & ~PAGE_MASK), size, write, val);
-    if ((gpa & PAGE_MASK) == IOAPIC_BASE)
-        return ioapic_mmio((u32)(gpa & ~PAGE_MASK), size, write, val);
-    return false;
+    if ((gpa & PAGE_MASK) != IOAPIC_BASE)
+        return false;
+    spin_lock(&platform_lock);
+    bool done = ioapic_mmio((u32)(gpa & ~PAGE_MASK), size, write, val);
+    spin_unlock(&platform_lock);
+    return done;
 }
 
 /** A string IN/OUT the hypervisor may serve as one call (ioio.c's fast
  * path): nothing the paravisor answers or hides is involved. */
-bool devices_port_bulk(u16 port, unsigned int size, bool in, u64 count)
+static bool port_bulk_locked(u16 port, unsigned int size, bool in, u64 count)
 {
     u32 bytes = (u32)(count * size);
     if (port_hidden(port, size) || port == CMOS_PORT_DATA || port == CMOS_PORT_INDEX)
@@ -259,4 +263,20 @@ bool devices_port_bulk(u16 port, unsigned int size, bool in, u64 count)
     if (port == FWCFG_PORT_SEL || (!in && acpi_pm_snoop_port(&pm_snoop, port, size)))
         return false;
     return !in || fwcfg_filter_bulk(&filter, port, bytes);
+}
+
+bool devices_port_io(u16 port, unsigned int size, bool in, u32 *val)
+{
+    spin_lock(&platform_lock);
+    bool done = port_io_locked(port, size, in, val);
+    spin_unlock(&platform_lock);
+    return done;
+}
+
+bool devices_port_bulk(u16 port, unsigned int size, bool in, u64 count)
+{
+    spin_lock(&platform_lock);
+    bool bulk = port_bulk_locked(port, size, in, count);
+    spin_unlock(&platform_lock);
+    return bulk;
 }

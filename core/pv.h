@@ -28,6 +28,23 @@ typedef uint64_t u64;
 #define ALIGN_UP(x, a)  (((x) + (a) - 1) & ~((u64)(a) - 1))
 #define ALIGN_DOWN(x, a) ((x) & ~((u64)(a) - 1))
 
+/** A lock for state the vCPUs share (the guest's APICs, the platform
+ * filters); held for short stretches, never across a halt. */
+typedef struct {
+    volatile u32 locked;
+} spinlock_t;
+
+static inline void spin_lock(spinlock_t *l)
+{
+    while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+        __builtin_ia32_pause();
+}
+
+static inline void spin_unlock(spinlock_t *l)
+{
+    __atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+}
+
 /* log.c: the paravisor's own log channel (COM2), never the guest's serial;
  * its eight ports are the paravisor's alone (core/platform.c hides them) */
 #define PV_LOG_PORT     0x2F8

@@ -7,6 +7,7 @@
  * a second exit (as mushroom does, SPEC-FACTS §5.2).
  */
 #include "ghcb_call.h"
+#include "hw.h"
 #include "irq.h"
 #include "svm.h"
 #include "vc.h"
@@ -47,13 +48,36 @@ static void handle_exit(struct vcpu *v)
     vc_dispatch(&e);
 }
 
+/** The guest's INIT and SIPI to this vCPU (vc/apic.c posts them): INIT
+ * puts the guest vCPU in wait-for-SIPI with its APIC reset; a SIPI there
+ * starts it in real mode.  True while there is no guest to run. */
+static bool init_sipi(struct vcpu *v)
+{
+    int r = guest_apic_startup(v);
+    if (r == -1)
+        return false;
+    v->guest_halted = false;
+    if (r == -2) {
+        hw_halt_until_event();      /* a kick (#HV) brings the SIPI */
+        return true;
+    }
+    vcpu_start_guest_sipi(v, (u8)r);
+    v->vmsa1->guest_exit_code = EXIT_CONSUMED;
+    v->vmsa1->vintr_ctrl &= ~VINTR_IRQ;
+    v->offered_vector = -1;
+    return false;
+}
+
 _Noreturn void vcpu_run(struct vcpu *v)
 {
-    v->vmsa1->guest_exit_code = EXIT_CONSUMED;
+    if (v->vmsa1)
+        v->vmsa1->guest_exit_code = EXIT_CONSUMED;
     v->offered_vector = -1;
     for (;;) {
         if (v->hv_pending)
             irq_poll_doorbell(v);
+        if (init_sipi(v))
+            continue;
         if (v->guest_halted)
             irq_wait(v);
         irq_before_run(v);

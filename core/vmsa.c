@@ -12,6 +12,7 @@
 #include "mm.h"
 #include "paravisor_layout.h"
 #include "sev.h"
+#include "vc.h"
 #include "vcpu.h"
 
 #include <lib/string.h>
@@ -48,7 +49,7 @@ static void reset_state(struct sev_vmsa *a, u32 cpu_signature)
     a->virtual_tom = PV_GUEST_VTOM;
 }
 
-static struct sev_vmsa *vmsa_page(u64 *gpa)
+struct sev_vmsa *vcpu_vmsa_page(u64 *gpa)
 {
     /* A VMSA must not be 2 MiB aligned (SNP erratum, SPEC-FACTS §3). */
     struct sev_vmsa *a = mm_alloc_pages(1);
@@ -58,12 +59,21 @@ static struct sev_vmsa *vmsa_page(u64 *gpa)
     return a;
 }
 
-void vcpu_start_guest(struct vcpu *v)
+void vcpu_alloc_guest_vmsa(struct vcpu *v)
 {
-    extern u32 cpuid_signature(void);
-    v->vmsa1 = vmsa_page(&v->vmsa1_gpa);
-    reset_state(v->vmsa1, cpuid_signature());
+    v->vmsa1 = vcpu_vmsa_page(&v->vmsa1_gpa);
+}
+
+/** The guest VMSA in its state, registered once; later starts (INIT,
+ * SIPI) rewrite it in place: it never runs while its vCPU is at VMPL0. */
+static void guest_vmsa_start(struct vcpu *v, const char *how)
+{
     v->dr7 = 0x400;
+    if (v->guest_created) {
+        pv_info("vCPU %u: guest restarted (%s)", v->index, how);
+        return;
+    }
+    v->guest_created = true;
     u32 rc = hw_rmpadjust((u64)mm_private_va(v->vmsa1_gpa), false, 1 | RMPADJUST_VMSA);
     if (rc != RMPADJUST_SUCCESS)
         pv_terminate(PV_TERM_HV_ERROR, "RMPADJUST of the VMSA page: %u", rc);
@@ -73,5 +83,20 @@ void vcpu_start_guest(struct vcpu *v)
                   ghcb_ap_create_info1(SVM_VMGEXIT_AP_CREATE, 1, v->apic_id), v->vmsa1_gpa,
                   NULL) != GHCB_STATUS_OK)
         pv_terminate(PV_TERM_HV_ERROR, "AP creation of the guest VMSA refused");
-    pv_info("vCPU %u: guest VMSA at %#lx, reset vector", v->index, (unsigned long)v->vmsa1_gpa);
+    pv_info("vCPU %u: guest VMSA at %#lx, %s", v->index, (unsigned long)v->vmsa1_gpa, how);
+}
+
+void vcpu_start_guest(struct vcpu *v)
+{
+    vcpu_alloc_guest_vmsa(v);
+    reset_state(v->vmsa1, cpuid_signature());
+    guest_vmsa_start(v, "reset vector");
+}
+
+void vcpu_start_guest_sipi(struct vcpu *v, u8 vector)
+{
+    reset_state(v->vmsa1, cpuid_signature());
+    v->vmsa1->cs = seg((u16)(vector << 8), 0x9B, 0xFFFF, (u64)vector << 12);
+    v->vmsa1->rip = 0;
+    guest_vmsa_start(v, "SIPI");
 }

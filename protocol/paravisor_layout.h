@@ -39,6 +39,7 @@
 #define PV_SEL_CODE32       0x08
 #define PV_SEL_DATA         0x10
 #define PV_SEL_CODE64       0x18
+#define PV_SEL_TSS          0x20    /* 64-bit TSS, 16 bytes (core/idt.c) */
 
 /** VMPL1's vTOM: every guest access below it is private (the guest is not
  * SNP-aware), so it sits above all guest memory including the firmware at

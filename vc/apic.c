@@ -26,15 +26,66 @@ static bool host_msr(u32 msr, u64 val)
     return ghcb_msr_write(msr, val) == GHCB_STATUS_OK;
 }
 
+/*
+ * The guest's APICs are one device for all vCPUs: apic_lock covers every
+ * entry into devices/lapic.c, and a vCPU's INIT/SIPI mailbox (vcpu.h).
+ * An IPI to another vCPU sets its state and kicks it: a real IPI with
+ * KICK_VECTOR to its APIC, which the hypervisor turns into an #HV there;
+ * the kicked vCPU leaves the guest (or its halt) and looks.
+ */
+#define X2APIC_ICR      0x830
+#define ICR_LEVEL_ASSERT BIT(14)
+#define KICK_VECTOR     0xF2    /* never a guest vector on the host's APIC */
+
+static spinlock_t apic_lock;
+static u64 nmi_ipis;
+
+static void kick(struct vcpu *t)
+{
+    if (t == vcpu_this())
+        return;
+    if (!host_msr(X2APIC_ICR, ((u64)t->apic_id << 32) | ICR_LEVEL_ASSERT | KICK_VECTOR))
+        pv_terminate(PV_TERM_HV_ERROR, "IPI to APIC ID %u refused", t->apic_id);
+}
+
+static void deliver(struct vcpu *t, const struct lapic_ipi *ipi)
+{
+
+    switch (ipi->mode) {
+    case LAPIC_IPI_FIXED:
+    case LAPIC_IPI_LOWEST:
+        lapic_set_irr(&t->lapic, ipi->vector, false);
+        break;
+    case LAPIC_IPI_INIT:
+        t->init_pending = true;
+        t->sipi_pending = false;
+        break;
+    case LAPIC_IPI_SIPI:
+        if (!t->init_pending && !t->wait_for_sipi)
+            return;             /* a SIPI outside wait-for-SIPI is ignored */
+        t->sipi_vector = ipi->vector;
+        t->sipi_pending = true;
+        break;
+    case LAPIC_IPI_NMI:
+        if (!nmi_ipis++)
+            pv_notice("NMI IPIs are not delivered (first to APIC ID %u)", t->apic_id);
+        return;
+    }
+    kick(t);
+}
+
 static bool op_send_ipi(void *ctx, const struct lapic_ipi *ipi)
 {
-    struct vcpu *v = ctx;
-    if (ipi->mode == LAPIC_IPI_FIXED || ipi->mode == LAPIC_IPI_LOWEST) {
-        if (lapic_ipi_match(&v->lapic, ipi))
-            lapic_set_irr(&v->lapic, ipi->vector, false);
-        return true;
+    (void)ctx;
+
+    for (unsigned int i = 0; i < PV_MAX_VCPUS; i++) {
+        struct vcpu *t = vcpu_by_index(i);
+        if (!t || !lapic_ipi_match(&t->lapic, ipi))
+            continue;
+        deliver(t, ipi);
+        if (ipi->mode == LAPIC_IPI_LOWEST)
+            break;              /* exactly one of the targets */
     }
-    pv_notice("IPI mode %u to %#x: no other vCPU yet", ipi->mode, ipi->dest);
     return true;
 }
 
@@ -113,7 +164,7 @@ static enum vc_result apic_result(struct vc_exit *e, enum lapic_result r)
 }
 
 /** RDMSR/WRMSR of an MSR no other rule claims: the APIC's, or #GP. */
-enum vc_result vc_apic_msr(struct vc_exit *e, u32 msr, bool write, u64 val)
+static enum vc_result apic_msr_locked(struct vc_exit *e, u32 msr, bool write, u64 val)
 {
     struct lapic *l = &e->vcpu->lapic;
     if (!lapic_msr_owned(msr)) {
@@ -130,12 +181,22 @@ enum vc_result vc_apic_msr(struct vc_exit *e, u32 msr, bool write, u64 val)
     return apic_result(e, r);
 }
 
+enum vc_result vc_apic_msr(struct vc_exit *e, u32 msr, bool write, u64 val)
+{
+    spin_lock(&apic_lock);
+    enum vc_result r = apic_msr_locked(e, msr, write, val);
+    spin_unlock(&apic_lock);
+    return r;
+}
+
 bool guest_apic_mmio(u32 offset, unsigned int size, bool write, u64 *val)
 {
     struct lapic *l = &vcpu_this()->lapic;
     u32 v32 = (u32)*val;
+    spin_lock(&apic_lock);
     enum lapic_result r = write ? lapic_mmio_write(l, offset, size, v32)
                                 : lapic_mmio_read(l, offset, size, &v32);
+    spin_unlock(&apic_lock);
     if (r == LAPIC_HOST_ERROR)
         pv_terminate(PV_TERM_HV_ERROR, "APIC: host error on the xAPIC page");
     if (!write)
@@ -151,22 +212,75 @@ bool guest_apic_mmio(u32 offset, unsigned int size, bool write, u64 *val)
  * every lower host vector behind it. */
 void guest_apic_host_vector(struct vcpu *v, u8 vector)
 {
+    if (vector == KICK_VECTOR) {        /* only a wake-up: the state is set */
+        if (!host_msr(X2APIC_EOI, 0))
+            pv_terminate(PV_TERM_HV_ERROR, "APIC: EOI refused");
+        return;
+    }
+    spin_lock(&apic_lock);
     if (v->timer_vector && vector == v->timer_vector) {
         if (!host_msr(X2APIC_EOI, 0) || lapic_timer_fired(&v->lapic) == LAPIC_HOST_ERROR)
             pv_terminate(PV_TERM_HV_ERROR, "APIC: cannot re-arm the timer");
-        return;
+    } else {
+        lapic_set_eoi_forward(&v->lapic, vector, true);
+        lapic_set_irr(&v->lapic, vector, false);
     }
-    lapic_set_eoi_forward(&v->lapic, vector, true);
-    lapic_set_irr(&v->lapic, vector, false);
+    spin_unlock(&apic_lock);
+}
+
+/** A device interrupt in logical destination mode (core/platform.c): the
+ * first vCPU whose logical ID matches takes it.  A fixed interrupt to a
+ * set would reach them all; Linux names one CPU per interrupt. */
+int guest_apic_logical_target(u8 dest)
+{
+    const struct lapic_ipi ipi = { .mode = LAPIC_IPI_FIXED, .logical = true, .dest = dest };
+    int id = -1;
+    spin_lock(&apic_lock);
+    for (unsigned int i = 0; i < PV_MAX_VCPUS && id < 0; i++) {
+        struct vcpu *t = vcpu_by_index(i);
+        if (t && lapic_ipi_match(&t->lapic, &ipi))
+            id = (int)t->apic_id;
+    }
+    spin_unlock(&apic_lock);
+    return id;
+}
+
+/** The guest's INIT and SIPI to v (run.c): -1 = run the guest as it is,
+ * -2 = nothing to run (wait-for-SIPI), else the SIPI vector to start at. */
+int guest_apic_startup(struct vcpu *v)
+{
+    int r = -1;
+    spin_lock(&apic_lock);
+    if (v->init_pending) {
+        v->init_pending = false;
+        v->wait_for_sipi = true;
+        if (lapic_init_reset(&v->lapic) == LAPIC_HOST_ERROR)
+            pv_terminate(PV_TERM_HV_ERROR, "APIC: INIT reset failed");
+    }
+    if (v->wait_for_sipi) {
+        r = -2;
+        if (v->sipi_pending) {
+            v->sipi_pending = false;
+            v->wait_for_sipi = false;
+            r = v->sipi_vector;
+        }
+    }
+    spin_unlock(&apic_lock);
+    return r;
 }
 
 int guest_apic_pending(struct vcpu *v)
 {
+    spin_lock(&apic_lock);
     lapic_timer_poll(&v->lapic);
-    return lapic_pending(&v->lapic);
+    int r = lapic_pending(&v->lapic);
+    spin_unlock(&apic_lock);
+    return r;
 }
 
 void guest_apic_accept(struct vcpu *v, u8 vector)
 {
+    spin_lock(&apic_lock);
     lapic_ack(&v->lapic, vector);
+    spin_unlock(&apic_lock);
 }

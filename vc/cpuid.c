@@ -11,6 +11,8 @@
  *    in leaves 0xB/0x1F EDX are this vCPU's;
  *  - the APIC is ours (vc/apic.c): no TSC-deadline mode, no extended APIC
  *    space;
+ *  - no MONITOR/MWAIT, as KVM hides them: MWAIT is a NOP here (misc.c), so
+ *    a firmware AP loop on it would spin through exits; on HLT it sleeps;
  *  - a leaf the page does not have reads as zero, and is counted.
  */
 #include "cpuid_page.h"
@@ -96,6 +98,7 @@ static void cpuid_filtered(const struct vcpu *v, u32 leaf, u32 sub, u32 r[4])
         r[1] = (r[1] & 0x00FFFFFF) | (v->apic_id << 24);
         r[2] &= ~(u32)BIT(24);      /* no TSC-deadline timer in our APIC */
         r[2] &= ~(u32)BIT(21);      /* x2APIC: no interrupt remapping to go with it */
+        r[2] &= ~(u32)BIT(3);       /* no MONITOR/MWAIT (as KVM): idle CPUs HLT, not spin */
         r[2] |= (u32)BIT(31);       /* a hypervisor: the paravisor's leaves */
     }
     if (leaf == 0x80000001)

@@ -55,11 +55,29 @@ static void inject(struct vc_exit *e)
                                 e->fault.error);
 }
 
+/** A triple fault: a VM whose launch measurement is fixed cannot be reset
+ * from inside, so the paravisor ends it, with the state that explains it. */
+static _Noreturn void guest_shutdown(const struct vc_exit *e)
+{
+    const struct sev_vmsa *a = e->vmsa;
+    pv_terminate(PV_TERM_GUEST_SHUTDOWN,
+                 "vCPU %u: the guest shut down (triple fault) at %#x:%#lx, rsp %#lx, "
+                 "rax %#lx rcx %#lx rdx %#lx, cr0 %#lx cr3 %#lx cr4 %#lx efer %#lx, idt %#lx/%#x, "
+                 "delivering %#lx",
+                 e->vcpu->index, a->cs.selector, (unsigned long)a->rip, (unsigned long)a->rsp,
+                 (unsigned long)a->rax, (unsigned long)a->rcx, (unsigned long)a->rdx,
+                 (unsigned long)a->cr0, (unsigned long)a->cr3, (unsigned long)a->cr4,
+                 (unsigned long)a->efer, (unsigned long)a->idtr.base, a->idtr.limit,
+                 (unsigned long)a->guest_exit_int_info);
+}
+
 void vc_dispatch(struct vc_exit *e)
 {
     const struct vc_entry *h = lookup(e->code);
     if (e->code < STAT_SLOTS)
         exit_count[e->code]++;
+    if (e->code == SVM_EXIT_SHUTDOWN)
+        guest_shutdown(e);
     if (!h)
         pv_terminate(PV_TERM_UNSUPPORTED, "guest exit %#lx at rip %#lx info1 %#lx info2 %#lx",
                      (unsigned long)e->code, (unsigned long)e->vmsa->rip,

@@ -24,7 +24,7 @@ enum vc_result vc_handle_rdtsc(struct vc_exit *e)
     e->vmsa->rax = (u32)ghcb_out(g, GHCB_OFF(rax));
     e->vmsa->rdx = (u32)ghcb_out(g, GHCB_OFF(rdx));
     if (e->code == SVM_EXIT_RDTSCP)
-        e->vmsa->rcx = (u32)ghcb_out(g, GHCB_OFF(rcx));
+        e->vmsa->rcx = e->vcpu->tsc_aux;    /* the guest's, not the host's */
     return VC_OK;
 }
 

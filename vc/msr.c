@@ -12,7 +12,7 @@
 #include "sev.h"
 #include "vc.h"
 
-enum msr_policy { MSR_EMULATE, MSR_FORWARD, MSR_ZERO, MSR_KVMCLOCK };
+enum msr_policy { MSR_EMULATE, MSR_FORWARD, MSR_ZERO, MSR_SINK, MSR_KVMCLOCK };
 
 #define MSR_APIC_BASE       0x1B
 #define MSR_MTRR_CAP        0xFE
@@ -24,6 +24,8 @@ enum msr_policy { MSR_EMULATE, MSR_FORWARD, MSR_ZERO, MSR_KVMCLOCK };
 #define MSR_MTRR_FIX_4K_0   0x268
 #define MSR_MTRR_FIX_4K_7   0x26F
 #define MSR_MTRR_DEF_TYPE   0x2FF
+#define MSR_TSC_AUX         0xC0000103
+#define MSR_AMD_NB_CFG      0xC001001F
 #define MSR_AMD_SYSCFG      0xC0010010   /* APM vol. 2, 3.2.1 */
 
 struct msr_rule {
@@ -45,7 +47,9 @@ static const struct msr_rule rules[] = {
     { MSR_MTRR_FIX_4K_0, MSR_MTRR_FIX_4K_7, MSR_EMULATE, "fixed MTRRs" },
     { MSR_MTRR_DEF_TYPE, MSR_MTRR_DEF_TYPE, MSR_EMULATE, "MTRR default type" },
     { MSR_SEV_STATUS, MSR_SEV_STATUS, MSR_ZERO, "the guest is not an SEV guest" },
+    { MSR_AMD_NB_CFG, MSR_AMD_NB_CFG, MSR_SINK, "NB_CFG: reads 0, writes dropped, as KVM" },
     { MSR_AMD_SYSCFG, MSR_AMD_SYSCFG, MSR_ZERO, "SYSCFG: no TOM2 or MTRR extensions to report" },
+    { MSR_TSC_AUX, MSR_TSC_AUX, MSR_EMULATE, "TSC_AUX: per vCPU, for RDTSCP" },
     { KVM_MSR_FIRST, KVM_MSR_LAST, MSR_KVMCLOCK, "the paravisor's kvmclock (others #GP)" },
 };
 
@@ -66,9 +70,11 @@ static enum vc_result gp(struct vc_exit *e)
     return VC_EXCEPTION;
 }
 
-static bool emulate_read(u32 msr, u64 *val)
+static bool emulate_read(struct vcpu *v, u32 msr, u64 *val)
 {
-    if (msr == MSR_MTRR_CAP)
+    if (msr == MSR_TSC_AUX)
+        *val = v->tsc_aux;
+    else if (msr == MSR_MTRR_CAP)
         *val = 0x508;           /* WC, fixed MTRRs, 8 variable */
     else if (msr == 0x1A0)
         *val = misc_enable;
@@ -104,8 +110,14 @@ static bool mtrr_valid(u32 msr, u64 val)
     return true;
 }
 
-static bool emulate_write(u32 msr, u64 val)
+static bool emulate_write(struct vcpu *v, u32 msr, u64 val)
 {
+    if (msr == MSR_TSC_AUX) {
+        if (val >> 32)
+            return false;       /* bits 63:32 reserved (SDM vol. 4, IA32_TSC_AUX) */
+        v->tsc_aux = (u32)val;
+        return true;
+    }
     if (msr == MSR_MTRR_CAP)
         return false;           /* read-only */
     if (msr == 0x1A0) {
@@ -134,8 +146,11 @@ enum vc_result vc_handle_msr(struct vc_exit *e)
             return gp(e);
         val = 0;
         break;
+    case MSR_SINK:
+        val = 0;
+        break;
     case MSR_EMULATE:
-        if (write ? !emulate_write(msr, val) : !emulate_read(msr, &val))
+        if (write ? !emulate_write(e->vcpu, msr, val) : !emulate_read(e->vcpu, msr, &val))
             return gp(e);
         break;
     case MSR_KVMCLOCK:

@@ -428,8 +428,26 @@ static void handle_exit(struct vcpu *v)
 
 void svm_vmrun(struct guest_gprs *gprs, u64 vmcb_pa);
 
+/**
+ * QEMU 7.2's multi-threaded TCG, with two vCPUs interrupting each other,
+ * now and then runs a nested guest on the host's own state (snpemu's CR3,
+ * RSP, and RIP just after its VMRUN); the guest then faults on snpemu's
+ * page tables.  With -accel tcg,thread=single (tests/boot/run,
+ * tests/snpemu/demo, run_payload.py) it was never seen.  One comparison
+ * per exit turns it from a baffling #NPF into a clear stop.
+ */
+static void check_not_host_state(const struct vcpu *v, u64 host_cr3)
+{
+    if (v->vmcb->save.cr3 == host_cr3)
+        panic("vCPU %u: the CPU ran VMPL%u on snpemu's own state (rip %#lx): QEMU's "
+              "multi-threaded TCG; run QEMU with -accel tcg,thread=single",
+              v->index, v->vmpl, (unsigned long)v->vmcb->save.rip);
+}
+
 _Noreturn void vcpu_run_loop(struct vcpu *v)
 {
+    u64 host_cr3;
+    __asm__ volatile("mov %%cr3, %0" : "=r"(host_cr3));
     vmcb_setup(v);
     vcpu_load(v, 0);
     log_printf("vCPU %u: running VMPL%u at rip %#lx", v->index, v->vmpl,
@@ -441,6 +459,7 @@ _Noreturn void vcpu_run_loop(struct vcpu *v)
         v->npt_gen = gen;
         irq_deliver(v);
         svm_vmrun(&v->gprs, v->vmcb_pa);
+        check_not_host_state(v, host_cr3);
         v->vmcb->control.tlb_control = 0;
         irq_take_pending();
         vm_lock();

@@ -28,6 +28,7 @@
 #define LAPIC_BASE      0xFEE00000ULL
 #define LAPIC_ID        0x020
 #define LAPIC_EOI       0x0B0
+#define LAPIC_ISR       0x100
 #define LAPIC_SVR       0x0F0
 #define LAPIC_ICR_LO    0x300
 #define LAPIC_ICR_HI    0x310
@@ -117,9 +118,58 @@ static int highest_pending(struct vcpu *v)
     return -1;
 }
 
+/** The vector leaves the pending set for the guest's in-service set: an
+ * IPI from another vCPU is in service in software (ipi_in_service), any
+ * other vector in the real LAPIC's ISR, until the guest's EOI. */
 static void clear_pending(struct vcpu *v, int vector)
 {
-    __atomic_and_fetch(&v->irq_pending[vector / 32], ~(1u << (vector % 32)), __ATOMIC_SEQ_CST);
+    u32 bit = 1u << (vector % 32);
+    __atomic_and_fetch(&v->irq_pending[vector / 32], ~bit, __ATOMIC_SEQ_CST);
+    if (__atomic_fetch_and(&v->ipi_pending[vector / 32], ~bit, __ATOMIC_SEQ_CST) & bit)
+        v->ipi_in_service[vector / 32] |= bit;
+}
+
+static int highest_bit(const u32 *words)
+{
+    for (int w = 7; w >= 0; w--)
+        if (words[w])
+            return w * 32 + 31 - __builtin_clz(words[w]);
+    return -1;
+}
+
+/** The guest's EOI ends its highest in-service vector (SDM vol. 3
+ * §11.8.5): a software IPI, or else the real LAPIC's. */
+void irq_guest_eoi(struct vcpu *v)
+{
+    u32 isr[8];
+    for (int w = 0; w < 8; w++)
+        isr[w] = lapic_read32(LAPIC_ISR + w * 0x10);
+    int soft = highest_bit(v->ipi_in_service);
+    if (soft >= 0 && soft > highest_bit(isr))
+        v->ipi_in_service[soft / 32] &= ~(1u << (soft % 32));
+    else
+        lapic_eoi();
+}
+
+/**
+ * A fixed IPI, physical destination, from one vCPU to another, carried in
+ * software as KVM's x2APIC emulation does: the vector is queued for the
+ * target and the target's CPU is kicked (an NMI, see the top comment).
+ * QEMU 7.2 TCG's own inter-processor interrupts reach a CPU while it
+ * enters or leaves guest mode on another thread; snpemu keeps them for
+ * itself (AP start).  A destination with no vCPU drops the IPI, as an APIC
+ * bus does.
+ */
+void irq_send_ipi(struct vcpu *from, u32 dest_apic_id, u8 vector)
+{
+    struct vcpu *t = vcpu_by_apic_id(dest_apic_id);
+    if (!t)
+        return;
+    u32 bit = 1u << (vector % 32);
+    __atomic_or_fetch(&t->ipi_pending[vector / 32], bit, __ATOMIC_SEQ_CST);
+    __atomic_or_fetch(&t->irq_pending[vector / 32], bit, __ATOMIC_SEQ_CST);
+    if (t != from)
+        smp_kick(t);
 }
 
 bool irq_any_pending(struct vcpu *v)

@@ -147,7 +147,7 @@ void svm_enable_cpu(void)
     if (!(r[3] & BIT(0)))
         panic("the CPU has no nested paging: run QEMU with -cpu EPYC,+svm,+npt");
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
-    wrmsr(MSR_VM_HSAVE_PA, virt_to_phys(page_alloc(1)));
+    wrmsr(MSR_VM_HSAVE_PA, virt_to_phys(page_alloc_locked(1)));
 }
 
 void snpemu_main(void);

@@ -75,7 +75,7 @@ static enum msr_result x2apic_write(struct vcpu *v, u32 msr, u64 val)
     if (msr == X2APIC_EOI) {
         if (val)
             return MSR_GP;
-        lapic_eoi();
+        irq_guest_eoi(v);
     } else if (msr == X2APIC_SVR) {
         if (val & ~0x11FFULL)
             return MSR_GP;
@@ -86,6 +86,8 @@ static enum msr_result x2apic_write(struct vcpu *v, u32 msr, u64 val)
             return MSR_GP;  /* fixed or NMI, physical destination */
         if (shorthand)
             lapic_write32(0x300, (u32)val & 0xCFFFF);
+        else if (mode == 0)
+            irq_send_ipi(v, (u32)(val >> 32), (u8)val);
         else
             lapic_send_ipi((u32)(val >> 32), (u32)val & 0xFFFF);
     } else if (msr == X2APIC_SELF_IPI) {

@@ -99,7 +99,7 @@ def build_expectations(args, name):
 
 def qemu_command(args, igvm, console, log):
     cmd = [args.qemu,
-           "-machine", "q35", "-accel", "tcg", "-cpu", "EPYC,+svm,+npt",
+           "-machine", "q35", "-accel", "tcg,thread=single", "-cpu", "EPYC,+svm,+npt",
            "-m", args.mem, "-smp", str(args.smp),
            "-bios", args.bios,
            "-nographic", "-no-reboot", "-display", "none",

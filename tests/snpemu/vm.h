@@ -90,6 +90,8 @@ struct vcpu {
     struct vmpl_ctx ctx[VMPL_COUNT]; /* [V], written by AP creation under vm_lock */
     u64 npt_gen;                /* [V] NPT generation at the last VMRUN */
     u32 irq_pending[8];         /* [A] vectors taken from the LAPIC, not yet posted */
+    u32 ipi_pending[8];         /* [A] of those, IPIs from other vCPUs (irq.c) */
+    u32 ipi_in_service[8];      /* [V] IPIs posted and not yet EOI'd by the guest */
     u32 start;                  /* [A] AP: a VMPL0 VMSA was created to run now */
     bool running;               /* [V] */
 };
@@ -180,6 +182,8 @@ void irq_wait(struct vcpu *v);
 bool irq_any_pending(struct vcpu *v);
 u64 hvdb_nae(struct vcpu *v, u64 op, u64 gpa, u64 *out);
 void lapic_eoi(void);
+void irq_guest_eoi(struct vcpu *v);
+void irq_send_ipi(struct vcpu *from, u32 dest_apic_id, u8 vector);
 u32 lapic_read32(u32 off);
 void lapic_write32(u32 off, u32 val);
 void lapic_send_ipi(u32 dest_apic_id, u32 icr_lo);

@@ -153,6 +153,11 @@ struct vcpu *vcpu_this(void)
 	return &fake_guest.vcpu;
 }
 
+struct vcpu *vcpu_by_index(unsigned int index)
+{
+	return index == 0 ? &fake_guest.vcpu : NULL;
+}
+
 void fake_guest_reset(void)
 {
 	memset(&fake_guest, 0, sizeof(fake_guest));

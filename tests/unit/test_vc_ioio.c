@@ -604,16 +604,24 @@ static void test_devices_init_bad_directory(void **state)
 	assert_int_equal(fake_hv_io_in_range(FWCFG_PORT_DATA, FWCFG_PORT_DATA), 2 + 4);
 }
 
-/** Guest SMP is not built: a VM with more vCPUs is refused at once, not
- * left to hang in the firmware's wait for its APs. */
-static void test_devices_init_refuses_smp(void **state)
+/** The vCPU count comes from fw_cfg: 1 to PV_MAX_VCPUS run, anything else
+ * is refused at once with its reason. */
+static void test_devices_init_vcpu_count(void **state)
 {
 	(void)state;
 	fake_pv_boot();
 	host_fwcfg();
-	fake_hv.nb_cpus = 2;
+	fake_hv.nb_cpus = 4;
+	assert_int_equal(devices_init(), 4);
+	fake_pv_boot();
+	host_fwcfg();
+	fake_hv.nb_cpus = PV_MAX_VCPUS + 1;
 	FAKE_EXPECT_TERM(PV_TERM_BAD_CONFIG, devices_init());
-	assert_non_null(strstr(fake_pv.term_msg, "2 vCPUs"));
+	assert_non_null(strstr(fake_pv.term_msg, "9 vCPUs"));
+	fake_pv_boot();
+	host_fwcfg();
+	fake_hv.nb_cpus = 0;
+	FAKE_EXPECT_TERM(PV_TERM_BAD_CONFIG, devices_init());
 }
 
 /** The guest's ACPI power-off: the PM base its firmware programmed through
@@ -721,7 +729,7 @@ int main(void)
 		cmocka_unit_test_setup(test_acpi_poweroff_rep_outs, setup_platform),
 		cmocka_unit_test_setup(test_reset_prints_counts, setup_platform),
 		cmocka_unit_test_setup(test_devices_init_bad_directory, fake_pv_setup),
-		cmocka_unit_test_setup(test_devices_init_refuses_smp, fake_pv_setup),
+		cmocka_unit_test_setup(test_devices_init_vcpu_count, fake_pv_setup),
 		cmocka_unit_test_setup(test_fwcfg_e820_split, fake_pv_setup),
 	};
 

@@ -16,6 +16,9 @@
 
 #include <svm.h>
 
+#include "clock.h"
+#include "irq.h"
+
 static struct sev_vmsa *const a = &fake_guest.vmsa;
 
 static void guest_exit(u64 code, u64 info1, u64 info2)
@@ -36,8 +39,11 @@ static void test_rdtsc(void **state)
 	assert_int_equal(a->rip, FAKE_GUEST_RIP + 2);
 	assert_int_equal(fake_hv_last_exit()->save.sw_exit_code, SVM_EXIT_RDTSC);
 
+	/* RDTSCP's ECX is the guest's own TSC_AUX (vc/msr.c), not the host's */
+	fake_hv.tsc_aux = 0x77;
+	fake_guest.vcpu.tsc_aux = 5;
 	guest_exit(SVM_EXIT_RDTSCP, 0, 0);
-	assert_int_equal(a->rcx, fake_hv.tsc_aux);
+	assert_int_equal(a->rcx, 5);
 	assert_int_equal(a->rax, 0x87654321);
 	assert_int_equal(fake_hv_last_exit()->save.sw_exit_code, SVM_EXIT_RDTSCP);
 	assert_int_equal(fake_hv.bad_requests, 0);
@@ -139,10 +145,29 @@ static void test_dr7_decode_mismatch(void **state)
 	FAKE_EXPECT_TERM(PV_TERM_DECODE_FAILED, guest_exit(SVM_EXIT_DR7_READ, 0, 0));
 }
 
+/** A device interrupt in logical mode goes to the vCPU its logical
+ * destination names (core/platform.c), here the only one: flat model,
+ * logical ID from the LDR the guest writes; a destination naming no vCPU
+ * gives -1 (the I/O APIC entry stays masked). */
+static void test_logical_target(void **state)
+{
+	u64 ldr = 1u << 24;
+
+	(void)state;
+	pv_clock.tsc_hz = 2500000000ULL;	/* the APIC timer needs a clock */
+	guest_apic_init(&fake_guest.vcpu);
+	assert_int_equal(guest_apic_logical_target(0x01), -1);	/* LDR 0 */
+	assert_true(guest_apic_mmio(0xD0, 4, true, &ldr));
+	assert_int_equal(guest_apic_logical_target(0x01), (int)fake_guest.vcpu.apic_id);
+	assert_int_equal(guest_apic_logical_target(0x03), (int)fake_guest.vcpu.apic_id);
+	assert_int_equal(guest_apic_logical_target(0x02), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_rdtsc, fake_pv_setup),
+		cmocka_unit_test_setup(test_logical_target, fake_pv_setup),
 		cmocka_unit_test_setup(test_rdtsc_bad_answers, fake_pv_setup),
 		cmocka_unit_test_setup(test_nops, fake_pv_setup),
 		cmocka_unit_test_setup(test_vmmcall_ud, fake_pv_setup),

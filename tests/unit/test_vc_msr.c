@@ -91,6 +91,34 @@ static void test_syscfg_reads_zero(void **state)
 	assert_int_equal(fake_hv.exit_count, 0);
 }
 
+/** TSC_AUX is per vCPU and stays in the paravisor (Linux writes the CPU
+ * number; RDTSCP returns it, test_vc_misc); bits 63:32 are reserved. */
+static void test_tsc_aux(void **state)
+{
+	(void)state;
+	wrmsr(0xC0000103, 3);
+	assert_done();
+	assert_int_equal(fake_guest.vcpu.tsc_aux, 3);
+	rdmsr(0xC0000103);
+	assert_read(3);
+	wrmsr(0xC0000103, 1ULL << 32);
+	assert_gp();
+	assert_int_equal(fake_guest.vcpu.tsc_aux, 3);
+	assert_int_equal(fake_hv.exit_count, 0);
+}
+
+/** NB_CFG: reads 0 and takes writes without effect, as KVM (Linux's
+ * pci/amd_bus sets EnableCf8ExtCfg on every CPU). */
+static void test_nb_cfg(void **state)
+{
+	(void)state;
+	wrmsr(0xC001001F, 1ULL << 46);
+	assert_done();
+	rdmsr(0xC001001F);
+	assert_read(0);
+	assert_int_equal(fake_hv.exit_count, 0);
+}
+
 /** The GHCB MSR is the paravisor's; the guest gets #GP, the hypervisor
  * hears nothing. */
 static void test_ghcb_msr(void **state)
@@ -276,6 +304,14 @@ static void test_dispatch_unknown_exit(void **state)
 	assert_int_equal(a->rip, FAKE_GUEST_RIP);
 }
 
+/** A triple fault ends the VM with its own reason code. */
+static void test_dispatch_shutdown(void **state)
+{
+	(void)state;
+	FAKE_EXPECT_TERM(PV_TERM_GUEST_SHUTDOWN,
+			 vc_dispatch(fake_guest_exit(SVM_EXIT_SHUTDOWN, 0, 0, 2)));
+}
+
 static void test_dispatch_counts(void **state)
 {
 	(void)state;
@@ -289,6 +325,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_sev_status, fake_pv_setup),
 		cmocka_unit_test_setup(test_syscfg_reads_zero, fake_pv_setup),
+		cmocka_unit_test_setup(test_tsc_aux, fake_pv_setup),
+		cmocka_unit_test_setup(test_nb_cfg, fake_pv_setup),
 		cmocka_unit_test_setup(test_ghcb_msr, fake_pv_setup),
 		cmocka_unit_test_setup(test_mtrr_write_read, fake_pv_setup),
 		cmocka_unit_test_setup(test_mtrr_def_type_reserved, fake_pv_setup),
@@ -302,6 +340,7 @@ int main(void)
 		cmocka_unit_test_setup(test_dispatch_exception, fake_pv_setup),
 		cmocka_unit_test_setup(test_dispatch_event_pending, fake_pv_setup),
 		cmocka_unit_test_setup(test_dispatch_unknown_exit, fake_pv_setup),
+		cmocka_unit_test_setup(test_dispatch_shutdown, fake_pv_setup),
 		cmocka_unit_test_setup(test_dispatch_counts, fake_pv_setup),
 	};
 
