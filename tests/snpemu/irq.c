@@ -141,11 +141,15 @@ static int highest_bit(const u32 *words)
  * §11.8.5): a software IPI, or else the real LAPIC's. */
 void irq_guest_eoi(struct vcpu *v)
 {
+    int soft = highest_bit(v->ipi_in_service);
+    if (soft < 0) {
+        lapic_eoi();            /* the common case: no software IPI in service */
+        return;
+    }
     u32 isr[8];
     for (int w = 0; w < 8; w++)
         isr[w] = lapic_read32(LAPIC_ISR + w * 0x10);
-    int soft = highest_bit(v->ipi_in_service);
-    if (soft >= 0 && soft > highest_bit(isr))
+    if (soft > highest_bit(isr))
         v->ipi_in_service[soft / 32] &= ~(1u << (soft % 32));
     else
         lapic_eoi();
