@@ -14,4 +14,11 @@ bool devices_port_bulk(u16 port, unsigned int size, bool in, u64 count);
 /** The same for MMIO (the guest's local APIC page). */
 bool devices_mmio(u64 gpa, unsigned int size, bool write, u64 *val);
 
+/* pci.c: configuration space (mechanism #1 and ECAM) and the virtio proxy */
+void pci_init(void);
+bool pci_port_io(u16 port, unsigned int size, bool in, u32 *val);   /* 0xCF8-0xCFF */
+bool pci_mmio(u64 gpa, unsigned int size, bool write, u64 *val);
+void pci_vector(u8 vector);         /* PV_VECTOR_VIRTIO_* arrived (core/irq.h) */
+void pci_stats_print(void);
+
 #endif

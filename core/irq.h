@@ -11,6 +11,13 @@
 
 #include "vcpu.h"
 
+/* The paravisor's own vectors on the host's APIC, above the guest device
+ * vectors (Linux allocates those below 0xEC): an IPI between vCPUs
+ * (vc/apic.c) and the virtio proxy's device interrupts (core/pci.c). */
+#define PV_VECTOR_KICK              0xF2
+#define PV_VECTOR_VIRTIO_QUEUE      0xF3
+#define PV_VECTOR_VIRTIO_CONFIG     0xF4
+
 void irq_init(struct vcpu *v);              /* irq_alloc + irq_register */
 void irq_alloc(struct vcpu *v);             /* the doorbell page, made shared */
 void irq_register(struct vcpu *v);          /* by the vCPU itself */
@@ -29,6 +36,8 @@ int guest_apic_pending(struct vcpu *v);                    /* -1: none */
 /** The APIC ID of the first vCPU a logical destination names, or -1. */
 int guest_apic_logical_target(u8 dest);
 void guest_apic_accept(struct vcpu *v, u8 vector);         /* IRR -> ISR */
+/** An MSI for the guest (address and data as it programmed them). */
+void guest_apic_msi(u64 addr, u32 data);
 /** The xAPIC page (offset in the page); true if handled, false = #GP-worthy. */
 bool guest_apic_mmio(u32 offset, unsigned int size, bool write, u64 *val);
 

@@ -115,6 +115,7 @@ unsigned int devices_init(void)
         pv_terminate(PV_TERM_HV_ERROR, "fw_cfg directory unusable");
     pv_info("guest e820: %u entries, low RAM ends at %#lx", n, (unsigned long)guest_low_end);
     pm_snoop = (struct acpi_pm_snoop){ 0 };
+    pci_init();
     return cpus;
 }
 
@@ -129,6 +130,7 @@ static void pm_watch_out(u16 port, unsigned int size, u32 val)
     if (ev == ACPI_PM_SLEEP || ev == ACPI_PM_RESET) {
         pv_info("%s: exit counts follow", line);
         vc_stats_print();
+        pci_stats_print();
     }
 }
 
@@ -156,13 +158,13 @@ static bool port_io_locked(u16 port, unsigned int size, bool in, u32 *val)
             *val = (u32)cmos;
             return true;
         }
-        return false;
+        return pci_port_io(port, size, in, val);
     }
     fwcfg_filter_out(&filter, port, size, *val);
     if (port == CMOS_PORT_INDEX && size == 1)
         cmos_index = *val & 0x7F;
     pm_watch_out(port, size, *val);
-    return false;
+    return pci_port_io(port, size, in, val);
 }
 
 /*
@@ -239,14 +241,15 @@ static bool ioapic_mmio(u32 off, unsigned int size, bool write, u64 *val)
     return true;
 }
 
-/** Device space the paravisor owns: the guest's local APIC page (vc/apic.c)
- * and the I/O APIC's redirection entries. */
+/** Device space the paravisor owns: the guest's local APIC page (vc/apic.c),
+ * the I/O APIC's redirection entries, PCI configuration through ECAM and
+ * the proxied virtio structures (core/pci.c). */
 bool devices_mmio(u64 gpa, unsigned int size, bool write, u64 *val)
 {
     if ((gpa & PAGE_MASK) == 0xFEE00000ULL)
         return guest_apic_mmio((u32)(gpa & ~PAGE_MASK), size, write, val);
     if ((gpa & PAGE_MASK) != IOAPIC_BASE)
-        return false;
+        return pci_mmio(gpa, size, write, val);
     spin_lock(&platform_lock);
     bool done = ioapic_mmio((u32)(gpa & ~PAGE_MASK), size, write, val);
     spin_unlock(&platform_lock);
@@ -262,6 +265,8 @@ static bool port_bulk_locked(u16 port, unsigned int size, bool in, u64 count)
         return false;
     if (port == FWCFG_PORT_SEL || (!in && acpi_pm_snoop_port(&pm_snoop, port, size)))
         return false;
+    if (port + size > PCI_CONFIG_ADDRESS && port < PCI_CONFIG_DATA + 4)
+        return false;                   /* core/pci.c: one access at a time */
     return !in || fwcfg_filter_bulk(&filter, port, bytes);
 }
 

@@ -8,6 +8,7 @@
  * guest's own vector (DESIGN "An interrupt"); time is core/clock.c's.
  */
 #include "clock.h"
+#include "devices.h"
 #include "ghcb_call.h"
 #include "hw.h"
 #include "irq.h"
@@ -35,7 +36,7 @@ static bool host_msr(u32 msr, u64 val)
  */
 #define X2APIC_ICR      0x830
 #define ICR_LEVEL_ASSERT BIT(14)
-#define KICK_VECTOR     0xF2    /* never a guest vector on the host's APIC */
+#define KICK_VECTOR     PV_VECTOR_KICK
 
 static spinlock_t apic_lock;
 static u64 nmi_ipis;
@@ -212,9 +213,14 @@ bool guest_apic_mmio(u32 offset, unsigned int size, bool write, u64 *val)
  * every lower host vector behind it. */
 void guest_apic_host_vector(struct vcpu *v, u8 vector)
 {
-    if (vector == KICK_VECTOR) {        /* only a wake-up: the state is set */
+    if (vector == KICK_VECTOR || vector == PV_VECTOR_VIRTIO_QUEUE ||
+        vector == PV_VECTOR_VIRTIO_CONFIG) {
+        /* the paravisor's own: a wake-up (the state is set), or the
+         * virtio proxy's devices (edge MSIs: EOI first, then look) */
         if (!host_msr(X2APIC_EOI, 0))
             pv_terminate(PV_TERM_HV_ERROR, "APIC: EOI refused");
+        if (vector != KICK_VECTOR)
+            pci_vector(vector);
         return;
     }
     spin_lock(&apic_lock);
@@ -225,6 +231,29 @@ void guest_apic_host_vector(struct vcpu *v, u8 vector)
         lapic_set_eoi_forward(&v->lapic, vector, true);
         lapic_set_irr(&v->lapic, vector, false);
     }
+    spin_unlock(&apic_lock);
+}
+
+/** An MSI from a device the paravisor carries (core/pci.c): the address
+ * names the destination (bits 19:12, logical if bit 2), the data the
+ * delivery mode (10:8) and vector (SDM vol. 3 "Message Signalled
+ * Interrupts").  Fixed and lowest priority are what devices send; the
+ * others are refused with a log line. */
+void guest_apic_msi(u64 addr, u32 data)
+{
+    unsigned int mode = (data >> 8) & 7;
+    if (mode > 1) {
+        pv_notice("MSI with delivery mode %u not delivered (data %#x)", mode, data);
+        return;
+    }
+    const struct lapic_ipi ipi = {
+        .mode = mode ? LAPIC_IPI_LOWEST : LAPIC_IPI_FIXED,
+        .logical = addr & BIT(2),
+        .dest = (u32)(addr >> 12) & 0xFF,
+        .vector = (u8)data,
+    };
+    spin_lock(&apic_lock);
+    op_send_ipi(NULL, &ipi);
     spin_unlock(&apic_lock);
 }
 

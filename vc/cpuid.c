@@ -13,9 +13,12 @@
  *    space;
  *  - no MONITOR/MWAIT, as KVM hides them: MWAIT is a NOP here (misc.c), so
  *    a firmware AP loop on it would spin through exits; on HLT it sleeps;
+ *  - physical address bits (0x80000008 EAX[7:0]) stop below the C-bit: the
+ *    guest's addresses (firmware's 64-bit PCI window) must not set it;
  *  - a leaf the page does not have reads as zero, and is counted.
  */
 #include "cpuid_page.h"
+#include "mm.h"
 #include "paravisor_layout.h"
 #include "sev.h"
 #include "vc.h"
@@ -103,6 +106,9 @@ static void cpuid_filtered(const struct vcpu *v, u32 leaf, u32 sub, u32 r[4])
     }
     if (leaf == 0x80000001)
         r[2] &= ~(u32)BIT(3);       /* no AMD extended APIC space */
+    if (leaf == 0x80000008 && (r[0] & 0xFF) > mm_cbit_position())
+        r[0] = (r[0] & ~0xFFu) | mm_cbit_position();    /* under vTOM a C-bit in a PTE is #PF
+                                                         * (RSV): no guest address reaches it */
     if (leaf == 0xB || leaf == 0x1F)
         r[3] = v->apic_id;
     if (leaf == 0xD && (sub == 0 || sub == 1))

@@ -34,6 +34,12 @@ void snp_cpuid(u32 leaf, u32 subleaf, u32 r[4])
     case 0x80000001:
         r[2] &= ~(u32)BIT(2);           /* SVM */
         break;
+    case 0x80000008:
+        /* With memory encryption on, the physical address space shrinks by
+         * the reduction (0x8000001F EBX[11:6], APM vol. 2 §7.10.1) and the
+         * C-bit lies above it; KVM reports the reduced width to guests. */
+        r[0] = (r[0] & ~0xFFu) | ((r[0] & 0xFF) - ((SEV_LEAF_EBX >> 6) & 0x3F));
+        break;
     case 0x8000000A:
         r[0] = r[1] = r[2] = r[3] = 0;  /* SVM features */
         break;

@@ -101,7 +101,7 @@ void *phys_to_virt(u64 pa)
 {
     if (snpemu_owns(pa))
         return (void *)(pa - snpemu_phys_base + KERNEL_VMA);
-    CHECK(pa < (4ULL << 30));           /* the 1:1 map covers 0-4 GiB */
+    CHECK(pa < (4ULL << 30) || gpa_is_mmio(pa));   /* the 1:1 map: 0-4 GiB, device space */
     return (void *)pa;
 }
 
@@ -150,6 +150,16 @@ void svm_enable_cpu(void)
     wrmsr(MSR_VM_HSAVE_PA, virt_to_phys(page_alloc_locked(1)));
 }
 
+/** The 1:1 map of the 64-bit PCI window (1 GiB pages, uncached), so
+ * MMIO the guest asks for there can be performed (io.c). */
+static void map_high_mmio(void)
+{
+    for (u64 g = HIGH_MMIO_START >> 30; g < HIGH_MMIO_END >> 30; g++)
+        if (high_mmio_gib(g << 30))
+            boot_pdpt_low[g] = (g << 30) | 0x9B;    /* P, RW, PWT, PCD, PS */
+    /* the entries were not present: nothing cached to flush */
+}
+
 void snpemu_main(void);
 void snpemu_main(void)
 {
@@ -161,6 +171,7 @@ void snpemu_main(void)
     config_load();
     struct vcpu *bsp = smp_bsp_setup();
     memmap_init();
+    map_high_mmio();
     rmp_init();
     iommu_init();
     guest_fwcfg_init();

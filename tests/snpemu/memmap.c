@@ -150,10 +150,31 @@ bool gpa_is_ram(u64 gpa)
     return fw_backed(gpa);
 }
 
-/** Device space: not RAM, not snpemu, below 4 GiB, no C-bit. */
+/** The host has RAM there (above 4 GiB: RAM the guest is not given). */
+static bool host_ram_in(u64 start, u64 len)
+{
+    for (unsigned int i = 0; i < host_e820_count; i++) {
+        const struct e820_entry *e = &host_e820[i];
+        if (e->type == E820_RAM && e->addr < start + len && start < e->addr + e->len)
+            return true;
+    }
+    return false;
+}
+
+/** Device space: below 4 GiB what is neither RAM nor snpemu's; from 4 GiB
+ * up to the C-bit (the firmware's 64-bit PCI window) what holds no host
+ * RAM, as KVM makes every GPA outside its memory slots MMIO. */
 bool gpa_is_mmio(u64 gpa)
 {
-    return gpa < (4ULL << 30) && !gpa_is_ram(gpa) && !snpemu_owns(gpa);
+    if (gpa >= HIGH_MMIO_START)
+        return gpa < HIGH_MMIO_END && !host_ram_in(gpa & PAGE_MASK, PAGE_SIZE);
+    return !gpa_is_ram(gpa) && !snpemu_owns(gpa);
+}
+
+bool high_mmio_gib(u64 base)
+{
+    return base >= HIGH_MMIO_START && base + (1ULL << 30) <= HIGH_MMIO_END &&
+           !host_ram_in(base, 1ULL << 30);
 }
 
 u64 gpa_to_hpa(u64 gpa)

@@ -16,8 +16,9 @@
  *       private page the guest's page walk reached without the C-bit (the
  *       hardware walks page tables privately; TCG cannot, see exit.c);
  *   device space, private or shared: the reserved-bit MMIO marker, so
- *       the access becomes #VC 0x400 (NPF with PFCODE.RSV);
- *   anything else (snpemu's memory, beyond 4 GiB): not present.
+ *       the access becomes #VC 0x400 (NPF with PFCODE.RSV); above 4 GiB
+ *       (the 64-bit PCI window, up to the C-bit) with 1 GiB leaves;
+ *   anything else (snpemu's memory, host RAM above 4 GiB): not present.
  * A not-present leaf exits #NPF and exit.c applies the hardware's rule.
  */
 #include "sev.h"
@@ -147,6 +148,11 @@ static struct npt_view *view_build(unsigned int vmpl, u64 vtom)
         }
         for (u64 chunk = 0; chunk < CHUNKS; chunk++)
             build_chunk(w, half, chunk);
+        /* the 64-bit PCI window: 1 GiB MMIO leaves (never RAM, never
+         * changed by the RMP); a C-bit under vTOM stays unmapped */
+        for (u64 g = HIGH_MMIO_START >> 30; g < HIGH_MMIO_END >> 30; g++)
+            if (!(w->vtom && half == 1) && high_mmio_gib(g << 30))
+                pdpt[g] = (g << 30) | NPT_LEAF | NPT_PS | NPT_MMIO_MARKER;
     }
     view_count++;           /* published after it is complete */
     return w;

@@ -106,6 +106,11 @@ void vm_unlock(void);
 void memmap_init(void);
 bool gpa_is_ram(u64 gpa);           /* plain GPA (no C-bit) */
 bool gpa_is_mmio(u64 gpa);
+/** [HIGH_MMIO_START, HIGH_MMIO_END): 1 GiB pieces, mapped by snpemu and the
+ * NPT with large pages; true if the GiB at base is all device space. */
+#define HIGH_MMIO_START (4ULL << 30)
+#define HIGH_MMIO_END   CBIT_MASK
+bool high_mmio_gib(u64 base);
 void *gpa_to_hva(u64 gpa);          /* guest memory only; NULL otherwise */
 u64 gpa_to_hpa(u64 gpa);
 bool memmap_back_firmware_page(u64 gpa);

@@ -190,6 +190,21 @@ static void test_plain_leaf_ignores_ecx(void **state)
 	assert_regs(r, 0x3030, 0, 7, 0);
 }
 
+/** The physical address width stops below the C-bit: a guest address
+ * never sets it (under vTOM that would be #PF with RSV). */
+static void test_phys_bits_below_cbit(void **state)
+{
+	u32 r[4];
+
+	(void)state;
+	fake_pv.cbit = 39;
+	cpuid(0x80000008, 0, r);
+	assert_regs(r, 0x3027, 0, 7, 0);
+	fake_pv.cbit = 51;              /* already below: unchanged */
+	cpuid(0x80000008, 0, r);
+	assert_regs(r, 0x3030, 0, 7, 0);
+}
+
 static void test_unknown_leaf_reads_zero(void **state)
 {
 	static const u32 leaves[] = { 5, 0x80000099, 0xC0000000, 0x3FFFFFFF };
@@ -276,6 +291,7 @@ int main(void)
 		cmocka_unit_test_setup(test_topology_leaves_apic_id, setup),
 		cmocka_unit_test_setup(test_indexed_leaf_picks_subleaf, setup),
 		cmocka_unit_test_setup(test_plain_leaf_ignores_ecx, setup),
+		cmocka_unit_test_setup(test_phys_bits_below_cbit, setup),
 		cmocka_unit_test_setup(test_unknown_leaf_reads_zero, setup),
 		cmocka_unit_test_setup(test_upper_halves, setup),
 		cmocka_unit_test_setup(test_xsave_sizes_follow_xcr0, setup),

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PCI configuration space as the guest reaches it, and the virtio proxy
+ * (devices/virtio_proxy.c) wired to the paravisor.
+ *
+ * Two ways in: configuration mechanism #1 (CONFIG_ADDRESS at 0xCF8, a
+ * 32-bit register; CONFIG_DATA at 0xCFC-0xCFF; PCI 3.0 §3.2.2.3.2) and the
+ * Q35 ECAM window, which the guest places with PCIEXBAR (00:00.0 offset 0x60,
+ * Intel 3 Series "PCIEXBAR"; OVMF writes it through mechanism #1 early).
+ * Every access is offered to the proxy first; the rest is performed here.
+ *
+ * The proxy makes configuration accesses of its own through mechanism #1,
+ * so CONFIG_ADDRESS is the paravisor's: the guest's value is kept here
+ * (guest_cf8) and the real register is set to it before each guest data
+ * access that needs it, all under cf8_lock.
+ *
+ * The device's interrupts come to the BSP's real APIC with PV_VECTOR_VIRTIO_*
+ * (never guest vectors on the host: Linux puts device vectors below 0xEC).
+ */
+#include "devices.h"
+#include "ghcb_call.h"
+#include "guest_mem.h"
+#include "irq.h"
+#include "mm.h"
+#include "vcpu.h"
+
+#include "devices/virtio_proxy.h"
+
+#include <acpi_pm.h>             /* PCI_CONFIG_ADDRESS, PCI_CONFIG_DATA */
+#include <paravisor_layout.h>
+
+#define CF8_ENABLE          BIT(31)
+#define PCIEXBAR            0x60
+#define PCIEXBAR_EN         BIT(0)
+#define PCIEXBAR_LEN_SHIFT  1
+#define Q35_MCH_ID          0x29C08086u     /* 00:00.0 vendor/device of Q35 */
+
+#define POOL_BYTES          (4ULL << 20)    /* the bounce pool */
+
+static spinlock_t cf8_lock;
+static u32 guest_cf8, host_cf8;
+static bool host_cf8_known;
+
+static struct {
+    bool on;
+    u64 base, size;
+} ecam;
+
+static spinlock_t proxy_lock;
+static struct vproxy proxy;
+static bool pool_ready;
+
+/* --- mechanism #1 ---------------------------------------------------------- */
+
+static void host_cf8_set(u32 v)
+{
+    if (host_cf8_known && host_cf8 == v)
+        return;
+    if (!ghcb_ioio(PCI_CONFIG_ADDRESS, 4, false, &v))
+        pv_terminate(PV_TERM_HV_ERROR, "PCI CONFIG_ADDRESS write refused");
+    host_cf8 = v;
+    host_cf8_known = true;
+}
+
+/** One data access at CONFIG_ADDRESS @cf8 (cf8_lock held). */
+static u32 cf8_access(u32 cf8, unsigned int data_off, unsigned int size, bool write, u32 val)
+{
+    host_cf8_set(cf8);
+    if (!ghcb_ioio((u16)(PCI_CONFIG_DATA + data_off), size, !write, &val))
+        pv_terminate(PV_TERM_HV_ERROR, "PCI CONFIG_DATA access refused");
+    return val;
+}
+
+static u32 cf8_of(u32 bdf, unsigned int reg)
+{
+    return (u32)CF8_ENABLE | bdf << 8 | (reg & 0xFC);
+}
+
+/** The paravisor's own configuration access (the proxy's). */
+static u32 host_cfg(u32 bdf, unsigned int reg, unsigned int size, bool write, u32 val)
+{
+    spin_lock(&cf8_lock);
+    u32 r = cf8_access(cf8_of(bdf, reg), reg & 3, size, write, val);
+    spin_unlock(&cf8_lock);
+    return r;
+}
+
+/** PCIEXBAR moved: where the ECAM window is now. */
+static void ecam_update(void)
+{
+    if (host_cfg(0, 0, 4, false, 0) != Q35_MCH_ID)
+        return;
+    u64 bar = host_cfg(0, PCIEXBAR, 4, false, 0) | (u64)host_cfg(0, PCIEXBAR + 4, 4, false, 0) << 32;
+    unsigned int len = (bar >> PCIEXBAR_LEN_SHIFT) & 3;
+    if (len == 3) {         /* reserved encoding: the chipset decodes nothing */
+        ecam.on = false;
+        return;
+    }
+    ecam.size = (256ULL << 20) >> len;
+    ecam.base = bar & (0xFFFFFFFFFULL & ~(ecam.size - 1));
+    ecam.on = bar & PCIEXBAR_EN;
+    pv_info("PCI: ECAM %s at %#lx, %lu MiB", ecam.on ? "on" : "off",
+            (unsigned long)ecam.base, (unsigned long)(ecam.size >> 20));
+}
+
+/* --- the proxy's platform -------------------------------------------------- */
+
+static u32 op_cfg_read(void *ctx, u32 bdf, unsigned int reg, unsigned int size)
+{
+    (void)ctx;
+    return host_cfg(bdf, reg, size, false, 0);
+}
+
+static void op_cfg_write(void *ctx, u32 bdf, unsigned int reg, unsigned int size, u32 val)
+{
+    (void)ctx;
+    host_cfg(bdf, reg, size, true, val);
+}
+
+static u64 op_mmio_read(void *ctx, u64 gpa, unsigned int size)
+{
+    (void)ctx;
+    u64 v = 0;
+    if (!ghcb_mmio(gpa, size, false, &v))
+        pv_terminate(PV_TERM_HV_ERROR, "virtio: MMIO read of %#lx refused", (unsigned long)gpa);
+    return v;
+}
+
+static void op_mmio_write(void *ctx, u64 gpa, unsigned int size, u64 val)
+{
+    (void)ctx;
+    if (!ghcb_mmio(gpa, size, true, &val))
+        pv_terminate(PV_TERM_HV_ERROR, "virtio: MMIO write of %#lx refused", (unsigned long)gpa);
+}
+
+static void *op_guest_ptr(void *ctx, u64 gpa, u64 len)
+{
+    (void)ctx;
+    if (gpa + len < gpa || gpa + len > PV_GUEST_VTOM || !guest_gpa_ok(gpa, len))
+        return NULL;
+    return mm_private_va(gpa);
+}
+
+static void op_guest_msi(void *ctx, u64 addr, u32 data)
+{
+    (void)ctx;
+    guest_apic_msi(addr, data);
+}
+
+static void *op_alloc(void *ctx, size_t bytes)
+{
+    (void)ctx;
+    return mm_alloc_pages(ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE);
+}
+
+static void op_log(void *ctx, bool hv_error, const char *line)
+{
+    (void)ctx;
+    if (hv_error)
+        pv_terminate(PV_TERM_HV_ERROR, "%s", line);
+    pv_info("%s", line);
+}
+
+static const struct vproxy_ops proxy_ops = {
+    .cfg_read = op_cfg_read,
+    .cfg_write = op_cfg_write,
+    .mmio_read = op_mmio_read,
+    .mmio_write = op_mmio_write,
+    .guest_ptr = op_guest_ptr,
+    .guest_msi = op_guest_msi,
+    .alloc = op_alloc,
+    .log = op_log,
+};
+
+void pci_init(void)
+{
+    const struct vproxy_config cfg = {
+        .ops = &proxy_ops,
+        .host_apic_id = vcpu_this()->apic_id,
+        .queue_vector = PV_VECTOR_VIRTIO_QUEUE, .config_vector = PV_VECTOR_VIRTIO_CONFIG,
+    };
+    vproxy_init(&proxy, &cfg);
+}
+
+/** The bounce pool is made when the first device is found (a VM without
+ * virtio devices spends neither memory nor page state changes on it). */
+static void pool_make(void)
+{
+    if (pool_ready || !vproxy_devices(&proxy))
+        return;
+    u64 gpa = mm_virt_to_phys(mm_alloc_pages(POOL_BYTES / PAGE_SIZE));
+    for (u64 off = 0; off < POOL_BYTES; off += PAGE_SIZE)
+        mm_make_shared(gpa + off);
+    if (!vproxy_set_pool(&proxy, mm_shared_va(gpa), gpa, POOL_BYTES))
+        pv_terminate(PV_TERM_NO_MEMORY, "virtio proxy: no memory for the pool map");
+    pool_ready = true;
+    pv_info("virtio proxy: %lu KiB bounce pool at %#lx (shared)",
+            (unsigned long)(POOL_BYTES >> 10), (unsigned long)gpa);
+}
+
+/* --- the guest's accesses -------------------------------------------------- */
+
+/** A guest configuration access; @ecam_gpa is the ECAM address, or 0 for
+ * mechanism #1 (through guest_cf8).  Always done: the guest sees the device
+ * or all ones. */
+static void config_access(u32 bdf, unsigned int reg, unsigned int size, bool write, u32 *val,
+                          u64 ecam_gpa)
+{
+    spin_lock(&proxy_lock);
+    bool done = vproxy_cfg_access(&proxy, bdf, reg, size, write, val);
+    pool_make();
+    spin_unlock(&proxy_lock);
+    if (done)
+        return;
+    if (ecam_gpa) {
+        u64 v = *val;
+        if (!ghcb_mmio(ecam_gpa, size, write, &v))
+            pv_terminate(PV_TERM_HV_ERROR, "ECAM access at %#lx refused", (unsigned long)ecam_gpa);
+        if (!write)
+            *val = (u32)v;
+    } else {
+        spin_lock(&cf8_lock);
+        u32 r = cf8_access(guest_cf8, reg & 3, size, write, *val);
+        spin_unlock(&cf8_lock);
+        if (!write)
+            *val = r;
+    }
+    if (write && bdf == 0 && reg < PCIEXBAR + 8 && reg + size > PCIEXBAR)
+        ecam_update();
+}
+
+bool pci_port_io(u16 port, unsigned int size, bool in, u32 *val)
+{
+    if (port == PCI_CONFIG_ADDRESS && size == 4) {
+        spin_lock(&cf8_lock);
+        if (in)
+            *val = guest_cf8;
+        else
+            guest_cf8 = *val;
+        spin_unlock(&cf8_lock);
+        return true;
+    }
+    if (port < PCI_CONFIG_DATA || port + size > PCI_CONFIG_DATA + 4)
+        return false;
+    u32 cf8 = __atomic_load_n(&guest_cf8, __ATOMIC_RELAXED);
+    if (!(cf8 & CF8_ENABLE)) {
+        if (in)
+            *val = 0xFFFFFFFFu;     /* no cycle: nothing answers */
+        return true;
+    }
+    config_access((cf8 >> 8) & 0xFFFF, (cf8 & 0xFC) + (port - PCI_CONFIG_DATA), size, !in, val,
+                  0);
+    return true;
+}
+
+bool pci_mmio(u64 gpa, unsigned int size, bool write, u64 *val)
+{
+    if (ecam.on && gpa >= ecam.base && gpa - ecam.base < ecam.size) {
+        u64 off = gpa - ecam.base;
+        if (size > 4 || ((off & 0xFFF) + size) > 0x1000)
+            return false;
+        u32 v = (u32)*val;
+        config_access((u32)(off >> 12), off & 0xFFF, size, write, &v, gpa);
+        if (!write)
+            *val = v;
+        return true;
+    }
+    spin_lock(&proxy_lock);
+    bool done = vproxy_devices(&proxy) && vproxy_mmio(&proxy, gpa, size, write, val);
+    spin_unlock(&proxy_lock);
+    return done;
+}
+
+void pci_vector(u8 vector)
+{
+    spin_lock(&proxy_lock);
+    if (vector == PV_VECTOR_VIRTIO_QUEUE)
+        vproxy_queue_interrupt(&proxy);
+    else
+        vproxy_config_interrupt(&proxy);
+    spin_unlock(&proxy_lock);
+}
+
+void pci_stats_print(void)
+{
+    spin_lock(&proxy_lock);
+    const struct vproxy_stats *s = &proxy.stats;
+    if (vproxy_devices(&proxy))
+        pv_info("virtio proxy: %u devices, %lu notifies, %lu requests, %lu completions, "
+                "%lu bytes to devices, %lu bytes to the guest, %lu deferred, %lu guest MSIs, "
+                "%lu device errors", vproxy_devices(&proxy), (unsigned long)s->notifies,
+                (unsigned long)s->requests, (unsigned long)s->completions,
+                (unsigned long)s->bytes_to_device, (unsigned long)s->bytes_to_guest,
+                (unsigned long)s->deferred, (unsigned long)s->guest_msis,
+                (unsigned long)s->device_errors);
+    spin_unlock(&proxy_lock);
+}

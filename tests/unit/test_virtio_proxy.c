@@ -1,0 +1,558 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * devices/virtio_proxy.c on the host, against a fake virtio 1.x PCI function
+ * (a block-like device with two queues of up to 8 entries) and a guest
+ * driver written here step by step as virtio 1.2 §3.1.1 orders it.  The
+ * fake device reads only the shadow rings in the "shared" pool; the guest's
+ * rings are in "private" guest memory that the device cannot see.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "devices/virtio_proxy.h"
+
+#define BDF             0x18u           /* 00:03.0 */
+#define BAR1            0xFE000000ull   /* MSI-X table (0) and PBA (0x800) */
+#define BAR4            0xFE100000ull   /* common 0, ISR 0x1000, device 0x2000, notify 0x3000 */
+#define NOTIFY_MULT     4u
+#define MSIX_CAP        0x40u
+#define MSIX_N          3u
+#define GUEST_BASE      0x100000ull     /* guest RAM [1 MiB, 2 MiB) */
+#define GUEST_SIZE      0x100000ull
+#define POOL_GPA        0x80000000ull
+#define POOL_SIZE       (64u * 1024)
+#define QMAX            8u
+#define QUEUE_VEC       0xF3
+#define CONFIG_VEC      0xF4
+
+/* ---- the fake platform --------------------------------------------------- */
+
+struct fake_queue {
+	uint16_t size, msix, enable, avail_seen;
+	uint64_t desc, driver, device;
+	uint16_t used_idx;
+};
+
+static struct {
+	uint8_t cfg[4096];
+	uint8_t guest[GUEST_SIZE];
+	uint8_t pool[POOL_SIZE];
+	/* the device */
+	uint32_t dfsel, gfsel, gfeat[2];
+	uint8_t status;
+	uint16_t qsel, config_vec;
+	struct fake_queue q[2];
+	uint32_t real_table[MSIX_N][4];
+	unsigned int notifies[2];
+	/* what reached the guest and the log */
+	unsigned int msis;
+	uint64_t msi_addr;
+	uint32_t msi_data;
+	unsigned int hv_errors;
+	char log[4096];
+} f;
+
+static struct vproxy proxy;
+
+static uint32_t op_cfg_read(void *ctx, uint32_t bdf, unsigned int reg, unsigned int size)
+{
+	(void)ctx;
+	uint32_t v = 0;
+	if (bdf != BDF)
+		return size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
+	memcpy(&v, &f.cfg[reg], size);
+	return v;
+}
+
+static void op_cfg_write(void *ctx, uint32_t bdf, unsigned int reg, unsigned int size, uint32_t val)
+{
+	(void)ctx;
+	if (bdf == BDF && reg >= 4)     /* IDs read-only */
+		memcpy(&f.cfg[reg], &val, size);
+}
+
+static uint64_t common_reg(unsigned int off, bool write, uint64_t val)
+{
+	struct fake_queue *q = f.qsel < 2 ? &f.q[f.qsel] : NULL;
+	static const uint32_t features[2] = { 0x30000003u, 0x3u };  /* 28, 29, 0, 1 | VERSION_1, AP */
+	switch (off) {
+	case 0x00: if (write) f.dfsel = (uint32_t)val; return f.dfsel;
+	case 0x04: return f.dfsel < 2 ? features[f.dfsel] : 0;
+	case 0x08: if (write) f.gfsel = (uint32_t)val; return f.gfsel;
+	case 0x0C: if (write && f.gfsel < 2) f.gfeat[f.gfsel] = (uint32_t)val; return 0;
+	case 0x10: if (write) f.config_vec = (uint16_t)val; return f.config_vec;
+	case 0x12: return 2;
+	case 0x14:
+		if (write) {
+			f.status = (uint8_t)val;
+			if (!val)
+				memset(f.q, 0, sizeof(f.q));
+		}
+		return f.status;
+	case 0x15: return 0;
+	case 0x16: if (write) f.qsel = (uint16_t)val; return f.qsel;
+	case 0x18: if (q && write) q->size = (uint16_t)val; return q ? (q->size ? q->size : QMAX) : 0;
+	case 0x1A: if (q && write) q->msix = (uint16_t)val; return q ? q->msix : 0xFFFF;
+	case 0x1C: if (q && write) q->enable = (uint16_t)val; return q ? q->enable : 0;
+	case 0x1E: return f.qsel;
+	case 0x20: if (q && write) q->desc = val; return q ? q->desc : 0;
+	case 0x28: if (q && write) q->driver = val; return q ? q->driver : 0;
+	case 0x30: if (q && write) q->device = val; return q ? q->device : 0;
+	}
+	return 0;
+}
+
+static uint64_t op_mmio_read(void *ctx, uint64_t gpa, unsigned int size)
+{
+	(void)ctx;
+	(void)size;
+	if (gpa >= BAR4 && gpa < BAR4 + 0x40)
+		return common_reg((unsigned int)(gpa - BAR4), false, 0);
+	if (gpa >= BAR4 + 0x2000 && gpa < BAR4 + 0x2008)
+		return 0x1000;          /* device config: capacity */
+	fail_msg("unexpected MMIO read %#lx", (unsigned long)gpa);
+	return 0;
+}
+
+static void op_mmio_write(void *ctx, uint64_t gpa, unsigned int size, uint64_t val)
+{
+	(void)ctx;
+	if (gpa >= BAR4 && gpa < BAR4 + 0x40) {
+		common_reg((unsigned int)(gpa - BAR4), true, val);
+	} else if (gpa >= BAR4 + 0x3000 && gpa < BAR4 + 0x3000 + 2 * NOTIFY_MULT) {
+		assert_int_equal(size, 2);
+		assert_int_equal(val, (gpa - BAR4 - 0x3000) / NOTIFY_MULT);
+		f.notifies[val]++;
+	} else if (gpa >= BAR1 && gpa < BAR1 + MSIX_N * 16) {
+		unsigned int off = (unsigned int)(gpa - BAR1);
+		f.real_table[off / 16][off % 16 / 4] = (uint32_t)val;
+	} else {
+		fail_msg("unexpected MMIO write %#lx", (unsigned long)gpa);
+	}
+}
+
+static void *op_guest_ptr(void *ctx, uint64_t gpa, uint64_t len)
+{
+	(void)ctx;
+	if (gpa < GUEST_BASE || gpa + len > GUEST_BASE + GUEST_SIZE || gpa + len < gpa)
+		return NULL;
+	return &f.guest[gpa - GUEST_BASE];
+}
+
+static void op_guest_msi(void *ctx, uint64_t addr, uint32_t data)
+{
+	(void)ctx;
+	f.msis++;
+	f.msi_addr = addr;
+	f.msi_data = data;
+}
+
+static void *op_alloc(void *ctx, size_t bytes)
+{
+	(void)ctx;
+	return calloc(1, bytes);        /* freed with the process */
+}
+
+static void op_log(void *ctx, bool hv_error, const char *line)
+{
+	(void)ctx;
+	f.hv_errors += hv_error;
+	strncat(f.log, line, sizeof(f.log) - strlen(f.log) - 2);
+	strcat(f.log, "\n");
+}
+
+static const struct vproxy_ops ops = {
+	op_cfg_read, op_cfg_write, op_mmio_read, op_mmio_write, op_guest_ptr, op_guest_msi,
+	op_alloc, op_log,
+};
+
+static void cap(unsigned int at, unsigned int next, uint8_t type, uint8_t bar, uint32_t off,
+		uint32_t len)
+{
+	const struct virtio_pci_cap c = { PCI_CAP_ID_VENDOR, (uint8_t)next, 16, type, bar, 0, {0},
+					  off, len };
+	memcpy(&f.cfg[at], &c, sizeof(c));
+}
+
+static void setup_function(uint16_t device_id)
+{
+	memset(&f, 0, sizeof(f));
+	uint32_t id = VIRTIO_PCI_VENDOR | (uint32_t)device_id << 16;
+	memcpy(&f.cfg[0], &id, 4);
+	f.cfg[PCI_CFG_COMMAND] = PCI_CMD_MEMORY;
+	f.cfg[PCI_CFG_STATUS] = PCI_STATUS_CAP_LIST;
+	uint32_t bar1 = (uint32_t)BAR1, bar4 = (uint32_t)BAR4 | PCI_BAR_TYPE_64;
+	memcpy(&f.cfg[PCI_CFG_BAR0 + 4], &bar1, 4);
+	memcpy(&f.cfg[PCI_CFG_BAR0 + 16], &bar4, 4);
+	f.cfg[PCI_CFG_CAP_PTR] = MSIX_CAP;
+	f.cfg[MSIX_CAP] = PCI_CAP_ID_MSIX;
+	f.cfg[MSIX_CAP + 1] = 0x50;
+	uint16_t ctrl = MSIX_N - 1;
+	uint32_t table = 1, pba = 0x800 | 1;
+	memcpy(&f.cfg[MSIX_CAP + PCI_MSIX_CTRL], &ctrl, 2);
+	memcpy(&f.cfg[MSIX_CAP + PCI_MSIX_TABLE], &table, 4);
+	memcpy(&f.cfg[MSIX_CAP + PCI_MSIX_PBA], &pba, 4);
+	cap(0x50, 0x60, VIRTIO_PCI_CAP_COMMON_CFG, 4, 0, 0x1000);
+	cap(0x60, 0x70, VIRTIO_PCI_CAP_ISR_CFG, 4, 0x1000, 0x1000);
+	cap(0x70, 0x80, VIRTIO_PCI_CAP_DEVICE_CFG, 4, 0x2000, 0x1000);
+	cap(0x80, 0x00, VIRTIO_PCI_CAP_NOTIFY_CFG, 4, 0x3000, 0x1000);
+	uint32_t mult = NOTIFY_MULT;
+	memcpy(&f.cfg[0x80 + VIRTIO_PCI_NOTIFY_MULTIPLIER], &mult, 4);
+	f.cfg[0x80 + 2] = 20;
+
+	const struct vproxy_config cfg = { .ops = &ops, .host_apic_id = 0,
+					   .queue_vector = QUEUE_VEC, .config_vector = CONFIG_VEC };
+	vproxy_init(&proxy, &cfg);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	setup_function(0x1042);
+	assert_true(vproxy_set_pool(&proxy, f.pool, POOL_GPA, POOL_SIZE));
+	return 0;
+}
+
+/* ---- the guest driver ---------------------------------------------------- */
+
+static uint32_t guest_cfg(unsigned int reg, unsigned int size)
+{
+	uint32_t v = 0;
+	if (!vproxy_cfg_access(&proxy, BDF, reg, size, false, &v))
+		v = op_cfg_read(NULL, BDF, reg, size);
+	return v;
+}
+
+static void guest_cfg_write(unsigned int reg, unsigned int size, uint32_t v)
+{
+	if (!vproxy_cfg_access(&proxy, BDF, reg, size, true, &v))
+		op_cfg_write(NULL, BDF, reg, size, v);
+}
+
+static uint64_t rd(uint64_t gpa, unsigned int size)
+{
+	uint64_t v = 0;
+	assert_true(vproxy_mmio(&proxy, gpa, size, false, &v));
+	return v;
+}
+
+static void wr(uint64_t gpa, unsigned int size, uint64_t v)
+{
+	assert_true(vproxy_mmio(&proxy, gpa, size, true, &v));
+}
+
+#define C(field)        (BAR4 + offsetof(struct virtio_pci_common_cfg, field))
+#define G(gpa)          (&f.guest[(gpa) - GUEST_BASE])
+/* queue 0's rings in guest memory, and its buffers */
+#define GDESC           0x110000ull
+#define GAVAIL          0x111000ull
+#define GUSED           0x112000ull
+#define GBUF            0x120000ull
+
+static void guest_msix_entry(unsigned int i, uint32_t dest, uint32_t vec, bool masked)
+{
+	wr(BAR1 + 16 * i + PCI_MSIX_ENTRY_ADDR_LO, 4, MSI_ADDR_BASE | dest << 12);
+	wr(BAR1 + 16 * i + PCI_MSIX_ENTRY_ADDR_HI, 4, 0);
+	wr(BAR1 + 16 * i + PCI_MSIX_ENTRY_DATA, 4, vec);
+	wr(BAR1 + 16 * i + PCI_MSIX_ENTRY_CTRL, 4, masked);
+}
+
+/** Reset, features, queue 0 (size 8) on MSI-X vector 1, DRIVER_OK. */
+static void guest_init(void)
+{
+	memset(G(GDESC), 0, 0x3000);    /* fresh rings, as a driver allocates them */
+	assert_int_equal(guest_cfg(0, 4), 0x10421AF4);
+	wr(C(device_status), 1, 0);
+	wr(C(device_status), 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+	wr(C(device_feature_select), 4, 0);
+	assert_int_equal(rd(C(device_feature), 4), 0x3);     /* no indirect, no event idx */
+	wr(C(device_feature_select), 4, 1);
+	assert_int_equal(rd(C(device_feature), 4), 0x1);     /* VERSION_1, no ACCESS_PLATFORM */
+	wr(C(driver_feature_select), 4, 0);
+	wr(C(driver_feature), 4, 0x3);
+	wr(C(driver_feature_select), 4, 1);
+	wr(C(driver_feature), 4, 0x1);
+	wr(C(device_status), 1, 0x0B);
+	assert_int_equal(rd(C(device_status), 1), 0x0B);
+	guest_cfg_write(MSIX_CAP + PCI_MSIX_CTRL, 2, PCI_MSIX_CTRL_ENABLE | (MSIX_N - 1));
+	guest_msix_entry(1, 1, 0x41, false);
+	wr(C(queue_select), 2, 0);
+	assert_int_equal(rd(C(queue_size), 2), QMAX);
+	wr(C(queue_size), 2, 8);
+	wr(C(queue_desc), 4, GDESC);
+	wr(C(queue_desc) + 4, 4, 0);
+	wr(C(queue_driver), 8, GAVAIL);
+	wr(C(queue_device), 8, GUSED);
+	wr(C(queue_msix_vector), 2, 1);
+	assert_int_equal(rd(C(queue_msix_vector), 2), 1);
+	wr(C(queue_enable), 2, 1);
+	wr(C(device_status), 1, 0x0F);
+}
+
+static void gdesc(unsigned int i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
+{
+	const struct virtq_desc d = { addr, len, flags, next };
+	memcpy(G(GDESC) + 16 * i, &d, sizeof(d));
+}
+
+static void guest_post(uint16_t head)
+{
+	struct virtq_avail *a = (void *)G(GAVAIL);
+	a->ring[a->idx % 8] = head;
+	a->idx++;
+	wr(BAR4 + 0x3000, 2, 0);        /* notify queue 0 */
+}
+
+/** The usual block request: 16-byte header in, @len data out, status out. */
+static void guest_request(unsigned int head, uint32_t len)
+{
+	memset(G(GBUF), 0x5A, 16);
+	gdesc(head, GBUF, 16, VIRTQ_DESC_F_NEXT, (uint16_t)(head + 1));
+	gdesc(head + 1, GBUF + 0x1000, len, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, (uint16_t)(head + 2));
+	gdesc(head + 2, GBUF + 0x100, 1, VIRTQ_DESC_F_WRITE, 0);
+	guest_post((uint16_t)head);
+}
+
+/* ---- the fake device's side of queue 0 ---------------------------------- */
+
+static void *pool_ptr(uint64_t gpa, uint64_t len)
+{
+	assert_true(gpa >= POOL_GPA && gpa + len <= POOL_GPA + POOL_SIZE);
+	return &f.pool[gpa - POOL_GPA];
+}
+
+/** Complete every posted chain: check what is readable, fill what is
+ * writable with 0xD0 + its index, used length = @len_extra + written. */
+static unsigned int device_complete(uint32_t len_extra, int bad_id)
+{
+	struct fake_queue *q = &f.q[0];
+	struct virtq_avail *a = pool_ptr(q->driver, VIRTQ_AVAIL_BYTES(q->size));
+	struct virtq_used *u = pool_ptr(q->device, VIRTQ_USED_BYTES(q->size));
+	struct virtq_desc *d = pool_ptr(q->desc, VIRTQ_DESC_BYTES(q->size));
+	unsigned int n = 0;
+	for (; q->avail_seen != a->idx; q->avail_seen++, n++) {
+		uint16_t head = a->ring[q->avail_seen % q->size], i = head;
+		uint32_t written = 0;
+		for (;;) {
+			uint8_t *b = pool_ptr(d[i].addr, d[i].len);
+			if (d[i].flags & VIRTQ_DESC_F_WRITE) {
+				memset(b, 0xD0 + i, d[i].len);
+				written += d[i].len;
+			} else {
+				assert_int_equal(b[0], 0x5A);   /* the guest's header, bounced */
+			}
+			if (!(d[i].flags & VIRTQ_DESC_F_NEXT))
+				break;
+			i = d[i].next;
+		}
+		u->ring[q->used_idx % q->size] = (struct virtq_used_elem){
+			bad_id >= 0 ? (uint32_t)bad_id : head, written + len_extra };
+		u->idx = ++q->used_idx;
+	}
+	return n;
+}
+
+/* ---- tests ---------------------------------------------------------------- */
+
+static void test_features_and_access_platform(void **state)
+{
+	(void)state;
+	guest_init();
+	assert_int_equal(f.gfeat[0], 0x3);
+	assert_int_equal(f.gfeat[1], 0x3);                      /* + ACCESS_PLATFORM for the device */
+	assert_true(strstr(f.log, "virtio 00:03.0 (device 0x1042, 3 MSI-X vectors): proxied"));
+	/* the real function: MSI-X on, entry 0 queues, entry 1 config, to the paravisor */
+	assert_true(f.cfg[MSIX_CAP + 3] & 0x80);
+	assert_int_equal(f.real_table[0][2], QUEUE_VEC);
+	assert_int_equal(f.real_table[1][2], CONFIG_VEC);
+	assert_int_equal(f.real_table[0][0], MSI_ADDR_BASE);
+	assert_int_equal(f.q[0].msix, 0);
+	assert_int_equal(f.config_vec, 1);
+	/* the shadow ring is in the pool, not in guest memory */
+	assert_true(f.q[0].desc >= POOL_GPA && f.q[0].desc < POOL_GPA + POOL_SIZE);
+	assert_int_equal(f.q[0].enable, 1);
+	assert_int_equal(rd(C(queue_desc), 8), GDESC);         /* the guest reads back its own */
+	assert_int_equal(rd(C(num_queues), 2), 2);
+	/* device-specific configuration is the device's */
+	uint64_t v;
+	assert_false(vproxy_mmio(&proxy, BAR4 + 0x2000, 8, false, &v));
+}
+
+static void test_request_round_trip(void **state)
+{
+	(void)state;
+	guest_init();
+	guest_request(0, 512);
+	assert_int_equal(f.notifies[0], 1);
+	assert_int_equal(device_complete(0, -1), 1);
+	/* nothing reaches the guest before the interrupt */
+	assert_int_equal(((struct virtq_used *)G(GUSED))->idx, 0);
+	vproxy_queue_interrupt(&proxy);
+	struct virtq_used *u = (void *)G(GUSED);
+	assert_int_equal(u->idx, 1);
+	assert_int_equal(u->ring[0].id, 0);
+	assert_int_equal(u->ring[0].len, 513);
+	assert_int_equal(G(GBUF + 0x1000)[0], 0xD1);
+	assert_int_equal(G(GBUF + 0x1000)[511], 0xD1);
+	assert_int_equal(G(GBUF + 0x1000)[512], 0);             /* not one byte more */
+	assert_int_equal(G(GBUF + 0x100)[0], 0xD2);
+	assert_int_equal(f.msis, 1);
+	assert_int_equal(f.msi_addr, MSI_ADDR_BASE | 1 << 12);
+	assert_int_equal(f.msi_data, 0x41);
+	assert_int_equal(proxy.stats.bytes_to_device, 16);
+	assert_int_equal(proxy.stats.bytes_to_guest, 513);
+	/* the same descriptors again: the bounce block was freed */
+	guest_request(0, 512);
+	assert_int_equal(device_complete(0, -1), 1);
+	vproxy_queue_interrupt(&proxy);
+	assert_int_equal(u->idx, 2);
+	assert_int_equal(f.hv_errors, 0);
+}
+
+static void test_no_interrupt_and_masked_vector(void **state)
+{
+	(void)state;
+	guest_init();
+	((struct virtq_avail *)G(GAVAIL))->flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
+	guest_request(0, 64);
+	device_complete(0, -1);
+	vproxy_queue_interrupt(&proxy);
+	assert_int_equal(((struct virtq_used *)G(GUSED))->idx, 1);     /* polled: still there */
+	assert_int_equal(f.msis, 0);
+	((struct virtq_avail *)G(GAVAIL))->flags = 0;
+	wr(BAR1 + 16 + PCI_MSIX_ENTRY_CTRL, 4, PCI_MSIX_ENTRY_MASKED);
+	guest_request(3, 64);
+	device_complete(0, -1);
+	vproxy_queue_interrupt(&proxy);
+	assert_int_equal(f.msis, 0);
+	assert_int_equal(rd(BAR1 + 0x800, 8), 1u << 1);         /* pending in the PBA */
+	wr(BAR1 + 16 + PCI_MSIX_ENTRY_CTRL, 4, 0);
+	assert_int_equal(f.msis, 1);
+	assert_int_equal(rd(BAR1 + 0x800, 8), 0);
+}
+
+static void test_guest_msix_bits_shadowed(void **state)
+{
+	(void)state;
+	guest_init();
+	guest_cfg_write(MSIX_CAP + PCI_MSIX_CTRL, 2, MSIX_N - 1);    /* the guest disables */
+	assert_int_equal(guest_cfg(MSIX_CAP + PCI_MSIX_CTRL, 2), MSIX_N - 1);
+	assert_true(f.cfg[MSIX_CAP + 3] & 0x80);                    /* the device stays on */
+	guest_request(0, 8);
+	device_complete(0, -1);
+	vproxy_queue_interrupt(&proxy);
+	assert_int_equal(f.msis, 0);
+	assert_true(strstr(f.log, "INTx is not proxied"));
+	assert_int_equal(rd(BAR4 + 0x1000, 1), VIRTIO_ISR_QUEUE);   /* and reading clears */
+	assert_int_equal(rd(BAR4 + 0x1000, 1), 0);
+}
+
+static void test_bad_buffer_needs_reset(void **state)
+{
+	(void)state;
+	guest_init();
+	gdesc(0, 0x10000000, 512, VIRTQ_DESC_F_WRITE, 0);          /* not guest RAM */
+	guest_post(0);
+	assert_int_equal(f.notifies[0], 0);
+	assert_int_equal(rd(C(device_status), 1), 0x0F | VIRTIO_STATUS_NEEDS_RESET);
+	assert_true(strstr(f.log, "buffer outside guest RAM"));
+	/* a reset brings it back, with the pool empty */
+	wr(C(device_status), 1, 0);
+	assert_int_equal(rd(C(device_status), 1), 0);
+	for (unsigned int i = 0; i < proxy.pool_granules / 64; i++)
+		assert_int_equal(proxy.pool_map[i], 0);
+	guest_init();
+	guest_request(0, 32);
+	assert_int_equal(device_complete(0, -1), 1);
+}
+
+static void test_loop_and_indirect(void **state)
+{
+	(void)state;
+	guest_init();
+	gdesc(0, GBUF, 16, VIRTQ_DESC_F_NEXT, 1);
+	gdesc(1, GBUF, 16, VIRTQ_DESC_F_NEXT, 0);                  /* back to 0 */
+	guest_post(0);
+	assert_true(strstr(f.log, "loops"));
+	assert_int_equal(f.notifies[0], 0);
+	wr(C(device_status), 1, 0);
+	guest_init();
+	gdesc(0, GBUF, 16, VIRTQ_DESC_F_INDIRECT, 0);
+	guest_post(0);
+	assert_true(strstr(f.log, "indirect"));
+	assert_int_equal(proxy.stats.device_errors, 2);
+}
+
+static void test_device_lies(void **state)
+{
+	(void)state;
+	guest_init();
+	guest_request(0, 16);
+	device_complete(0, 5);                                   /* id 5 was never posted */
+	vproxy_queue_interrupt(&proxy);
+	assert_int_equal(f.hv_errors, 1);
+	assert_int_equal(((struct virtq_used *)G(GUSED))->idx, 0);
+
+	setup(NULL);
+	guest_init();
+	guest_request(0, 16);
+	device_complete(100, -1);                                /* more bytes than writable */
+	vproxy_queue_interrupt(&proxy);
+	assert_int_equal(f.hv_errors, 1);
+	assert_true(strstr(f.log, "beyond the chain"));
+}
+
+static void test_pool_full_defers(void **state)
+{
+	(void)state;
+	guest_init();
+	/* the ring took some of the 64 KiB: two 40 KiB requests cannot both fit */
+	guest_request(0, 40 * 1024);
+	guest_request(3, 40 * 1024);
+	assert_int_equal(proxy.stats.requests, 1);
+	assert_int_equal(proxy.stats.deferred, 1);
+	assert_int_equal(device_complete(0, -1), 1);
+	vproxy_queue_interrupt(&proxy);                          /* frees, then posts the second */
+	assert_int_equal(proxy.stats.requests, 2);
+	assert_int_equal(device_complete(0, -1), 1);
+	vproxy_queue_interrupt(&proxy);
+	assert_int_equal(((struct virtq_used *)G(GUSED))->idx, 2);
+	assert_int_equal(G(GBUF + 0x1000)[40 * 1024 - 1], 0xD4);
+}
+
+static void test_transitional_hidden(void **state)
+{
+	(void)state;
+	setup_function(0x1001);
+	uint32_t v = 0;
+	assert_true(vproxy_cfg_access(&proxy, BDF, 0, 4, false, &v));
+	assert_int_equal(v, 0xFFFFFFFFu);
+	assert_true(vproxy_cfg_access(&proxy, BDF, 0, 2, false, &v));
+	assert_int_equal(v, 0xFFFF);
+	assert_true(strstr(f.log, "transitional"));
+	assert_int_equal(vproxy_devices(&proxy), 0);
+	/* another function is not the proxy's */
+	assert_false(vproxy_cfg_access(&proxy, 0x20, 0, 4, false, &v));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_features_and_access_platform, setup),
+		cmocka_unit_test_setup(test_request_round_trip, setup),
+		cmocka_unit_test_setup(test_no_interrupt_and_masked_vector, setup),
+		cmocka_unit_test_setup(test_guest_msix_bits_shadowed, setup),
+		cmocka_unit_test_setup(test_bad_buffer_needs_reset, setup),
+		cmocka_unit_test_setup(test_loop_and_indirect, setup),
+		cmocka_unit_test_setup(test_device_lies, setup),
+		cmocka_unit_test_setup(test_pool_full_defers, setup),
+		cmocka_unit_test_setup(test_transitional_hidden, setup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
