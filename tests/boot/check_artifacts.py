@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 """Check the demo initramfs and the boot runner without booting anything:
 the gzip'd newc cpio holds a regular executable /init (a shell script),
-an executable static bin/busybox, bin/sh, dev/console; `run --help` works.
+an executable static bin/busybox, bin/sh, dev/console, the virtio modules
+listed in lib/modules/order (each an ELF kernel module); `run --help` works.
 
     check_artifacts.py INITRAMFS RUNNER
 """
@@ -67,6 +68,15 @@ def main():
     con = ents.get("dev/console")
     check(con is not None and stat.S_ISCHR(con[0]) and con[1:3] == (5, 1),
           "dev/console is char device 5:1")
+    order = ents.get("lib/modules/order")
+    check(order is not None and order[3].split(), "lib/modules/order lists modules")
+    names = order[3].decode().split() if order else []
+    for m in ("virtio_pci", "virtio_blk", "virtio_scsi", "sr_mod"):
+        check(m in names, "%s in lib/modules/order" % m)
+    for m in names:
+        ko = ents.get("lib/modules/%s.ko" % m)
+        check(ko is not None and ko[3][:4] == b"\x7fELF" and b".modinfo" in ko[3],
+              "lib/modules/%s.ko is a kernel module" % m)
     for d in ("proc", "sys", "dev"):
         check(d in ents and stat.S_ISDIR(ents[d][0]), "/%s is a directory" % d)
 

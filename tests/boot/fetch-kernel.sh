@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Usage: tests/boot/fetch-kernel.sh CACHE_DIR OUT_VMLINUZ
+# Usage: tests/boot/fetch-kernel.sh CACHE_DIR OUT_VMLINUZ [OUT_MODULES_TAR]
 #
 # Put Debian 12's stock kernel (the one the `linux-image-amd64` dependency
 # package points at) in OUT_VMLINUZ without installing anything on the host:
 # resolve the concrete linux-image-6.1.0-*-amd64 package and version from
 # linux-image-amd64's Depends (apt-cache), `apt-get download` that .deb into
 # CACHE_DIR/kernel/ (once), and take boot/vmlinuz-* out of it with dpkg-deb.
-# The .deb stays in the cache, so the module tree can be extracted later.
+# The .deb stays in the cache.  With OUT_MODULES_TAR, the virtio, SCSI and
+# CD-ROM modules of that same package (the demo initramfs loads them to read
+# its disks) are written there as a tar of lib/modules/<version>/kernel/...
 # Without package indexes (offline), the newest cached .deb is used.
 set -euo pipefail
 
 die() { echo "fetch-kernel.sh: error: $*" >&2; exit 1; }
 note() { echo "fetch-kernel.sh: $*" >&2; }
 
-[ $# -eq 2 ] || die "usage: $0 CACHE_DIR OUT_VMLINUZ"
+[ $# -eq 2 ] || [ $# -eq 3 ] || die "usage: $0 CACHE_DIR OUT_VMLINUZ [OUT_MODULES_TAR]"
 cache="$1/kernel"
 out="$2"
+modules_out="${3:-}"
 mkdir -p "$cache" || die "cannot create $cache"
 cache=$(cd "$cache" && pwd)
 
@@ -79,3 +82,18 @@ set -- "$tmp"/boot/vmlinuz-*
 [ $# -eq 1 ] && [ -s "$1" ] || die "expected exactly one boot/vmlinuz-* in $deb"
 cp "$1" "$out.tmp" && mv "$out.tmp" "$out" || die "cannot write $out"
 note "$(basename "$deb") -> $out ($(basename "$1"))"
+if [ -n "$modules_out" ]; then
+    dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" --wildcards \
+        './lib/modules/*/kernel/drivers/virtio/virtio*.ko' \
+        './lib/modules/*/kernel/drivers/block/virtio_blk.ko' \
+        './lib/modules/*/kernel/drivers/scsi/virtio_scsi.ko' \
+        './lib/modules/*/kernel/drivers/scsi/scsi_mod.ko' \
+        './lib/modules/*/kernel/drivers/scsi/scsi_common.ko' \
+        './lib/modules/*/kernel/drivers/scsi/sr_mod.ko' \
+        './lib/modules/*/kernel/drivers/cdrom/cdrom.ko' \
+        || die "cannot extract the virtio/SCSI modules from $deb"
+    tar -C "$tmp" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
+        -cf "$modules_out.tmp" lib && mv "$modules_out.tmp" "$modules_out" \
+        || die "cannot write $modules_out"
+    note "$(basename "$deb") -> $modules_out ($(tar -tf "$modules_out" | grep -c '\.ko$') modules)"
+fi

@@ -9,6 +9,12 @@ order, device numbers 0, gzip header without name or time.  Written directly
 (not by the cpio tool) so /dev/console can be in it without running as root.
 
     mkinitramfs.py --init tests/boot/init [--busybox /bin/busybox] -o initramfs.cpio.gz
+                   [--modules-tar mods.tar --module NAME ...]
+
+With --modules-tar (fetch-kernel.sh's tar of the kernel package's modules),
+each --module NAME (in load order) goes to /lib/modules/NAME.ko and its name
+to /lib/modules/order, which /init loads when asked to read disks.  Each
+module's `depends=` (its .modinfo) must name only modules listed before it.
 """
 import argparse
 import gzip
@@ -16,6 +22,7 @@ import os
 import stat
 import subprocess
 import sys
+import tarfile
 
 MTIME = 0
 
@@ -47,13 +54,49 @@ def newc_entry(ino, name, mode, data=b"", nlink=1, rdev=(0, 0)):
     return out
 
 
+def modinfo_depends(ko):
+    """The `depends=` list of a module's .modinfo strings."""
+    for field in ko.split(b"\0"):
+        if field.startswith(b"depends="):
+            return [d for d in field[8:].decode().split(",") if d]
+    return []
+
+
+def read_modules(tar_path, names):
+    """[(name, bytes)] in the given order, dependencies checked."""
+    found = {}
+    with tarfile.open(tar_path) as t:
+        for m in t.getmembers():
+            base = os.path.basename(m.name)
+            if m.isfile() and base.endswith(".ko") and base[:-3] in names:
+                if base[:-3] in found:
+                    sys.exit("mkinitramfs: %s twice in %s" % (base, tar_path))
+                found[base[:-3]] = t.extractfile(m).read()
+    out = []
+    for n in names:
+        if n not in found:
+            sys.exit("mkinitramfs: module %s is not in %s" % (n, tar_path))
+        for dep in modinfo_depends(found[n]):
+            if dep.replace("-", "_") not in [o[0].replace("-", "_") for o in out]:
+                sys.exit("mkinitramfs: %s depends on %s, which is not listed before it"
+                         % (n, dep))
+        out.append((n, found[n]))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--init", required=True, help="the /init script")
     ap.add_argument("--busybox", default="/bin/busybox")
     ap.add_argument("-o", "--output", required=True)
+    ap.add_argument("--modules-tar", help="fetch-kernel.sh's tar of kernel modules")
+    ap.add_argument("--module", action="append", default=[],
+                    help="a module to include, in load order (repeat)")
     args = ap.parse_args()
+    if args.module and not args.modules_tar:
+        sys.exit("mkinitramfs: --module needs --modules-tar")
+    modules = read_modules(args.modules_tar, args.module) if args.module else []
 
     if not os.path.isfile(args.busybox):
         sys.exit("mkinitramfs: %s missing: install busybox-static (scripts/deps.sh)" % args.busybox)
@@ -87,6 +130,12 @@ def main():
     entries["etc/profile"] = (stat.S_IFREG | 0o644,
                               b"export PATH=/bin:/sbin:/usr/bin:/usr/sbin\n"
                               b"export PS1='snpdemo:\\w# '\n", (0, 0))
+    if modules:
+        add_dir("lib/modules")
+        for name, data in modules:
+            entries["lib/modules/%s.ko" % name] = (stat.S_IFREG | 0o644, data, (0, 0))
+        entries["lib/modules/order"] = (stat.S_IFREG | 0o644,
+                                        "".join(n + "\n" for n, _ in modules).encode(), (0, 0))
     for a in applets:
         a = a.lstrip("/")
         if a == "bin/busybox" or a in entries:

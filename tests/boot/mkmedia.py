@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Write the boot test's data media: a raw disk image (virtio-blk) and a CD
+image (2048-byte sectors, on virtio-scsi) with deterministic content, a
+SHA-256 counter stream seeded with the medium's name.  The guest reads each
+device whole and prints its SHA-256; the test passes the expected values on
+the kernel command line, computed here from the same generator.
+
+    mkmedia.py --disk disk.img --cd cd.iso     write both
+    mkmedia.py --hashes                        print "<disk sha256> <cd sha256>"
+"""
+import argparse
+import hashlib
+import os
+import sys
+
+MEDIA = {"disk": 2 << 20, "cd": 1 << 20}     # bytes; the CD is 512 sectors of 2048
+
+
+def content(name):
+    size = MEDIA[name]
+    out = bytearray()
+    block = 0
+    while len(out) < size:
+        out += hashlib.sha256(b"snp-paravisor %s %d" % (name.encode(), block)).digest()
+        block += 1
+    return bytes(out[:size])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--disk")
+    ap.add_argument("--cd")
+    ap.add_argument("--hashes", action="store_true")
+    args = ap.parse_args()
+    if args.hashes:
+        print(" ".join(hashlib.sha256(content(n)).hexdigest() for n in ("disk", "cd")))
+        return 0
+    if not (args.disk and args.cd):
+        ap.error("--disk and --cd, or --hashes")
+    for name, path in (("disk", args.disk), ("cd", args.cd)):
+        with open(path + ".tmp", "wb") as f:
+            f.write(content(name))
+        os.replace(path + ".tmp", path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
