@@ -19,6 +19,7 @@
 
 #define MIN_U32(a, b)   ((uint32_t)(a) < (uint32_t)(b) ? (uint32_t)(a) : (uint32_t)(b))
 #define ALIGN8(x)       (((x) + 7u) & ~7u)
+#define ALIGN_DOWN_U32(x, a) ((uint32_t)(x) & ~((uint32_t)(a) - 1))
 #define MB()            __atomic_thread_fence(__ATOMIC_SEQ_CST)
 
 /** What the proxy gave the device for descriptor index i. */
@@ -31,6 +32,24 @@ struct vproxy_slot {
 	/* for a head: the chain is with the device; its bounce block */
 	bool busy;
 	uint32_t block, granules;
+};
+
+/*
+ * A virtio-blk read or write larger than SPLIT_ABOVE is carried in pieces
+ * of at most split_chunk bytes, one after the other, so that no request is
+ * too large for the pool (firmware reads a whole kernel or initrd in one
+ * request).  Each piece reuses the guest chain's own indices: its head for
+ * the proxy's header, its first data descriptor for the piece, its last
+ * for the piece's status.  The guest's status and used entry are written
+ * when the last piece is done, or the first fails.  One per queue at a time.
+ */
+struct vproxy_split {
+	bool active;
+	uint16_t head, data, status;    /* guest descriptor indices */
+	uint32_t type;                  /* VIRTIO_BLK_T_IN or _OUT */
+	uint64_t sector;                /* of the next piece */
+	uint32_t total, done, piece;    /* data bytes: all, finished, in flight */
+	uint32_t block, granules;       /* header, piece and status in the pool */
 };
 
 struct vproxy_queue {
@@ -57,6 +76,7 @@ struct vproxy_queue {
 	bool deferred;              /* a chain waits for pool space */
 	struct vproxy_slot *slot;
 	uint16_t slot_cap;
+	struct vproxy_split split;
 };
 
 struct vproxy_region {
@@ -445,6 +465,161 @@ static void chain_free(struct vproxy *p, struct vproxy_queue *q, uint16_t head)
 	q->inflight--;
 }
 
+/* --- large virtio-blk requests, in pieces ---------------------------------- */
+
+static uint32_t split_above(const struct vproxy *p)
+{
+	return p->cfg.pool_size / 4;
+}
+
+static uint32_t split_chunk(const struct vproxy *p)
+{
+	return ALIGN_DOWN_U32(p->cfg.pool_size / 16, VIRTIO_BLK_SECTOR);
+}
+
+/** Copy between the guest's data buffers (offset @off of the request's
+ * data) and @buf: to the guest for a read, from it for a write. */
+static void split_copy(struct vproxy *p, struct vproxy_queue *q, uint32_t off, uint8_t *buf,
+		       uint32_t len, bool to_guest)
+{
+	uint16_t i = q->split.data;
+	for (uint16_t n = 0; len && n < q->qsize && i != q->split.status; n++, i = q->slot[i].next) {
+		const struct vproxy_slot *s = &q->slot[i];
+		if (off >= s->len) {
+			off -= s->len;
+			continue;
+		}
+		uint32_t c = MIN_U32(len, s->len - off);
+		uint8_t *g = p->cfg.ops->guest_ptr(p->cfg.ctx, s->gaddr, s->len);
+		if (g) {
+			if (to_guest)
+				memcpy(g + off, buf, c);
+			else
+				memcpy(buf, g + off, c);
+		}
+		buf += c;
+		len -= c;
+		off = 0;
+	}
+}
+
+/** Post the next piece: header, data, status, on the guest's indices. */
+static void split_post(struct vproxy *p, struct vproxy_queue *q)
+{
+	struct vproxy_split *sp = &q->split;
+	uint32_t base = sp->block * VPROXY_GRANULE, data = base + 16;
+	uint32_t status = data + split_chunk(p);
+	sp->piece = MIN_U32(sp->total - sp->done, split_chunk(p));
+	const struct virtio_blk_outhdr h = { sp->type, 0, sp->sector };
+	memcpy(pool_va(p, base), &h, sizeof(h));
+	bool in = sp->type == VIRTIO_BLK_T_IN;
+	if (!in) {
+		split_copy(p, q, sp->done, pool_va(p, data), sp->piece, false);
+		p->stats.bytes_to_device += sp->piece;
+	}
+	*(volatile uint8_t *)pool_va(p, status) = 0xFF;
+	const struct virtq_desc dh = { pool_gpa(p, base), 16, VIRTQ_DESC_F_NEXT, sp->data };
+	const struct virtq_desc dd = { pool_gpa(p, data), sp->piece,
+				       (uint16_t)(VIRTQ_DESC_F_NEXT | (in ? VIRTQ_DESC_F_WRITE : 0)),
+				       sp->status };
+	const struct virtq_desc ds = { pool_gpa(p, status), 1, VIRTQ_DESC_F_WRITE, 0 };
+	memcpy(&q->s_desc[sp->head], &dh, sizeof(dh));
+	memcpy(&q->s_desc[sp->data], &dd, sizeof(dd));
+	memcpy(&q->s_desc[sp->status], &ds, sizeof(ds));
+}
+
+/**
+ * A chain of @bytes too large to bounce whole: a virtio-blk read or write
+ * (header, data all one way, status) goes in pieces; anything else cannot
+ * be carried.  Returns as post_chain().
+ */
+static int split_start(struct vproxy *p, struct vproxy_dev *d, struct vproxy_queue *q,
+		       uint16_t head, uint32_t bytes)
+{
+	const struct vproxy_slot *h = &q->slot[head];
+	struct virtio_blk_outhdr hdr;
+	uint16_t data = h->next, status = head, n = 0;
+	uint32_t total = 0;
+	bool shape = d->device_id == VIRTIO_PCI_DEVICE_MODERN_FIRST + VIRTIO_ID_BLOCK &&
+		     h->len == sizeof(hdr) && !(h->flags & VIRTQ_DESC_F_WRITE) &&
+		     (h->flags & VIRTQ_DESC_F_NEXT);
+	if (shape) {
+		memcpy(&hdr, p->cfg.ops->guest_ptr(p->cfg.ctx, h->gaddr, sizeof(hdr)), sizeof(hdr));
+		shape = hdr.type == VIRTIO_BLK_T_IN || hdr.type == VIRTIO_BLK_T_OUT;
+	}
+	/* data descriptors all in the request's direction, then a status byte */
+	uint16_t want = shape && hdr.type == VIRTIO_BLK_T_IN ? VIRTQ_DESC_F_WRITE : 0;
+	for (uint16_t i = data; shape && n < q->qsize; n++, i = q->slot[i].next) {
+		const struct vproxy_slot *s = &q->slot[i];
+		if (!(s->flags & VIRTQ_DESC_F_NEXT)) {
+			status = i;
+			shape = (s->flags & VIRTQ_DESC_F_WRITE) && s->len >= 1 && i != data;
+			break;
+		}
+		shape = (s->flags & VIRTQ_DESC_F_WRITE) == want;
+		total += s->len;
+	}
+	if (!shape || status == head || !total || total % VIRTIO_BLK_SECTOR) {
+		if (bytes <= p->cfg.pool_size)
+			return -2;              /* not a split request: bounce it whole */
+		device_error(p, d, "chain larger than the bounce pool", bytes);
+		return -1;
+	}
+	if (q->split.active)
+		return 0;                   /* one at a time: wait for it */
+	int64_t block = pool_alloc(p, 16 + split_chunk(p) + 8);
+	if (block < 0)
+		return 0;
+	q->split = (struct vproxy_split){
+		.active = true, .head = head, .data = data, .status = status, .type = hdr.type,
+		.sector = hdr.sector, .total = total, .block = (uint32_t)block,
+		.granules = (16 + split_chunk(p) + 8 + VPROXY_GRANULE - 1) / VPROXY_GRANULE,
+	};
+	split_post(p, q);
+	q->slot[head].busy = true;
+	q->slot[head].block = q->split.block;
+	q->slot[head].granules = q->split.granules;
+	q->inflight++;
+	return 1;
+}
+
+/**
+ * A piece came back (used length @len).  True if another piece was posted;
+ * false when the request is over and its used entry @e is ready.
+ */
+static bool split_done(struct vproxy *p, struct vproxy_dev *d, struct vproxy_queue *q,
+		       uint32_t len, struct virtq_used_elem *e)
+{
+	struct vproxy_split *sp = &q->split;
+	uint32_t base = sp->block * VPROXY_GRANULE, data = base + 16;
+	uint8_t status = *(volatile uint8_t *)pool_va(p, data + split_chunk(p));
+	bool in = sp->type == VIRTIO_BLK_T_IN;
+	if (len > sp->piece + 1 || (status == VIRTIO_BLK_S_OK && in && len != sp->piece + 1)) {
+		device_lied(p, d, "a piece's used length that is not its size", len);
+		status = VIRTIO_BLK_S_IOERR;
+	}
+	if (status == VIRTIO_BLK_S_OK && in) {
+		split_copy(p, q, sp->done, pool_va(p, data), sp->piece, true);
+		p->stats.bytes_to_guest += sp->piece;
+	}
+	if (status == VIRTIO_BLK_S_OK) {
+		sp->done += sp->piece;
+		sp->sector += sp->piece / VIRTIO_BLK_SECTOR;
+		p->stats.split_pieces++;
+		if (sp->done < sp->total) {
+			split_post(p, q);
+			return true;
+		}
+	}
+	const struct vproxy_slot *st = &q->slot[sp->status];
+	uint8_t *g = p->cfg.ops->guest_ptr(p->cfg.ctx, st->gaddr, 1);
+	if (g)
+		*g = status;
+	*e = (struct virtq_used_elem){ sp->head, (in ? sp->done : 0) + 1 };
+	sp->active = false;
+	return false;
+}
+
 /**
  * Post the guest's chain at @head on the shadow ring.  1: posted, 0: no
  * pool space now (try again after a completion), -1: a device error.
@@ -465,8 +640,8 @@ static int post_chain(struct vproxy *p, struct vproxy_dev *d, struct vproxy_queu
 			device_error(p, d, "buffer outside guest RAM", g.addr);
 			return -1;
 		}
-		if (bytes + ALIGN8(g.len) < bytes || bytes + ALIGN8(g.len) > p->cfg.pool_size) {
-			device_error(p, d, "chain larger than the bounce pool", bytes);
+		if (bytes + ALIGN8(g.len) < bytes) {
+			device_error(p, d, "chain length overflows", g.len);
 			return -1;
 		}
 		q->slot[i].gaddr = g.addr;
@@ -482,6 +657,11 @@ static int post_chain(struct vproxy *p, struct vproxy_dev *d, struct vproxy_queu
 			return -1;
 		}
 		i = g.next;
+	}
+	if (bytes > split_above(p)) {
+		int r = split_start(p, d, q, head, bytes);
+		if (r != -2)
+			return r;
 	}
 	int64_t block = pool_alloc(p, bytes);
 	if (block < 0)
@@ -562,7 +742,7 @@ static void harvest(struct vproxy *p, struct vproxy_dev *d, uint16_t qi)
 {
 	struct vproxy_queue *q = d->q[qi];
 	uint16_t used = __atomic_load_n(&q->s_used->idx, __ATOMIC_ACQUIRE);
-	uint16_t done = 0;
+	uint16_t done = 0, reposted = 0;
 	if ((uint16_t)(used - q->s_last_used) > q->inflight) {
 		device_lied(p, d, "more used entries than chains in flight", used);
 		return;
@@ -573,6 +753,19 @@ static void harvest(struct vproxy *p, struct vproxy_dev *d, uint16_t qi)
 		if (e.id >= q->qsize || !q->slot[e.id].busy) {
 			device_lied(p, d, "a used entry for a chain it does not hold", e.id);
 			return;
+		}
+		q->s_last_used++;
+		if (q->split.active && e.id == q->split.head) {
+			if (split_done(p, d, q, e.len, &e)) {
+				__atomic_store_n(&q->s_avail->ring[q->s_avail_idx++ % q->qsize],
+						 q->split.head, __ATOMIC_RELAXED);
+				reposted++;
+				continue;
+			}
+			chain_free(p, q, (uint16_t)e.id);
+			memcpy(&q->g_used->ring[q->used_idx++ % q->qsize], &e, sizeof(e));
+			done++;
+			continue;
 		}
 		uint32_t left = e.len, writable = 0;
 		uint16_t i = (uint16_t)e.id;
@@ -599,8 +792,11 @@ static void harvest(struct vproxy *p, struct vproxy_dev *d, uint16_t qi)
 		}
 		chain_free(p, q, (uint16_t)e.id);
 		memcpy(&q->g_used->ring[q->used_idx++ % q->qsize], &e, sizeof(e));
-		q->s_last_used++;
 		done++;
+	}
+	if (reposted) {
+		__atomic_store_n(&q->s_avail->idx, q->s_avail_idx, __ATOMIC_RELEASE);
+		notify_device(p, d, qi);
 	}
 	if (!done)
 		return;
@@ -738,7 +934,7 @@ static void reset_device(struct vproxy *p, struct vproxy_dev *d)
 		}
 		struct vproxy_slot *slot = q->slot;
 		uint16_t cap = q->slot_cap;
-		memset(q, 0, sizeof(*q));
+		memset(q, 0, sizeof(*q));       /* and the split request with it */
 		q->slot = slot;
 		q->slot_cap = cap;
 		q->msix = VIRTIO_NO_VECTOR;

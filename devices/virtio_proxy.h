@@ -87,6 +87,7 @@ struct vproxy_stats {
 	uint64_t deferred;          /**< a chain waited for pool space */
 	uint64_t guest_msis;        /**< MSIs raised for the guest */
 	uint64_t device_errors;     /**< DEVICE_NEEDS_RESET set */
+	uint64_t split_pieces;      /**< pieces of large virtio-blk requests */
 };
 
 struct vproxy_dev;

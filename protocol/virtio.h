@@ -147,6 +147,21 @@ _Static_assert(offsetof(struct virtq_used, ring) == 4, "virtq_used.ring (virtio 
 #define VIRTQ_AVAIL_BYTES(n)            (6u + 2u * (n))
 #define VIRTQ_USED_BYTES(n)             (6u + 8u * (n))
 
+/* §5.2.6 virtio-blk requests: header (driver to device), data, status
+ * (device to driver); sectors are 512 bytes whatever the block size */
+#define VIRTIO_ID_BLOCK                 2u
+#define VIRTIO_BLK_T_IN                 0u
+#define VIRTIO_BLK_T_OUT                1u
+#define VIRTIO_BLK_S_OK                 0u
+#define VIRTIO_BLK_S_IOERR              1u
+#define VIRTIO_BLK_SECTOR               512u
+struct virtio_blk_outhdr {
+	uint32_t type;
+	uint32_t reserved;
+	uint64_t sector;
+};
+_Static_assert(sizeof(struct virtio_blk_outhdr) == 16, "virtio-blk request header (virtio 1.2 §5.2.6)");
+
 /* PCI 3.0 §6.8.2 MSI-X: capability, table entry, PBA */
 #define PCI_MSIX_CTRL                   2u          /* 16-bit Message Control */
 #define PCI_MSIX_CTRL_SIZE_MASK         0x07FFu     /* table size - 1 */
