@@ -327,41 +327,11 @@ static void *pool_ptr(uint64_t gpa, uint64_t len)
 	return &f.pool[gpa - POOL_GPA];
 }
 
-/** Complete every posted chain: check what is readable, fill what is
- * writable with 0xD0 + its index, used length = @len_extra + written. */
-static unsigned int device_complete(uint32_t len_extra, int bad_id)
-{
-	struct fake_queue *q = &f.q[0];
-	struct virtq_avail *a = pool_ptr(q->driver, VIRTQ_AVAIL_BYTES(q->size));
-	struct virtq_used *u = pool_ptr(q->device, VIRTQ_USED_BYTES(q->size));
-	struct virtq_desc *d = pool_ptr(q->desc, VIRTQ_DESC_BYTES(q->size));
-	unsigned int n = 0;
-	for (; q->avail_seen != a->idx; q->avail_seen++, n++) {
-		uint16_t head = a->ring[q->avail_seen % q->size], i = head;
-		uint32_t written = 0;
-		for (;;) {
-			uint8_t *b = pool_ptr(d[i].addr, d[i].len);
-			if (d[i].flags & VIRTQ_DESC_F_WRITE) {
-				memset(b, 0xD0 + i, d[i].len);
-				written += d[i].len;
-			} else {
-				assert_int_equal(b[0], 0x5A);   /* the guest's header, bounced */
-			}
-			if (!(d[i].flags & VIRTQ_DESC_F_NEXT))
-				break;
-			i = d[i].next;
-		}
-		u->ring[q->used_idx % q->size] = (struct virtq_used_elem){
-			bad_id >= 0 ? (uint32_t)bad_id : head, written + len_extra };
-		u->idx = ++q->used_idx;
-	}
-	return n;
-}
-
-/** A virtio-blk device's side: each chain is header, data, status; a read
- * fills sector s with the byte s & 0xFF, a write checks that pattern.
- * Returns the chains completed; their sectors are appended to @log. */
-static unsigned int device_blk(uint64_t *log, unsigned int *nlog)
+/** The device's side of queue 0: every chain posted on the shadow ring
+ * (in the pool) goes to @chain, which returns the used length; the used
+ * entry names @bad_id instead of the head if it is >= 0. */
+static unsigned int device_serve(uint32_t (*chain)(struct virtq_desc *d, uint16_t head, void *ctx),
+				 void *ctx, int bad_id)
 {
 	struct fake_queue *q = &f.q[0];
 	struct virtq_avail *a = pool_ptr(q->driver, VIRTQ_AVAIL_BYTES(q->size));
@@ -370,28 +340,67 @@ static unsigned int device_blk(uint64_t *log, unsigned int *nlog)
 	unsigned int n = 0;
 	for (; q->avail_seen != a->idx; q->avail_seen++, n++) {
 		uint16_t head = a->ring[q->avail_seen % q->size];
-		struct virtio_blk_outhdr h;
-		assert_int_equal(d[head].len, 16);
-		memcpy(&h, pool_ptr(d[head].addr, 16), 16);
-		const struct virtq_desc *dd = &d[d[head].next];
-		const struct virtq_desc *ds = &d[dd->next];
-		assert_int_equal(ds->len, 1);
-		assert_int_equal(dd->len % 512, 0);
-		uint8_t *buf = pool_ptr(dd->addr, dd->len);
-		for (uint32_t o = 0; o < dd->len; o++) {
-			uint8_t want = (uint8_t)(h.sector + o / 512);
-			if (h.type == VIRTIO_BLK_T_IN)
-				buf[o] = want;
-			else
-				assert_int_equal(buf[o], want);
-		}
-		*(uint8_t *)pool_ptr(ds->addr, 1) = VIRTIO_BLK_S_OK;
-		log[(*nlog)++] = h.sector;
+		uint32_t len = chain(d, head, ctx);
 		u->ring[q->used_idx % q->size] = (struct virtq_used_elem){
-			head, (h.type == VIRTIO_BLK_T_IN ? dd->len : 0) + 1 };
+			bad_id >= 0 ? (uint32_t)bad_id : head, len };
 		u->idx = ++q->used_idx;
 	}
 	return n;
+}
+
+/** Any chain: check what is readable, fill what is writable with 0xD0 +
+ * its index; used length = written + *(uint32_t *)ctx. */
+static uint32_t fill_chain(struct virtq_desc *d, uint16_t i, void *ctx)
+{
+	uint32_t written = *(uint32_t *)ctx;
+	for (;;) {
+		uint8_t *b = pool_ptr(d[i].addr, d[i].len);
+		if (d[i].flags & VIRTQ_DESC_F_WRITE) {
+			memset(b, 0xD0 + i, d[i].len);
+			written += d[i].len;
+		} else {
+			assert_int_equal(b[0], 0x5A);   /* the guest's header, bounced */
+		}
+		if (!(d[i].flags & VIRTQ_DESC_F_NEXT))
+			return written;
+		i = d[i].next;
+	}
+}
+
+static unsigned int device_complete(uint32_t len_extra, int bad_id)
+{
+	return device_serve(fill_chain, &len_extra, bad_id);
+}
+
+struct sector_log {
+	uint64_t sector[64];
+	unsigned int n;
+};
+
+/** A virtio-blk request: header, data, status; a read fills sector s with
+ * the byte s & 0xFF, a write checks that pattern; the sector is logged. */
+static uint32_t blk_chain(struct virtq_desc *d, uint16_t head, void *ctx)
+{
+	struct sector_log *log = ctx;
+	struct virtio_blk_outhdr h;
+	assert_int_equal(d[head].len, 16);
+	memcpy(&h, pool_ptr(d[head].addr, 16), 16);
+	const struct virtq_desc *dd = &d[d[head].next];
+	const struct virtq_desc *ds = &d[dd->next];
+	assert_int_equal(ds->len, 1);
+	assert_int_equal(dd->len % 512, 0);
+	uint8_t *buf = pool_ptr(dd->addr, dd->len);
+	for (uint32_t o = 0; o < dd->len; o++) {
+		uint8_t want = (uint8_t)(h.sector + o / 512);
+		if (h.type == VIRTIO_BLK_T_IN)
+			buf[o] = want;
+		else
+			assert_int_equal(buf[o], want);
+	}
+	*(uint8_t *)pool_ptr(ds->addr, 1) = VIRTIO_BLK_S_OK;
+	assert_true(log->n < 64);
+	log->sector[log->n++] = h.sector;
+	return (h.type == VIRTIO_BLK_T_IN ? dd->len : 0) + 1;
 }
 
 /** A request larger than the pool allows goes in pieces: the device sees
@@ -414,13 +423,15 @@ static void blk_split(uint32_t type)
 	}
 	G(GBUF + 0x100)[0] = 0xEE;
 	guest_post(0);
-	uint64_t sectors[64];
-	unsigned int nlog = 0, rounds = 0;
+	struct sector_log log = { .n = 0 };
+	unsigned int rounds = 0;
 	struct virtq_used *u = (void *)G(GUSED);
 	while (u->idx == 0 && rounds++ < 64) {
-		assert_int_equal(device_blk(sectors, &nlog), 1);    /* one piece at a time */
+		assert_int_equal(device_serve(blk_chain, &log, -1), 1);   /* one piece at a time */
 		vproxy_queue_interrupt(&proxy);
 	}
+	const uint64_t *sectors = log.sector;
+	unsigned int nlog = log.n;
 	assert_int_equal(u->idx, 1);
 	assert_int_equal(u->ring[0].id, 0);
 	assert_int_equal(u->ring[0].len, (type == VIRTIO_BLK_T_IN ? len : 0) + 1);
