@@ -35,21 +35,29 @@ struct vproxy_slot {
 };
 
 /*
- * A virtio-blk read or write larger than SPLIT_ABOVE is carried in pieces
- * of at most split_chunk bytes, one after the other, so that no request is
- * too large for the pool (firmware reads a whole kernel or initrd in one
- * request).  Each piece reuses the guest chain's own indices: its head for
- * the proxy's header, its first data descriptor for the piece, its last
- * for the piece's status.  The guest's status and used entry are written
- * when the last piece is done, or the first fails.  One per queue at a time.
+ * A request too large for the pool (firmware reads a whole kernel or initrd
+ * in one request) is carried in pieces of at most split_chunk() bytes, one
+ * after the other, when the proxy knows how to cut it: a virtio-blk read or
+ * write, a SCSI READ(10/12/16) on virtio-scsi.  Each piece reuses three of
+ * the guest chain's own indices: its head for the proxy's request header,
+ * then (blk) the first data descriptor and the status descriptor, or (scsi)
+ * the response descriptor and the first data-in descriptor.  The guest's
+ * status or response and its used entry are written when the last piece is
+ * done, or the first fails.  One per queue at a time.
  */
+enum split_kind { SPLIT_BLK, SPLIT_SCSI_READ };
+
 struct vproxy_split {
 	bool active;
-	uint16_t head, data, status;    /* guest descriptor indices */
-	uint32_t type;                  /* VIRTIO_BLK_T_IN or _OUT */
-	uint64_t sector;                /* of the next piece */
+	enum split_kind kind;
+	uint16_t head, data, last;      /* guest indices: head, first data, status/response */
+	uint32_t type;                  /* blk: VIRTIO_BLK_T_IN or _OUT */
+	uint64_t sector;                /* blk: in 512-byte sectors; scsi: in blocks */
+	uint32_t block_size;            /* scsi: data bytes per block */
+	uint8_t req[VIRTIO_SCSI_REQ_MAX];   /* scsi: the guest's request header */
+	uint32_t req_len, resp_len;
 	uint32_t total, done, piece;    /* data bytes: all, finished, in flight */
-	uint32_t block, granules;       /* header, piece and status in the pool */
+	uint32_t block, granules;       /* header, response/status and piece in the pool */
 };
 
 struct vproxy_queue {
@@ -465,7 +473,7 @@ static void chain_free(struct vproxy *p, struct vproxy_queue *q, uint16_t head)
 	q->inflight--;
 }
 
-/* --- large virtio-blk requests, in pieces ---------------------------------- */
+/* --- large requests, in pieces ------------------------------------------------ */
 
 static uint32_t split_above(const struct vproxy *p)
 {
@@ -474,111 +482,223 @@ static uint32_t split_above(const struct vproxy *p)
 
 static uint32_t split_chunk(const struct vproxy *p)
 {
-	return ALIGN_DOWN_U32(p->cfg.pool_size / 16, VIRTIO_BLK_SECTOR);
+	return ALIGN_DOWN_U32(p->cfg.pool_size / 16, 4096);
 }
 
+/* The piece's block in the pool: header, response or status, data. */
+#define SPLIT_HDR       0u
+#define SPLIT_RESP      VIRTIO_SCSI_REQ_MAX
+#define SPLIT_DATA      (SPLIT_RESP + VIRTIO_SCSI_RESP_MAX)
+
 /** Copy between the guest's data buffers (offset @off of the request's
- * data) and @buf: to the guest for a read, from it for a write. */
+ * data: from sp->data to the status descriptor or the chain's end) and @buf. */
 static void split_copy(struct vproxy *p, struct vproxy_queue *q, uint32_t off, uint8_t *buf,
 		       uint32_t len, bool to_guest)
 {
 	uint16_t i = q->split.data;
-	for (uint16_t n = 0; len && n < q->qsize && i != q->split.status; n++, i = q->slot[i].next) {
+	for (uint16_t n = 0; len && n < q->qsize && i < q->qsize; n++, i = q->slot[i].next) {
 		const struct vproxy_slot *s = &q->slot[i];
+		if (q->split.kind == SPLIT_BLK && i == q->split.last)
+			break;
 		if (off >= s->len) {
 			off -= s->len;
-			continue;
+		} else {
+			uint32_t c = MIN_U32(len, s->len - off);
+			uint8_t *g = p->cfg.ops->guest_ptr(p->cfg.ctx, s->gaddr, s->len);
+			if (g) {
+				if (to_guest)
+					memcpy(g + off, buf, c);
+				else
+					memcpy(buf, g + off, c);
+			}
+			buf += c;
+			len -= c;
+			off = 0;
 		}
-		uint32_t c = MIN_U32(len, s->len - off);
-		uint8_t *g = p->cfg.ops->guest_ptr(p->cfg.ctx, s->gaddr, s->len);
-		if (g) {
-			if (to_guest)
-				memcpy(g + off, buf, c);
-			else
-				memcpy(buf, g + off, c);
-		}
-		buf += c;
-		len -= c;
-		off = 0;
+		if (!(s->flags & VIRTQ_DESC_F_NEXT))
+			break;
 	}
 }
 
-/** Post the next piece: header, data, status, on the guest's indices. */
+static void put_le32(uint8_t *b, uint32_t v)
+{
+	for (unsigned int i = 0; i < 4; i++, v >>= 8)
+		b[i] = (uint8_t)v;
+}
+
+static uint64_t be(const uint8_t *b, unsigned int n)
+{
+	uint64_t v = 0;
+	for (unsigned int i = 0; i < n; i++)
+		v = v << 8 | b[i];
+	return v;
+}
+
+static void put_be(uint8_t *b, unsigned int n, uint64_t v)
+{
+	for (unsigned int i = n; i-- > 0; v >>= 8)
+		b[i] = (uint8_t)v;
+}
+
+/** SCSI READ(10), READ(12), READ(16) (SBC-3 §5.11-5.13): where the LBA and
+ * the transfer length (in blocks) sit in the CDB, or false. */
+static bool scsi_read_fields(uint8_t op, unsigned int *lba_off, unsigned int *lba_len,
+			     unsigned int *len_off, unsigned int *len_len)
+{
+	switch (op) {
+	case SCSI_READ_10: *lba_off = 2; *lba_len = 4; *len_off = 7; *len_len = 2; return true;
+	case SCSI_READ_12: *lba_off = 2; *lba_len = 4; *len_off = 6; *len_len = 4; return true;
+	case SCSI_READ_16: *lba_off = 2; *lba_len = 8; *len_off = 10; *len_len = 4; return true;
+	}
+	return false;
+}
+
+/** Post the next piece, on the guest's indices. */
 static void split_post(struct vproxy *p, struct vproxy_queue *q)
 {
 	struct vproxy_split *sp = &q->split;
-	uint32_t base = sp->block * VPROXY_GRANULE, data = base + 16;
-	uint32_t status = data + split_chunk(p);
+	uint32_t base = sp->block * VPROXY_GRANULE;
+	bool in = sp->kind == SPLIT_SCSI_READ || sp->type == VIRTIO_BLK_T_IN;
 	sp->piece = MIN_U32(sp->total - sp->done, split_chunk(p));
-	const struct virtio_blk_outhdr h = { sp->type, 0, sp->sector };
-	memcpy(pool_va(p, base), &h, sizeof(h));
-	bool in = sp->type == VIRTIO_BLK_T_IN;
+	if (sp->kind == SPLIT_BLK) {
+		const struct virtio_blk_outhdr h = { sp->type, 0, sp->sector };
+		memcpy(pool_va(p, base + SPLIT_HDR), &h, sizeof(h));
+		*(volatile uint8_t *)pool_va(p, base + SPLIT_RESP) = 0xFF;
+	} else {
+		uint8_t *req = pool_va(p, base + SPLIT_HDR), *cdb = req + VIRTIO_SCSI_CDB_OFFSET;
+		unsigned int lo = 0, ll = 0, no = 0, nl = 0;
+		memcpy(req, sp->req, sp->req_len);
+		scsi_read_fields(cdb[0], &lo, &ll, &no, &nl);
+		put_be(cdb + lo, ll, sp->sector);
+		put_be(cdb + no, nl, sp->piece / sp->block_size);
+		memset(pool_va(p, base + SPLIT_RESP), 0xFF, sp->resp_len);
+	}
 	if (!in) {
-		split_copy(p, q, sp->done, pool_va(p, data), sp->piece, false);
+		split_copy(p, q, sp->done, pool_va(p, base + SPLIT_DATA), sp->piece, false);
 		p->stats.bytes_to_device += sp->piece;
 	}
-	*(volatile uint8_t *)pool_va(p, status) = 0xFF;
-	const struct virtq_desc dh = { pool_gpa(p, base), 16, VIRTQ_DESC_F_NEXT, sp->data };
-	const struct virtq_desc dd = { pool_gpa(p, data), sp->piece,
-				       (uint16_t)(VIRTQ_DESC_F_NEXT | (in ? VIRTQ_DESC_F_WRITE : 0)),
-				       sp->status };
-	const struct virtq_desc ds = { pool_gpa(p, status), 1, VIRTQ_DESC_F_WRITE, 0 };
-	memcpy(&q->s_desc[sp->head], &dh, sizeof(dh));
-	memcpy(&q->s_desc[sp->data], &dd, sizeof(dd));
-	memcpy(&q->s_desc[sp->status], &ds, sizeof(ds));
+	const uint16_t w = VIRTQ_DESC_F_WRITE, nx = VIRTQ_DESC_F_NEXT;
+	const struct virtq_desc hdr = { pool_gpa(p, base + SPLIT_HDR), sp->req_len, nx,
+				        sp->kind == SPLIT_BLK ? sp->data : sp->last };
+	const struct virtq_desc data = { pool_gpa(p, base + SPLIT_DATA), sp->piece,
+					 (uint16_t)((in ? w : 0) | (sp->kind == SPLIT_BLK ? nx : 0)),
+					 sp->kind == SPLIT_BLK ? sp->last : 0 };
+	const struct virtq_desc resp = { pool_gpa(p, base + SPLIT_RESP), sp->resp_len,
+					 (uint16_t)(w | (sp->kind == SPLIT_BLK ? 0 : nx)),
+					 sp->kind == SPLIT_BLK ? 0 : sp->data };
+	memcpy(&q->s_desc[sp->head], &hdr, sizeof(hdr));
+	memcpy(&q->s_desc[sp->data], &data, sizeof(data));
+	memcpy(&q->s_desc[sp->last], &resp, sizeof(resp));
+}
+
+/** virtio-blk: header, data all one way, status byte. */
+static bool blk_shape(struct vproxy *p, struct vproxy_queue *q, struct vproxy_split *sp)
+{
+	const struct vproxy_slot *h = &q->slot[sp->head];
+	struct virtio_blk_outhdr hdr;
+	if (h->len != sizeof(hdr) || (h->flags & VIRTQ_DESC_F_WRITE))
+		return false;
+	memcpy(&hdr, p->cfg.ops->guest_ptr(p->cfg.ctx, h->gaddr, sizeof(hdr)), sizeof(hdr));
+	if (hdr.type != VIRTIO_BLK_T_IN && hdr.type != VIRTIO_BLK_T_OUT)
+		return false;
+	uint16_t want = hdr.type == VIRTIO_BLK_T_IN ? VIRTQ_DESC_F_WRITE : 0, n = 0;
+	sp->data = h->next;
+	for (uint16_t i = sp->data; n < q->qsize; n++, i = q->slot[i].next) {
+		const struct vproxy_slot *s = &q->slot[i];
+		if (!(s->flags & VIRTQ_DESC_F_NEXT)) {
+			sp->last = i;
+			break;
+		}
+		if ((s->flags & VIRTQ_DESC_F_WRITE) != want)
+			return false;
+		sp->total += s->len;
+	}
+	const struct vproxy_slot *st = &q->slot[sp->last];
+	if (sp->last == sp->head || sp->last == sp->data || !(st->flags & VIRTQ_DESC_F_WRITE) ||
+	    !sp->total || sp->total % VIRTIO_BLK_SECTOR)
+		return false;
+	sp->kind = SPLIT_BLK;
+	sp->type = hdr.type;
+	sp->sector = hdr.sector;
+	sp->req_len = sizeof(hdr);
+	sp->resp_len = 1;
+	return true;
+}
+
+/** virtio-scsi: request header with a READ CDB, response, data-in. */
+static bool scsi_shape(struct vproxy *p, struct vproxy_queue *q, struct vproxy_split *sp)
+{
+	const struct vproxy_slot *h = &q->slot[sp->head];
+	unsigned int lo = 0, ll = 0, no = 0, nl = 0;
+	if (h->len <= VIRTIO_SCSI_CDB_OFFSET + 16 || h->len > VIRTIO_SCSI_REQ_MAX ||
+	    (h->flags & VIRTQ_DESC_F_WRITE))
+		return false;
+	memcpy(sp->req, p->cfg.ops->guest_ptr(p->cfg.ctx, h->gaddr, h->len), h->len);
+	const uint8_t *cdb = sp->req + VIRTIO_SCSI_CDB_OFFSET;
+	if (!scsi_read_fields(cdb[0], &lo, &ll, &no, &nl))
+		return false;
+	sp->last = h->next;                     /* the response */
+	const struct vproxy_slot *r = &q->slot[sp->last];
+	if (!(r->flags & VIRTQ_DESC_F_WRITE) || !(r->flags & VIRTQ_DESC_F_NEXT) ||
+	    r->len < VIRTIO_SCSI_RESP_MIN || r->len > VIRTIO_SCSI_RESP_MAX)
+		return false;
+	sp->data = r->next;
+	uint16_t n = 0;
+	for (uint16_t i = sp->data; n < q->qsize; n++, i = q->slot[i].next) {
+		const struct vproxy_slot *s = &q->slot[i];
+		if (!(s->flags & VIRTQ_DESC_F_WRITE))
+			return false;
+		sp->total += s->len;
+		if (!(s->flags & VIRTQ_DESC_F_NEXT))
+			break;
+	}
+	uint64_t blocks = be(cdb + no, nl);
+	if (!blocks || sp->total % blocks)
+		return false;
+	sp->block_size = (uint32_t)(sp->total / blocks);
+	if (sp->block_size < 512 || (sp->block_size & (sp->block_size - 1)) ||
+	    split_chunk(p) % sp->block_size)
+		return false;
+	sp->kind = SPLIT_SCSI_READ;
+	sp->sector = be(cdb + lo, ll);
+	sp->req_len = h->len;
+	sp->resp_len = r->len;
+	return true;
 }
 
 /**
- * A chain of @bytes too large to bounce whole: a virtio-blk read or write
- * (header, data all one way, status) goes in pieces; anything else cannot
- * be carried.  Returns as post_chain().
+ * A chain of @bytes above split_above(): cut in pieces if the proxy knows
+ * how, else bounced whole if it fits (-2), else a device error.  Returns
+ * as post_chain().
  */
 static int split_start(struct vproxy *p, struct vproxy_dev *d, struct vproxy_queue *q,
 		       uint16_t head, uint32_t bytes)
 {
-	const struct vproxy_slot *h = &q->slot[head];
-	struct virtio_blk_outhdr hdr;
-	uint16_t data = h->next, status = head, n = 0;
-	uint32_t total = 0;
-	bool shape = d->device_id == VIRTIO_PCI_DEVICE_MODERN_FIRST + VIRTIO_ID_BLOCK &&
-		     h->len == sizeof(hdr) && !(h->flags & VIRTQ_DESC_F_WRITE) &&
-		     (h->flags & VIRTQ_DESC_F_NEXT);
-	if (shape) {
-		memcpy(&hdr, p->cfg.ops->guest_ptr(p->cfg.ctx, h->gaddr, sizeof(hdr)), sizeof(hdr));
-		shape = hdr.type == VIRTIO_BLK_T_IN || hdr.type == VIRTIO_BLK_T_OUT;
-	}
-	/* data descriptors all in the request's direction, then a status byte */
-	uint16_t want = shape && hdr.type == VIRTIO_BLK_T_IN ? VIRTQ_DESC_F_WRITE : 0;
-	for (uint16_t i = data; shape && n < q->qsize; n++, i = q->slot[i].next) {
-		const struct vproxy_slot *s = &q->slot[i];
-		if (!(s->flags & VIRTQ_DESC_F_NEXT)) {
-			status = i;
-			shape = (s->flags & VIRTQ_DESC_F_WRITE) && s->len >= 1 && i != data;
-			break;
-		}
-		shape = (s->flags & VIRTQ_DESC_F_WRITE) == want;
-		total += s->len;
-	}
-	if (!shape || status == head || !total || total % VIRTIO_BLK_SECTOR) {
+	struct vproxy_split sp = { .head = head };
+	bool shape = (q->slot[head].flags & VIRTQ_DESC_F_NEXT) &&
+		     ((d->device_id == VIRTIO_PCI_DEVICE_MODERN_FIRST + VIRTIO_ID_BLOCK &&
+		       blk_shape(p, q, &sp)) ||
+		      (d->device_id == VIRTIO_PCI_DEVICE_MODERN_FIRST + VIRTIO_ID_SCSI &&
+		       scsi_shape(p, q, &sp)));
+	if (!shape) {
 		if (bytes <= p->cfg.pool_size)
-			return -2;              /* not a split request: bounce it whole */
+			return -2;
 		device_error(p, d, "chain larger than the bounce pool", bytes);
 		return -1;
 	}
 	if (q->split.active)
 		return 0;                   /* one at a time: wait for it */
-	int64_t block = pool_alloc(p, 16 + split_chunk(p) + 8);
+	int64_t block = pool_alloc(p, SPLIT_DATA + split_chunk(p));
 	if (block < 0)
 		return 0;
-	q->split = (struct vproxy_split){
-		.active = true, .head = head, .data = data, .status = status, .type = hdr.type,
-		.sector = hdr.sector, .total = total, .block = (uint32_t)block,
-		.granules = (16 + split_chunk(p) + 8 + VPROXY_GRANULE - 1) / VPROXY_GRANULE,
-	};
+	sp.active = true;
+	sp.block = (uint32_t)block;
+	sp.granules = (SPLIT_DATA + split_chunk(p) + VPROXY_GRANULE - 1) / VPROXY_GRANULE;
+	q->split = sp;
 	split_post(p, q);
 	q->slot[head].busy = true;
-	q->slot[head].block = q->split.block;
-	q->slot[head].granules = q->split.granules;
+	q->slot[head].block = sp.block;
+	q->slot[head].granules = sp.granules;
 	q->inflight++;
 	return 1;
 }
@@ -591,31 +711,40 @@ static bool split_done(struct vproxy *p, struct vproxy_dev *d, struct vproxy_que
 		       uint32_t len, struct virtq_used_elem *e)
 {
 	struct vproxy_split *sp = &q->split;
-	uint32_t base = sp->block * VPROXY_GRANULE, data = base + 16;
-	uint8_t status = *(volatile uint8_t *)pool_va(p, data + split_chunk(p));
-	bool in = sp->type == VIRTIO_BLK_T_IN;
-	if (len > sp->piece + 1 || (status == VIRTIO_BLK_S_OK && in && len != sp->piece + 1)) {
+	uint32_t base = sp->block * VPROXY_GRANULE;
+	bool in = sp->kind == SPLIT_SCSI_READ || sp->type == VIRTIO_BLK_T_IN;
+	uint8_t resp[VIRTIO_SCSI_RESP_MAX];
+	memcpy(resp, pool_va(p, base + SPLIT_RESP), sp->resp_len);     /* one read */
+	bool ok = sp->kind == SPLIT_BLK
+		? resp[0] == VIRTIO_BLK_S_OK
+		: resp[VIRTIO_SCSI_RESP_RESPONSE] == VIRTIO_SCSI_S_OK &&
+		  resp[VIRTIO_SCSI_RESP_STATUS] == SCSI_STATUS_GOOD;
+	uint32_t want = sp->resp_len + (in ? sp->piece : 0);
+	if (len > want || (ok && in && sp->kind == SPLIT_BLK && len != want)) {
 		device_lied(p, d, "a piece's used length that is not its size", len);
-		status = VIRTIO_BLK_S_IOERR;
+		ok = false;
 	}
-	if (status == VIRTIO_BLK_S_OK && in) {
-		split_copy(p, q, sp->done, pool_va(p, data), sp->piece, true);
+	if (ok && in) {
+		split_copy(p, q, sp->done, pool_va(p, base + SPLIT_DATA), sp->piece, true);
 		p->stats.bytes_to_guest += sp->piece;
 	}
-	if (status == VIRTIO_BLK_S_OK) {
+	if (ok) {
 		sp->done += sp->piece;
-		sp->sector += sp->piece / VIRTIO_BLK_SECTOR;
+		sp->sector += sp->kind == SPLIT_BLK ? sp->piece / VIRTIO_BLK_SECTOR
+						    : sp->piece / sp->block_size;
 		p->stats.split_pieces++;
 		if (sp->done < sp->total) {
 			split_post(p, q);
 			return true;
 		}
 	}
-	const struct vproxy_slot *st = &q->slot[sp->status];
-	uint8_t *g = p->cfg.ops->guest_ptr(p->cfg.ctx, st->gaddr, 1);
+	if (sp->kind == SPLIT_SCSI_READ)    /* the residual: what was not read */
+		put_le32(resp + VIRTIO_SCSI_RESP_RESID, sp->total - sp->done);
+	const struct vproxy_slot *st = &q->slot[sp->last];
+	uint8_t *g = p->cfg.ops->guest_ptr(p->cfg.ctx, st->gaddr, sp->resp_len);
 	if (g)
-		*g = status;
-	*e = (struct virtq_used_elem){ sp->head, (in ? sp->done : 0) + 1 };
+		memcpy(g, resp, sp->resp_len);
+	*e = (struct virtq_used_elem){ sp->head, sp->resp_len + (in ? sp->done : 0) };
 	sp->active = false;
 	return false;
 }

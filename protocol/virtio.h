@@ -162,6 +162,26 @@ struct virtio_blk_outhdr {
 };
 _Static_assert(sizeof(struct virtio_blk_outhdr) == 16, "virtio-blk request header (virtio 1.2 §5.2.6)");
 
+/* §5.6.6 virtio-scsi command requests on a request queue: the header
+ * (lun[8], id le64, task_attr, prio, crn, cdb[cdb_size]; 32 by default),
+ * data-out, then the response (sense_len le32, residual le32,
+ * status_qualifier le16, status, response, sense[sense_size]; 96 by
+ * default), data-in */
+#define VIRTIO_ID_SCSI                  8u
+#define VIRTIO_SCSI_CDB_OFFSET          19u
+#define VIRTIO_SCSI_REQ_MAX             64u     /* header with a cdb of up to 45 bytes */
+#define VIRTIO_SCSI_RESP_RESID          4u
+#define VIRTIO_SCSI_RESP_STATUS         10u
+#define VIRTIO_SCSI_RESP_RESPONSE       11u
+#define VIRTIO_SCSI_RESP_MIN            12u     /* without sense bytes */
+#define VIRTIO_SCSI_RESP_MAX            128u
+#define VIRTIO_SCSI_S_OK                0u
+/* SBC-3 §5.11-5.13 and SAM-5 status */
+#define SCSI_READ_10                    0x28u
+#define SCSI_READ_12                    0xA8u
+#define SCSI_READ_16                    0x88u
+#define SCSI_STATUS_GOOD                0u
+
 /* PCI 3.0 §6.8.2 MSI-X: capability, table entry, PBA */
 #define PCI_MSIX_CTRL                   2u          /* 16-bit Message Control */
 #define PCI_MSIX_CTRL_SIZE_MASK         0x07FFu     /* table size - 1 */
