@@ -323,13 +323,30 @@ static const char *why_not_proxied(const struct vproxy_dev *d)
 	return NULL;
 }
 
-/** A virtio function the proxy cannot carry: its DMA would fail, so the
- * guest does not see it at all (configuration reads all ones). */
-static void hide(struct vproxy *p, uint32_t bdf, const char *name, uint16_t device, const char *why)
+/** A function the proxy cannot carry: its DMA would fail, so the guest does
+ * not see it at all (configuration reads all ones). */
+static void hide(struct vproxy *p, uint32_t bdf, uint32_t id, const char *why)
 {
+	char name[12];
+	bdf_name(bdf, name);
 	p->hidden[bdf / 64] |= 1ULL << (bdf % 64);
 	p->nhidden++;
-	note(p, false, "virtio %s (device %#x): %s: hidden from the guest", name, device, why);
+	note(p, false, "PCI %s (%04x:%04x): %s: hidden from the guest", name, id & 0xFFFF, id >> 16,
+	     why);
+}
+
+/** Why a function that is not virtio cannot be given to the guest, or NULL.
+ * Its class says it moves data by bus-master DMA (a disk, network or USB
+ * controller, an audio device), and that DMA would meet private memory:
+ * writes are dropped, reads see ciphertext.  Hidden, the guest's driver
+ * never binds to a device that would corrupt its data without a word. */
+static const char *why_not_given(uint32_t class_rev)
+{
+	uint32_t base = class_rev >> 24, sub = class_rev >> 16;
+	if (base == PCI_CLASS_STORAGE || base == PCI_CLASS_NETWORK || base == PCI_CLASS_MULTIMEDIA ||
+	    sub == PCI_CLASS_SERIAL_USB || sub == PCI_CLASS_SERIAL_FIREWIRE)
+		return "its DMA cannot reach private memory and only virtio 1.x devices are proxied";
+	return NULL;
 }
 
 static struct vproxy_dev *discover(struct vproxy *p, uint32_t bdf)
@@ -340,14 +357,17 @@ static struct vproxy_dev *discover(struct vproxy *p, uint32_t bdf)
 	p->checked[bdf / 64] |= 1ULL << (bdf % 64);
 	uint16_t device = (uint16_t)(id >> 16);
 	if ((id & 0xFFFF) != VIRTIO_PCI_VENDOR || device < VIRTIO_PCI_DEVICE_LEGACY_FIRST ||
-	    device > VIRTIO_PCI_DEVICE_MODERN_LAST)
+	    device > VIRTIO_PCI_DEVICE_MODERN_LAST) {
+		const char *why = why_not_given(p->cfg.ops->cfg_read(p->cfg.ctx, bdf,
+								     PCI_CFG_CLASS_REV, 4));
+		if (why)
+			hide(p, bdf, id, why);
 		return NULL;
-	char name[12];
-	bdf_name(bdf, name);
+	}
 	struct vproxy_dev *d = p->ndev < VPROXY_MAX_DEVICES ? p->cfg.ops->alloc(p->cfg.ctx, sizeof(*d))
 							   : NULL;
 	if (!d) {
-		hide(p, bdf, name, device, "more virtio functions than the proxy carries");
+		hide(p, bdf, id, "more virtio functions than the proxy carries");
 		return NULL;
 	}
 	d->bdf = bdf;
@@ -363,12 +383,14 @@ static struct vproxy_dev *discover(struct vproxy *p, uint32_t bdf)
 			why = "out of memory";
 	}
 	if (why) {
-		hide(p, bdf, name, device, why);
+		hide(p, bdf, id, why);
 		return NULL;            /* d is not reused: discovery runs once per function */
 	}
 	for (unsigned int i = 0; i < d->msix_n; i++)
-			d->table_v[i].ctrl = PCI_MSIX_ENTRY_MASKED;
-		refresh_bars(p, d);
+		d->table_v[i].ctrl = PCI_MSIX_ENTRY_MASKED;
+	refresh_bars(p, d);
+	char name[12];
+	bdf_name(bdf, name);
 	note(p, false, "virtio %s (device %#x, %u MSI-X vectors): proxied through bounce buffers",
 	     name, device, d->msix_n);
 	p->dev[p->ndev++] = d;

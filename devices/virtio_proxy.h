@@ -20,7 +20,10 @@
  *   - the ISR byte: the proxy's (queue/config bits it raised).
  * Transitional and legacy virtio functions (device IDs 0x1000-0x103F) are
  * hidden: their legacy I/O BAR has no proxy (create them with
- * disable-legacy=on).
+ * disable-legacy=on).  So are functions of the other classes that move data
+ * by bus-master DMA (storage, network, multimedia, USB and FireWire
+ * controllers, such as Q35's built-in AHCI at 00:1f.2): their DMA would meet
+ * private memory, and an absent device is better than one that loses data.
  *
  * Input from the guest that breaks the virtio rules (a bad ring address, a
  * descriptor loop, a buffer outside its RAM, an indirect descriptor) sets
@@ -97,7 +100,7 @@ struct vproxy {
 	uint64_t *pool_map;                     /**< 1 bit per granule, 1 = used */
 	uint32_t pool_granules, pool_hint;
 	uint64_t checked[VPROXY_BDFS / 64];     /**< functions looked at */
-	uint64_t hidden[VPROXY_BDFS / 64];      /**< virtio functions not carried */
+	uint64_t hidden[VPROXY_BDFS / 64];      /**< functions the guest does not see */
 	unsigned int nhidden;
 	struct vproxy_dev *dev[VPROXY_MAX_DEVICES];
 	unsigned int ndev;

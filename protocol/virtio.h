@@ -201,6 +201,7 @@ _Static_assert(sizeof(struct virtio_blk_outhdr) == 16, "virtio-blk request heade
 #define PCI_CFG_VENDOR                  0x00u
 #define PCI_CFG_COMMAND                 0x04u
 #define PCI_CFG_STATUS                  0x06u
+#define PCI_CFG_CLASS_REV               0x08u       /* class code in bits 31:8 */
 #define PCI_CFG_HEADER_TYPE             0x0Eu
 #define PCI_CFG_BAR0                    0x10u
 #define PCI_CFG_BAR_END                 0x28u
@@ -210,6 +211,14 @@ _Static_assert(sizeof(struct virtio_blk_outhdr) == 16, "virtio-blk request heade
 #define PCI_BAR_IO                      0x1u
 #define PCI_BAR_TYPE_64                 0x4u
 #define PCI_BAR_MEM_MASK                (~0xFull)
+
+/* Base classes and class/subclass pairs of functions that move data by bus-master DMA
+ * (PCI Code and ID Assignment Specification r1.11, §1) */
+#define PCI_CLASS_STORAGE               0x01u       /* IDE, SCSI, SATA/AHCI, NVMe, ... */
+#define PCI_CLASS_NETWORK               0x02u
+#define PCI_CLASS_MULTIMEDIA            0x04u       /* audio (HDA), video */
+#define PCI_CLASS_SERIAL_FIREWIRE       0x0C00u
+#define PCI_CLASS_SERIAL_USB            0x0C03u
 
 /* MSI address/data as the local APIC takes them (SDM vol. 3 §11.11) */
 #define MSI_ADDR_BASE                   0xFEE00000u

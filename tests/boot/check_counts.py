@@ -15,7 +15,9 @@ the write that ends QEMU (protocol/acpi_pm.h):
 Required: the power-off (or reset) line in both logs; VMPL1, the unmodified
 guest, executed no PVALIDATE, RMPADJUST or VMGEXIT (all exactly 0); VMPL0,
 the paravisor, executed each of them; snpemu counted exits by code; the
-paravisor counted guest exits by code, IOIO and NPF among them.  The last
+paravisor counted guest exits by code, IOIO and NPF among them; snpemu's
+IOMMU refused no device DMA anywhere in its log (a refusal means the guest
+drove a DMA device that the paravisor neither proxies nor hides).  The last
 counter block in each log is the one checked.
 
     check_counts.py [--logs NAME]                           (run --logs NAME; default last)
@@ -37,6 +39,8 @@ SNPEMU_VMPL = re.compile(r"^snpemu: stat vmpl(\d) pvalidate=(\d+) rmpadjust=(\d+
 PV_EXIT = re.compile(r"^pv: exits (0x[0-9a-f]+) \(([\w-]+)\): (\d+)$")
 SNP_INSNS = ("pvalidate", "rmpadjust", "vmgexit")
 PV_REQUIRED = ((0x7B, "ioio"), (0x400, "npf"))      # protocol/svm.h SVM_EXIT_IOIO, _NPF
+# snpemu's IOMMU refusing a device's DMA (tests/snpemu/iommu.c report_fault)
+SNPEMU_DMA_REFUSED = re.compile(r"^snpemu: DMA refused: (.*)$")
 
 
 def last_block(text, prefix):
@@ -52,6 +56,8 @@ def last_block(text, prefix):
 def parse_snpemu(text):
     mark, lines = last_block(text, "snpemu: ")
     exits, vmpl = {}, {}
+    refused = [m.group(1) for m in map(SNPEMU_DMA_REFUSED.match,
+                                       (line.strip() for line in text.splitlines())) if m]
     for line in lines:
         m = SNPEMU_EXIT.match(line)
         if m:
@@ -59,7 +65,7 @@ def parse_snpemu(text):
         m = SNPEMU_VMPL.match(line)
         if m:
             vmpl[int(m.group(1))] = dict(zip(SNP_INSNS, map(int, m.group(2, 3, 4))))
-    return {"mark": mark, "exits": exits, "vmpl": vmpl}
+    return {"mark": mark, "exits": exits, "vmpl": vmpl, "dma_refused": refused}
 
 
 def parse_paravisor(text):
@@ -119,6 +125,10 @@ def problems(emu, pv):
                 if v0[k] <= 0:
                     bad.append("VMPL0 (the paravisor) executed no %s: the counter is "
                                "broken or the paravisor did not run" % k.upper())
+    if emu["dma_refused"]:
+        bad.append("snpemu's IOMMU refused %d DMA(s) into private memory (first: %s): the guest "
+                   "drove a device the paravisor neither proxies nor hides"
+                   % (len(emu["dma_refused"]), emu["dma_refused"][0]))
     if pv["mark"] is None:
         bad.append("paravisor log: no 'guest enters ACPI sleep' / 'guest resets' line" + hint)
     elif not pv["exits"]:
@@ -189,6 +199,10 @@ def self_test():
          GOOD_PARAVISOR, False),
         ("no power-off in paravisor log", GOOD_SNPEMU,
          GOOD_PARAVISOR.replace("enters ACPI sleep", "slept"), False),
+        ("DMA refused by the IOMMU", GOOD_SNPEMU.replace(
+            "snpemu: guest ACPI PM base 0x600\n", "snpemu: guest ACPI PM base 0x600\n"
+            "snpemu: DMA refused: device 00:1f.2 wrote GPA 0x380e6000 (private page)\n"),
+         GOOD_PARAVISOR, False),
         ("no paravisor exits", GOOD_SNPEMU, re.sub(r"pv: exits .*\n", "", GOOD_PARAVISOR), False),
         ("no npf exits", GOOD_SNPEMU, GOOD_PARAVISOR.replace("pv: exits 0x400 (npf): 5000\n", ""),
          False),

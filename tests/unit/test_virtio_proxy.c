@@ -61,10 +61,42 @@ static struct {
 
 static struct vproxy proxy;
 
+/* Functions of the Q35 platform and common devices that are not virtio:
+ * vendor/device and class/revision (PCI Code and ID Assignment, §1) */
+static const struct other_fn {
+	uint32_t bdf, id, class_rev;
+	bool hidden;                    /* bus-master DMA the proxy cannot carry */
+} others[] = {
+	{ 0xF8, 0x29188086u, 0x06010002u, false },      /* 00:1f.0 ICH9 LPC bridge */
+	{ 0xFA, 0x29228086u, 0x01060102u, true },       /* 00:1f.2 ICH9 AHCI */
+	{ 0xFB, 0x29308086u, 0x0C050002u, false },      /* 00:1f.3 ICH9 SMBus */
+	{ 0x00, 0x29C08086u, 0x06000002u, false },      /* 00:00.0 Q35 host bridge */
+	{ 0x30, 0x11111234u, 0x03000002u, false },      /* 00:06.0 display */
+	{ 0x38, 0x10D38086u, 0x02000000u, true },       /* 00:07.0 e1000e */
+	{ 0x40, 0x000D1B36u, 0x0C033001u, true },       /* 00:08.0 xHCI */
+	{ 0x48, 0x29348086u, 0x0C030003u, true },       /* 00:09.0 UHCI */
+	{ 0x50, 0x00101B36u, 0x01080202u, true },       /* 00:0a.0 NVMe */
+	{ 0x58, 0x293E8086u, 0x04030003u, true },       /* 00:0b.0 HD audio */
+	{ 0x60, 0x11101AF4u, 0x05000001u, false },      /* 00:0c.0 ivshmem (virtio's vendor) */
+};
+
+static const struct other_fn *other(uint32_t bdf)
+{
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+		if (others[i].bdf == bdf)
+			return &others[i];
+	return NULL;
+}
+
 static uint32_t op_cfg_read(void *ctx, uint32_t bdf, unsigned int reg, unsigned int size)
 {
 	(void)ctx;
 	uint32_t v = 0;
+	const struct other_fn *o = other(bdf);
+	if (o && reg == PCI_CFG_VENDOR && size == 4)
+		return o->id;
+	if (o && reg == PCI_CFG_CLASS_REV && size == 4)
+		return o->class_rev;
 	if (bdf != BDF)
 		return size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
 	memcpy(&v, &f.cfg[reg], size);
@@ -709,6 +741,41 @@ static void test_transitional_hidden(void **state)
 	assert_false(vproxy_cfg_access(&proxy, 0x20, 0, 4, false, &v));
 }
 
+/* A function that moves data by DMA and is not virtio is hidden: the guest
+ * reads all ones and its writes go nowhere; the platform's other functions
+ * are not the proxy's (the caller performs them). */
+static void test_dma_classes_hidden(void **state)
+{
+	(void)state;
+	unsigned int hidden = 0;
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+		const struct other_fn *o = &others[i];
+		uint32_t v = 0;
+		bool mine = vproxy_cfg_access(&proxy, o->bdf, PCI_CFG_VENDOR, 4, false, &v);
+		if (mine != o->hidden)
+			fail_msg("function %#x: %s", o->bdf, mine ? "hidden" : "passed through");
+		if (!o->hidden)
+			continue;
+		hidden++;
+		assert_int_equal(v, 0xFFFFFFFFu);
+		assert_true(vproxy_cfg_access(&proxy, o->bdf, PCI_CFG_CLASS_REV + 3, 1, false, &v));
+		assert_int_equal(v, 0xFF);
+		v = 0x7;                /* bus master, memory, I/O */
+		assert_true(vproxy_cfg_access(&proxy, o->bdf, PCI_CFG_COMMAND, 2, true, &v));
+		char id[16];
+		snprintf(id, sizeof(id), "(%04x:%04x)", o->id & 0xFFFF, o->id >> 16);
+		assert_non_null(strstr(f.log, id));
+	}
+	assert_int_equal(proxy.nhidden, hidden);
+	assert_non_null(strstr(f.log, "PCI 00:1f.2 (8086:2922): its DMA cannot reach private memory"));
+	assert_int_equal(vproxy_devices(&proxy), 0);
+	/* the virtio function beside them is still proxied */
+	uint32_t v = 0;
+	assert_true(vproxy_cfg_access(&proxy, BDF, PCI_CFG_VENDOR, 4, false, &v));
+	assert_int_equal(v, VIRTIO_PCI_VENDOR | 0x1042u << 16);
+	assert_int_equal(vproxy_devices(&proxy), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -724,6 +791,7 @@ int main(void)
 		cmocka_unit_test_setup(test_blk_split_write, setup),
 		cmocka_unit_test(test_scsi_read_split),
 		cmocka_unit_test_setup(test_transitional_hidden, setup),
+		cmocka_unit_test_setup(test_dma_classes_hidden, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
