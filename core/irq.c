@@ -78,11 +78,26 @@ void irq_after_exit(struct vcpu *v)
     v->guest_halted = false;
 }
 
-/** The guest halted: wait at VMPL0 until the APIC has something for it
- * (HLT here is an automatic exit the hypervisor ends with #HV). */
+/**
+ * What ends the guest's HLT, as on the CPU (APM vol. 3 "HLT", SDM vol. 2
+ * "HLT"): INIT always; a maskable interrupt only when RFLAGS.IF was set at
+ * the HLT (STI; HLT sets it before the HLT).  A `cli; hlt` loop such as
+ * OVMF's idle APs stays halted until INIT, however much its IRR holds;
+ * waking it would only run it into the next HLT (OVMF's AP made 260,000
+ * HLT exits in one boot that way).  NMIs are not delivered to the guest.
+ */
+static bool halt_ends(struct vcpu *v)
+{
+    if (v->init_pending)
+        return true;
+    return (v->vmsa1->rflags & VMSA_RFLAGS_IF) && guest_apic_pending(v) >= 0;
+}
+
+/** The guest halted: wait at VMPL0 until something ends its HLT (HLT here
+ * is an automatic exit; the hypervisor ends VMPL0's own HLT with #HV). */
 void irq_wait(struct vcpu *v)
 {
-    while (guest_apic_pending(v) < 0 && !v->init_pending) {
+    while (!halt_ends(v)) {
         hw_halt_until_event();
         irq_poll_doorbell(v);
     }

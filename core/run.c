@@ -78,8 +78,10 @@ _Noreturn void vcpu_run(struct vcpu *v)
             irq_poll_doorbell(v);
         if (init_sipi(v))
             continue;
-        if (v->guest_halted)
+        if (v->guest_halted) {
             irq_wait(v);
+            continue;           /* an INIT that ended it is taken first */
+        }
         irq_before_run(v);
         ghcb_msr_run_vmpl(1);
         irq_after_exit(v);

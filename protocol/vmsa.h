@@ -255,6 +255,7 @@ VMSA_ASSERT_OFF(ic_ibs_extd_ctl, 0x7C0);
  * ------------------------------------------------------------------------ */
 #define VMSA_RESET_CR0          0x60000010ULL
 #define VMSA_RESET_RFLAGS       0x2ULL
+#define VMSA_RFLAGS_IF          (1ULL << 9)     /* APM vol. 2 §3.1.6 RFLAGS.IF */
 #define VMSA_RESET_DR6          0xFFFF0FF0ULL
 #define VMSA_RESET_DR7          0x400ULL
 #define VMSA_RESET_G_PAT        0x0007040600070406ULL

@@ -134,6 +134,8 @@ void hw_wrmsr(u32 msr, u64 val)
 void hw_halt_until_event(void)
 {
 	fake_hv.halts++;
+	if (fake_hv.on_halt)
+		fake_hv.on_halt();
 }
 
 u64 hw_rdtsc(void)

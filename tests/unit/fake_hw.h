@@ -142,6 +142,7 @@ struct fake_hv {
 	u64 ap_creations[16][3];        /* info1, info2, rax */
 	size_t ap_creation_count;
 	unsigned int halts;
+	void (*on_halt)(void);          /* what wakes the halted CPU (test's) */
 	unsigned int bad_requests;      /* answered with info1 = 2 */
 	u64 last_error;                 /* GHCB_ERR_* of the last bad request */
 	int term_code;                  /* MSR termination request: code, or -1 */

@@ -163,6 +163,56 @@ static void test_logical_target(void **state)
 	assert_int_equal(guest_apic_logical_target(0x02), -1);
 }
 
+/* ---- the end of a guest HLT (core/irq.c irq_wait) ---- */
+
+static void init_after_three_halts(void)
+{
+	if (fake_hv.halts == 3)
+		fake_guest.vcpu.init_pending = true;
+	if (fake_hv.halts > 3)
+		fail_msg("the vCPU went on halting after the INIT");
+}
+
+/** A guest APIC, software-enabled, with vector 0x30 in its IRR. */
+static void halted_with_irr(u64 rflags)
+{
+	u64 svr = 0x1FF;
+
+	pv_clock.tsc_hz = 2500000000ULL;
+	guest_apic_init(&fake_guest.vcpu);
+	assert_true(guest_apic_mmio(0xF0, 4, true, &svr));
+	guest_apic_host_vector(&fake_guest.vcpu, 0x30);
+	assert_int_equal(guest_apic_pending(&fake_guest.vcpu), 0x30);
+	fake_guest.vcpu.vmsa1 = &fake_guest.vmsa;
+	fake_guest.vmsa.rflags = rflags;
+	guest_exit(SVM_EXIT_HLT, 0, 0);
+	assert_true(fake_guest.vcpu.guest_halted);
+	fake_hv.halts = 0;
+	fake_hv.on_halt = init_after_three_halts;
+}
+
+/** STI; HLT (IF set): the pending vector ends the HLT at once. */
+static void test_hlt_ends_on_interrupt(void **state)
+{
+	(void)state;
+	halted_with_irr(VMSA_RESET_RFLAGS | VMSA_RFLAGS_IF);
+	irq_wait(&fake_guest.vcpu);
+	assert_int_equal(fake_hv.halts, 0);
+	assert_false(fake_guest.vcpu.guest_halted);
+}
+
+/** CLI; HLT (IF clear): the IRR does not end it, only an INIT does
+ * (OVMF's idle APs); the vCPU halts at VMPL0 until then. */
+static void test_hlt_with_if_clear_waits_for_init(void **state)
+{
+	(void)state;
+	halted_with_irr(VMSA_RESET_RFLAGS);
+	irq_wait(&fake_guest.vcpu);
+	assert_int_equal(fake_hv.halts, 3);
+	assert_false(fake_guest.vcpu.guest_halted);
+	fake_hv.on_halt = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -172,6 +222,8 @@ int main(void)
 		cmocka_unit_test_setup(test_nops, fake_pv_setup),
 		cmocka_unit_test_setup(test_vmmcall_ud, fake_pv_setup),
 		cmocka_unit_test_setup(test_hlt, fake_pv_setup),
+		cmocka_unit_test_setup(test_hlt_ends_on_interrupt, fake_pv_setup),
+		cmocka_unit_test_setup(test_hlt_with_if_clear_waits_for_init, fake_pv_setup),
 		cmocka_unit_test_setup(test_unvalidated_page, fake_pv_setup),
 		cmocka_unit_test_setup(test_dr7, fake_pv_setup),
 		cmocka_unit_test_setup(test_dr7_decode_mismatch, fake_pv_setup),
