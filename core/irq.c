@@ -83,8 +83,8 @@ void irq_after_exit(struct vcpu *v)
  * "HLT"): INIT always; a maskable interrupt only when RFLAGS.IF was set at
  * the HLT (STI; HLT sets it before the HLT).  A `cli; hlt` loop such as
  * OVMF's idle APs stays halted until INIT, however much its IRR holds;
- * waking it would only run it into the next HLT (OVMF's AP made 260,000
- * HLT exits in one boot that way).  NMIs are not delivered to the guest.
+ * waking it would only run it into the next HLT (OVMF's AP made 265,001
+ * HLT exits in one 2-vCPU boot that way).  NMIs are not delivered to the guest.
  */
 static bool halt_ends(struct vcpu *v)
 {

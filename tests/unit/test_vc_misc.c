@@ -210,7 +210,6 @@ static void test_hlt_with_if_clear_waits_for_init(void **state)
 	irq_wait(&fake_guest.vcpu);
 	assert_int_equal(fake_hv.halts, 3);
 	assert_false(fake_guest.vcpu.guest_halted);
-	fake_hv.on_halt = NULL;
 }
 
 int main(void)

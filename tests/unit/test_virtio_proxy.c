@@ -79,10 +79,11 @@ static const struct other_fn {
 	{ 0x58, 0x293E8086u, 0x04030003u, true },       /* 00:0b.0 HD audio */
 	{ 0x60, 0x11101AF4u, 0x05000001u, false },      /* 00:0c.0 ivshmem (virtio's vendor) */
 };
+#define N_OTHERS        (sizeof(others) / sizeof(others[0]))
 
 static const struct other_fn *other(uint32_t bdf)
 {
-	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+	for (size_t i = 0; i < N_OTHERS; i++)
 		if (others[i].bdf == bdf)
 			return &others[i];
 	return NULL;
@@ -748,7 +749,7 @@ static void test_dma_classes_hidden(void **state)
 {
 	(void)state;
 	unsigned int hidden = 0;
-	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+	for (size_t i = 0; i < N_OTHERS; i++) {
 		const struct other_fn *o = &others[i];
 		uint32_t v = 0;
 		bool mine = vproxy_cfg_access(&proxy, o->bdf, PCI_CFG_VENDOR, 4, false, &v);
