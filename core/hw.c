@@ -50,11 +50,6 @@ void hw_vmgexit(u64 ghcb_gpa)
     __asm__ volatile(".byte " INSN_VMGEXIT_ASM ::: "memory");
 }
 
-void hw_halt_until_event(void)
-{
-    __asm__ volatile("sti; hlt; cli" ::: "memory");
-}
-
 u64 hw_rdtsc(void)
 {
     u32 lo, hi;

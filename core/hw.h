@@ -20,7 +20,15 @@ u64 hw_vmgexit_msr(u64 msr_value);
 void hw_vmgexit(u64 ghcb_gpa);
 u64 hw_rdmsr(u32 msr);
 void hw_wrmsr(u32 msr, u64 val);
-void hw_halt_until_event(void);     /* STI; HLT; CLI */
+/**
+ * STI; HLT; CLI unless *wake is already set.  An #HV (which RFLAGS.IF does
+ * not hold back) that lands between the check and the HLT would otherwise
+ * be spent before the HLT and leave the CPU asleep with the wake-up it
+ * carried already noted: the #HV handler moves a return address inside
+ * [hw_halt_window_start, hw_halt_window_end) to the end (core/idt.c), so
+ * the HLT is skipped.  The caller's #HV handler sets *wake.
+ */
+void hw_halt_unless(const volatile bool *wake);
 u64 hw_rdtsc(void);                /* LFENCE; RDTSC: ordered after earlier loads */
 
 #endif

@@ -50,11 +50,16 @@ static u8 vc_stack[IST_STACK] __attribute__((aligned(16)));
 static struct idt_gate idt[32] __attribute__((aligned(16)));
 extern const u64 pv_isr_table[32];
 
-void pv_exception(u64 vector, u64 error, const u64 *frame);
-void pv_exception(u64 vector, u64 error, const u64 *frame)
+extern const u8 hw_halt_window_start[], hw_halt_window_end[];
+
+void pv_exception(u64 vector, u64 error, u64 *frame);
+void pv_exception(u64 vector, u64 error, u64 *frame)
 {
     if (vector == VECTOR_HV) {
         vcpu_this()->hv_pending = true;
+        /* between hw_halt_unless()'s check and its HLT: skip the HLT */
+        if (frame[0] >= (u64)hw_halt_window_start && frame[0] < (u64)hw_halt_window_end)
+            frame[0] = (u64)hw_halt_window_end;
         return;
     }
     pv_terminate(PV_TERM_BUG, "exception %lu error %#lx at rip %#lx%s", (unsigned long)vector,

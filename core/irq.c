@@ -98,7 +98,7 @@ static bool halt_ends(struct vcpu *v)
 void irq_wait(struct vcpu *v)
 {
     while (!halt_ends(v)) {
-        hw_halt_until_event();
+        hw_halt_unless(&v->hv_pending);
         irq_poll_doorbell(v);
     }
     v->guest_halted = false;

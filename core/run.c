@@ -58,7 +58,7 @@ static bool init_sipi(struct vcpu *v)
         return false;
     v->guest_halted = false;
     if (r == -2) {
-        hw_halt_until_event();      /* a kick (#HV) brings the SIPI */
+        hw_halt_unless(&v->hv_pending);     /* a kick (#HV) brings the SIPI */
         return true;
     }
     vcpu_start_guest_sipi(v, (u8)r);

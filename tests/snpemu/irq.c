@@ -86,9 +86,14 @@ void irq_init_cpu(void)
     lapic_write32(LAPIC_SVR, 0x100 | SPURIOUS_VECTOR);
 }
 
-void irq_dispatch(u64 vector, u64 error, const u64 *frame);
-void irq_dispatch(u64 vector, u64 error, const u64 *frame)
+extern const u8 halt_window_start[], halt_window_end[];
+
+void irq_dispatch(u64 vector, u64 error, u64 *frame);
+void irq_dispatch(u64 vector, u64 error, u64 *frame)
 {
+    /* inside halt_window(): whatever this brought must be looked at first */
+    if (frame[0] >= (u64)halt_window_start && frame[0] < (u64)halt_window_end)
+        frame[0] = (u64)halt_window_end;
     if (vector == 2 || vector == SPURIOUS_VECTOR)
         return;                         /* a kick, or spurious */
     if (vector < 32)
@@ -248,8 +253,15 @@ void irq_wait(struct vcpu *v)
         snpemu_exit(SNPEMU_EXIT_GUEST_HUNG);
     }
     vm_unlock();
-    while (!irq_any_pending(v) && !hostile_spurious_hv())
-        __asm__ volatile("stgi; sti; hlt; cli" ::: "memory");
+    /* GIF clear from the check to the HLT: a kick (NMI) that another CPU
+     * sends after the check waits for halt_window()'s STGI and ends it */
+    for (;;) {
+        clgi();
+        if (irq_any_pending(v) || hostile_spurious_hv())
+            break;
+        halt_window();
+    }
+    stgi();
     vm_lock();
 }
 

@@ -84,8 +84,14 @@ void snpemu_ap_main(void)
 {
     struct vcpu *v = cpu_setup();
     __atomic_add_fetch(&aps_up, 1, __ATOMIC_SEQ_CST);
-    /* Wait for SNP AP creation (a VMPL0 VMSA with CREATE); NMI wakes us. */
-    while (!__atomic_load_n(&v->start, __ATOMIC_ACQUIRE))
-        __asm__ volatile("sti; hlt; cli" ::: "memory");
+    /* Wait for SNP AP creation (a VMPL0 VMSA with CREATE); an NMI wakes
+     * us, held back by GIF from the check until halt_window() (irq.c). */
+    for (;;) {
+        clgi();
+        if (__atomic_load_n(&v->start, __ATOMIC_ACQUIRE))
+            break;
+        halt_window();
+    }
+    stgi();
     vcpu_run_loop(v);
 }

@@ -184,6 +184,10 @@ void irq_init_cpu(void);
 void irq_take_pending(void);
 void irq_deliver(struct vcpu *v);
 void irq_wait(struct vcpu *v);
+/** isr.asm: with GIF clear, after the last check of the wake-up condition:
+ * STGI; STI; HLT; CLI, the HLT skipped if an NMI or interrupt comes after
+ * the STGI (leaves GIF set). */
+void halt_window(void);
 bool irq_any_pending(struct vcpu *v);
 u64 hvdb_nae(struct vcpu *v, u64 op, u64 gpa, u64 *out);
 void lapic_eoi(void);

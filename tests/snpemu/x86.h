@@ -52,6 +52,8 @@ static inline u64 read_cr4(void) { u64 v; __asm__ volatile("mov %%cr4, %0" : "=r
 static inline void write_cr4(u64 v) { __asm__ volatile("mov %0, %%cr4" :: "r"(v)); }
 static inline void invlpga_all(void) { __asm__ volatile("mov %%cr3, %%rax; mov %%rax, %%cr3" ::: "rax", "memory"); }
 static inline void pause(void) { __asm__ volatile("pause"); }
+static inline void clgi(void) { __asm__ volatile("clgi" ::: "memory"); }
+static inline void stgi(void) { __asm__ volatile("stgi" ::: "memory"); }
 
 #define MSR_EFER            0xC0000080
 #define MSR_VM_HSAVE_PA     0xC0010117

@@ -131,8 +131,15 @@ void hw_wrmsr(u32 msr, u64 val)
 	RECORD(fake_hv.msr_writes, fake_hv.msr_write_count, ((struct fake_msr){ msr, val, false }));
 }
 
-void hw_halt_until_event(void)
+/* An event that lands in the window (on_halt_window) sets *wake through
+ * the #HV handler and so skips the HLT, as core/idt.c does on the CPU; a
+ * halt taken with *wake set would sleep through that wake-up. */
+void hw_halt_unless(const volatile bool *wake)
 {
+	if (fake_hv.on_halt_window)
+		fake_hv.on_halt_window();
+	if (*wake)
+		return;
 	fake_hv.halts++;
 	if (fake_hv.on_halt)
 		fake_hv.on_halt();

@@ -143,6 +143,7 @@ struct fake_hv {
 	size_t ap_creation_count;
 	unsigned int halts;
 	void (*on_halt)(void);          /* what wakes the halted CPU (test's) */
+	void (*on_halt_window)(void);   /* what lands after the last check, before HLT */
 	unsigned int bad_requests;      /* answered with info1 = 2 */
 	u64 last_error;                 /* GHCB_ERR_* of the last bad request */
 	int term_code;                  /* MSR termination request: code, or -1 */

@@ -3,6 +3,7 @@
 #include "fake_pv.h"
 #include "fake_hw.h"
 #include "ghcb_call.h"
+#include "irq.h"
 
 #include <sev.h>
 
@@ -147,15 +148,32 @@ bool mm_is_guest_ram(u64 gpa)
 
 /* ---- the guest --------------------------------------------------------- */
 
-/** core/main.c's: the one vCPU of the tests. */
+/** core/main.c's: vCPU 0 of the tests, or the peer while it runs. */
 struct vcpu *vcpu_this(void)
 {
-	return &fake_guest.vcpu;
+	return fake_guest.on_peer ? &fake_guest.peer : &fake_guest.vcpu;
 }
 
 struct vcpu *vcpu_by_index(unsigned int index)
 {
-	return index == 0 ? &fake_guest.vcpu : NULL;
+	if (index == 0)
+		return &fake_guest.vcpu;
+	return index == 1 && fake_guest.peer.self ? &fake_guest.peer : NULL;
+}
+
+void fake_guest_add_peer(void)
+{
+	u64 svr = 0x1FF;
+	struct vcpu *p = &fake_guest.peer;
+
+	p->self = p;
+	p->index = 1;
+	p->apic_id = 1;
+	p->ghcb = fake_guest.vcpu.ghcb;
+	guest_apic_init(p);
+	fake_guest.on_peer = true;
+	guest_apic_mmio(0xF0, 4, true, &svr);
+	fake_guest.on_peer = false;
 }
 
 void fake_guest_reset(void)

@@ -74,6 +74,10 @@ struct fake_guest {
 	struct vcpu vcpu;
 	struct sev_vmsa vmsa;
 	struct vc_exit exit;
+	/* A second vCPU (index 1, APIC ID 1) once fake_guest_add_peer() made
+	 * it; while on_peer is set, vcpu_this() is the peer. */
+	struct vcpu peer;
+	bool on_peer;
 };
 
 extern struct fake_guest fake_guest;
@@ -85,6 +89,9 @@ void fake_pv_boot(void);
 /** fake_pv_boot() as a cmocka setup function. */
 int fake_pv_setup(void **state);
 void fake_guest_reset(void);
+/** Makes fake_guest.peer a vCPU (sharing vCPU 0's GHCB) with its APIC
+ * software-enabled. */
+void fake_guest_add_peer(void);
 /** The exit the guest just took, with the next RIP at rip + insn_len. */
 struct vc_exit *fake_guest_exit(u64 code, u64 info1, u64 info2, unsigned int insn_len);
 

@@ -212,6 +212,58 @@ static void test_hlt_with_if_clear_waits_for_init(void **state)
 	assert_false(fake_guest.vcpu.guest_halted);
 }
 
+/*
+ * The lost wake-up of a 2-vCPU boot: vCPU 1 sends vCPU 0 a fixed IPI just
+ * after vCPU 0 found nothing to wake it and before its HLT.  The sender's
+ * kick (a host IPI) arrives as an #HV in that window; the HLT must not
+ * sleep through it (core/idt.c skips it, fake_hw.c models that).
+ */
+static struct hv_doorbell window_doorbell;
+
+static void ipi_lands_in_halt_window(void)
+{
+	u64 icr_hi = 0, icr_lo = 0x40;		/* fixed, physical, APIC ID 0 */
+
+	fake_hv.on_halt_window = NULL;
+	fake_guest.on_peer = true;
+	assert_true(guest_apic_mmio(0x310, 4, true, &icr_hi));
+	assert_true(guest_apic_mmio(0x300, 4, true, &icr_lo));
+	fake_guest.on_peer = false;
+	/* the sender kicked vCPU 0's APIC; the hypervisor posts that as #HV */
+	const struct fake_msr *kick = &fake_hv.msr_writes[fake_hv.msr_write_count - 1];
+	assert_int_equal(kick->msr, 0x830);
+	assert_int_equal(kick->value >> 32, 0);
+	assert_int_equal(kick->value & 0xFF, PV_VECTOR_KICK);
+	window_doorbell.vector = PV_VECTOR_KICK;
+	fake_guest.vcpu.hv_pending = true;	/* the #HV handler's flag */
+}
+
+static void slept_through_ipi(void)
+{
+	fail_msg("vCPU 0 halted with the IPI in its IRR and its #HV spent: a lost wake-up");
+}
+
+static void test_ipi_while_entering_hlt(void **state)
+{
+	(void)state;
+	pv_clock.tsc_hz = 2500000000ULL;
+	fake_guest_add_peer();
+	halted_with_irr(VMSA_RESET_RFLAGS | VMSA_RFLAGS_IF);
+	guest_apic_accept(&fake_guest.vcpu, 0x30);	/* in service, not pending */
+	u64 eoi = 0;
+	assert_true(guest_apic_mmio(0xB0, 4, true, &eoi));
+	assert_int_equal(guest_apic_pending(&fake_guest.vcpu), -1);
+	memset(&window_doorbell, 0, sizeof(window_doorbell));
+	fake_guest.vcpu.doorbell = &window_doorbell;
+	fake_hv.on_halt_window = ipi_lands_in_halt_window;
+	fake_hv.on_halt = slept_through_ipi;
+	irq_wait(&fake_guest.vcpu);
+	assert_int_equal(fake_hv.halts, 0);
+	assert_int_equal(guest_apic_pending(&fake_guest.vcpu), 0x40);
+	assert_int_equal(window_doorbell.vector, 0);	/* the kick was taken */
+	assert_false(fake_guest.vcpu.hv_pending);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -223,6 +275,7 @@ int main(void)
 		cmocka_unit_test_setup(test_hlt, fake_pv_setup),
 		cmocka_unit_test_setup(test_hlt_ends_on_interrupt, fake_pv_setup),
 		cmocka_unit_test_setup(test_hlt_with_if_clear_waits_for_init, fake_pv_setup),
+		cmocka_unit_test_setup(test_ipi_while_entering_hlt, fake_pv_setup),
 		cmocka_unit_test_setup(test_unvalidated_page, fake_pv_setup),
 		cmocka_unit_test_setup(test_dr7, fake_pv_setup),
 		cmocka_unit_test_setup(test_dr7_decode_mismatch, fake_pv_setup),
