@@ -288,11 +288,12 @@ void pci_stats_print(void)
     if (vproxy_devices(&proxy))
         pv_info("virtio proxy: %u devices, %lu notifies, %lu requests, %lu completions, "
                 "%lu bytes to devices, %lu bytes to the guest, %lu deferred, %lu pieces of "
-                "large requests, %lu guest MSIs, %lu device errors", vproxy_devices(&proxy),
+                "large requests, %lu guest MSIs, %lu device errors, %lu used lengths clamped",
+                vproxy_devices(&proxy),
                 (unsigned long)s->notifies, (unsigned long)s->requests,
                 (unsigned long)s->completions, (unsigned long)s->bytes_to_device,
                 (unsigned long)s->bytes_to_guest, (unsigned long)s->deferred,
                 (unsigned long)s->split_pieces, (unsigned long)s->guest_msis,
-                (unsigned long)s->device_errors);
+                (unsigned long)s->device_errors, (unsigned long)s->used_len_clamped);
     spin_unlock(&proxy_lock);
 }

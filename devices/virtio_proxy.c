@@ -938,8 +938,16 @@ static void harvest(struct vproxy *p, struct vproxy_dev *d, uint16_t qi)
 				break;
 		}
 		if (e.len > writable) {
-			device_lied(p, d, "a used length beyond the chain's writable bytes", e.len);
-			return;
+			/* More than the chain can hold: only its writable bytes
+			 * were copied back, and the guest is told no more.
+			 * QEMU's virtio-scsi counts a WRITE's data-out bytes in
+			 * len (virtio 1.2 §2.7.8.2 has "written into the
+			 * buffer"), so this is not taken as a lie. */
+			if (!p->stats.used_len_clamped++)
+				note(p, false, "virtio %02x:%02x.%x queue %u: a used length (%#x) above the "
+				     "chain's writable bytes (%#x): clamped", d->bdf >> 8, (d->bdf >> 3) & 0x1F,
+				     d->bdf & 7, qi, e.len, writable);
+			e.len = writable;
 		}
 		chain_free(p, q, (uint16_t)e.id);
 		memcpy(&q->g_used->ring[q->used_idx++ % q->qsize], &e, sizeof(e));

@@ -91,6 +91,7 @@ struct vproxy_stats {
 	uint64_t guest_msis;        /**< MSIs raised for the guest */
 	uint64_t device_errors;     /**< DEVICE_NEEDS_RESET set */
 	uint64_t split_pieces;      /**< pieces of large virtio-blk requests */
+	uint64_t used_len_clamped;  /**< used lengths above the chain's writable bytes */
 };
 
 struct vproxy_dev;

@@ -8,7 +8,7 @@
 # linux-image-amd64's Depends (apt-cache), `apt-get download` that .deb into
 # CACHE_DIR/kernel/ (once), and take boot/vmlinuz-* out of it with dpkg-deb.
 # The .deb stays in the cache.  With OUT_MODULES_TAR, the virtio, SCSI and
-# CD-ROM modules of that same package (the demo initramfs loads them to read
+# CD-ROM and SCSI disk modules of that same package (the demo initramfs loads them to read
 # its disks) are written there as a tar of lib/modules/<version>/kernel/...
 # Without package indexes (offline), the newest cached .deb is used.
 set -euo pipefail
@@ -91,6 +91,14 @@ if [ -n "$modules_out" ]; then
         './lib/modules/*/kernel/drivers/scsi/scsi_common.ko' \
         './lib/modules/*/kernel/drivers/scsi/sr_mod.ko' \
         './lib/modules/*/kernel/drivers/cdrom/cdrom.ko' \
+        './lib/modules/*/kernel/drivers/scsi/sd_mod.ko' \
+        './lib/modules/*/kernel/block/t10-pi.ko' \
+        './lib/modules/*/kernel/lib/crc-t10dif.ko' \
+        './lib/modules/*/kernel/crypto/crct10dif_common.ko' \
+        './lib/modules/*/kernel/crypto/crct10dif_generic.ko' \
+        './lib/modules/*/kernel/lib/crc64.ko' \
+        './lib/modules/*/kernel/lib/crc64-rocksoft.ko' \
+        './lib/modules/*/kernel/crypto/crc64_rocksoft_generic.ko' \
         || die "cannot extract the virtio/SCSI modules from $deb"
     tar -C "$tmp" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
         -cf "$modules_out.tmp" lib && mv "$modules_out.tmp" "$modules_out" \
