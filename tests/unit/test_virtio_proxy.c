@@ -561,6 +561,192 @@ static void test_blk_split_write(void **state)
 
 /* ---- tests ---------------------------------------------------------------- */
 
+/* ---- a seeded scheduler: many requests in flight, completed out of order -- */
+
+/*
+ * A virtio-blk driver with up to 2 requests in flight on queue 0 (8
+ * descriptors: header, 1-2 data descriptors, status) against a device that
+ * takes posted chains when it likes and finishes them in any order, with
+ * interrupts that come late.  Reads and writes of 1 to 80 sectors: small
+ * ones bounced whole, large ones (above a quarter of the 64 KiB pool) cut
+ * in pieces, and the pool often too full for the next one.  Every address
+ * the device is given must be in the pool (pool_ptr), every read must bring
+ * what the disk holds, every write must land; each request completes once.
+ */
+#define SCHED_SECTORS   512u
+#define SCHED_SLOTS     2u
+
+static struct {
+	uint8_t disk[SCHED_SECTORS * 512];      /* the device's medium */
+	uint16_t held[QMAX];                    /* heads the device popped, not finished */
+	unsigned int nheld;
+	struct { bool busy; uint16_t head; uint32_t type, sector, len; } req[SCHED_SLOTS];
+	unsigned int done, reads, writes, pieces_seen;
+	uint16_t guest_used;                    /* the guest's next used entry */
+} sch;
+
+static uint64_t sched_rng_state;
+
+static uint32_t sched_rng(uint32_t n)
+{
+	sched_rng_state ^= sched_rng_state << 13;
+	sched_rng_state ^= sched_rng_state >> 7;
+	sched_rng_state ^= sched_rng_state << 17;
+	return (uint32_t)(sched_rng_state % n);
+}
+
+/* request slot r: descriptors 4r..4r+3, header and status near GBUF, data
+ * in two halves at GBUF + 0x10000 + r * 0x20000 */
+static uint64_t sched_data(unsigned int r, unsigned int half)
+{
+	return GBUF + 0x10000 + r * 0x20000ull + half * 0x10000ull;
+}
+
+static uint8_t sched_byte(uint32_t sector, uint32_t off, uint32_t gen)
+{
+	return (uint8_t)(sector * 7 + off / 512 * 13 + gen);
+}
+
+static void sched_post(unsigned int r, uint32_t gen)
+{
+	uint32_t type = sched_rng(2) ? VIRTIO_BLK_T_IN : VIRTIO_BLK_T_OUT;
+	uint32_t nsec = 1 + sched_rng(sched_rng(4) ? 8 : 80);
+	uint32_t sector = sched_rng(SCHED_SECTORS / SCHED_SLOTS - 80) + r * (SCHED_SECTORS / SCHED_SLOTS);
+	uint32_t len = nsec * 512, first = len;
+	uint16_t head = (uint16_t)(4 * r), w = type == VIRTIO_BLK_T_IN ? VIRTQ_DESC_F_WRITE : 0;
+	const struct virtio_blk_outhdr h = { type, 0, sector };
+	memcpy(G(GBUF + r * 0x20), &h, sizeof(h));
+	gdesc(head, GBUF + r * 0x20, 16, VIRTQ_DESC_F_NEXT, (uint16_t)(head + 1));
+	if (nsec > 1 && sched_rng(2))
+		first = 512 * (1 + sched_rng(nsec - 1));
+	gdesc(head + 1, sched_data(r, 0), first, (uint16_t)(VIRTQ_DESC_F_NEXT | w),
+	      (uint16_t)(head + (first < len ? 2 : 3)));
+	if (first < len)
+		gdesc(head + 2, sched_data(r, 1), len - first, (uint16_t)(VIRTQ_DESC_F_NEXT | w),
+		      (uint16_t)(head + 3));
+	gdesc(head + 3, GBUF + 0x800 + r, 1, VIRTQ_DESC_F_WRITE, 0);
+	G(GBUF + 0x800 + r)[0] = 0xEE;
+	for (uint32_t o = 0; o < len; o++) {
+		uint8_t *b = o < first ? G(sched_data(r, 0)) + o : G(sched_data(r, 1)) + o - first;
+		*b = type == VIRTIO_BLK_T_OUT ? sched_byte(sector, o, gen) : 0xCC;
+	}
+	sch.req[r].busy = true;
+	sch.req[r].head = head;
+	sch.req[r].type = type;
+	sch.req[r].sector = sector;
+	sch.req[r].len = len;
+	guest_post(head);
+}
+
+/* The device: a chain of header, data, status against the medium. */
+static uint32_t sched_serve_chain(struct virtq_desc *d, uint16_t head)
+{
+	struct virtio_blk_outhdr h;
+	memcpy(&h, pool_ptr(d[head].addr, 16), 16);
+	assert_int_equal(d[head].len, 16);
+	assert_false(d[head].flags & VIRTQ_DESC_F_WRITE);
+	uint32_t off = (uint32_t)h.sector * 512, written = 0;
+	uint16_t i = d[head].next;
+	for (unsigned int n = 0; n < QMAX; n++) {
+		const struct virtq_desc *x = &d[i];
+		uint8_t *buf = pool_ptr(x->addr, x->len);
+		if (!(x->flags & VIRTQ_DESC_F_NEXT)) {
+			assert_int_equal(x->len, 1);
+			assert_true(x->flags & VIRTQ_DESC_F_WRITE);
+			*buf = VIRTIO_BLK_S_OK;
+			return written + 1;
+		}
+		assert_true(off + x->len <= sizeof(sch.disk));
+		if (h.type == VIRTIO_BLK_T_IN) {
+			assert_true(x->flags & VIRTQ_DESC_F_WRITE);
+			memcpy(buf, &sch.disk[off], x->len);
+			written += x->len;
+		} else {
+			assert_false(x->flags & VIRTQ_DESC_F_WRITE);
+			memcpy(&sch.disk[off], buf, x->len);
+		}
+		off += x->len;
+		i = x->next;
+	}
+	fail_msg("a chain without an end");
+	return 0;
+}
+
+static void sched_device_step(void)
+{
+	struct fake_queue *q = &f.q[0];
+	struct virtq_avail *a = pool_ptr(q->driver, VIRTQ_AVAIL_BYTES(q->size));
+	struct virtq_used *u = pool_ptr(q->device, VIRTQ_USED_BYTES(q->size));
+	struct virtq_desc *d = pool_ptr(q->desc, VIRTQ_DESC_BYTES(q->size));
+	if (sched_rng(2) && q->avail_seen != a->idx) {          /* take one posted chain */
+		assert_true(sch.nheld < QMAX);
+		sch.held[sch.nheld++] = a->ring[q->avail_seen++ % q->size];
+	}
+	if (sch.nheld && sched_rng(3) == 0) {                   /* finish any one of them */
+		unsigned int k = sched_rng(sch.nheld);
+		uint16_t head = sch.held[k];
+		sch.held[k] = sch.held[--sch.nheld];
+		uint32_t len = sched_serve_chain(d, head);
+		u->ring[q->used_idx % q->size] = (struct virtq_used_elem){ head, len };
+		u->idx = ++q->used_idx;
+		sch.pieces_seen++;
+	}
+}
+
+static void sched_guest_reap(uint32_t *gen)
+{
+	struct virtq_used *u = (void *)G(GUSED);
+	for (; sch.guest_used != u->idx; sch.guest_used++) {
+		struct virtq_used_elem e = u->ring[sch.guest_used % 8];
+		unsigned int r = e.id / 4;
+		assert_true(e.id % 4 == 0 && r < SCHED_SLOTS && sch.req[r].busy);
+		assert_int_equal(G(GBUF + 0x800 + r)[0], VIRTIO_BLK_S_OK);
+		uint32_t len = sch.req[r].len, first = len;
+		const struct virtq_desc *d1 = (const void *)(G(GDESC) + 16 * (e.id + 1));
+		first = d1->len;
+		assert_int_equal(e.len, (sch.req[r].type == VIRTIO_BLK_T_IN ? len : 0) + 1);
+		for (uint32_t o = 0; o < len; o++) {
+			const uint8_t *b = o < first ? G(sched_data(r, 0)) + o
+						     : G(sched_data(r, 1)) + o - first;
+			assert_int_equal(*b, sch.disk[sch.req[r].sector * 512 + o]);
+		}
+		if (sch.req[r].type == VIRTIO_BLK_T_IN)
+			sch.reads++;
+		else
+			sch.writes++;
+		sch.req[r].busy = false;
+		sch.done++;
+		(*gen)++;
+	}
+}
+
+static void test_seeded_scheduler(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 1; seed <= 40; seed++) {
+		setup(NULL);
+		memset(&sch, 0, sizeof(sch));
+		sched_rng_state = seed * 0x9E3779B97F4A7C15ULL;
+		for (unsigned int i = 0; i < sizeof(sch.disk); i++)
+			sch.disk[i] = (uint8_t)(i * 31 + seed);
+		guest_init();
+		uint32_t gen = 0;
+		for (unsigned int step = 0; step < 3000; step++) {
+			for (unsigned int r = 0; r < SCHED_SLOTS; r++)
+				if (!sch.req[r].busy && sched_rng(4) == 0)
+					sched_post(r, gen);
+			sched_device_step();
+			if (sched_rng(4) == 0)
+				vproxy_queue_interrupt(&proxy);
+			sched_guest_reap(&gen);
+			assert_int_equal(f.hv_errors, 0);
+			assert_int_equal(proxy.stats.device_errors, 0);
+		}
+		assert_true(sch.reads > 20 && sch.writes > 20);
+	}
+	assert_true(proxy.stats.split_pieces > 0 && proxy.stats.deferred > 0);
+}
+
 static void test_features_and_access_platform(void **state)
 {
 	(void)state;
@@ -800,6 +986,7 @@ int main(void)
 		cmocka_unit_test_setup(test_loop_and_indirect, setup),
 		cmocka_unit_test_setup(test_device_lies, setup),
 		cmocka_unit_test_setup(test_used_length_clamped, setup),
+		cmocka_unit_test(test_seeded_scheduler),
 		cmocka_unit_test_setup(test_pool_full_defers, setup),
 		cmocka_unit_test_setup(test_blk_split_read, setup),
 		cmocka_unit_test_setup(test_blk_split_write, setup),
