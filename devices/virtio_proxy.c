@@ -1040,7 +1040,15 @@ static void enable_queue(struct vproxy *p, struct vproxy_dev *d, uint16_t qi)
 		q->slot = p->cfg.ops->alloc(p->cfg.ctx, n * sizeof(*q->slot));
 		q->slot_cap = q->slot ? n : 0;
 	}
-	uint32_t avail_off = VIRTQ_DESC_BYTES(n), used_off = (avail_off + VIRTQ_AVAIL_BYTES(n) + 3) & ~3u;
+	/* The ring block is granule-aligned: the descriptors (16 bytes) and the
+	 * available ring (2-byte entries) never straddle a 4 KiB page.  The
+	 * used ring goes at 4 mod 8 (it needs 4, virtio 1.2 §2.7 "Queue Part
+	 * Alignment"), so each 8-byte used element is 8-aligned and never
+	 * straddles one either: observed on QEMU 7.2 with an IOMMU, the device
+	 * writes the second half of an element that crosses a page at the
+	 * ring-relative offset (iova 0xf8 for element 30), so its length is
+	 * lost and the write is refused. */
+	uint32_t avail_off = VIRTQ_DESC_BYTES(n), used_off = ALIGN8(avail_off + VIRTQ_AVAIL_BYTES(n)) + 4;
 	uint32_t ring_bytes = used_off + VIRTQ_USED_BYTES(n);
 	int64_t ring = q->slot ? pool_alloc(p, ring_bytes) : -1;
 	if (ring < 0) {
