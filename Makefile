@@ -5,13 +5,15 @@
 #                       through the paravisor in snpemu (tests/boot/run)
 #   make tour ARGS=...  the same for snpemu's own demo SNP guest (tests/snpemu/demo)
 #   make bench          boot-time benchmark (tests/boot/bench; not a test)
+#   make soak ARGS=...  boot the Debian 12 systemd disk N times in a row through
+#                       the paravisor (tests/boot/soak --runs N --smp N; not a test)
 #   make clean          remove build/ (make distclean also drops the .deps/ cache)
 
 BUILD := build
 DEPS := .deps
 MESON_TEST := meson test -C $(BUILD) --print-errorlogs --num-processes 2 --timeout-multiplier 1
 
-.PHONY: all deps build test run tour bench clean distclean
+.PHONY: all deps build test run tour bench soak clean distclean
 
 all: build
 
@@ -46,6 +48,9 @@ tour: build
 
 bench: build
 	tests/boot/bench $(ARGS)
+
+soak: build
+	tests/boot/soak $(ARGS)
 
 clean:
 	rm -rf $(BUILD)
