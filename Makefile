@@ -6,13 +6,15 @@
 #   make tour ARGS=...  the same for snpemu's own demo SNP guest (tests/snpemu/demo)
 #   make bench          boot-time benchmark (tests/boot/bench; not a test)
 #   make smp-io ARGS=.. the SMP I/O integrity run (tests/boot/smp-io, 4 vCPUs)
+#   make soak ARGS=...  boot the Debian 12 systemd disk N times in a row through
+#                       the paravisor (tests/boot/soak --runs N --smp N; not a test)
 #   make clean          remove build/ (make distclean also drops the .deps/ cache)
 
 BUILD := build
 DEPS := .deps
 MESON_TEST := meson test -C $(BUILD) --print-errorlogs --num-processes 2 --timeout-multiplier 1
 
-.PHONY: all deps build test run tour bench smp-io clean distclean
+.PHONY: all deps build test run tour bench smp-io soak clean distclean
 
 all: build
 
@@ -52,6 +54,9 @@ bench: build
 # in the guest and on the host (make test runs it with 4 vCPUs; ARGS=--smp N).
 smp-io: build
 	tests/boot/smp-io smp-io-manual --smp 4 --timeout 1500 $(ARGS)
+
+soak: build
+	tests/boot/soak $(ARGS)
 
 clean:
 	rm -rf $(BUILD)
