@@ -6,6 +6,7 @@
 #   make tour ARGS=...  the same for snpemu's own demo SNP guest (tests/snpemu/demo)
 #   make bench          boot-time benchmark (tests/boot/bench; not a test)
 #   make smp-io ARGS=.. the SMP I/O integrity run (tests/boot/smp-io, 4 vCPUs)
+#   make distro-test    the Debian 12 systemd disk's boot tests (suite distro)
 #   make soak ARGS=...  boot the Debian 12 systemd disk N times in a row through
 #                       the paravisor (tests/boot/soak --runs N --smp N; not a test)
 #   make clean          remove build/ (make distclean also drops the .deps/ cache)
@@ -14,7 +15,7 @@ BUILD := build
 DEPS := .deps
 MESON_TEST := meson test -C $(BUILD) --print-errorlogs --num-processes 2 --timeout-multiplier 1
 
-.PHONY: all deps build test run tour bench smp-io soak clean distclean
+.PHONY: all deps build test run tour bench smp-io distro-test soak clean distclean
 
 all: build
 
@@ -35,7 +36,7 @@ build: deps
 
 test: build
 	@rm -f $(BUILD)/meson-logs/testlog.json; \
-	$(MESON_TEST); rc=$$?; \
+	$(MESON_TEST) --no-suite distro; rc=$$?; \
 	scripts/test-summary.py $(BUILD)/meson-logs/testlog.json && [ $$rc -eq 0 ]
 
 # The default demo: stock OVMF + the unmodified Debian kernel at VMPL1 through
@@ -55,7 +56,16 @@ bench: build
 smp-io: build
 	tests/boot/smp-io smp-io-manual --smp 4 --timeout 1500 $(ARGS)
 
+# The Debian 12 systemd disk (mkdistro.sh) booted with 2 and 4 vCPUs; not in
+# make test while the 2-vCPU boot still hangs now and then (issue 16).
+distro-test: build
+	ninja -C $(BUILD) tests/boot/distro.img
+	@rm -f $(BUILD)/meson-logs/testlog.json; \
+	$(MESON_TEST) --suite distro; rc=$$?; \
+	scripts/test-summary.py $(BUILD)/meson-logs/testlog.json && [ $$rc -eq 0 ]
+
 soak: build
+	ninja -C $(BUILD) tests/boot/distro.img
 	tests/boot/soak $(ARGS)
 
 clean:
