@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "devices/virtio_proxy.h"
+#include "test_rng.h"
 
 #define BDF             0x18u           /* 00:03.0 */
 #define BAR1            0xFE000000ull   /* MSI-X table (0) and PBA (0x800) */
@@ -585,14 +586,9 @@ static struct {
 	uint16_t guest_used;                    /* the guest's next used entry */
 } sch;
 
-static uint64_t sched_rng_state;
-
 static uint32_t sched_rng(uint32_t n)
 {
-	sched_rng_state ^= sched_rng_state << 13;
-	sched_rng_state ^= sched_rng_state >> 7;
-	sched_rng_state ^= sched_rng_state << 17;
-	return (uint32_t)(sched_rng_state % n);
+	return (uint32_t)(test_rng() % n);
 }
 
 /* request slot r: descriptors 4r..4r+3, header and status near GBUF, data
@@ -726,7 +722,7 @@ static void test_seeded_scheduler(void **state)
 	for (uint64_t seed = 1; seed <= 40; seed++) {
 		setup(NULL);
 		memset(&sch, 0, sizeof(sch));
-		sched_rng_state = seed * 0x9E3779B97F4A7C15ULL;
+		test_rng_state = seed * 0x9E3779B97F4A7C15ULL;
 		for (unsigned int i = 0; i < sizeof(sch.disk); i++)
 			sch.disk[i] = (uint8_t)(i * 31 + seed);
 		guest_init();
