@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Boot page tables and stack (in .bss, so zero pages of the IGVM). */
-#include "pv.h"
+#include "core/pv.h"
 
 u64 boot_pml4[512] __attribute__((aligned(4096)));
 u64 boot_pdpt_low[512] __attribute__((aligned(4096)));

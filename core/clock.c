@@ -11,9 +11,9 @@
  * 500 ppm (at most 2 s).  Samples in between only count the counter's
  * wraps, and must come at least once per half period (27 ms) for that.
  */
-#include "clock.h"
-#include "ghcb_call.h"
-#include "hw.h"
+#include "core/clock.h"
+#include "core/ghcb_call.h"
+#include "core/hw.h"
 
 #include "devices/cmos.h"
 

@@ -9,7 +9,7 @@
 #ifndef PV_CLOCK_H
 #define PV_CLOCK_H
 
-#include "pv.h"
+#include "core/pv.h"
 
 #include "devices/pvclock.h"
 

@@ -5,13 +5,13 @@
  * Everything the hypervisor answers is checked before use; a violation is
  * a termination with PV_TERM_HV_ERROR and one log line (STYLE §7, §13).
  */
-#include "ghcb_call.h"
-#include "hw.h"
-#include "mm.h"
+#include "core/ghcb_call.h"
+#include "core/hw.h"
+#include "core/mm.h"
 #include "paravisor_layout.h"
 #include "sev.h"
 #include "svm.h"
-#include "vcpu.h"
+#include "core/vcpu.h"
 
 #include <lib/string.h>
 

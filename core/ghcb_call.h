@@ -8,7 +8,7 @@
 #ifndef PV_GHCB_CALL_H
 #define PV_GHCB_CALL_H
 
-#include "pv.h"
+#include "core/pv.h"
 #include <ghcb.h>
 
 enum ghcb_status {

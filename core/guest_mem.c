@@ -6,8 +6,8 @@
  * mapping.  Only guest RAM and the firmware pages are reachable: anything
  * else is a fault for the guest, never an access to paravisor memory.
  */
-#include "guest_mem.h"
-#include "mm.h"
+#include "core/guest_mem.h"
+#include "core/mm.h"
 
 #include <lib/string.h>
 

@@ -2,7 +2,7 @@
 #ifndef PV_GUEST_MEM_H
 #define PV_GUEST_MEM_H
 
-#include "pv.h"
+#include "core/pv.h"
 #include <vmsa.h>
 
 enum guest_walk { GUEST_WALK_OK, GUEST_WALK_PF, GUEST_WALK_BAD_GPA, GUEST_WALK_UNSUPPORTED };

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The bare-metal hw.h (encodings: SPEC-FACTS §7.1, protocol/sev.h). */
-#include "hw.h"
+#include "core/hw.h"
 #include "sev.h"
 
 u32 hw_pvalidate(u64 va, bool size_2m, bool validate, bool *unchanged)

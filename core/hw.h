@@ -8,7 +8,7 @@
 #ifndef PV_HW_H
 #define PV_HW_H
 
-#include "pv.h"
+#include "core/pv.h"
 
 /** PVALIDATE: EAX result; *unchanged = RFLAGS.CF. */
 u32 hw_pvalidate(u64 va, bool size_2m, bool validate, bool *unchanged);

@@ -16,11 +16,12 @@
  * paravisor_hostile_spurious_hv).  On the current stack nesting only goes
  * deeper, and the handler is a few instructions that set a flag.
  */
-#include "mm.h"
+#include "core/mm.h"
 #include "paravisor_layout.h"
-#include "pv.h"
-#include "vcpu.h"
-#include "x86_desc.h"
+#include "core/pv.h"
+#include "core/vcpu.h"
+#include "core/x86_desc.h"
+#include "core/idt.h"
 
 #include <ghcb.h>
 

@@ -9,7 +9,7 @@
  * or hypervisor (rate-limited by the caller), INFO = progress, VERBOSE =
  * guest data, off unless pv_log_level says so.
  */
-#include "ghcb_call.h"
+#include "core/ghcb_call.h"
 
 #include <lib/fmt.h>
 #include <lib/string.h>

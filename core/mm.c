@@ -10,9 +10,9 @@
  * (2 MiB PVALIDATE where possible) and granted to VMPL1 with RMPADJUST;
  * the paravisor's own pages stay VMPL0-only (DESIGN "Memory").
  */
-#include "mm.h"
-#include "hw.h"
-#include "ghcb_call.h"
+#include "core/mm.h"
+#include "core/hw.h"
+#include "core/ghcb_call.h"
 #include "igvm.h"
 #include "paravisor_layout.h"
 #include "sev.h"

@@ -3,7 +3,7 @@
 #ifndef PV_MM_H
 #define PV_MM_H
 
-#include "pv.h"
+#include "core/pv.h"
 
 #define MM_MAX_RANGES   16
 

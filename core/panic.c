@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Every fatal end: one log line, then GHCB termination with the reason. */
-#include "ghcb_call.h"
-#include "hw.h"
+#include "core/ghcb_call.h"
+#include "core/hw.h"
 
 void pv_vlog(enum log_level level, const char *fmt, va_list ap);
 

@@ -2,12 +2,18 @@
 /*
  * Per-vCPU state of the paravisor.  Legend: [I] set before the vCPU's run
  * loop starts, then read-only; [V] touched only by this vCPU; [H] written
- * by this vCPU's #HV handler (a flag only).
+ * by this vCPU's #HV handler (a flag only); [A] under apic_lock
+ * (platform/apic.c), because other vCPUs post interrupts into it.
+ *
+ * Lock order (a lock may be taken while holding the ones before it, never
+ * the other way): proxy_lock (platform/pci.c) -> cf8_lock (platform/pci.c)
+ * -> apic_lock (platform/apic.c).  platform_lock (platform/platform.c)
+ * nests with none of them.
  */
 #ifndef PV_VCPU_H
 #define PV_VCPU_H
 
-#include "pv.h"
+#include "core/pv.h"
 #include <ghcb.h>
 #include <hv_doorbell.h>
 #include <vmsa.h>
@@ -36,9 +42,11 @@ struct vcpu {
     int offered_vector;             /* [V] in VINTR_CTRL, or -1 */
     u64 dr7;                        /* [V] the guest's DR7 (no DebugSwap) */
     u64 exit_count;                 /* [V] */
-    struct lapic lapic;             /* [V] the guest's local APIC */
+    struct lapic lapic;             /* [A] the guest's local APIC (other vCPUs post IPIs) */
     u8 timer_vector;                /* [V] the real timer was last armed with it, or 0 */
     u32 tsc_aux;                    /* [V] the guest's MSR_TSC_AUX (vc/msr.c) */
+    u64 misc_enable;                /* [V] IA32_MISC_ENABLE as written; 1 at reset */
+    u64 mtrr[0x100];                /* [V] MTRR MSRs 0x200-0x2FF as written (vc/msr.c) */
     u64 kvmclock_msr;               /* [V] MSR_KVM_SYSTEM_TIME_NEW as written */
     struct vcpu_ghcb ghcb;          /* [V] */
     u64 stack_top;                  /* [I] an AP's stack */
@@ -54,15 +62,8 @@ struct vcpu {
 
 struct vcpu *vcpu_this(void);
 struct vcpu *vcpu_by_index(unsigned int index);     /* NULL past the last */
-void vcpu_start_guest(struct vcpu *v);      /* VMSA at the reset vector */
-/** The guest's AP after INIT and SIPI: real mode at vector << 12. */
-void vcpu_start_guest_sipi(struct vcpu *v, u8 vector);
-void vcpu_alloc_guest_vmsa(struct vcpu *v);
-struct sev_vmsa *vcpu_vmsa_page(u64 *gpa);   /* a page fit to be a VMSA */
-void smp_start_aps(unsigned int count);     /* core/smp.c */
-_Noreturn void vcpu_run(struct vcpu *v);    /* core/run.c */
-void idt_init(void);
-u64 idt_ap_tss(void);                       /* an AP's TSS, for its VMSA's TR */
-#define PV_TSS_LIMIT    103                 /* 64-bit TSS, no I/O bitmap */
+/** The table's first count entries (index = APIC ID), at boot. */
+void vcpus_init(unsigned int count);
+struct vcpu *vcpu_bsp(void);                        /* entry 0, set up first */
 
 #endif

@@ -18,15 +18,16 @@
  *  - a leaf the page does not have reads as zero, and is counted.
  */
 #include "cpuid_page.h"
-#include "mm.h"
+#include "core/mm.h"
 #include "paravisor_layout.h"
 #include "sev.h"
-#include "vc.h"
+#include "vc/vc.h"
+#include "core/stats.h"
 
 #include <lib/string.h>
 
 static struct snp_cpuid_page page;      /* private copy made at boot */
-static u64 unknown_leaves;
+PV_COUNTER(unknown_leaves, "cpuid: leaves not in the CPUID page (read as 0)");
 
 void cpuid_page_init(void)
 {
@@ -94,7 +95,7 @@ static void cpuid_filtered(const struct vcpu *v, u32 leaf, u32 sub, u32 r[4])
     if (leaf == CPUID_LEAF_SEV)
         return;
     if (!page_lookup(leaf, sub, r)) {
-        unknown_leaves++;
+        pv_count(&unknown_leaves);
         return;
     }
     if (leaf == 1) {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The guest instruction at RIP, for handlers that need its operands. */
-#include "guest_mem.h"
-#include "vc.h"
+#include "core/guest_mem.h"
+#include "vc/vc.h"
 
 #include "decoder/insn.h"
 

@@ -3,9 +3,12 @@
  * vc_dispatch(): exit code -> handler, and the one place that turns a
  * handler's result into RIP advance, a guest exception or a termination.
  */
-#include "ghcb_call.h"
+#include "core/ghcb_call.h"
 #include "svm.h"
-#include "vc.h"
+#include "vc/vc.h"
+#include "core/stats.h"
+
+#include <lib/fmt.h>
 
 typedef enum vc_result (*vc_handler)(struct vc_exit *e);
 
@@ -33,8 +36,22 @@ static const struct vc_entry vc_table[] = {
     { SVM_EXIT_PAGE_NOT_VALIDATED, vc_handle_unvalidated, "unvalidated" },
 };
 
-#define STAT_SLOTS 0x410
-static u64 exit_count[STAT_SLOTS];
+#define EXIT_KINDS ARRAY_SIZE(vc_table)
+static u64 exit_count[PV_MAX_VCPUS][EXIT_KINDS];       /* [V] by row */
+
+static void exit_count_name(unsigned int i, char *buf, size_t len)
+{
+    snprintf(buf, len, "exits %#lx (%s)", (unsigned long)vc_table[i].code, vc_table[i].name);
+}
+
+static u64 exit_count_read(unsigned int i, unsigned int vcpu)
+{
+    return exit_count[vcpu][i];
+}
+
+/* "exits 0x7b (ioio): N" for each exit code the guest took */
+PV_COUNTER_SET(exit_counters, .count = EXIT_KINDS, .per_vcpu = true,
+               .name = exit_count_name, .read = exit_count_read);
 
 static const struct vc_entry *lookup(u64 code)
 {
@@ -74,8 +91,8 @@ static _Noreturn void guest_shutdown(const struct vc_exit *e)
 void vc_dispatch(struct vc_exit *e)
 {
     const struct vc_entry *h = lookup(e->code);
-    if (e->code < STAT_SLOTS)
-        exit_count[e->code]++;
+    if (h)
+        exit_count[e->vcpu->index][h - vc_table]++;
     if (e->code == SVM_EXIT_SHUTDOWN)
         guest_shutdown(e);
     if (!h)
@@ -102,19 +119,5 @@ void vc_dispatch(struct vc_exit *e)
     case VC_HV_ERROR:
         pv_terminate(PV_TERM_HV_ERROR, "%s exit at rip %#lx: hypervisor error",
                      h->name, (unsigned long)e->vmsa->rip);
-    }
-}
-
-/** Every exit code the guest took, with its handler's name (one line each,
- * "exits 0x7b (ioio): 1234"); printed when the guest powers off or resets
- * (core/platform.c). */
-void vc_stats_print(void)
-{
-    for (u64 c = 0; c < STAT_SLOTS; c++) {
-        if (!exit_count[c])
-            continue;
-        const struct vc_entry *h = lookup(c);
-        pv_info("exits %#lx (%s): %lu", (unsigned long)c, h ? h->name : "unhandled",
-                (unsigned long)exit_count[c]);
     }
 }

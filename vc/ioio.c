@@ -6,11 +6,11 @@
  * GHCB.  String forms move at most one shared buffer per exit and return
  * VC_RETRY until RCX is done (STYLE §14), so interrupts get in between.
  */
-#include "devices.h"
-#include "ghcb_call.h"
-#include "guest_mem.h"
+#include "platform/platform.h"
+#include "core/ghcb_call.h"
+#include "core/guest_mem.h"
 #include "svm.h"
-#include "vc.h"
+#include "vc/vc.h"
 
 #include <lib/string.h>
 

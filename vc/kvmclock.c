@@ -15,12 +15,13 @@
  * RAM is accepted and leaves the clock unwritten: the MSR reads back what
  * was written, the guest sees version 0 and falls back to other clocks.
  */
-#include "clock.h"
-#include "hw.h"
-#include "mm.h"
-#include "vc.h"
+#include "core/clock.h"
+#include "core/hw.h"
+#include "core/mm.h"
+#include "vc/vc.h"
 
 #include "devices/pvclock.h"
+#include "platform/apic.h"
 
 static u64 wall_clock_msr;
 static u64 refused;             /* registrations outside guest RAM */

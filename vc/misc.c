@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The small exit families: HLT, RDTSC(P), cache/monitor NOPs, DR7, VMMCALL,
  * and pages that come back unvalidated. */
-#include "ghcb_call.h"
+#include "core/ghcb_call.h"
 #include "svm.h"
-#include "vc.h"
+#include "vc/vc.h"
 
 #include "decoder/insn.h"
 

@@ -7,10 +7,11 @@
  * change no memory type under SNP guests here).  Decisions come before any
  * side effect (STYLE §8).
  */
-#include "ghcb_call.h"
+#include "core/ghcb_call.h"
 #include "pvclock_abi.h"
 #include "sev.h"
-#include "vc.h"
+#include "vc/vc.h"
+#include "platform/apic.h"
 
 enum msr_policy { MSR_EMULATE, MSR_FORWARD, MSR_ZERO, MSR_SINK, MSR_KVMCLOCK };
 
@@ -53,8 +54,6 @@ static const struct msr_rule rules[] = {
     { KVM_MSR_FIRST, KVM_MSR_LAST, MSR_KVMCLOCK, "the paravisor's kvmclock (others #GP)" },
 };
 
-static u64 mtrr[0x300];         /* emulated MTRR state, by MSR number */
-static u64 misc_enable = 1;
 
 static const struct msr_rule *rule_of(u32 msr)
 {
@@ -77,9 +76,9 @@ static bool emulate_read(struct vcpu *v, u32 msr, u64 *val)
     else if (msr == MSR_MTRR_CAP)
         *val = 0x508;           /* WC, fixed MTRRs, 8 variable */
     else if (msr == 0x1A0)
-        *val = misc_enable;
-    else if (msr < ARRAY_SIZE(mtrr))
-        *val = mtrr[msr];
+        *val = v->misc_enable;
+    else if (msr >= MSR_MTRR_PHYS_FIRST && msr <= MSR_MTRR_DEF_TYPE)
+        *val = v->mtrr[msr - MSR_MTRR_PHYS_FIRST];
     else
         return false;
     return true;
@@ -121,13 +120,33 @@ static bool emulate_write(struct vcpu *v, u32 msr, u64 val)
     if (msr == MSR_MTRR_CAP)
         return false;           /* read-only */
     if (msr == 0x1A0) {
-        misc_enable = val;
+        v->misc_enable = val;
         return true;
     }
-    if (msr >= ARRAY_SIZE(mtrr) || !mtrr_valid(msr, val))
+    if (msr < MSR_MTRR_PHYS_FIRST || msr > MSR_MTRR_DEF_TYPE || !mtrr_valid(msr, val))
         return false;
-    mtrr[msr] = val;
+    v->mtrr[msr - MSR_MTRR_PHYS_FIRST] = val;
     return true;
+}
+
+/** An MSR no rule claims: the x2APIC's, or #GP. */
+static enum vc_result apic_msr(struct vc_exit *e, u32 msr, bool write, u64 val)
+{
+    switch (guest_apic_msr(e->vcpu, msr, write, &val)) {
+    case LAPIC_OK:
+        if (!write) {
+            e->vmsa->rax = (u32)val;
+            e->vmsa->rdx = val >> 32;
+        }
+        return VC_OK;
+    case LAPIC_GP:
+        return gp(e);
+    case LAPIC_HOST_ERROR:
+        return VC_HV_ERROR;
+    case LAPIC_UNSUPPORTED:
+        break;
+    }
+    return VC_UNSUPPORTED;
 }
 
 enum vc_result vc_handle_msr(struct vc_exit *e)
@@ -139,7 +158,7 @@ enum vc_result vc_handle_msr(struct vc_exit *e)
     const struct msr_rule *r = rule_of(msr);
 
     if (!r)
-        return vc_apic_msr(e, msr, write, val);
+        return apic_msr(e, msr, write, val);
     switch (r->policy) {
     case MSR_ZERO:
         if (write)

@@ -7,11 +7,11 @@
  * and accesses to guest RAM to guest RAM.  At least one access must hit the
  * page that faulted (STYLE §9: the bytes are re-read and can have changed).
  */
-#include "devices.h"
-#include "ghcb_call.h"
-#include "guest_mem.h"
-#include "mm.h"
-#include "vc.h"
+#include "platform/platform.h"
+#include "core/ghcb_call.h"
+#include "core/guest_mem.h"
+#include "core/mm.h"
+#include "vc/vc.h"
 
 #include "decoder/emul.h"
 

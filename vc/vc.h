@@ -15,8 +15,8 @@
 #ifndef PV_VC_H
 #define PV_VC_H
 
-#include "pv.h"
-#include "vcpu.h"
+#include "core/pv.h"
+#include "core/vcpu.h"
 
 enum vc_result {
     VC_OK,
@@ -61,10 +61,6 @@ struct insn;
 bool vc_decode(const struct vc_exit *e, struct insn *insn);
 u64 *vc_gpr(struct sev_vmsa *a, unsigned int index);
 
-/* apic.c */
-#define GUEST_APIC_BUS_NS   1       /* the guest APIC's bus clock: 1 GHz, as KVM's */
-enum vc_result vc_apic_msr(struct vc_exit *e, u32 msr, bool write, u64 val);
-
 /* kvmclock.c: the paravirtual clock the paravisor serves (not the host's) */
 bool kvmclock_msr(struct vcpu *v, u32 msr, bool write, u64 *val);
 bool kvmclock_cpuid(u32 leaf, u32 r[4]);
@@ -73,7 +69,5 @@ bool kvmclock_cpuid(u32 leaf, u32 r[4]);
 void cpuid_page_init(void);
 u32 cpuid_signature(void);
 
-/* counters (STYLE §19) */
-void vc_stats_print(void);
 
 #endif

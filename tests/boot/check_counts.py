@@ -6,7 +6,7 @@ When the guest powers off through ACPI (PM1a_CNT with SLP_EN) or resets the
 platform (0xCF9), the paravisor and snpemu print their counters just before
 the write that ends QEMU (protocol/acpi_pm.h):
 
-  paravisor log   pv: guest enters ACPI sleep (SLP_TYP n): exit counts follow
+  paravisor log   pv: guest enters ACPI sleep (SLP_TYP n): counters follow
                   pv: exits 0x7b (ioio): N          every exit code VMPL1 took
   snpemu log      snpemu: guest enters ACPI sleep (SLP_TYP n): counters follow
                   snpemu: stat exit 0x81: N         every #VMEXIT snpemu handled
@@ -36,7 +36,7 @@ BOOT_BUILD = os.path.join(ROOT, "build", "tests", "boot")
 END_OF_BOOT = re.compile(r"guest (enters ACPI sleep|resets the platform)")
 SNPEMU_EXIT = re.compile(r"^snpemu: stat exit (0x[0-9a-f]+|other): (\d+)$")
 SNPEMU_VMPL = re.compile(r"^snpemu: stat vmpl(\d) pvalidate=(\d+) rmpadjust=(\d+) vmgexit=(\d+)$")
-PV_EXIT = re.compile(r"^pv: exits (0x[0-9a-f]+) \(([\w-]+)\): (\d+)$")
+PV_EXIT = re.compile(r"^pv: exits (0x[0-9a-f]+) \(([\w-]+)\): (\d+)(?: \(vCPU [\d:, ]+\))?$")
 SNP_INSNS = ("pvalidate", "rmpadjust", "vmgexit")
 PV_REQUIRED = ((0x7B, "ioio"), (0x400, "npf"))      # protocol/svm.h SVM_EXIT_IOIO, _NPF
 # snpemu's IOMMU refusing a device's DMA (tests/snpemu/iommu.c report_fault)
@@ -169,7 +169,7 @@ snpemu: stat vmpl3 pvalidate=0 rmpadjust=0 vmgexit=0
 """
 GOOD_PARAVISOR = """\
 pv: guest ACPI PM base 0x600
-pv: guest enters ACPI sleep (SLP_TYP 0): exit counts follow
+pv: guest enters ACPI sleep (SLP_TYP 0): counters follow
 pv: exits 0x72 (cpuid): 900
 pv: exits 0x7b (ioio): 40000
 pv: exits 0x400 (npf): 5000

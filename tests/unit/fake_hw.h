@@ -12,7 +12,7 @@
 #ifndef FAKE_HW_H
 #define FAKE_HW_H
 
-#include "hw.h"
+#include "core/hw.h"
 
 #include <ghcb.h>
 

@@ -2,8 +2,9 @@
 /* The host's stand-ins for core/mm.c, core/log.c and core/panic.c (fake_pv.h). */
 #include "fake_pv.h"
 #include "fake_hw.h"
-#include "ghcb_call.h"
-#include "irq.h"
+#include "core/ghcb_call.h"
+#include "run/irq.h"
+#include "platform/apic.h"
 
 #include <sev.h>
 

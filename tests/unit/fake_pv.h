@@ -13,8 +13,8 @@
 #ifndef FAKE_PV_H
 #define FAKE_PV_H
 
-#include "mm.h"
-#include "vc.h"
+#include "core/mm.h"
+#include "vc/vc.h"
 
 #include <setjmp.h>
 

@@ -15,9 +15,10 @@
 
 #include "fake_hw.h"
 #include "fake_pv.h"
+#include "platform/apic.h"
 
-#include "clock.h"
-#include "irq.h"
+#include "core/clock.h"
+#include "run/irq.h"
 #include "devices/cmos.h"
 #include "devices/pvclock.h"
 

@@ -13,7 +13,7 @@
 
 #include "fake_hw.h"
 #include "fake_pv.h"
-#include "ghcb_call.h"
+#include "core/ghcb_call.h"
 
 #include <paravisor_layout.h>
 #include <sev.h>

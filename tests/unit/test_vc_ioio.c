@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "devices.h"
+#include "platform/platform.h"
 #include "fake_hw.h"
 #include "fake_pv.h"
 
@@ -642,7 +642,7 @@ static void test_acpi_poweroff_prints_counts(void **state)
 	assert_false(fake_pv_log_has("ACPI sleep"));
 	assert_false(fake_pv_log_has("exits 0x7b"));
 	guest_out(0x604, SVM_IOIO_SZ16, 0x3401);
-	assert_true(fake_pv_log_has("guest enters ACPI sleep (SLP_TYP 5): exit counts follow"));
+	assert_true(fake_pv_log_has("guest enters ACPI sleep (SLP_TYP 5): counters follow"));
 	assert_true(fake_pv_log_has("exits 0x7b (ioio): "));
 	assert_int_equal(last_io()->port, 0x604);
 	assert_int_equal(last_io()->value, 0x3401);

@@ -13,11 +13,12 @@
 
 #include "fake_hw.h"
 #include "fake_pv.h"
+#include "platform/apic.h"
 
 #include <svm.h>
 
-#include "clock.h"
-#include "irq.h"
+#include "core/clock.h"
+#include "run/irq.h"
 
 static struct sev_vmsa *const a = &fake_guest.vmsa;
 

@@ -13,6 +13,7 @@
 
 #include "fake_hw.h"
 #include "fake_pv.h"
+#include "core/stats.h"
 
 #include <sev.h>
 #include <svm.h>
@@ -316,7 +317,7 @@ static void test_dispatch_counts(void **state)
 {
 	(void)state;
 	rdmsr(MTRR_CAP);
-	vc_stats_print();
+	pv_counters_print();
 	assert_true(fake_pv_log_has("exits 0x7c (msr): "));
 }
 

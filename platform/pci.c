@@ -17,12 +17,15 @@
  * The device's interrupts come to the BSP's real APIC with PV_VECTOR_VIRTIO_*
  * (never guest vectors on the host: Linux puts device vectors below 0xEC).
  */
-#include "devices.h"
-#include "ghcb_call.h"
-#include "guest_mem.h"
-#include "irq.h"
-#include "mm.h"
-#include "vcpu.h"
+#include "platform/platform.h"
+#include "core/ghcb_call.h"
+#include "core/guest_mem.h"
+#include "platform/apic.h"
+#include "core/mm.h"
+#include "core/vcpu.h"
+#include "core/stats.h"
+
+#include <lib/fmt.h>
 
 #include "devices/virtio_proxy.h"
 
@@ -46,6 +49,9 @@ static struct {
     u64 base, size;
 } ecam;
 
+/* The proxy's state; held while it posts to devices (cf8_lock inside it,
+ * for the devices' configuration space) and raises the guest's MSIs
+ * (apic_lock inside it): the lock order is in core/vcpu.h. */
 static spinlock_t proxy_lock;
 static struct vproxy proxy;
 static bool pool_ready;
@@ -281,19 +287,34 @@ void pci_vector(u8 vector)
     spin_unlock(&proxy_lock);
 }
 
-void pci_stats_print(void)
+#define PROXY_STAT(field, label) { offsetof(struct vproxy_stats, field), label }
+static const struct {
+    size_t offset;
+    const char *name;
+} proxy_stats[] = {
+    PROXY_STAT(notifies, "guest queue notifications"),
+    PROXY_STAT(requests, "requests posted to devices"),
+    PROXY_STAT(completions, "completions returned to the guest"),
+    PROXY_STAT(bytes_to_device, "bytes copied to devices"),
+    PROXY_STAT(bytes_to_guest, "bytes copied to the guest"),
+    PROXY_STAT(deferred, "requests deferred for bounce space"),
+    PROXY_STAT(split_pieces, "pieces of large requests"),
+    PROXY_STAT(guest_msis, "MSIs raised for the guest"),
+    PROXY_STAT(device_errors, "device errors"),
+    PROXY_STAT(used_len_clamped, "used lengths clamped"),
+};
+
+static void proxy_stat_name(unsigned int i, char *buf, size_t len)
 {
-    spin_lock(&proxy_lock);
-    const struct vproxy_stats *s = &proxy.stats;
-    if (vproxy_devices(&proxy))
-        pv_info("virtio proxy: %u devices, %lu notifies, %lu requests, %lu completions, "
-                "%lu bytes to devices, %lu bytes to the guest, %lu deferred, %lu pieces of "
-                "large requests, %lu guest MSIs, %lu device errors, %lu used lengths clamped",
-                vproxy_devices(&proxy),
-                (unsigned long)s->notifies, (unsigned long)s->requests,
-                (unsigned long)s->completions, (unsigned long)s->bytes_to_device,
-                (unsigned long)s->bytes_to_guest, (unsigned long)s->deferred,
-                (unsigned long)s->split_pieces, (unsigned long)s->guest_msis,
-                (unsigned long)s->device_errors, (unsigned long)s->used_len_clamped);
-    spin_unlock(&proxy_lock);
+    snprintf(buf, len, "virtio proxy: %s", proxy_stats[i].name);
 }
+
+/* Read without proxy_lock: a counter printed at power-off may be one behind. */
+static u64 proxy_stat_read(unsigned int i, unsigned int vcpu)
+{
+    (void)vcpu;
+    return *(const volatile u64 *)((const char *)&proxy.stats + proxy_stats[i].offset);
+}
+
+PV_COUNTER_SET(proxy_counters, .count = ARRAY_SIZE(proxy_stats), .per_vcpu = false,
+               .name = proxy_stat_name, .read = proxy_stat_read);

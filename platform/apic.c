@@ -7,12 +7,14 @@
  * vectors are carried by VMPL0's own x2APIC (the hypervisor's) with the
  * guest's own vector (DESIGN "An interrupt"); time is core/clock.c's.
  */
-#include "clock.h"
-#include "devices.h"
-#include "ghcb_call.h"
-#include "hw.h"
-#include "irq.h"
-#include "vc.h"
+#include "core/clock.h"
+#include "platform/platform.h"
+#include "core/ghcb_call.h"
+#include "core/hw.h"
+#include "platform/apic.h"
+#include "core/stats.h"
+
+#include <lib/fmt.h>
 
 #include "devices/lapic.h"
 
@@ -138,6 +140,21 @@ static const struct lapic_ops apic_ops = {
     .timer_cancel = op_timer_cancel,
 };
 
+static void lapic_stat_name(unsigned int i, char *buf, size_t len)
+{
+    snprintf(buf, len, "lapic: %s", lapic_stat_names[i]);
+}
+
+/* Read without apic_lock: a counter printed at power-off may be one behind. */
+static u64 lapic_stat_read(unsigned int i, unsigned int vcpu)
+{
+    const struct vcpu *v = vcpu_by_index(vcpu);
+    return v ? *(const volatile u64 *)&v->lapic.stat[i] : 0;
+}
+
+PV_COUNTER_SET(lapic_counters, .count = LAPIC_STAT_COUNT, .per_vcpu = true,
+               .name = lapic_stat_name, .read = lapic_stat_read);
+
 void guest_apic_init(struct vcpu *v)
 {
     CHECK(pv_clock.tsc_hz);
@@ -148,44 +165,13 @@ void guest_apic_init(struct vcpu *v)
     CHECK(lapic_init(&v->lapic, &cfg, &apic_ops, v));
 }
 
-static enum vc_result apic_result(struct vc_exit *e, enum lapic_result r)
+enum lapic_result guest_apic_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
 {
-    switch (r) {
-    case LAPIC_OK:
-        return VC_OK;
-    case LAPIC_GP:
-        e->fault = (struct vc_fault){ .vector = 13, .has_error = true, .error = 0 };
-        return VC_EXCEPTION;
-    case LAPIC_UNSUPPORTED:
-        return VC_UNSUPPORTED;
-    case LAPIC_HOST_ERROR:
-        return VC_HV_ERROR;
-    }
-    return VC_UNSUPPORTED;
-}
-
-/** RDMSR/WRMSR of an MSR no other rule claims: the APIC's, or #GP. */
-static enum vc_result apic_msr_locked(struct vc_exit *e, u32 msr, bool write, u64 val)
-{
-    struct lapic *l = &e->vcpu->lapic;
-    if (!lapic_msr_owned(msr)) {
-        e->fault = (struct vc_fault){ .vector = 13, .has_error = true, .error = 0 };
-        return VC_EXCEPTION;
-    }
-    if (write)
-        return apic_result(e, lapic_msr_write(l, msr, val));
-    enum lapic_result r = lapic_msr_read(l, msr, &val);
-    if (r == LAPIC_OK) {
-        e->vmsa->rax = (u32)val;
-        e->vmsa->rdx = val >> 32;
-    }
-    return apic_result(e, r);
-}
-
-enum vc_result vc_apic_msr(struct vc_exit *e, u32 msr, bool write, u64 val)
-{
+    if (!lapic_msr_owned(msr))
+        return LAPIC_GP;
     spin_lock(&apic_lock);
-    enum vc_result r = apic_msr_locked(e, msr, write, val);
+    enum lapic_result r = write ? lapic_msr_write(&v->lapic, msr, *val)
+                                : lapic_msr_read(&v->lapic, msr, val);
     spin_unlock(&apic_lock);
     return r;
 }

@@ -7,12 +7,12 @@
  * for the ACPI power-off and the platform reset, before which the exit
  * counts are printed (protocol/acpi_pm.h).
  */
-#include "devices.h"
-#include "ghcb_call.h"
-#include "irq.h"
-#include "mm.h"
-#include "vc.h"
-#include "vcpu.h"
+#include "platform/platform.h"
+#include "core/ghcb_call.h"
+#include "platform/apic.h"
+#include "core/mm.h"
+#include "core/stats.h"
+#include "core/vcpu.h"
 
 #include "devices/acpi_pm.h"
 #include "devices/cmos.h"
@@ -128,9 +128,8 @@ static void pm_watch_out(u16 port, unsigned int size, u32 val)
     if (ev == ACPI_PM_BASE)
         pv_info("%s", line);
     if (ev == ACPI_PM_SLEEP || ev == ACPI_PM_RESET) {
-        pv_info("%s: exit counts follow", line);
-        vc_stats_print();
-        pci_stats_print();
+        pv_info("%s: counters follow", line);
+        pv_counters_print();
     }
 }
 

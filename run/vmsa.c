@@ -7,13 +7,14 @@
  * the guest's page tables say), ReflectVC (its #VCs come to us), Alternate
  * Injection (we inject its interrupts through the VMSA).
  */
-#include "ghcb_call.h"
-#include "hw.h"
-#include "mm.h"
+#include "core/ghcb_call.h"
+#include "core/hw.h"
+#include "core/mm.h"
 #include "paravisor_layout.h"
 #include "sev.h"
-#include "vc.h"
-#include "vcpu.h"
+#include "vc/vc.h"
+#include "core/vcpu.h"
+#include "run/run.h"
 
 #include <lib/string.h>
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-#include "ghcb_call.h"
-#include "hw.h"
-#include "irq.h"
-#include "mm.h"
+#include "core/ghcb_call.h"
+#include "core/hw.h"
+#include "run/irq.h"
+#include "core/mm.h"
 #include "svm.h"
+#include "platform/apic.h"
 
 #define NO_FURTHER_SIGNAL   HVDB_FLAG_NO_FURTHER_SIGNAL
 

@@ -2,7 +2,7 @@
 #ifndef PV_DEVICES_H
 #define PV_DEVICES_H
 
-#include "pv.h"
+#include "core/pv.h"
 
 /** fw_cfg and the filters; returns the number of vCPUs. */
 unsigned int devices_init(void);
@@ -18,7 +18,6 @@ bool devices_mmio(u64 gpa, unsigned int size, bool write, u64 *val);
 void pci_init(void);
 bool pci_port_io(u16 port, unsigned int size, bool in, u32 *val);   /* 0xCF8-0xCFF */
 bool pci_mmio(u64 gpa, unsigned int size, bool write, u64 *val);
-void pci_vector(u8 vector);         /* PV_VECTOR_VIRTIO_* arrived (core/irq.h) */
-void pci_stats_print(void);
+void pci_vector(u8 vector);         /* PV_VECTOR_VIRTIO_* arrived (platform/apic.h) */
 
 #endif

@@ -5,45 +5,23 @@
  * the C-bit, memory is set up (and the image moved) before the GHCB page is
  * allocated, the launch region is wiped only after its pages were copied.
  */
-#include "clock.h"
-#include "devices.h"
-#include "ghcb_call.h"
-#include "hw.h"
-#include "irq.h"
-#include "mm.h"
+#include "core/clock.h"
+#include "platform/platform.h"
+#include "core/ghcb_call.h"
+#include "core/hw.h"
+#include "core/idt.h"
+#include "run/irq.h"
+#include "run/run.h"
+#include "core/mm.h"
 #include "paravisor_layout.h"
 #include "sev.h"
-#include "vc.h"
-#include "vcpu.h"
+#include "vc/vc.h"
+#include "core/vcpu.h"
+#include "platform/apic.h"
 
 #include <lib/string.h>
 
 #define MSR_GS_BASE 0xC0000101
-
-static struct vcpu vcpus[PV_MAX_VCPUS];
-
-/** GS:0 holds the running vCPU's struct vcpu (smp.c sets an AP's GS base
- * in its VMSA, pv_main the BSP's). */
-struct vcpu *vcpu_this(void)
-{
-    struct vcpu *v;
-    __asm__ volatile("mov %%gs:0, %0" : "=r"(v));
-    return v;
-}
-
-struct vcpu *vcpu_by_index(unsigned int index)
-{
-    return index < PV_MAX_VCPUS && vcpus[index].self ? &vcpus[index] : NULL;
-}
-
-static void vcpus_init(unsigned int count)
-{
-    for (unsigned int i = 0; i < count; i++) {
-        vcpus[i].self = &vcpus[i];
-        vcpus[i].index = i;
-        vcpus[i].apic_id = i;
-    }
-}
 
 static void check_sev_status(void)
 {
@@ -64,8 +42,7 @@ static u32 read_apic_id(void)
 void pv_main(void);
 void pv_main(void)
 {
-    vcpus[0].self = &vcpus[0];
-    hw_wrmsr(MSR_GS_BASE, (u64)&vcpus[0]);
+    hw_wrmsr(MSR_GS_BASE, (u64)vcpu_bsp());
     check_sev_status();
     idt_init();
     cpuid_page_init();
@@ -80,7 +57,7 @@ void pv_main(void)
     mm_give_guest_memory();
     pv_info("guest memory validated and granted to VMPL1");
     clock_init();
-    struct vcpu *bsp = &vcpus[0];
+    struct vcpu *bsp = vcpu_bsp();
     if (read_apic_id() != bsp->apic_id)
         pv_terminate(PV_TERM_BAD_CONFIG, "the BSP's APIC ID is not 0");
     irq_init(bsp);

@@ -6,11 +6,13 @@
  * is consumed, so a return for another reason (an #HV) is not mistaken for
  * a second exit (as mushroom does, SPEC-FACTS §5.2).
  */
-#include "ghcb_call.h"
-#include "hw.h"
-#include "irq.h"
+#include "core/ghcb_call.h"
+#include "core/hw.h"
+#include "run/irq.h"
 #include "svm.h"
-#include "vc.h"
+#include "vc/vc.h"
+#include "platform/apic.h"
+#include "run/run.h"
 
 #define EXIT_CONSUMED   SVM_EXIT_INVALID
 #define PROGRESS_EVERY  20000   /* a line in the log to show where the guest is */

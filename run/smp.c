@@ -12,13 +12,16 @@
  * socket so); a hypervisor that has no such vCPU refuses the AP creation,
  * and the paravisor stops with that reason.
  */
-#include "ghcb_call.h"
-#include "hw.h"
-#include "irq.h"
-#include "mm.h"
+#include "core/ghcb_call.h"
+#include "core/hw.h"
+#include "run/irq.h"
+#include "core/mm.h"
 #include "paravisor_layout.h"
 #include "sev.h"
-#include "vcpu.h"
+#include "core/vcpu.h"
+#include "platform/apic.h"
+#include "run/run.h"
+#include "core/idt.h"
 
 #include <lib/string.h>
 

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The paravisor's counters, in one registry, printed together when the
+ * guest powers off or resets (platform/platform.c) and read by
+ * tests/boot/check_counts.py.
+ *
+ * - A counter (PV_COUNTER) is a name and one slot per vCPU: each vCPU adds
+ *   to its own slot only, so no lock and no shared cache line is needed.
+ * - A counter set (PV_COUNTER_SET) is a table another layer keeps (the
+ *   exit counts by exit code, a device engine's own statistics): entries
+ *   named and read through callbacks, per vCPU or for the whole VM.
+ * Both are placed in their own linker sections (core/pv.ld); the printer
+ * walks the sections, so defining a counter is all it takes to print it.
+ */
+#ifndef PV_CORE_STATS_H
+#define PV_CORE_STATS_H
+
+#include "core/vcpu.h"
+
+struct pv_counter {
+    const char *name;
+    u64 n[PV_MAX_VCPUS];            /* [V] by slot: each vCPU writes its own */
+};
+
+struct pv_counter_set {
+    unsigned int count;             /* entries */
+    bool per_vcpu;                  /* else read()'s vcpu is always 0 */
+    /** Entry i's name, written into buf. */
+    void (*name)(unsigned int i, char *buf, size_t len);
+    u64 (*read)(unsigned int i, unsigned int vcpu);
+};
+
+#define PV_COUNTER(var, label)                                               \
+    struct pv_counter var __attribute__((section("pv_counters"), used, aligned(8))) = { \
+        .name = (label) }
+
+#define PV_COUNTER_SET(var, ...)                                             \
+    const struct pv_counter_set var                                          \
+        __attribute__((section("pv_counter_sets"), used, aligned(8))) = { __VA_ARGS__ }
+
+static inline void pv_count(struct pv_counter *c)
+{
+    c->n[vcpu_this()->index]++;
+}
+
+/** Every counter that is not zero, one line each: "NAME: TOTAL", followed
+ * by the per-vCPU values "(vCPU 0: a, 1: b)" when more than one vCPU
+ * counted. */
+void pv_counters_print(void);
+
+#endif
