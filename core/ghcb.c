@@ -138,15 +138,28 @@ struct ghcb *ghcb_begin(void)
     return page;
 }
 
-/** The event a hypervisor may ask the guest to raise: #GP or #UD only. */
+/** The event a hypervisor may ask the guest to raise: #GP or #UD only,
+ * in the EVENTINJ format (GHCB spec 2.03, 4.1.7 "SW_EXITINFO1 ... 1 =
+ * error, SW_EXITINFO2 holds an exception to raise"; Linux's
+ * verify_exception_info() accepts the same two). */
 static bool event_acceptable(u64 ev)
 {
     unsigned int vec = SVM_EVT_VECTOR(ev);
     return SVM_EVT_IS_VALID(ev) && SVM_EVT_TYPE(ev) == SVM_EVT_TYPE_EXCEPTION &&
-           (vec == 13 || vec == 6) && !(ev & SVM_EVT_RSVD_MASK);
+           (vec == X86_VEC_GP || vec == X86_VEC_UD) && !(ev & SVM_EVT_RSVD_MASK);
 }
 
-enum ghcb_status ghcb_call(struct ghcb *g, u64 exit_code, u64 info1, u64 info2, u64 *event)
+/** #GP pushes an error code whatever EV says (KVM asks for #GP without EV,
+ * meaning error code 0); #UD never does. */
+static struct x86_fault event_fault(u64 ev)
+{
+    if (SVM_EVT_VECTOR(ev) == X86_VEC_UD)
+        return x86_fault_ud();
+    return x86_fault_gp((ev & SVM_EVT_EV) ? (u32)(ev >> 32) : 0);
+}
+
+enum ghcb_status ghcb_call(struct ghcb *g, u64 exit_code, u64 info1, u64 info2,
+                           struct x86_fault *fault)
 {
     struct vcpu_ghcb *c = my();
     struct ghcb *answer = &c->answer;
@@ -159,14 +172,18 @@ enum ghcb_status ghcb_call(struct ghcb *g, u64 exit_code, u64 info1, u64 info2, 
     u64 result = answer->save.sw_exit_info_1 & GHCB_RESULT_MASK;
     if (result == GHCB_RESULT_OK)
         return GHCB_STATUS_OK;
-    if (result == GHCB_RESULT_EXCEPTION && event_acceptable(answer->save.sw_exit_info_2)) {
-        if (event)
-            *event = answer->save.sw_exit_info_2;
+    u64 ev = answer->save.sw_exit_info_2;
+    if (result == GHCB_RESULT_EXCEPTION && event_acceptable(ev)) {
+        if (!fault)
+            pv_terminate(PV_TERM_HV_ERROR, "GHCB exit %#lx (%#lx, %#lx) of the paravisor's own: "
+                         "the hypervisor asks for exception %u", (unsigned long)exit_code,
+                         (unsigned long)info1, (unsigned long)info2, SVM_EVT_VECTOR(ev));
+        *fault = event_fault(ev);
         return GHCB_STATUS_EXCEPTION;
     }
     pv_terminate(PV_TERM_HV_ERROR, "GHCB exit %#lx answered info1 %#lx info2 %#lx",
                  (unsigned long)exit_code, (unsigned long)answer->save.sw_exit_info_1,
-                 (unsigned long)answer->save.sw_exit_info_2);
+                 (unsigned long)ev);
 }
 
 u64 ghcb_out(const struct ghcb *g, size_t off)
@@ -181,25 +198,26 @@ u64 ghcb_out(const struct ghcb *g, size_t off)
     return v;
 }
 
-bool ghcb_ioio(u16 port, unsigned int size, bool in, u32 *val)
+enum ghcb_status ghcb_ioio(u16 port, unsigned int size, bool in, u32 *val, struct x86_fault *f)
 {
     struct ghcb *g = ghcb_begin();
     u64 info = ((u64)port << SVM_IOIO_PORT_SHIFT) | ((u64)size << SVM_IOIO_SZ_SHIFT) |
                (in ? SVM_IOIO_TYPE_IN : 0);
     if (!in)    /* only the operand: nothing else of RAX reaches the host */
         ghcb_set_rax(g, size == 4 ? *val : (*val & ((1u << (8 * size)) - 1)));
-    if (ghcb_call(g, SVM_EXIT_IOIO, info, 0, NULL) != GHCB_STATUS_OK)
-        return false;
+    if (ghcb_call(g, SVM_EXIT_IOIO, info, 0, f) != GHCB_STATUS_OK)
+        return GHCB_STATUS_EXCEPTION;
     if (in) {
         u64 rax = ghcb_out(g, GHCB_OFF(rax));
         *val = size == 4 ? (u32)rax : (u32)(rax & ((1u << (8 * size)) - 1));
     }
-    return true;
+    return GHCB_STATUS_OK;
 }
 
 /** INS/OUTS of count elements of size bytes through the shared buffer
  * (GHCB IOIO with STR: EXITINFO2 = count, SW_SCRATCH = the buffer). */
-bool ghcb_ioio_string(u16 port, unsigned int size, bool in, void *buf, u64 count)
+enum ghcb_status ghcb_ioio_string(u16 port, unsigned int size, bool in, void *buf, u64 count,
+                                  struct x86_fault *f)
 {
     u64 bytes = count * size;
     CHECK(bytes && bytes <= GHCB_SHARED_BUF_SIZE);
@@ -209,11 +227,11 @@ bool ghcb_ioio_string(u16 port, unsigned int size, bool in, void *buf, u64 count
     ghcb_set_sw_scratch(g, ghcb_shared_buffer_gpa());
     u64 info = ((u64)port << SVM_IOIO_PORT_SHIFT) | ((u64)size << SVM_IOIO_SZ_SHIFT) |
                SVM_IOIO_STR | SVM_IOIO_REP | (in ? SVM_IOIO_TYPE_IN : 0);
-    if (ghcb_call(g, SVM_EXIT_IOIO, info, count, NULL) != GHCB_STATUS_OK)
-        return false;
+    if (ghcb_call(g, SVM_EXIT_IOIO, info, count, f) != GHCB_STATUS_OK)
+        return GHCB_STATUS_EXCEPTION;
     if (in)
         memcpy(buf, my()->answer.shared_buffer, bytes);
-    return true;
+    return GHCB_STATUS_OK;
 }
 
 /** OUTSB of up to one shared buffer (the log's fast path). */
@@ -232,40 +250,39 @@ void ghcb_ioio_string_out(u16 port, const void *buf, size_t len)
     }
 }
 
-enum ghcb_status ghcb_msr_read(u32 msr, u64 *val)
+enum ghcb_status ghcb_msr_read(u32 msr, u64 *val, struct x86_fault *f)
 {
     struct ghcb *g = ghcb_begin();
     ghcb_set_rcx(g, msr);
-    u64 ev;
-    if (ghcb_call(g, SVM_EXIT_MSR, GHCB_MSR_NAE_READ, 0, &ev) != GHCB_STATUS_OK)
+    if (ghcb_call(g, SVM_EXIT_MSR, GHCB_MSR_NAE_READ, 0, f) != GHCB_STATUS_OK)
         return GHCB_STATUS_EXCEPTION;
     *val = (ghcb_out(g, GHCB_OFF(rdx)) << 32) | (u32)ghcb_out(g, GHCB_OFF(rax));
     return GHCB_STATUS_OK;
 }
 
-enum ghcb_status ghcb_msr_write(u32 msr, u64 val)
+enum ghcb_status ghcb_msr_write(u32 msr, u64 val, struct x86_fault *f)
 {
     struct ghcb *g = ghcb_begin();
     ghcb_set_rcx(g, msr);
     ghcb_set_rax(g, (u32)val);
     ghcb_set_rdx(g, val >> 32);
-    u64 ev;
-    return ghcb_call(g, SVM_EXIT_MSR, GHCB_MSR_NAE_WRITE, 0, &ev);
+    return ghcb_call(g, SVM_EXIT_MSR, GHCB_MSR_NAE_WRITE, 0, f);
 }
 
-bool ghcb_mmio(u64 gpa, unsigned int size, bool write, u64 *val)
+enum ghcb_status ghcb_mmio(u64 gpa, unsigned int size, bool write, u64 *val,
+                           struct x86_fault *f)
 {
     struct ghcb *g = ghcb_begin();
     CHECK(size >= 1 && size <= 8);
     if (write)
         memcpy(g->shared_buffer, val, size);
     ghcb_set_sw_scratch(g, ghcb_shared_buffer_gpa());
-    if (ghcb_call(g, write ? SVM_VMGEXIT_MMIO_WRITE : SVM_VMGEXIT_MMIO_READ, gpa, size, NULL) !=
+    if (ghcb_call(g, write ? SVM_VMGEXIT_MMIO_WRITE : SVM_VMGEXIT_MMIO_READ, gpa, size, f) !=
         GHCB_STATUS_OK)
-        return false;
+        return GHCB_STATUS_EXCEPTION;
     if (!write) {
         *val = 0;
         memcpy(val, my()->answer.shared_buffer, size);
     }
-    return true;
+    return GHCB_STATUS_OK;
 }

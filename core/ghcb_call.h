@@ -10,10 +10,20 @@
 
 #include "core/pv.h"
 #include <ghcb.h>
+#include <x86_fault.h>
 
+/*
+ * The hypervisor may answer a call with "raise #GP or #UD" (in spec: GHCB
+ * spec 2.03, 4.1.7).  A call made for the guest (vc/ relaying the guest's
+ * own IN, OUT, RDMSR, WRMSR, MMIO access or RDTSC) passes a struct
+ * x86_fault: it gets GHCB_STATUS_EXCEPTION and the fault, which the
+ * dispatcher raises in the guest.  A call the paravisor makes for itself
+ * passes NULL: such an answer then ends the VM (PV_TERM_HV_ERROR), so those
+ * calls only ever return GHCB_STATUS_OK.
+ */
 enum ghcb_status {
-    GHCB_STATUS_OK,             /* no action needed */
-    GHCB_STATUS_EXCEPTION,      /* the hypervisor asks for #GP or #UD: *event */
+    GHCB_STATUS_OK,
+    GHCB_STATUS_EXCEPTION,      /* *fault holds what the hypervisor asked for */
 };
 
 void ghcb_init_early(void);
@@ -26,7 +36,8 @@ bool ghcb_ready(void);
 /** A clean GHCB to fill with inputs (ghcb_set_* of protocol/ghcb.h). */
 struct ghcb *ghcb_begin(void);
 /** Runs the call; any answer outside the spec terminates (PV_TERM_HV_ERROR). */
-enum ghcb_status ghcb_call(struct ghcb *g, u64 exit_code, u64 info1, u64 info2, u64 *event);
+enum ghcb_status ghcb_call(struct ghcb *g, u64 exit_code, u64 info1, u64 info2,
+                           struct x86_fault *fault);
 /** An output register at save-area offset off, which must be marked valid. */
 u64 ghcb_out(const struct ghcb *g, size_t off);
 u64 ghcb_shared_buffer_gpa(void);
@@ -37,12 +48,14 @@ void ghcb_msr_psc(u64 gpa, bool shared);
 u64 ghcb_msr_run_vmpl(unsigned int vmpl);
 
 /* Common calls. */
-bool ghcb_ioio(u16 port, unsigned int size, bool in, u32 *val);
+enum ghcb_status ghcb_ioio(u16 port, unsigned int size, bool in, u32 *val, struct x86_fault *f);
 void ghcb_ioio_string_out(u16 port, const void *buf, size_t len);
-bool ghcb_ioio_string(u16 port, unsigned int size, bool in, void *buf, u64 count);
-enum ghcb_status ghcb_msr_read(u32 msr, u64 *val);
-enum ghcb_status ghcb_msr_write(u32 msr, u64 val);
-bool ghcb_mmio(u64 gpa, unsigned int size, bool write, u64 *val);
+enum ghcb_status ghcb_ioio_string(u16 port, unsigned int size, bool in, void *buf, u64 count,
+                                  struct x86_fault *f);
+enum ghcb_status ghcb_msr_read(u32 msr, u64 *val, struct x86_fault *f);
+enum ghcb_status ghcb_msr_write(u32 msr, u64 val, struct x86_fault *f);
+enum ghcb_status ghcb_mmio(u64 gpa, unsigned int size, bool write, u64 *val,
+                           struct x86_fault *f);
 u64 ghcb_hv_features(void);
 
 #endif

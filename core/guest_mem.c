@@ -84,7 +84,7 @@ enum guest_walk guest_linear_to_gpa(const struct sev_vmsa *a, u64 la, bool write
 
 /** Copies between the guest's linear space and buf; a fault fills *f. */
 bool guest_copy(const struct sev_vmsa *a, u64 la, void *buf, u64 len, bool write,
-                struct guest_fault *f)
+                struct x86_fault *f)
 {
     u8 *p = buf;
     while (len) {
@@ -94,15 +94,15 @@ bool guest_copy(const struct sev_vmsa *a, u64 la, void *buf, u64 len, bool write
         case GUEST_WALK_OK:
             break;
         case GUEST_WALK_PF:
-            *f = (struct guest_fault){ .vector = 14, .error = err, .cr2 = la };
+            *f = (struct x86_fault){ .vector = X86_VEC_PF, .has_error = true, .error = err, .cr2 = la };
             return false;
         default:
-            *f = (struct guest_fault){ .vector = 13, .error = 0, .cr2 = 0 };
+            *f = x86_fault_gp(0);
             return false;
         }
         u64 n = MIN(len, PAGE_SIZE - (la & (PAGE_SIZE - 1)));
         if (!guest_gpa_ok(gpa, n)) {
-            *f = (struct guest_fault){ .vector = 13, .error = 0, .cr2 = 0 };
+            *f = x86_fault_gp(0);
             return false;
         }
         if (write)
@@ -119,7 +119,7 @@ bool guest_copy(const struct sev_vmsa *a, u64 la, void *buf, u64 len, bool write
 /** How many bytes from la the guest can access (up to len); when fewer,
  * *f says why the first refused byte faults.  Checks before any side effect
  * (STYLE §8): a string instruction does the part before the fault first. */
-u64 guest_accessible(const struct sev_vmsa *a, u64 la, u64 len, bool write, struct guest_fault *f)
+u64 guest_accessible(const struct sev_vmsa *a, u64 la, u64 len, bool write, struct x86_fault *f)
 {
     u64 done = 0;
     while (done < len) {
@@ -128,11 +128,12 @@ u64 guest_accessible(const struct sev_vmsa *a, u64 la, u64 len, bool write, stru
         enum guest_walk w = guest_linear_to_gpa(a, la + done, write, &gpa, &err);
         u64 n = MIN(len - done, PAGE_SIZE - ((la + done) & (PAGE_SIZE - 1)));
         if (w == GUEST_WALK_PF) {
-            *f = (struct guest_fault){ .vector = 14, .error = err, .cr2 = la + done };
+            *f = (struct x86_fault){ .vector = X86_VEC_PF, .has_error = true, .error = err,
+                                      .cr2 = la + done };
             return done;
         }
         if (w != GUEST_WALK_OK || !guest_gpa_ok(gpa, n)) {
-            *f = (struct guest_fault){ .vector = 13, .error = 0, .cr2 = 0 };
+            *f = x86_fault_gp(0);
             return done;
         }
         done += n;

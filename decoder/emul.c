@@ -49,7 +49,7 @@ void emul_reset(struct emul_ctxt *ctxt)
 	out->rflags = ctxt->in.rflags;
 	out->rip = ctxt->in.rip;
 	out->rep_done = 0;
-	out->fault = (struct emul_fault){ .vector = EMUL_VEC_NONE };
+	out->fault = (struct x86_fault){ .vector = X86_VEC_NONE };
 }
 
 /**
@@ -64,24 +64,24 @@ void emul_raise(struct emul_ctxt *ctxt, uint8_t vector, uint32_t error_code)
 {
 	bool has_ec = vector < 32 && (EMUL_VECTORS_WITH_ERROR_CODE >> vector & 1);
 
-	ctxt->out.fault = (struct emul_fault){
+	ctxt->out.fault = (struct x86_fault){
 		.vector = vector,
-		.has_error_code = has_ec,
-		.error_code = has_ec ? error_code : 0,
+		.has_error = has_ec,
+		.error = has_ec ? error_code : 0,
 	};
 }
 
 void emul_page_fault(struct emul_ctxt *ctxt, uint64_t cr2, uint32_t error_code)
 {
-	emul_raise(ctxt, EMUL_VEC_PF, error_code);
+	emul_raise(ctxt, X86_VEC_PF, error_code);
 	ctxt->out.fault.cr2 = cr2;
 }
 
 enum emul_result emul_hook_result(struct emul_ctxt *ctxt, enum emul_result r)
 {
-	if (r == EMUL_EXCEPTION && ctxt->out.fault.vector != EMUL_VEC_NONE)
+	if (r == EMUL_EXCEPTION && ctxt->out.fault.vector != X86_VEC_NONE)
 		return r;
-	ctxt->out.fault = (struct emul_fault){ .vector = EMUL_VEC_NONE };
+	ctxt->out.fault = (struct x86_fault){ .vector = X86_VEC_NONE };
 	if (r == EMUL_OK || r == EMUL_RETRY)
 		return r;
 	return EMUL_UNHANDLEABLE;
@@ -111,7 +111,7 @@ static enum emul_result emul_fetch_window(struct emul_ctxt *ctxt, uint64_t *la,
 	if (mode == INSN_MODE_LONG64) /* no limit: the canonical check alone */
 		return emul_linear(ctxt, INSN_SEG_CS, ip, 1, false, la);
 	if (ip > cs->limit) {
-		emul_raise(ctxt, EMUL_VEC_GP, 0);
+		emul_raise(ctxt, X86_VEC_GP, 0);
 		return EMUL_EXCEPTION;
 	}
 	if (cs->limit - ip + 1 < *avail)
@@ -148,10 +148,10 @@ static enum emul_result emul_decode_status(struct emul_ctxt *ctxt, enum insn_sta
 		ctxt->insn_valid = true;
 		return EMUL_OK;
 	case INSN_INVALID:
-		emul_raise(ctxt, EMUL_VEC_UD, 0);
+		emul_raise(ctxt, X86_VEC_UD, 0);
 		return EMUL_EXCEPTION;
 	default: /* too long, or cut short by the CS limit */
-		emul_raise(ctxt, EMUL_VEC_GP, 0);
+		emul_raise(ctxt, X86_VEC_GP, 0);
 		return EMUL_EXCEPTION;
 	}
 }
@@ -244,9 +244,14 @@ enum emul_result emul_execute(struct emul_ctxt *ctxt, const struct emul_ops *ops
 		r = emul_move(ctxt, ops);
 	if (r != EMUL_OK)
 		return r;
-	ctxt->out.rip = (ctxt->in.rip + insn->length) & emul_ip_mask(emul_mode(&ctxt->in));
-	ctxt->out.rflags &= ~EMUL_RFLAGS_RF;
+	emul_finish(ctxt);
 	return EMUL_OK;
+}
+
+void emul_finish(struct emul_ctxt *ctxt)
+{
+	ctxt->out.rip = (ctxt->in.rip + ctxt->insn.length) & emul_ip_mask(emul_mode(&ctxt->in));
+	ctxt->out.rflags &= ~EMUL_RFLAGS_RF;
 }
 
 enum emul_result emul_mem_linear(struct emul_ctxt *ctxt, bool write, uint64_t *linear)

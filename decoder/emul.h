@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "insn.h"
+#include "x86_fault.h"            /* protocol/: the fault type */
 
 /** What emul_execute() (and every hook) returns. */
 enum emul_result {
@@ -38,15 +39,6 @@ enum emul_result {
 	EMUL_RETRY,       /**< REP budget used up: commit out.gpr, re-enter at the same RIP */
 	EMUL_EXCEPTION,   /**< commit out.gpr, inject out.fault, RIP unchanged */
 	EMUL_UNHANDLEABLE,/**< not an instruction this engine runs, or a hook is missing or gave up */
-};
-
-/** Exception vectors the engine raises (APM 24593 §8.2). */
-enum emul_vector {
-	EMUL_VEC_UD = 6,     /**< invalid opcode */
-	EMUL_VEC_SS = 12,    /**< stack-segment fault, error code 0 */
-	EMUL_VEC_GP = 13,    /**< general protection, error code 0 */
-	EMUL_VEC_PF = 14,    /**< page fault, error code from the hook, cr2 */
-	EMUL_VEC_NONE = 0xff,/**< out.fault holds no fault */
 };
 
 /** Elements a REP string instruction moves per emul_execute() call by default (STYLE 14). */
@@ -60,13 +52,6 @@ struct emul_seg {
 	uint64_t base;
 };
 
-/** An exception for the guest. */
-struct emul_fault {
-	uint8_t vector;      /**< 0..31 (enum emul_vector, or a hook's); EMUL_VEC_NONE: none */
-	bool has_error_code; /**< the vector pushes an error code (#GP, #SS, #PF: yes; #UD: no) */
-	uint32_t error_code;
-	uint64_t cr2;        /**< #PF: the faulting linear address */
-};
 
 /** The guest state the engine reads; it never writes it. */
 struct emul_input {
@@ -86,7 +71,7 @@ struct emul_output {
 	uint64_t rflags;              /**< in.rflags, RF cleared on EMUL_OK */
 	uint64_t rip;                 /**< EMUL_OK: the next RIP; otherwise in.rip */
 	uint32_t rep_done;            /**< string elements moved by this call */
-	struct emul_fault fault;      /**< EMUL_EXCEPTION: what to inject */
+	struct x86_fault fault;      /**< EMUL_EXCEPTION: what to inject */
 };
 
 struct emul_ctxt {
@@ -162,6 +147,27 @@ enum emul_result emul_execute(struct emul_ctxt *ctxt, const struct emul_ops *ops
  * the GVA against the exit.  EMUL_EXCEPTION: #GP(0) or #SS(0) in out.fault.
  */
 enum emul_result emul_mem_linear(struct emul_ctxt *ctxt, bool write, uint64_t *linear);
+
+/**
+ * INS and OUTS in runs, for a caller that moves the data itself (vc/ioio.c
+ * carries a run to the hypervisor in one string call): the linear address
+ * of the element at rSI (OUTS) or rDI (INS), and how many elements, at
+ * most max and at most rCX with REP, follow it contiguously with every
+ * check of the mode passed (segment limit and rights, canonical form, no
+ * wrap of the address size).  Backwards (RFLAGS.DF) a run is one element.
+ * EMUL_OK with *count 0: REP with rCX 0, nothing to do.  EMUL_EXCEPTION:
+ * the first element fails its checks (#GP(0) or #SS(0) in out.fault).
+ * Decode first (emul_decode()).
+ */
+enum emul_result emul_string_run(struct emul_ctxt *ctxt, uint64_t max, uint64_t *linear,
+				 uint64_t *count);
+
+/**
+ * After a run of count elements moved: rSI or rDI and (with REP) rCX move
+ * on in out.  True when the instruction is complete (out.rip is then past
+ * it); false when REP has elements left (re-run the instruction).
+ */
+bool emul_string_advance(struct emul_ctxt *ctxt, uint64_t count);
 
 /** For hooks: report a page fault on cr2 with error_code (APM 24593 §8.4.2). */
 void emul_page_fault(struct emul_ctxt *ctxt, uint64_t cr2, uint32_t error_code);

@@ -87,30 +87,33 @@ static bool emul_seg_allows(const struct emul_seg *s, uint64_t offset, unsigned 
 	return last <= s->limit;
 }
 
-enum emul_result emul_linear(struct emul_ctxt *ctxt, unsigned int seg, uint64_t offset,
-			     unsigned int size, bool write, uint64_t *linear)
+bool emul_linear_ok(const struct emul_ctxt *ctxt, unsigned int seg, uint64_t offset,
+		    unsigned int size, bool write, uint64_t *linear)
 {
 	enum insn_mode mode = emul_mode(&ctxt->in);
-	uint8_t vector = seg == INSN_SEG_SS ? EMUL_VEC_SS : EMUL_VEC_GP;
 	const struct emul_seg *s;
-	bool ok;
 
 	if (seg >= INSN_SEG_COUNT)
-		return EMUL_UNHANDLEABLE;
+		return false;
 	s = &ctxt->in.seg[seg];
 	if (mode == INSN_MODE_LONG64) {
 		*linear = offset + ((seg == INSN_SEG_FS || seg == INSN_SEG_GS) ? s->base : 0);
-		ok = emul_canonical(ctxt, *linear) && emul_canonical(ctxt, *linear + size - 1);
-	} else {
-		*linear = (s->base + offset) & 0xffffffffULL;
-		if (mode == INSN_MODE_REAL)
-			ok = offset + size - 1 <= s->limit;
-		else
-			ok = emul_seg_allows(s, offset, size, write);
+		return emul_canonical(ctxt, *linear) && emul_canonical(ctxt, *linear + size - 1);
 	}
-	if (ok)
+	*linear = (s->base + offset) & 0xffffffffULL;
+	if (mode == INSN_MODE_REAL)
+		return offset + size - 1 <= s->limit;
+	return emul_seg_allows(s, offset, size, write);
+}
+
+enum emul_result emul_linear(struct emul_ctxt *ctxt, unsigned int seg, uint64_t offset,
+			     unsigned int size, bool write, uint64_t *linear)
+{
+	if (seg >= INSN_SEG_COUNT)
+		return EMUL_UNHANDLEABLE;
+	if (emul_linear_ok(ctxt, seg, offset, size, write, linear))
 		return EMUL_OK;
-	emul_raise(ctxt, vector, 0);
+	emul_raise(ctxt, seg == INSN_SEG_SS ? X86_VEC_SS : X86_VEC_GP, 0);
 	return EMUL_EXCEPTION;
 }
 

@@ -49,6 +49,13 @@ uint64_t emul_mem_offset(const struct emul_ctxt *ctxt, const struct insn_mem *me
 enum emul_result emul_linear(struct emul_ctxt *ctxt, unsigned int seg, uint64_t offset,
 			     unsigned int size, bool write, uint64_t *linear);
 
+/** The same checks without raising anything: true if the access passes. */
+bool emul_linear_ok(const struct emul_ctxt *ctxt, unsigned int seg, uint64_t offset,
+		    unsigned int size, bool write, uint64_t *linear);
+
+/** The instruction is done: RIP past it, RFLAGS.RF cleared. */
+void emul_finish(struct emul_ctxt *ctxt);
+
 /** Read or write size bytes at a checked linear address through the hooks. */
 enum emul_result emul_read_linear(struct emul_ctxt *ctxt, const struct emul_ops *ops,
 				  uint64_t linear, unsigned int size, uint64_t *val);

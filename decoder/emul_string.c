@@ -130,3 +130,70 @@ enum emul_result emul_string(struct emul_ctxt *ctxt, const struct emul_ops *ops)
 	}
 	return EMUL_OK;
 }
+
+/** INS writes ES:rDI, OUTS reads seg:rSI. */
+static void emul_io_side(const struct insn *insn, unsigned int *idx, unsigned int *seg)
+{
+	bool ins = insn->cls == INSN_INS;
+
+	*idx = ins ? INSN_RDI : INSN_RSI;
+	*seg = ins ? INSN_SEG_ES : insn->mem.seg;
+}
+
+enum emul_result emul_string_run(struct emul_ctxt *ctxt, uint64_t max, uint64_t *linear,
+				 uint64_t *count)
+{
+	const struct insn *insn = &ctxt->insn;
+	unsigned int size = insn->op_size, idx, seg;
+	bool write = insn->cls == INSN_INS;
+	uint64_t off, n, la_last;
+	enum emul_result r;
+
+	emul_reset(ctxt);
+	*count = 0;
+	if (!ctxt->insn_valid || (insn->cls != INSN_INS && insn->cls != INSN_OUTS) || !max ||
+	    !(size == 1 || size == 2 || size == 4) || max > UINT32_MAX / size)
+		return EMUL_UNHANDLEABLE;
+	emul_io_side(insn, &idx, &seg);
+	n = (insn->rep || insn->repne) ? emul_gpr_read(ctxt, INSN_RCX, insn->addr_size) : 1;
+	if (!n)
+		return EMUL_OK;
+	if (n > max)
+		n = max;
+	off = emul_gpr_read(ctxt, idx, insn->addr_size);
+	r = emul_linear(ctxt, seg, off, size, write, linear);
+	if (r != EMUL_OK)
+		return r;               /* the first element faults */
+	if (ctxt->out.rflags & EMUL_RFLAGS_DF)
+		n = 1;                  /* backwards: one element per run */
+	/* Halve the run until all of it passes the checks, does not wrap the
+	 * address size and is contiguous in linear memory. */
+	while (n > 1 && !(off + n * size - 1 <= emul_size_mask(insn->addr_size) &&
+			  emul_linear_ok(ctxt, seg, off, (unsigned int)(n * size), write, &la_last) &&
+			  emul_linear_ok(ctxt, seg, off + (n - 1) * size, size, write, &la_last) &&
+			  la_last == *linear + (n - 1) * size))
+		n /= 2;
+	*count = n;
+	return EMUL_OK;
+}
+
+bool emul_string_advance(struct emul_ctxt *ctxt, uint64_t count)
+{
+	const struct insn *insn = &ctxt->insn;
+	uint64_t step = count * insn->op_size, v, left = 0;
+	unsigned int idx, seg;
+
+	emul_io_side(insn, &idx, &seg);
+	v = emul_gpr_read(ctxt, idx, insn->addr_size);
+	emul_gpr_write(ctxt, idx, insn->addr_size,
+		       (ctxt->out.rflags & EMUL_RFLAGS_DF) ? v - step : v + step);
+	ctxt->out.rep_done += (uint32_t)count;
+	if (insn->rep || insn->repne) {
+		left = emul_gpr_read(ctxt, INSN_RCX, insn->addr_size) - count;
+		emul_gpr_write(ctxt, INSN_RCX, insn->addr_size, left);
+	}
+	if (left)
+		return false;
+	emul_finish(ctxt);
+	return true;
+}

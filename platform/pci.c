@@ -62,8 +62,7 @@ static void host_cf8_set(u32 v)
 {
     if (host_cf8_known && host_cf8 == v)
         return;
-    if (!ghcb_ioio(PCI_CONFIG_ADDRESS, 4, false, &v))
-        pv_terminate(PV_TERM_HV_ERROR, "PCI CONFIG_ADDRESS write refused");
+    ghcb_ioio(PCI_CONFIG_ADDRESS, 4, false, &v, NULL);
     host_cf8 = v;
     host_cf8_known = true;
 }
@@ -72,8 +71,7 @@ static void host_cf8_set(u32 v)
 static u32 cf8_access(u32 cf8, unsigned int data_off, unsigned int size, bool write, u32 val)
 {
     host_cf8_set(cf8);
-    if (!ghcb_ioio((u16)(PCI_CONFIG_DATA + data_off), size, !write, &val))
-        pv_terminate(PV_TERM_HV_ERROR, "PCI CONFIG_DATA access refused");
+    ghcb_ioio((u16)(PCI_CONFIG_DATA + data_off), size, !write, &val, NULL);
     return val;
 }
 
@@ -127,16 +125,14 @@ static u64 op_mmio_read(void *ctx, u64 gpa, unsigned int size)
 {
     (void)ctx;
     u64 v = 0;
-    if (!ghcb_mmio(gpa, size, false, &v))
-        pv_terminate(PV_TERM_HV_ERROR, "virtio: MMIO read of %#lx refused", (unsigned long)gpa);
+    ghcb_mmio(gpa, size, false, &v, NULL);
     return v;
 }
 
 static void op_mmio_write(void *ctx, u64 gpa, unsigned int size, u64 val)
 {
     (void)ctx;
-    if (!ghcb_mmio(gpa, size, true, &val))
-        pv_terminate(PV_TERM_HV_ERROR, "virtio: MMIO write of %#lx refused", (unsigned long)gpa);
+    ghcb_mmio(gpa, size, true, &val, NULL);
 }
 
 static void *op_guest_ptr(void *ctx, u64 gpa, u64 len)
@@ -220,8 +216,7 @@ static void config_access(u32 bdf, unsigned int reg, unsigned int size, bool wri
         return;
     if (ecam_gpa) {
         u64 v = *val;
-        if (!ghcb_mmio(ecam_gpa, size, write, &v))
-            pv_terminate(PV_TERM_HV_ERROR, "ECAM access at %#lx refused", (unsigned long)ecam_gpa);
+        ghcb_mmio(ecam_gpa, size, write, &v, NULL);
         if (!write)
             *val = (u32)v;
     } else {

@@ -43,11 +43,11 @@ struct e820_entry {
 static void host_read_item(u16 select, void *buf, u32 len)
 {
     u32 sel = select;
-    ghcb_ioio(FWCFG_PORT_SEL, 2, false, &sel);
+    ghcb_ioio(FWCFG_PORT_SEL, 2, false, &sel, NULL);
     u8 *p = buf;
     for (u32 i = 0; i < len; i++) {
         u32 v = 0;
-        ghcb_ioio(FWCFG_PORT_DATA, 1, true, &v);
+        ghcb_ioio(FWCFG_PORT_DATA, 1, true, &v, NULL);
         p[i] = (u8)v;
     }
 }
@@ -187,11 +187,11 @@ static struct {
     u64 rte[IOAPIC_PINS];       /* the guest's view */
 } ioapic;
 
-static bool host_ioapic_write(u32 reg, u32 val)
+static void host_ioapic_write(u32 reg, u32 val)
 {
     u64 r = reg, v = val;
-    return ghcb_mmio(IOAPIC_BASE + IOAPIC_REGSEL, 4, true, &r) &&
-           ghcb_mmio(IOAPIC_BASE + IOAPIC_WIN, 4, true, &v);
+    ghcb_mmio(IOAPIC_BASE + IOAPIC_REGSEL, 4, true, &r, NULL);
+    ghcb_mmio(IOAPIC_BASE + IOAPIC_WIN, 4, true, &v, NULL);
 }
 
 static u64 rte_for_host(u64 rte)
@@ -220,9 +220,8 @@ static bool ioapic_mmio(u32 off, unsigned int size, bool write, u64 *val)
         /* ID, version, arbitration: the device's, with the guest's select
          * (our own redirection writes moved the device's). */
         u64 r = reg;
-        if (!ghcb_mmio(IOAPIC_BASE + IOAPIC_REGSEL, 4, true, &r) ||
-            !ghcb_mmio(IOAPIC_BASE + IOAPIC_WIN, 4, write, val))
-            pv_terminate(PV_TERM_HV_ERROR, "I/O APIC access refused");
+        ghcb_mmio(IOAPIC_BASE + IOAPIC_REGSEL, 4, true, &r, NULL);
+        ghcb_mmio(IOAPIC_BASE + IOAPIC_WIN, 4, write, val, NULL);
         return true;
     }
     unsigned int pin = (reg - 0x10) / 2, shift = (reg & 1) ? 32 : 0;
@@ -233,10 +232,9 @@ static bool ioapic_mmio(u32 off, unsigned int size, bool write, u64 *val)
     ioapic.rte[pin] = (ioapic.rte[pin] & ~(0xFFFFFFFFULL << shift)) | ((u64)(u32)*val << shift);
     u64 host = rte_for_host(ioapic.rte[pin]);
     u32 base = 0x10 + 2 * pin;
-    if (!host_ioapic_write(base, (u32)host | RTE_MASKED) ||
-        !host_ioapic_write(base + 1, (u32)(host >> 32)) ||
-        !host_ioapic_write(base, (u32)host))
-        pv_terminate(PV_TERM_HV_ERROR, "I/O APIC write refused");
+    host_ioapic_write(base, (u32)host | RTE_MASKED);
+    host_ioapic_write(base + 1, (u32)(host >> 32));
+    host_ioapic_write(base, (u32)host);
     return true;
 }
 

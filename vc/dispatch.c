@@ -66,7 +66,7 @@ static void inject(struct vc_exit *e)
     struct sev_vmsa *a = e->vmsa;
     if (a->event_inj & SVM_EVT_VALID)
         pv_terminate(PV_TERM_BUG, "exception %u while an event is pending", e->fault.vector);
-    if (e->fault.vector == 14)
+    if (e->fault.vector == X86_VEC_PF)
         a->cr2 = e->fault.cr2;
     a->event_inj = SVM_EVT_MAKE(e->fault.vector, SVM_EVT_TYPE_EXCEPTION, e->fault.has_error,
                                 e->fault.error);
@@ -119,5 +119,8 @@ void vc_dispatch(struct vc_exit *e)
     case VC_HV_ERROR:
         pv_terminate(PV_TERM_HV_ERROR, "%s exit at rip %#lx: hypervisor error",
                      h->name, (unsigned long)e->vmsa->rip);
+    case VC_PAGE_REPLAY:
+        pv_terminate(PV_TERM_PAGE_REPLAY, "guest page at GPA %#lx came back unvalidated "
+                     "(rip %#lx)", (unsigned long)e->info2, (unsigned long)e->vmsa->rip);
     }
 }

@@ -12,6 +12,8 @@
 #include "svm.h"
 #include "vc/vc.h"
 
+#include "decoder/insn.h"
+
 #include <lib/string.h>
 
 struct io_access {
@@ -20,83 +22,102 @@ struct io_access {
     bool in;
 };
 
-static bool port_io(const struct io_access *io, u32 *val)
+/** One element: the paravisor's device model, else the hypervisor (which
+ * may ask for #GP or #UD: GHCB_STATUS_EXCEPTION with *f). */
+static enum ghcb_status port_io(const struct io_access *io, u32 *val, struct x86_fault *f)
 {
     if (devices_port_io(io->port, io->size, io->in, val))
-        return true;
-    return ghcb_ioio(io->port, io->size, io->in, val);
+        return GHCB_STATUS_OK;
+    return ghcb_ioio(io->port, io->size, io->in, val, f);
 }
 
-static u64 addr_mask(u64 info)
+/** SVM_IOIO_A16/A32/A64 as the address size in bytes (APM vol. 2, 15.10.2). */
+static unsigned int addr_size(u64 info)
 {
     if (info & SVM_IOIO_A64)
-        return ~0ULL;
-    return (info & SVM_IOIO_A32) ? 0xFFFFFFFFULL : 0xFFFFULL;
+        return 8;
+    return (info & SVM_IOIO_A32) ? 4 : 2;
 }
 
-static u64 seg_base(const struct sev_vmsa *a, unsigned int seg)
+/** The instruction at RIP must be the INS/OUTS the exit describes. */
+static bool matches_exit(const struct insn *insn, const struct vc_exit *e,
+                         const struct io_access *io)
 {
-    const struct vmsa_seg *s[] = { &a->es, &a->cs, &a->ss, &a->ds, &a->fs, &a->gs };
-    bool lm = (a->efer & BIT(10)) && (a->cs.attrib & BIT(9));
-    if (seg > 5)
-        return 0;
-    if (lm && seg != 4 && seg != 5)
-        return 0;               /* flat in 64-bit mode but FS/GS */
-    return s[seg]->base;
+    bool rep = e->info1 & SVM_IOIO_REP;
+    return insn->cls == (io->in ? INSN_INS : INSN_OUTS) && insn->op_size == io->size &&
+           insn->addr_size == addr_size(e->info1) && (insn->rep || insn->repne) == rep;
 }
 
-/** One chunk of INS/OUTS: up to the shared buffer, element by element
- * through the device or one string call to the hypervisor. */
+/** Up to count elements between the port and buf: one string call to the
+ * hypervisor when the port allows it, else element by element.  Returns
+ * the elements moved; fewer than count only with a fault in *f. */
+static u64 move_elements(const struct io_access *io, u8 *buf, u64 count, struct x86_fault *f)
+{
+    if (devices_port_bulk(io->port, io->size, io->in, count))
+        return ghcb_ioio_string(io->port, io->size, io->in, buf, count, f) == GHCB_STATUS_OK
+                   ? count : 0;
+    for (u64 i = 0; i < count; i++) {
+        u32 v = 0;
+        if (!io->in)
+            memcpy(&v, buf + i * io->size, io->size);
+        if (port_io(io, &v, f) != GHCB_STATUS_OK)
+            return i;
+        if (io->in)
+            memcpy(buf + i * io->size, &v, io->size);
+    }
+    return count;
+}
+
+/**
+ * One run of INS/OUTS: the engine decodes the instruction (which must be
+ * the one the exit describes) and gives the linear address and length of
+ * the run with every segment and canonical check done
+ * (emul_string_run()); the run is at most one shared buffer, cut where the
+ * guest's page tables would fault, so a fault comes with rSI/rDI/rCX at
+ * the faulting element and no element after it moved.  VC_RETRY until
+ * rCX is done, so interrupts get in between.
+ */
 static enum vc_result string_io(struct vc_exit *e, const struct io_access *io)
 {
     struct sev_vmsa *a = e->vmsa;
-    u64 mask = addr_mask(e->info1);
-    bool rep = e->info1 & SVM_IOIO_REP;
-    u64 count = rep ? (a->rcx & mask) : 1;
-    if (!count)
-        return VC_OK;
-    u64 *reg = io->in ? &a->rdi : &a->rsi;
-    unsigned int seg = io->in ? 0 : SVM_IOIO_SEG(e->info1);     /* INS: always ES */
-    bool down = a->rflags & BIT(10);
-    u64 n = MIN(count, (u64)GHCB_SHARED_BUF_SIZE / io->size);
-    if (down)
-        n = 1;                  /* backwards: element by element */
+    struct vc_emul m = { 0 };
+    struct emul_ctxt c;
     u8 buf[GHCB_SHARED_BUF_SIZE];
-    u64 la = seg_base(a, seg) + (*reg & mask);
-    struct guest_fault f;
-    /* Only the elements before a fault move; the fault comes at the next
-     * exit, with RCX/RSI/RDI at the faulting element (STYLE §8). */
-    u64 ok = guest_accessible(a, la, n * io->size, io->in, &f) / io->size;
-    if (!ok)
-        goto fault;
-    n = ok;
-    u64 bytes = n * io->size;
-    if (!io->in && !guest_copy(a, la, buf, bytes, false, &f))
-        goto fault;
-    if (devices_port_bulk(io->port, io->size, io->in, n)) {
-        if (!ghcb_ioio_string(io->port, io->size, io->in, buf, n))
-            return VC_HV_ERROR;
-    } else {
-        for (u64 i = 0; i < n; i++) {
-            u32 v = 0;
-            if (!io->in)
-                memcpy(&v, buf + i * io->size, io->size);
-            if (!port_io(io, &v))
-                return VC_HV_ERROR;
-            if (io->in)
-                memcpy(buf + i * io->size, &v, io->size);
+    struct x86_fault f;
+    u64 la, n;
+
+    vc_emul_start(&c, e, &m);
+    enum emul_result r = vc_emul_decode(&c);
+    if (r == EMUL_EXCEPTION)
+        return vc_raise(e, c.out.fault);
+    if (r != EMUL_OK || !matches_exit(&c.insn, e, io))
+        return VC_DECODE_FAILED;
+    r = emul_string_run(&c, GHCB_SHARED_BUF_SIZE / io->size, &la, &n);
+    if (r == EMUL_EXCEPTION)
+        return vc_raise(e, c.out.fault);
+    if (r != EMUL_OK)
+        return VC_DECODE_FAILED;
+    if (n) {
+        n = MIN(n, guest_accessible(a, la, n * io->size, io->in, &f) / io->size);
+        if (!n)
+            return vc_raise(e, f);
+        if (!io->in && !guest_copy(a, la, buf, n * io->size, false, &f))
+            return vc_raise(e, f);
+        u64 moved = move_elements(io, buf, n, &f);
+        if (io->in && moved && !guest_copy(a, la, buf, moved * io->size, true, &f))
+            return vc_raise(e, f);      /* checked above: only a racing guest gets here */
+        if (moved < n) {
+            emul_string_advance(&c, moved);
+            vc_emul_commit(e, &c.out);
+            return vc_raise(e, f);
         }
     }
-    if (io->in && !guest_copy(a, la, buf, bytes, true, &f))
-        goto fault;
-    *reg = (*reg & ~mask) | ((down ? *reg - bytes : *reg + bytes) & mask);
-    if (rep)
-        a->rcx = (a->rcx & ~mask) | ((count - n) & mask);
-    return (rep && count > n) ? VC_RETRY : VC_OK;
-fault:
-    e->fault = (struct vc_fault){ .vector = f.vector, .has_error = true, .error = f.error,
-                                  .cr2 = f.cr2 };
-    return VC_EXCEPTION;
+    bool done = emul_string_advance(&c, n);
+    vc_emul_commit(e, &c.out);
+    if (!done)
+        return VC_RETRY;
+    e->nrip = c.out.rip;
+    return VC_OK;
 }
 
 enum vc_result vc_handle_ioio(struct vc_exit *e)
@@ -108,12 +129,12 @@ enum vc_result vc_handle_ioio(struct vc_exit *e)
     };
     if (io.size != 1 && io.size != 2 && io.size != 4)
         return VC_HV_ERROR;
-    e->nrip = e->info2;         /* IOIO: EXITINFO2 is the next RIP */
     if (e->info1 & SVM_IOIO_STR)
         return string_io(e, &io);
+    e->nrip = e->info2;         /* IOIO: EXITINFO2 is the next RIP */
     u32 v = (u32)e->vmsa->rax & (io.size == 4 ? 0xFFFFFFFFu : ((1u << (8 * io.size)) - 1));
-    if (!port_io(&io, &v))
-        return VC_HV_ERROR;
+    if (port_io(&io, &v, &e->fault) != GHCB_STATUS_OK)
+        return VC_EXCEPTION;
     if (io.in) {
         u64 mask = io.size == 4 ? 0xFFFFFFFFULL : ((1ULL << (8 * io.size)) - 1);
         /* a 32-bit IN zero-extends into RAX, 8/16-bit ones keep the rest */

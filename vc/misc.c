@@ -19,8 +19,8 @@ enum vc_result vc_handle_hlt(struct vc_exit *e)
 enum vc_result vc_handle_rdtsc(struct vc_exit *e)
 {
     struct ghcb *g = ghcb_begin();
-    if (ghcb_call(g, e->code, 0, 0, NULL) != GHCB_STATUS_OK)
-        return VC_HV_ERROR;
+    if (ghcb_call(g, e->code, 0, 0, &e->fault) != GHCB_STATUS_OK)
+        return VC_EXCEPTION;            /* the hypervisor's #GP or #UD */
     e->vmsa->rax = (u32)ghcb_out(g, GHCB_OFF(rax));
     e->vmsa->rdx = (u32)ghcb_out(g, GHCB_OFF(rdx));
     if (e->code == SVM_EXIT_RDTSCP)
@@ -41,40 +41,43 @@ enum vc_result vc_handle_nop(struct vc_exit *e)
  * The instruction must be MOV to or from DR7 (STYLE §9). */
 enum vc_result vc_handle_dr7(struct vc_exit *e)
 {
-    struct insn insn;
+    struct vc_emul m = { 0 };
+    struct emul_ctxt c;
     bool write = e->code == SVM_EXIT_DR7_WRITE;
-    if (!vc_decode(e, &insn) || insn.dr != 7 ||
-        insn.cls != (write ? INSN_MOV_TO_DR : INSN_MOV_FROM_DR))
+    vc_emul_start(&c, e, &m);
+    enum emul_result r = vc_emul_decode(&c);
+    if (r == EMUL_EXCEPTION)
+        return vc_raise(e, c.out.fault);
+    const struct insn *insn = &c.insn;
+    if (r != EMUL_OK || insn->dr != 7 ||
+        insn->cls != (write ? INSN_MOV_TO_DR : INSN_MOV_FROM_DR))
         return VC_DECODE_FAILED;
-    u64 *reg = vc_gpr(e->vmsa, insn.reg.index);
+    u64 *reg = vc_gpr(e->vmsa, insn->reg.index);
     if (!reg)
         return VC_DECODE_FAILED;
     if (write) {
-        if (*reg >> 32) {
-            e->fault = (struct vc_fault){ .vector = 13, .has_error = true };
-            return VC_EXCEPTION;
-        }
+        if (*reg >> 32)
+            return vc_raise(e, x86_fault_gp(0));
         e->vcpu->dr7 = (*reg & ~0x400ULL) | 0x400;
     } else {
         *reg = e->vcpu->dr7;
     }
-    e->nrip = e->vmsa->rip + insn.length;
+    e->nrip = e->vmsa->rip + insn->length;
     return VC_OK;
 }
 
 /** VMMCALL: no hypercall interface for an SNP-unaware guest: #UD. */
 enum vc_result vc_handle_vmmcall(struct vc_exit *e)
 {
-    e->fault = (struct vc_fault){ .vector = 6 };
-    return VC_EXCEPTION;
+    return vc_raise(e, x86_fault_ud());
 }
 
 /** Every guest page was validated at boot: one that reads as not validated
  * was taken away behind our back (DESIGN "Memory"): never revalidate. */
 enum vc_result vc_handle_unvalidated(struct vc_exit *e)
 {
-    pv_terminate(PV_TERM_PAGE_REPLAY, "guest page at GPA %#lx came back unvalidated (rip %#lx)",
-                 (unsigned long)e->info2, (unsigned long)e->vmsa->rip);
+    (void)e;
+    return VC_PAGE_REPLAY;
 }
 
 /** MMIO (#VC 0x400): needs the decoder; wired in npf.c. */

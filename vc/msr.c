@@ -65,8 +65,7 @@ static const struct msr_rule *rule_of(u32 msr)
 
 static enum vc_result gp(struct vc_exit *e)
 {
-    e->fault = (struct vc_fault){ .vector = 13, .has_error = true, .error = 0 };
-    return VC_EXCEPTION;
+    return vc_raise(e, x86_fault_gp(0));
 }
 
 static bool emulate_read(struct vcpu *v, u32 msr, u64 *val)
@@ -177,8 +176,9 @@ enum vc_result vc_handle_msr(struct vc_exit *e)
             return gp(e);
         break;
     case MSR_FORWARD:
-        if ((write ? ghcb_msr_write(msr, val) : ghcb_msr_read(msr, &val)) != GHCB_STATUS_OK)
-            return gp(e);
+        if ((write ? ghcb_msr_write(msr, val, &e->fault)
+                   : ghcb_msr_read(msr, &val, &e->fault)) != GHCB_STATUS_OK)
+            return VC_EXCEPTION;        /* exactly what the hypervisor asked: #GP or #UD */
         break;
     }
     if (!write) {

@@ -17,41 +17,9 @@
 
 #include <lib/string.h>
 
-struct mmio_ctx {
-    struct vc_exit *e;
-    u64 fault_page;
-    bool hit;
-};
-
-static u64 *gpr_slot(struct sev_vmsa *a, unsigned int i)
-{
-    u64 *const slot[INSN_GPR_COUNT] = {
-        &a->rax, &a->rcx, &a->rdx, &a->rbx, &a->rsp, &a->rbp, &a->rsi, &a->rdi,
-        &a->r8, &a->r9, &a->r10, &a->r11, &a->r12, &a->r13, &a->r14, &a->r15,
-    };
-    return slot[i];
-}
-
-static void load_input(struct emul_input *in, struct sev_vmsa *a)
-{
-    const struct vmsa_seg *segs[INSN_SEG_COUNT] = { &a->es, &a->cs, &a->ss, &a->ds, &a->fs, &a->gs };
-    memset(in, 0, sizeof(*in));
-    for (unsigned int i = 0; i < INSN_GPR_COUNT; i++)
-        in->gpr[i] = *gpr_slot(a, i);
-    for (unsigned int i = 0; i < INSN_SEG_COUNT; i++)
-        in->seg[i] = (struct emul_seg){ segs[i]->selector, segs[i]->attrib, segs[i]->limit,
-                                        segs[i]->base };
-    in->rip = a->rip;
-    in->rflags = a->rflags;
-    in->cr0 = a->cr0;
-    in->cr4 = a->cr4;
-    in->efer = a->efer;
-    in->cpl = a->cpl;
-}
-
 static enum emul_result translate(struct emul_ctxt *c, u64 gva, bool write, u64 *gpa)
 {
-    struct mmio_ctx *m = c->opaque;
+    const struct vc_emul *m = c->opaque;
     u32 err;
     switch (guest_linear_to_gpa(m->e->vmsa, gva, write, gpa, &err)) {
     case GUEST_WALK_OK:
@@ -68,7 +36,7 @@ static enum emul_result translate(struct emul_ctxt *c, u64 gva, bool write, u64 
 static enum emul_result access(struct emul_ctxt *c, u64 gva, void *buf, unsigned int size,
                                bool write)
 {
-    struct mmio_ctx *m = c->opaque;
+    struct vc_emul *m = c->opaque;
     u64 gpa;
     enum emul_result r = translate(c, gva, write, &gpa);
     if (r != EMUL_OK)
@@ -87,10 +55,14 @@ static enum emul_result access(struct emul_ctxt *c, u64 gva, void *buf, unsigned
     if (gpa >= mm.pv_base && gpa < mm.pv_end)
         return EMUL_UNHANDLEABLE;       /* cannot be device space */
     u64 v = 0;
+    struct x86_fault f;
     if (write)
         memcpy(&v, buf, size);
-    if (!devices_mmio(gpa, size, write, &v) && !ghcb_mmio(gpa, size, write, &v))
-        return EMUL_UNHANDLEABLE;
+    if (!devices_mmio(gpa, size, write, &v) &&
+        ghcb_mmio(gpa, size, write, &v, &f) == GHCB_STATUS_EXCEPTION) {
+        emul_raise(c, f.vector, f.error);       /* the hypervisor's #GP or #UD */
+        return EMUL_EXCEPTION;
+    }
     if (!write)
         memcpy(buf, &v, size);
     return EMUL_OK;
@@ -106,38 +78,17 @@ static enum emul_result write_mem(struct emul_ctxt *c, u64 gva, const void *buf,
     return access(c, gva, (void *)buf, size, true);
 }
 
-static enum emul_result fetch(struct emul_ctxt *c, u64 gva, void *buf, unsigned int size)
-{
-    struct mmio_ctx *m = c->opaque;
-    struct guest_fault f;
-    if (guest_copy(m->e->vmsa, gva, buf, size, false, &f))
-        return EMUL_OK;
-    if (f.vector == 14)
-        emul_page_fault(c, f.cr2, f.error | 0x10);  /* I/D: an instruction fetch */
-    else
-        emul_raise(c, f.vector, f.error);
-    return EMUL_EXCEPTION;
-}
-
 static const struct emul_ops mmio_ops = {
     .read_mem = read_mem,
     .write_mem = write_mem,
-    .insn_fetch = fetch,
+    .insn_fetch = vc_emul_fetch,
 };
-
-static void commit(struct sev_vmsa *a, const struct emul_output *out)
-{
-    for (unsigned int i = 0; i < INSN_GPR_COUNT; i++)
-        if (out->gpr_written & (1u << i))
-            *gpr_slot(a, i) = out->gpr[i];
-    a->rflags = out->rflags;
-}
 
 enum vc_result vc_handle_npf(struct vc_exit *e)
 {
-    struct mmio_ctx m = { .e = e, .fault_page = e->info2 & PAGE_MASK };
-    struct emul_ctxt c = { .opaque = &m };
-    load_input(&c.in, e->vmsa);
+    struct vc_emul m = { .fault_page = e->info2 & PAGE_MASK };
+    struct emul_ctxt c;
+    vc_emul_start(&c, e, &m);
     c.in.rep_limit = 64;
     enum emul_result r = emul_execute(&c, &mmio_ops);
     if (r == EMUL_UNHANDLEABLE) {
@@ -146,13 +97,9 @@ enum vc_result vc_handle_npf(struct vc_exit *e)
                   (unsigned long)e->vmsa->rip);
         return VC_DECODE_FAILED;
     }
-    commit(e->vmsa, &c.out);
-    if (r == EMUL_EXCEPTION) {
-        e->fault = (struct vc_fault){ .vector = c.out.fault.vector,
-                                      .has_error = c.out.fault.has_error_code,
-                                      .error = c.out.fault.error_code, .cr2 = c.out.fault.cr2 };
-        return VC_EXCEPTION;
-    }
+    vc_emul_commit(e, &c.out);
+    if (r == EMUL_EXCEPTION)
+        return vc_raise(e, c.out.fault);
     if (!m.hit)
         return VC_DECODE_FAILED;        /* the bytes do not touch the faulting page */
     if (r == EMUL_RETRY)

@@ -6,17 +6,24 @@
  * only vc_dispatch() acts on it (STYLE §7):
  *   VC_OK           done, state written: RIP moves to the next instruction
  *   VC_RETRY        re-run the same instruction (bounded work, STYLE §14)
- *   VC_EXCEPTION    e->fault goes to the guest; no other state was changed
+ *   VC_EXCEPTION    e->fault goes to the guest; RIP stays, the registers are
+ *                   as the instruction leaves them at the fault (a string
+ *                   instruction's rSI/rDI/rCX at the faulting element)
  *   VC_UNSUPPORTED  terminate: the guest did something we do not emulate
  *   VC_DECODE_FAILED  terminate: the instruction could not be decoded or
  *                   does not match the exit (STYLE §9)
  *   VC_HV_ERROR     terminate: the hypervisor answered out of spec
+ *   VC_PAGE_REPLAY  terminate: a validated page came back unvalidated
  */
 #ifndef PV_VC_H
 #define PV_VC_H
 
 #include "core/pv.h"
 #include "core/vcpu.h"
+
+#include <x86_fault.h>
+
+#include "decoder/emul.h"
 
 enum vc_result {
     VC_OK,
@@ -25,13 +32,7 @@ enum vc_result {
     VC_UNSUPPORTED,
     VC_DECODE_FAILED,
     VC_HV_ERROR,
-};
-
-struct vc_fault {
-    u8 vector;
-    bool has_error;
-    u32 error;
-    u64 cr2;                    /* for #PF */
+    VC_PAGE_REPLAY,
 };
 
 struct vc_exit {
@@ -39,8 +40,15 @@ struct vc_exit {
     struct sev_vmsa *vmsa;      /* [in/out] the guest's state */
     u64 code, info1, info2;     /* [in] GUEST_EXITCODE, EXITINFO1/2 */
     u64 nrip;                   /* [in/out] next RIP; a decoding handler sets it */
-    struct vc_fault fault;      /* [out] with VC_EXCEPTION */
+    struct x86_fault fault;     /* [out] with VC_EXCEPTION */
 };
+
+/** A handler's way to raise f in the guest. */
+static inline enum vc_result vc_raise(struct vc_exit *e, struct x86_fault f)
+{
+    e->fault = f;
+    return VC_EXCEPTION;
+}
 
 void vc_dispatch(struct vc_exit *e);
 
@@ -56,10 +64,23 @@ enum vc_result vc_handle_dr7(struct vc_exit *e);
 enum vc_result vc_handle_vmmcall(struct vc_exit *e);
 enum vc_result vc_handle_unvalidated(struct vc_exit *e);
 
-/* decode.c */
-struct insn;
-bool vc_decode(const struct vc_exit *e, struct insn *insn);
+/* guest.c: the guest's registers, and the emulation engine on them */
+/** What vc/'s engine hooks find in emul_ctxt.opaque. */
+struct vc_emul {
+    struct vc_exit *e;
+    u64 fault_page;             /* npf.c: the device page that faulted */
+    bool hit;                   /* npf.c: an access reached it */
+};
+/** GPR index (enum insn_gpr order) -> its slot in the VMSA; NULL past 15. */
 u64 *vc_gpr(struct sev_vmsa *a, unsigned int index);
+/** A fresh engine context on the guest's state, opaque = m (m->e = e). */
+void vc_emul_start(struct emul_ctxt *c, struct vc_exit *e, struct vc_emul *m);
+/** The engine's register and RFLAGS writes into the VMSA. */
+void vc_emul_commit(struct vc_exit *e, const struct emul_output *out);
+/** Fetches and decodes the instruction at CS:RIP into c->insn (emul_decode). */
+enum emul_result vc_emul_decode(struct emul_ctxt *c);
+/** The fetch hook vc/'s engine ops share: guest memory through its page tables. */
+enum emul_result vc_emul_fetch(struct emul_ctxt *c, u64 gva, void *buf, unsigned int size);
 
 /* kvmclock.c: the paravirtual clock the paravisor serves (not the host's) */
 bool kvmclock_msr(struct vcpu *v, u32 msr, bool write, u64 *val);

@@ -148,9 +148,9 @@ static void fuzz_check(const struct emul_ctxt *c, enum emul_result r, bool execu
 	if (r == EMUL_EXCEPTION) {
 		uint8_t v = o->fault.vector;
 
-		CHECK(v == EMUL_VEC_UD || v == EMUL_VEC_GP || v == EMUL_VEC_SS || v == EMUL_VEC_PF);
-		CHECK(o->fault.has_error_code == (v != EMUL_VEC_UD));
-		CHECK(v == EMUL_VEC_PF || o->fault.error_code == 0);
+		CHECK(v == X86_VEC_UD || v == X86_VEC_GP || v == X86_VEC_SS || v == X86_VEC_PF);
+		CHECK(o->fault.has_error == (v != X86_VEC_UD));
+		CHECK(v == X86_VEC_PF || o->fault.error == 0);
 	}
 	if (!c->insn_valid) {
 		CHECK(r != EMUL_OK && o->gpr_written == 0);
@@ -202,7 +202,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r = emul_decode(&c, &ops);
 		fuzz_check(&c, r, false);
 		if (r == EMUL_OK && emul_mem_linear(&c, in[1] & 0x20, &la) == EMUL_EXCEPTION)
-			CHECK(c.out.fault.vector == EMUL_VEC_GP || c.out.fault.vector == EMUL_VEC_SS);
+			CHECK(c.out.fault.vector == X86_VEC_GP || c.out.fault.vector == X86_VEC_SS);
 	}
 	if (r == EMUL_OK) {
 		r = emul_execute(&c, &ops);

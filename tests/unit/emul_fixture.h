@@ -47,7 +47,7 @@ static inline void fixture64(struct fixture *f, const char *bytes, size_t len)
 	do {									\
 		assert_int_equal((r), EMUL_EXCEPTION);				\
 		assert_int_equal((c)->out.fault.vector, (vec));			\
-		assert_int_equal((c)->out.fault.error_code, (ec));		\
+		assert_int_equal((c)->out.fault.error, (ec));		\
 		assert_int_equal((c)->out.fault.cr2, (addr));			\
 		assert_int_equal((c)->out.rip, (c)->in.rip);			\
 	} while (0)

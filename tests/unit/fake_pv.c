@@ -183,7 +183,13 @@ void fake_guest_reset(void)
 	fake_guest.vcpu.vmsa1 = &fake_guest.vmsa;
 	fake_guest.vmsa.cr0 = 1 | BIT(4);          /* PE, ET */
 	fake_guest.vmsa.efer = BIT(12);            /* SVME */
-	fake_guest.vmsa.cs.attrib = 0xC9B;         /* 32-bit code, G, D */
+	/* flat 4 GiB segments, as firmware and kernels set them up */
+	fake_guest.vmsa.cs = (struct vmsa_seg){ .selector = 0x10, .attrib = 0xC9B,  /* code, G, D */
+						.limit = 0xFFFFFFFF };
+	const struct vmsa_seg data = { .selector = 0x18, .attrib = 0xC93,  /* data rw, G, B */
+				       .limit = 0xFFFFFFFF };
+	fake_guest.vmsa.ds = fake_guest.vmsa.es = fake_guest.vmsa.ss = data;
+	fake_guest.vmsa.fs = fake_guest.vmsa.gs = data;
 	fake_guest.vmsa.rip = FAKE_GUEST_RIP;
 	fake_guest.vmsa.rflags = 2;
 }

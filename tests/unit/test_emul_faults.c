@@ -75,13 +75,13 @@ static void test_page_faults(void **state)
 	(void)state;
 	FIX64(&f, "\x8b\x03");
 	f.c.in.gpr[INSN_RBX] = 0x20000;
-	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), EMUL_VEC_PF, 0, 0x20000);
-	assert_true(f.c.out.fault.has_error_code);
+	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_PF, 0, 0x20000);
+	assert_true(f.c.out.fault.has_error);
 	assert_int_equal(f.c.out.gpr_written, 0);
 
 	FIX64(&f, "\x89\x03");
 	f.c.in.gpr[INSN_RBX] = 0x100fe; /* the last 2 of 4 bytes are outside */
-	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), EMUL_VEC_PF, HARNESS_PF_WRITE,
+	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_PF, HARNESS_PF_WRITE,
 		     0x100fe);
 }
 
@@ -96,7 +96,7 @@ static void test_rep_fault_midway(void **state)
 	f.c.in.gpr[INSN_RDI] = 0x10080;
 	f.h.fail_at = 6; /* read, write, read, write, read, *write* */
 	f.h.fail_with = EMUL_EXCEPTION;
-	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), EMUL_VEC_PF, HARNESS_PF_WRITE,
+	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_PF, HARNESS_PF_WRITE,
 		     0x10082);
 	assert_int_equal(f.c.out.gpr[INSN_RCX], 3);
 	assert_int_equal(f.c.out.gpr[INSN_RSI], 0x10042);
@@ -136,7 +136,7 @@ static void test_hook_results(void **state)
 		f.h.fail_with = (enum emul_result)rows[i].hook_result;
 		assert_int_equal(emul_execute(&f.c, &harness_ops), rows[i].want);
 		assert_int_equal(f.c.out.gpr_written, 0);
-		assert_int_equal(f.c.out.fault.vector, EMUL_VEC_NONE);
+		assert_int_equal(f.c.out.fault.vector, X86_VEC_NONE);
 		assert_int_equal(f.c.out.rip, f.c.in.rip);
 	}
 	ops.read_mem = read_exception_without_fault;
@@ -152,20 +152,20 @@ static void test_raise(void **state)
 		bool has_error_code;
 	} rows[] = { { 0, false }, { 6, false }, { 8, true }, { 10, true }, { 12, true },
 		     { 13, true }, { 14, true }, { 16, false }, { 17, true }, { 18, false },
-		     { 21, true }, { 29, true }, { 31, false }, { EMUL_VEC_NONE, false } };
+		     { 21, true }, { 29, true }, { 31, false }, { X86_VEC_NONE, false } };
 	struct emul_ctxt c;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		emul_raise(&c, rows[i].vector, 0x1234);
 		assert_int_equal(c.out.fault.vector, rows[i].vector);
-		assert_int_equal(c.out.fault.has_error_code, rows[i].has_error_code);
-		assert_int_equal(c.out.fault.error_code, rows[i].has_error_code ? 0x1234 : 0);
+		assert_int_equal(c.out.fault.has_error, rows[i].has_error_code);
+		assert_int_equal(c.out.fault.error, rows[i].has_error_code ? 0x1234 : 0);
 		assert_int_equal(c.out.fault.cr2, 0);
 	}
 	emul_page_fault(&c, 0xdead000, 0x15);
 	assert_int_equal(c.out.fault.cr2, 0xdead000);
-	assert_int_equal(c.out.fault.error_code, 0x15);
+	assert_int_equal(c.out.fault.error, 0x15);
 }
 
 /** Non-canonical addresses: #GP(0), #SS(0) through the stack segment; LA57 widens. */
@@ -176,26 +176,26 @@ static void test_canonical(void **state)
 	(void)state;
 	FIX64(&f, "\x8b\x03");
 	f.c.in.gpr[INSN_RBX] = NONCANON;
-	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), EMUL_VEC_GP, 0, 0);
+	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_GP, 0, 0);
 	assert_int_equal(f.h.reads, 0);
 
 	FIX64(&f, "\x8b\x45\x00"); /* mov eax, [rbp] */
 	f.c.in.gpr[INSN_RBP] = NONCANON;
-	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), EMUL_VEC_SS, 0, 0);
+	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_SS, 0, 0);
 
 	FIX64(&f, "\x8b\x03"); /* the last byte is past the canonical hole */
 	f.c.in.gpr[INSN_RBX] = 0x00007ffffffffffeULL;
-	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), EMUL_VEC_GP, 0, 0);
+	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_GP, 0, 0);
 
 	FIX64(&f, "\x8b\x03"); /* with 5-level paging it is canonical: the hook decides */
 	f.c.in.gpr[INSN_RBX] = NONCANON;
 	f.c.in.cr4 |= 1 << 12;
-	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), EMUL_VEC_PF, 0, NONCANON);
+	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_PF, 0, NONCANON);
 
 	FIX64(&f, "\xf3\xaa"); /* rep stosb: nothing done, RCX untouched */
 	f.c.in.gpr[INSN_RCX] = 4;
 	f.c.in.gpr[INSN_RDI] = NONCANON;
-	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), EMUL_VEC_GP, 0, 0);
+	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_GP, 0, 0);
 	assert_int_equal(f.c.out.gpr_written, 0);
 }
 
@@ -207,12 +207,12 @@ static void test_fetch(void **state)
 	(void)state;
 	FIX64(&f, "\x8b\x03");
 	f.c.in.rip = NONCANON;
-	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), EMUL_VEC_GP, 0, 0);
+	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_GP, 0, 0);
 	assert_int_equal(f.h.fetches, 0);
 
 	FIX64(&f, "\x8b\x03");
 	f.c.in.rip = 0x500000;
-	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), EMUL_VEC_PF, HARNESS_PF_FETCH,
+	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_PF, HARNESS_PF_FETCH,
 		     0x500000);
 
 	/* movsb on the last byte of a page whose successor is absent: one fetch */
@@ -228,13 +228,13 @@ static void test_fetch(void **state)
 	fixture_init(&f, 0x10000, 0x400fff, "\x8b", 1);
 	f.h.code_size = 1;
 	harness_ctxt64(&f.c, &f.h, 0x400fff);
-	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), EMUL_VEC_PF, HARNESS_PF_FETCH,
+	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_PF, HARNESS_PF_FETCH,
 		     0x401000);
 
 	/* ... crossing into non-canonical space: #GP(0), no fetch there */
 	fixture_init(&f, 0x10000, 0x00007fffffffffffULL, "\x8b", 1);
 	harness_ctxt64(&f.c, &f.h, 0x00007fffffffffffULL);
-	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), EMUL_VEC_GP, 0, 0);
+	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_GP, 0, 0);
 	assert_int_equal(f.h.fetches, 1);
 
 	/* ... and present */
@@ -255,11 +255,11 @@ static void test_decode_faults(void **state)
 
 	(void)state;
 	FIX64(&f, "\xf0\x89\x03");
-	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), EMUL_VEC_UD, 0, 0);
-	assert_false(f.c.out.fault.has_error_code);
+	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_UD, 0, 0);
+	assert_false(f.c.out.fault.has_error);
 	FIX64(&f, too_long);
-	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), EMUL_VEC_GP, 0, 0);
-	assert_true(f.c.out.fault.has_error_code);
+	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_GP, 0, 0);
+	assert_true(f.c.out.fault.has_error);
 }
 
 /** vc/'s path: decode, cross-check the address, then run the same decode. */

@@ -148,14 +148,14 @@ static void test_ins_faults(void **state)
 	FIX64(&f, "\xf3\x6c");
 	f.c.in.gpr[INSN_RCX] = 2;
 	f.c.in.gpr[INSN_RDI] = 0x0000800000000000ULL;
-	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), EMUL_VEC_GP, 0, 0);
+	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_GP, 0, 0);
 	assert_int_equal(f.h.io_count, 0);
 
 	FIX64(&f, "\xf3\x6c");
 	f.c.in.gpr[INSN_RCX] = 4;
 	f.h.fail_at = 4; /* port, store, port, *store* */
 	f.h.fail_with = EMUL_EXCEPTION;
-	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), EMUL_VEC_PF, HARNESS_PF_WRITE,
+	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_PF, HARNESS_PF_WRITE,
 		     0x10041);
 	assert_int_equal(f.c.out.gpr[INSN_RCX], 3);
 	assert_int_equal(f.c.out.gpr[INSN_RDI], 0x10041);

@@ -80,12 +80,12 @@ static void test_real_limits(void **state)
 	(void)state;
 	REAL(&f, "\x89\x07");
 	f.c.in.gpr[INSN_RBX] = 0xffff;
-	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), EMUL_VEC_GP, 0, 0);
+	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_GP, 0, 0);
 	assert_int_equal(f.h.writes, 0);
 
 	REAL(&f, "\x89\x46\x04"); /* mov [bp+4], ax uses SS */
 	f.c.in.seg[INSN_SEG_SS].limit = 0x3;
-	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), EMUL_VEC_SS, 0, 0);
+	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_SS, 0, 0);
 
 	REAL(&f, "\x89\x46\x04"); /* unreal mode: a big limit passes */
 	f.c.in.seg[INSN_SEG_SS].limit = 0xffffffff;
@@ -128,7 +128,7 @@ static void test_real_fetch(void **state)
 	fixture_init(&f, 0x12300, 0xfffff, "\x89\x07", 2);
 	harness_ctxt_real(&f.c, &f.h, 0xffff);
 	f.c.in.seg[INSN_SEG_CS] = (struct emul_seg){ 0xf000, 0x9b, 0xffff, 0xf0000 };
-	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), EMUL_VEC_GP, 0, 0);
+	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_GP, 0, 0);
 }
 
 /** 32-bit protected mode: ESP uses SS, 67h gives 16-bit addressing, bases wrap at 4 GiB. */
@@ -171,17 +171,17 @@ static void test_prot32_rights(void **state)
 		uint64_t offset;
 		uint8_t vector; /* 0: allowed */
 	} rows[] = {
-		{ "\x89\x03", 0xc91, 0xffffffff, 0x10040, EMUL_VEC_GP }, /* write, read-only */
+		{ "\x89\x03", 0xc91, 0xffffffff, 0x10040, X86_VEC_GP }, /* write, read-only */
 		{ "\x8b\x03", 0xc91, 0xffffffff, 0x10040, 0 },           /* read, read-only */
-		{ "\x89\x03", 0xc93, 0x10041, 0x10040, EMUL_VEC_GP },    /* past the limit */
+		{ "\x89\x03", 0xc93, 0x10041, 0x10040, X86_VEC_GP },    /* past the limit */
 		{ "\x89\x03", 0xc93, 0x10043, 0x10040, 0 },              /* the last byte fits */
 		{ "\x89\x03", 0xc97, 0x1003f, 0x10040, 0 },              /* expand-down, above */
-		{ "\x89\x03", 0xc97, 0x10040, 0x10040, EMUL_VEC_GP },    /* expand-down, at limit */
-		{ "\x89\x03", 0x897, 0x0fff, 0x10040, EMUL_VEC_GP },     /* expand-down 16-bit top */
-		{ "\x89\x03", 0xc13, 0xffffffff, 0x10040, EMUL_VEC_GP }, /* not present */
+		{ "\x89\x03", 0xc97, 0x10040, 0x10040, X86_VEC_GP },    /* expand-down, at limit */
+		{ "\x89\x03", 0x897, 0x0fff, 0x10040, X86_VEC_GP },     /* expand-down 16-bit top */
+		{ "\x89\x03", 0xc13, 0xffffffff, 0x10040, X86_VEC_GP }, /* not present */
 		{ "\x2e\x8b\x03", 0xc9b, 0xffffffff, 0x10040, 0 },       /* read, readable code */
-		{ "\x2e\x8b\x03", 0xc99, 0xffffffff, 0x10040, EMUL_VEC_GP }, /* execute-only */
-		{ "\x2e\x89\x03", 0xc9b, 0xffffffff, 0x10040, EMUL_VEC_GP }, /* write to code */
+		{ "\x2e\x8b\x03", 0xc99, 0xffffffff, 0x10040, X86_VEC_GP }, /* execute-only */
+		{ "\x2e\x89\x03", 0xc9b, 0xffffffff, 0x10040, X86_VEC_GP }, /* write to code */
 	};
 	struct fixture f;
 
@@ -203,7 +203,7 @@ static void test_prot32_rights(void **state)
 
 	PROT32(&f, "\x89\x04\x24"); /* through SS: #SS(0) */
 	f.c.in.seg[INSN_SEG_SS].limit = 0x1000;
-	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), EMUL_VEC_SS, 0, 0);
+	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_SS, 0, 0);
 }
 
 /** 16-bit protected mode: 16-bit operands and addresses by default. */

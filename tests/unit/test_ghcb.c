@@ -163,7 +163,7 @@ static void test_final_ghcb(void **state)
 	assert_int_equal(fake_hv.msr_requests[before + 2],
 			 ghcb_msr_psc_req(PV_EARLY_GHCB_GPA >> 12, PSC_OP_PRIVATE));
 	assert_int_equal(ghcb_shared_buffer_gpa(), FAKE_PV_BASE + 0x800);
-	assert_true(ghcb_ioio(0x80, 1, false, &v));
+	assert_int_equal(ghcb_ioio(0x80, 1, false, &v, NULL), GHCB_STATUS_OK);
 	last_request(SVM_EXIT_IOIO);
 }
 
@@ -179,7 +179,7 @@ static void test_ioio_out(void **state)
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		u32 v = cases[i].val;
-		assert_true(ghcb_ioio(0x3F8, cases[i].size, false, &v));
+		assert_int_equal(ghcb_ioio(0x3F8, cases[i].size, false, &v, NULL), GHCB_STATUS_OK);
 		const struct ghcb *g = last_request(SVM_EXIT_IOIO);
 		assert_int_equal(g->save.sw_exit_info_1, (0x3F8ULL << 16) | cases[i].bit);
 		assert_int_equal(g->save.sw_exit_info_2, 0);
@@ -199,15 +199,15 @@ static void test_ioio_in(void **state)
 
 	(void)state;
 	fake_hv_script_in(script, 3);
-	assert_true(ghcb_ioio(0x64, 1, true, &v));
+	assert_int_equal(ghcb_ioio(0x64, 1, true, &v, NULL), GHCB_STATUS_OK);
 	const struct ghcb *g = last_request(SVM_EXIT_IOIO);
 	assert_int_equal(g->save.sw_exit_info_1, (0x64ULL << 16) | SVM_IOIO_SZ8 | SVM_IOIO_TYPE_IN);
 	assert_false(ghcb_rax_is_valid(g));      /* an IN discloses nothing */
 	assert_int_equal(g->save.rax, 0);
 	assert_int_equal(v, 0x78);
-	assert_true(ghcb_ioio(0x64, 2, true, &v));
+	assert_int_equal(ghcb_ioio(0x64, 2, true, &v, NULL), GHCB_STATUS_OK);
 	assert_int_equal(v, 0x5678);
-	assert_true(ghcb_ioio(0x64, 4, true, &v));
+	assert_int_equal(ghcb_ioio(0x64, 4, true, &v, NULL), GHCB_STATUS_OK);
 	assert_int_equal(v, 0x12345678);
 	assert_int_equal(fake_hv_last_exit()->save.sw_exit_info_1,
 			 (0x64ULL << 16) | SVM_IOIO_SZ32 | SVM_IOIO_TYPE_IN);
@@ -220,9 +220,9 @@ static void test_begin_is_clean(void **state)
 	u32 v = 0xCAFE;
 
 	(void)state;
-	assert_int_equal(ghcb_msr_write(0x10, 0x1111222233334444ULL), GHCB_STATUS_OK);
-	assert_true(ghcb_ioio(0x60, 2, false, &v));
-	assert_true(ghcb_ioio(0x60, 1, true, &v));
+	assert_int_equal(ghcb_msr_write(0x10, 0x1111222233334444ULL, NULL), GHCB_STATUS_OK);
+	assert_int_equal(ghcb_ioio(0x60, 2, false, &v, NULL), GHCB_STATUS_OK);
+	assert_int_equal(ghcb_ioio(0x60, 1, true, &v, NULL), GHCB_STATUS_OK);
 	const struct ghcb *g = last_request(SVM_EXIT_IOIO);
 	assert_int_equal(g->save.valid_bitmap[0], 0);
 	assert_int_equal(g->save.valid_bitmap[1],
@@ -240,7 +240,7 @@ static void test_msr_read_write(void **state)
 
 	(void)state;
 	fake_hv_set_msr(0x10, 0x1122334455667788ULL, false);
-	assert_int_equal(ghcb_msr_read(0x10, &v), GHCB_STATUS_OK);
+	assert_int_equal(ghcb_msr_read(0x10, &v, NULL), GHCB_STATUS_OK);
 	assert_int_equal(v, 0x1122334455667788ULL);
 	const struct ghcb *g = last_request(SVM_EXIT_MSR);
 	assert_int_equal(g->save.sw_exit_info_1, GHCB_MSR_NAE_READ);
@@ -249,7 +249,7 @@ static void test_msr_read_write(void **state)
 	assert_false(ghcb_rax_is_valid(g));
 	assert_false(ghcb_rdx_is_valid(g));
 
-	assert_int_equal(ghcb_msr_write(0x10, 0xAABBCCDD00112233ULL), GHCB_STATUS_OK);
+	assert_int_equal(ghcb_msr_write(0x10, 0xAABBCCDD00112233ULL, NULL), GHCB_STATUS_OK);
 	g = last_request(SVM_EXIT_MSR);
 	assert_int_equal(g->save.sw_exit_info_1, GHCB_MSR_NAE_WRITE);
 	assert_true(ghcb_rcx_is_valid(g) && ghcb_rax_is_valid(g) && ghcb_rdx_is_valid(g));
@@ -266,7 +266,7 @@ static void test_mmio(void **state)
 	const u8 low4[] = { 0x88, 0x77, 0x66, 0x55 };
 
 	(void)state;
-	assert_true(ghcb_mmio(0xFEC00010, 4, true, &v));
+	assert_int_equal(ghcb_mmio(0xFEC00010, 4, true, &v, NULL), GHCB_STATUS_OK);
 	const struct ghcb *g = last_request(SVM_VMGEXIT_MMIO_WRITE);
 	assert_int_equal(g->save.sw_exit_info_1, 0xFEC00010);
 	assert_int_equal(g->save.sw_exit_info_2, 4);
@@ -277,13 +277,13 @@ static void test_mmio(void **state)
 
 	fake_hv.mmio_read_value = 0xCAFEBABEDEADBEEFULL;
 	v = ~0ULL;
-	assert_true(ghcb_mmio(0xFEC00020, 2, false, &v));
+	assert_int_equal(ghcb_mmio(0xFEC00020, 2, false, &v, NULL), GHCB_STATUS_OK);
 	g = last_request(SVM_VMGEXIT_MMIO_READ);
 	assert_int_equal(g->save.sw_exit_info_1, 0xFEC00020);
 	assert_int_equal(g->save.sw_exit_info_2, 2);
 	assert_int_equal(v, 0xBEEF);
 	v = 0;
-	assert_true(ghcb_mmio(0xFEC00020, 8, false, &v));
+	assert_int_equal(ghcb_mmio(0xFEC00020, 8, false, &v, NULL), GHCB_STATUS_OK);
 	assert_int_equal(v, 0xCAFEBABEDEADBEEFULL);
 }
 
@@ -314,27 +314,44 @@ static void test_string_out(void **state)
 
 static void test_gp_ud_answers(void **state)
 {
+	struct x86_fault f;
 	struct ghcb *g;
-	u64 v = 0, ev = 0;
+	u64 v = 0;
 	u32 io = 0;
 
 	(void)state;
 	fake_hv.next_event = GP_EVENT;
-	assert_int_equal(ghcb_msr_read(0x10, &v), GHCB_STATUS_EXCEPTION);
+	assert_int_equal(ghcb_msr_read(0x10, &v, &f), GHCB_STATUS_EXCEPTION);
+	assert_int_equal(f.vector, X86_VEC_GP);
+	assert_true(f.has_error);
 	fake_hv.next_event = UD_EVENT;
-	assert_int_equal(ghcb_msr_write(0x10, 1), GHCB_STATUS_EXCEPTION);
+	assert_int_equal(ghcb_msr_write(0x10, 1, &f), GHCB_STATUS_EXCEPTION);
+	assert_int_equal(f.vector, X86_VEC_UD);
+	assert_false(f.has_error);
 	fake_hv_set_msr(0x8B, 0, true);
-	assert_int_equal(ghcb_msr_write(0x8B, 1), GHCB_STATUS_EXCEPTION);
-	assert_int_equal(ghcb_msr_read(0x8B, &v), GHCB_STATUS_EXCEPTION);
+	assert_int_equal(ghcb_msr_write(0x8B, 1, &f), GHCB_STATUS_EXCEPTION);
+	assert_int_equal(ghcb_msr_read(0x8B, &v, &f), GHCB_STATUS_EXCEPTION);
 	fake_hv.next_event = GP_EVENT;
-	assert_false(ghcb_ioio(0x80, 1, true, &io));
+	assert_int_equal(ghcb_ioio(0x80, 1, true, &io, &f), GHCB_STATUS_EXCEPTION);
 
 	fake_hv.next_event = UD_EVENT;
 	g = ghcb_begin();
-	assert_int_equal(ghcb_call(g, SVM_EXIT_RDTSC, 0, 0, &ev), GHCB_STATUS_EXCEPTION);
-	assert_int_equal(ev, UD_EVENT);
+	assert_int_equal(ghcb_call(g, SVM_EXIT_RDTSC, 0, 0, &f), GHCB_STATUS_EXCEPTION);
+	assert_int_equal(f.vector, X86_VEC_UD);
 	g = ghcb_begin();
-	assert_int_equal(ghcb_call(g, SVM_EXIT_RDTSC, 0, 0, &ev), GHCB_STATUS_OK);
+	assert_int_equal(ghcb_call(g, SVM_EXIT_RDTSC, 0, 0, &f), GHCB_STATUS_OK);
+}
+
+/** A #GP or #UD asked for on a call the paravisor makes for itself (NULL
+ * fault) ends the VM: there is no guest instruction to give it to. */
+static void test_exception_on_own_call_terminates(void **state)
+{
+	u64 v = 0;
+
+	(void)state;
+	fake_hv.next_event = GP_EVENT;
+	FAKE_EXPECT_TERM(PV_TERM_HV_ERROR, ghcb_msr_read(0x10, &v, NULL));
+	assert_non_null(strstr(fake_pv.term_msg, "the hypervisor asks for exception 13"));
 }
 
 static void test_pf_event_terminates(void **state)
@@ -343,7 +360,7 @@ static void test_pf_event_terminates(void **state)
 
 	(void)state;
 	fake_hv.hostile = FAKE_HOSTILE_PF_EVENT;
-	FAKE_EXPECT_TERM(PV_TERM_HV_ERROR, ghcb_msr_read(0x10, &v));
+	FAKE_EXPECT_TERM(PV_TERM_HV_ERROR, ghcb_msr_read(0x10, &v, NULL));
 }
 
 /** Only a valid #GP or #UD exception without reserved bits is in spec. */
@@ -363,7 +380,7 @@ static void test_other_events_terminate(void **state)
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(events); i++) {
 		fake_hv.next_event = events[i];
-		FAKE_EXPECT_TERM(PV_TERM_HV_ERROR, ghcb_msr_read(0x10, &v));
+		FAKE_EXPECT_TERM(PV_TERM_HV_ERROR, ghcb_msr_read(0x10, &v, NULL));
 	}
 }
 
@@ -373,7 +390,7 @@ static void test_info1_2_terminates(void **state)
 
 	(void)state;
 	fake_hv.hostile = FAKE_HOSTILE_INFO1_2;
-	FAKE_EXPECT_TERM(PV_TERM_HV_ERROR, ghcb_ioio(0x80, 1, false, &v));
+	FAKE_EXPECT_TERM(PV_TERM_HV_ERROR, ghcb_ioio(0x80, 1, false, &v, NULL));
 }
 
 static void test_info1_unknown_terminates(void **state)
@@ -382,7 +399,7 @@ static void test_info1_unknown_terminates(void **state)
 
 	(void)state;
 	fake_hv.hostile = FAKE_HOSTILE_INFO1_UNKNOWN;
-	FAKE_EXPECT_TERM(PV_TERM_HV_ERROR, ghcb_mmio(0xFEC00000, 4, false, &v));
+	FAKE_EXPECT_TERM(PV_TERM_HV_ERROR, ghcb_mmio(0xFEC00000, 4, false, &v, NULL));
 }
 
 /** A register the caller reads must be marked valid; one it does not
@@ -395,11 +412,11 @@ static void test_missing_valid_bit(void **state)
 	(void)state;
 	fake_hv.hostile = FAKE_HOSTILE_NO_VALID;
 	fake_hv_set_msr(0x10, 5, false);
-	FAKE_EXPECT_TERM(PV_TERM_HV_ERROR, ghcb_ioio(0x80, 1, true, &io));
-	FAKE_EXPECT_TERM(PV_TERM_HV_ERROR, ghcb_msr_read(0x10, &v));
+	FAKE_EXPECT_TERM(PV_TERM_HV_ERROR, ghcb_ioio(0x80, 1, true, &io, NULL));
+	FAKE_EXPECT_TERM(PV_TERM_HV_ERROR, ghcb_msr_read(0x10, &v, NULL));
 	io = 7;
-	assert_true(ghcb_ioio(0x80, 1, false, &io));
-	assert_int_equal(ghcb_msr_write(0x10, 9), GHCB_STATUS_OK);
+	assert_int_equal(ghcb_ioio(0x80, 1, false, &io, NULL), GHCB_STATUS_OK);
+	assert_int_equal(ghcb_msr_write(0x10, 9, NULL), GHCB_STATUS_OK);
 }
 
 int main(void)
@@ -421,6 +438,7 @@ int main(void)
 		cmocka_unit_test_setup(test_mmio, fake_pv_setup),
 		cmocka_unit_test_setup(test_string_out, fake_pv_setup),
 		cmocka_unit_test_setup(test_gp_ud_answers, fake_pv_setup),
+		cmocka_unit_test_setup(test_exception_on_own_call_terminates, fake_pv_setup),
 		cmocka_unit_test_setup(test_pf_event_terminates, fake_pv_setup),
 		cmocka_unit_test_setup(test_other_events_terminate, fake_pv_setup),
 		cmocka_unit_test_setup(test_info1_2_terminates, fake_pv_setup),

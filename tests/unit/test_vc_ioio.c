@@ -36,9 +36,40 @@
 static struct sev_vmsa *const a = &fake_guest.vmsa;
 static u64 pt_next;
 
+/**
+ * The INS/OUTS that info1 describes, in the guest's current mode, at
+ * CS:RIP and NRIP - RIP bytes long (DS prefixes in front pad it): string
+ * exits are decoded (vc/ioio.c checks the bytes against the exit).
+ */
+static void put_string_insn(u64 info1)
+{
+	bool real = !(a->cr0 & 1), lm = (a->efer & BIT(10)) && (a->cs.attrib & VMSA_SEG_L);
+	unsigned int def_addr = lm ? 8 : (!real && (a->cs.attrib & BIT(10))) ? 4 : 2;
+	unsigned int def_op = def_addr == 2 ? 2 : 4;
+	unsigned int addr = (info1 & SVM_IOIO_A64) ? 8 : (info1 & SVM_IOIO_A32) ? 4 : 2;
+	unsigned int size = SVM_IOIO_DATA_SIZE(info1);
+	u8 insn[8];
+	unsigned int n = 0;
+
+	if (addr != def_addr)
+		insn[n++] = 0x67;
+	if (size != 1 && size != def_op)
+		insn[n++] = 0x66;
+	if (info1 & SVM_IOIO_REP)
+		insn[n++] = 0xF3;
+	insn[n++] = (u8)(((info1 & SVM_IOIO_TYPE_IN) ? 0x6C : 0x6E) | (size != 1));
+	assert_true(n <= NRIP - FAKE_GUEST_RIP);
+	u8 *at = fake_mem(a->cs.base + FAKE_GUEST_RIP);
+	unsigned int pad = (unsigned int)(NRIP - FAKE_GUEST_RIP) - n;
+	memset(at, 0x3E, pad);                          /* DS: OUTS's default, ignored by INS */
+	memcpy(at + pad, insn, n);
+}
+
 static void io_exit(u64 info1)
 {
 	a->rip = FAKE_GUEST_RIP;
+	if (info1 & SVM_IOIO_STR)
+		put_string_insn(info1);
 	vc_dispatch(fake_guest_exit(SVM_EXIT_IOIO, info1, NRIP, 0));
 }
 
@@ -96,6 +127,8 @@ static void long_mode(void)
 	a->cr3 = PT_ROOT;
 	pt_next = PT_ROOT;
 	pt_alloc();
+	/* the code page, identity-mapped and user-accessible (CPL 3 tests) */
+	map4k(FAKE_GUEST_RIP & ~0xFFFULL, FAKE_GUEST_RIP & ~0xFFFULL, PTE_P | PTE_US);
 }
 
 /* ---- IN and OUT ------------------------------------------------------- */
@@ -376,6 +409,34 @@ static void test_ins_fault_loses_no_data(void **state)
 	assert_int_equal(a->cr2, 0x401000);
 	assert_int_equal(fake_hv_io_in_range(0x60, 0x60), a->rdi - start);
 	assert_int_equal(a->rcx, 0x200 - (a->rdi - start));
+}
+
+/** The engine's segment checks hold for string I/O: the elements inside
+ * DS's limit go out, the first one past it is #GP(0) with RSI and RCX at
+ * it; in SS it would be #SS, in 64-bit mode a non-canonical address #GP. */
+static void test_outs_segment_limit(void **state)
+{
+	const u64 info = INFO(0x80, SVM_IOIO_SZ8) | STR_DS | SVM_IOIO_REP | SVM_IOIO_A32;
+
+	(void)state;
+	a->ds.limit = 0x10003;
+	a->rsi = 0x10000;
+	a->rcx = 8;
+	for (int i = 0; i < 8 && !a->event_inj && a->rip == FAKE_GUEST_RIP; i++)
+		io_exit(info);
+	assert_int_equal(a->event_inj, GP_EVENT);
+	assert_int_equal(a->rip, FAKE_GUEST_RIP);
+	assert_int_equal(a->rsi, 0x10004);
+	assert_int_equal(a->rcx, 4);
+	assert_int_equal(fake_hv.io_count, 4);
+
+	a->event_inj = 0;
+	long_mode();
+	a->rsi = 0x0000800000000000ULL;                 /* not canonical */
+	a->rcx = 1;
+	io_exit(INFO(0x80, SVM_IOIO_SZ8) | STR_DS | SVM_IOIO_REP | SVM_IOIO_A64);
+	assert_int_equal(a->event_inj, GP_EVENT);
+	assert_int_equal(fake_hv.io_count, 4);
 }
 
 /** Guest addresses that are not guest RAM (the paravisor's region, above
@@ -718,6 +779,7 @@ int main(void)
 		cmocka_unit_test_setup(test_outs_page_fault, fake_pv_setup),
 		cmocka_unit_test_setup(test_ins_page_faults, fake_pv_setup),
 		cmocka_unit_test_setup(test_ins_fault_loses_no_data, fake_pv_setup),
+		cmocka_unit_test_setup(test_outs_segment_limit, fake_pv_setup),
 		cmocka_unit_test_setup(test_string_io_outside_guest_ram, fake_pv_setup),
 		cmocka_unit_test_setup(test_fwcfg_e820, setup_platform),
 		cmocka_unit_test_setup(test_fwcfg_e820_rep_ins, setup_platform),

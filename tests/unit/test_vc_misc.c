@@ -56,7 +56,7 @@ static void test_rdtsc_bad_answers(void **state)
 	fake_hv.hostile = FAKE_HOSTILE_NO_VALID;
 	FAKE_EXPECT_TERM(PV_TERM_HV_ERROR, guest_exit(SVM_EXIT_RDTSCP, 0, 0));
 	fake_hv.hostile = FAKE_HOSTILE_NONE;
-	fake_hv.next_event = SVM_EVT_MAKE(13, SVM_EVT_TYPE_EXCEPTION, true, 0);
+	fake_hv.next_event = SVM_EVT_MAKE(14, SVM_EVT_TYPE_EXCEPTION, true, 0);
 	FAKE_EXPECT_TERM(PV_TERM_HV_ERROR, guest_exit(SVM_EXIT_RDTSC, 0, 0));
 	assert_int_equal(a->rip, FAKE_GUEST_RIP);
 }

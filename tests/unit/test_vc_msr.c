@@ -321,10 +321,36 @@ static void test_dispatch_counts(void **state)
 	assert_true(fake_pv_log_has("exits 0x7c (msr): "));
 }
 
+/** MTRRs are per CPU: the peer's write does not show on vCPU 0, and the
+ * exit it made is counted in its own slot of the registry. */
+static void test_mtrr_per_vcpu_and_counted_per_vcpu(void **state)
+{
+	(void)state;
+	fake_guest.peer.self = &fake_guest.peer;        /* a second vCPU, no APIC needed */
+	fake_guest.peer.index = 1;
+	fake_guest.peer.ghcb = fake_guest.vcpu.ghcb;
+	wrmsr(0x2FF, 0xC06);                            /* vCPU 0: default WB, enabled */
+	assert_done();
+	struct vc_exit *e = fake_guest_exit(SVM_EXIT_MSR, 0, 0, 2);
+	e->vcpu = &fake_guest.peer;
+	a->rip = FAKE_GUEST_RIP;
+	a->rcx = 0x2FF;
+	fake_guest.on_peer = true;
+	vc_dispatch(e);                                 /* the peer reads its own */
+	fake_guest.on_peer = false;
+	assert_int_equal(a->rax, 0);
+	rdmsr(0x2FF);
+	assert_read(0xC06);
+	pv_counters_print();
+	assert_true(fake_pv_log_has("exits 0x7c (msr): "));
+	assert_true(fake_pv_log_has(", 1: 1)"));          /* one exit on vCPU 1 */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_sev_status, fake_pv_setup),
+		cmocka_unit_test_setup(test_mtrr_per_vcpu_and_counted_per_vcpu, fake_pv_setup),
 		cmocka_unit_test_setup(test_syscfg_reads_zero, fake_pv_setup),
 		cmocka_unit_test_setup(test_tsc_aux, fake_pv_setup),
 		cmocka_unit_test_setup(test_nb_cfg, fake_pv_setup),
