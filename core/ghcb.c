@@ -45,13 +45,16 @@ void ghcb_msr_psc(u64 gpa, bool shared)
                      (unsigned long)gpa, ghcb_msr_resp_error(v));
 }
 
-/** RUN_VMPL through the MSR protocol; returns when the VMPL exits to us. */
-u64 ghcb_msr_run_vmpl(unsigned int vmpl)
+/** RUN_VMPL through the MSR protocol; returns when the VMPL exits to us,
+ * or false at once, not run, when *stop is (or becomes) set first. */
+bool ghcb_msr_run_vmpl(unsigned int vmpl, const volatile bool *stop)
 {
-    u64 v = hw_vmgexit_msr(ghcb_msr_run_vmpl_req((u8)vmpl));
+    u64 v = hw_vmgexit_msr_unless(ghcb_msr_run_vmpl_req((u8)vmpl), stop);
+    if (!v)
+        return false;
     if (ghcb_msr_info(v) != GHCB_MSR_RUN_VMPL_RESP || ghcb_msr_resp_error(v))
         pv_terminate(PV_TERM_HV_ERROR, "RUN_VMPL(%u) answered %#lx", vmpl, (unsigned long)v);
-    return v;
+    return true;
 }
 
 static void negotiate(void)

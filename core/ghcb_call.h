@@ -45,7 +45,7 @@ u64 ghcb_shared_buffer_gpa(void);
 /* The MSR protocol (SPEC-FACTS §1). */
 u64 ghcb_msr_protocol(u64 request, u32 expected_response);
 void ghcb_msr_psc(u64 gpa, bool shared);
-u64 ghcb_msr_run_vmpl(unsigned int vmpl);
+bool ghcb_msr_run_vmpl(unsigned int vmpl, const volatile bool *stop);
 
 /* Common calls. */
 enum ghcb_status ghcb_ioio(u16 port, unsigned int size, bool in, u32 *val, struct x86_fault *f);

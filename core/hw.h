@@ -29,6 +29,17 @@ void hw_wrmsr(u32 msr, u64 val);
  * the HLT is skipped.  The caller's #HV handler sets *wake.
  */
 void hw_halt_unless(const volatile bool *wake);
+/**
+ * hw_vmgexit_msr(msr_value) unless *stop is set: then 0 and no VMGEXIT.
+ * For RUN_VMPL: an #HV that lands after the check would otherwise be noted
+ * (*stop set) but its doorbell left unread while the lower VMPL runs; the
+ * hypervisor signals no further #HV until the doorbell is read, so a guest
+ * that then waits for an interrupt without exiting waits forever.  As with
+ * the halt, the #HV handler moves a return address inside
+ * [hw_run_window_start, hw_run_window_end) to hw_run_window_skip
+ * (core/idt.c).
+ */
+u64 hw_vmgexit_msr_unless(u64 msr_value, const volatile bool *stop);
 u64 hw_rdtsc(void);                /* LFENCE; RDTSC: ordered after earlier loads */
 
 #endif

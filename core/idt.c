@@ -52,6 +52,7 @@ static struct idt_gate idt[32] __attribute__((aligned(16)));
 extern const u64 pv_isr_table[32];
 
 extern const u8 hw_halt_window_start[], hw_halt_window_end[];
+extern const u8 hw_run_window_start[], hw_run_window_end[], hw_run_window_skip[];
 
 void pv_exception(u64 vector, u64 error, u64 *frame);
 void pv_exception(u64 vector, u64 error, u64 *frame)
@@ -61,6 +62,10 @@ void pv_exception(u64 vector, u64 error, u64 *frame)
         /* between hw_halt_unless()'s check and its HLT: skip the HLT */
         if (frame[0] >= (u64)hw_halt_window_start && frame[0] < (u64)hw_halt_window_end)
             frame[0] = (u64)hw_halt_window_end;
+        /* between hw_vmgexit_msr_unless()'s check and its VMGEXIT: the
+         * lower VMPL must not run before the doorbell is read */
+        if (frame[0] >= (u64)hw_run_window_start && frame[0] < (u64)hw_run_window_end)
+            frame[0] = (u64)hw_run_window_skip;
         return;
     }
     pv_terminate(PV_TERM_BUG, "exception %lu error %#lx at rip %#lx%s", (unsigned long)vector,

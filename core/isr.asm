@@ -23,3 +23,30 @@ hw_halt_window_start:
 hw_halt_window_end:
         cli
         ret
+
+; u64 hw_vmgexit_msr_unless(u64 msr_value, const volatile bool *stop)  (core/hw.h)
+; The window is every instruction from the check to the VMGEXIT: an #HV
+; whose return address is in [hw_run_window_start, hw_run_window_end)
+; resumes at hw_run_window_skip (pv_exception), which returns 0 without the
+; VMGEXIT.  Once the VMGEXIT has returned, the address is hw_run_window_end.
+MSR_SEV_ES_GHCB equ 0xC0010130
+global hw_vmgexit_msr_unless, hw_run_window_start, hw_run_window_end, hw_run_window_skip
+hw_vmgexit_msr_unless:
+        mov ecx, MSR_SEV_ES_GHCB
+        mov rax, rdi
+        mov rdx, rdi
+        shr rdx, 32
+hw_run_window_start:
+        cmp byte [rsi], 0
+        jne hw_run_window_skip
+        wrmsr
+        db 0xF3, 0x0F, 0x01, 0xD9       ; VMGEXIT
+hw_run_window_end:
+        mov ecx, MSR_SEV_ES_GHCB
+        rdmsr
+        shl rdx, 32
+        or rax, rdx
+        ret
+hw_run_window_skip:
+        xor eax, eax
+        ret

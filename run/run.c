@@ -85,7 +85,8 @@ _Noreturn void vcpu_run(struct vcpu *v)
             continue;           /* an INIT that ended it is taken first */
         }
         irq_before_run(v);
-        ghcb_msr_run_vmpl(1);
+        if (!ghcb_msr_run_vmpl(1, &v->hv_pending))
+            continue;           /* an #HV came after the check: its doorbell first */
         irq_after_exit(v);
         handle_exit(v);
     }

@@ -145,6 +145,17 @@ void hw_halt_unless(const volatile bool *wake)
 		fake_hv.on_halt();
 }
 
+/* The same for RUN_VMPL: an event in the window (on_run_window) sets
+ * *stop and the VMGEXIT is not made. */
+u64 hw_vmgexit_msr_unless(u64 msr_value, const volatile bool *stop)
+{
+	if (fake_hv.on_run_window)
+		fake_hv.on_run_window();
+	if (*stop)
+		return 0;
+	return hw_vmgexit_msr(msr_value);
+}
+
 u64 hw_rdtsc(void)
 {
 	u64 t = fake_hv.now_tsc;

@@ -144,6 +144,7 @@ struct fake_hv {
 	unsigned int halts;
 	void (*on_halt)(void);          /* what wakes the halted CPU (test's) */
 	void (*on_halt_window)(void);   /* what lands after the last check, before HLT */
+	void (*on_run_window)(void);    /* ... after the check, before RUN_VMPL's VMGEXIT */
 	unsigned int bad_requests;      /* answered with info1 = 2 */
 	u64 last_error;                 /* GHCB_ERR_* of the last bad request */
 	int term_code;                  /* MSR termination request: code, or -1 */

@@ -130,14 +130,41 @@ static void test_msr_protocol_wrong_code(void **state)
 			 ghcb_msr_sev_info_resp(2, 1, FAKE_CBIT));
 }
 
-static void test_run_vmpl(void **state)
+static bool hv_noted;
+
+static void hv_in_run_window(void)
+{
+	hv_noted = true;                /* what core/idt.c's #HV handler sets */
+}
+
+/** An #HV between the run loop's last look at the doorbell and RUN_VMPL:
+ * the lower VMPL must not run (the hypervisor signals no further #HV until
+ * the doorbell is read, and a guest that waits without exiting would wait
+ * for ever).  With the window ignored this fails: the request is made. */
+static void test_run_vmpl_not_after_hv(void **state)
 {
 	(void)state;
-	assert_int_equal(ghcb_msr_run_vmpl(1), ghcb_msr_run_vmpl_resp(0));
+	hv_noted = false;
+	size_t before = fake_hv.msr_request_count;
+	fake_hv.on_run_window = hv_in_run_window;
+	assert_false(ghcb_msr_run_vmpl(1, &hv_noted));
+	fake_hv.on_run_window = NULL;
+	assert_int_equal(fake_hv.msr_request_count, before);
+	hv_noted = false;
+	assert_true(ghcb_msr_run_vmpl(1, &hv_noted));
+	assert_int_equal(fake_hv.msr_request_count, before + 1);
+}
+
+static void test_run_vmpl(void **state)
+{
+	static bool no_hv;
+
+	(void)state;
+	assert_true(ghcb_msr_run_vmpl(1, &no_hv));
 	assert_int_equal(fake_hv.msr_requests[fake_hv.msr_request_count - 1],
 			 ghcb_msr_run_vmpl_req(1));
 	fake_hv.run_vmpl_error = GHCB_RUN_VMPL_ERR_INVALID_VMPL;
-	FAKE_EXPECT_TERM(PV_TERM_HV_ERROR, ghcb_msr_run_vmpl(1));
+	FAKE_EXPECT_TERM(PV_TERM_HV_ERROR, ghcb_msr_run_vmpl(1, &no_hv));
 }
 
 /** ghcb_init(): a page of the paravisor's own, shared before it is
@@ -430,6 +457,7 @@ int main(void)
 		cmocka_unit_test_setup(test_psc_refused, fresh),
 		cmocka_unit_test_setup(test_msr_protocol_wrong_code, fresh),
 		cmocka_unit_test_setup(test_run_vmpl, fake_pv_setup),
+		cmocka_unit_test_setup(test_run_vmpl_not_after_hv, fake_pv_setup),
 		cmocka_unit_test_setup(test_final_ghcb, fresh),
 		cmocka_unit_test_setup(test_ioio_out, fake_pv_setup),
 		cmocka_unit_test_setup(test_ioio_in, fake_pv_setup),
