@@ -26,6 +26,9 @@
 
 #include <lib/string.h>
 
+#define CR4_OSXSAVE     BIT(18)
+#define CR4_PKE         BIT(22)
+
 static struct snp_cpuid_page page;      /* private copy made at boot */
 PV_COUNTER(unknown_leaves, "cpuid: leaves not in the CPUID page (read as 0)");
 
@@ -98,15 +101,26 @@ static void cpuid_filtered(const struct vcpu *v, u32 leaf, u32 sub, u32 r[4])
         pv_count(&unknown_leaves);
         return;
     }
+    const struct sev_vmsa *a = v->vmsa1;
     if (leaf == 1) {
         r[1] = (r[1] & 0x00FFFFFF) | (v->apic_id << 24);
+        /* OSXSAVE is CR4.OSXSAVE as the guest has it now (APM vol. 3,
+         * CPUID Fn0000_0001_ECX bit 27) */
+        r[2] = (r[2] & ~(u32)BIT(27)) | ((a->cr4 & CR4_OSXSAVE) ? (u32)BIT(27) : 0);
         r[2] &= ~(u32)BIT(24);      /* no TSC-deadline timer in our APIC */
         r[2] &= ~(u32)BIT(21);      /* x2APIC: no interrupt remapping to go with it */
         r[2] &= ~(u32)BIT(3);       /* no MONITOR/MWAIT (as KVM): idle CPUs HLT, not spin */
         r[2] |= (u32)BIT(31);       /* a hypervisor: the paravisor's leaves */
     }
-    if (leaf == 0x80000001)
+    if (leaf == 7 && sub == 0)     /* OSPKE is CR4.PKE (APM vol. 3, Fn0000_0007_ECX bit 4) */
+        r[2] = (r[2] & ~(u32)BIT(4)) | ((a->cr4 & CR4_PKE) ? (u32)BIT(4) : 0);
+    if (leaf == 0x80000001) {
         r[2] &= ~(u32)BIT(3);       /* no AMD extended APIC space */
+        r[2] &= ~(u32)BIT(23);      /* no core performance counters: no PMU is offered
+                                     * (the legacy PMU MSRs read 0, vc/msr.c) */
+    }
+    if (leaf == 0x8000001E)
+        r[0] = v->apic_id;          /* extended APIC ID (APM vol. 3, Fn8000_001E_EAX) */
     if (leaf == 0x80000008 && (r[0] & 0xFF) > mm_cbit_position())
         r[0] = (r[0] & ~0xFFu) | mm_cbit_position();    /* under vTOM a C-bit in a PTE is #PF
                                                          * (RSV): no guest address reaches it */

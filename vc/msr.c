@@ -28,6 +28,8 @@ enum msr_policy { MSR_EMULATE, MSR_FORWARD, MSR_ZERO, MSR_SINK, MSR_KVMCLOCK };
 #define MSR_TSC_AUX         0xC0000103
 #define MSR_AMD_NB_CFG      0xC001001F
 #define MSR_AMD_SYSCFG      0xC0010010   /* APM vol. 2, 3.2.1 */
+#define MSR_K7_EVNTSEL0     0xC0010000   /* PerfEvtSel0-3, PerfCtr0-3: APM vol. 2, 13.2.1 */
+#define MSR_K7_PERFCTR3     0xC0010007
 
 struct msr_rule {
     u32 first, last;
@@ -49,6 +51,8 @@ static const struct msr_rule rules[] = {
     { MSR_MTRR_DEF_TYPE, MSR_MTRR_DEF_TYPE, MSR_EMULATE, "MTRR default type" },
     { MSR_SEV_STATUS, MSR_SEV_STATUS, MSR_ZERO, "the guest is not an SEV guest" },
     { MSR_AMD_NB_CFG, MSR_AMD_NB_CFG, MSR_SINK, "NB_CFG: reads 0, writes dropped, as KVM" },
+    { MSR_K7_EVNTSEL0, MSR_K7_PERFCTR3, MSR_SINK,
+      "legacy PMU: no PMU is offered; reads 0, writes dropped, as KVM without one" },
     { MSR_AMD_SYSCFG, MSR_AMD_SYSCFG, MSR_ZERO, "SYSCFG: no TOM2 or MTRR extensions to report" },
     { MSR_TSC_AUX, MSR_TSC_AUX, MSR_EMULATE, "TSC_AUX: per vCPU, for RDTSCP" },
     { KVM_MSR_FIRST, KVM_MSR_LAST, MSR_KVMCLOCK, "the paravisor's kvmclock (others #GP)" },

@@ -29,12 +29,14 @@ static const struct snp_cpuid_fn entries[] = {
 	{ .eax_in = 0, .eax = 0x10, .ebx = 0x68747541 },
 	{ .eax_in = 1, .eax = 0x00A00F11, .ebx = 0x5A020800, .ecx = 0x7ED8320B,
 	  .edx = 0x178BFBFF },
-	{ .eax_in = 7, .ecx_in = 0, .eax = 1, .ebx = 0x219C91A9 },
+	{ .eax_in = 7, .ecx_in = 0, .eax = 1, .ebx = 0x219C91A9, .ecx = 0x10 },  /* OSPKE */
 	{ .eax_in = 7, .ecx_in = 1, .eax = 0x11 },
 	{ .eax_in = 0xB, .ecx_in = 0, .eax = 1, .ebx = 2, .ecx = 0x100, .edx = 0x77 },
 	{ .eax_in = 0xB, .ecx_in = 1, .eax = 4, .ebx = 4, .ecx = 0x201, .edx = 0x77 },
 	{ .eax_in = 0x1F, .ecx_in = 0, .eax = 1, .ebx = 2, .ecx = 0x100, .edx = 0x77 },
+	{ .eax_in = 0x80000001, .ecx = 0x00C003F1 },   /* PerfCtrExtCore, ExtApicSpace set */
 	{ .eax_in = 0x80000008, .eax = 0x3030, .ecx = 0x7 },
+	{ .eax_in = 0x8000001E, .eax = 0x55, .ebx = 0x0100 },
 	/* XSAVE: EBX of sub-leaves 0/1 is stale launch data, to be recomputed */
 	{ .eax_in = 0xD, .ecx_in = 0, .eax = 0x207, .ebx = 0x1111, .ecx = 0xA88 },
 	{ .eax_in = 0xD, .ecx_in = 1, .eax = 0xF, .ebx = 0x2222, .ecx = 0x800 },
@@ -150,9 +152,47 @@ static void test_leaf1_apic_id(void **state)
 	(void)state;
 	cpuid(1, 0, r);
 	/* ECX[31]: a hypervisor is there, whatever the page says; ECX[3]:
-	 * no MONITOR/MWAIT */
-	assert_regs(r, 0x00A00F11, ((u32)APIC_ID << 24) | 0x020800, 0xFED83203, 0x178BFBFF);
+	 * no MONITOR/MWAIT; ECX[27] OSXSAVE: CR4.OSXSAVE is clear */
+	assert_regs(r, 0x00A00F11, ((u32)APIC_ID << 24) | 0x020800, 0xF6D83203, 0x178BFBFF);
 	assert_int_equal(cpuid_signature(), 0x00A00F11);
+}
+
+/** OSXSAVE and OSPKE follow the guest's CR4 at the time of the CPUID, as
+ * on the CPU: the page's bits do not count. */
+static void test_os_bits_follow_cr4(void **state)
+{
+	struct sev_vmsa *a = &fake_guest.vmsa;
+	u32 r[4];
+
+	(void)state;
+	a->cr4 = BIT(18);                               /* OSXSAVE */
+	cpuid(1, 0, r);
+	assert_int_equal(r[2] & BIT(27), BIT(27));
+	cpuid(7, 0, r);
+	assert_int_equal(r[2] & BIT(4), 0);
+	a->cr4 = BIT(22);                               /* PKE */
+	cpuid(1, 0, r);
+	assert_int_equal(r[2] & BIT(27), 0);
+	cpuid(7, 0, r);
+	assert_int_equal(r[2] & BIT(4), BIT(4));
+	cpuid(7, 1, r);                                 /* sub-leaf 1 has no OSPKE */
+	assert_int_equal(r[2] & BIT(4), 0);
+	a->cr4 = 0;
+}
+
+/** No PMU is offered (the legacy counters are write-sunk in vc/msr.c):
+ * PerfCtrExtCore is off; the extended APIC ID is the vCPU's. */
+static void test_amd_leaves(void **state)
+{
+	u32 r[4];
+
+	(void)state;
+	cpuid(0x80000001, 0, r);
+	assert_int_equal(r[2] & (BIT(23) | BIT(3)), 0);
+	assert_int_equal(r[2] & BIT(0), BIT(0));        /* LAHF/SAHF stays */
+	cpuid(0x8000001E, 0, r);
+	assert_int_equal(r[0], APIC_ID);
+	assert_int_equal(r[1], 0x0100);
 }
 
 static void test_topology_leaves_apic_id(void **state)
@@ -288,6 +328,8 @@ int main(void)
 		cmocka_unit_test_setup(test_sev_leaf_reads_zero, setup),
 		cmocka_unit_test_setup(test_hypervisor_leaves_are_the_paravisors, setup),
 		cmocka_unit_test_setup(test_leaf1_apic_id, setup),
+		cmocka_unit_test_setup(test_os_bits_follow_cr4, setup),
+		cmocka_unit_test_setup(test_amd_leaves, setup),
 		cmocka_unit_test_setup(test_topology_leaves_apic_id, setup),
 		cmocka_unit_test_setup(test_indexed_leaf_picks_subleaf, setup),
 		cmocka_unit_test_setup(test_plain_leaf_ignores_ecx, setup),

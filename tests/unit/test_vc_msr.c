@@ -120,6 +120,25 @@ static void test_nb_cfg(void **state)
 	assert_int_equal(fake_hv.exit_count, 0);
 }
 
+/** AMD's legacy PMU (PerfEvtSel0-3, PerfCtr0-3) with no PMU offered: every
+ * write accepted, every read 0, as KVM does; nothing reaches the host.  The
+ * core extension (0xC0010200-) is not offered (CPUID) and stays #GP. */
+static void test_legacy_pmu_sunk(void **state)
+{
+	(void)state;
+	for (u32 msr = 0xC0010000; msr <= 0xC0010007; msr++) {
+		wrmsr(msr, msr & 4 ? 0 : 0x430076);         /* an event select, or 0 */
+		assert_done();
+		rdmsr(msr);
+		assert_read(0);
+	}
+	rdmsr(0xC0010008);
+	assert_gp();
+	rdmsr(0xC0010200);
+	assert_gp();
+	assert_int_equal(fake_hv.exit_count, 0);
+}
+
 /** The GHCB MSR is the paravisor's; the guest gets #GP, the hypervisor
  * hears nothing. */
 static void test_ghcb_msr(void **state)
@@ -354,6 +373,7 @@ int main(void)
 		cmocka_unit_test_setup(test_syscfg_reads_zero, fake_pv_setup),
 		cmocka_unit_test_setup(test_tsc_aux, fake_pv_setup),
 		cmocka_unit_test_setup(test_nb_cfg, fake_pv_setup),
+		cmocka_unit_test_setup(test_legacy_pmu_sunk, fake_pv_setup),
 		cmocka_unit_test_setup(test_ghcb_msr, fake_pv_setup),
 		cmocka_unit_test_setup(test_mtrr_write_read, fake_pv_setup),
 		cmocka_unit_test_setup(test_mtrr_def_type_reserved, fake_pv_setup),
