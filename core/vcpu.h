@@ -53,6 +53,7 @@ struct vcpu {
     /* The guest's INIT and SIPI to this vCPU, set by the sender under the
      * APIC lock (vc/apic.c), consumed by this vCPU. */
     volatile bool init_pending;
+    volatile bool nmi_pending;      /* an NMI for the guest, not yet in V_NMI */
     volatile bool sipi_pending;
     volatile u8 sipi_vector;
     bool wait_for_sipi;             /* [V] the guest vCPU is in wait-for-SIPI */

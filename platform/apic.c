@@ -45,7 +45,7 @@ static bool host_msr(u32 msr, u64 val)
 #define KICK_VECTOR     PV_VECTOR_KICK
 
 static spinlock_t apic_lock;
-static u64 nmi_ipis;
+PV_COUNTER(nmi_ipis, "lapic: NMIs sent to vCPUs");
 
 static void kick(struct vcpu *t)
 {
@@ -73,9 +73,9 @@ static void deliver(struct vcpu *t, const struct lapic_ipi *ipi)
         t->sipi_pending = true;
         break;
     case LAPIC_IPI_NMI:
-        if (!nmi_ipis++)
-            pv_notice("NMI IPIs are not delivered (first to APIC ID %u)", t->apic_id);
-        return;
+        t->nmi_pending = true;      /* one latched NMI at most, as on the CPU */
+        pv_count(&nmi_ipis);
+        break;
     }
     kick(t);
 }

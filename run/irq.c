@@ -58,6 +58,11 @@ void irq_poll_doorbell(struct vcpu *v)
 void irq_before_run(struct vcpu *v)
 {
     struct sev_vmsa *a = v->vmsa1;
+    /* An NMI: V_NMI, which the CPU takes at the next instruction boundary
+     * unless an NMI is being handled (V_NMI_MASK until the guest's IRET;
+     * APM vol. 2, 15.21.10).  A second one while V_NMI is still set is one. */
+    if (__atomic_exchange_n(&v->nmi_pending, false, __ATOMIC_ACQ_REL))
+        a->vintr_ctrl |= VINTR_NMI;
     if (a->vintr_ctrl & VINTR_IRQ)
         return;                         /* still offered */
     int vec = guest_apic_pending(v);
@@ -85,12 +90,16 @@ void irq_after_exit(struct vcpu *v)
  * the HLT (STI; HLT sets it before the HLT).  A `cli; hlt` loop such as
  * OVMF's idle APs stays halted until INIT, however much its IRR holds;
  * waking it would only run it into the next HLT (OVMF's AP made 265,001
- * HLT exits in one 2-vCPU boot that way).  NMIs are not delivered to the guest.
+ * HLT exits in one 2-vCPU boot that way).  An NMI ends any HLT unless one is
+ * being handled.
  */
 static bool halt_ends(struct vcpu *v)
 {
+    u64 vintr = v->vmsa1->vintr_ctrl;
     if (v->init_pending)
         return true;
+    if ((v->nmi_pending || (vintr & VINTR_NMI)) && !(vintr & VINTR_NMI_MASK))
+        return true;                /* an NMI ends HLT whatever RFLAGS.IF says */
     return (v->vmsa1->rflags & VMSA_RFLAGS_IF) && guest_apic_pending(v) >= 0;
 }
 

@@ -48,6 +48,7 @@ static void reset_state(struct sev_vmsa *a, u32 cpu_signature)
     a->vmpl = 1;
     a->sev_features = GUEST_SEV_FEATURES;
     a->virtual_tom = PV_GUEST_VTOM;
+    a->vintr_ctrl = VINTR_NMI_ENABLE;   /* NMIs go in through V_NMI (run/irq.c) */
 }
 
 struct sev_vmsa *vcpu_vmsa_page(u64 *gpa)

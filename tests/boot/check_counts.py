@@ -41,6 +41,7 @@ SNP_INSNS = ("pvalidate", "rmpadjust", "vmgexit")
 PV_REQUIRED = ((0x7B, "ioio"), (0x400, "npf"))      # protocol/svm.h SVM_EXIT_IOIO, _NPF
 # snpemu's IOMMU refusing a device's DMA (tests/snpemu/iommu.c report_fault)
 SNPEMU_DMA_REFUSED = re.compile(r"^snpemu: DMA refused: (.*)$")
+SNPEMU_DOORBELL_UNREAD = re.compile(r"^snpemu: (vCPU \d+: VMPL0 runs VMPL\d with #HV doorbell .*)$")
 
 
 def last_block(text, prefix):
@@ -58,6 +59,8 @@ def parse_snpemu(text):
     exits, vmpl = {}, {}
     refused = [m.group(1) for m in map(SNPEMU_DMA_REFUSED.match,
                                        (line.strip() for line in text.splitlines())) if m]
+    unread = [m.group(1) for m in map(SNPEMU_DOORBELL_UNREAD.match,
+                                      (line.strip() for line in text.splitlines())) if m]
     for line in lines:
         m = SNPEMU_EXIT.match(line)
         if m:
@@ -65,7 +68,8 @@ def parse_snpemu(text):
         m = SNPEMU_VMPL.match(line)
         if m:
             vmpl[int(m.group(1))] = dict(zip(SNP_INSNS, map(int, m.group(2, 3, 4))))
-    return {"mark": mark, "exits": exits, "vmpl": vmpl, "dma_refused": refused}
+    return {"mark": mark, "exits": exits, "vmpl": vmpl, "dma_refused": refused,
+            "doorbell_unread": unread}
 
 
 def parse_paravisor(text):
@@ -129,6 +133,9 @@ def problems(emu, pv):
         bad.append("snpemu's IOMMU refused %d DMA(s) into private memory (first: %s): the guest "
                    "drove a device the paravisor neither proxies nor hides"
                    % (len(emu["dma_refused"]), emu["dma_refused"][0]))
+    if emu["doorbell_unread"]:
+        bad.append("the paravisor ran its guest with an #HV unread (first: %s): an interrupt "
+                   "can be lost" % emu["doorbell_unread"][0])
     if pv["mark"] is None:
         bad.append("paravisor log: no 'guest enters ACPI sleep' / 'guest resets' line" + hint)
     elif not pv["exits"]:
@@ -202,6 +209,10 @@ def self_test():
         ("DMA refused by the IOMMU", GOOD_SNPEMU.replace(
             "snpemu: guest ACPI PM base 0x600\n", "snpemu: guest ACPI PM base 0x600\n"
             "snpemu: DMA refused: device 00:1f.2 wrote GPA 0x380e6000 (private page)\n"),
+         GOOD_PARAVISOR, False),
+        ("#HV doorbell unread at RUN_VMPL", GOOD_SNPEMU.replace(
+            "snpemu: guest ACPI PM base 0x600\n", "snpemu: guest ACPI PM base 0x600\n"
+            "snpemu: vCPU 1: VMPL0 runs VMPL1 with #HV doorbell vector 0xec unread\n"),
          GOOD_PARAVISOR, False),
         ("no paravisor exits", GOOD_SNPEMU, re.sub(r"pv: exits .*\n", "", GOOD_PARAVISOR), False),
         ("no npf exits", GOOD_SNPEMU, GOOD_PARAVISOR.replace("pv: exits 0x400 (npf): 5000\n", ""),

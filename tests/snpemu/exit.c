@@ -403,6 +403,9 @@ static void handle_exit(struct vcpu *v)
     case SVM_EXIT_INTR:
     case SVM_EXIT_NMI:
         break;                  /* taken below, before the next VMRUN */
+    case SVM_EXIT_IRET:
+        irq_vnmi_iret(v);
+        break;
     case SVM_EXIT_VMRUN:
     case SVM_EXIT_VMLOAD:
     case SVM_EXIT_VMSAVE:
@@ -458,6 +461,7 @@ _Noreturn void vcpu_run_loop(struct vcpu *v)
             v->vmcb->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
         v->npt_gen = gen;
         irq_deliver(v);
+        irq_vnmi(v);
         svm_vmrun(&v->gprs, v->vmcb_pa);
         check_not_host_state(v, host_cr3);
         v->vmcb->control.tlb_control = 0;

@@ -153,6 +153,8 @@ bool vcpu_run_vmpl(struct vcpu *v, unsigned int target)
     if (target >= VMPL_COUNT || target == v->vmpl || !v->ctx[target].vmsa)
         return false;
     unsigned int from = v->vmpl;
+    if (from == 0)
+        irq_check_doorbell_read(v, target);
     vcpu_save(v);
     if (from != 0)      /* a lower VMPL calling up (SVSM protocol) */
         vmsa_exit_info(v, SVM_EXIT_VMGEXIT, 0, 0, 0);

@@ -93,6 +93,7 @@ struct vcpu {
     u32 ipi_pending[8];         /* [A] of those, IPIs from other vCPUs (irq.c) */
     u32 ipi_in_service[8];      /* [V] IPIs posted and not yet EOI'd by the guest */
     u32 start;                  /* [A] AP: a VMPL0 VMSA was created to run now */
+    u64 nmi_iret_rip;           /* [V] the IRET that ends a virtual NMI, until it has run */
     bool running;               /* [V] */
 };
 extern struct vcpu vcpus[MAX_VCPUS];
@@ -183,6 +184,9 @@ void fpu_load(struct vcpu *v, const struct sev_vmsa *vmsa);
 void irq_init_cpu(void);
 void irq_take_pending(void);
 void irq_deliver(struct vcpu *v);
+void irq_vnmi(struct vcpu *v);
+void irq_check_doorbell_read(struct vcpu *v, unsigned int target);   /* at RUN_VMPL */          /* before VMRUN: a virtual NMI (Alternate Injection) */
+void irq_vnmi_iret(struct vcpu *v);     /* the IRET intercept that ends one */
 void irq_wait(struct vcpu *v);
 /** isr.asm: with GIF clear, after the last check of the wake-up condition:
  * STGI; STI; HLT; CLI, the HLT skipped if an NMI or interrupt comes after

@@ -117,6 +117,7 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "APM B-2");
 #define INTERCEPT_RDPMC         BIT(15)
 #define INTERCEPT_CPUID         BIT(18)
 #define INTERCEPT_INVD          BIT(22)
+#define INTERCEPT_IRET          BIT(20)
 #define INTERCEPT_HLT           BIT(24)
 #define INTERCEPT_IOIO_PROT     BIT(27)
 #define INTERCEPT_MSR_PROT      BIT(28)
