@@ -4,7 +4,8 @@
  * the paravisor (every guest port access passes through it) and snpemu
  * (it performs the paravisor's GHCB IOIO requests).  Neither owns these
  * devices; both only watch the writes go by, to print their counters
- * before the write ends the machine (issue 4: the exit counts of a boot).
+ * before the write ends the machine (docs/running.md, "Counters at the end
+ * of a boot").
  *
  * The firmware puts the chipset's PM register block where it likes, by
  * writing the PM base register in PCI configuration space; the OS later

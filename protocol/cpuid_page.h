@@ -3,8 +3,10 @@
  * The SNP CPUID table ("CPUID page"): one 4 KiB page loaded with IGVM
  * PAGE_DATA data_type CPUID_DATA, filled by the VMM and checked by the PSP.
  *
- * Facts: shared/SPEC-FACTS.md (the project notes) §8.1 [CO, OV, Q-sev, ED] C2.  The PSP's
- * per-leaf filtering policy (SNP ABI 56860) is U.
+ * Layout: SNP ABI, the CPUID page; Linux's struct snp_cpuid_table and
+ * snp_cpuid_fn (arch/x86/include/asm/sev.h, citing the ABI's table), QEMU's
+ * SnpCpuidInfo (target/i386/sev.c), COCONUT-SVSM and openvmm agree.  The
+ * PSP's per-leaf filtering policy is in the SNP ABI and not modelled here.
  */
 #ifndef PROTOCOL_CPUID_PAGE_H
 #define PROTOCOL_CPUID_PAGE_H
@@ -37,16 +39,16 @@ struct snp_cpuid_page {
 };
 
 _Static_assert(sizeof(struct snp_cpuid_fn) == 48,
-	       "CPUID entry is 48 bytes (SNP ABI 56860 §8.14.2.6 / SPEC-FACTS §8.1)");
+	       "CPUID entry is 48 bytes (SNP ABI, CPUID page; Linux snp_cpuid_fn)");
 _Static_assert(offsetof(struct snp_cpuid_fn, eax) == 24,
-	       "CPUID entry eax at +24 (SPEC-FACTS §8.1)");
+	       "CPUID entry eax at +24 (Linux snp_cpuid_fn)");
 _Static_assert(offsetof(struct snp_cpuid_fn, edx) == 36,
-	       "CPUID entry edx at +36 (SPEC-FACTS §8.1)");
+	       "CPUID entry edx at +36 (Linux snp_cpuid_fn)");
 _Static_assert(offsetof(struct snp_cpuid_page, fn) == 0x10,
-	       "CPUID entries start at 0x10 (SPEC-FACTS §8.1)");
+	       "CPUID entries start at 0x10 (Linux snp_cpuid_table)");
 _Static_assert(offsetof(struct snp_cpuid_page, reserved_c10) == 0xC10,
-	       "CPUID table ends at 0xC10 (SPEC-FACTS §8.1)");
+	       "CPUID table ends at 0xC10 (64 entries, Linux SNP_CPUID_COUNT_MAX)");
 _Static_assert(sizeof(struct snp_cpuid_page) == 0x1000,
-	       "CPUID page is 4 KiB (SPEC-FACTS §8.1)");
+	       "CPUID page is 4 KiB (SNP ABI, CPUID page)");
 
 #endif /* PROTOCOL_CPUID_PAGE_H */

@@ -3,11 +3,13 @@
  * GHCB: the Guest-Hypervisor Communication Block (GHCB spec 56421, protocol
  * version 2) and the GHCB MSR protocol.
  *
- * Facts and their confidence tags come from shared/SPEC-FACTS.md (the project notes)
- * (§1 MSR protocol, §2 page layout, §3 NAE codes).  Source tags in brackets
- * ([CL-common], [ED], [CO], ...) are the ones that file defines; C2 = two or
- * more independent sources agree, C = one primary source, S = secondary,
- * U = unconfirmed.
+ * Sources: the GHCB spec (its sections are named below; docs/spec-notes.md
+ * lists the documents).  The same values are in Linux: the MSR protocol, the
+ * Page State Change structures and the error codes in
+ * arch/x86/include/asm/sev-common.h, struct ghcb (with offset checks) in
+ * arch/x86/include/asm/svm.h, the NAE exit codes in
+ * arch/x86/include/uapi/asm/svm.h.  A value only one implementation defines
+ * says which.
  *
  * Freestanding: only <stdint.h>, <stddef.h>, <stdbool.h>.
  */
@@ -19,18 +21,19 @@
 #include <stdint.h>
 
 /* ------------------------------------------------------------------------
- * Protocol versions (SPEC-FACTS §1 last paragraph) [L-sevh, ED, CO] C2
+ * Protocol versions: Linux (GHCB_PROTOCOL_MIN/MAX in asm/sev.h) and edk2
+ * accept 1..2; COCONUT-SVSM requires the range to include 2.
  * ------------------------------------------------------------------------ */
 #define GHCB_PROTOCOL_MIN       1
 #define GHCB_PROTOCOL_MAX       2
 /** The version the paravisor needs and negotiates. */
 #define GHCB_PROTOCOL_VERSION   2
 
-/** ghcb_usage 0 = standard format (GHCB 56421 §2.3 / SPEC-FACTS §2) C2. */
+/** ghcb_usage 0 = standard format (GHCB spec, GHCB layout). */
 #define GHCB_USAGE_STANDARD     0
 
 /* ------------------------------------------------------------------------
- * GHCB page layout (SPEC-FACTS §2) [CL-svm, CO, ED] C2
+ * GHCB page layout (GHCB spec, GHCB layout; Linux struct ghcb_save_area)
  * ------------------------------------------------------------------------ */
 
 /** The GHCB save area: 1032 bytes, VMSA offsets up to 0x390 (it differs from
@@ -52,7 +55,7 @@ struct ghcb_save_area {
 	uint64_t rcx;                   /**< 0x308 */
 	uint64_t rdx;                   /**< 0x310 */
 	uint64_t rbx;                   /**< 0x318 */
-	uint64_t reserved_320;          /**< 0x320: Xen names it secure_avic_ctl [XEN] S */
+	uint64_t reserved_320;          /**< 0x320: a Xen patch names it secure_avic_ctl */
 	uint64_t rbp;                   /**< 0x328 */
 	uint64_t rsi;                   /**< 0x330 */
 	uint64_t rdi;                   /**< 0x338 */
@@ -88,12 +91,12 @@ struct ghcb {
 };
 
 _Static_assert(sizeof(struct ghcb_save_area) == 0x408,
-	       "GHCB save area is 1032 bytes (GHCB 56421 §2.3 / SPEC-FACTS §2)");
+	       "GHCB save area is 1032 bytes (GHCB spec, GHCB layout)");
 _Static_assert(sizeof(struct ghcb) == 0x1000,
-	       "GHCB is one 4 KiB page (GHCB 56421 §2.3 / SPEC-FACTS §2)");
+	       "GHCB is one 4 KiB page (GHCB spec, GHCB layout)");
 #define GHCB_ASSERT_OFF(field, off) \
 	_Static_assert(offsetof(struct ghcb, field) == (off), \
-		       "GHCB " #field " offset (GHCB 56421 §2.3 / SPEC-FACTS §2)")
+		       "GHCB " #field " offset (GHCB spec, GHCB layout)")
 GHCB_ASSERT_OFF(save.cpl, 0x0CB);
 GHCB_ASSERT_OFF(save.xss, 0x140);
 GHCB_ASSERT_OFF(save.dr7, 0x160);
@@ -121,7 +124,7 @@ GHCB_ASSERT_OFF(ghcb_usage, 0xFFC);
 #undef GHCB_ASSERT_OFF
 
 /* ------------------------------------------------------------------------
- * Valid bitmap (SPEC-FACTS §2 valid_bitmap) [CO] C2:
+ * Valid bitmap (GHCB spec, GHCB layout; COCONUT-SVSM's index arithmetic):
  * bit n of the 128-bit map covers the qword at byte offset 8*n of the page,
  * for offsets 0x000..0x3FF.  Word index = (off >> 9) & 1, bit = (off >> 3) & 63.
  * ------------------------------------------------------------------------ */
@@ -170,7 +173,8 @@ static inline void ghcb_valid_clear_all(struct ghcb *g)
  *   ghcb_get_<field>(g)        reads the field;
  *   ghcb_<field>_is_valid(g)   tests the field's valid bit.
  * Callers that share the page with the hypervisor must snapshot before
- * validating (STYLE §13); these helpers only touch the page itself.
+ * validating (core/ghcb.c copies the answer first); these helpers only touch
+ * the page itself.
  */
 #define GHCB_DEFINE_ACCESSORS(field)                                          \
 	static inline void ghcb_set_##field(struct ghcb *g, uint64_t v)       \
@@ -226,34 +230,35 @@ static inline bool ghcb_cpl_is_valid(const struct ghcb *g)
 }
 
 /* ------------------------------------------------------------------------
- * GHCB MSR protocol (MSR 0xC001_0130; SPEC-FACTS §1).  Bits [11:0] are the
- * request/response code (GHCBInfo), bits [63:12] are GHCBData.
+ * GHCB MSR protocol (MSR 0xC001_0130; GHCB spec 2.3.1 "GHCB MSR Protocol";
+ * Linux asm/sev-common.h).  Bits [11:0] are the request/response code
+ * (GHCBInfo), bits [63:12] are GHCBData.
  * ------------------------------------------------------------------------ */
 #define GHCB_MSR_INFO_MASK              0xFFFULL
 #define GHCB_MSR_DATA_SHIFT             12
 
-#define GHCB_MSR_GHCB_GPA               0x000 /* [XEN, L-vcsh] C2 */
-#define GHCB_MSR_SEV_INFO_RESP          0x001 /* [CL-common, ED, CO] C2 */
-#define GHCB_MSR_SEV_INFO_REQ           0x002 /* C2 */
-#define GHCB_MSR_CPUID_REQ              0x004 /* [CL-common, ED] C2 */
-#define GHCB_MSR_CPUID_RESP             0x005 /* [CL-common] C */
-#define GHCB_MSR_AP_RESET_HOLD_REQ      0x006 /* [CL-common] C */
-#define GHCB_MSR_AP_RESET_HOLD_RESP     0x007 /* [CL-common] C */
-#define GHCB_MSR_PREF_GPA_REQ           0x010 /* [CL-common, XEN] C2 */
-#define GHCB_MSR_PREF_GPA_RESP          0x011 /* [CL-common] C */
-#define GHCB_MSR_REG_GPA_REQ            0x012 /* [CL-common, CO, L-vcsh] C2 */
-#define GHCB_MSR_REG_GPA_RESP           0x013 /* C2 */
-#define GHCB_MSR_PSC_REQ                0x014 /* [CL-common, ED, CO] C2 */
-#define GHCB_MSR_PSC_RESP               0x015 /* [CL-common] C */
-#define GHCB_MSR_RUN_VMPL_REQ           0x016 /* [CL-common, ED, CO, MU, KVM-vmpl] C2 */
-#define GHCB_MSR_RUN_VMPL_RESP          0x017 /* C2 */
-#define GHCB_MSR_UNREG_GPA_REQ          0x018 /* [XEN] S */
-#define GHCB_MSR_UNREG_GPA_RESP         0x019 /* [XEN] S */
-#define GHCB_MSR_HV_FEATURES_REQ        0x080 /* [CL-common, ED, CO] C2 */
-#define GHCB_MSR_HV_FEATURES_RESP       0x081 /* C2 */
-#define GHCB_MSR_TERM_REQ               0x100 /* [CL-common, L-core] C2 */
+#define GHCB_MSR_GHCB_GPA               0x000
+#define GHCB_MSR_SEV_INFO_RESP          0x001
+#define GHCB_MSR_SEV_INFO_REQ           0x002
+#define GHCB_MSR_CPUID_REQ              0x004
+#define GHCB_MSR_CPUID_RESP             0x005
+#define GHCB_MSR_AP_RESET_HOLD_REQ      0x006
+#define GHCB_MSR_AP_RESET_HOLD_RESP     0x007
+#define GHCB_MSR_PREF_GPA_REQ           0x010
+#define GHCB_MSR_PREF_GPA_RESP          0x011
+#define GHCB_MSR_REG_GPA_REQ            0x012 /* GHCB spec, GHCB GPA Registration */
+#define GHCB_MSR_REG_GPA_RESP           0x013
+#define GHCB_MSR_PSC_REQ                0x014
+#define GHCB_MSR_PSC_RESP               0x015
+#define GHCB_MSR_RUN_VMPL_REQ           0x016 /* Linux GHCB_MSR_VMPL_REQ */
+#define GHCB_MSR_RUN_VMPL_RESP          0x017
+#define GHCB_MSR_UNREG_GPA_REQ          0x018 /* only in a Xen patch */
+#define GHCB_MSR_UNREG_GPA_RESP         0x019 /* only in a Xen patch */
+#define GHCB_MSR_HV_FEATURES_REQ        0x080
+#define GHCB_MSR_HV_FEATURES_RESP       0x081
+#define GHCB_MSR_TERM_REQ               0x100
 
-/** Preferred-GPA response meaning "no preference" (GFN field all ones) [CL-common] C. */
+/** Preferred-GPA response meaning "no preference" (GFN field all ones). */
 #define GHCB_MSR_PREF_GPA_NONE          0xFFFFFFFFFFFFFULL
 
 /** GHCBInfo (request/response code) of an MSR value. */
@@ -308,8 +313,9 @@ static inline uint64_t ghcb_msr_cpuid_req(uint32_t fn, unsigned reg)
 	       GHCB_MSR_CPUID_REQ;
 }
 
-/** Response: [63:32] value.  Whether [31:30] echoes reg is U (SPEC-FACTS §1);
- * encoders echo it, decoders must not rely on it. */
+/** Response: [63:32] value.  The spec does not say that [31:30] echoes reg; KVM
+ * leaves it (docs/spec-notes.md, 'What KVM answers on the GHCB'): encoders
+ * echo it, decoders must not rely on it. */
 static inline uint64_t ghcb_msr_cpuid_resp(uint32_t value, unsigned reg)
 {
 	return ((uint64_t)value << 32) | ((uint64_t)(reg & 3u) << 30) |
@@ -356,7 +362,7 @@ static inline bool ghcb_msr_reg_gpa_ok(uint64_t resp, uint64_t gfn)
 }
 
 /* --- Page State Change (0x014/0x015): [51:12] GFN, [55:52] op; response
- *     [63:32] error (0 = success) [CL-common, ED, CO] C2 */
+ *     [63:32] error (0 = success) */
 #define GHCB_MSR_PSC_GFN_MASK   0xFFFFFFFFFFULL  /* 40 bits */
 #define GHCB_MSR_PSC_OP_SHIFT   52
 
@@ -389,8 +395,9 @@ static inline uint32_t ghcb_msr_resp_error(uint64_t v)
 }
 
 /* --- Run VMPL (0x016/0x017): [39:32] target VMPL; response [63:32] error,
- *     1 = invalid VMPL [KVM-vmpl] S.  KVM writes the 0x017 response before
- *     switching VMSAs; coconut treats anything but 0x017 as failure [CO] C. */
+ *     1 = invalid VMPL.  A multi-VMPL KVM writes the 0x017 response before
+ *     switching VMSAs; COCONUT-SVSM treats anything but 0x017 as failure
+ *     (docs/spec-notes.md, 'RUN_VMPL in a multi-VMPL KVM'). */
 #define GHCB_RUN_VMPL_ERR_INVALID_VMPL  1
 
 static inline uint64_t ghcb_msr_run_vmpl_req(uint8_t vmpl)
@@ -449,14 +456,14 @@ static inline unsigned ghcb_msr_term_code(uint64_t v)
 }
 
 /* ------------------------------------------------------------------------
- * Termination reasons (SPEC-FACTS §1 table)
+ * Termination reasons (GHCB spec, Termination Request; Linux asm/sev-common.h)
  * ------------------------------------------------------------------------ */
-#define GHCB_TERM_SET_GENERAL           0 /* GHCB spec [CL-common, ED] C2 */
+#define GHCB_TERM_SET_GENERAL           0 /* GHCB spec */
 #define GHCB_TERM_GENERAL               0
 #define GHCB_TERM_PROTOCOL_UNSUPPORTED  1
-#define GHCB_TERM_SNP_UNSUPPORTED       2 /* [CL-common] C */
+#define GHCB_TERM_SNP_UNSUPPORTED       2
 
-#define GHCB_TERM_SET_LINUX             1 /* Linux-specific [CL-common] C */
+#define GHCB_TERM_SET_LINUX             1 /* Linux-specific (SEV_TERM_SET_LINUX) */
 #define GHCB_TERM_LINUX_REGISTER        0
 #define GHCB_TERM_LINUX_PSC             1
 #define GHCB_TERM_LINUX_PVALIDATE       2
@@ -471,22 +478,22 @@ static inline unsigned ghcb_msr_term_code(uint64_t v)
 #define GHCB_TERM_LINUX_SVSM_CA_REMAP   11
 
 /*
- * Our own sets.  SPEC-FACTS §1: no source reserves sets >= 2 (U whether the
- * spec reserves more), so we take 2 for the paravisor; set 3 is the snpemu
- * payload test result, PAYLOAD_TERM_SET in payload_layout.h.
+ * Our own sets.  No source reserves sets >= 2 (docs/spec-notes.md, 'Private
+ * termination reason set'), so we take 2 for the paravisor; set 3 is the
+ * snpemu payload test result, PAYLOAD_TERM_SET in payload_layout.h.
  */
 #define GHCB_TERM_SET_PARAVISOR         2
-/** A CHECK()/ASSERT() failed: a paravisor bug (STYLE §10). */
+/** A CHECK()/ASSERT() failed: a paravisor bug (core/pv.h). */
 #define PV_TERM_BUG                     0
-/** The hypervisor returned something out of range (VC_HV_ERROR, STYLE §7). */
+/** The hypervisor returned something out of range (VC_HV_ERROR). */
 #define PV_TERM_HV_ERROR                1
 /** A guest exit the paravisor does not handle (VC_UNSUPPORTED). */
 #define PV_TERM_UNSUPPORTED             2
 /** The decoder could not decode / cross-check an instruction (VC_DECODE_FAILED). */
 #define PV_TERM_DECODE_FAILED           3
-/** #HV/#VC nested deeper than the GHCB backup allows (STYLE §12). */
+/** #HV/#VC nested deeper than the GHCB backup allows (core/ghcb.c). */
 #define PV_TERM_GHCB_NESTING            4
-/** A page validated once came back unvalidated (DESIGN "Memory"). */
+/** A page validated once came back unvalidated: a remap or replay (vc/misc.c). */
 #define PV_TERM_PAGE_REPLAY             5
 /** The GHCB protocol version range does not include 2. */
 #define PV_TERM_GHCB_VERSION            6
@@ -502,37 +509,38 @@ static inline unsigned ghcb_msr_term_code(uint64_t v)
 #define PV_TERM_BAD_CONFIG              11
 
 /* ------------------------------------------------------------------------
- * NAE exit codes: software-defined (SPEC-FACTS §3).  Hardware codes used as
+ * NAE exit codes: software-defined (GHCB spec, the NAE event table; Linux
+ * uapi/asm/svm.h unless noted).  Hardware codes used as
  * NAE events (CPUID 0x72, IOIO 0x7B, ...) are the SVM exit codes in svm.h.
  * ------------------------------------------------------------------------ */
-#define SVM_VMGEXIT_MMIO_READ           0x80000001ULL /* [CL-uapi, L-core, CO] C2 */
-#define SVM_VMGEXIT_MMIO_WRITE          0x80000002ULL /* C2 */
-#define SVM_VMGEXIT_NMI_COMPLETE        0x80000003ULL /* [CL-uapi, ED] C2 */
-#define SVM_VMGEXIT_AP_HLT_LOOP         0x80000004ULL /* AP reset hold, C2 */
-#define SVM_VMGEXIT_AP_JUMP_TABLE       0x80000005ULL /* [CL-uapi] C */
-#define SVM_VMGEXIT_PSC                 0x80000010ULL /* [CL-uapi, ED, CO] C2 */
-#define SVM_VMGEXIT_GUEST_REQUEST       0x80000011ULL /* C2 */
-#define SVM_VMGEXIT_EXT_GUEST_REQUEST   0x80000012ULL /* C2 */
-#define SVM_VMGEXIT_AP_CREATION         0x80000013ULL /* C2 */
-#define SVM_VMGEXIT_HV_DOORBELL_PAGE    0x80000014ULL /* [CL-uapi, CO, MU] C2 */
-#define SVM_VMGEXIT_HV_IPI              0x80000015ULL /* [CL-uapi, CO] C2 */
-#define SVM_VMGEXIT_HV_TIMER            0x80000016ULL /* inferred from order: U */
-#define SVM_VMGEXIT_GET_APIC_IDS        0x80000017ULL /* [CL-uapi, ED] C2 */
-#define SVM_VMGEXIT_SNP_RUN_VMPL        0x80000018ULL /* [CL-uapi, L-svsm, KVM-vmpl] C2 */
-#define SVM_VMGEXIT_SECURE_AVIC         0x8000001AULL /* Linux patches S */
-#define SVM_VMGEXIT_CONFIG_INT_INJ      0x8000001BULL /* [CO] only: U */
-#define SVM_VMGEXIT_DISABLE_ALT_INJ     0x8000001CULL /* [CO] only: U */
-#define SVM_VMGEXIT_SPECIFIC_EOI        0x8000001DULL /* [CO] only: U */
-#define SVM_VMGEXIT_HV_FEATURES         0x8000FFFDULL /* [CL-uapi, ED] C2 */
-#define SVM_VMGEXIT_TERM_REQUEST        0x8000FFFEULL /* [CL-uapi] C */
-#define SVM_VMGEXIT_UNSUPPORTED_EVENT   0x8000FFFFULL /* [CL-uapi, ED] C2 */
-#define SVM_VMGEXIT_SW_RESERVED_BASE    0xF0000000ULL /* [CL-uapi] C */
+#define SVM_VMGEXIT_MMIO_READ           0x80000001ULL
+#define SVM_VMGEXIT_MMIO_WRITE          0x80000002ULL
+#define SVM_VMGEXIT_NMI_COMPLETE        0x80000003ULL
+#define SVM_VMGEXIT_AP_HLT_LOOP         0x80000004ULL /* AP reset hold */
+#define SVM_VMGEXIT_AP_JUMP_TABLE       0x80000005ULL
+#define SVM_VMGEXIT_PSC                 0x80000010ULL
+#define SVM_VMGEXIT_GUEST_REQUEST       0x80000011ULL
+#define SVM_VMGEXIT_EXT_GUEST_REQUEST   0x80000012ULL
+#define SVM_VMGEXIT_AP_CREATION         0x80000013ULL
+#define SVM_VMGEXIT_HV_DOORBELL_PAGE    0x80000014ULL /* Linux RI patches, COCONUT */
+#define SVM_VMGEXIT_HV_IPI              0x80000015ULL /* Linux RI patches, COCONUT */
+#define SVM_VMGEXIT_HV_TIMER            0x80000016ULL /* inferred from the order */
+#define SVM_VMGEXIT_GET_APIC_IDS        0x80000017ULL
+#define SVM_VMGEXIT_SNP_RUN_VMPL        0x80000018ULL
+#define SVM_VMGEXIT_SECURE_AVIC         0x8000001AULL
+#define SVM_VMGEXIT_CONFIG_INT_INJ      0x8000001BULL /* COCONUT-SVSM only */
+#define SVM_VMGEXIT_DISABLE_ALT_INJ     0x8000001CULL /* COCONUT-SVSM only */
+#define SVM_VMGEXIT_SPECIFIC_EOI        0x8000001DULL /* COCONUT-SVSM only */
+#define SVM_VMGEXIT_HV_FEATURES         0x8000FFFDULL
+#define SVM_VMGEXIT_TERM_REQUEST        0x8000FFFEULL
+#define SVM_VMGEXIT_UNSUPPORTED_EVENT   0x8000FFFFULL
+#define SVM_VMGEXIT_SW_RESERVED_BASE    0xF0000000ULL
 
-/* AP jump table sub-functions (exit_info_1) [CL-uapi] C */
+/* AP jump table sub-functions (exit_info_1) */
 #define SVM_VMGEXIT_AP_JUMP_TABLE_SET   0
 #define SVM_VMGEXIT_AP_JUMP_TABLE_GET   1
 
-/* AP creation (SPEC-FACTS §3 "SNP AP creation") [L-core, CO, MU, CL-uapi] C2:
+/* AP creation (GHCB spec, SNP AP Creation; Linux arch/x86/coco/sev/core.c):
  * exit_info_1 [15:0] request, [19:16] VMPL, [63:32] APIC ID;
  * exit_info_2 = VMSA GPA; RAX = SEV_FEATURES. */
 #define SVM_VMGEXIT_AP_CREATE_ON_INIT   0
@@ -561,13 +569,13 @@ static inline uint32_t ghcb_ap_create_apic_id(uint64_t info1)
 	return (uint32_t)(info1 >> 32);
 }
 
-/* #HV doorbell page NAE sub-functions (exit_info_1) [CL-uapi, CO, MU] C2 */
+/* #HV doorbell page NAE sub-functions (exit_info_1) */
 #define SVM_VMGEXIT_HVDB_GET_PREFERRED  0
 #define SVM_VMGEXIT_HVDB_SET            1
 #define SVM_VMGEXIT_HVDB_QUERY          2
 #define SVM_VMGEXIT_HVDB_CLEAR          3
 
-/* Termination NAE: exit_info_1 [3:0] reason set, [11:4] reason code [CL-uapi] C */
+/* Termination NAE: exit_info_1 [3:0] reason set, [11:4] reason code */
 static inline uint64_t ghcb_nae_term_info1(unsigned set, unsigned code)
 {
 	return ((uint64_t)(code & 0xFFu) << 4) | (set & 0xFu);
@@ -583,12 +591,13 @@ static inline unsigned ghcb_nae_term_code(uint64_t info1)
 	return (unsigned)((info1 >> 4) & 0xFFu);
 }
 
-/* MSR NAE (0x7C): exit_info_1 0 = read, 1 = write [L-core, CO] C2 */
+/* MSR NAE (0x7C): exit_info_1 0 = read, 1 = write */
 #define GHCB_MSR_NAE_READ               0
 #define GHCB_MSR_NAE_WRITE              1
 
 /* ------------------------------------------------------------------------
- * The answer to every NAE call (SPEC-FACTS §2 last table) [CL-common, L-vcsh] C2
+ * The answer to every NAE call (GHCB spec; Linux asm/sev-common.h and
+ * sev_es_ghcb_hv_call() in arch/x86/coco/sev/)
  * ------------------------------------------------------------------------ */
 /** sw_exit_info_1[31:0] */
 #define GHCB_RESULT_OK                  0 /* no action needed */
@@ -605,8 +614,8 @@ static inline unsigned ghcb_nae_term_code(uint64_t info1)
 #define GHCB_ERR_INVALID_EVENT          6
 
 /* ------------------------------------------------------------------------
- * Page State Change descriptor (SPEC-FACTS §3 "PSC descriptor")
- * [CL-common, ED, CO] C2
+ * Page State Change descriptor (GHCB spec, Page State Change; Linux struct
+ * psc_hdr/psc_entry in asm/sev-common.h)
  * ------------------------------------------------------------------------ */
 #define PSC_OP_PRIVATE          1
 #define PSC_OP_SHARED           2
@@ -638,13 +647,13 @@ struct psc_desc {
 };
 
 _Static_assert(sizeof(struct psc_hdr) == 8,
-	       "PSC header is 8 bytes (GHCB 56421 §4.1.6 / SPEC-FACTS §3)");
+	       "PSC header is 8 bytes (GHCB spec, Page State Change)");
 _Static_assert(sizeof(struct psc_entry) == 8,
-	       "PSC entry is 8 bytes (GHCB 56421 §4.1.6 / SPEC-FACTS §3)");
+	       "PSC entry is 8 bytes (GHCB spec, Page State Change)");
 _Static_assert(PSC_MAX_ENTRIES == 253,
-	       "253 PSC entries fit in the shared buffer (SPEC-FACTS §3)");
+	       "253 PSC entries fit in the shared buffer (Linux VMGEXIT_PSC_MAX_ENTRY)");
 _Static_assert(sizeof(struct psc_desc) <= GHCB_SHARED_BUF_SIZE,
-	       "PSC descriptor fits in the GHCB shared buffer (SPEC-FACTS §3)");
+	       "PSC descriptor fits in the GHCB shared buffer (GHCB spec, Page State Change)");
 
 #define PSC_ENTRY_CUR_PAGE_MASK 0xFFFULL
 #define PSC_ENTRY_GFN_SHIFT     12
@@ -686,7 +695,7 @@ static inline unsigned psc_entry_page_size(struct psc_entry e)
 	return (unsigned)((e.raw >> PSC_ENTRY_SIZE_SHIFT) & 1u);
 }
 
-/** PSC NAE errors returned in sw_exit_info_2 [CL-common] C. */
+/** PSC NAE errors returned in sw_exit_info_2 (Linux asm/sev-common.h). */
 #define PSC_ERR_OK              0ULL
 #define PSC_ERR_INVALID_HDR     ((1ULL << 32) | 1)
 #define PSC_ERR_INVALID_ENTRY   ((1ULL << 32) | 2)

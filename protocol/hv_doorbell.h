@@ -3,9 +3,11 @@
  * The #HV doorbell page (Restricted Injection), registered with NAE
  * 0x8000_0014 SET; a shared page the hypervisor writes.
  *
- * Facts: shared/SPEC-FACTS.md (the project notes) §5.6 [CL-svm, CO, MU] C2 for the first
- * four bytes; coconut's per-VMPL extensions are U and not modelled here.
- * Readers must snapshot before use (STYLE §13).
+ * Layout: GHCB spec, chapter 5 (Restricted Injection, the #HV doorbell page);
+ * the Linux Restricted Injection patches (struct hvdb), COCONUT-SVSM and
+ * mushroom agree on the first three bytes.  COCONUT-SVSM's per-VMPL
+ * extensions are its own and not modelled here.  The hypervisor writes the
+ * page at any time: readers copy it before they use it (run/irq.c).
  */
 #ifndef PROTOCOL_HV_DOORBELL_H
 #define PROTOCOL_HV_DOORBELL_H
@@ -18,7 +20,7 @@ struct hv_doorbell {
 	uint8_t vector;                 /**< byte 0: pending vector, 0 = none */
 	uint8_t flags;                  /**< byte 1: HVDB_FLAG_* */
 	uint8_t no_eoi_required;        /**< byte 2 */
-	uint8_t per_vmpl_events;        /**< byte 3: [CO] only, U */
+	uint8_t per_vmpl_events;        /**< byte 3: COCONUT-SVSM only */
 	uint8_t reserved[60];
 };
 
@@ -32,10 +34,10 @@ struct hv_doorbell {
 #define HVDB_WORD_NO_FURTHER_SIGNAL     (1u << 15)
 
 _Static_assert(sizeof(struct hv_doorbell) == 64,
-	       "#HV doorbell event area is 64 bytes (GHCB 56421 §4.1.9 / SPEC-FACTS §5.6)");
+	       "#HV doorbell event area is 64 bytes (GHCB spec, #HV doorbell page)");
 _Static_assert(offsetof(struct hv_doorbell, flags) == 1,
-	       "#HV doorbell flags at byte 1 (SPEC-FACTS §5.6)");
+	       "#HV doorbell flags at byte 1 (GHCB spec, #HV doorbell page)");
 _Static_assert(offsetof(struct hv_doorbell, no_eoi_required) == 2,
-	       "#HV doorbell no_eoi_required at byte 2 (SPEC-FACTS §5.6)");
+	       "#HV doorbell no_eoi_required at byte 2 (GHCB spec, #HV doorbell page)");
 
 #endif /* PROTOCOL_HV_DOORBELL_H */

@@ -2,7 +2,7 @@
 /*
  * IGVM file format, version 1: the subset snp-paravisor writes and loads.
  *
- * Facts: shared/SPEC-FACTS.md (the project notes) §10.1 [IG igvm_defs/src/lib.rs] C.
+ * Source: the format's definition, microsoft/igvm igvm_defs/src/lib.rs.
  * All integers are little-endian.  Layout of a file:
  *   fixed header (24 B) | variable headers (TLVs, 8-byte aligned) | file data
  * Each TLV is {u32 type, u32 length} + payload padded with zeros to 8 bytes;
@@ -98,7 +98,8 @@ struct igvm_guest_policy {
 	uint32_t reserved;
 };
 
-/** SNP guest policy bits (SPEC-FACTS §8.4) [IG] C; QEMU default 0x30000 [Q-sev]. */
+/** SNP guest policy bits (SNP ABI, guest policy; microsoft/igvm SnpPolicy); QEMU's
+ * default is 0x30000 (target/i386/sev.c). */
 #define SNP_POLICY_ABI_MINOR_MASK       0xFFull
 #define SNP_POLICY_ABI_MAJOR_SHIFT      8
 #define SNP_POLICY_SMT                  (1ull << 16)
@@ -183,7 +184,7 @@ struct igvm_memory_map_entry {
 
 #define IGVM_ASSERT_SIZE(s, n) \
 	_Static_assert(sizeof(struct s) == (n), \
-		       #s " size (IGVM igvm_defs / SPEC-FACTS §10.1)")
+		       #s " size (microsoft/igvm igvm_defs)")
 IGVM_ASSERT_SIZE(igvm_fixed_header, 24);
 IGVM_ASSERT_SIZE(igvm_var_header, 8);
 IGVM_ASSERT_SIZE(igvm_supported_platform, 16);
@@ -197,14 +198,14 @@ IGVM_ASSERT_SIZE(igvm_parameter, 8);
 IGVM_ASSERT_SIZE(igvm_memory_map_entry, 24);
 #undef IGVM_ASSERT_SIZE
 _Static_assert(offsetof(struct igvm_fixed_header, checksum) == 20,
-	       "IGVM checksum at 20 (IGVM igvm_defs / SPEC-FACTS §10.1)");
+	       "IGVM checksum at 20 (microsoft/igvm igvm_defs)");
 _Static_assert(offsetof(struct igvm_supported_platform, platform_type) == 5,
-	       "IGVM platform_type at 5 (SPEC-FACTS §10.1)");
+	       "IGVM platform_type at 5 (microsoft/igvm igvm_defs)");
 _Static_assert(offsetof(struct igvm_page_data, data_type) == 20,
-	       "IGVM PAGE_DATA data_type at 20 (SPEC-FACTS §10.1)");
+	       "IGVM PAGE_DATA data_type at 20 (microsoft/igvm igvm_defs)");
 _Static_assert(offsetof(struct igvm_vp_context, vp_index) == 16,
-	       "IGVM VP_CONTEXT vp_index at 16 (SPEC-FACTS §10.1)");
+	       "IGVM VP_CONTEXT vp_index at 16 (microsoft/igvm igvm_defs)");
 _Static_assert(offsetof(struct igvm_memory_map_entry, entry_type) == 16,
-	       "IGVM memory map entry_type at 16 (SPEC-FACTS §10.1)");
+	       "IGVM memory map entry_type at 16 (microsoft/igvm igvm_defs)");
 
 #endif /* PROTOCOL_IGVM_H */

@@ -2,8 +2,10 @@
 /*
  * SNP launch measurement: page types and the PAGE_INFO chain element.
  *
- * Facts: shared/SPEC-FACTS.md (the project notes) §8.3 [OV, IG, Q-sev] C2; PAGE_INFO bytes
- * 0x64-0x67 [virtee/sev-snp-measure, SNP ABI 56860 §8.17.2 Table 67] C.
+ * Sources: SNP ABI, SNP_LAUNCH_UPDATE (page types) and 8.17.2, the layout of
+ * the PAGE_INFO structure, as virtee/sev-snp-measure (sevsnpmeasure/gctx.py)
+ * cites it; openvmm, microsoft/igvm and QEMU (KVM_SEV_SNP_PAGE_TYPE_*) use the
+ * same values.
  *
  * THE MEASUREMENT RULE for an IGVM file (images/mkigvm and snpemu implement
  * it independently; keep them identical):
@@ -42,7 +44,7 @@
  *
  *  Note: the microsoft/igvm crate measures file_offset-0 NORMAL pages as
  *  NORMAL with the SHA-384 of a zero page and VMSAs in file order; we follow
- *  QEMU's loader (ZERO page type, VMSAs last) instead [Q-igvm].
+ *  QEMU's loader (ZERO page type, VMSAs last; backends/igvm.c) instead.
  */
 #ifndef PROTOCOL_SNP_MEASURE_H
 #define PROTOCOL_SNP_MEASURE_H
@@ -52,7 +54,7 @@
 
 #define SNP_DIGEST_SIZE         48      /* SHA-384 */
 
-/* SNP_LAUNCH_UPDATE page types (SPEC-FACTS §8.3) C2 */
+/* SNP_LAUNCH_UPDATE page types (SNP ABI, SNP_LAUNCH_UPDATE) */
 #define SNP_PAGE_TYPE_NORMAL            0x1
 #define SNP_PAGE_TYPE_VMSA              0x2
 #define SNP_PAGE_TYPE_ZERO              0x3
@@ -77,16 +79,16 @@ struct snp_page_info {
 #define SNP_PAGE_INFO_LENGTH    0x70
 
 _Static_assert(sizeof(struct snp_page_info) == SNP_PAGE_INFO_LENGTH,
-	       "PAGE_INFO is 112 bytes (SNP ABI 56860 Table 67 / SPEC-FACTS §8.3)");
+	       "PAGE_INFO is 112 bytes (SNP ABI 8.17.2, PAGE_INFO)");
 _Static_assert(offsetof(struct snp_page_info, contents) == 0x30,
-	       "PAGE_INFO contents at 0x30 (SNP ABI 56860 Table 67 / SPEC-FACTS §8.3)");
+	       "PAGE_INFO contents at 0x30 (SNP ABI 8.17.2, PAGE_INFO)");
 _Static_assert(offsetof(struct snp_page_info, length) == 0x60,
-	       "PAGE_INFO length at 0x60 (SNP ABI 56860 Table 67 / SPEC-FACTS §8.3)");
+	       "PAGE_INFO length at 0x60 (SNP ABI 8.17.2, PAGE_INFO)");
 _Static_assert(offsetof(struct snp_page_info, page_type) == 0x62,
-	       "PAGE_INFO page_type at 0x62 (SNP ABI 56860 Table 67 / SPEC-FACTS §8.3)");
+	       "PAGE_INFO page_type at 0x62 (SNP ABI 8.17.2, PAGE_INFO)");
 _Static_assert(offsetof(struct snp_page_info, vmpl3_perms) == 0x64,
-	       "PAGE_INFO vmpl3_perms at 0x64 (SNP ABI 56860 Table 67 / SPEC-FACTS §8.3)");
+	       "PAGE_INFO vmpl3_perms at 0x64 (SNP ABI 8.17.2, PAGE_INFO)");
 _Static_assert(offsetof(struct snp_page_info, gpa) == 0x68,
-	       "PAGE_INFO gpa at 0x68 (SNP ABI 56860 Table 67 / SPEC-FACTS §8.3)");
+	       "PAGE_INFO gpa at 0x68 (SNP ABI 8.17.2, PAGE_INFO)");
 
 #endif /* PROTOCOL_SNP_MEASURE_H */

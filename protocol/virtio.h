@@ -11,7 +11,7 @@
  *   §4.1.4.3 common configuration, §4.1.4.4 notification, §4.1.4.5 ISR,
  *   §6 reserved feature bits; PCI Local Bus 3.0 §6.8.2 (MSI-X).
  * All fields are little-endian.  Rings live in memory the other side can
- * write at any time: read each field once, into a private copy (STYLE §13).
+ * write at any time: read each field once, into a private copy.
  */
 #ifndef PROTOCOL_VIRTIO_H
 #define PROTOCOL_VIRTIO_H

@@ -2,9 +2,10 @@
 /*
  * The SEV-ES/SNP VM save area (VMSA), SEV_FEATURES and VINTR_CTRL.
  *
- * Facts: shared/SPEC-FACTS.md (the project notes) §4 (layout; offsets computed from [CO]
- * and cross-checked against [CL-svm], [OV], [IG], [MU], [APM-tr]: C2 unless
- * marked), §5.1 (SEV_FEATURES), §5.4 (VINTR_CTRL).
+ * Sources: APM vol. 2, Appendix B, Table B-4 (the VMSA layout, SEV_FEATURES),
+ * 15.36.16 (VINTR_CTRL under Alternate Injection).  The offsets were also
+ * checked against Linux's struct sev_es_save_area (arch/x86/include/asm/svm.h,
+ * with offset checks), COCONUT-SVSM, openvmm, microsoft/igvm and mushroom.
  */
 #ifndef PROTOCOL_VMSA_H
 #define PROTOCOL_VMSA_H
@@ -21,9 +22,9 @@ struct vmsa_seg {
 };
 
 _Static_assert(sizeof(struct vmsa_seg) == 16,
-	       "VMSA segment is 16 bytes (APM 24593 Table B-4 / SPEC-FACTS §4)");
+	       "VMSA segment is 16 bytes (APM vol. 2, Table B-4)");
 
-/* Segment attrib bits (VMCB-compressed) [CL-svm] C */
+/* Segment attrib bits (VMCB-compressed: APM vol. 2, 15.5.1 "Segment State in the VMCB") */
 #define VMSA_SEG_TYPE_MASK      0x000F
 #define VMSA_SEG_S              0x0010
 #define VMSA_SEG_DPL_SHIFT      5
@@ -95,7 +96,7 @@ struct sev_vmsa {
 	uint64_t last_excp_from;
 	uint64_t last_excp_to;
 	uint8_t  reserved_298[72];
-	uint64_t spec_ctrl;             /**< 0x2E0: SPEC_CTRL [OV, IG] vs reserved [CO, CL-svm]: U */
+	uint64_t spec_ctrl;             /**< 0x2E0: SPEC_CTRL (openvmm, igvm) or reserved (Linux) */
 	uint32_t pkru;                  /**< 0x2E8 */
 	uint32_t tsc_aux;               /**< 0x2EC */
 	uint64_t guest_tsc_scale;       /**< 0x2F0: Secure TSC, 8.32 fixed point */
@@ -129,7 +130,7 @@ struct sev_vmsa {
 	uint64_t pcpu_id;               /**< 0x3D8: write 0 to force a TLB flush */
 	uint64_t event_inj;             /**< 0x3E0: read at VMRUN under AI */
 	uint64_t xcr0;                  /**< 0x3E8 */
-	uint8_t  reserved_3f0[16];      /**< 0x3F0: "x87 save valid bitmap" in [IG, OV]: U */
+	uint8_t  reserved_3f0[16];      /**< 0x3F0: "x87 save valid bitmap" in igvm, openvmm */
 	uint64_t x87_dp;                /**< 0x400 */
 	uint32_t mxcsr;                 /**< 0x408 */
 	uint16_t x87_ftw;               /**< 0x40C */
@@ -142,7 +143,7 @@ struct sev_vmsa {
 	uint8_t  fpreg_x87[80];         /**< 0x420: ST0-ST7, 10 bytes each */
 	uint8_t  fpreg_xmm[256];        /**< 0x470: XMM0-15 */
 	uint8_t  fpreg_ymm[256];        /**< 0x570: upper halves of YMM0-15 */
-	uint8_t  lbr_stack[256];        /**< 0x670 [CO, MU] */
+	uint8_t  lbr_stack[256];        /**< 0x670 */
 	uint64_t lbr_select;            /**< 0x770 */
 	uint64_t ibs_fetch_ctl;
 	uint64_t ibs_fetch_linaddr;
@@ -155,14 +156,14 @@ struct sev_vmsa {
 	uint64_t bp_ibstgt_rip;
 	uint64_t ic_ibs_extd_ctl;       /**< 0x7C0 */
 	uint8_t  reserved_7c8[0x1000 - 0x7C8]; /**< 0x900/0x920: guest intercept
-						* vectors with GuestInterceptCtl [APM-tr] S */
+						* vectors with GuestInterceptCtl (APM) */
 };
 
 _Static_assert(sizeof(struct sev_vmsa) == 0x1000,
-	       "VMSA is one 4 KiB page (APM 24593 Table B-4 / SPEC-FACTS §4)");
+	       "VMSA is one 4 KiB page (APM vol. 2, Table B-4)");
 #define VMSA_ASSERT_OFF(field, off) \
 	_Static_assert(offsetof(struct sev_vmsa, field) == (off), \
-		       "VMSA " #field " offset (APM 24593 Table B-4 / SPEC-FACTS §4)")
+		       "VMSA " #field " offset (APM vol. 2, Table B-4)")
 VMSA_ASSERT_OFF(es, 0x000);
 VMSA_ASSERT_OFF(cs, 0x010);
 VMSA_ASSERT_OFF(ss, 0x020);
@@ -251,7 +252,8 @@ VMSA_ASSERT_OFF(ic_ibs_extd_ctl, 0x7C0);
 #undef VMSA_ASSERT_OFF
 
 /* ------------------------------------------------------------------------
- * Reset (INIT) values (SPEC-FACTS §4 "Reset-state") [L-core, CO] C2
+ * Reset (INIT) values (APM vol. 2 ch. 14, the processor state after INIT; as
+ * Linux's wakeup_cpu_via_vmgexit() in arch/x86/coco/sev/core.c sets them)
  * ------------------------------------------------------------------------ */
 #define VMSA_RESET_CR0          0x60000010ULL
 #define VMSA_RESET_RFLAGS       0x2ULL
@@ -262,36 +264,37 @@ VMSA_ASSERT_OFF(ic_ibs_extd_ctl, 0x7C0);
 #define VMSA_RESET_XCR0         1ULL
 #define VMSA_RESET_MXCSR        0x1F80u
 #define VMSA_RESET_X87_FTW      0x5555u
-#define VMSA_RESET_X87_FCW      0x0040u /* mushroom uses 0x037F [MU] */
+#define VMSA_RESET_X87_FCW      0x0040u /* Linux, COCONUT-SVSM; mushroom uses 0x037F */
 #define VMSA_EFER_SVME          (1ULL << 12)
 
 /* ------------------------------------------------------------------------
- * SEV_FEATURES (VMSA 0x3B0) (SPEC-FACTS §5.1).  SEV_STATUS bit n+2 reports
- * SEV_FEATURES bit n (sev.h).
+ * SEV_FEATURES (VMSA 0x3B0) (APM vol. 2, Table B-4; Linux SVM_SEV_FEAT_*).
+ * SEV_STATUS bit n+2 reports SEV_FEATURES bit n (sev.h).
  * ------------------------------------------------------------------------ */
-#define SEV_FEAT_SNP_ACTIVE             (1ULL << 0)  /* all C2 */
-#define SEV_FEAT_VTOM                   (1ULL << 1)  /* C2 */
-#define SEV_FEAT_REFLECT_VC             (1ULL << 2)  /* C2 */
-#define SEV_FEAT_RESTRICTED_INJ         (1ULL << 3)  /* C2 */
-#define SEV_FEAT_ALTERNATE_INJ          (1ULL << 4)  /* C2 */
-#define SEV_FEAT_DEBUG_SWAP             (1ULL << 5)  /* C2 */
-#define SEV_FEAT_PREVENT_HOST_IBS       (1ULL << 6)  /* C2 */
-#define SEV_FEAT_SNP_BTB_ISOLATION      (1ULL << 7)  /* C2 */
-#define SEV_FEAT_VMPL_SSS               (1ULL << 8)  /* C2 */
-#define SEV_FEAT_SECURE_TSC             (1ULL << 9)  /* C2 */
-#define SEV_FEAT_VMGEXIT_PARAM          (1ULL << 10) /* C2 */
-#define SEV_FEAT_PMC_VIRT               (1ULL << 11) /* C2 */
-#define SEV_FEAT_IBS_VIRT               (1ULL << 12) /* C2 */
-#define SEV_FEAT_GUEST_INTERCEPT_CTL    (1ULL << 13) /* [APM-tr] S */
-#define SEV_FEAT_VMSA_REG_PROT          (1ULL << 14) /* C2 */
-#define SEV_FEAT_SMT_PROTECTION         (1ULL << 15) /* C2 */
-#define SEV_FEAT_SECURE_AVIC            (1ULL << 16) /* C2 */
-#define SEV_FEAT_IBPB_ON_ENTRY          (1ULL << 21) /* C2 */
+#define SEV_FEAT_SNP_ACTIVE             (1ULL << 0)
+#define SEV_FEAT_VTOM                   (1ULL << 1)
+#define SEV_FEAT_REFLECT_VC             (1ULL << 2)
+#define SEV_FEAT_RESTRICTED_INJ         (1ULL << 3)
+#define SEV_FEAT_ALTERNATE_INJ          (1ULL << 4)
+#define SEV_FEAT_DEBUG_SWAP             (1ULL << 5)
+#define SEV_FEAT_PREVENT_HOST_IBS       (1ULL << 6)
+#define SEV_FEAT_SNP_BTB_ISOLATION      (1ULL << 7)
+#define SEV_FEAT_VMPL_SSS               (1ULL << 8)
+#define SEV_FEAT_SECURE_TSC             (1ULL << 9)
+#define SEV_FEAT_VMGEXIT_PARAM          (1ULL << 10)
+#define SEV_FEAT_PMC_VIRT               (1ULL << 11)
+#define SEV_FEAT_IBS_VIRT               (1ULL << 12)
+#define SEV_FEAT_GUEST_INTERCEPT_CTL    (1ULL << 13) /* APM only */
+#define SEV_FEAT_VMSA_REG_PROT          (1ULL << 14)
+#define SEV_FEAT_SMT_PROTECTION         (1ULL << 15)
+#define SEV_FEAT_SECURE_AVIC            (1ULL << 16)
+#define SEV_FEAT_IBPB_ON_ENTRY          (1ULL << 21)
 /** Bits 17-20 and 22-61 are reserved, must be zero. */
 #define SEV_FEAT_RESERVED_MASK  ((0xFULL << 17) | (((1ULL << 40) - 1) << 22))
 
 /* ------------------------------------------------------------------------
- * VINTR_CTRL (VMSA 0x3B8) (SPEC-FACTS §5.4) [CO, IG, OV, APM-tr] C2
+ * VINTR_CTRL (VMSA 0x3B8) (APM vol. 2, 15.36.16 and Table B-4; COCONUT-SVSM,
+ * igvm and openvmm have the same layout)
  * ------------------------------------------------------------------------ */
 #define VINTR_TPR_MASK          0xFFULL
 #define VINTR_IRQ               (1ULL << 8)
