@@ -57,7 +57,7 @@ smp-io: build
 	tests/boot/smp-io smp-io-manual --smp 4 --timeout 1500 $(ARGS)
 
 # The Debian 12 systemd disk (mkdistro.sh) booted with 2 and 4 vCPUs; not in
-# make test while the 2-vCPU boot still hangs now and then (issue 16).
+# make test while the 2-vCPU boot still hangs now and then (both vCPUs idle).
 distro-test: build
 	ninja -C $(BUILD) tests/boot/distro.img
 	@rm -f $(BUILD)/meson-logs/testlog.json; \

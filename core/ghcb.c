@@ -3,7 +3,7 @@
  * GHCB: MSR protocol first (SEV information, hypervisor features, page
  * state change and registration of the GHCB page), then the page calls.
  * Everything the hypervisor answers is checked before use; a violation is
- * a termination with PV_TERM_HV_ERROR and one log line (STYLE §7, §13).
+ * a termination with PV_TERM_HV_ERROR and one log line.
  */
 #include "core/ghcb_call.h"
 #include "core/hw.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The paravisor's one path to the hypervisor (STYLE §12): ghcb_call() fills
+ * The paravisor's one path to the hypervisor: ghcb_call() fills
  * usage, version, exit code and infos, runs VMGEXIT and validates the
  * answer; callers read outputs only through ghcb_out(), which terminates
  * if the hypervisor did not mark the register valid.
@@ -42,7 +42,7 @@ enum ghcb_status ghcb_call(struct ghcb *g, u64 exit_code, u64 info1, u64 info2,
 u64 ghcb_out(const struct ghcb *g, size_t off);
 u64 ghcb_shared_buffer_gpa(void);
 
-/* The MSR protocol (SPEC-FACTS §1). */
+/* The MSR protocol (GHCB spec 2.3.1 "GHCB MSR Protocol"; protocol/ghcb.h). */
 u64 ghcb_msr_protocol(u64 request, u32 expected_response);
 void ghcb_msr_psc(u64 gpa, bool shared);
 bool ghcb_msr_run_vmpl(unsigned int vmpl, const volatile bool *stop);

@@ -117,8 +117,8 @@ bool guest_copy(const struct sev_vmsa *a, u64 la, void *buf, u64 len, bool write
 }
 
 /** How many bytes from la the guest can access (up to len); when fewer,
- * *f says why the first refused byte faults.  Checks before any side effect
- * (STYLE §8): a string instruction does the part before the fault first. */
+ * *f says why the first refused byte faults.  Checks before any side effect:
+ * a string instruction does the part before the fault first. */
 u64 guest_accessible(const struct sev_vmsa *a, u64 la, u64 len, bool write, struct x86_fault *f)
 {
     u64 done = 0;

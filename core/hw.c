@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The bare-metal hw.h (encodings: SPEC-FACTS §7.1, protocol/sev.h). */
+/* The bare-metal hw.h (encodings: APM vol. 3, protocol/sev.h). */
 #include "core/hw.h"
 #include "sev.h"
 

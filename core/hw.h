@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The instructions through which the paravisor reaches the platform.  Two
- * implementations (STYLE §4): core/hw.c for the real thing, and
+ * implementations: core/hw.c for the real thing, and
  * tests/unit/fake_hw.c, which records every call so host tests of vc/,
  * decoder/ and devices/ can assert what would have reached the hypervisor.
  */

@@ -4,7 +4,7 @@
  * OUTS per line; the guest's serial port (COM1) stays the guest's, and
  * the guest finds no UART at COM2 (core/platform.c), so it can neither
  * write into this log nor reprogram the port.  Lines
- * written before the GHCB exists wait in a buffer.  Levels (STYLE §11):
+ * written before the GHCB exists wait in a buffer.  Levels:
  * ERROR = a paravisor bug or bad configuration, NOTICE = a misbehaving guest
  * or hypervisor (rate-limited by the caller), INFO = progress, VERBOSE =
  * guest data, off unless pv_log_level says so.

@@ -8,7 +8,7 @@
  *   PV_KERNEL_VMA                  the image in its region
  * Then every other page of guest RAM and of the firmware is validated
  * (2 MiB PVALIDATE where possible) and granted to VMPL1 with RMPADJUST;
- * the paravisor's own pages stay VMPL0-only (DESIGN "Memory").
+ * the paravisor's own pages stay VMPL0-only, out of the guest's reach.
  */
 #include "core/mm.h"
 #include "core/hw.h"

@@ -60,7 +60,7 @@ void pv_log(enum log_level level, const char *fmt, ...) __attribute__((format(pr
 _Noreturn void pv_terminate(unsigned int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/** CHECK() is for the paravisor's own bugs (STYLE §10): always on. */
+/** CHECK() is for the paravisor's own bugs: always on. */
 #define CHECK(cond)                                                          \
     do {                                                                     \
         if (!(cond))                                                         \

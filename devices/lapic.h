@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The guest's software local APIC (DESIGN "An interrupt", STYLE §17).
+ * The guest's software local APIC (docs/architecture.md, "An interrupt").
  *
  * With Alternate Injection every guest x2APIC MSR access traps, so the guest
  * (VMPL1) gets this APIC: one state, the architectural 4 KiB register page
@@ -22,7 +22,7 @@
  * must say the same: x2APIC (1:ECX[21]) = cfg.x2apic, TSC-deadline
  * (1:ECX[24]) = cfg.tsc_deadline, ExtApicSpace (8000_0001:ECX[3]) = 0.
  *
- * Results (one enum, STYLE §7): every guest access ends in LAPIC_OK,
+ * Results (one enum): every guest access ends in LAPIC_OK,
  * LAPIC_GP (#GP(0), nothing changed), LAPIC_UNSUPPORTED (an architectural
  * request the paravisor does not emulate, nothing changed: terminate) or
  * LAPIC_HOST_ERROR (an ops hook failed: terminate).
@@ -196,7 +196,7 @@ struct lapic_config {
     uint32_t bus_ns;        /** ns per timer bus clock before the divider (>= 1) */
 };
 
-/* Counters (STYLE §19): per APIC, u64, no atomics.  X(name, description) */
+/* Counters: per APIC, u64, no atomics.  X(name, description) */
 #define LAPIC_STATS(X)                                                          \
     X(MMIO_READ, "xAPIC MMIO reads")                                            \
     X(MMIO_WRITE, "xAPIC MMIO writes")                                          \

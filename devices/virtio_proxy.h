@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The virtio proxy (DESIGN "Memory"): device DMA cannot reach the guest's
- * private memory, so a virtio PCI device the guest drives is carried through
- * bounce buffers in shared memory.
+ * The virtio proxy (docs/architecture.md, "Devices with DMA: the virtio
+ * proxy"): device DMA cannot reach the guest's private memory, so a virtio
+ * PCI device the guest drives is carried through bounce buffers in shared
+ * memory.
  *
  * The guest sees the real device (its configuration space, BARs and
  * device-specific configuration pass through) with four things replaced:
@@ -80,7 +81,7 @@ struct vproxy_config {
 	uint8_t config_vector;      /**< configuration changes */
 };
 
-/** Counters (STYLE §19). */
+/** Counters, printed with the exit counts at power-off. */
 struct vproxy_stats {
 	uint64_t notifies;          /**< guest queue notifications taken */
 	uint64_t requests;          /**< chains posted to the device */

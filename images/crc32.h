@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), the checksum of the
- * IGVM fixed header (SPEC-FACTS §10.1).  Same calling convention as zlib's
+ * IGVM fixed header (microsoft/igvm igvm_defs).  Same calling convention as zlib's
  * crc32(): start with crc = 0 and chain calls.
  */
 #ifndef IMAGES_CRC32_H

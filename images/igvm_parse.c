@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * IGVM parser/validator (format: protocol/igvm.h, SPEC-FACTS §10.1).
+ * IGVM parser/validator (format: protocol/igvm.h, microsoft/igvm igvm_defs).
  *
  * Accepted subset: SUPPORTED_PLATFORM, GUEST_POLICY, PARAMETER_AREA,
  * PAGE_DATA (4 KiB only), PARAMETER_INSERT, VP_CONTEXT, REQUIRED_MEMORY and

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * IGVM writer (format: protocol/igvm.h, SPEC-FACTS §10.1).
+ * IGVM writer (format: protocol/igvm.h, microsoft/igvm igvm_defs).
  */
 #include <stdlib.h>
 #include <string.h>

@@ -98,7 +98,7 @@ void image_vmsa_init(struct sev_vmsa *v, const struct image_cpu *cpu)
 	v->g_pat = VMSA_RESET_G_PAT;
 	v->xcr0 = VMSA_RESET_XCR0;
 	v->mxcsr = VMSA_RESET_MXCSR;
-	v->x87_fcw = 0x037F;    /* FNINIT value, as mushroom [MU] */
+	v->x87_fcw = 0x037F;    /* FNINIT value, as mushroom uses */
 	v->vmpl = 0;
 	v->sev_features = cpu->sev_features;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * SNP launch measurement of an IGVM file.  Implements the rule documented at
- * the top of protocol/snp_measure.h (SPEC-FACTS §8.3, §10.1); snpemu
+ * the top of protocol/snp_measure.h (SNP ABI PAGE_INFO, IGVM directives); snpemu
  * implements the same rule independently, so keep the two in step.
  */
 #include <stddef.h>

@@ -57,7 +57,7 @@ void paravisor_vmsa(struct sev_vmsa *v, uint64_t entry)
 	v->cr0 = CR0_PE | CR0_ET;       /* protected mode, paging off */
 	v->cr3 = 0;
 	v->cr4 = 0;
-	/* SVME must be set for the VMSA to be runnable (SPEC-FACTS §4). */
+	/* SVME must be set for the VMSA to be runnable (APM vol. 2, 15.5.1). */
 	v->efer = VMSA_EFER_SVME;
 }
 

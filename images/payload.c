@@ -110,7 +110,7 @@ void payload_vmsa(struct sev_vmsa *v, uint64_t entry, unsigned cbit)
 	v->cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
 	v->cr3 = PAYLOAD_PML4_GPA | (1ull << cbit);
 	v->cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT;
-	/* SVME must be set for the VMSA to be runnable (SPEC-FACTS §4). */
+	/* SVME must be set for the VMSA to be runnable (APM vol. 2, 15.5.1). */
 	v->efer = EFER_LME | EFER_LMA | EFER_NXE | VMSA_EFER_SVME;
 }
 

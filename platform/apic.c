@@ -5,7 +5,8 @@
  * x2APIC MSR access of the guest traps, and the xAPIC page is device space,
  * so every access comes here.  The APIC's timer and EOIs of host-delivered
  * vectors are carried by VMPL0's own x2APIC (the hypervisor's) with the
- * guest's own vector (DESIGN "An interrupt"); time is core/clock.c's.
+ * guest's own vector (docs/architecture.md, "MMIO and the APIC"); time is
+ * core/clock.c's.
  */
 #include "core/clock.h"
 #include "platform/platform.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The guest's view of the platform devices the paravisor filters: fw_cfg
- * (etc/e820 without the paravisor's region, no DMA interface: issue 4),
+ * (etc/e820 without the paravisor's region, no DMA interface),
  * the CMOS memory size, and COM2, the paravisor's log, which the guest
  * finds empty (reads all ones, writes go nowhere: no UART there).  Everything else goes to the hypervisor, watched
  * for the ACPI power-off and the platform reset, before which the exit

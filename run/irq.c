@@ -34,7 +34,7 @@ void irq_register(struct vcpu *v)
 /**
  * The doorbell is written by the hypervisor at any time: read each byte
  * once, validate, and take the vector with a compare-exchange so a vector
- * the host posts meanwhile is not lost (SPEC-FACTS §5.6).
+ * the host posts meanwhile is not lost (GHCB spec, #HV doorbell page).
  */
 void irq_poll_doorbell(struct vcpu *v)
 {
@@ -74,7 +74,7 @@ void irq_before_run(struct vcpu *v)
     v->offered_vector = vec;
 }
 
-/** V_IRQ cleared by the CPU: the guest took the vector (SPEC-FACTS §5.4). */
+/** V_IRQ cleared by the CPU: the guest took the vector (APM vol. 2, 15.36.16). */
 void irq_after_exit(struct vcpu *v)
 {
     if (v->offered_vector < 0 || (v->vmsa1->vintr_ctrl & VINTR_IRQ))

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The per-vCPU loop: RUN_VMPL(1) -> the guest runs until an exit comes to
- * VMPL0 -> vc_dispatch() -> RUN_VMPL(1) again (DESIGN "The paths a guest
- * exit takes").  GUEST_EXITCODE is set to VMEXIT_INVALID after each exit
+ * VMPL0 -> vc_dispatch() -> RUN_VMPL(1) again (docs/architecture.md, "A guest
+ * exit").  GUEST_EXITCODE is set to VMEXIT_INVALID after each exit
  * is consumed, so a return for another reason (an #HV) is not mistaken for
- * a second exit (as mushroom does, SPEC-FACTS §5.2).
+ * a second exit (as mushroom does: docs/spec-notes.md, 'How mushroom and
+ * COCONUT-SVSM run a lower VMPL').
  */
 #include "core/ghcb_call.h"
 #include "core/hw.h"
@@ -18,7 +19,8 @@
 #define PROGRESS_EVERY  20000   /* a line in the log to show where the guest is */
 
 /** An exit during event delivery: the event goes back into EVENTINJ and
- * BUSY is cleared, or the next VMRUN would fail (SPEC-FACTS §5.2 item 4). */
+ * BUSY is cleared, or the next VMRUN would fail (APM vol. 2, 15.36.9 and
+ * 15.36.16). */
 static void finish_event_delivery(struct sev_vmsa *a)
 {
     if (!(a->vintr_ctrl & VINTR_BUSY))

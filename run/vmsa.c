@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The guest's VMSA: VMPL1 at the x86 reset state (SPEC-FACTS §4 "Reset
- * state"), CS:IP = F000:FFF0 with CS base 0xFFFF0000, so the unmodified
+ * The guest's VMSA: VMPL1 at the x86 reset state (protocol/vmsa.h, "Reset
+ * (INIT) values"), CS:IP = F000:FFF0 with CS base 0xFFFF0000, so the unmodified
  * firmware starts at its reset vector as on bare metal.  SEV features
- * (DESIGN): SNP, vTOM above all guest memory (every access private whatever
+ * (docs/architecture.md, "Boot"): SNP, vTOM above all guest memory (every access private whatever
  * the guest's page tables say), ReflectVC (its #VCs come to us), Alternate
  * Injection (we inject its interrupts through the VMSA).
  */
@@ -53,7 +53,7 @@ static void reset_state(struct sev_vmsa *a, u32 cpu_signature)
 
 struct sev_vmsa *vcpu_vmsa_page(u64 *gpa)
 {
-    /* A VMSA must not be 2 MiB aligned (SNP erratum, SPEC-FACTS §3). */
+    /* A VMSA must not be 2 MiB aligned (an SNP erratum; Linux snp_alloc_vmsa_page()). */
     struct sev_vmsa *a = mm_alloc_pages(1);
     if (!(mm_virt_to_phys(a) & (PAGE_2M - 1)))
         a = mm_alloc_pages(1);

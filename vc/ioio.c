@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * IN/OUT/INS/OUTS of the guest (#VC 0x7B; EXITINFO1 in the APM 15.10.2
- * IOIO format, SPEC-FACTS §6.2).  A port the paravisor filters goes to its
+ * IN/OUT/INS/OUTS of the guest (#VC 0x7B; EXITINFO1 in the IOIO format of
+ * APM vol. 2, 15.10.2, protocol/svm.h).  A port the paravisor filters goes to its
  * device model (devices/), anything else to the hypervisor through the
  * GHCB.  String forms move at most one shared buffer per exit and return
- * VC_RETRY until RCX is done (STYLE §14), so interrupts get in between.
+ * VC_RETRY until RCX is done, so interrupts get in between.
  */
 #include "platform/platform.h"
 #include "core/ghcb_call.h"

@@ -29,7 +29,7 @@ enum vc_result vc_handle_rdtsc(struct vc_exit *e)
 }
 
 /** WBINVD, INVD: nothing to do for private memory the guest owns;
- * MONITOR/MWAIT: NOPs, so no address reaches the host (STYLE §15). */
+ * MONITOR/MWAIT: NOPs, so no address reaches the host (as Linux does). */
 enum vc_result vc_handle_nop(struct vc_exit *e)
 {
     (void)e;
@@ -38,7 +38,8 @@ enum vc_result vc_handle_nop(struct vc_exit *e)
 
 /** DR7 (no DebugSwap): the hypervisor intercepts DR7 accesses, the guest
  * keeps a private value here; the CPU never arms the guest's breakpoints.
- * The instruction must be MOV to or from DR7 (STYLE §9). */
+ * The instruction must be MOV to or from DR7 (the bytes are re-read and can
+ * have changed since the exit). */
 enum vc_result vc_handle_dr7(struct vc_exit *e)
 {
     struct vc_emul m = { 0 };
@@ -73,7 +74,8 @@ enum vc_result vc_handle_vmmcall(struct vc_exit *e)
 }
 
 /** Every guest page was validated at boot: one that reads as not validated
- * was taken away behind our back (DESIGN "Memory"): never revalidate. */
+ * was taken away behind our back (a remap or a replay, APM vol. 2, 15.36.6):
+ * never revalidate. */
 enum vc_result vc_handle_unvalidated(struct vc_exit *e)
 {
     (void)e;

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * RDMSR/WRMSR of the guest, by a policy table (issue 4): each MSR is
+ * RDMSR/WRMSR of the guest, by a policy table: each MSR is
  * emulated here, forwarded to the hypervisor, or #GP.  SEV MSRs never reach
  * the guest: SEV_STATUS reads 0 (the guest is "not SEV"), the GHCB MSR is
  * #GP.  The kvmclock MSRs are the paravisor's own (kvmclock.c).  MTRRs and PAT are emulated (the firmware programs them; the values
  * change no memory type under SNP guests here).  Decisions come before any
- * side effect (STYLE §8).
+ * side effect.
  */
 #include "core/ghcb_call.h"
 #include "pvclock_abi.h"

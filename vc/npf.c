@@ -5,7 +5,7 @@
  * emulation engine (decoder/emul.h) with hooks that send accesses to the
  * faulting device page to the device model or the hypervisor (GHCB MMIO),
  * and accesses to guest RAM to guest RAM.  At least one access must hit the
- * page that faulted (STYLE §9: the bytes are re-read and can have changed).
+ * page that faulted (the bytes are re-read and can have changed).
  */
 #include "platform/platform.h"
 #include "core/ghcb_call.h"

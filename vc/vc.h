@@ -3,15 +3,15 @@
  * Exits of the guest (VMPL1) that come to the paravisor: its reflected #VCs
  * (ReflectVC) and the automatic exits the hypervisor hands over (HLT, a
  * VMPL violation, shutdown).  Handlers in vc/<family>.c return a result;
- * only vc_dispatch() acts on it (STYLE §7):
+ * only vc_dispatch() acts on it:
  *   VC_OK           done, state written: RIP moves to the next instruction
- *   VC_RETRY        re-run the same instruction (bounded work, STYLE §14)
+ *   VC_RETRY        re-run the same instruction (bounded work per exit)
  *   VC_EXCEPTION    e->fault goes to the guest; RIP stays, the registers are
  *                   as the instruction leaves them at the fault (a string
  *                   instruction's rSI/rDI/rCX at the faulting element)
  *   VC_UNSUPPORTED  terminate: the guest did something we do not emulate
  *   VC_DECODE_FAILED  terminate: the instruction could not be decoded or
- *                   does not match the exit (STYLE §9)
+ *                   does not match the exit
  *   VC_HV_ERROR     terminate: the hypervisor answered out of spec
  *   VC_PAGE_REPLAY  terminate: a validated page came back unvalidated
  */

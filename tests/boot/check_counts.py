@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Check the counters a boot left in its logs (issue 4), print a summary.
+"""Check the counters a boot left in its logs, print a summary.
 
 When the guest powers off through ACPI (PM1a_CNT with SLP_EN) or resets the
 platform (0xCF9), the paravisor and snpemu print their counters just before

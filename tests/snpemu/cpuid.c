@@ -4,7 +4,7 @@
  * EPYC), plus the SEV leaf 0x8000001F that TCG lacks, minus SVM (KVM offers
  * no nested SVM to SEV guests).  The same function answers the hypervisor's
  * CPUID NAE and fills the CPUID page, as KVM and QEMU take both from one
- * table (SPEC-FACTS §8.1).
+ * table (QEMU's target/i386/sev.c fills the page from KVM's CPUID list).
  */
 #include "cpuid_page.h"
 #include "sev.h"

@@ -3,7 +3,7 @@
  * The vCPU loop: VMSA -> VMCB, VMRUN, and the one dispatcher that decides
  * for every #VMEXIT what the SNP hardware and KVM would do:
  *
- *  - intercepts that raise #VC in an SNP guest (SPEC-FACTS §6.1): CPUID and
+ *  - intercepts that raise #VC in an SNP guest (APM vol. 2, 15.36.12): CPUID and
  *    IOIO always; MSR except the ones KVM passes through; NPF with the MMIO
  *    marker; VMMCALL; WBINVD, INVD, MONITOR, MWAIT, RDPMC, DR7 access; RDTSC
  *    and RDTSCP when configured;
@@ -104,8 +104,8 @@ static u64 next_rip(struct vcpu *v, u64 code)
 }
 
 /**
- * An event that raises #VC in an SNP guest.  With ReflectVC (SPEC-FACTS
- * §5.2) it becomes an automatic exit that the hypervisor hands to VMPL0:
+ * An event that raises #VC in an SNP guest.  With ReflectVC (APM vol. 2,
+ * 15.36.9) it becomes an automatic exit that the hypervisor hands to VMPL0:
  * GUEST_EXITCODE = the #VC code, EXITINFO1/2 as the intercept wrote them,
  * GUEST_NRIP for instruction intercepts.  Otherwise #VC is raised in the
  * running context.
@@ -172,7 +172,7 @@ static void handle_msr(struct vcpu *v)
     advance_rip(v, 2);
 }
 
-/** The NPF exit information as the hardware writes it (SPEC-FACTS §6.3):
+/** The NPF exit information as the hardware writes it (APM vol. 2, 15.36.10):
  * the C-bit is not an address bit, a private access sets ENC (bit 34). */
 static void npf_hw_info(struct vcpu *v, u64 *info1, u64 *gpa)
 {
@@ -184,7 +184,7 @@ static void npf_hw_info(struct vcpu *v, u64 *info1, u64 *gpa)
     *gpa = raw & ~CBIT_MASK;
 }
 
-/** #VC 0x404 with the faulting GVA in CR2 (SPEC-FACTS §6.1). */
+/** #VC 0x404 with the faulting GVA in CR2 (APM vol. 2, 15.36.10). */
 static void page_not_validated(struct vcpu *v, u64 info, u64 gpa_c)
 {
     u64 gva;
@@ -228,8 +228,8 @@ static void vmpl_violation(struct vcpu *v, u64 info, u64 gpa_c)
     vcpu_exit_to_vmpl0(v, SVM_EXIT_NPF, i1 | SVM_NPF_RMP | SVM_NPF_VMPL, gpa, 0);
 }
 
-/** Under vTOM a guest PTE must not set the C-bit: #PF with RSV (SPEC-FACTS
- * §5.1).  TCG walked it as an address bit instead; the GVA comes from the
+/** Under vTOM a guest PTE must not set the C-bit: #PF with RSV (APM vol. 2,
+ * 15.36.8).  TCG walked it as an address bit instead; the GVA comes from the
  * instruction (or RIP for a fetch). */
 static void cbit_under_vtom(struct vcpu *v, u64 info)
 {
@@ -244,7 +244,7 @@ static void cbit_under_vtom(struct vcpu *v, u64 info)
     inject_exception(v, 14, true, err);
 }
 
-/** #NPF: the RMP or a device decides (SPEC-FACTS §6.3, §7.2). */
+/** #NPF: the RMP or a device decides (APM vol. 2, 15.36.10). */
 static void handle_npf(struct vcpu *v)
 {
     u64 info = v->vmcb->control.exit_info_1;
@@ -280,7 +280,7 @@ static void handle_npf(struct vcpu *v)
         return;
     }
     /* SNP walks guest page tables privately whatever the C-bit of CR3 or
-     * of a table pointer (SPEC-FACTS §5.3); TCG walks the GPA it is given.
+     * of a table pointer (APM vol. 2, 15.36.8); TCG walks the GPA it is given.
      * A walk that reached a private page through the shared view is let
      * through that view from now on (a deviation: C=0 data reads of that
      * page then see its contents; docs/snpemu.md). */

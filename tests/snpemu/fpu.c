@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * FPU state transfer between the CPU and VMSAs (x87, SSE, AVX: VMSA
- * 0x400-0x66F, SPEC-FACTS §4).  snpemu itself never touches FPU registers
+ * 0x400-0x66F, APM vol. 2 Table B-4).  snpemu itself never touches FPU registers
  * (-mgeneral-regs-only), so the guest state stays live in the CPU between
  * exits and moves only when another VMSA runs on this vCPU.  XSAVE's legacy
  * area has the FXSAVE layout (APM vol. 2 §11.4.4); the AVX upper halves are

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * VMGEXIT with the GHCB MSR protocol (GHCB 56421 §2.3.1, SPEC-FACTS §1), as
+ * VMGEXIT with the GHCB MSR protocol (GHCB spec 2.3.1 "GHCB MSR Protocol"), as
  * KVM answers it.  Low 12 bits 0 means "GHCB page call": ghcb_nae.c.
  */
 #include "ghcb.h"
@@ -36,7 +36,7 @@ static u64 msr_register_gpa(struct vmpl_ctx *c, u64 req)
     return ghcb_msr_reg_gpa_resp(gfn);
 }
 
-/** One 4 KiB page; PSMASH/UNSMASH are not allowed here (SPEC-FACTS §1). */
+/** One 4 KiB page; PSMASH/UNSMASH are not allowed here (GHCB spec 2.3.1). */
 static u64 msr_psc(u64 req)
 {
     u64 gpa = ghcb_msr_psc_gfn(req) << PAGE_SHIFT;
@@ -84,7 +84,8 @@ void vmgexit(struct vcpu *v)
         c->ghcb_msr = msr_psc(req);
         return;
     case GHCB_MSR_RUN_VMPL_REQ:
-        /* KVM writes the response before it switches (SPEC-FACTS §1). */
+        /* KVM writes the response before it switches (docs/spec-notes.md,
+         * 'RUN_VMPL in a multi-VMPL KVM'). */
         c->ghcb_msr = ghcb_msr_run_vmpl_resp(0);
         if (!vcpu_run_vmpl(v, ghcb_msr_run_vmpl_target(req)))
             c->ghcb_msr = ghcb_msr_run_vmpl_resp(GHCB_RUN_VMPL_ERR_INVALID_VMPL);

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * GHCB page calls (GHCB 56421 §4, SPEC-FACTS §2-3), answered as KVM's
+ * GHCB page calls (GHCB spec, NAE events and GHCB layout), answered as KVM's
  * sev_es_validate_vmgexit() and sev_handle_vmgexit() do:
  *
  *  - the GHCB must be a registered, hypervisor-owned (shared) page; a GHCB
  *    at any other GPA cannot be mapped and kills the guest;
- *  - the page is copied once; every input comes from the copy (STYLE §13),
+ *  - the page is copied once; every input comes from the copy,
  *    outputs go to the live page with their valid bits, the valid bitmap of
  *    the live page is cleared first;
  *  - ghcb_usage != 0: malformed (INVALID_USAGE); sw_exit_code/info1/info2

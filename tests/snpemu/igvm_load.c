@@ -54,7 +54,7 @@ static u32 crc32_update(u32 crc, const u8 *p, u64 len)
     return ~crc;
 }
 
-/** One step of the launch digest: SNP ABI "PAGE_INFO" (SPEC-FACTS §8.3). */
+/** One step of the launch digest: SNP ABI 8.17.2 "PAGE_INFO" (protocol/snp_measure.h). */
 static void measure(struct igvm_state *s, u8 type, const void *page, u64 gpa)
 {
     struct snp_page_info pi;

@@ -4,7 +4,7 @@
  * TCG does not tell (no NRIP save, no decode assists), decoded with Zydis:
  *  - its length (the NRIP of an intercepted instruction);
  *  - the guest virtual address of a data access that faulted in the nested
- *    walk: #VC 0x404 reports the GVA in CR2 (SPEC-FACTS §6.1), but an #NPF
+ *    walk: #VC 0x404 reports the GVA in CR2 (APM vol. 2, 15.36.10), but an #NPF
  *    exit carries only the GPA, so each memory operand's linear address is
  *    computed and the one that translates to the faulting page is kept;
  *  - the value a MOV/LMSW/CLTS writes to CR0 (the CR0 write intercept).

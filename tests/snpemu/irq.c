@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Interrupts: the hypervisor side of Restricted Injection (SPEC-FACTS §5.6).
+ * Interrupts: the hypervisor side of Restricted Injection (APM vol. 2, 15.36.16;
+ * GHCB spec, #HV doorbell page).
  *
  * A guest programs its local APIC (timer, IPIs, EOI) through the GHCB MSR
  * NAE, and snpemu carries that to the real LAPIC of the CPU that runs the
@@ -320,7 +321,7 @@ void irq_wait(struct vcpu *v)
     vm_lock();
 }
 
-/** #HV doorbell page NAE (0x80000014), SPEC-FACTS §3 and §5.6. */
+/** #HV doorbell page NAE (0x80000014; GHCB spec, Restricted Injection). */
 u64 hvdb_nae(struct vcpu *v, u64 op, u64 gpa, u64 *out)
 {
     struct vmpl_ctx *c = &v->ctx[v->vmpl];

@@ -6,7 +6,7 @@
  *
  *   C-bit addressing (vtom 0): GPA bit 39 set = private (C=1) access;
  *       PML4[0] is the shared view, PML4[1] the private view of [0, 512G).
- *   vTOM addressing: GPA < vTOM is private, GPA >= vTOM shared (§5.3).
+ *   vTOM addressing: GPA < vTOM is private, GPA >= vTOM shared (APM vol. 2, 15.36.8).
  *
  * Every leaf is derived from the RMP by leaf():
  *   private access to RAM: present iff guest-owned, validated and the VMPL

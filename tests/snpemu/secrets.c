@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The secrets page as the PSP writes it at launch (SNP ABI 56860 §8.17,
- * SPEC-FACTS §8.2): version, FMS, and four fresh VMPCKs.  Key material comes
+ * The secrets page as the PSP writes it at launch (SNP ABI, the secrets page;
+ * protocol/secrets.h): version, FMS, and four fresh VMPCKs.  Key material comes
  * from RDRAND mixed with the TSC through SHA-384, so two launches never
  * share keys even when RDRAND is missing.
  */

@@ -2,7 +2,7 @@
 /*
  * PVALIDATE and RMPADJUST.  QEMU TCG does not know them and raises #UD;
  * snpemu intercepts #UD, recognises the bytes and applies the instruction's
- * rules (APM vol. 3 "PVALIDATE", "RMPADJUST"; SPEC-FACTS §7.1-7.2):
+ * rules (APM vol. 3 "PVALIDATE", "RMPADJUST"; APM vol. 2, 15.36.6-15.36.11):
  *
  *  - CPL != 0: #GP(0).
  *  - RCX (page size) > 1, reserved RMPADJUST attribute bits, an address not
@@ -78,7 +78,7 @@ static void set_result(struct vcpu *v, u64 rc, bool cf)
     s->rflags = (s->rflags & ~RFLAGS_CF) | (cf ? RFLAGS_CF : 0);
 }
 
-/* Both instructions report these two the same way (SPEC-FACTS §7.1). */
+/* Both instructions report these two the same way (APM vol. 3). */
 _Static_assert(PVALIDATE_FAIL_INPUT == RMPADJUST_FAIL_INPUT, "FAIL_INPUT");
 _Static_assert(PVALIDATE_FAIL_SIZEMISMATCH == RMPADJUST_FAIL_SIZEMISMATCH, "FAIL_SIZEMISMATCH");
 

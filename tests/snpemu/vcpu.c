@@ -6,8 +6,8 @@
  * and the VMSA page, as VMRUN and #VMEXIT do for an SEV-ES guest, and picks
  * the nested page tables of the new context's VMPL.
  *
- * RUN_VMPL and AP creation follow a multi-VMPL KVM (SPEC-FACTS §1 "Run
- * VMPL: how KVM handles it", §3 "SNP AP creation"); docs/snpemu.md lists
+ * RUN_VMPL and AP creation follow a multi-VMPL KVM (docs/spec-notes.md,
+ * 'RUN_VMPL in a multi-VMPL KVM'; GHCB spec, SNP AP Creation); docs/snpemu.md lists
  * the choices where no source settles the behaviour.
  */
 #include "ghcb.h"
@@ -49,8 +49,8 @@ void vcpu_select_npt(struct vcpu *v)
     c->cr_write = (u16)(BIT(8) | ((v->vmsa->sev_features & SEV_FEAT_VTOM) ? 0 : BIT(0)));
 }
 
-/** Why VMRUN would refuse this VMSA, or 0 (APM "VMRUN" SEV-SNP checks,
- * SPEC-FACTS §4, §5.1, §5.4). */
+/** Why VMRUN would refuse this VMSA, or 0 (APM vol. 2, 15.5.1 consistency
+ * checks, 15.36.12 "VMRUN Checks", 15.36.16 and 15.36.8). */
 static u64 vmsa_refusal(const struct vcpu *v, unsigned int vmpl)
 {
     const struct vmpl_ctx *c = &v->ctx[vmpl];
@@ -114,7 +114,7 @@ void vcpu_save(struct vcpu *v)
     a->r14 = v->gprs.r14; a->r15 = v->gprs.r15;
     fpu_save(v, a);
     if (a->sev_features & SEV_FEAT_ALTERNATE_INJ) {
-        /* Written back at #VMEXIT: V_TPR, V_IRQ, INT_SHADOW (SPEC-FACTS §5.4);
+        /* Written back at #VMEXIT: V_TPR, V_IRQ, INT_SHADOW (APM vol. 2, 15.36.16);
          * an EVENTINJ not taken stays valid. */
         u64 keep = a->vintr_ctrl & ~(VINTR_TPR_MASK | VINTR_IRQ | VINTR_INT_SHADOW);
         a->vintr_ctrl = keep | (c->v_intr & (VINTR_TPR_MASK | VINTR_IRQ)) |
@@ -124,7 +124,7 @@ void vcpu_save(struct vcpu *v)
 }
 
 /** Hardware exit information in the VMSA (0x390-0x3C0), written on every
- * automatic exit of the context (SPEC-FACTS §5.2). */
+ * automatic exit of the context (APM vol. 2, 15.36.9). */
 static void vmsa_exit_info(struct vcpu *v, u64 code, u64 info1, u64 info2, u64 nrip)
 {
     struct sev_vmsa *a = v->vmsa;

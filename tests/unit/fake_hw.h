@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The host's core/hw.h (STYLE §4, §22): a fake platform and hypervisor.
+ * The host's core/hw.h: a fake platform and hypervisor.
  * fake_hw.c records every call (PVALIDATE, RMPADJUST, each VMGEXIT with
  * the GHCB page it saw, each MSR-protocol request, each port access) and
  * answers like a hypervisor that follows GHCB 56421, with a per-test

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Fakes of the parts of core/ that vc/, core/ghcb.c, core/guest_mem.c and
- * core/platform.c use (STYLE §22), for cmocka tests of those files as they
+ * core/platform.c use, for cmocka tests of those files as they
  * are:
  *  - mm_*: guest memory is a host buffer of 4 GiB (reserved, filled on
  *    touch), GPA g at fake_mem(g); the layout in `mm` is fake_pv_reset()'s;

@@ -2,7 +2,7 @@
 /*
  * core/ghcb.c against the fake hypervisor: the MSR protocol negotiation
  * (GHCB 56421 §2.3.1), the one call path that validates every answer
- * (STYLE §12, §13) and what the common calls put into the GHCB page.
+ * (from a copy of the page) and what the common calls put into the GHCB page.
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -2,7 +2,8 @@
 /*
  * Host test for protocol/: includes every header (so their _Static_asserts
  * are compiled by the host build too) and checks that the encode/decode
- * helpers put each field at the bit position SPEC-FACTS gives.
+ * helpers put each field at the bit position the specifications give (the
+ * sources named in each protocol/ header).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,7 +25,7 @@
 #include "svm.h"
 #include "vmsa.h"
 
-/* SPEC-FACTS §1: CPUID request [31:30] register, [63:32] function. */
+/* GHCB spec 2.3.1: CPUID request [31:30] register, [63:32] function. */
 static void test_msr_cpuid(void **state)
 {
 	(void)state;
@@ -41,7 +42,7 @@ static void test_msr_cpuid(void **state)
 	assert_int_equal(ghcb_msr_cpuid_reg(v), GHCB_CPUID_REG_EDX);
 }
 
-/* SPEC-FACTS §1: SEV info [63:48] max, [47:32] min, [31:24] C-bit. */
+/* GHCB spec 2.3.1: SEV info [63:48] max, [47:32] min, [31:24] C-bit. */
 static void test_msr_sev_info(void **state)
 {
 	(void)state;
@@ -66,7 +67,7 @@ static void test_msr_reg_gpa(void **state)
 	assert_false(ghcb_msr_reg_gpa_ok(0x1D012, 0x1D));
 }
 
-/* SPEC-FACTS §1: PSC [51:12] GFN, [55:52] op; response [63:32] error. */
+/* GHCB spec 2.3.1: PSC [51:12] GFN, [55:52] op; response [63:32] error. */
 static void test_msr_psc(void **state)
 {
 	(void)state;
@@ -84,7 +85,7 @@ static void test_msr_psc(void **state)
 	assert_int_equal(ghcb_msr_resp_error(v), 7);
 }
 
-/* SPEC-FACTS §1: RUN_VMPL [39:32] VMPL; response [63:32] error. */
+/* GHCB spec 2.3.1: RUN_VMPL [39:32] VMPL; response [63:32] error. */
 static void test_msr_run_vmpl(void **state)
 {
 	(void)state;
@@ -120,7 +121,7 @@ static void test_msr_hv_features_and_term(void **state)
 	assert_int_equal(ghcb_nae_term_code(v), PV_TERM_HV_ERROR);
 }
 
-/* SPEC-FACTS §2: bit n covers the qword at offset 8n. */
+/* GHCB spec, GHCB layout: bit n covers the qword at offset 8n. */
 static void test_valid_bitmap(void **state)
 {
 	(void)state;
@@ -145,7 +146,7 @@ static void test_valid_bitmap(void **state)
 	assert_int_equal(ghcb_get_rax(&g), 5);
 }
 
-/* SPEC-FACTS §3: PSC entry [11:0] cur_page, [51:12] GFN, [55:52] op, [56] size. */
+/* GHCB spec, Page State Change: entry [11:0] cur_page, [51:12] GFN, [55:52] op, [56] size. */
 static void test_psc_entry(void **state)
 {
 	(void)state;
@@ -163,7 +164,7 @@ static void test_psc_entry(void **state)
 	assert_int_equal(PSC_ERR_INVALID_ENTRY, 0x100000002ULL);
 }
 
-/* SPEC-FACTS §3 AP creation: [15:0] request, [19:16] VMPL, [63:32] APIC ID. */
+/* GHCB spec, SNP AP Creation: [15:0] request, [19:16] VMPL, [63:32] APIC ID. */
 static void test_ap_create(void **state)
 {
 	(void)state;
@@ -175,7 +176,7 @@ static void test_ap_create(void **state)
 	assert_int_equal(ghcb_ap_create_apic_id(v), 7);
 }
 
-/* SPEC-FACTS §5.5 EVENTINJ, §6.2 IOIO. */
+/* APM vol. 2: 15.20 EVENTINJ, 15.10.2 IOIO. */
 static void test_eventinj_ioio(void **state)
 {
 	(void)state;
@@ -200,7 +201,7 @@ static void test_eventinj_ioio(void **state)
 static void test_sev_bits(void **state)
 {
 	(void)state;
-	/* SPEC-FACTS §5.1: SEV_STATUS bit n+2 = SEV_FEATURES bit n */
+	/* APM vol. 2, 15.34.10: SEV_STATUS bit n+2 = SEV_FEATURES bit n */
 	assert_int_equal(SEV_STATUS_FROM_FEAT(SEV_FEAT_REFLECT_VC),
 			 SEV_STATUS_REFLECT_VC);
 	assert_int_equal(SEV_STATUS_FROM_FEAT(SEV_FEAT_SECURE_AVIC),
@@ -212,12 +213,12 @@ static void test_sev_bits(void **state)
 	assert_true(SEV_FEAT_RESERVED_MASK & (1ULL << 17));
 	assert_true(SEV_FEAT_RESERVED_MASK & (1ULL << 61));
 	assert_false(SEV_FEAT_RESERVED_MASK & (1ULL << 62));
-	/* §7.1 RMPADJUST attrs */
+	/* RMPADJUST attributes (APM vol. 3; permission mask, APM vol. 2, 15.36.7) */
 	assert_int_equal(RMPADJUST_READ, (uint64_t)RMP_PERM_READ << 8);
 	assert_int_equal(RMPADJUST_FULL_PERMS, 0xF00);
 	assert_int_equal(RMPADJUST_RSVD_MASK & (RMPADJUST_VMSA |
 			 RMPADJUST_FULL_PERMS | RMPADJUST_SSS | 0xFF), 0);
-	/* §12 */
+	/* CPUID Fn8000_001F EBX (APM vol. 3) */
 	assert_int_equal(CPUID_SEV_EBX_CBIT(0x3033), 51);
 	assert_int_equal(CPUID_SEV_EBX_VMPL_COUNT(0x4000), 4);
 	static const uint8_t vmgexit[] = INSN_VMGEXIT_BYTES;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * vc/cpuid.c: CPUID from the validated CPUID page only, filtered for an
- * SNP-unaware guest (STYLE §15, §18).  cpuid_page_init() reads the launch
+ * SNP-unaware guest (an allowlist).  cpuid_page_init() reads the launch
  * page at PV_CPUID_GPA through the boot's 1:1 map, so the test maps a host
  * page at that very address.
  */
@@ -94,7 +94,7 @@ static void cpuid(u64 rax, u64 rcx, u32 r[4])
 	assert_int_equal(a->event_inj, 0);
 	assert_true(a->rax <= 0xFFFFFFFF && a->rbx <= 0xFFFFFFFF);
 	assert_true(a->rcx <= 0xFFFFFFFF && a->rdx <= 0xFFFFFFFF);
-	/* never from the hypervisor (DESIGN "Security invariants") */
+	/* never from the hypervisor: the CPUID page is the one the PSP checked */
 	assert_int_equal(fake_hv.exit_count, exits);
 	assert_int_equal(fake_hv.msr_request_count, requests);
 	r[0] = (u32)a->rax;

@@ -4,7 +4,7 @@
  * tables the test builds in fake guest memory, and core/platform.c's
  * filters (devices_init against a fake fw_cfg device of the fake
  * hypervisor): port I/O of every size, INS/OUTS bounded to one shared
- * buffer per exit (STYLE §14), faults of the guest's own walk, the fw_cfg
+ * buffer per exit, faults of the guest's own walk, the fw_cfg
  * DMA interface hidden, etc/e820 without the paravisor, CMOS memory size.
  */
 #include <stdarg.h>
@@ -156,7 +156,7 @@ static void test_out_sizes(void **state)
 }
 
 /** An 8-bit OUT puts AL on the bus; the host needs nothing else of RAX
- * (STYLE §15; Linux masks it too: lower_bits() in vc_handle_ioio). */
+ * (no more than it needs; Linux masks it too: lower_bits() in vc_handle_ioio). */
 static void test_out_discloses_only_the_operand(void **state)
 {
 	(void)state;
@@ -392,7 +392,7 @@ static void test_ins_page_faults(void **state)
 
 /** Every element INS took from the device is in guest memory and counted
  * in RDI/RCX, also when the destination faults part-way (hardware loses
- * nothing: iterations before the fault retire; STYLE §8). */
+ * nothing: iterations before the fault retire). */
 static void test_ins_fault_loses_no_data(void **state)
 {
 	const u64 start = 0x400F00;

@@ -134,7 +134,7 @@ static void test_dr7(void **state)
 	assert_int_equal(fake_hv.exit_count, 0);
 }
 
-/** The bytes at RIP must be the MOV the exit says (STYLE §9). */
+/** The bytes at RIP must be the MOV the exit says (they are re-read after the exit). */
 static void test_dr7_decode_mismatch(void **state)
 {
 	static const u8 from_dr7[] = { 0x0F, 0x21, 0xF8 }, cpuid[] = { 0x0F, 0xA2 };

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * vc/msr.c through vc_dispatch(): the MSR policy (emulate, forward, zero
- * or #GP; STYLE §8: decide before any side effect) and the dispatcher's
- * handling of VC_OK and VC_EXCEPTION (STYLE §7).
+ * or #GP, decided before any side effect) and the dispatcher's
+ * handling of VC_OK and VC_EXCEPTION (vc/vc.h).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -172,7 +172,7 @@ static void test_mtrr_write_read(void **state)
 	assert_int_equal(fake_hv.exit_count, 0);
 }
 
-/** Each bad value is #GP, and MTRRdefType keeps the good one (STYLE §8). */
+/** Each bad value is #GP, and MTRRdefType keeps the good one. */
 static void assert_def_type_refused(u64 good, const u64 *bad, size_t count)
 {
 	wrmsr(MTRR_DEF_TYPE, good);

@@ -44,7 +44,7 @@ static void assert_reg_operand(const ZydisDecodedOperand *op, ZydisRegister reg,
 	assert_true(op->actions & action);
 }
 
-/** 89 07: mov [rdi], eax, the MMIO store of DESIGN.md's reflected #VC path. */
+/** 89 07: mov [rdi], eax, an MMIO store (docs/architecture.md, "MMIO and the APIC"). */
 static void test_mov_store(void **state)
 {
 	struct decoded d;

@@ -2,7 +2,7 @@
 /*
  * IDT, exception dispatch and the default #VC handler.
  *
- * The #VC error code is the SVM exit code (SPEC-FACTS §6.1).  A #VC gives
+ * The #VC error code is the SVM exit code (APM vol. 2, 15.35.5).  A #VC gives
  * no exit information, so the handler decodes the instruction at RIP itself
  * (the few forms a payload uses) and asks the hypervisor through the GHCB,
  * as the Linux #VC handler does.
@@ -226,8 +226,8 @@ static bool vc_wbinvd(struct exc_frame *f, const uint8_t *ip)
 	return true;
 }
 
-/** #VC error codes the default handler emulates (STYLE §1: a const table
- * keyed by exit code). */
+/** #VC error codes the default handler emulates (a const table keyed by
+ * exit code). */
 static const struct {
 	uint64_t exit_code;
 	bool (*emulate)(struct exc_frame *f, const uint8_t *ip);

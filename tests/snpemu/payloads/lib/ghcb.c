@@ -196,7 +196,8 @@ bool ghcb_event_is_legal(struct ghcb_result r)
 {
 	uint64_t ev = r.info2;
 
-	/* Linux accepts only #GP or #UD of type exception (SPEC-FACTS §2). */
+	/* Linux accepts only #GP or #UD of type exception (verify_exception_info(),
+	 * arch/x86/coco/sev/). */
 	return (r.info1 & GHCB_RESULT_MASK) == GHCB_RESULT_EXCEPTION &&
 	       SVM_EVT_IS_VALID(ev) && SVM_EVT_TYPE(ev) == SVM_EVT_TYPE_EXCEPTION &&
 	       (SVM_EVT_VECTOR(ev) == 13 || SVM_EVT_VECTOR(ev) == 6) &&

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Payload runtime: the #HV handler, the doorbell page, #HV IPI and the
- * x2APIC through the GHCB (SPEC-FACTS §3, §5.6).
+ * x2APIC through the GHCB (GHCB spec, Restricted Injection: the #HV doorbell
+ * page and #HV IPI NAE).
  */
 #include "hv.h"
 
@@ -19,8 +20,8 @@ void hv_handle(struct exc_frame *f)
 		c->hv_spurious++;
 		return;
 	}
-	/* Snapshot first (STYLE §13), then start processing: clear
-	 * NoFurtherSignal, consume the vector (SPEC-FACTS §5.6). */
+	/* Snapshot first, then start processing: clear NoFurtherSignal,
+	 * consume the vector (GHCB spec, #HV doorbell page). */
 	word = __atomic_load_n((volatile uint16_t *)db, __ATOMIC_SEQ_CST);
 	ev.vector = (uint8_t)(word & HVDB_WORD_VECTOR_MASK);
 	ev.flags = (uint8_t)(word >> 8);

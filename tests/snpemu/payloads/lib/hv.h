@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Payload runtime: Restricted Injection at VMPL0 (SPEC-FACTS §5.6).  The
+ * Payload runtime: Restricted Injection at VMPL0 (APM vol. 2, 15.36.16).  The
  * hypervisor can raise only #HV (vector 28); what is pending is in the #HV
  * doorbell page, a shared page registered with NAE 0x8000_0014.  The
  * local APIC (timer, EOI, self-IPI) is the hypervisor's x2APIC, reached

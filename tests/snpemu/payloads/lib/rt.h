@@ -253,7 +253,7 @@ bool ghcb_msr_read(uint32_t msr, uint64_t *val);
 bool ghcb_msr_write(uint32_t msr, uint64_t val);
 
 /** True if @r asks the guest to raise an exception the guest may accept:
- * #GP or #UD of type exception (SPEC-FACTS §2, as Linux checks).  Anything
+ * #GP or #UD of type exception (as Linux's verify_exception_info() checks).  Anything
  * else a hypervisor injects this way is to be refused. */
 bool ghcb_event_is_legal(struct ghcb_result r);
 

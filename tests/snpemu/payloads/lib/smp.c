@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Payload runtime: per-CPU state, the page pool, VMPL0 VMSAs and SNP AP
- * creation (GHCB NAE 0x8000_0013, SPEC-FACTS §3 "SNP AP creation").
+ * creation (GHCB NAE 0x8000_0013; GHCB spec, SNP AP Creation).
  */
 #include <lib/string.h>
 
@@ -53,7 +53,7 @@ void *smp_page_alloc(bool not_2m)
 			return NULL;
 		p = pool[i];
 		if (not_2m && ((uintptr_t)p & (PAGE_2M - 1)) == 0)
-			continue;       /* the SNP erratum of SPEC-FACTS §3 */
+			continue;       /* an SNP erratum (Linux snp_alloc_vmsa_page()) */
 		memset(p, 0, PAGE_SIZE);
 		return p;
 	}
@@ -104,7 +104,7 @@ void smp_vmsa_init(struct sev_vmsa *v, uint64_t rip, uint64_t rsp,
 	v->cr0 = read_cr(0);
 	v->cr3 = read_cr(3);
 	v->cr4 = read_cr(4);
-	v->efer = rdmsr(MSR_EFER) | VMSA_EFER_SVME;  /* SVME: runnable (§4) */
+	v->efer = rdmsr(MSR_EFER) | VMSA_EFER_SVME;  /* SVME: runnable (APM 15.5.1) */
 	v->rflags = VMSA_RESET_RFLAGS;
 	v->rip = rip;
 	v->rsp = rsp;
@@ -164,7 +164,7 @@ bool smp_start_ap(unsigned index, uint32_t apic_id, uint64_t features,
 	v->rsi = (uintptr_t)main;
 	v->gs.base = (uintptr_t)c;
 	/* The VMSA bit comes from VMPL0 with a 4K RMPADJUST; target VMPL1
-	 * gets no access to the page (SPEC-FACTS §3, §7.1). */
+	 * gets no access to the page (APM vol. 3 RMPADJUST; APM vol. 2, 15.36.12). */
 	if (rmpadjust((uintptr_t)v, RMP_PG_SIZE_4K, 1 | RMPADJUST_VMSA).eax !=
 	    RMPADJUST_SUCCESS) {
 		CHECK(0, "CPU %u: RMPADJUST of its VMSA failed", index);

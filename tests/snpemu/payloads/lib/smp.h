@@ -5,7 +5,7 @@
  * Every vCPU that runs payload code at VMPL0 has a struct rt_cpu, found
  * through the GS base (%gs:0 holds its own address), with its own GHCB page
  * and #HV doorbell page.  The BSP is CPU 0 (the IGVM VMSA); an AP is started
- * by SNP AP creation (GHCB NAE 0x8000_0013, SPEC-FACTS §3) with a VMPL0
+ * by SNP AP creation (GHCB NAE 0x8000_0013, GHCB spec) with a VMPL0
  * VMSA that the BSP builds: 64-bit mode, the payload's page tables, GDT and
  * IDT, its own stack, and the SEV_FEATURES the test chooses (for example
  * Restricted Injection, which the IGVM VMSA of a payload does not have).
@@ -75,14 +75,14 @@ struct rt_cpu *smp_cpu(unsigned index);
 void smp_bsp_init(void);
 
 /** A zeroed, validated, VMPL0-only page; never 2 MiB aligned when
- * @not_2m (a VMSA must not be: SPEC-FACTS §3).  NULL when the pool is
+ * @not_2m (a VMSA must not be: an SNP erratum).  NULL when the pool is
  * empty. */
 void *smp_page_alloc(bool not_2m);
 
 /** The VMPL0 64-bit state of the payload (segments, control registers,
  * GDT, IDT, page tables of the calling CPU) in @v, entering at @rip with
  * @rsp, SEV_FEATURES @features.  Other fields are the reset values of
- * SPEC-FACTS §4. */
+ * protocol/vmsa.h. */
 void smp_vmsa_init(struct sev_vmsa *v, uint64_t rip, uint64_t rsp,
 		   uint64_t features);
 

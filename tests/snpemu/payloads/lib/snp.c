@@ -4,7 +4,7 @@
 
 /* PVALIDATE and RMPADJUST share the register interface: RAX = VA,
  * RCX = page size, RDX = validate flag or attributes; EAX = return code,
- * CF = "nothing changed" (SPEC-FACTS §7.1). */
+ * CF = "nothing changed" (APM vol. 3, PVALIDATE). */
 #define SNP_INSN(bytes, va, size, rdx)                                  \
 	({                                                              \
 		uint64_t rax_ = (va);                                   \

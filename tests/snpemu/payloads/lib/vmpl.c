@@ -203,7 +203,7 @@ bool vmpl1_prepare(struct vmpl1 *v, void (*entry)(struct vmpl1_state *),
 	if (features & SEV_FEAT_VTOM)
 		a->virtual_tom = vtom;
 	if (features & SEV_FEAT_ALTERNATE_INJ)
-		a->vintr_ctrl = VINTR_GIF;      /* as coconut creates it [CO] */
+		a->vintr_ctrl = VINTR_GIF;      /* as COCONUT-SVSM creates it */
 	if (rmpadjust((uintptr_t)a, RMP_PG_SIZE_4K, 1 | RMPADJUST_VMSA).eax !=
 	    RMPADJUST_SUCCESS) {
 		CHECK(0, "RMPADJUST of the VMPL1 VMSA page failed");
@@ -296,7 +296,7 @@ static bool emulate_cpuid(struct vmpl1 *v)
 	struct sev_vmsa *a = v->vmsa;
 	const uint8_t *ip = insn_at(a);
 
-	/* Cross-check the exit against the bytes (STYLE §9). */
+	/* Cross-check the exit against the bytes. */
 	if (ip[0] != 0x0F || ip[1] != 0xA2 || a->guest_nrip != a->rip + 2)
 		return false;
 	cpuid_page_answer(&a->rax, &a->rbx, &a->rcx, &a->rdx);
@@ -361,7 +361,7 @@ static bool emulate_mmio(struct vmpl1 *v)
 		return false;
 	size = (rex & 8) ? 8 : 4;
 	reg = ((modrm >> 3) & 7) | ((rex & 4) ? 8 : 0);
-	/* The operand's address must be the faulting GPA (STYLE §9). */
+	/* The operand's address must be the faulting GPA. */
 	if (*vmpl1_gpr(a, (modrm & 7) | ((rex & 1) ? 8 : 0)) != a->guest_exit_info2)
 		return false;
 	r = vmpl1_gpr(a, reg);

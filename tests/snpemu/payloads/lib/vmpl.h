@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Payload runtime: a VMPL1 context run by the payload at VMPL0, as the
- * paravisor runs its guest (SPEC-FACTS §3 AP creation and RUN_VMPL, §4
- * VMSA, §5 ReflectVC / vTOM / injection, §7 RMPADJUST).
+ * paravisor runs its guest (GHCB spec: AP creation, RUN_VMPL; APM vol. 2:
+ * Table B-4 VMSA, 15.36.7-15.36.9 VMPLs / vTOM / ReflectVC, 15.36.16
+ * injection; APM vol. 3 RMPADJUST).
  *
  * VMPL1 code is ordinary payload C in section .vmpl1_text (VMPL1_TEXT) and
  * touches only .vmpl1_data (VMPL1_DATA) and its struct vmpl1_state, one page
@@ -15,7 +16,7 @@
  * What VMPL0 does for VMPL1 (vmpl.c):
  *  - once: VMPL1's own identity page tables (a C-bit variant for C-bit
  *    contexts, a variant without any C-bit for vTOM contexts, where a C-bit
- *    is forbidden: SPEC-FACTS §5.1), GDT and IDT in .vmpl1_data, and
+ *    is forbidden: APM vol. 2, 15.36.8), GDT and IDT in .vmpl1_data, and
  *    RMPADJUST of .vmpl1_text (read + supervisor execute) and .vmpl1_data
  *    (read + write) for VMPL1;
  *  - per context: a VMSA page (64-bit state, VMPL = 1, EFER.SVME, the
@@ -44,15 +45,15 @@
  * that leaves it unchanged is seen. */
 #define VMPL1_EXIT_POISON       0x0BADC0DEull
 
-/** The VMPL1 features of the paravisor design (DESIGN, SPEC-FACTS §5.1
- * "mushroom's working configuration"): ReflectVC, vTOM, Alternate
+/** The VMPL1 features of the paravisor (docs/architecture.md, "Boot"; mushroom
+ * runs its VMPL1 the same way, docs/spec-notes.md): ReflectVC, vTOM, Alternate
  * Injection. */
 #define VMPL1_PARAVISOR_FEATURES \
 	(SEV_FEAT_REFLECT_VC | SEV_FEAT_VTOM | SEV_FEAT_ALTERNATE_INJ)
 
 /** The last exit of @v is a VMPL permission violation at @gpa handed to
  * VMPL0: GUEST_EXITCODE 0x400, EXITINFO1 bits 31 (RMP) and 36 (VMPL),
- * the write bit iff @write, no RSV, EXITINFO2 = @gpa (SPEC-FACTS §6.3). */
+ * the write bit iff @write, no RSV, EXITINFO2 = @gpa (APM vol. 2, 15.36.10). */
 #define CHECK_VMPL_NPF(v, gpa, write)                                   \
 	do {                                                            \
 		uint64_t i1_ = (v)->vmsa->guest_exit_info1;             \
@@ -167,7 +168,7 @@ bool vmpl1_emulate(struct vmpl1 *v);
 bool vmpl1_run_to_finish(struct vmpl1 *v, unsigned max_exits);
 
 /** Queue external interrupt @vector in VINTR_CTRL (Alternate Injection,
- * SPEC-FACTS §5.4): V_IRQ, V_INTR_VECTOR, V_INTR_PRIO = vector >> 4. */
+ * APM vol. 2, 15.36.16): V_IRQ, V_INTR_VECTOR, V_INTR_PRIO = vector >> 4. */
 void vmpl1_inject_vintr(struct vmpl1 *v, uint8_t vector);
 /** Inject external interrupt @vector now through EVENTINJ (VMSA 0x3E0). */
 void vmpl1_inject_event(struct vmpl1 *v, uint8_t vector);

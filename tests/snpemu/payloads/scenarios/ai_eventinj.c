@@ -2,8 +2,8 @@
 /* Alternate Injection: VMRUN of VMPL1 takes EVENTINJ from its VMSA (0x3E0):
  * an external interrupt VMPL0 writes there is delivered at entry, before
  * VMPL1's first instruction, even with RFLAGS.IF = 0; once taken, EVENTINJ
- * reads back without its valid bit (SPEC-FACTS §5.4 "Alternate Injection
- * rules", §5.5). */
+ * reads back without its valid bit (APM vol. 2, 15.36.16 "Alternate
+ * Injection"; 15.20 for EVENTINJ). */
 #include "vmpl.h"
 
 #define VECTOR          0x30

@@ -2,8 +2,8 @@
 /* Alternate Injection: an interrupt queued in VMPL1's VINTR_CTRL (V_IRQ,
  * V_INTR_VECTOR, V_INTR_PRIO) waits while VMPL1 runs with RFLAGS.IF = 0
  * (V_IRQ still set at the next exit) and is delivered when VMPL1 sets IF;
- * after delivery V_IRQ reads back 0 (SPEC-FACTS §5.4: V_IRQ is written back
- * at #VMEXIT; "V_IRQ=0 means delivered"). */
+ * after delivery V_IRQ reads back 0 (APM vol. 2, 15.36.16: V_IRQ is written
+ * back at #VMEXIT; "V_IRQ=0 means delivered"). */
 #include "vmpl.h"
 
 #define VECTOR          0x31

@@ -2,7 +2,7 @@
 /* Alternate Injection: every access of VMPL1 to the x2APIC MSRs
  * (0x800-0x8FF) is intercepted; with ReflectVC it reaches VMPL0 as
  * GUEST_EXITCODE 0x7C (EXITINFO1 0 = RDMSR, 1 = WRMSR, ECX = the MSR), so
- * the paravisor emulates the guest's APIC (SPEC-FACTS §5.4).  VMPL0 answers
+ * the paravisor emulates the guest's APIC (APM vol. 2, 15.36.16).  VMPL0 answers
  * the ID read with a value of its own and swallows the EOI write. */
 #include "vmpl.h"
 

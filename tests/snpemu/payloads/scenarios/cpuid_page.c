@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The CPUID page holds 1..64 entries, and its 0x8000001F entry reports
- * SEV, SEV-ES and SNP with the C-bit at 39 (SPEC-FACTS §8.1, §12). */
+ * SEV, SEV-ES and SNP with the C-bit at 39 (SNP ABI, CPUID page; APM vol. 3,
+ * CPUID Fn8000_001F). */
 #include "cpuid_page.h"
 #include "rt.h"
 

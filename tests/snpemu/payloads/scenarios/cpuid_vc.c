@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* CPUID always raises #VC 0x72 in an SNP guest, at the CPUID itself
- * (SPEC-FACTS §6.1: unconditional intercept). */
+ * (APM vol. 2, 15.36.12: unconditional intercept). */
 #include "rt.h"
 
 PAYLOAD(cpuid_vc, 0)

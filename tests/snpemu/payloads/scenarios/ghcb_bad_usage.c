@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Only GHCB usage 0 (standard format) is valid: another value gets
  * sw_exit_info_1 = 2, sw_exit_info_2 = 2 (invalid usage), as KVM's
- * sev_es_validate_vmgexit answers (SPEC-FACTS §2). */
+ * sev_es_validate_vmgexit answers (GHCB spec, the NAE error reasons). */
 #include "rt.h"
 
 PAYLOAD(ghcb_bad_usage, 0)

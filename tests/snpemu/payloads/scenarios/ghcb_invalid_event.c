@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* A GHCB call with an exit code the hypervisor does not know is malformed:
  * sw_exit_info_1 = 2, sw_exit_info_2 = 6 (invalid event), as KVM's
- * sev_es_validate_vmgexit answers (SPEC-FACTS §2). */
+ * sev_es_validate_vmgexit answers (GHCB spec, the NAE error reasons). */
 #include "rt.h"
 
 /* No NAE event is defined between AP jump table and PSC. */

@@ -2,7 +2,7 @@
 /* A GHCB request without a required input's valid bit is malformed: an
  * MMIO read with sw_scratch not marked valid gets sw_exit_info_1 = 2,
  * sw_exit_info_2 = 4 (missing input), as KVM's sev_es_validate_vmgexit
- * answers (SPEC-FACTS §2). */
+ * answers (GHCB spec, the NAE error reasons). */
 #include "rt.h"
 
 #define IOAPIC_IOWIN    0xFEC00010ull

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Registering the GHCB GPA (0x012) is answered by 0x013 echoing the GFN,
- * and the registered page then serves NAE calls (SPEC-FACTS §1). */
+ * and the registered page then serves NAE calls (GHCB spec 2.3.2 "GHCB GPA
+ * Registration"). */
 #include "rt.h"
 
 PAYLOAD(ghcb_register, PAYLOAD_NO_GHCB)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* An SNP guest must register its GHCB: a page call through an unregistered
  * GHCB gets sw_exit_info_1 = 2, sw_exit_info_2 = 1 (not registered), as
- * KVM's sev_handle_vmgexit answers (SPEC-FACTS §2). */
+ * KVM's sev_handle_vmgexit answers (GHCB spec, the NAE error reasons). */
 #include <lib/string.h>
 
 #include "rt.h"

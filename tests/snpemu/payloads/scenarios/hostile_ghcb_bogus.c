@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* Hostile hypervisor (hostile=ghcb-bogus): every GHCB answer is wrong.  An
  * NAE answered with "raise an exception" carrying #PF is refused (only #GP
- * and #UD are legal, SPEC-FACTS §2), and CPUID values from the hypervisor
- * disagree with the CPUID page, which is what the guest trusts (DESIGN
- * "Security invariants"). */
+ * and #UD are legal, as Linux's verify_exception_info() checks), and CPUID
+ * values from the hypervisor disagree with the CPUID page, which is what the
+ * guest trusts (the PSP checked it at launch: SNP ABI, CPUID page). */
 #include "rt.h"
 
 PAYLOAD(hostile_ghcb_bogus, PAYLOAD_NO_GHCB)

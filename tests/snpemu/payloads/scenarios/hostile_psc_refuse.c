@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Hostile hypervisor (hostile=psc-refuse): every page state change is
  * refused.  The payload sees the MSR-protocol error (0x015 response with a
- * non-zero error, SPEC-FACTS §1) and cannot even set up its GHCB, so it
+ * non-zero error, GHCB spec 2.3.1) and cannot even set up its GHCB, so it
  * reports through the termination code alone: TERM_REFUSAL_SEEN if every
  * refusal was noticed, PAYLOAD_TERM_FAIL otherwise. */
 #include "rt.h"

@@ -3,7 +3,7 @@
  * posted.  The handler sees doorbell byte 0 = 0 and NoFurtherSignal clear
  * (or no doorbell yet) and counts it spurious; it neither invents a vector
  * nor disturbs real events: an #HV IPI still arrives as one vector (RI on
- * the AP, SPEC-FACTS §5.6). */
+ * the AP; GHCB spec, #HV doorbell page). */
 #include "hv.h"
 
 #define VECTOR          0x58

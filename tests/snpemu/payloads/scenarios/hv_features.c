@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The hypervisor feature bitmap is the same through the MSR protocol
- * (0x080) and NAE 0x8000FFFD, and has SEV-SNP (bit 0) (SPEC-FACTS §1). */
+ * (0x080) and NAE 0x8000FFFD, and has SEV-SNP (bit 0) (GHCB spec, hypervisor
+ * feature support; protocol/sev.h). */
 #include "rt.h"
 
 PAYLOAD(hv_features, 0)

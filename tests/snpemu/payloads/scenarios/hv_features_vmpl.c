@@ -2,7 +2,7 @@
 /* The hypervisor features snp-paravisor needs are offered, the same through
  * the MSR protocol (0x080) and NAE 0x8000FFFD: SNP AP creation (bit 1),
  * Restricted Injection (bit 2, which requires bits 0 and 1) and multi-VMPL
- * RUN_VMPL (bit 5) (SPEC-FACTS §1 "Hypervisor feature bitmap"). */
+ * RUN_VMPL (bit 5) (GHCB spec, hypervisor feature support; protocol/sev.h). */
 #include "rt.h"
 
 #define NEEDED (SEV_HV_FEAT_SNP | SEV_HV_FEAT_AP_CREATION | \

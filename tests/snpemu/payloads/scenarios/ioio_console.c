@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* GHCB IOIO reaches the real device: OUT to COM1 shows up on the serial
  * console (run_payload.py looks for the marker) and IN of the line status
- * register has THRE set (SPEC-FACTS §3 IOIO NAE). */
+ * register has THRE set (GHCB spec, the IOIO NAE event). */
 #include "rt.h"
 
 #define COM1_PORT       0x3F8

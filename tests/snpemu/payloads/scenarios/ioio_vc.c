@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Every IN/OUT raises #VC 0x7B in an SNP guest, at the instruction
- * (SPEC-FACTS §6.1: unconditional intercept). */
+ * (APM vol. 2, 15.36.12: unconditional intercept). */
 #include "rt.h"
 
 #define POST_PORT       0x80

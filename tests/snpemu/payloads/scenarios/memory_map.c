@@ -2,7 +2,7 @@
 /* The IGVM MEMORY_MAP parameter lists exactly the RAM of QEMU's fw_cfg
  * "etc/e820" (read through GHCB IOIO), and its total is below the RAM QEMU
  * was given (-m, fw_cfg key 0x03): the emulated platform keeps some for
- * itself (SPEC-FACTS §10.1 type 0x30C). */
+ * itself (IGVM MEMORY_MAP parameter, type 0x30C; microsoft/igvm igvm_defs). */
 #include <lib/string.h>
 
 #include "igvm.h"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* A direct access to emulated MMIO through a shared mapping raises #VC
  * 0x400 (NPF with the reserved-bit marker) at the instruction
- * (SPEC-FACTS §6.1). */
+ * (APM vol. 2, 15.35.4: an NPF with a reserved-bit error is not automatic). */
 #include "rt.h"
 
 #define IOAPIC_IOWIN_VA 0xFEC00010ull   /* VA == GPA in [3 GiB, 4 GiB) */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* GHCB MSR protocol CPUID (0x004 -> 0x005) answers what the CPUID page
- * says, register by register (SPEC-FACTS §1). */
+ * says, register by register (GHCB spec 2.3.1 "GHCB MSR Protocol"). */
 #include "rt.h"
 
 static void check_leaf(uint32_t leaf)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* GHCB MSR protocol SEV information (0x002 -> 0x001): the version range
- * includes 2 and the C-bit is bit 39 (SPEC-FACTS §1). */
+ * includes 2 and the C-bit is bit 39 (GHCB spec 2.3.1 "GHCB MSR Protocol"). */
 #include "rt.h"
 
 PAYLOAD(msr_sev_info, 0)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Guest RAM that was never validated raises #VC 0x404 on access, at the
- * accessing instruction, with the GVA in CR2 (SPEC-FACTS §6.1, §7.2). */
+ * accessing instruction, with the GVA in CR2 (APM vol. 2, 15.36.10). */
 #include "rt.h"
 
 #define PAGE_GPA        (PAYLOAD_SCRATCH_GPA + 0x7000)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Page State Change NAE 0x80000010 with several entries: the hypervisor
  * processes them all, cur_entry ends past end_entry, sw_exit_info_2 is 0
- * and the pages are shared afterwards (SPEC-FACTS §3 "PSC descriptor"). */
+ * and the pages are shared afterwards (GHCB spec, Page State Change). */
 #include "rt.h"
 
 #define FIRST_GPA       (PAYLOAD_SCRATCH_GPA + 0x300000)

@@ -2,7 +2,7 @@
 /* Page State Change through the MSR protocol (0x014): private -> shared
  * makes the page usable through a C-bit-clear mapping; shared -> private
  * gives back an unvalidated page, so touching it raises #VC 0x404
- * (SPEC-FACTS §1, §7.2). */
+ * (GHCB spec 2.3.1; APM vol. 2, 15.36.6: RMPUPDATE leaves it unvalidated). */
 #include "rt.h"
 
 #define PAGE_GPA        (PAYLOAD_SCRATCH_GPA + 0x201000)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* A 2 MiB PVALIDATE of a pristine 2 MiB-aligned region validates every 4K
  * page in it: a 4K PVALIDATE inside then reports CF=1 (no change) after
- * the hypervisor splits the 2M RMP entry (SPEC-FACTS §7.1). */
+ * the hypervisor splits the 2M RMP entry (APM vol. 2, 15.36.11; APM vol. 3,
+ * PVALIDATE). */
 #include "rt.h"
 
 #define REGION_GPA      PAYLOAD_SCRATCH_GPA

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* PVALIDATE of an address not aligned to the requested page size fails
- * with FAIL_INPUT (1) and changes nothing (SPEC-FACTS §7.1). */
+ * with FAIL_INPUT (1) and changes nothing (APM vol. 3, PVALIDATE). */
 #include "rt.h"
 
 #define PAGE_GPA        (PAYLOAD_SCRATCH_GPA + 0x801000)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* PVALIDATE with EDX=0 rescinds validation: the next access raises #VC
- * 0x404 at the accessing instruction (SPEC-FACTS §6.1, §7.2). */
+ * 0x404 at the accessing instruction (APM vol. 2, 15.36.6 and 15.36.10). */
 #include "rt.h"
 
 #define PAGE_GPA        (PAYLOAD_SCRATCH_GPA + 0x501000)

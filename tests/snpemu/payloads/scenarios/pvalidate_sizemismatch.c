@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* A 2 MiB PVALIDATE where the RMP holds 4K entries fails with
  * FAIL_SIZEMISMATCH (6).  A 4K page state change inside the region makes
- * the entries 4K (SPEC-FACTS §7.1). */
+ * the entries 4K (APM vol. 2, 15.36.11; APM vol. 3, PVALIDATE). */
 #include "rt.h"
 
 #define REGION_GPA      (PAYLOAD_SCRATCH_GPA + 0x600000)

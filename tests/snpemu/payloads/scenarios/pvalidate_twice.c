@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* PVALIDATE of an already validated page succeeds with CF=1: the
- * Validated bit did not change (SPEC-FACTS §7.1). */
+ * Validated bit did not change (APM vol. 3, PVALIDATE). */
 #include "rt.h"
 
 #define PAGE_GPA        (PAYLOAD_SCRATCH_GPA + 0x401000)

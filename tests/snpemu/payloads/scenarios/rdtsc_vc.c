@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* With RDTSC intercepted (snpemu config intercept=rdtsc), RDTSC raises
  * #VC 0x6E at the instruction, and the GHCB RDTSC NAE returns a counter
- * that goes forward (SPEC-FACTS §3, §6.1). */
+ * that goes forward (APM vol. 2, 15.35.5; GHCB spec, the RDTSC NAE event). */
 #include "rt.h"
 
 static uint64_t nae_rdtsc(void)

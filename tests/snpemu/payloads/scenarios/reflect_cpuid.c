@@ -2,7 +2,7 @@
 /* ReflectVC: CPUID in VMPL1 does not raise #VC there; VMPL0 gets control
  * with GUEST_EXITCODE 0x72, RIP still at the CPUID and GUEST_NRIP = RIP + 2.
  * VMPL0 answers from the CPUID page, sets RIP = NRIP and resumes; VMPL1
- * sees the page's values (SPEC-FACTS §5.2 items 1-3, §6.1). */
+ * sees the page's values (APM vol. 2, 15.36.9). */
 #include "vmpl.h"
 
 #define LEAF    0x8000001Fu

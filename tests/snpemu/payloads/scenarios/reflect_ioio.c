@@ -3,7 +3,7 @@
  * EXITINFO1 in the APM 15.10.2 IOIO format (port, direction, data size and
  * the instruction's address size: A64 in 64-bit mode, which Linux's and
  * edk2's #VC code also encode for every IN/OUT) and EXITINFO2 = the next RIP
- * (SPEC-FACTS §5.2, §6.2).  VMPL0 performs the access through the GHCB
+ * (APM vol. 2, 15.36.9).  VMPL0 performs the access through the GHCB
  * (COM1's scratch register) and resumes at EXITINFO2; the IN returns what
  * the OUT wrote. */
 #include "vmpl.h"

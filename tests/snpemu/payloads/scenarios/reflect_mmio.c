@@ -2,8 +2,8 @@
 /* ReflectVC + vTOM: VMPL1's page tables have no C-bit, and an access to
  * device space above vTOM (the IOAPIC) hits the hypervisor's MMIO marker:
  * VMPL0 gets GUEST_EXITCODE 0x400 with EXITINFO1.RSV (bit 3) set, the write
- * bit for a store, and EXITINFO2 = the GPA (SPEC-FACTS §5.2, §5.3, §6.1,
- * §6.3).  VMPL0 decodes the MOV, does the access with the GHCB MMIO NAE
+ * bit for a store, and EXITINFO2 = the GPA (APM vol. 2, 15.35.4, 15.36.8,
+ * 15.36.9).  VMPL0 decodes the MOV, does the access with the GHCB MMIO NAE
  * and resumes after it; VMPL1 reads the IOAPIC version register. */
 #include "vmpl.h"
 

@@ -2,7 +2,7 @@
 /* ReflectVC: RDMSR and WRMSR of an intercepted MSR in VMPL1 exit to VMPL0
  * with GUEST_EXITCODE 0x7C and EXITINFO1 0 (read) / 1 (write), ECX naming the
  * MSR and NRIP = RIP + 2; VMPL0 forwards them with the GHCB MSR NAE
- * (SPEC-FACTS §5.2, §6.1).  MTRR_DEF_TYPE (0x2FF) is written and read back. */
+ * (APM vol. 2, 15.36.9).  MTRR_DEF_TYPE (0x2FF) is written and read back. */
 #include "vmpl.h"
 
 #define MSR_MTRR_DEF_TYPE       0x2FFu

@@ -3,7 +3,7 @@
  * raise #VC 0x404 in VMPL1; VMPL0 gets GUEST_EXITCODE 0x404 with EXITINFO2 =
  * the GPA (vTOM context: no C-bit) and RIP still at the access.  VMPL0
  * validates the page, writes it, grants VMPL1 read access and resumes; the
- * access is retried and sees the data (SPEC-FACTS §5.2, §6.1, §7.2; what
+ * access is retried and sees the data (APM vol. 2, 15.36.9, 15.36.10; what
  * EXITINFO1/2 hold is snpemu's choice, docs/snpemu.md). */
 #include "vmpl.h"
 

@@ -6,7 +6,7 @@
  * set.  The vector stays in service until the x2APIC EOI (MSR 0x80B through
  * the GHCB): a second IPI of the same vector comes only after it.  A
  * self-IPI written to the x2APIC ICR (0x830) through the GHCB arrives the
- * same way (SPEC-FACTS §3, §5.6). */
+ * same way (GHCB spec, Restricted Injection: #HV doorbell page, #HV IPI). */
 #include "hv.h"
 
 #define VECTOR          0x50

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 /* A physical interrupt for a vCPU that is running guest code takes the
  * vCPU out of the guest at once (INTR is always intercepted with RI/AI,
- * SPEC-FACTS §5.4; KVM runs the guest with host interrupts open, so an IPI
+ * APM vol. 2, 15.36.16; KVM runs the guest with host interrupts open, so an IPI
  * or timer exits it): (1) VMPL0 (RI, on the AP) spinning with PAUSE and no
  * exits gets the #HV for an #HV IPI; (2) VMPL1 spinning the same way while
  * VMPL0's APIC timer expires is stopped: RUN_VMPL returns with
  * GUEST_EXITCODE 0x60 (INTR) and VMPL0 has the timer's #HV
- * (SPEC-FACTS §5.2 item 5, §5.6). */
+ * (APM vol. 2, 15.36.9: exit fields on every automatic exit; GHCB spec,
+ * #HV doorbell page). */
 #include "hv.h"
 #include "vmpl.h"
 

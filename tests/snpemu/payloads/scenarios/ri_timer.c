@@ -3,8 +3,8 @@
  * MSR NAE (divide 0x83E, LVT timer 0x832, initial count 0x838); the
  * expiry arrives as #HV with the timer's vector in the doorbell, the
  * current count (0x839) reads 0 afterwards, and EOI (0x80B) retires it
- * (SPEC-FACTS §5.6; the guest APIC is the hypervisor's, DESIGN "An
- * interrupt"). */
+ * (GHCB spec, #HV doorbell page; VMPL0's x2APIC is the hypervisor's, reached
+ * through the GHCB MSR NAE). */
 #include "hv.h"
 
 #define VECTOR          0x60

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* RMPADJUST from VMPL0 granting VMPL1 read/write on a validated 4K page
- * succeeds (SPEC-FACTS §7.1). */
+ * succeeds (APM vol. 3, RMPADJUST; APM vol. 2, 15.36.7). */
 #include "rt.h"
 
 #define PAGE_GPA        (PAYLOAD_SCRATCH_GPA + 0x1000)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* RMPADJUST with a 2 MiB size on a page whose RMP entry is 4K fails with
- * FAIL_SIZEMISMATCH (6) (SPEC-FACTS §7.1). */
+ * FAIL_SIZEMISMATCH (6) (APM vol. 3, RMPADJUST; APM vol. 2, 15.36.11). */
 #include "rt.h"
 
 #define REGION_GPA      (PAYLOAD_SCRATCH_GPA + 0x600000)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* RMPADJUST on a page that is not validated fails with FAIL_PERMISSION
- * (2) (SPEC-FACTS §7.1). */
+ * (2) (the code is from APM vol. 3, RMPADJUST; that this case gets it is
+ * snpemu's choice, docs/snpemu.md). */
 #include "rt.h"
 
 #define PAGE_GPA        (PAYLOAD_SCRATCH_GPA + 0x1000)

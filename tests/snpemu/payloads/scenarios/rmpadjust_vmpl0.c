@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* RMPADJUST's target VMPL must be numerically greater than the caller's:
- * VMPL0 adjusting VMPL0 fails with FAIL_PERMISSION (2) (SPEC-FACTS §7.1). */
+ * VMPL0 adjusting VMPL0 fails with FAIL_PERMISSION (2) (APM vol. 2, 15.36.7;
+ * APM vol. 3, RMPADJUST). */
 #include "rt.h"
 
 #define PAGE_GPA        (PAYLOAD_SCRATCH_GPA + 0x1000)

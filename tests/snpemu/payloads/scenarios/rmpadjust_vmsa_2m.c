@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The RMPADJUST VMSA bit is only legal with a 4K page size: with 2M it
- * fails with FAIL_INPUT (1) (SPEC-FACTS §7.1 attributes, bit 16). */
+ * fails with FAIL_INPUT (1) (APM vol. 3, RMPADJUST: attribute bit 16). */
 #include "rt.h"
 
 #define REGION_GPA      PAYLOAD_SCRATCH_GPA

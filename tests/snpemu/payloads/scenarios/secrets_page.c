@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The PSP fills the secrets page at launch: a known layout version and
- * four VMPCKs, each non-zero and all different (SPEC-FACTS §8.2). */
+ * four VMPCKs, each non-zero and all different (SNP ABI, secrets page). */
 #include <lib/string.h>
 
 #include "rt.h"

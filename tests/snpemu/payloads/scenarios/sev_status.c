@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* SEV_STATUS (MSR 0xC0010131) cannot be intercepted: RDMSR gives no #VC
- * and shows SEV, SEV-ES and SNP active (SPEC-FACTS §5.1). */
+ * and shows SEV, SEV-ES and SNP active (APM vol. 2, 15.34.10). */
 #include "rt.h"
 
 PAYLOAD(sev_status, 0)

@@ -3,8 +3,8 @@
  * APIC IDs 1-3; APIC ID 4 does not exist and is refused), and every vCPU
  * then runs VMPL0 and its own VMPL1 (ReflectVC + vTOM + AI).  Each VMPL1
  * reads its x2APIC ID, which traps to its own VMPL0, which asks the
- * hypervisor: the answer is that vCPU's APIC ID (SPEC-FACTS §3, DESIGN
- * "One L1 CPU per vCPU"). */
+ * hypervisor: the answer is that vCPU's APIC ID (GHCB spec, SNP AP Creation;
+ * snpemu runs one QEMU CPU per vCPU, docs/snpemu.md "SMP"). */
 #include "vmpl.h"
 
 #define CPUS            4

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The GHCB MSR termination request (0x100) carries any reason set and
  * code to the hypervisor: run_payload.py expects set 2, code 0x42 in the
- * snpemu log and QEMU status 33 (SPEC-FACTS §1). */
+ * snpemu log and QEMU status 33 (GHCB spec 2.3.1, termination request). */
 #include "rt.h"
 
 #define TERM_SET        2

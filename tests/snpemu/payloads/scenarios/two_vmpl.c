@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* The two-VMPL payload of issue 3, a paravisor in small: VMPL0 (Restricted
+/* The two-VMPL payload, a paravisor in small: VMPL0 (Restricted
  * Injection, on the AP) starts VMPL1 with ReflectVC + vTOM + Alternate
  * Injection and serves its exits: CPUID from the CPUID page, IN/OUT and
  * MMIO through the GHCB, HLT by waiting itself (HLT until #HV) for its
  * x2APIC timer, whose vector it then injects into VMPL1 through VINTR_CTRL;
  * VMPL1's handler writes the x2APIC EOI, which traps and which VMPL0
- * forwards (SPEC-FACTS §5.2-§5.6, DESIGN "The paths a guest exit takes"). */
+ * forwards (APM vol. 2, 15.36.8, 15.36.9, 15.36.16; docs/architecture.md,
+ * "A guest exit" and "An interrupt"). */
 #include "hv.h"
 #include "vmpl.h"
 

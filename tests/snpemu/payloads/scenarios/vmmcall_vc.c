@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* VMMCALL (0F 01 D9, without the F3 of VMGEXIT) raises #VC 0x81 at the
- * instruction (SPEC-FACTS §6.1). */
+ * instruction (APM vol. 2, 15.35.5). */
 #include "rt.h"
 
 PAYLOAD(vmmcall_vc, 0)

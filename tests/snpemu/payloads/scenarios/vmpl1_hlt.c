@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* HLT in VMPL1 is an automatic exit (never reflected, SPEC-FACTS §5.2 item
- * 6) that snpemu's hypervisor hands to VMPL0: RUN_VMPL returns with
+/* HLT in VMPL1 is an automatic exit (never reflected: APM vol. 2, 15.35.4,
+ * 15.36.9) that snpemu's hypervisor hands to VMPL0: RUN_VMPL returns with
  * GUEST_EXITCODE 0x78, VMPL1's RIP and GUEST_NRIP past the HLT, and the
  * next run continues after it (the choice of a multi-VMPL hypervisor,
- * SPEC-FACTS §13 item 8; docs/snpemu.md). */
+ * docs/spec-notes.md, 'HLT and other automatic exits of VMPL1'). */
 #include "vmpl.h"
 
 VMPL1_TEXT static void guest(struct vmpl1_state *s)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* SEV_STATUS (MSR 0xC001_0131, never intercepted) read in VMPL1 reports
  * VMPL1's own SEV_FEATURES (bit n + 2 = feature bit n, plus SEV and SEV-ES),
- * not VMPL0's; at VMPL0 it still shows VMPL0's (SPEC-FACTS §5.1). */
+ * not VMPL0's; at VMPL0 it still shows VMPL0's (APM vol. 2, 15.34.10). */
 #include "vmpl.h"
 
 #define FEATURES        VMPL1_PARAVISOR_FEATURES

@@ -3,7 +3,7 @@
  * private access the way the hardware does: EXITINFO1 bit 34 (ENC, the
  * effective C-bit was 1) set, and EXITINFO2 the guest physical address
  * without the C-bit, which is an attribute of the access, not an address
- * bit (SPEC-FACTS §6.3; KVM tells private faults by bit 34).  Checked for a
+ * bit (APM vol. 2, 15.36.10; KVM tells private faults by bit 34).  Checked for a
  * vTOM context (below vTOM: effective C = 1, no C-bit in the tables) and for
  * a C-bit context (the C-bit set in VMPL1's page tables). */
 #include "vmpl.h"

@@ -2,7 +2,7 @@
 /* VMPL1 reading a page only VMPL0 may access fails the RMP VMPL check: the
  * load does not happen (VMPL1's register keeps its old value), and VMPL0
  * learns of it as GUEST_EXITCODE 0x400 (NPF) with EXITINFO1 bits 36 (VMPL)
- * and 31 (RMP) and EXITINFO2 = the GPA (SPEC-FACTS §5.2 item 7, §6.3, §7.2;
+ * and 31 (RMP) and EXITINFO2 = the GPA (APM vol. 2, 15.36.7, 15.36.10;
  * handing the NPF to VMPL0 is snpemu's choice, docs/snpemu.md).  VMPL0
  * skips the instruction; VMPL1 never sees the data. */
 #include "vmpl.h"

@@ -3,8 +3,8 @@
  * of its own APIC ID) runs with RUN_VMPL by the MSR protocol (0x016): the
  * response is 0x017 with error 0; VMPL1 comes back with its own RUN_VMPL(0),
  * which VMPL0 sees as GUEST_EXITCODE 0x403 (VMGEXIT) in the VMPL1 VMSA, and
- * the next run resumes VMPL1 where it stopped (SPEC-FACTS §1 "Run VMPL",
- * §3, §5.2 item 5). */
+ * the next run resumes VMPL1 where it stopped (GHCB spec 2.3.1; docs/spec-notes.md,
+ * 'RUN_VMPL in a multi-VMPL KVM'; APM vol. 2, 15.36.9). */
 #include "vmpl.h"
 
 VMPL1_TEXT static void guest(struct vmpl1_state *s)

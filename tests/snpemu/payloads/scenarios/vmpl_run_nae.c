@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* RUN_VMPL through the GHCB page (NAE 0x8000_0018, exit_info_1 = target
  * VMPL): the call answers sw_exit_info_1 = 0 and VMPL0 resumes when VMPL1
- * yields, with GUEST_EXITCODE 0x403 in the VMPL1 VMSA (SPEC-FACTS §3). */
+ * yields, with GUEST_EXITCODE 0x403 in the VMPL1 VMSA (GHCB spec, SNP Run
+ * VMPL; APM vol. 2, 15.36.9). */
 #include "vmpl.h"
 
 VMPL1_TEXT static void guest(struct vmpl1_state *s)

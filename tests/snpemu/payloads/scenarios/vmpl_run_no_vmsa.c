@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* RUN_VMPL to a VMPL that has no VMSA on this vCPU fails: the MSR protocol
- * answers 0x017 with error 1 (invalid VMPL, SPEC-FACTS §1), the NAE answers
+ * answers 0x017 with error 1 (invalid VMPL, docs/spec-notes.md, 'RUN_VMPL in
+ * a multi-VMPL KVM'), the NAE answers
  * "malformed input" (sw_exit_info_1 = 2, sw_exit_info_2 = 5 invalid input,
- * SPEC-FACTS §2), and VMPL0 simply continues. */
+ * GHCB spec), and VMPL0 simply continues. */
 #include "vmpl.h"
 
 PAYLOAD(vmpl_run_no_vmsa, 0)

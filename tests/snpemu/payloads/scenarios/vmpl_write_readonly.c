@@ -4,8 +4,8 @@
  * as GUEST_EXITCODE 0x400 with EXITINFO1 bits 36 (VMPL), 31 (RMP) and 1
  * (write) and EXITINFO2 = the GPA, RIP at the store.  VMPL0 then grants
  * read + write and resumes VMPL1 at the same instruction: the store is
- * retried and now succeeds (SPEC-FACTS §6.3, §7.1 permission rules and
- * "RMPADJUST changes affect TLBs", §7.2). */
+ * retried and now succeeds (APM vol. 2, 15.36.7, 15.36.10, and 15.36.15 for
+ * the TLB after RMPADJUST). */
 #include "vmpl.h"
 
 #define OLD             0x01D0ull

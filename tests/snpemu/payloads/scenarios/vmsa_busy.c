@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* VINTR_CTRL.BUSY (VMSA 0x3B8 bit 63) makes VMRUN of the VMSA fail with
  * VMEXIT_BUSY: RUN_VMPL returns at once with GUEST_EXITCODE -2 and VMPL1 does
- * not run; with BUSY clear it runs (SPEC-FACTS §5.4, §5.2 item 4). */
+ * not run; with BUSY clear it runs (APM vol. 2, 15.36.16, 15.36.9). */
 #include "vmpl.h"
 
 VMPL1_TEXT static void guest(struct vmpl1_state *s)

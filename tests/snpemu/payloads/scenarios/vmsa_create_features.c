@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* SNP AP creation passes the new VMSA's SEV_FEATURES in RAX, and they must
  * equal the VMSA's own (0x3B0): a mismatch is refused (sw_exit_info_1 = 2,
- * sw_exit_info_2 = 5), the matching call is accepted (SPEC-FACTS §3). */
+ * sw_exit_info_2 = 5), the matching call is accepted (GHCB spec, SNP AP
+ * Creation). */
 #include "vmpl.h"
 
 VMPL1_TEXT static void guest(struct vmpl1_state *s)

@@ -2,7 +2,8 @@
 /* SNP AP creation refuses a page whose RMP entry lacks the VMSA bit
  * (sw_exit_info_1 = 2, sw_exit_info_2 = 5); after RMPADJUST sets the bit
  * (VMPL0, 4K, attribute bit 16) the same page is accepted and runs
- * (SPEC-FACTS §3 "SNP AP creation", §7.1). */
+ * (GHCB spec, SNP AP Creation; APM vol. 2, 15.36.12 "VMRUN Checks"; APM vol. 3,
+ * RMPADJUST). */
 #include "vmpl.h"
 
 VMPL1_TEXT static void guest(struct vmpl1_state *s)

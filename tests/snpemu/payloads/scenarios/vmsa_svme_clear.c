@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* A VMSA with EFER.SVME (bit 12) clear is not runnable: RUN_VMPL returns at
  * once with GUEST_EXITCODE -1 (VMEXIT_INVALID) and VMPL1 does not run; with
- * SVME set again it runs (SPEC-FACTS §4 EFER; coconut disables a VMSA this
- * way while editing it). */
+ * SVME set again it runs (APM vol. 2, 15.5.1, consistency checks; COCONUT-SVSM
+ * and mushroom disable a VMSA this way while editing it, docs/spec-notes.md). */
 #include "vmpl.h"
 
 VMPL1_TEXT static void guest(struct vmpl1_state *s)

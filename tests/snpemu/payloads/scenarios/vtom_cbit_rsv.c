@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* With vTOM, a guest page-table entry must not set the C-bit: the bit is
  * reserved, and a walk that meets it raises #PF in the guest with the RSV
- * bit (3) in the error code and CR2 = the address (SPEC-FACTS §5.1 rules,
- * [APM-tr] S).  VMPL1 maps one 2 MiB page with the C-bit and reads it; its
+ * bit (3) in the error code and CR2 = the address (APM vol. 2, 15.36.8).
+ * VMPL1 maps one 2 MiB page with the C-bit and reads it; its
  * own #PF handler records the fault. */
 #include "vmpl.h"
 

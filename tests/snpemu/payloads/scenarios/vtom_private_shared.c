@@ -3,7 +3,7 @@
  * carry no C-bit, yet its accesses below vTOM are private (it reads what
  * VMPL0 wrote into a private page) and its accesses at or above vTOM are
  * shared (it reads and writes a page VMPL0 converted to shared and sees
- * through its own shared mapping) (SPEC-FACTS §5.3). */
+ * through its own shared mapping) (APM vol. 2, 15.36.8). */
 #include "vmpl.h"
 
 #define SHARED_GPA      (VMPL1_VTOM + 0x200000)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* WBINVD raises #VC 0x89 at the instruction; the WBINVD NAE completes it
- * (SPEC-FACTS §3, §6.1). */
+ * (APM vol. 2, 15.35.5; GHCB spec, the WBINVD NAE event). */
 #include "rt.h"
 
 PAYLOAD(wbinvd_vc, 0)
