@@ -491,9 +491,9 @@ static inline unsigned ghcb_msr_term_code(uint64_t v)
 #define PV_TERM_UNSUPPORTED             2
 /** The decoder could not decode / cross-check an instruction (VC_DECODE_FAILED). */
 #define PV_TERM_DECODE_FAILED           3
-/** #HV/#VC nested deeper than the GHCB backup allows (core/ghcb.c). */
+/** #HV/#VC nested deeper than the GHCB backup allows. */
 #define PV_TERM_GHCB_NESTING            4
-/** A page validated once came back unvalidated: a remap or replay (vc/misc.c). */
+/** A page validated once came back unvalidated: a remap or replay (VC_PAGE_REPLAY). */
 #define PV_TERM_PAGE_REPLAY             5
 /** The GHCB protocol version range does not include 2. */
 #define PV_TERM_GHCB_VERSION            6

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * CPUID, from the validated CPUID page only (never from the hypervisor),
- * filtered for a guest that knows nothing of SNP (an allowlist):
+ * filtered for a guest that knows nothing of SNP:
  *  - 0x8000001F (SEV/SNP) reads as zero: the guest must not try SEV paths;
  *  - 0x40000000-0x400000FF (hypervisor leaves): never the host's, whose
  *    paravirtual features (its kvmclock, steal time, async PF) would make

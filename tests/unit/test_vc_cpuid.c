@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * vc/cpuid.c: CPUID from the validated CPUID page only, filtered for an
- * SNP-unaware guest (an allowlist).  cpuid_page_init() reads the launch
+ * SNP-unaware guest.  cpuid_page_init() reads the launch
  * page at PV_CPUID_GPA through the boot's 1:1 map, so the test maps a host
  * page at that very address.
  */

@@ -4,7 +4,7 @@
  * again, Validated clear, contents gone).  The next access raises #VC 0x404
  * with the page's address in CR2: the guest learns that a page it validated
  * is no longer validated (APM vol. 2, 15.36.6 and 15.36.10; the paravisor
- * terminates on it, vc/misc.c). */
+ * terminates on it: VC_PAGE_REPLAY, vc/misc.c and vc/dispatch.c). */
 #include "rt.h"
 
 #define PAGE_GPA        (PAYLOAD_SCRATCH_GPA + 0x60000)
