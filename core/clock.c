@@ -37,62 +37,62 @@
 
 struct pv_clock pv_clock;
 
-static u8 in8(u16 port)
+static uint8_t in8(uint16_t port)
 {
-    u32 v = 0;
+    uint32_t v = 0;
     ghcb_ioio(port, 1, true, &v, NULL);
-    return (u8)v;
+    return (uint8_t)v;
 }
 
-static void out8(u16 port, u8 val)
+static void out8(uint16_t port, uint8_t val)
 {
-    u32 v = val;
+    uint32_t v = val;
     ghcb_ioio(port, 1, false, &v, NULL);
 }
 
 struct pit_sample {
-    u64 tsc;                    /* middle of the bracket */
-    u64 width;                  /* TSC ticks the latch command may have taken */
-    u16 count;
+    uint64_t tsc;                    /* middle of the bracket */
+    uint64_t width;                  /* TSC ticks the latch command may have taken */
+    uint16_t count;
 };
 
 static struct pit_sample pit_sample(void)
 {
-    u64 t0 = hw_rdtsc();
+    uint64_t t0 = hw_rdtsc();
     out8(PIT_CMD, PIT_CMD_LATCH2);
-    u64 t1 = hw_rdtsc();
-    u8 lo = in8(PIT_CH2);
-    u8 hi = in8(PIT_CH2);
+    uint64_t t1 = hw_rdtsc();
+    uint8_t lo = in8(PIT_CH2);
+    uint8_t hi = in8(PIT_CH2);
     return (struct pit_sample){ .tsc = t0 + (t1 - t0) / 2, .width = t1 - t0,
-                                .count = (u16)(lo | hi << 8) };
+                                .count = (uint16_t)(lo | hi << 8) };
 }
 
 struct calibration {
-    u64 hz;
-    u64 error_ppm;
+    uint64_t hz;
+    uint64_t error_ppm;
     bool gaps_ok;
 };
 
 static struct calibration calibrate_once(void)
 {
-    out8(PORT_B, (u8)((in8(PORT_B) & ~PORT_B_SPEAKER) | PORT_B_GATE2));
+    out8(PORT_B, (uint8_t)((in8(PORT_B) & ~PORT_B_SPEAKER) | PORT_B_GATE2));
     out8(PIT_CMD, PIT_CMD_MODE2);
     out8(PIT_CH2, 0);           /* 0 = 65536: the longest period */
     out8(PIT_CH2, 0);
     struct pit_sample first = pit_sample(), prev = first, cur = first;
-    u64 ticks = 0, max_gap_tsc = 0;
+    uint64_t ticks = 0, max_gap_tsc = 0;
     while (ticks < WINDOW_TICKS ||
            (ticks < MAX_WINDOW_TICKS &&
             (first.width + cur.width) / 2 * 1000000 > TARGET_PPM * (cur.tsc - first.tsc))) {
         cur = pit_sample();
-        ticks += (u16)(prev.count - cur.count);
+        ticks += (uint16_t)(prev.count - cur.count);
         max_gap_tsc = MAX(max_gap_tsc, cur.tsc - prev.tsc);
         prev = cur;
         if (cur.tsc - first.tsc > TIMEOUT_TSC)
             pv_terminate(PV_TERM_HV_ERROR, "PIT channel 2 does not count (%lu ticks)",
                          (unsigned long)ticks);
     }
-    u64 dt = cur.tsc - first.tsc;
+    uint64_t dt = cur.tsc - first.tsc;
     struct calibration c = { .hz = dt * PIT_HZ / ticks };
     if (!c.hz)
         pv_terminate(PV_TERM_HV_ERROR, "the TSC does not advance");
@@ -118,12 +118,12 @@ static void calibrate(void)
     if (!pvclock_scale_for(best.hz, &pv_clock.scale))
         pv_terminate(PV_TERM_HV_ERROR, "TSC rate %lu Hz out of range", (unsigned long)best.hz);
     pv_clock.tsc_hz = best.hz;
-    pv_clock.error_ppm = (u32)best.error_ppm;
+    pv_clock.error_ppm = (uint32_t)best.error_ppm;
     if (best.error_ppm > GOOD_PPM)
         pv_notice("TSC calibration error up to %lu ppm", (unsigned long)best.error_ppm);
 }
 
-static u8 cmos_read(u8 reg)
+static uint8_t cmos_read(uint8_t reg)
 {
     out8(CMOS_PORT_INDEX, reg);
     return in8(CMOS_PORT_DATA);
@@ -148,9 +148,9 @@ static void read_wall_clock(void)
         if (cmos_read(RTC_REG_A) & RTC_A_UIP)
             continue;
         cmos_read_rtc(&a);
-        u64 tsc = hw_rdtsc();
+        uint64_t tsc = hw_rdtsc();
         cmos_read_rtc(&b);
-        u64 sec;
+        uint64_t sec;
         if (memcmp(&a, &b, sizeof(a)))
             continue;
         if (!cmos_rtc_to_unix(&a, &sec))
@@ -171,23 +171,23 @@ void clock_init(void)
             (unsigned long)(pv_clock.boot_unix_ns / NSEC_PER_SEC));
 }
 
-u64 clock_ns_at(u64 tsc)
+uint64_t clock_ns_at(uint64_t tsc)
 {
     return pvclock_scale_ticks(tsc - pv_clock.tsc0, pv_clock.scale);
 }
 
-u64 clock_ns(void)
+uint64_t clock_ns(void)
 {
     return clock_ns_at(hw_rdtsc());
 }
 
-u64 clock_ticks_in(u64 ns)
+uint64_t clock_ticks_in(uint64_t ns)
 {
-    u64 hz = pv_clock.tsc_hz;
+    uint64_t hz = pv_clock.tsc_hz;
     return ns / NSEC_PER_SEC * hz + ns % NSEC_PER_SEC * (hz / 1000) / 1000000;
 }
 
-u64 clock_tsc_khz(void)
+uint64_t clock_tsc_khz(void)
 {
     return (pv_clock.tsc_hz + 500) / 1000;
 }

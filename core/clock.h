@@ -14,11 +14,11 @@
 #include "devices/pvclock.h"
 
 struct pv_clock {
-    u64 tsc_hz;                     /* [I] */
-    u64 tsc0;                       /* [I] the TSC at ns 0 (calibration) */
+    uint64_t tsc_hz;                     /* [I] */
+    uint64_t tsc0;                       /* [I] the TSC at ns 0 (calibration) */
     struct pvclock_scale scale;     /* [I] TSC ticks -> ns */
-    u64 boot_unix_ns;               /* [I] wall clock at ns 0; 0 if the RTC was unreadable */
-    u32 error_ppm;                  /* [I] the calibration's worst-case error */
+    uint64_t boot_unix_ns;               /* [I] wall clock at ns 0; 0 if the RTC was unreadable */
+    uint32_t error_ppm;                  /* [I] the calibration's worst-case error */
 };
 
 extern struct pv_clock pv_clock;
@@ -27,10 +27,10 @@ extern struct pv_clock pv_clock;
  * channel 2 and the CMOS index are used without the guest's knowledge). */
 void clock_init(void);
 /** Nanoseconds since clock_init at this TSC value. */
-u64 clock_ns_at(u64 tsc);
-u64 clock_ns(void);
+uint64_t clock_ns_at(uint64_t tsc);
+uint64_t clock_ns(void);
 /** TSC ticks in a duration of ns. */
-u64 clock_ticks_in(u64 ns);
-u64 clock_tsc_khz(void);
+uint64_t clock_ticks_in(uint64_t ns);
+uint64_t clock_tsc_khz(void);
 
 #endif

@@ -18,7 +18,7 @@
 #define REQUIRED_HV_FEATURES (SEV_HV_FEAT_SNP | SEV_HV_FEAT_AP_CREATION | \
                               SEV_HV_FEAT_RESTRICTED_INJ | SEV_HV_FEAT_MULTI_VMPL)
 
-static u64 hv_features;             /* the same for every vCPU */
+static uint64_t hv_features;             /* the same for every vCPU */
 
 /** This vCPU's GHCB (the GHCB MSR and page are per vCPU). */
 static struct vcpu_ghcb *my(void)
@@ -26,18 +26,18 @@ static struct vcpu_ghcb *my(void)
     return &vcpu_this()->ghcb;
 }
 
-u64 ghcb_msr_protocol(u64 request, u32 expected_response)
+uint64_t ghcb_msr_protocol(uint64_t request, uint32_t expected_response)
 {
-    u64 v = hw_vmgexit_msr(request);
+    uint64_t v = hw_vmgexit_msr(request);
     if (ghcb_msr_info(v) != expected_response)
         pv_terminate(PV_TERM_HV_ERROR, "GHCB MSR request %#lx answered %#lx",
                      (unsigned long)request, (unsigned long)v);
     return v;
 }
 
-void ghcb_msr_psc(u64 gpa, bool shared)
+void ghcb_msr_psc(uint64_t gpa, bool shared)
 {
-    u64 v = ghcb_msr_protocol(ghcb_msr_psc_req(gpa >> PAGE_SHIFT,
+    uint64_t v = ghcb_msr_protocol(ghcb_msr_psc_req(gpa >> PAGE_SHIFT,
                                                shared ? PSC_OP_SHARED : PSC_OP_PRIVATE),
                               GHCB_MSR_PSC_RESP);
     if (ghcb_msr_resp_error(v))
@@ -49,7 +49,7 @@ void ghcb_msr_psc(u64 gpa, bool shared)
  * or false at once, not run, when *stop is (or becomes) set first. */
 bool ghcb_msr_run_vmpl(unsigned int vmpl, const volatile bool *stop)
 {
-    u64 v = hw_vmgexit_msr_unless(ghcb_msr_run_vmpl_req((u8)vmpl), stop);
+    uint64_t v = hw_vmgexit_msr_unless(ghcb_msr_run_vmpl_req((uint8_t)vmpl), stop);
     if (!v)
         return false;
     if (ghcb_msr_info(v) != GHCB_MSR_RUN_VMPL_RESP || ghcb_msr_resp_error(v))
@@ -59,7 +59,7 @@ bool ghcb_msr_run_vmpl(unsigned int vmpl, const volatile bool *stop)
 
 static void negotiate(void)
 {
-    u64 info = ghcb_msr_protocol(ghcb_msr_sev_info_req(), GHCB_MSR_SEV_INFO_RESP);
+    uint64_t info = ghcb_msr_protocol(ghcb_msr_sev_info_req(), GHCB_MSR_SEV_INFO_RESP);
     if (ghcb_msr_sev_info_min(info) > GHCB_PROTOCOL_VERSION ||
         ghcb_msr_sev_info_max(info) < GHCB_PROTOCOL_VERSION)
         pv_terminate(PV_TERM_GHCB_VERSION, "hypervisor speaks GHCB %u..%u, we need %u",
@@ -68,7 +68,7 @@ static void negotiate(void)
     if (ghcb_msr_sev_info_cbit(info) != mm_cbit_position())
         pv_terminate(PV_TERM_HV_ERROR, "hypervisor C-bit %u, CPUID page says %u",
                      ghcb_msr_sev_info_cbit(info), mm_cbit_position());
-    u64 f = ghcb_msr_protocol(ghcb_msr_hv_features_req(), GHCB_MSR_HV_FEATURES_RESP);
+    uint64_t f = ghcb_msr_protocol(ghcb_msr_hv_features_req(), GHCB_MSR_HV_FEATURES_RESP);
     hv_features = ghcb_msr_hv_features(f);
     if ((hv_features & REQUIRED_HV_FEATURES) != REQUIRED_HV_FEATURES)
         pv_terminate(PV_TERM_HV_FEATURES, "hypervisor features %#lx lack %#lx",
@@ -76,10 +76,10 @@ static void negotiate(void)
                      (unsigned long)(REQUIRED_HV_FEATURES & ~hv_features));
 }
 
-static void ghcb_register(u64 gpa)
+static void ghcb_register(uint64_t gpa)
 {
-    u64 gfn = gpa >> PAGE_SHIFT;
-    u64 v = ghcb_msr_protocol(ghcb_msr_reg_gpa_req(gfn), GHCB_MSR_REG_GPA_RESP);
+    uint64_t gfn = gpa >> PAGE_SHIFT;
+    uint64_t v = ghcb_msr_protocol(ghcb_msr_reg_gpa_req(gfn), GHCB_MSR_REG_GPA_RESP);
     if (!ghcb_msr_reg_gpa_ok(v, gfn))
         pv_terminate(PV_TERM_HV_ERROR, "GHCB registration at %#lx refused", (unsigned long)gpa);
     my()->gpa = gpa;
@@ -87,14 +87,14 @@ static void ghcb_register(u64 gpa)
 }
 
 /** An AP's GHCB: a page the BSP made shared for it (ghcb_alloc_shared). */
-void ghcb_init_ap(u64 gpa)
+void ghcb_init_ap(uint64_t gpa)
 {
     ghcb_register(gpa);
 }
 
-u64 ghcb_alloc_shared(void)
+uint64_t ghcb_alloc_shared(void)
 {
-    u64 gpa = mm_virt_to_phys(mm_alloc_pages(1));
+    uint64_t gpa = mm_virt_to_phys(mm_alloc_pages(1));
     mm_make_shared(gpa);
     return gpa;
 }
@@ -121,12 +121,12 @@ bool ghcb_ready(void)
     return my()->page != NULL;
 }
 
-u64 ghcb_hv_features(void)
+uint64_t ghcb_hv_features(void)
 {
     return hv_features;
 }
 
-u64 ghcb_shared_buffer_gpa(void)
+uint64_t ghcb_shared_buffer_gpa(void)
 {
     return my()->gpa + offsetof(struct ghcb, shared_buffer);
 }
@@ -145,7 +145,7 @@ struct ghcb *ghcb_begin(void)
  * in the EVENTINJ format (GHCB spec 2.03, 4.1.7 "SW_EXITINFO1 ... 1 =
  * error, SW_EXITINFO2 holds an exception to raise"; Linux's
  * verify_exception_info() accepts the same two). */
-static bool event_acceptable(u64 ev)
+static bool event_acceptable(uint64_t ev)
 {
     unsigned int vec = SVM_EVT_VECTOR(ev);
     return SVM_EVT_IS_VALID(ev) && SVM_EVT_TYPE(ev) == SVM_EVT_TYPE_EXCEPTION &&
@@ -154,14 +154,14 @@ static bool event_acceptable(u64 ev)
 
 /** #GP pushes an error code whatever EV says (KVM asks for #GP without EV,
  * meaning error code 0); #UD never does. */
-static struct x86_fault event_fault(u64 ev)
+static struct x86_fault event_fault(uint64_t ev)
 {
     if (SVM_EVT_VECTOR(ev) == X86_VEC_UD)
         return x86_fault_ud();
-    return x86_fault_gp((ev & SVM_EVT_EV) ? (u32)(ev >> 32) : 0);
+    return x86_fault_gp((ev & SVM_EVT_EV) ? (uint32_t)(ev >> 32) : 0);
 }
 
-enum ghcb_status ghcb_call(struct ghcb *g, u64 exit_code, u64 info1, u64 info2,
+enum ghcb_status ghcb_call(struct ghcb *g, uint64_t exit_code, uint64_t info1, uint64_t info2,
                            struct x86_fault *fault)
 {
     struct vcpu_ghcb *c = my();
@@ -172,10 +172,10 @@ enum ghcb_status ghcb_call(struct ghcb *g, u64 exit_code, u64 info1, u64 info2,
     ghcb_set_sw_exit_info_2(g, info2);
     hw_vmgexit(c->gpa);
     memcpy(answer, g, sizeof(*answer));     /* snapshot: use only the copy */
-    u64 result = answer->save.sw_exit_info_1 & GHCB_RESULT_MASK;
+    uint64_t result = answer->save.sw_exit_info_1 & GHCB_RESULT_MASK;
     if (result == GHCB_RESULT_OK)
         return GHCB_STATUS_OK;
-    u64 ev = answer->save.sw_exit_info_2;
+    uint64_t ev = answer->save.sw_exit_info_2;
     if (result == GHCB_RESULT_EXCEPTION && event_acceptable(ev)) {
         if (!fault)
             pv_terminate(PV_TERM_HV_ERROR, "GHCB exit %#lx (%#lx, %#lx) of the paravisor's own: "
@@ -189,46 +189,46 @@ enum ghcb_status ghcb_call(struct ghcb *g, u64 exit_code, u64 info1, u64 info2,
                  (unsigned long)ev);
 }
 
-u64 ghcb_out(const struct ghcb *g, size_t off)
+uint64_t ghcb_out(const struct ghcb *g, size_t off)
 {
     (void)g;
     const struct ghcb *answer = &my()->answer;
     if (!ghcb_valid_test(answer, off))
         pv_terminate(PV_TERM_HV_ERROR, "GHCB answer lacks the register at %#lx",
                      (unsigned long)off);
-    u64 v;
-    memcpy(&v, (const u8 *)answer + off, sizeof(v));
+    uint64_t v;
+    memcpy(&v, (const uint8_t *)answer + off, sizeof(v));
     return v;
 }
 
-enum ghcb_status ghcb_ioio(u16 port, unsigned int size, bool in, u32 *val, struct x86_fault *f)
+enum ghcb_status ghcb_ioio(uint16_t port, unsigned int size, bool in, uint32_t *val, struct x86_fault *f)
 {
     struct ghcb *g = ghcb_begin();
-    u64 info = ((u64)port << SVM_IOIO_PORT_SHIFT) | ((u64)size << SVM_IOIO_SZ_SHIFT) |
+    uint64_t info = ((uint64_t)port << SVM_IOIO_PORT_SHIFT) | ((uint64_t)size << SVM_IOIO_SZ_SHIFT) |
                (in ? SVM_IOIO_TYPE_IN : 0);
     if (!in)    /* only the operand: nothing else of RAX reaches the host */
         ghcb_set_rax(g, size == 4 ? *val : (*val & ((1u << (8 * size)) - 1)));
     if (ghcb_call(g, SVM_EXIT_IOIO, info, 0, f) != GHCB_STATUS_OK)
         return GHCB_STATUS_EXCEPTION;
     if (in) {
-        u64 rax = ghcb_out(g, GHCB_OFF(rax));
-        *val = size == 4 ? (u32)rax : (u32)(rax & ((1u << (8 * size)) - 1));
+        uint64_t rax = ghcb_out(g, GHCB_OFF(rax));
+        *val = size == 4 ? (uint32_t)rax : (uint32_t)(rax & ((1u << (8 * size)) - 1));
     }
     return GHCB_STATUS_OK;
 }
 
 /** INS/OUTS of count elements of size bytes through the shared buffer
  * (GHCB IOIO with STR: EXITINFO2 = count, SW_SCRATCH = the buffer). */
-enum ghcb_status ghcb_ioio_string(u16 port, unsigned int size, bool in, void *buf, u64 count,
+enum ghcb_status ghcb_ioio_string(uint16_t port, unsigned int size, bool in, void *buf, uint64_t count,
                                   struct x86_fault *f)
 {
-    u64 bytes = count * size;
+    uint64_t bytes = count * size;
     CHECK(bytes && bytes <= GHCB_SHARED_BUF_SIZE);
     struct ghcb *g = ghcb_begin();
     if (!in)
         memcpy(g->shared_buffer, buf, bytes);
     ghcb_set_sw_scratch(g, ghcb_shared_buffer_gpa());
-    u64 info = ((u64)port << SVM_IOIO_PORT_SHIFT) | ((u64)size << SVM_IOIO_SZ_SHIFT) |
+    uint64_t info = ((uint64_t)port << SVM_IOIO_PORT_SHIFT) | ((uint64_t)size << SVM_IOIO_SZ_SHIFT) |
                SVM_IOIO_STR | SVM_IOIO_REP | (in ? SVM_IOIO_TYPE_IN : 0);
     if (ghcb_call(g, SVM_EXIT_IOIO, info, count, f) != GHCB_STATUS_OK)
         return GHCB_STATUS_EXCEPTION;
@@ -238,41 +238,41 @@ enum ghcb_status ghcb_ioio_string(u16 port, unsigned int size, bool in, void *bu
 }
 
 /** OUTSB of up to one shared buffer (the log's fast path). */
-void ghcb_ioio_string_out(u16 port, const void *buf, size_t len)
+void ghcb_ioio_string_out(uint16_t port, const void *buf, size_t len)
 {
     while (len) {
         size_t n = MIN(len, (size_t)GHCB_SHARED_BUF_SIZE);
         struct ghcb *g = ghcb_begin();
         memcpy(g->shared_buffer, buf, n);
         ghcb_set_sw_scratch(g, ghcb_shared_buffer_gpa());
-        u64 info = ((u64)port << SVM_IOIO_PORT_SHIFT) | SVM_IOIO_SZ8 | SVM_IOIO_STR |
+        uint64_t info = ((uint64_t)port << SVM_IOIO_PORT_SHIFT) | SVM_IOIO_SZ8 | SVM_IOIO_STR |
                    SVM_IOIO_REP;
         ghcb_call(g, SVM_EXIT_IOIO, info, n, NULL);
-        buf = (const u8 *)buf + n;
+        buf = (const uint8_t *)buf + n;
         len -= n;
     }
 }
 
-enum ghcb_status ghcb_msr_read(u32 msr, u64 *val, struct x86_fault *f)
+enum ghcb_status ghcb_msr_read(uint32_t msr, uint64_t *val, struct x86_fault *f)
 {
     struct ghcb *g = ghcb_begin();
     ghcb_set_rcx(g, msr);
     if (ghcb_call(g, SVM_EXIT_MSR, GHCB_MSR_NAE_READ, 0, f) != GHCB_STATUS_OK)
         return GHCB_STATUS_EXCEPTION;
-    *val = (ghcb_out(g, GHCB_OFF(rdx)) << 32) | (u32)ghcb_out(g, GHCB_OFF(rax));
+    *val = (ghcb_out(g, GHCB_OFF(rdx)) << 32) | (uint32_t)ghcb_out(g, GHCB_OFF(rax));
     return GHCB_STATUS_OK;
 }
 
-enum ghcb_status ghcb_msr_write(u32 msr, u64 val, struct x86_fault *f)
+enum ghcb_status ghcb_msr_write(uint32_t msr, uint64_t val, struct x86_fault *f)
 {
     struct ghcb *g = ghcb_begin();
     ghcb_set_rcx(g, msr);
-    ghcb_set_rax(g, (u32)val);
+    ghcb_set_rax(g, (uint32_t)val);
     ghcb_set_rdx(g, val >> 32);
     return ghcb_call(g, SVM_EXIT_MSR, GHCB_MSR_NAE_WRITE, 0, f);
 }
 
-enum ghcb_status ghcb_mmio(u64 gpa, unsigned int size, bool write, u64 *val,
+enum ghcb_status ghcb_mmio(uint64_t gpa, unsigned int size, bool write, uint64_t *val,
                            struct x86_fault *f)
 {
     struct ghcb *g = ghcb_begin();

@@ -29,33 +29,33 @@ enum ghcb_status {
 void ghcb_init_early(void);
 void ghcb_init(void);
 /** A page made shared for a GHCB (the BSP does it for each AP). */
-u64 ghcb_alloc_shared(void);
+uint64_t ghcb_alloc_shared(void);
 /** An AP registers the GHCB the BSP prepared for it. */
-void ghcb_init_ap(u64 gpa);
+void ghcb_init_ap(uint64_t gpa);
 bool ghcb_ready(void);
 /** A clean GHCB to fill with inputs (ghcb_set_* of protocol/ghcb.h). */
 struct ghcb *ghcb_begin(void);
 /** Runs the call; any answer outside the spec terminates (PV_TERM_HV_ERROR). */
-enum ghcb_status ghcb_call(struct ghcb *g, u64 exit_code, u64 info1, u64 info2,
+enum ghcb_status ghcb_call(struct ghcb *g, uint64_t exit_code, uint64_t info1, uint64_t info2,
                            struct x86_fault *fault);
 /** An output register at save-area offset off, which must be marked valid. */
-u64 ghcb_out(const struct ghcb *g, size_t off);
-u64 ghcb_shared_buffer_gpa(void);
+uint64_t ghcb_out(const struct ghcb *g, size_t off);
+uint64_t ghcb_shared_buffer_gpa(void);
 
 /* The MSR protocol (GHCB spec 2.3.1 "GHCB MSR Protocol"; protocol/ghcb.h). */
-u64 ghcb_msr_protocol(u64 request, u32 expected_response);
-void ghcb_msr_psc(u64 gpa, bool shared);
+uint64_t ghcb_msr_protocol(uint64_t request, uint32_t expected_response);
+void ghcb_msr_psc(uint64_t gpa, bool shared);
 bool ghcb_msr_run_vmpl(unsigned int vmpl, const volatile bool *stop);
 
 /* Common calls. */
-enum ghcb_status ghcb_ioio(u16 port, unsigned int size, bool in, u32 *val, struct x86_fault *f);
-void ghcb_ioio_string_out(u16 port, const void *buf, size_t len);
-enum ghcb_status ghcb_ioio_string(u16 port, unsigned int size, bool in, void *buf, u64 count,
+enum ghcb_status ghcb_ioio(uint16_t port, unsigned int size, bool in, uint32_t *val, struct x86_fault *f);
+void ghcb_ioio_string_out(uint16_t port, const void *buf, size_t len);
+enum ghcb_status ghcb_ioio_string(uint16_t port, unsigned int size, bool in, void *buf, uint64_t count,
                                   struct x86_fault *f);
-enum ghcb_status ghcb_msr_read(u32 msr, u64 *val, struct x86_fault *f);
-enum ghcb_status ghcb_msr_write(u32 msr, u64 val, struct x86_fault *f);
-enum ghcb_status ghcb_mmio(u64 gpa, unsigned int size, bool write, u64 *val,
+enum ghcb_status ghcb_msr_read(uint32_t msr, uint64_t *val, struct x86_fault *f);
+enum ghcb_status ghcb_msr_write(uint32_t msr, uint64_t val, struct x86_fault *f);
+enum ghcb_status ghcb_mmio(uint64_t gpa, unsigned int size, bool write, uint64_t *val,
                            struct x86_fault *f);
-u64 ghcb_hv_features(void);
+uint64_t ghcb_hv_features(void);
 
 #endif

@@ -21,18 +21,18 @@
 #define CR4_PAE     BIT(5)
 #define EFER_LMA    BIT(10)
 
-bool guest_gpa_ok(u64 gpa, u64 len)
+bool guest_gpa_ok(uint64_t gpa, uint64_t len)
 {
-    u64 end = gpa + len;
+    uint64_t end = gpa + len;
     if (end < gpa)
         return false;
-    for (u64 p = gpa & PAGE_MASK; p < end; p += PAGE_SIZE)
+    for (uint64_t p = gpa & PAGE_MASK; p < end; p += PAGE_SIZE)
         if (!mm_is_guest_ram(p) && !(p >= mm.fw_base && p < mm.fw_end))
             return false;
     return true;
 }
 
-static bool read_entry(u64 gpa, u64 *e)
+static bool read_entry(uint64_t gpa, uint64_t *e)
 {
     if (!guest_gpa_ok(gpa, 8))
         return false;
@@ -40,8 +40,8 @@ static bool read_entry(u64 gpa, u64 *e)
     return true;
 }
 
-enum guest_walk guest_linear_to_gpa(const struct sev_vmsa *a, u64 la, bool write, u64 *gpa,
-                                    u32 *pf_error)
+enum guest_walk guest_linear_to_gpa(const struct sev_vmsa *a, uint64_t la, bool write, uint64_t *gpa,
+                                    uint32_t *pf_error)
 {
     bool user = a->cpl == 3;
     *pf_error = (write ? 2 : 0) | (user ? 4 : 0);
@@ -53,12 +53,12 @@ enum guest_walk guest_linear_to_gpa(const struct sev_vmsa *a, u64 la, bool write
     if (!(a->cr4 & CR4_PAE))
         return GUEST_WALK_UNSUPPORTED;      /* 32-bit non-PAE paging */
     int levels = lm ? 4 : 3;
-    u64 table = lm ? a->cr3 : (a->cr3 & 0xFFFFFFE0);
+    uint64_t table = lm ? a->cr3 : (a->cr3 & 0xFFFFFFE0);
     bool writable = true, usr = true;
     for (int lvl = levels - 1; lvl >= 0; lvl--) {
         bool pae_pdpt = !lm && lvl == 2;    /* 4 entries, 32-byte aligned */
         unsigned int idx = (la >> (12 + 9 * lvl)) & (pae_pdpt ? 3 : 511);
-        u64 e;
+        uint64_t e;
         if (!read_entry((pae_pdpt ? table : (table & PTE_ADDR)) + idx * 8, &e))
             return GUEST_WALK_BAD_GPA;
         if (!(e & PTE_P))
@@ -73,7 +73,7 @@ enum guest_walk guest_linear_to_gpa(const struct sev_vmsa *a, u64 la, bool write
                 *pf_error |= 1;
                 return GUEST_WALK_PF;
             }
-            u64 mask = (1ULL << (12 + 9 * lvl)) - 1;
+            uint64_t mask = (1ULL << (12 + 9 * lvl)) - 1;
             *gpa = ((e & PTE_ADDR) & ~mask) | (la & mask);
             return GUEST_WALK_OK;
         }
@@ -83,13 +83,13 @@ enum guest_walk guest_linear_to_gpa(const struct sev_vmsa *a, u64 la, bool write
 }
 
 /** Copies between the guest's linear space and buf; a fault fills *f. */
-bool guest_copy(const struct sev_vmsa *a, u64 la, void *buf, u64 len, bool write,
+bool guest_copy(const struct sev_vmsa *a, uint64_t la, void *buf, uint64_t len, bool write,
                 struct x86_fault *f)
 {
-    u8 *p = buf;
+    uint8_t *p = buf;
     while (len) {
-        u64 gpa;
-        u32 err;
+        uint64_t gpa;
+        uint32_t err;
         switch (guest_linear_to_gpa(a, la, write, &gpa, &err)) {
         case GUEST_WALK_OK:
             break;
@@ -100,7 +100,7 @@ bool guest_copy(const struct sev_vmsa *a, u64 la, void *buf, u64 len, bool write
             *f = x86_fault_gp(0);
             return false;
         }
-        u64 n = MIN(len, PAGE_SIZE - (la & (PAGE_SIZE - 1)));
+        uint64_t n = MIN(len, PAGE_SIZE - (la & (PAGE_SIZE - 1)));
         if (!guest_gpa_ok(gpa, n)) {
             *f = x86_fault_gp(0);
             return false;
@@ -119,14 +119,14 @@ bool guest_copy(const struct sev_vmsa *a, u64 la, void *buf, u64 len, bool write
 /** How many bytes from la the guest can access (up to len); when fewer,
  * *f says why the first refused byte faults.  Checks before any side effect:
  * a string instruction does the part before the fault first. */
-u64 guest_accessible(const struct sev_vmsa *a, u64 la, u64 len, bool write, struct x86_fault *f)
+uint64_t guest_accessible(const struct sev_vmsa *a, uint64_t la, uint64_t len, bool write, struct x86_fault *f)
 {
-    u64 done = 0;
+    uint64_t done = 0;
     while (done < len) {
-        u64 gpa;
-        u32 err;
+        uint64_t gpa;
+        uint32_t err;
         enum guest_walk w = guest_linear_to_gpa(a, la + done, write, &gpa, &err);
-        u64 n = MIN(len - done, PAGE_SIZE - ((la + done) & (PAGE_SIZE - 1)));
+        uint64_t n = MIN(len - done, PAGE_SIZE - ((la + done) & (PAGE_SIZE - 1)));
         if (w == GUEST_WALK_PF) {
             *f = (struct x86_fault){ .vector = X86_VEC_PF, .has_error = true, .error = err,
                                       .cr2 = la + done };

@@ -3,56 +3,56 @@
 #include "core/hw.h"
 #include "sev.h"
 
-u32 hw_pvalidate(u64 va, bool size_2m, bool validate, bool *unchanged)
+uint32_t hw_pvalidate(uint64_t va, bool size_2m, bool validate, bool *unchanged)
 {
-    u32 rc;
-    u8 cf;
+    uint32_t rc;
+    uint8_t cf;
     __asm__ volatile(".byte " INSN_PVALIDATE_ASM "\n\tsetc %1"
                      : "=a"(rc), "=qm"(cf)
-                     : "a"(va), "c"((u64)size_2m), "d"((u64)validate)
+                     : "a"(va), "c"((uint64_t)size_2m), "d"((uint64_t)validate)
                      : "memory", "cc");
     *unchanged = cf;
     return rc;
 }
 
-u32 hw_rmpadjust(u64 va, bool size_2m, u64 attrs)
+uint32_t hw_rmpadjust(uint64_t va, bool size_2m, uint64_t attrs)
 {
-    u32 rc;
+    uint32_t rc;
     __asm__ volatile(".byte " INSN_RMPADJUST_ASM
                      : "=a"(rc)
-                     : "a"(va), "c"((u64)size_2m), "d"(attrs)
+                     : "a"(va), "c"((uint64_t)size_2m), "d"(attrs)
                      : "memory", "cc");
     return rc;
 }
 
-u64 hw_rdmsr(u32 msr)
+uint64_t hw_rdmsr(uint32_t msr)
 {
-    u32 lo, hi;
+    uint32_t lo, hi;
     __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-    return ((u64)hi << 32) | lo;
+    return ((uint64_t)hi << 32) | lo;
 }
 
-void hw_wrmsr(u32 msr, u64 val)
+void hw_wrmsr(uint32_t msr, uint64_t val)
 {
-    __asm__ volatile("wrmsr" :: "c"(msr), "a"((u32)val), "d"((u32)(val >> 32)) : "memory");
+    __asm__ volatile("wrmsr" :: "c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)) : "memory");
 }
 
-u64 hw_vmgexit_msr(u64 msr_value)
+uint64_t hw_vmgexit_msr(uint64_t msr_value)
 {
     hw_wrmsr(MSR_SEV_ES_GHCB, msr_value);
     __asm__ volatile(".byte " INSN_VMGEXIT_ASM ::: "memory");
     return hw_rdmsr(MSR_SEV_ES_GHCB);
 }
 
-void hw_vmgexit(u64 ghcb_gpa)
+void hw_vmgexit(uint64_t ghcb_gpa)
 {
     hw_wrmsr(MSR_SEV_ES_GHCB, ghcb_gpa);
     __asm__ volatile(".byte " INSN_VMGEXIT_ASM ::: "memory");
 }
 
-u64 hw_rdtsc(void)
+uint64_t hw_rdtsc(void)
 {
-    u32 lo, hi;
+    uint32_t lo, hi;
     __asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
-    return ((u64)hi << 32) | lo;
+    return ((uint64_t)hi << 32) | lo;
 }

@@ -11,15 +11,15 @@
 #include "core/pv.h"
 
 /** PVALIDATE: EAX result; *unchanged = RFLAGS.CF. */
-u32 hw_pvalidate(u64 va, bool size_2m, bool validate, bool *unchanged);
+uint32_t hw_pvalidate(uint64_t va, bool size_2m, bool validate, bool *unchanged);
 /** RMPADJUST: EAX result. */
-u32 hw_rmpadjust(u64 va, bool size_2m, u64 attrs);
+uint32_t hw_rmpadjust(uint64_t va, bool size_2m, uint64_t attrs);
 /** Writes the GHCB MSR, runs VMGEXIT, returns the GHCB MSR. */
-u64 hw_vmgexit_msr(u64 msr_value);
+uint64_t hw_vmgexit_msr(uint64_t msr_value);
 /** VMGEXIT with the GHCB page registered in the MSR. */
-void hw_vmgexit(u64 ghcb_gpa);
-u64 hw_rdmsr(u32 msr);
-void hw_wrmsr(u32 msr, u64 val);
+void hw_vmgexit(uint64_t ghcb_gpa);
+uint64_t hw_rdmsr(uint32_t msr);
+void hw_wrmsr(uint32_t msr, uint64_t val);
 /**
  * STI; HLT; CLI unless *wake is already set.  An #HV (which RFLAGS.IF does
  * not hold back) that lands between the check and the HLT would otherwise
@@ -39,7 +39,7 @@ void hw_halt_unless(const volatile bool *wake);
  * [hw_run_window_start, hw_run_window_end) to hw_run_window_skip
  * (core/idt.c).
  */
-u64 hw_vmgexit_msr_unless(u64 msr_value, const volatile bool *stop);
-u64 hw_rdtsc(void);                /* LFENCE; RDTSC: ordered after earlier loads */
+uint64_t hw_vmgexit_msr_unless(uint64_t msr_value, const volatile bool *stop);
+uint64_t hw_rdtsc(void);                /* LFENCE; RDTSC: ordered after earlier loads */
 
 #endif

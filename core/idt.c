@@ -33,39 +33,39 @@
 /** APM vol. 2 §12.2.5 "64-Bit Task State Segment": only the IST matters
  * here (no privilege changes, no I/O bitmap). */
 struct tss64 {
-    u32 rsvd0;
-    u64 rsp[3];
-    u64 rsvd1;
-    u64 ist[7];
-    u64 rsvd2;
-    u16 rsvd3;
-    u16 iopb_offset;
+    uint32_t rsvd0;
+    uint64_t rsp[3];
+    uint64_t rsvd1;
+    uint64_t ist[7];
+    uint64_t rsvd2;
+    uint16_t rsvd3;
+    uint16_t iopb_offset;
 } __attribute__((packed));
 _Static_assert(sizeof(struct tss64) == 104, "APM vol. 2 Figure 12-8: the 64-bit TSS is 104 bytes");
 _Static_assert(offsetof(struct tss64, ist) == 0x24, "APM vol. 2 Figure 12-8: IST1 at 0x24");
 _Static_assert(sizeof(struct tss64) - 1 == PV_TSS_LIMIT, "the limit an AP's VMSA TR gets");
 
 static struct tss64 tss __attribute__((aligned(16)));
-static u8 vc_stack[IST_STACK] __attribute__((aligned(16)));
+static uint8_t vc_stack[IST_STACK] __attribute__((aligned(16)));
 
 static struct idt_gate idt[32] __attribute__((aligned(16)));
-extern const u64 pv_isr_table[32];
+extern const uint64_t pv_isr_table[32];
 
-extern const u8 hw_halt_window_start[], hw_halt_window_end[];
-extern const u8 hw_run_window_start[], hw_run_window_end[], hw_run_window_skip[];
+extern const uint8_t hw_halt_window_start[], hw_halt_window_end[];
+extern const uint8_t hw_run_window_start[], hw_run_window_end[], hw_run_window_skip[];
 
-void pv_exception(u64 vector, u64 error, u64 *frame);
-void pv_exception(u64 vector, u64 error, u64 *frame)
+void pv_exception(uint64_t vector, uint64_t error, uint64_t *frame);
+void pv_exception(uint64_t vector, uint64_t error, uint64_t *frame)
 {
     if (vector == VECTOR_HV) {
         vcpu_this()->hv_pending = true;
         /* between hw_halt_unless()'s check and its HLT: skip the HLT */
-        if (frame[0] >= (u64)hw_halt_window_start && frame[0] < (u64)hw_halt_window_end)
-            frame[0] = (u64)hw_halt_window_end;
+        if (frame[0] >= (uint64_t)hw_halt_window_start && frame[0] < (uint64_t)hw_halt_window_end)
+            frame[0] = (uint64_t)hw_halt_window_end;
         /* between hw_vmgexit_msr_unless()'s check and its VMGEXIT: the
          * lower VMPL must not run before the doorbell is read */
-        if (frame[0] >= (u64)hw_run_window_start && frame[0] < (u64)hw_run_window_end)
-            frame[0] = (u64)hw_run_window_skip;
+        if (frame[0] >= (uint64_t)hw_run_window_start && frame[0] < (uint64_t)hw_run_window_end)
+            frame[0] = (uint64_t)hw_run_window_skip;
         return;
     }
     pv_terminate(PV_TERM_BUG, "exception %lu error %#lx at rip %#lx%s", (unsigned long)vector,
@@ -75,7 +75,7 @@ void pv_exception(u64 vector, u64 error, u64 *frame)
 
 /* The paravisor's own GDT (the launch GDT page is wiped with the launch
  * region): the selectors of protocol/paravisor_layout.h. */
-static u64 gdt[6] __attribute__((aligned(16))) = {
+static uint64_t gdt[6] __attribute__((aligned(16))) = {
     0,
     0x00CF9B000000FFFFULL,      /* 0x08 32-bit code */
     0x00CF93000000FFFFULL,      /* 0x10 data */
@@ -87,29 +87,29 @@ static u64 gdt[6] __attribute__((aligned(16))) = {
  * 9), present, limit 103; LTR marks it busy. */
 static void tss_load(void)
 {
-    u64 base = (u64)&tss;
-    tss.ist[IST_VC - 1] = (u64)(vc_stack + IST_STACK);
+    uint64_t base = (uint64_t)&tss;
+    tss.ist[IST_VC - 1] = (uint64_t)(vc_stack + IST_STACK);
     tss.iopb_offset = sizeof(tss);              /* no I/O permission bitmap */
     gdt[PV_SEL_TSS / 8] = (sizeof(tss) - 1) | ((base & 0xFFFFFF) << 16) | (0x89ULL << 40) |
                        (((base >> 24) & 0xFF) << 56);
     gdt[PV_SEL_TSS / 8 + 1] = base >> 32;
-    __asm__ volatile("ltr %w0" :: "r"((u16)PV_SEL_TSS) : "memory");
+    __asm__ volatile("ltr %w0" :: "r"((uint16_t)PV_SEL_TSS) : "memory");
 }
 
 /** An AP's own TSS and #VC stack: the TSS page, then the stack.  Returns
  * the TSS's address for the TR of the AP's VMSA (core/smp.c), which loads
  * it as LTR would; the GDT entry stays the BSP's. */
-u64 idt_ap_tss(void)
+uint64_t idt_ap_tss(void)
 {
     struct tss64 *t = mm_alloc_pages(1 + IST_STACK / PAGE_SIZE);
-    t->ist[IST_VC - 1] = (u64)t + PAGE_SIZE + IST_STACK;
+    t->ist[IST_VC - 1] = (uint64_t)t + PAGE_SIZE + IST_STACK;
     t->iopb_offset = sizeof(*t);
-    return (u64)t;
+    return (uint64_t)t;
 }
 
 static void gdt_load(void)
 {
-    struct { u16 limit; u64 base; } __attribute__((packed)) gdtr = { sizeof(gdt) - 1, (u64)gdt };
+    struct { uint16_t limit; uint64_t base; } __attribute__((packed)) gdtr = { sizeof(gdt) - 1, (uint64_t)gdt };
     __asm__ volatile("lgdt %0\n\t"
                      "pushq $0x18\n\t"
                      "leaq 1f(%%rip), %%rax\n\t"

@@ -26,11 +26,11 @@
 #define PTE_PCD BIT(4)
 
 struct mm_layout mm;
-u64 pv_cbit;                            /* the C-bit mask; boot.asm sets it */
+uint64_t pv_cbit;                            /* the C-bit mask; boot.asm sets it */
 extern char __image_vma_start[], __image_end[];
-void pv_relocate(u64 dst_pa, const void *src, u64 len, u64 new_cr3);
+void pv_relocate(uint64_t dst_pa, const void *src, uint64_t len, uint64_t new_cr3);
 
-static u64 alloc_next, alloc_end;       /* physical, inside the region */
+static uint64_t alloc_next, alloc_end;       /* physical, inside the region */
 
 unsigned int mm_cbit_position(void)
 {
@@ -39,9 +39,9 @@ unsigned int mm_cbit_position(void)
 
 static bool reloc_done;
 
-u64 mm_virt_to_phys(const void *va)
+uint64_t mm_virt_to_phys(const void *va)
 {
-    u64 v = (u64)va;
+    uint64_t v = (uint64_t)va;
     if (v >= PV_KERNEL_VMA)
         return v - PV_KERNEL_VMA + (reloc_done ? mm.pv_base : PV_KERNEL_LMA);
     if (v >= MM_SHARED_BASE)
@@ -49,23 +49,23 @@ u64 mm_virt_to_phys(const void *va)
     return v;
 }
 
-void *mm_private_va(u64 gpa)
+void *mm_private_va(uint64_t gpa)
 {
     CHECK(gpa < (4ULL << 30));
     return (void *)gpa;
 }
 
-void *mm_shared_va(u64 gpa)
+void *mm_shared_va(uint64_t gpa)
 {
     CHECK(gpa < (4ULL << 30));
     return (void *)(MM_SHARED_BASE + gpa);
 }
 
-void *mm_alloc_pages(u64 count)
+void *mm_alloc_pages(uint64_t count)
 {
     if (alloc_next + count * PAGE_SIZE > alloc_end)
         pv_terminate(PV_TERM_NO_MEMORY, "out of paravisor memory (%lu pages)", (unsigned long)count);
-    u64 pa = alloc_next;
+    uint64_t pa = alloc_next;
     alloc_next += count * PAGE_SIZE;
     return memset(mm_private_va(pa), 0, count * PAGE_SIZE);  /* the 1:1 map */
 }
@@ -78,8 +78,8 @@ static void read_memory_map(void)
             pv_terminate(PV_TERM_BAD_CONFIG, "more than %u RAM ranges", MM_MAX_RANGES);
         if (e[i].entry_type != IGVM_MEMMAP_MEMORY)
             continue;
-        u64 start = e[i].start_gpa_page_number << PAGE_SHIFT;
-        u64 end = start + (e[i].page_count << PAGE_SHIFT);
+        uint64_t start = e[i].start_gpa_page_number << PAGE_SHIFT;
+        uint64_t end = start + (e[i].page_count << PAGE_SHIFT);
         if (end <= start || end > (4ULL << 30))
             pv_terminate(PV_TERM_BAD_CONFIG, "RAM range %#lx-%#lx not supported",
                          (unsigned long)start, (unsigned long)end);
@@ -108,12 +108,12 @@ static void choose_region(void)
 }
 
 /** PVALIDATE [gpa, gpa + len): 2 MiB where aligned and the RMP agrees. */
-static void validate_range(u64 gpa, u64 end)
+static void validate_range(uint64_t gpa, uint64_t end)
 {
     while (gpa < end) {
         bool unchanged;
         if (!(gpa & (PAGE_2M - 1)) && end - gpa >= PAGE_2M) {
-            u32 rc = hw_pvalidate(gpa, true, true, &unchanged);
+            uint32_t rc = hw_pvalidate(gpa, true, true, &unchanged);
             if (rc == PVALIDATE_SUCCESS) {
                 gpa += PAGE_2M;
                 continue;
@@ -121,45 +121,45 @@ static void validate_range(u64 gpa, u64 end)
             if (rc != PVALIDATE_FAIL_SIZEMISMATCH)
                 pv_terminate(PV_TERM_HV_ERROR, "PVALIDATE 2M %#lx: %u", (unsigned long)gpa, rc);
         }
-        u32 rc = hw_pvalidate(gpa, false, true, &unchanged);
+        uint32_t rc = hw_pvalidate(gpa, false, true, &unchanged);
         if (rc != PVALIDATE_SUCCESS)
             pv_terminate(PV_TERM_HV_ERROR, "PVALIDATE %#lx: %u", (unsigned long)gpa, rc);
         gpa += PAGE_SIZE;
     }
 }
 
-static u64 *new_table(void)
+static uint64_t *new_table(void)
 {
     return mm_alloc_pages(1);
 }
 
-static u64 table_pa(const u64 *t)
+static uint64_t table_pa(const uint64_t *t)
 {
     return mm_virt_to_phys(t) | pv_cbit | PTE_P | PTE_RW;
 }
 
 /** 2 MiB mappings of [0, 4 GiB) at va_base, with or without the C-bit. */
-static void map_low_4g(u64 *pml4, u64 va_base, bool private)
+static void map_low_4g(uint64_t *pml4, uint64_t va_base, bool private)
 {
-    u64 *pdpt = new_table();
+    uint64_t *pdpt = new_table();
     pml4[(va_base >> 39) & 511] = table_pa(pdpt);
-    for (u64 g = 0; g < 4; g++) {
-        u64 *pd = new_table();
+    for (uint64_t g = 0; g < 4; g++) {
+        uint64_t *pd = new_table();
         pdpt[((va_base >> 30) & 511) + g] = table_pa(pd);
-        for (u64 i = 0; i < 512; i++)
+        for (uint64_t i = 0; i < 512; i++)
             pd[i] = ((g << 30) + (i << 21)) | (private ? pv_cbit : 0) | PTE_P | PTE_RW | PTE_PS;
     }
 }
 
-static u64 build_page_tables(void)
+static uint64_t build_page_tables(void)
 {
-    u64 *pml4 = new_table();
+    uint64_t *pml4 = new_table();
     map_low_4g(pml4, 0, true);
     map_low_4g(pml4, MM_SHARED_BASE, false);
-    u64 *pdpt = new_table(), *pd = new_table();
+    uint64_t *pdpt = new_table(), *pd = new_table();
     pml4[511] = table_pa(pdpt);
     pdpt[510] = table_pa(pd);
-    for (u64 i = 0; i < PV_RESERVE / PAGE_2M; i++)
+    for (uint64_t i = 0; i < PV_RESERVE / PAGE_2M; i++)
         pd[i] = (mm.pv_base + i * PAGE_2M) | pv_cbit | PTE_P | PTE_RW | PTE_PS;
     return mm_virt_to_phys(pml4) | pv_cbit;
 }
@@ -169,19 +169,19 @@ void mm_init(void)
     read_memory_map();
     choose_region();
     validate_range(mm.pv_base, mm.pv_end);
-    u64 image_len = ALIGN_UP((u64)(__image_end - __image_vma_start), PAGE_SIZE);
+    uint64_t image_len = ALIGN_UP((uint64_t)(__image_end - __image_vma_start), PAGE_SIZE);
     if (image_len > PV_RESERVE / 2)
         pv_terminate(PV_TERM_BUG, "image too large");
     /* The allocator hands out the region's pages (1:1 mapped both before
      * and after the switch); the image goes to its start. */
     alloc_next = mm.pv_base + image_len;
     alloc_end = mm.pv_end;
-    u64 cr3 = build_page_tables();
+    uint64_t cr3 = build_page_tables();
     pv_relocate(mm.pv_base, __image_vma_start, image_len, cr3);
     reloc_done = true;
 }
 
-bool mm_is_guest_ram(u64 gpa)
+bool mm_is_guest_ram(uint64_t gpa)
 {
     if (gpa >= mm.pv_base && gpa < mm.pv_end)
         return false;
@@ -191,26 +191,26 @@ bool mm_is_guest_ram(u64 gpa)
     return false;
 }
 
-void mm_make_shared(u64 gpa)
+void mm_make_shared(uint64_t gpa)
 {
     bool unchanged;
-    u32 rc = hw_pvalidate(gpa, false, false, &unchanged);
+    uint32_t rc = hw_pvalidate(gpa, false, false, &unchanged);
     if (rc != PVALIDATE_SUCCESS || unchanged)
         pv_terminate(PV_TERM_BUG, "rescinding %#lx: rc %u unchanged %d", (unsigned long)gpa, rc, unchanged);
     ghcb_msr_psc(gpa, true);
 }
 
 /** RMPADJUST VMPL1 read/write/execute on [gpa, end). */
-static void grant_vmpl1(u64 gpa, u64 end)
+static void grant_vmpl1(uint64_t gpa, uint64_t end)
 {
-    const u64 attrs = 1 | RMPADJUST_FULL_PERMS;
+    const uint64_t attrs = 1 | RMPADJUST_FULL_PERMS;
     while (gpa < end) {
         if (!(gpa & (PAGE_2M - 1)) && end - gpa >= PAGE_2M &&
             hw_rmpadjust(gpa, true, attrs) == RMPADJUST_SUCCESS) {
             gpa += PAGE_2M;
             continue;
         }
-        u32 rc = hw_rmpadjust(gpa, false, attrs);
+        uint32_t rc = hw_rmpadjust(gpa, false, attrs);
         if (rc != RMPADJUST_SUCCESS)
             pv_terminate(PV_TERM_HV_ERROR, "RMPADJUST %#lx: %u", (unsigned long)gpa, rc);
         gpa += PAGE_SIZE;
@@ -218,11 +218,11 @@ static void grant_vmpl1(u64 gpa, u64 end)
 }
 
 /** Everything outside the paravisor's region becomes the guest's. */
-static void for_each_guest_range(void (*fn)(u64 start, u64 end))
+static void for_each_guest_range(void (*fn)(uint64_t start, uint64_t end))
 {
     for (unsigned int i = 0; i < mm.ram_count; i++) {
-        u64 s = mm.ram[i].start, e = mm.ram[i].end;
-        u64 parts[2][2] = { { s, MIN(e, mm.pv_base) }, { MAX(s, mm.pv_end), e } };
+        uint64_t s = mm.ram[i].start, e = mm.ram[i].end;
+        uint64_t parts[2][2] = { { s, MIN(e, mm.pv_base) }, { MAX(s, mm.pv_end), e } };
         for (int p = 0; p < 2; p++)
             if (parts[p][0] < parts[p][1])
                 fn(parts[p][0], parts[p][1]);

@@ -12,10 +12,6 @@
 
 #include <ghcb.h>     /* PV_TERM_* reason codes */
 
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
 
 #define PAGE_SIZE       4096ULL
 #define PAGE_SHIFT      12
@@ -25,13 +21,13 @@ typedef uint64_t u64;
 #define ARRAY_SIZE(a)   (sizeof(a) / sizeof((a)[0]))
 #define MIN(a, b)       ((a) < (b) ? (a) : (b))
 #define MAX(a, b)       ((a) > (b) ? (a) : (b))
-#define ALIGN_UP(x, a)  (((x) + (a) - 1) & ~((u64)(a) - 1))
-#define ALIGN_DOWN(x, a) ((x) & ~((u64)(a) - 1))
+#define ALIGN_UP(x, a)  (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
+#define ALIGN_DOWN(x, a) ((x) & ~((uint64_t)(a) - 1))
 
 /** A lock for state the vCPUs share (the guest's APICs, the platform
  * filters); held for short stretches, never across a halt. */
 typedef struct {
-    volatile u32 locked;
+    volatile uint32_t locked;
 } spinlock_t;
 
 static inline void spin_lock(spinlock_t *l)

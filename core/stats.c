@@ -12,12 +12,12 @@ extern const struct pv_counter_set __start_pv_counter_sets[] __attribute__((weak
 extern const struct pv_counter_set __stop_pv_counter_sets[] __attribute__((weak));
 
 /** One line: name, total and, if more than one vCPU counted, each vCPU's. */
-static void print_line(const char *name, const u64 *n, unsigned int slots)
+static void print_line(const char *name, const uint64_t *n, unsigned int slots)
 {
     char per[160];
     size_t len = 0;
     unsigned int counted = 0;
-    u64 total = 0;
+    uint64_t total = 0;
     per[0] = 0;
     for (unsigned int i = 0; i < slots; i++) {
         total += n[i];
@@ -44,7 +44,7 @@ void pv_counters_print(void)
          s++) {
         for (unsigned int i = 0; i < s->count; i++) {
             char name[96];
-            u64 n[PV_MAX_VCPUS] = { 0 };
+            uint64_t n[PV_MAX_VCPUS] = { 0 };
             unsigned int slots = s->per_vcpu ? PV_MAX_VCPUS : 1;
             for (unsigned int v = 0; v < slots; v++)
                 n[v] = s->read(i, v);

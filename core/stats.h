@@ -19,7 +19,7 @@
 
 struct pv_counter {
     const char *name;
-    u64 n[PV_MAX_VCPUS];            /* [V] by slot: each vCPU writes its own */
+    uint64_t n[PV_MAX_VCPUS];            /* [V] by slot: each vCPU writes its own */
 };
 
 struct pv_counter_set {
@@ -27,7 +27,7 @@ struct pv_counter_set {
     bool per_vcpu;                  /* else read()'s vcpu is always 0 */
     /** Entry i's name, written into buf. */
     void (*name)(unsigned int i, char *buf, size_t len);
-    u64 (*read)(unsigned int i, unsigned int vcpu);
+    uint64_t (*read)(unsigned int i, unsigned int vcpu);
 };
 
 #define PV_COUNTER(var, label)                                               \

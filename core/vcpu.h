@@ -25,37 +25,37 @@
 /** The GHCB of one vCPU (core/ghcb.c): the hypervisor's MSR is per vCPU. */
 struct vcpu_ghcb {
     struct ghcb *page;              /* shared mapping, NULL until registered */
-    u64 gpa;
+    uint64_t gpa;
     struct ghcb answer;             /* private snapshot of the last answer */
 };
 
 struct vcpu {
     struct vcpu *self;              /* [I] at GS:0, for vcpu_this() */
     unsigned int index;             /* [I] */
-    u32 apic_id;                    /* [I] */
+    uint32_t apic_id;                    /* [I] */
     struct sev_vmsa *vmsa1;         /* [I] the guest's VMSA (VMPL1) */
-    u64 vmsa1_gpa;                  /* [I] */
+    uint64_t vmsa1_gpa;                  /* [I] */
     struct hv_doorbell *doorbell;   /* [I] shared mapping */
-    u64 doorbell_gpa;               /* [I] */
+    uint64_t doorbell_gpa;               /* [I] */
     volatile bool hv_pending;       /* [H] an #HV arrived */
     bool guest_halted;              /* [V] VMPL1 executed HLT */
     int offered_vector;             /* [V] in VINTR_CTRL, or -1 */
-    u64 dr7;                        /* [V] the guest's DR7 (no DebugSwap) */
-    u64 exit_count;                 /* [V] */
+    uint64_t dr7;                        /* [V] the guest's DR7 (no DebugSwap) */
+    uint64_t exit_count;                 /* [V] */
     struct lapic lapic;             /* [A] the guest's local APIC (other vCPUs post IPIs) */
-    u8 timer_vector;                /* [V] the real timer was last armed with it, or 0 */
-    u32 tsc_aux;                    /* [V] the guest's MSR_TSC_AUX (vc/msr.c) */
-    u64 misc_enable;                /* [V] IA32_MISC_ENABLE as written; 1 at reset */
-    u64 mtrr[0x100];                /* [V] MTRR MSRs 0x200-0x2FF as written (vc/msr.c) */
-    u64 kvmclock_msr;               /* [V] MSR_KVM_SYSTEM_TIME_NEW as written */
+    uint8_t timer_vector;                /* [V] the real timer was last armed with it, or 0 */
+    uint32_t tsc_aux;                    /* [V] the guest's MSR_TSC_AUX (vc/msr.c) */
+    uint64_t misc_enable;                /* [V] IA32_MISC_ENABLE as written; 1 at reset */
+    uint64_t mtrr[0x100];                /* [V] MTRR MSRs 0x200-0x2FF as written (vc/msr.c) */
+    uint64_t kvmclock_msr;               /* [V] MSR_KVM_SYSTEM_TIME_NEW as written */
     struct vcpu_ghcb ghcb;          /* [V] */
-    u64 stack_top;                  /* [I] an AP's stack */
+    uint64_t stack_top;                  /* [I] an AP's stack */
     /* The guest's INIT and SIPI to this vCPU, set by the sender under the
      * APIC lock (vc/apic.c), consumed by this vCPU. */
     volatile bool init_pending;
     volatile bool nmi_pending;      /* an NMI for the guest, not yet in V_NMI */
     volatile bool sipi_pending;
-    volatile u8 sipi_vector;
+    volatile uint8_t sipi_vector;
     bool wait_for_sipi;             /* [V] the guest vCPU is in wait-for-SIPI */
     volatile bool ap_ready;         /* the AP is up at VMPL0 (smp.c) */
     bool guest_created;             /* [V] the guest VMSA was registered */

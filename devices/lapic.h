@@ -196,7 +196,7 @@ struct lapic_config {
     uint32_t bus_ns;        /** ns per timer bus clock before the divider (>= 1) */
 };
 
-/* Counters: per APIC, u64, no atomics.  X(name, description) */
+/* Counters: per APIC, uint64_t, no atomics.  X(name, description) */
 #define LAPIC_STATS(X)                                                          \
     X(MMIO_READ, "xAPIC MMIO reads")                                            \
     X(MMIO_WRITE, "xAPIC MMIO writes")                                          \

@@ -12,7 +12,7 @@
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 	       "IGVM is little-endian; the writer copies host structs");
 
-/* total_file_size is a u32. */
+/* total_file_size is a uint32_t. */
 #define IGVM_MAX_FILE   0xFFFFFFFFull
 
 void igvm_builder_init(struct igvm_builder *b)
@@ -86,7 +86,7 @@ static int add_data(struct igvm_builder *b, const uint8_t *buf, size_t len,
 	return 0;
 }
 
-/** Remember that the u32 at @field_off in the *next* header's payload is a
+/** Remember that the uint32_t at @field_off in the *next* header's payload is a
  * data-relative file offset. */
 static int add_fixup(struct igvm_builder *b, size_t field_off)
 {

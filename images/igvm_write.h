@@ -20,7 +20,7 @@ struct igvm_builder {
 	size_t hdr_len, hdr_cap;
 	uint8_t *data;          /* file data section */
 	size_t data_len, data_cap;
-	size_t *fixups;         /* offsets in hdrs of u32 file_offset fields */
+	size_t *fixups;         /* offsets in hdrs of uint32_t file_offset fields */
 	size_t fixup_count, fixup_cap;
 	int failed;             /* sticky: an allocation or size limit failed */
 };

@@ -21,7 +21,7 @@
 #include "payload_layout.h"
 
 #define EXIT_USAGE      2
-/** Inputs are bounded by IGVM's u32 total_file_size. */
+/** Inputs are bounded by IGVM's uint32_t total_file_size. */
 #define MAX_INPUT       0xFFFFFFFFul
 
 static const char usage_text[] =

@@ -28,7 +28,7 @@
 /** A write to VMPL0's own x2APIC (the hypervisor's): the paravisor's own
  * call, so any refusal ends the VM in core/ghcb.c; the lapic ops built on
  * it therefore never fail, and LAPIC_HOST_ERROR here is a bug (CHECK). */
-static bool host_msr(u32 msr, u64 val)
+static bool host_msr(uint32_t msr, uint64_t val)
 {
     ghcb_msr_write(msr, val, NULL);
     return true;
@@ -52,7 +52,7 @@ static void kick(struct vcpu *t)
 {
     if (t == vcpu_this())
         return;
-    host_msr(X2APIC_ICR, ((u64)t->apic_id << 32) | ICR_LEVEL_ASSERT | KICK_VECTOR);
+    host_msr(X2APIC_ICR, ((uint64_t)t->apic_id << 32) | ICR_LEVEL_ASSERT | KICK_VECTOR);
 }
 
 static void deliver(struct vcpu *t, const struct lapic_ipi *ipi)
@@ -96,20 +96,20 @@ static bool op_send_ipi(void *ctx, const struct lapic_ipi *ipi)
     return true;
 }
 
-static bool op_eoi(void *ctx, u8 vector)
+static bool op_eoi(void *ctx, uint8_t vector)
 {
     (void)ctx;
     (void)vector;
     return host_msr(X2APIC_EOI, 0);
 }
 
-static u64 op_now_ns(void *ctx)
+static uint64_t op_now_ns(void *ctx)
 {
     (void)ctx;
     return clock_ns();
 }
 
-static u64 op_now_tsc(void *ctx)
+static uint64_t op_now_tsc(void *ctx)
 {
     (void)ctx;
     return hw_rdtsc();
@@ -118,12 +118,12 @@ static u64 op_now_tsc(void *ctx)
 static bool op_timer_arm(void *ctx, const struct lapic_timer_req *req)
 {
     struct vcpu *v = ctx;
-    u64 tsc = hw_rdtsc();
-    u64 now = req->clock == LAPIC_CLOCK_NS ? clock_ns_at(tsc) : tsc;
-    u64 delta = req->deadline > now ? req->deadline - now : 1;
+    uint64_t tsc = hw_rdtsc();
+    uint64_t now = req->clock == LAPIC_CLOCK_NS ? clock_ns_at(tsc) : tsc;
+    uint64_t delta = req->deadline > now ? req->deadline - now : 1;
     if (req->clock == LAPIC_CLOCK_TSC)
         delta = pvclock_scale_ticks(delta, pv_clock.scale);
-    u64 ticks = MAX(1, MIN(delta / GUEST_APIC_BUS_NS, 0xFFFFFFFFULL));
+    uint64_t ticks = MAX(1, MIN(delta / GUEST_APIC_BUS_NS, 0xFFFFFFFFULL));
     v->timer_vector = req->vector;
     return host_msr(X2APIC_TDCR, TDCR_DIVIDE_1) && host_msr(X2APIC_LVT_TMR, req->vector) &&
            host_msr(X2APIC_TMICT, ticks);
@@ -150,10 +150,10 @@ static void lapic_stat_name(unsigned int i, char *buf, size_t len)
 }
 
 /* Read without apic_lock: a counter printed at power-off may be one behind. */
-static u64 lapic_stat_read(unsigned int i, unsigned int vcpu)
+static uint64_t lapic_stat_read(unsigned int i, unsigned int vcpu)
 {
     const struct vcpu *v = vcpu_by_index(vcpu);
-    return v ? *(const volatile u64 *)&v->lapic.stat[i] : 0;
+    return v ? *(const volatile uint64_t *)&v->lapic.stat[i] : 0;
 }
 
 PV_COUNTER_SET(lapic_counters, .count = LAPIC_STAT_COUNT, .per_vcpu = true,
@@ -169,7 +169,7 @@ void guest_apic_init(struct vcpu *v)
     CHECK(lapic_init(&v->lapic, &cfg, &apic_ops, v));
 }
 
-enum lapic_result guest_apic_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
+enum lapic_result guest_apic_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
 {
     if (!lapic_msr_owned(msr))
         return LAPIC_GP;
@@ -180,10 +180,10 @@ enum lapic_result guest_apic_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
     return r;
 }
 
-bool guest_apic_mmio(u32 offset, unsigned int size, bool write, u64 *val)
+bool guest_apic_mmio(uint32_t offset, unsigned int size, bool write, uint64_t *val)
 {
     struct lapic *l = &vcpu_this()->lapic;
-    u32 v32 = (u32)*val;
+    uint32_t v32 = (uint32_t)*val;
     spin_lock(&apic_lock);
     enum lapic_result r = write ? lapic_mmio_write(l, offset, size, v32)
                                 : lapic_mmio_read(l, offset, size, &v32);
@@ -200,7 +200,7 @@ bool guest_apic_mmio(u32 offset, unsigned int size, bool write, u64 *val)
  * guest's EOI, an expiry that delivers nothing (the real timer fired a
  * little early, or after a cancel) would keep the vector in service and
  * every lower host vector behind it. */
-void guest_apic_host_vector(struct vcpu *v, u8 vector)
+void guest_apic_host_vector(struct vcpu *v, uint8_t vector)
 {
     if (vector == KICK_VECTOR || vector == PV_VECTOR_VIRTIO_QUEUE ||
         vector == PV_VECTOR_VIRTIO_CONFIG) {
@@ -227,7 +227,7 @@ void guest_apic_host_vector(struct vcpu *v, u8 vector)
  * delivery mode (10:8) and vector (SDM vol. 3 "Message Signalled
  * Interrupts").  Fixed and lowest priority are what devices send; the
  * others are refused with a log line. */
-void guest_apic_msi(u64 addr, u32 data)
+void guest_apic_msi(uint64_t addr, uint32_t data)
 {
     unsigned int mode = (data >> 8) & 7;
     if (mode > 1) {
@@ -237,8 +237,8 @@ void guest_apic_msi(u64 addr, u32 data)
     const struct lapic_ipi ipi = {
         .mode = mode ? LAPIC_IPI_LOWEST : LAPIC_IPI_FIXED,
         .logical = addr & BIT(2),
-        .dest = (u32)(addr >> 12) & 0xFF,
-        .vector = (u8)data,
+        .dest = (uint32_t)(addr >> 12) & 0xFF,
+        .vector = (uint8_t)data,
     };
     spin_lock(&apic_lock);
     op_send_ipi(NULL, &ipi);
@@ -248,7 +248,7 @@ void guest_apic_msi(u64 addr, u32 data)
 /** A device interrupt in logical destination mode (core/platform.c): the
  * first vCPU whose logical ID matches takes it.  A fixed interrupt to a
  * set would reach them all; Linux names one CPU per interrupt. */
-int guest_apic_logical_target(u8 dest)
+int guest_apic_logical_target(uint8_t dest)
 {
     const struct lapic_ipi ipi = { .mode = LAPIC_IPI_FIXED, .logical = true, .dest = dest };
     int id = -1;
@@ -294,7 +294,7 @@ int guest_apic_pending(struct vcpu *v)
     return r;
 }
 
-void guest_apic_accept(struct vcpu *v, u8 vector)
+void guest_apic_accept(struct vcpu *v, uint8_t vector)
 {
     spin_lock(&apic_lock);
     lapic_ack(&v->lapic, vector);

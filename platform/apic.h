@@ -25,17 +25,17 @@ void guest_apic_init(struct vcpu *v);
 /** The guest's INIT/SIPI to v: -1 run, -2 wait for SIPI, else start at
  * that SIPI vector. */
 int guest_apic_startup(struct vcpu *v);
-void guest_apic_host_vector(struct vcpu *v, u8 vector);    /* into IRR */
+void guest_apic_host_vector(struct vcpu *v, uint8_t vector);    /* into IRR */
 int guest_apic_pending(struct vcpu *v);                    /* -1: none */
 /** The APIC ID of the first vCPU a logical destination names, or -1. */
-int guest_apic_logical_target(u8 dest);
-void guest_apic_accept(struct vcpu *v, u8 vector);         /* IRR -> ISR */
+int guest_apic_logical_target(uint8_t dest);
+void guest_apic_accept(struct vcpu *v, uint8_t vector);         /* IRR -> ISR */
 /** An MSI for the guest (address and data as it programmed them). */
-void guest_apic_msi(u64 addr, u32 data);
+void guest_apic_msi(uint64_t addr, uint32_t data);
 /** The xAPIC page (offset in the page); true if handled, false = #GP-worthy. */
-bool guest_apic_mmio(u32 offset, unsigned int size, bool write, u64 *val);
+bool guest_apic_mmio(uint32_t offset, unsigned int size, bool write, uint64_t *val);
 /** RDMSR/WRMSR of an x2APIC MSR by v (for RDMSR, *val is the result);
  * LAPIC_GP for an MSR the APIC does not own. */
-enum lapic_result guest_apic_msr(struct vcpu *v, u32 msr, bool write, u64 *val);
+enum lapic_result guest_apic_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val);
 
 #endif

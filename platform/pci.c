@@ -41,12 +41,12 @@
 #define POOL_BYTES          (4ULL << 20)    /* the bounce pool */
 
 static spinlock_t cf8_lock;
-static u32 guest_cf8, host_cf8;
+static uint32_t guest_cf8, host_cf8;
 static bool host_cf8_known;
 
 static struct {
     bool on;
-    u64 base, size;
+    uint64_t base, size;
 } ecam;
 
 /* The proxy's state; held while it posts to devices (cf8_lock inside it,
@@ -58,7 +58,7 @@ static bool pool_ready;
 
 /* --- mechanism #1 ---------------------------------------------------------- */
 
-static void host_cf8_set(u32 v)
+static void host_cf8_set(uint32_t v)
 {
     if (host_cf8_known && host_cf8 == v)
         return;
@@ -68,23 +68,23 @@ static void host_cf8_set(u32 v)
 }
 
 /** One data access at CONFIG_ADDRESS @cf8 (cf8_lock held). */
-static u32 cf8_access(u32 cf8, unsigned int data_off, unsigned int size, bool write, u32 val)
+static uint32_t cf8_access(uint32_t cf8, unsigned int data_off, unsigned int size, bool write, uint32_t val)
 {
     host_cf8_set(cf8);
-    ghcb_ioio((u16)(PCI_CONFIG_DATA + data_off), size, !write, &val, NULL);
+    ghcb_ioio((uint16_t)(PCI_CONFIG_DATA + data_off), size, !write, &val, NULL);
     return val;
 }
 
-static u32 cf8_of(u32 bdf, unsigned int reg)
+static uint32_t cf8_of(uint32_t bdf, unsigned int reg)
 {
-    return (u32)CF8_ENABLE | bdf << 8 | (reg & 0xFC);
+    return (uint32_t)CF8_ENABLE | bdf << 8 | (reg & 0xFC);
 }
 
 /** The paravisor's own configuration access (the proxy's). */
-static u32 host_cfg(u32 bdf, unsigned int reg, unsigned int size, bool write, u32 val)
+static uint32_t host_cfg(uint32_t bdf, unsigned int reg, unsigned int size, bool write, uint32_t val)
 {
     spin_lock(&cf8_lock);
-    u32 r = cf8_access(cf8_of(bdf, reg), reg & 3, size, write, val);
+    uint32_t r = cf8_access(cf8_of(bdf, reg), reg & 3, size, write, val);
     spin_unlock(&cf8_lock);
     return r;
 }
@@ -94,7 +94,7 @@ static void ecam_update(void)
 {
     if (host_cfg(0, 0, 4, false, 0) != Q35_MCH_ID)
         return;
-    u64 bar = host_cfg(0, PCIEXBAR, 4, false, 0) | (u64)host_cfg(0, PCIEXBAR + 4, 4, false, 0) << 32;
+    uint64_t bar = host_cfg(0, PCIEXBAR, 4, false, 0) | (uint64_t)host_cfg(0, PCIEXBAR + 4, 4, false, 0) << 32;
     unsigned int len = (bar >> PCIEXBAR_LEN_SHIFT) & 3;
     if (len == 3) {         /* reserved encoding: the chipset decodes nothing */
         ecam.on = false;
@@ -109,33 +109,33 @@ static void ecam_update(void)
 
 /* --- the proxy's platform -------------------------------------------------- */
 
-static u32 op_cfg_read(void *ctx, u32 bdf, unsigned int reg, unsigned int size)
+static uint32_t op_cfg_read(void *ctx, uint32_t bdf, unsigned int reg, unsigned int size)
 {
     (void)ctx;
     return host_cfg(bdf, reg, size, false, 0);
 }
 
-static void op_cfg_write(void *ctx, u32 bdf, unsigned int reg, unsigned int size, u32 val)
+static void op_cfg_write(void *ctx, uint32_t bdf, unsigned int reg, unsigned int size, uint32_t val)
 {
     (void)ctx;
     host_cfg(bdf, reg, size, true, val);
 }
 
-static u64 op_mmio_read(void *ctx, u64 gpa, unsigned int size)
+static uint64_t op_mmio_read(void *ctx, uint64_t gpa, unsigned int size)
 {
     (void)ctx;
-    u64 v = 0;
+    uint64_t v = 0;
     ghcb_mmio(gpa, size, false, &v, NULL);
     return v;
 }
 
-static void op_mmio_write(void *ctx, u64 gpa, unsigned int size, u64 val)
+static void op_mmio_write(void *ctx, uint64_t gpa, unsigned int size, uint64_t val)
 {
     (void)ctx;
     ghcb_mmio(gpa, size, true, &val, NULL);
 }
 
-static void *op_guest_ptr(void *ctx, u64 gpa, u64 len)
+static void *op_guest_ptr(void *ctx, uint64_t gpa, uint64_t len)
 {
     (void)ctx;
     if (gpa + len < gpa || gpa + len > PV_GUEST_VTOM || !guest_gpa_ok(gpa, len))
@@ -143,7 +143,7 @@ static void *op_guest_ptr(void *ctx, u64 gpa, u64 len)
     return mm_private_va(gpa);
 }
 
-static void op_guest_msi(void *ctx, u64 addr, u32 data)
+static void op_guest_msi(void *ctx, uint64_t addr, uint32_t data)
 {
     (void)ctx;
     guest_apic_msi(addr, data);
@@ -190,8 +190,8 @@ static void pool_make(void)
 {
     if (pool_ready || !vproxy_devices(&proxy))
         return;
-    u64 gpa = mm_virt_to_phys(mm_alloc_pages(POOL_BYTES / PAGE_SIZE));
-    for (u64 off = 0; off < POOL_BYTES; off += PAGE_SIZE)
+    uint64_t gpa = mm_virt_to_phys(mm_alloc_pages(POOL_BYTES / PAGE_SIZE));
+    for (uint64_t off = 0; off < POOL_BYTES; off += PAGE_SIZE)
         mm_make_shared(gpa + off);
     if (!vproxy_set_pool(&proxy, mm_shared_va(gpa), gpa, POOL_BYTES))
         pv_terminate(PV_TERM_NO_MEMORY, "virtio proxy: no memory for the pool map");
@@ -205,8 +205,8 @@ static void pool_make(void)
 /** A guest configuration access; @ecam_gpa is the ECAM address, or 0 for
  * mechanism #1 (through guest_cf8).  Always done: the guest sees the device
  * or all ones. */
-static void config_access(u32 bdf, unsigned int reg, unsigned int size, bool write, u32 *val,
-                          u64 ecam_gpa)
+static void config_access(uint32_t bdf, unsigned int reg, unsigned int size, bool write, uint32_t *val,
+                          uint64_t ecam_gpa)
 {
     spin_lock(&proxy_lock);
     bool done = vproxy_cfg_access(&proxy, bdf, reg, size, write, val);
@@ -215,13 +215,13 @@ static void config_access(u32 bdf, unsigned int reg, unsigned int size, bool wri
     if (done)
         return;
     if (ecam_gpa) {
-        u64 v = *val;
+        uint64_t v = *val;
         ghcb_mmio(ecam_gpa, size, write, &v, NULL);
         if (!write)
-            *val = (u32)v;
+            *val = (uint32_t)v;
     } else {
         spin_lock(&cf8_lock);
-        u32 r = cf8_access(guest_cf8, reg & 3, size, write, *val);
+        uint32_t r = cf8_access(guest_cf8, reg & 3, size, write, *val);
         spin_unlock(&cf8_lock);
         if (!write)
             *val = r;
@@ -230,7 +230,7 @@ static void config_access(u32 bdf, unsigned int reg, unsigned int size, bool wri
         ecam_update();
 }
 
-bool pci_port_io(u16 port, unsigned int size, bool in, u32 *val)
+bool pci_port_io(uint16_t port, unsigned int size, bool in, uint32_t *val)
 {
     if (port == PCI_CONFIG_ADDRESS && size == 4) {
         spin_lock(&cf8_lock);
@@ -243,7 +243,7 @@ bool pci_port_io(u16 port, unsigned int size, bool in, u32 *val)
     }
     if (port < PCI_CONFIG_DATA || port + size > PCI_CONFIG_DATA + 4)
         return false;
-    u32 cf8 = __atomic_load_n(&guest_cf8, __ATOMIC_RELAXED);
+    uint32_t cf8 = __atomic_load_n(&guest_cf8, __ATOMIC_RELAXED);
     if (!(cf8 & CF8_ENABLE)) {
         if (in)
             *val = 0xFFFFFFFFu;     /* no cycle: nothing answers */
@@ -254,14 +254,14 @@ bool pci_port_io(u16 port, unsigned int size, bool in, u32 *val)
     return true;
 }
 
-bool pci_mmio(u64 gpa, unsigned int size, bool write, u64 *val)
+bool pci_mmio(uint64_t gpa, unsigned int size, bool write, uint64_t *val)
 {
     if (ecam.on && gpa >= ecam.base && gpa - ecam.base < ecam.size) {
-        u64 off = gpa - ecam.base;
+        uint64_t off = gpa - ecam.base;
         if (size > 4 || ((off & 0xFFF) + size) > 0x1000)
             return false;
-        u32 v = (u32)*val;
-        config_access((u32)(off >> 12), off & 0xFFF, size, write, &v, gpa);
+        uint32_t v = (uint32_t)*val;
+        config_access((uint32_t)(off >> 12), off & 0xFFF, size, write, &v, gpa);
         if (!write)
             *val = v;
         return true;
@@ -272,7 +272,7 @@ bool pci_mmio(u64 gpa, unsigned int size, bool write, u64 *val)
     return done;
 }
 
-void pci_vector(u8 vector)
+void pci_vector(uint8_t vector)
 {
     spin_lock(&proxy_lock);
     if (vector == PV_VECTOR_VIRTIO_QUEUE)
@@ -305,10 +305,10 @@ static void proxy_stat_name(unsigned int i, char *buf, size_t len)
 }
 
 /* Read without proxy_lock: a counter printed at power-off may be one behind. */
-static u64 proxy_stat_read(unsigned int i, unsigned int vcpu)
+static uint64_t proxy_stat_read(unsigned int i, unsigned int vcpu)
 {
     (void)vcpu;
-    return *(const volatile u64 *)((const char *)&proxy.stats + proxy_stats[i].offset);
+    return *(const volatile uint64_t *)((const char *)&proxy.stats + proxy_stats[i].offset);
 }
 
 PV_COUNTER_SET(proxy_counters, .count = ARRAY_SIZE(proxy_stats), .per_vcpu = false,

@@ -28,50 +28,50 @@
  * the CONFIG_ADDRESS latch, the I/O APIC's select, under platform_lock. */
 static spinlock_t platform_lock;
 static struct fwcfg_filter filter;
-static u8 cmos_index;
-static u64 guest_low_end;
+static uint8_t cmos_index;
+static uint64_t guest_low_end;
 /* The platform's CONFIG_ADDRESS latch and PM base as the guest's writes
  * set them: one platform, so one copy for all vCPUs, unlocked like the
  * latch itself (guests serialize configuration accesses). */
 static struct acpi_pm_snoop pm_snoop;
 
 struct e820_entry {
-    u64 addr, len;
-    u32 type;
+    uint64_t addr, len;
+    uint32_t type;
 } __attribute__((packed));
 
-static void host_read_item(u16 select, void *buf, u32 len)
+static void host_read_item(uint16_t select, void *buf, uint32_t len)
 {
-    u32 sel = select;
+    uint32_t sel = select;
     ghcb_ioio(FWCFG_PORT_SEL, 2, false, &sel, NULL);
-    u8 *p = buf;
-    for (u32 i = 0; i < len; i++) {
-        u32 v = 0;
+    uint8_t *p = buf;
+    for (uint32_t i = 0; i < len; i++) {
+        uint32_t v = 0;
         ghcb_ioio(FWCFG_PORT_DATA, 1, true, &v, NULL);
-        p[i] = (u8)v;
+        p[i] = (uint8_t)v;
     }
 }
 
-static u32 be32(const u8 *p)
+static uint32_t be32(const uint8_t *p)
 {
-    return ((u32)p[0] << 24) | ((u32)p[1] << 16) | ((u32)p[2] << 8) | p[3];
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
 /** The host's e820 without the paravisor's region. */
-static unsigned int guest_e820(const u8 *dir, u32 dir_len, struct e820_entry *out)
+static unsigned int guest_e820(const uint8_t *dir, uint32_t dir_len, struct e820_entry *out)
 {
     static struct e820_entry host[MAX_E820];
     unsigned int n = 0, hn = 0;
-    for (u32 off = 4; off + FWCFG_FILE_ENTRY <= dir_len; off += FWCFG_FILE_ENTRY) {
+    for (uint32_t off = 4; off + FWCFG_FILE_ENTRY <= dir_len; off += FWCFG_FILE_ENTRY) {
         if (strncmp((const char *)dir + off + 8, "etc/e820", 56))
             continue;
-        u32 size = MIN(be32(dir + off), (u32)sizeof(host));
-        host_read_item((u16)((dir[off + 4] << 8) | dir[off + 5]), host, size);
+        uint32_t size = MIN(be32(dir + off), (uint32_t)sizeof(host));
+        host_read_item((uint16_t)((dir[off + 4] << 8) | dir[off + 5]), host, size);
         hn = size / E820_ENTRY;
     }
     for (unsigned int i = 0; i < hn && n + 2 <= MAX_E820; i++) {
         struct e820_entry e = host[i];
-        u64 end = e.addr + e.len;
+        uint64_t end = e.addr + e.len;
         if (e.type != E820_RAM || end <= mm.pv_base || e.addr >= mm.pv_end) {
             out[n++] = e;
             continue;
@@ -90,7 +90,7 @@ static unsigned int guest_e820(const u8 *dir, u32 dir_len, struct e820_entry *ou
 /** The VM's vCPUs, 1 to PV_MAX_VCPUS. */
 static unsigned int vcpu_count(void)
 {
-    u8 n[2];
+    uint8_t n[2];
     host_read_item(FWCFG_KEY_NB_CPUS, n, sizeof(n));
     unsigned int cpus = n[0] | n[1] << 8;
     if (cpus < 1 || cpus > PV_MAX_VCPUS)
@@ -101,14 +101,14 @@ static unsigned int vcpu_count(void)
 
 unsigned int devices_init(void)
 {
-    static u8 dir[FWCFG_MAX_DIR];
+    static uint8_t dir[FWCFG_MAX_DIR];
     unsigned int cpus = vcpu_count();
     static struct e820_entry e820[MAX_E820];
     host_read_item(FWCFG_KEY_FILE_DIR, dir, 4);
-    u32 count = be32(dir);
-    if (4 + (u64)count * FWCFG_FILE_ENTRY > sizeof(dir))
+    uint32_t count = be32(dir);
+    if (4 + (uint64_t)count * FWCFG_FILE_ENTRY > sizeof(dir))
         pv_terminate(PV_TERM_HV_ERROR, "fw_cfg directory with %u files", count);
-    u32 dir_len = 4 + count * FWCFG_FILE_ENTRY;
+    uint32_t dir_len = 4 + count * FWCFG_FILE_ENTRY;
     host_read_item(FWCFG_KEY_FILE_DIR, dir, dir_len);
     unsigned int n = guest_e820(dir, dir_len, e820);
     if (!fwcfg_filter_init(&filter, dir, dir_len, e820, n * E820_ENTRY))
@@ -121,7 +121,7 @@ unsigned int devices_init(void)
 
 /** A guest port write on its way to the hypervisor: the last moment to
  * print the counters before an ACPI power-off or a reset ends the VM. */
-static void pm_watch_out(u16 port, unsigned int size, u32 val)
+static void pm_watch_out(uint16_t port, unsigned int size, uint32_t val)
 {
     char line[96];
     enum acpi_pm_event ev = acpi_pm_watch(&pm_snoop, port, size, val, line, sizeof(line));
@@ -135,13 +135,13 @@ static void pm_watch_out(u16 port, unsigned int size, u32 val)
 
 /** Ports the guest finds no device at: fw_cfg's DMA interface and the
  * paravisor's log UART. */
-static bool port_hidden(u16 port, unsigned int size)
+static bool port_hidden(uint16_t port, unsigned int size)
 {
     return fwcfg_port_hidden(port, size) ||
            (port + size > PV_LOG_PORT && port < PV_LOG_PORT + PV_LOG_PORTS);
 }
 
-static bool port_io_locked(u16 port, unsigned int size, bool in, u32 *val)
+static bool port_io_locked(uint16_t port, unsigned int size, bool in, uint32_t *val)
 {
     if (port_hidden(port, size)) {
         if (in)
@@ -154,7 +154,7 @@ static bool port_io_locked(u16 port, unsigned int size, bool in, u32 *val)
         int cmos = port == CMOS_PORT_DATA && size == 1
             ? cmos_memory_register(cmos_index, guest_low_end, 0) : -1;
         if (cmos >= 0) {
-            *val = (u32)cmos;
+            *val = (uint32_t)cmos;
             return true;
         }
         return pci_port_io(port, size, in, val);
@@ -183,81 +183,81 @@ static bool port_io_locked(u16 port, unsigned int size, bool in, u32 *val)
 #define RTE_MASKED      BIT(16)
 
 static struct {
-    u32 regsel;
-    u64 rte[IOAPIC_PINS];       /* the guest's view */
+    uint32_t regsel;
+    uint64_t rte[IOAPIC_PINS];       /* the guest's view */
 } ioapic;
 
-static void host_ioapic_write(u32 reg, u32 val)
+static void host_ioapic_write(uint32_t reg, uint32_t val)
 {
-    u64 r = reg, v = val;
+    uint64_t r = reg, v = val;
     ghcb_mmio(IOAPIC_BASE + IOAPIC_REGSEL, 4, true, &r, NULL);
     ghcb_mmio(IOAPIC_BASE + IOAPIC_WIN, 4, true, &v, NULL);
 }
 
-static u64 rte_for_host(u64 rte)
+static uint64_t rte_for_host(uint64_t rte)
 {
     if (!(rte & RTE_LOGICAL))
         return rte;
-    int id = guest_apic_logical_target((u8)(rte >> 56));
+    int id = guest_apic_logical_target((uint8_t)(rte >> 56));
     if (id < 0)
         return rte | RTE_MASKED;    /* names no vCPU: nobody gets it */
-    return (rte & ~(RTE_LOGICAL | (0xFFULL << 56))) | ((u64)id << 56);
+    return (rte & ~(RTE_LOGICAL | (0xFFULL << 56))) | ((uint64_t)id << 56);
 }
 
-static bool ioapic_mmio(u32 off, unsigned int size, bool write, u64 *val)
+static bool ioapic_mmio(uint32_t off, unsigned int size, bool write, uint64_t *val)
 {
     if (size != 4 || (off != IOAPIC_REGSEL && off != IOAPIC_WIN))
         return false;
     if (off == IOAPIC_REGSEL) {
         if (write)
-            ioapic.regsel = (u32)*val & 0xFF;
+            ioapic.regsel = (uint32_t)*val & 0xFF;
         else
             *val = ioapic.regsel;
         return true;
     }
-    u32 reg = ioapic.regsel;
+    uint32_t reg = ioapic.regsel;
     if (reg < 0x10 || reg >= 0x10 + 2 * IOAPIC_PINS) {
         /* ID, version, arbitration: the device's, with the guest's select
          * (our own redirection writes moved the device's). */
-        u64 r = reg;
+        uint64_t r = reg;
         ghcb_mmio(IOAPIC_BASE + IOAPIC_REGSEL, 4, true, &r, NULL);
         ghcb_mmio(IOAPIC_BASE + IOAPIC_WIN, 4, write, val, NULL);
         return true;
     }
     unsigned int pin = (reg - 0x10) / 2, shift = (reg & 1) ? 32 : 0;
     if (!write) {
-        *val = (u32)(ioapic.rte[pin] >> shift);
+        *val = (uint32_t)(ioapic.rte[pin] >> shift);
         return true;
     }
-    ioapic.rte[pin] = (ioapic.rte[pin] & ~(0xFFFFFFFFULL << shift)) | ((u64)(u32)*val << shift);
-    u64 host = rte_for_host(ioapic.rte[pin]);
-    u32 base = 0x10 + 2 * pin;
-    host_ioapic_write(base, (u32)host | RTE_MASKED);
-    host_ioapic_write(base + 1, (u32)(host >> 32));
-    host_ioapic_write(base, (u32)host);
+    ioapic.rte[pin] = (ioapic.rte[pin] & ~(0xFFFFFFFFULL << shift)) | ((uint64_t)(uint32_t)*val << shift);
+    uint64_t host = rte_for_host(ioapic.rte[pin]);
+    uint32_t base = 0x10 + 2 * pin;
+    host_ioapic_write(base, (uint32_t)host | RTE_MASKED);
+    host_ioapic_write(base + 1, (uint32_t)(host >> 32));
+    host_ioapic_write(base, (uint32_t)host);
     return true;
 }
 
 /** Device space the paravisor owns: the guest's local APIC page (vc/apic.c),
  * the I/O APIC's redirection entries, PCI configuration through ECAM and
  * the proxied virtio structures (core/pci.c). */
-bool devices_mmio(u64 gpa, unsigned int size, bool write, u64 *val)
+bool devices_mmio(uint64_t gpa, unsigned int size, bool write, uint64_t *val)
 {
     if ((gpa & PAGE_MASK) == 0xFEE00000ULL)
-        return guest_apic_mmio((u32)(gpa & ~PAGE_MASK), size, write, val);
+        return guest_apic_mmio((uint32_t)(gpa & ~PAGE_MASK), size, write, val);
     if ((gpa & PAGE_MASK) != IOAPIC_BASE)
         return pci_mmio(gpa, size, write, val);
     spin_lock(&platform_lock);
-    bool done = ioapic_mmio((u32)(gpa & ~PAGE_MASK), size, write, val);
+    bool done = ioapic_mmio((uint32_t)(gpa & ~PAGE_MASK), size, write, val);
     spin_unlock(&platform_lock);
     return done;
 }
 
 /** A string IN/OUT the hypervisor may serve as one call (ioio.c's fast
  * path): nothing the paravisor answers or hides is involved. */
-static bool port_bulk_locked(u16 port, unsigned int size, bool in, u64 count)
+static bool port_bulk_locked(uint16_t port, unsigned int size, bool in, uint64_t count)
 {
-    u32 bytes = (u32)(count * size);
+    uint32_t bytes = (uint32_t)(count * size);
     if (port_hidden(port, size) || port == CMOS_PORT_DATA || port == CMOS_PORT_INDEX)
         return false;
     if (port == FWCFG_PORT_SEL || (!in && acpi_pm_snoop_port(&pm_snoop, port, size)))
@@ -267,7 +267,7 @@ static bool port_bulk_locked(u16 port, unsigned int size, bool in, u64 count)
     return !in || fwcfg_filter_bulk(&filter, port, bytes);
 }
 
-bool devices_port_io(u16 port, unsigned int size, bool in, u32 *val)
+bool devices_port_io(uint16_t port, unsigned int size, bool in, uint32_t *val)
 {
     spin_lock(&platform_lock);
     bool done = port_io_locked(port, size, in, val);
@@ -275,7 +275,7 @@ bool devices_port_io(u16 port, unsigned int size, bool in, u32 *val)
     return done;
 }
 
-bool devices_port_bulk(u16 port, unsigned int size, bool in, u64 count)
+bool devices_port_bulk(uint16_t port, unsigned int size, bool in, uint64_t count)
 {
     spin_lock(&platform_lock);
     bool bulk = port_bulk_locked(port, size, in, count);

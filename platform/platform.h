@@ -8,16 +8,16 @@
 unsigned int devices_init(void);
 /** true if the paravisor answered the access (for IN: *val), false to
  * send it to the hypervisor. */
-bool devices_port_io(u16 port, unsigned int size, bool in, u32 *val);
+bool devices_port_io(uint16_t port, unsigned int size, bool in, uint32_t *val);
 /** A string access the hypervisor may take whole (see platform.c). */
-bool devices_port_bulk(u16 port, unsigned int size, bool in, u64 count);
+bool devices_port_bulk(uint16_t port, unsigned int size, bool in, uint64_t count);
 /** The same for MMIO (the guest's local APIC page). */
-bool devices_mmio(u64 gpa, unsigned int size, bool write, u64 *val);
+bool devices_mmio(uint64_t gpa, unsigned int size, bool write, uint64_t *val);
 
 /* pci.c: configuration space (mechanism #1 and ECAM) and the virtio proxy */
 void pci_init(void);
-bool pci_port_io(u16 port, unsigned int size, bool in, u32 *val);   /* 0xCF8-0xCFF */
-bool pci_mmio(u64 gpa, unsigned int size, bool write, u64 *val);
-void pci_vector(u8 vector);         /* PV_VECTOR_VIRTIO_* arrived (platform/apic.h) */
+bool pci_port_io(uint16_t port, unsigned int size, bool in, uint32_t *val);   /* 0xCF8-0xCFF */
+bool pci_mmio(uint64_t gpa, unsigned int size, bool write, uint64_t *val);
+void pci_vector(uint8_t vector);         /* PV_VECTOR_VIRTIO_* arrived (platform/apic.h) */
 
 #endif

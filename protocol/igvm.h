@@ -5,7 +5,7 @@
  * Source: the format's definition, microsoft/igvm igvm_defs/src/lib.rs.
  * All integers are little-endian.  Layout of a file:
  *   fixed header (24 B) | variable headers (TLVs, 8-byte aligned) | file data
- * Each TLV is {u32 type, u32 length} + payload padded with zeros to 8 bytes;
+ * Each TLV is {uint32_t type, uint32_t length} + payload padded with zeros to 8 bytes;
  * length counts the payload only.  Sections in order: platform
  * (0x001-0x100), initialization (0x101-0x200), directives (0x301-0x400).
  * Type bit 31 marks an optional header a loader may skip.
@@ -72,7 +72,7 @@ struct igvm_var_header {
 #define IGVM_VHT_DIRECTIVE_FIRST        0x301u
 #define IGVM_VHT_DIRECTIVE_LAST         0x400u
 
-/* Platform types (u8) */
+/* Platform types (uint8_t) */
 #define IGVM_PLATFORM_NATIVE            0
 #define IGVM_PLATFORM_VSM               1
 #define IGVM_PLATFORM_SEV_SNP           2

@@ -42,8 +42,8 @@ void irq_poll_doorbell(struct vcpu *v)
     v->hv_pending = false;
     if (!db)
         return;
-    __atomic_and_fetch(&db->flags, (u8)~NO_FURTHER_SIGNAL, __ATOMIC_SEQ_CST);
-    u8 vec = __atomic_load_n(&db->vector, __ATOMIC_ACQUIRE);
+    __atomic_and_fetch(&db->flags, (uint8_t)~NO_FURTHER_SIGNAL, __ATOMIC_SEQ_CST);
+    uint8_t vec = __atomic_load_n(&db->vector, __ATOMIC_ACQUIRE);
     if (!vec)
         return;
     if (vec < 16)
@@ -69,8 +69,8 @@ void irq_before_run(struct vcpu *v)
     if (vec < 0)
         return;
     a->vintr_ctrl = (a->vintr_ctrl & ~(VINTR_VECTOR_MASK | VINTR_PRIO_MASK)) | VINTR_IRQ |
-                    VINTR_IGN_TPR | ((u64)vec << VINTR_VECTOR_SHIFT) |
-                    ((u64)(vec >> 4) << VINTR_PRIO_SHIFT);
+                    VINTR_IGN_TPR | ((uint64_t)vec << VINTR_VECTOR_SHIFT) |
+                    ((uint64_t)(vec >> 4) << VINTR_PRIO_SHIFT);
     v->offered_vector = vec;
 }
 
@@ -79,7 +79,7 @@ void irq_after_exit(struct vcpu *v)
 {
     if (v->offered_vector < 0 || (v->vmsa1->vintr_ctrl & VINTR_IRQ))
         return;
-    guest_apic_accept(v, (u8)v->offered_vector);
+    guest_apic_accept(v, (uint8_t)v->offered_vector);
     v->offered_vector = -1;
     v->guest_halted = false;
 }
@@ -95,7 +95,7 @@ void irq_after_exit(struct vcpu *v)
  */
 static bool halt_ends(struct vcpu *v)
 {
-    u64 vintr = v->vmsa1->vintr_ctrl;
+    uint64_t vintr = v->vmsa1->vintr_ctrl;
     if (v->init_pending)
         return true;
     if ((v->nmi_pending || (vintr & VINTR_NMI)) && !(vintr & VINTR_NMI_MASK))

@@ -25,23 +25,23 @@
 
 static void check_sev_status(void)
 {
-    u64 st = hw_rdmsr(MSR_SEV_STATUS);
+    uint64_t st = hw_rdmsr(MSR_SEV_STATUS);
     if (!(st & SEV_STATUS_SNP) || !(st & SEV_STATUS_RESTRICTED_INJ))
         pv_terminate(PV_TERM_HV_FEATURES, "SEV_STATUS %#lx: need SNP and Restricted Injection",
                      (unsigned long)st);
 }
 
-static u32 read_apic_id(void)
+static uint32_t read_apic_id(void)
 {
-    u64 id;
+    uint64_t id;
     ghcb_msr_read(0x802, &id, NULL);
-    return (u32)id;
+    return (uint32_t)id;
 }
 
 void pv_main(void);
 void pv_main(void)
 {
-    hw_wrmsr(MSR_GS_BASE, (u64)vcpu_bsp());
+    hw_wrmsr(MSR_GS_BASE, (uint64_t)vcpu_bsp());
     check_sev_status();
     idt_init();
     cpuid_page_init();

@@ -34,7 +34,7 @@ static void finish_event_delivery(struct sev_vmsa *a)
 static void handle_exit(struct vcpu *v)
 {
     struct sev_vmsa *a = v->vmsa1;
-    u64 code = a->guest_exit_code;
+    uint64_t code = a->guest_exit_code;
     if (code == EXIT_CONSUMED || code == SVM_EXIT_INTR)
         return;
     finish_event_delivery(a);
@@ -65,7 +65,7 @@ static bool init_sipi(struct vcpu *v)
         hw_halt_unless(&v->hv_pending);     /* a kick (#HV) brings the SIPI */
         return true;
     }
-    vcpu_start_guest_sipi(v, (u8)r);
+    vcpu_start_guest_sipi(v, (uint8_t)r);
     v->vmsa1->guest_exit_code = EXIT_CONSUMED;
     v->vmsa1->vintr_ctrl &= ~VINTR_IRQ;
     v->offered_vector = -1;

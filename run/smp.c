@@ -35,32 +35,32 @@
 #define PV_SEV_FEATURES (SEV_FEAT_SNP_ACTIVE | SEV_FEAT_RESTRICTED_INJ)
 
 struct desc_ptr {
-    u16 limit;
-    u64 base;
+    uint16_t limit;
+    uint64_t base;
 } __attribute__((packed));
 
-static struct vmsa_seg seg(u16 sel, u16 attrib, u32 limit, u64 base)
+static struct vmsa_seg seg(uint16_t sel, uint16_t attrib, uint32_t limit, uint64_t base)
 {
     return (struct vmsa_seg){ .selector = sel, .attrib = attrib, .limit = limit, .base = base };
 }
 
-static u64 read_cr0(void)
+static uint64_t read_cr0(void)
 {
-    u64 v;
+    uint64_t v;
     __asm__ volatile("mov %%cr0, %0" : "=r"(v));
     return v;
 }
 
-static u64 read_cr3(void)
+static uint64_t read_cr3(void)
 {
-    u64 v;
+    uint64_t v;
     __asm__ volatile("mov %%cr3, %0" : "=r"(v));
     return v;
 }
 
-static u64 read_cr4(void)
+static uint64_t read_cr4(void)
 {
-    u64 v;
+    uint64_t v;
     __asm__ volatile("mov %%cr4, %0" : "=r"(v));
     return v;
 }
@@ -75,7 +75,7 @@ static void ap_vmsa(struct sev_vmsa *a, struct vcpu *v)
     memset(a, 0, sizeof(*a));
     a->cs = seg(PV_SEL_CODE64, ATTR_CODE64, 0xFFFFFFFF, 0);
     a->ss = a->ds = a->es = a->fs = seg(PV_SEL_DATA, ATTR_DATA, 0xFFFFFFFF, 0);
-    a->gs = seg(PV_SEL_DATA, ATTR_DATA, 0xFFFFFFFF, (u64)v);
+    a->gs = seg(PV_SEL_DATA, ATTR_DATA, 0xFFFFFFFF, (uint64_t)v);
     a->gdtr = seg(0, 0, gdtr.limit, gdtr.base);
     a->idtr = seg(0, 0, idtr.limit, idtr.base);
     a->ldtr = seg(0, ATTR_LDT, 0xFFFF, 0);
@@ -86,9 +86,9 @@ static void ap_vmsa(struct sev_vmsa *a, struct vcpu *v)
     a->efer = hw_rdmsr(MSR_EFER) | BIT(12);     /* SVME: runnable */
     a->g_pat = hw_rdmsr(MSR_PAT);
     a->rflags = 0x2;
-    a->rip = (u64)ap_main;
+    a->rip = (uint64_t)ap_main;
     a->rsp = v->stack_top - 8;                  /* as after a call */
-    a->rdi = (u64)v;
+    a->rdi = (uint64_t)v;
     a->dr6 = 0xFFFF0FF0;
     a->dr7 = 0x400;
     a->xcr0 = 1;
@@ -101,7 +101,7 @@ static void ap_vmsa(struct sev_vmsa *a, struct vcpu *v)
 /** Everything an AP needs from the allocator, which only the BSP uses. */
 static void ap_prepare(struct vcpu *v)
 {
-    v->stack_top = (u64)mm_alloc_pages(AP_STACK_PAGES) + AP_STACK_PAGES * PAGE_SIZE;
+    v->stack_top = (uint64_t)mm_alloc_pages(AP_STACK_PAGES) + AP_STACK_PAGES * PAGE_SIZE;
     v->ghcb.gpa = ghcb_alloc_shared();
     irq_alloc(v);
     vcpu_alloc_guest_vmsa(v);
@@ -113,10 +113,10 @@ void smp_start_aps(unsigned int count)
         struct vcpu *v = vcpu_by_index(i);
         CHECK(v);
         ap_prepare(v);
-        u64 gpa;
+        uint64_t gpa;
         struct sev_vmsa *a = vcpu_vmsa_page(&gpa);
         ap_vmsa(a, v);
-        u32 rc = hw_rmpadjust((u64)a, false, 1 | RMPADJUST_VMSA);   /* VMSA bit; VMPL1: no access */
+        uint32_t rc = hw_rmpadjust((uint64_t)a, false, 1 | RMPADJUST_VMSA);   /* VMSA bit; VMPL1: no access */
         if (rc != RMPADJUST_SUCCESS)
             pv_terminate(PV_TERM_HV_ERROR, "RMPADJUST of AP %u's VMSA: %u", i, rc);
         struct ghcb *g = ghcb_begin();

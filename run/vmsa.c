@@ -21,12 +21,12 @@
 #define GUEST_SEV_FEATURES (SEV_FEAT_SNP_ACTIVE | SEV_FEAT_VTOM | SEV_FEAT_REFLECT_VC | \
                             SEV_FEAT_ALTERNATE_INJ)
 
-static struct vmsa_seg seg(u16 sel, u16 attrib, u32 limit, u64 base)
+static struct vmsa_seg seg(uint16_t sel, uint16_t attrib, uint32_t limit, uint64_t base)
 {
     return (struct vmsa_seg){ .selector = sel, .attrib = attrib, .limit = limit, .base = base };
 }
 
-static void reset_state(struct sev_vmsa *a, u32 cpu_signature)
+static void reset_state(struct sev_vmsa *a, uint32_t cpu_signature)
 {
     memset(a, 0, sizeof(*a));
     a->cs = seg(0xF000, 0x9B, 0xFFFF, 0xFFFF0000);
@@ -51,7 +51,7 @@ static void reset_state(struct sev_vmsa *a, u32 cpu_signature)
     a->vintr_ctrl = VINTR_NMI_ENABLE;   /* NMIs go in through V_NMI (run/irq.c) */
 }
 
-struct sev_vmsa *vcpu_vmsa_page(u64 *gpa)
+struct sev_vmsa *vcpu_vmsa_page(uint64_t *gpa)
 {
     /* A VMSA must not be 2 MiB aligned (an SNP erratum; Linux snp_alloc_vmsa_page()). */
     struct sev_vmsa *a = mm_alloc_pages(1);
@@ -76,7 +76,7 @@ static void guest_vmsa_start(struct vcpu *v, const char *how)
         return;
     }
     v->guest_created = true;
-    u32 rc = hw_rmpadjust((u64)mm_private_va(v->vmsa1_gpa), false, 1 | RMPADJUST_VMSA);
+    uint32_t rc = hw_rmpadjust((uint64_t)mm_private_va(v->vmsa1_gpa), false, 1 | RMPADJUST_VMSA);
     if (rc != RMPADJUST_SUCCESS)
         pv_terminate(PV_TERM_HV_ERROR, "RMPADJUST of the VMSA page: %u", rc);
     struct ghcb *g = ghcb_begin();
@@ -95,10 +95,10 @@ void vcpu_start_guest(struct vcpu *v)
     guest_vmsa_start(v, "reset vector");
 }
 
-void vcpu_start_guest_sipi(struct vcpu *v, u8 vector)
+void vcpu_start_guest_sipi(struct vcpu *v, uint8_t vector)
 {
     reset_state(v->vmsa1, cpuid_signature());
-    v->vmsa1->cs = seg((u16)(vector << 8), 0x9B, 0xFFFF, (u64)vector << 12);
+    v->vmsa1->cs = seg((uint16_t)(vector << 8), 0x9B, 0xFFFF, (uint64_t)vector << 12);
     v->vmsa1->rip = 0;
     guest_vmsa_start(v, "SIPI");
 }

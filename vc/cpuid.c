@@ -39,15 +39,15 @@ void cpuid_page_init(void)
         pv_terminate(PV_TERM_BAD_LAUNCH_PAGE, "CPUID page has %u entries", page.count);
 }
 
-static bool indexed_leaf(u32 leaf)
+static bool indexed_leaf(uint32_t leaf)
 {
     return leaf == 0x4 || leaf == 0x7 || leaf == 0xB || leaf == 0xD || leaf == 0xF ||
            leaf == 0x10 || leaf == 0x14 || leaf == 0x1F || leaf == 0x8000001D;
 }
 
-static bool page_lookup(u32 leaf, u32 sub, u32 r[4])
+static bool page_lookup(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
-    for (u32 i = 0; i < page.count; i++) {
+    for (uint32_t i = 0; i < page.count; i++) {
         const struct snp_cpuid_fn *f = &page.fn[i];
         if (f->eax_in == leaf && (!indexed_leaf(leaf) || f->ecx_in == sub)) {
             r[0] = f->eax;
@@ -60,9 +60,9 @@ static bool page_lookup(u32 leaf, u32 sub, u32 r[4])
     return false;
 }
 
-u32 cpuid_signature(void)
+uint32_t cpuid_signature(void)
 {
-    u32 r[4] = { 0 };
+    uint32_t r[4] = { 0 };
     page_lookup(1, 0, r);
     return r[0];
 }
@@ -73,11 +73,11 @@ u32 cpuid_signature(void)
  * page cannot hold for every combination: it is computed from the
  * components' own sub-leaves, as Linux's snp_cpuid_calc_xsave_size() does.
  */
-static u32 xsave_size(u64 enabled, bool compacted)
+static uint32_t xsave_size(uint64_t enabled, bool compacted)
 {
-    u32 size = 576;                     /* legacy area + XSAVE header */
-    for (u32 i = 2; i < 63; i++) {
-        u32 c[4];
+    uint32_t size = 576;                     /* legacy area + XSAVE header */
+    for (uint32_t i = 2; i < 63; i++) {
+        uint32_t c[4];
         if (!(enabled & BIT(i)) || !page_lookup(0xD, i, c))
             continue;
         if (compacted)
@@ -88,9 +88,9 @@ static u32 xsave_size(u64 enabled, bool compacted)
     return size;
 }
 
-static void cpuid_filtered(const struct vcpu *v, u32 leaf, u32 sub, u32 r[4])
+static void cpuid_filtered(const struct vcpu *v, uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
-    memset(r, 0, 4 * sizeof(u32));
+    memset(r, 0, 4 * sizeof(uint32_t));
     if (leaf >= 0x40000000 && leaf <= 0x400000FF) {
         kvmclock_cpuid(leaf, r);
         return;
@@ -106,17 +106,17 @@ static void cpuid_filtered(const struct vcpu *v, u32 leaf, u32 sub, u32 r[4])
         r[1] = (r[1] & 0x00FFFFFF) | (v->apic_id << 24);
         /* OSXSAVE is CR4.OSXSAVE as the guest has it now (APM vol. 3,
          * CPUID Fn0000_0001_ECX bit 27) */
-        r[2] = (r[2] & ~(u32)BIT(27)) | ((a->cr4 & CR4_OSXSAVE) ? (u32)BIT(27) : 0);
-        r[2] &= ~(u32)BIT(24);      /* no TSC-deadline timer in our APIC */
-        r[2] &= ~(u32)BIT(21);      /* x2APIC: no interrupt remapping to go with it */
-        r[2] &= ~(u32)BIT(3);       /* no MONITOR/MWAIT (as KVM): idle CPUs HLT, not spin */
-        r[2] |= (u32)BIT(31);       /* a hypervisor: the paravisor's leaves */
+        r[2] = (r[2] & ~(uint32_t)BIT(27)) | ((a->cr4 & CR4_OSXSAVE) ? (uint32_t)BIT(27) : 0);
+        r[2] &= ~(uint32_t)BIT(24);      /* no TSC-deadline timer in our APIC */
+        r[2] &= ~(uint32_t)BIT(21);      /* x2APIC: no interrupt remapping to go with it */
+        r[2] &= ~(uint32_t)BIT(3);       /* no MONITOR/MWAIT (as KVM): idle CPUs HLT, not spin */
+        r[2] |= (uint32_t)BIT(31);       /* a hypervisor: the paravisor's leaves */
     }
     if (leaf == 7 && sub == 0)     /* OSPKE is CR4.PKE (APM vol. 3, Fn0000_0007_ECX bit 4) */
-        r[2] = (r[2] & ~(u32)BIT(4)) | ((a->cr4 & CR4_PKE) ? (u32)BIT(4) : 0);
+        r[2] = (r[2] & ~(uint32_t)BIT(4)) | ((a->cr4 & CR4_PKE) ? (uint32_t)BIT(4) : 0);
     if (leaf == 0x80000001) {
-        r[2] &= ~(u32)BIT(3);       /* no AMD extended APIC space */
-        r[2] &= ~(u32)BIT(23);      /* no core performance counters: no PMU is offered
+        r[2] &= ~(uint32_t)BIT(3);       /* no AMD extended APIC space */
+        r[2] &= ~(uint32_t)BIT(23);      /* no core performance counters: no PMU is offered
                                      * (the legacy PMU MSRs read 0, vc/msr.c) */
     }
     if (leaf == 0x8000001E)
@@ -133,8 +133,8 @@ static void cpuid_filtered(const struct vcpu *v, u32 leaf, u32 sub, u32 r[4])
 enum vc_result vc_handle_cpuid(struct vc_exit *e)
 {
     struct sev_vmsa *a = e->vmsa;
-    u32 r[4];
-    cpuid_filtered(e->vcpu, (u32)a->rax, (u32)a->rcx, r);
+    uint32_t r[4];
+    cpuid_filtered(e->vcpu, (uint32_t)a->rax, (uint32_t)a->rcx, r);
     a->rax = r[0];
     a->rbx = r[1];
     a->rcx = r[2];

@@ -13,7 +13,7 @@
 typedef enum vc_result (*vc_handler)(struct vc_exit *e);
 
 struct vc_entry {
-    u64 code;
+    uint64_t code;
     vc_handler fn;
     const char *name;
 };
@@ -37,14 +37,14 @@ static const struct vc_entry vc_table[] = {
 };
 
 #define EXIT_KINDS ARRAY_SIZE(vc_table)
-static u64 exit_count[PV_MAX_VCPUS][EXIT_KINDS];       /* [V] by row */
+static uint64_t exit_count[PV_MAX_VCPUS][EXIT_KINDS];       /* [V] by row */
 
 static void exit_count_name(unsigned int i, char *buf, size_t len)
 {
     snprintf(buf, len, "exits %#lx (%s)", (unsigned long)vc_table[i].code, vc_table[i].name);
 }
 
-static u64 exit_count_read(unsigned int i, unsigned int vcpu)
+static uint64_t exit_count_read(unsigned int i, unsigned int vcpu)
 {
     return exit_count[vcpu][i];
 }
@@ -53,7 +53,7 @@ static u64 exit_count_read(unsigned int i, unsigned int vcpu)
 PV_COUNTER_SET(exit_counters, .count = EXIT_KINDS, .per_vcpu = true,
                .name = exit_count_name, .read = exit_count_read);
 
-static const struct vc_entry *lookup(u64 code)
+static const struct vc_entry *lookup(uint64_t code)
 {
     for (size_t i = 0; i < ARRAY_SIZE(vc_table); i++)
         if (vc_table[i].code == code)

@@ -10,9 +10,9 @@
 
 #include <lib/string.h>
 
-u64 *vc_gpr(struct sev_vmsa *a, unsigned int index)
+uint64_t *vc_gpr(struct sev_vmsa *a, unsigned int index)
 {
-    u64 *const slot[INSN_GPR_COUNT] = {
+    uint64_t *const slot[INSN_GPR_COUNT] = {
         &a->rax, &a->rcx, &a->rdx, &a->rbx, &a->rsp, &a->rbp, &a->rsi, &a->rdi,
         &a->r8, &a->r9, &a->r10, &a->r11, &a->r12, &a->r13, &a->r14, &a->r15,
     };
@@ -50,7 +50,7 @@ void vc_emul_commit(struct vc_exit *e, const struct emul_output *out)
     e->vmsa->rflags = out->rflags;
 }
 
-enum emul_result vc_emul_fetch(struct emul_ctxt *c, u64 gva, void *buf, unsigned int size)
+enum emul_result vc_emul_fetch(struct emul_ctxt *c, uint64_t gva, void *buf, unsigned int size)
 {
     const struct vc_emul *m = c->opaque;
     struct x86_fault f;

@@ -17,14 +17,14 @@
 #include <lib/string.h>
 
 struct io_access {
-    u16 port;
+    uint16_t port;
     unsigned int size;          /* 1, 2 or 4 */
     bool in;
 };
 
 /** One element: the paravisor's device model, else the hypervisor (which
  * may ask for #GP or #UD: GHCB_STATUS_EXCEPTION with *f). */
-static enum ghcb_status port_io(const struct io_access *io, u32 *val, struct x86_fault *f)
+static enum ghcb_status port_io(const struct io_access *io, uint32_t *val, struct x86_fault *f)
 {
     if (devices_port_io(io->port, io->size, io->in, val))
         return GHCB_STATUS_OK;
@@ -32,7 +32,7 @@ static enum ghcb_status port_io(const struct io_access *io, u32 *val, struct x86
 }
 
 /** SVM_IOIO_A16/A32/A64 as the address size in bytes (APM vol. 2, 15.10.2). */
-static unsigned int addr_size(u64 info)
+static unsigned int addr_size(uint64_t info)
 {
     if (info & SVM_IOIO_A64)
         return 8;
@@ -51,13 +51,13 @@ static bool matches_exit(const struct insn *insn, const struct vc_exit *e,
 /** Up to count elements between the port and buf: one string call to the
  * hypervisor when the port allows it, else element by element.  Returns
  * the elements moved; fewer than count only with a fault in *f. */
-static u64 move_elements(const struct io_access *io, u8 *buf, u64 count, struct x86_fault *f)
+static uint64_t move_elements(const struct io_access *io, uint8_t *buf, uint64_t count, struct x86_fault *f)
 {
     if (devices_port_bulk(io->port, io->size, io->in, count))
         return ghcb_ioio_string(io->port, io->size, io->in, buf, count, f) == GHCB_STATUS_OK
                    ? count : 0;
-    for (u64 i = 0; i < count; i++) {
-        u32 v = 0;
+    for (uint64_t i = 0; i < count; i++) {
+        uint32_t v = 0;
         if (!io->in)
             memcpy(&v, buf + i * io->size, io->size);
         if (port_io(io, &v, f) != GHCB_STATUS_OK)
@@ -82,9 +82,9 @@ static enum vc_result string_io(struct vc_exit *e, const struct io_access *io)
     struct sev_vmsa *a = e->vmsa;
     struct vc_emul m = { 0 };
     struct emul_ctxt c;
-    u8 buf[GHCB_SHARED_BUF_SIZE];
+    uint8_t buf[GHCB_SHARED_BUF_SIZE];
     struct x86_fault f;
-    u64 la, n;
+    uint64_t la, n;
 
     vc_emul_start(&c, e, &m);
     enum emul_result r = vc_emul_decode(&c);
@@ -103,7 +103,7 @@ static enum vc_result string_io(struct vc_exit *e, const struct io_access *io)
             return vc_raise(e, f);
         if (!io->in && !guest_copy(a, la, buf, n * io->size, false, &f))
             return vc_raise(e, f);
-        u64 moved = move_elements(io, buf, n, &f);
+        uint64_t moved = move_elements(io, buf, n, &f);
         if (io->in && moved && !guest_copy(a, la, buf, moved * io->size, true, &f))
             return vc_raise(e, f);      /* checked above: only a racing guest gets here */
         if (moved < n) {
@@ -132,11 +132,11 @@ enum vc_result vc_handle_ioio(struct vc_exit *e)
     if (e->info1 & SVM_IOIO_STR)
         return string_io(e, &io);
     e->nrip = e->info2;         /* IOIO: EXITINFO2 is the next RIP */
-    u32 v = (u32)e->vmsa->rax & (io.size == 4 ? 0xFFFFFFFFu : ((1u << (8 * io.size)) - 1));
+    uint32_t v = (uint32_t)e->vmsa->rax & (io.size == 4 ? 0xFFFFFFFFu : ((1u << (8 * io.size)) - 1));
     if (port_io(&io, &v, &e->fault) != GHCB_STATUS_OK)
         return VC_EXCEPTION;
     if (io.in) {
-        u64 mask = io.size == 4 ? 0xFFFFFFFFULL : ((1ULL << (8 * io.size)) - 1);
+        uint64_t mask = io.size == 4 ? 0xFFFFFFFFULL : ((1ULL << (8 * io.size)) - 1);
         /* a 32-bit IN zero-extends into RAX, 8/16-bit ones keep the rest */
         e->vmsa->rax = io.size == 4 ? v : ((e->vmsa->rax & ~mask) | (v & mask));
     }

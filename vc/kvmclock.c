@@ -23,12 +23,12 @@
 #include "devices/pvclock.h"
 #include "platform/apic.h"
 
-static u64 wall_clock_msr;
-static u64 refused;             /* registrations outside guest RAM */
+static uint64_t wall_clock_msr;
+static uint64_t refused;             /* registrations outside guest RAM */
 
 /** A record of len bytes at gpa the paravisor may write for the guest:
  * inside one page of the guest's own RAM (never ours, never MMIO). */
-static void *guest_record(u64 gpa, u64 len)
+static void *guest_record(uint64_t gpa, uint64_t len)
 {
     if (gpa >= (4ULL << 30) || (gpa & PAGE_MASK) != ((gpa + len - 1) & PAGE_MASK) ||
         !mm_is_guest_ram(gpa & PAGE_MASK)) {
@@ -40,14 +40,14 @@ static void *guest_record(u64 gpa, u64 len)
     return mm_private_va(gpa);
 }
 
-static void write_wall_clock(u64 gpa)
+static void write_wall_clock(uint64_t gpa)
 {
     struct pvclock_wall_clock *w = guest_record(gpa, sizeof(*w));
     if (w)
         pvclock_publish_wall(w, pv_clock.boot_unix_ns);
 }
 
-static void write_system_time(u64 msr)
+static void write_system_time(uint64_t msr)
 {
     if (!(msr & KVM_SYSTEM_TIME_ENABLE))
         return;
@@ -55,14 +55,14 @@ static void write_system_time(u64 msr)
     if (!t)
         return;
     struct pvclock_vcpu_time_info rec;
-    u64 tsc = hw_rdtsc();
+    uint64_t tsc = hw_rdtsc();
     pvclock_vcpu_record(&rec, tsc, clock_ns_at(tsc), pv_clock.scale, true);
     pvclock_publish(t, &rec);
 }
 
-bool kvmclock_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
+bool kvmclock_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
 {
-    u64 *reg = msr == MSR_KVM_WALL_CLOCK_NEW ? &wall_clock_msr
+    uint64_t *reg = msr == MSR_KVM_WALL_CLOCK_NEW ? &wall_clock_msr
              : msr == MSR_KVM_SYSTEM_TIME_NEW ? &v->kvmclock_msr : NULL;
     if (!reg)
         return false;           /* no other KVM MSR is offered: #GP */
@@ -79,7 +79,7 @@ bool kvmclock_msr(struct vcpu *v, u32 msr, bool write, u64 *val)
 }
 
 /** The hypervisor leaves 0x40000000-0x400000FF. */
-bool kvmclock_cpuid(u32 leaf, u32 r[4])
+bool kvmclock_cpuid(uint32_t leaf, uint32_t r[4])
 {
     switch (leaf) {
     case KVM_CPUID_SIGNATURE:
@@ -89,12 +89,12 @@ bool kvmclock_cpuid(u32 leaf, u32 r[4])
         r[3] = KVM_SIGNATURE_EDX;
         return true;
     case KVM_CPUID_FEATURES:
-        r[0] = (u32)(BIT(KVM_FEATURE_CLOCKSOURCE2) | BIT(KVM_FEATURE_NOP_IO_DELAY) |
+        r[0] = (uint32_t)(BIT(KVM_FEATURE_CLOCKSOURCE2) | BIT(KVM_FEATURE_NOP_IO_DELAY) |
                      BIT(KVM_FEATURE_CLOCKSOURCE_STABLE_BIT));
         r[1] = r[2] = r[3] = 0;
         return true;
     case KVM_CPUID_TIMING_INFO:
-        r[0] = (u32)clock_tsc_khz();
+        r[0] = (uint32_t)clock_tsc_khz();
         r[1] = 1000000 / GUEST_APIC_BUS_NS;
         r[2] = r[3] = 0;
         return true;

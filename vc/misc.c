@@ -21,8 +21,8 @@ enum vc_result vc_handle_rdtsc(struct vc_exit *e)
     struct ghcb *g = ghcb_begin();
     if (ghcb_call(g, e->code, 0, 0, &e->fault) != GHCB_STATUS_OK)
         return VC_EXCEPTION;            /* the hypervisor's #GP or #UD */
-    e->vmsa->rax = (u32)ghcb_out(g, GHCB_OFF(rax));
-    e->vmsa->rdx = (u32)ghcb_out(g, GHCB_OFF(rdx));
+    e->vmsa->rax = (uint32_t)ghcb_out(g, GHCB_OFF(rax));
+    e->vmsa->rdx = (uint32_t)ghcb_out(g, GHCB_OFF(rdx));
     if (e->code == SVM_EXIT_RDTSCP)
         e->vmsa->rcx = e->vcpu->tsc_aux;    /* the guest's, not the host's */
     return VC_OK;
@@ -53,7 +53,7 @@ enum vc_result vc_handle_dr7(struct vc_exit *e)
     if (r != EMUL_OK || insn->dr != 7 ||
         insn->cls != (write ? INSN_MOV_TO_DR : INSN_MOV_FROM_DR))
         return VC_DECODE_FAILED;
-    u64 *reg = vc_gpr(e->vmsa, insn->reg.index);
+    uint64_t *reg = vc_gpr(e->vmsa, insn->reg.index);
     if (!reg)
         return VC_DECODE_FAILED;
     if (write) {

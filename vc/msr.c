@@ -32,7 +32,7 @@ enum msr_policy { MSR_EMULATE, MSR_FORWARD, MSR_ZERO, MSR_SINK, MSR_KVMCLOCK };
 #define MSR_K7_PERFCTR3     0xC0010007
 
 struct msr_rule {
-    u32 first, last;
+    uint32_t first, last;
     enum msr_policy policy;
     const char *why;
 };
@@ -59,7 +59,7 @@ static const struct msr_rule rules[] = {
 };
 
 
-static const struct msr_rule *rule_of(u32 msr)
+static const struct msr_rule *rule_of(uint32_t msr)
 {
     for (size_t i = 0; i < ARRAY_SIZE(rules); i++)
         if (msr >= rules[i].first && msr <= rules[i].last)
@@ -72,7 +72,7 @@ static enum vc_result gp(struct vc_exit *e)
     return vc_raise(e, x86_fault_gp(0));
 }
 
-static bool emulate_read(struct vcpu *v, u32 msr, u64 *val)
+static bool emulate_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
     if (msr == MSR_TSC_AUX)
         *val = v->tsc_aux;
@@ -88,7 +88,7 @@ static bool emulate_read(struct vcpu *v, u32 msr, u64 *val)
 }
 
 /** Memory types an MTRR may hold: UC, WC, WT, WP, WB (APM vol. 2 §7.7). */
-static bool valid_type(u64 t)
+static bool valid_type(uint64_t t)
 {
     return t == 0 || t == 1 || t == 4 || t == 5 || t == 6;
 }
@@ -96,9 +96,9 @@ static bool valid_type(u64 t)
 #define MTRR_PHYS_BITS  48      /* reserved above; matches the CPUID page's 0x80000008 */
 
 /** The architectural #GP checks of an MTRR write (APM vol. 2 §7.7.1-7.7.2). */
-static bool mtrr_valid(u32 msr, u64 val)
+static bool mtrr_valid(uint32_t msr, uint64_t val)
 {
-    u64 above = ~((1ULL << MTRR_PHYS_BITS) - 1);
+    uint64_t above = ~((1ULL << MTRR_PHYS_BITS) - 1);
     if (msr == MSR_MTRR_DEF_TYPE)
         return !(val & ~0xCFFULL) && valid_type(val & 0xFF);
     if (msr >= MSR_MTRR_PHYS_FIRST && msr <= MSR_MTRR_PHYS_LAST) {
@@ -112,12 +112,12 @@ static bool mtrr_valid(u32 msr, u64 val)
     return true;
 }
 
-static bool emulate_write(struct vcpu *v, u32 msr, u64 val)
+static bool emulate_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
     if (msr == MSR_TSC_AUX) {
         if (val >> 32)
             return false;       /* bits 63:32 reserved (SDM vol. 4, IA32_TSC_AUX) */
-        v->tsc_aux = (u32)val;
+        v->tsc_aux = (uint32_t)val;
         return true;
     }
     if (msr == MSR_MTRR_CAP)
@@ -133,12 +133,12 @@ static bool emulate_write(struct vcpu *v, u32 msr, u64 val)
 }
 
 /** An MSR no rule claims: the x2APIC's, or #GP. */
-static enum vc_result apic_msr(struct vc_exit *e, u32 msr, bool write, u64 val)
+static enum vc_result apic_msr(struct vc_exit *e, uint32_t msr, bool write, uint64_t val)
 {
     switch (guest_apic_msr(e->vcpu, msr, write, &val)) {
     case LAPIC_OK:
         if (!write) {
-            e->vmsa->rax = (u32)val;
+            e->vmsa->rax = (uint32_t)val;
             e->vmsa->rdx = val >> 32;
         }
         return VC_OK;
@@ -155,9 +155,9 @@ static enum vc_result apic_msr(struct vc_exit *e, u32 msr, bool write, u64 val)
 enum vc_result vc_handle_msr(struct vc_exit *e)
 {
     struct sev_vmsa *a = e->vmsa;
-    u32 msr = (u32)a->rcx;
+    uint32_t msr = (uint32_t)a->rcx;
     bool write = e->info1 & 1;
-    u64 val = ((a->rdx & 0xFFFFFFFF) << 32) | (a->rax & 0xFFFFFFFF);
+    uint64_t val = ((a->rdx & 0xFFFFFFFF) << 32) | (a->rax & 0xFFFFFFFF);
     const struct msr_rule *r = rule_of(msr);
 
     if (!r)
@@ -186,7 +186,7 @@ enum vc_result vc_handle_msr(struct vc_exit *e)
         break;
     }
     if (!write) {
-        a->rax = (u32)val;
+        a->rax = (uint32_t)val;
         a->rdx = val >> 32;
     }
     return VC_OK;

@@ -17,10 +17,10 @@
 
 #include <lib/string.h>
 
-static enum emul_result translate(struct emul_ctxt *c, u64 gva, bool write, u64 *gpa)
+static enum emul_result translate(struct emul_ctxt *c, uint64_t gva, bool write, uint64_t *gpa)
 {
     const struct vc_emul *m = c->opaque;
-    u32 err;
+    uint32_t err;
     switch (guest_linear_to_gpa(m->e->vmsa, gva, write, gpa, &err)) {
     case GUEST_WALK_OK:
         return EMUL_OK;
@@ -33,11 +33,11 @@ static enum emul_result translate(struct emul_ctxt *c, u64 gva, bool write, u64 
 }
 
 /** One access of the instruction: device space or guest RAM, nothing else. */
-static enum emul_result access(struct emul_ctxt *c, u64 gva, void *buf, unsigned int size,
+static enum emul_result access(struct emul_ctxt *c, uint64_t gva, void *buf, unsigned int size,
                                bool write)
 {
     struct vc_emul *m = c->opaque;
-    u64 gpa;
+    uint64_t gpa;
     enum emul_result r = translate(c, gva, write, &gpa);
     if (r != EMUL_OK)
         return r;
@@ -54,7 +54,7 @@ static enum emul_result access(struct emul_ctxt *c, u64 gva, void *buf, unsigned
         m->hit = true;
     if (gpa >= mm.pv_base && gpa < mm.pv_end)
         return EMUL_UNHANDLEABLE;       /* cannot be device space */
-    u64 v = 0;
+    uint64_t v = 0;
     struct x86_fault f;
     if (write)
         memcpy(&v, buf, size);
@@ -68,12 +68,12 @@ static enum emul_result access(struct emul_ctxt *c, u64 gva, void *buf, unsigned
     return EMUL_OK;
 }
 
-static enum emul_result read_mem(struct emul_ctxt *c, u64 gva, void *buf, unsigned int size)
+static enum emul_result read_mem(struct emul_ctxt *c, uint64_t gva, void *buf, unsigned int size)
 {
     return access(c, gva, buf, size, false);
 }
 
-static enum emul_result write_mem(struct emul_ctxt *c, u64 gva, const void *buf, unsigned int size)
+static enum emul_result write_mem(struct emul_ctxt *c, uint64_t gva, const void *buf, unsigned int size)
 {
     return access(c, gva, (void *)buf, size, true);
 }

@@ -38,8 +38,8 @@ enum vc_result {
 struct vc_exit {
     struct vcpu *vcpu;          /* [in] */
     struct sev_vmsa *vmsa;      /* [in/out] the guest's state */
-    u64 code, info1, info2;     /* [in] GUEST_EXITCODE, EXITINFO1/2 */
-    u64 nrip;                   /* [in/out] next RIP; a decoding handler sets it */
+    uint64_t code, info1, info2;     /* [in] GUEST_EXITCODE, EXITINFO1/2 */
+    uint64_t nrip;                   /* [in/out] next RIP; a decoding handler sets it */
     struct x86_fault fault;     /* [out] with VC_EXCEPTION */
 };
 
@@ -68,11 +68,11 @@ enum vc_result vc_handle_unvalidated(struct vc_exit *e);
 /** What vc/'s engine hooks find in emul_ctxt.opaque. */
 struct vc_emul {
     struct vc_exit *e;
-    u64 fault_page;             /* npf.c: the device page that faulted */
+    uint64_t fault_page;             /* npf.c: the device page that faulted */
     bool hit;                   /* npf.c: an access reached it */
 };
 /** GPR index (enum insn_gpr order) -> its slot in the VMSA; NULL past 15. */
-u64 *vc_gpr(struct sev_vmsa *a, unsigned int index);
+uint64_t *vc_gpr(struct sev_vmsa *a, unsigned int index);
 /** A fresh engine context on the guest's state, opaque = m (m->e = e). */
 void vc_emul_start(struct emul_ctxt *c, struct vc_exit *e, struct vc_emul *m);
 /** The engine's register and RFLAGS writes into the VMSA. */
@@ -80,15 +80,15 @@ void vc_emul_commit(struct vc_exit *e, const struct emul_output *out);
 /** Fetches and decodes the instruction at CS:RIP into c->insn (emul_decode). */
 enum emul_result vc_emul_decode(struct emul_ctxt *c);
 /** The fetch hook vc/'s engine ops share: guest memory through its page tables. */
-enum emul_result vc_emul_fetch(struct emul_ctxt *c, u64 gva, void *buf, unsigned int size);
+enum emul_result vc_emul_fetch(struct emul_ctxt *c, uint64_t gva, void *buf, unsigned int size);
 
 /* kvmclock.c: the paravirtual clock the paravisor serves (not the host's) */
-bool kvmclock_msr(struct vcpu *v, u32 msr, bool write, u64 *val);
-bool kvmclock_cpuid(u32 leaf, u32 r[4]);
+bool kvmclock_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val);
+bool kvmclock_cpuid(uint32_t leaf, uint32_t r[4]);
 
 /* cpuid.c: the validated CPUID page, kept in paravisor memory. */
 void cpuid_page_init(void);
-u32 cpuid_signature(void);
+uint32_t cpuid_signature(void);
 
 
 #endif

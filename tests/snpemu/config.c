@@ -28,15 +28,15 @@ static void config_intercept(const char *v, size_t n)
         panic("unknown intercept '%.*s' in %s", (int)n, v, SNPEMU_FWCFG_CONFIG);
 }
 
-static u64 parse_u64(const char *v, size_t n)
+static uint64_t parse_u64(const char *v, size_t n)
 {
-    u64 x = 0;
+    uint64_t x = 0;
     if (!n)
         panic("empty number in %s", SNPEMU_FWCFG_CONFIG);
     for (size_t i = 0; i < n; i++) {
         if (v[i] < '0' || v[i] > '9')
             panic("bad number '%.*s' in %s", (int)n, v, SNPEMU_FWCFG_CONFIG);
-        x = x * 10 + (u64)(v[i] - '0');
+        x = x * 10 + (uint64_t)(v[i] - '0');
     }
     return x;
 }

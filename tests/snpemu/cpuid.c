@@ -21,18 +21,18 @@
 #define SEV_LEAF_ECX 15u    /* simultaneous encrypted guests */
 #define SEV_LEAF_EDX 1u     /* minimum SEV-no-ES ASID */
 
-void snp_cpuid(u32 leaf, u32 subleaf, u32 r[4])
+void snp_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t r[4])
 {
     cpuid_count(leaf, subleaf, r);
     switch (leaf) {
     case 0x1:
-        r[2] |= (u32)BIT(21);           /* x2APIC: the guest's APIC is x2APIC (msr.c) */
+        r[2] |= (uint32_t)BIT(21);           /* x2APIC: the guest's APIC is x2APIC (msr.c) */
         break;
     case 0x80000000:
         r[0] = MAX(r[0], CPUID_LEAF_SEV);
         break;
     case 0x80000001:
-        r[2] &= ~(u32)BIT(2);           /* SVM */
+        r[2] &= ~(uint32_t)BIT(2);           /* SVM */
         break;
     case 0x80000008:
         /* With memory encryption on, the physical address space shrinks by
@@ -52,14 +52,14 @@ void snp_cpuid(u32 leaf, u32 subleaf, u32 r[4])
     }
 }
 
-static bool cpuid_add(struct snp_cpuid_page *p, u32 leaf, u32 sub, u64 xcr0_in)
+static bool cpuid_add(struct snp_cpuid_page *p, uint32_t leaf, uint32_t sub, uint64_t xcr0_in)
 {
     if (p->count == SNP_CPUID_MAX_COUNT) {
         log_printf("CPUID page full at leaf %#x.%u", leaf, sub);
         return false;
     }
     struct snp_cpuid_fn *f = &p->fn[p->count++];
-    u32 r[4];
+    uint32_t r[4];
     snp_cpuid(leaf, sub, r);
     f->eax_in = leaf;
     f->ecx_in = sub;
@@ -72,13 +72,13 @@ static bool cpuid_add(struct snp_cpuid_page *p, u32 leaf, u32 sub, u64 xcr0_in)
 }
 
 /** Sub-leaves that exist for the indexed leaves. */
-static u32 subleaf_count(u32 leaf)
+static uint32_t subleaf_count(uint32_t leaf)
 {
-    u32 r[4];
+    uint32_t r[4];
     switch (leaf) {
     case 0x4:
     case 0x8000001D:
-        for (u32 i = 0; i < 16; i++) {
+        for (uint32_t i = 0; i < 16; i++) {
             cpuid_count(leaf, i, r);
             if (!(r[0] & 0x1F))
                 return i;
@@ -88,7 +88,7 @@ static u32 subleaf_count(u32 leaf)
         cpuid_count(leaf, 0, r);
         return MIN(r[0] + 1, 4u);
     case 0xB:
-        for (u32 i = 0; i < 8; i++) {
+        for (uint32_t i = 0; i < 8; i++) {
             cpuid_count(leaf, i, r);
             if (!(r[2] & 0xFF00))
                 return i;
@@ -104,17 +104,17 @@ static u32 subleaf_count(u32 leaf)
     }
 }
 
-static void cpuid_add_leaf(struct snp_cpuid_page *p, u32 leaf)
+static void cpuid_add_leaf(struct snp_cpuid_page *p, uint32_t leaf)
 {
-    u32 n = subleaf_count(leaf);
+    uint32_t n = subleaf_count(leaf);
     if (leaf == 0xD) {
         /* XSAVE: sub-leaves 0 and 1 for XCR0 = x87 (the guest sizes the
          * rest itself, as QEMU fills it), then one per supported component. */
-        u32 r[4];
+        uint32_t r[4];
         cpuid_count(0xD, 0, r);
         cpuid_add(p, 0xD, 0, 1);
         cpuid_add(p, 0xD, 1, 1);
-        for (u32 i = 2; i < 32; i++)
+        for (uint32_t i = 2; i < 32; i++)
             if (r[0] & BIT(i))
                 cpuid_add(p, 0xD, i, 0);
         return;
@@ -123,22 +123,22 @@ static void cpuid_add_leaf(struct snp_cpuid_page *p, u32 leaf)
         cpuid_add(p, leaf, 0, 0);
         return;
     }
-    for (u32 i = 0; i < n; i++)
+    for (uint32_t i = 0; i < n; i++)
         cpuid_add(p, leaf, i, 0);
 }
 
 void cpuid_page_fill(void *page)
 {
     struct snp_cpuid_page *p = page;
-    u32 r[4];
+    uint32_t r[4];
     memset(p, 0, sizeof(*p));
     snp_cpuid(0, 0, r);
-    u32 max_std = MIN(r[0], 0x1Fu);
-    for (u32 leaf = 0; leaf <= max_std; leaf++)
+    uint32_t max_std = MIN(r[0], 0x1Fu);
+    for (uint32_t leaf = 0; leaf <= max_std; leaf++)
         cpuid_add_leaf(p, leaf);
     snp_cpuid(0x80000000, 0, r);
-    u32 max_ext = MIN(r[0], 0x80000021u);
-    for (u32 leaf = 0x80000000; leaf <= max_ext; leaf++)
+    uint32_t max_ext = MIN(r[0], 0x80000021u);
+    for (uint32_t leaf = 0x80000000; leaf <= max_ext; leaf++)
         cpuid_add_leaf(p, leaf);
     log_printf("CPUID page: %u entries", p->count);
 }

@@ -18,31 +18,31 @@
 #include <lib/string.h>
 
 
-void inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
+void inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
 {
     v->vmcb->control.event_inj = SVM_EVT_MAKE(vector, SVM_EVT_TYPE_EXCEPTION, has_error, error);
 }
 
-static bool read_descriptor(struct vcpu *v, u16 sel, u64 *desc)
+static bool read_descriptor(struct vcpu *v, uint16_t sel, uint64_t *desc)
 {
     const struct vmcb_save *s = &v->vmcb->save;
     if (sel & 4)
         return false;                   /* LDT code segments: not supported */
-    if ((u32)(sel & ~7) + 7 > s->gdtr.limit)
+    if ((uint32_t)(sel & ~7) + 7 > s->gdtr.limit)
         return false;
     return guest_read_virt(v, s->gdtr.base + (sel & ~7), desc, 8);
 }
 
 /** VMCB attribute format from a descriptor: bits 40-47 and 52-55. */
-static u16 desc_attrib(u64 d)
+static uint16_t desc_attrib(uint64_t d)
 {
-    return (u16)(((d >> 40) & 0xFF) | ((d >> 44) & 0xF00));
+    return (uint16_t)(((d >> 40) & 0xFF) | ((d >> 44) & 0xF00));
 }
 
-static bool vc_stack(struct vcpu *v, unsigned int ist, unsigned int new_cpl, u64 *rsp)
+static bool vc_stack(struct vcpu *v, unsigned int ist, unsigned int new_cpl, uint64_t *rsp)
 {
     const struct vmcb_save *s = &v->vmcb->save;
-    u64 off;
+    uint64_t off;
     if (ist)
         off = 0x24 + (ist - 1) * 8;     /* TSS.IST1..7 */
     else if (new_cpl < s->cpl)
@@ -56,11 +56,11 @@ static bool vc_stack(struct vcpu *v, unsigned int ist, unsigned int new_cpl, u64
     return guest_read_virt(v, s->tr.base + off, rsp, 8);
 }
 
-static const char *deliver_vc(struct vcpu *v, u64 code)
+static const char *deliver_vc(struct vcpu *v, uint64_t code)
 {
     struct vmcb_save *s = &v->vmcb->save;
     struct idt_gate g;
-    u64 desc;
+    uint64_t desc;
 
     if (!(s->efer & EFER_LMA))
         return "guest is not in long mode";
@@ -74,21 +74,21 @@ static const char *deliver_vc(struct vcpu *v, u64 code)
         !(desc & BIT(43)) || !(desc & BIT(53)))
         return "IDT entry 29 selector is not a present 64-bit code segment";
     unsigned int new_cpl = (desc >> 45) & 3;
-    u64 rsp;
+    uint64_t rsp;
     if (!vc_stack(v, g.ist & 7, new_cpl, &rsp))
         return "TSS stack pointer unreadable";
     rsp &= ~0xFULL;
-    u64 frame[6] = { code, s->rip, s->cs.selector, s->rflags, s->rsp, s->ss.selector };
+    uint64_t frame[6] = { code, s->rip, s->cs.selector, s->rflags, s->rsp, s->ss.selector };
     if (!guest_write_virt(v, rsp - sizeof(frame), frame, sizeof(frame)))
         return "#VC stack frame not writable";
 
     if (new_cpl != s->cpl)
-        s->ss = (struct vmcb_seg){ .selector = (u16)new_cpl, .attrib = 0, .limit = 0, .base = 0 };
+        s->ss = (struct vmcb_seg){ .selector = (uint16_t)new_cpl, .attrib = 0, .limit = 0, .base = 0 };
     s->rsp = rsp - sizeof(frame);
-    s->rip = ((u64)g.offset_hi << 32) | ((u64)g.offset_mid << 16) | g.offset_lo;
+    s->rip = ((uint64_t)g.offset_hi << 32) | ((uint64_t)g.offset_mid << 16) | g.offset_lo;
     s->cs = (struct vmcb_seg){ .selector = g.selector, .attrib = desc_attrib(desc),
                                .limit = 0xFFFFFFFF, .base = 0 };
-    s->cpl = (u8)new_cpl;
+    s->cpl = (uint8_t)new_cpl;
     s->rflags &= ~(RFLAGS_TF | RFLAGS_NT | RFLAGS_RF | RFLAGS_VM);
     if (type == 0xE)
         s->rflags &= ~RFLAGS_IF;
@@ -97,7 +97,7 @@ static const char *deliver_vc(struct vcpu *v, u64 code)
 }
 
 /** Raises #VC(code) in the guest, as the hardware does for an SNP guest. */
-void inject_vc(struct vcpu *v, u64 code)
+void inject_vc(struct vcpu *v, uint64_t code)
 {
     const char *why = deliver_vc(v, code);
     if (why)    /* the CPU would escalate to #DF and, failing that, shut down */

@@ -24,13 +24,13 @@
 
 #define EXCP_UD 6
 
-static u8 *iopm;            /* 12 KiB, all ports intercepted */
-static u8 *msrpm;           /* 8 KiB */
+static uint8_t *iopm;            /* 12 KiB, all ports intercepted */
+static uint8_t *msrpm;           /* 8 KiB */
 
 /** MSRs KVM does not intercept for an SEV-ES/SNP guest; everything else
  * raises #VC 0x7C.  The GHCB and SEV_STATUS MSRs are intercepted only
  * because TCG does not implement them: snpemu answers them itself. */
-static const u32 msr_passthrough[] = {
+static const uint32_t msr_passthrough[] = {
     0xC0000080, /* EFER */
     0xC0000081, 0xC0000082, 0xC0000083, 0xC0000084, /* STAR LSTAR CSTAR SFMASK */
     0xC0000100, 0xC0000101, 0xC0000102, /* FS_BASE GS_BASE KERNEL_GS_BASE */
@@ -38,9 +38,9 @@ static const u32 msr_passthrough[] = {
     0x277,                              /* PAT */
 };
 
-static void msrpm_allow(u32 msr)
+static void msrpm_allow(uint32_t msr)
 {
-    u32 base;
+    uint32_t base;
     if (msr < 0x2000)
         base = 0;
     else if (msr >= 0xC0000000 && msr < 0xC0002000)
@@ -49,8 +49,8 @@ static void msrpm_allow(u32 msr)
         base = 0x1000 * 8;
     else
         panic("MSR %#x outside the MSR permission map", msr);
-    u32 bit = base + (msr & 0x1FFF) * 2;
-    msrpm[bit / 8] &= (u8)~(3u << (bit % 8));
+    uint32_t bit = base + (msr & 0x1FFF) * 2;
+    msrpm[bit / 8] &= (uint8_t)~(3u << (bit % 8));
 }
 
 static void vmcb_setup(struct vcpu *v)
@@ -73,8 +73,8 @@ static void vmcb_setup(struct vcpu *v)
                     INTERCEPT2_VMSAVE | INTERCEPT2_STGI | INTERCEPT2_CLGI |
                     INTERCEPT2_SKINIT | INTERCEPT2_WBINVD | INTERCEPT2_MONITOR |
                     INTERCEPT2_MWAIT | (config.intercept_rdtscp ? INTERCEPT2_RDTSCP : 0);
-    c->dr_read = (u16)BIT(7);
-    c->dr_write = (u16)BIT(7);
+    c->dr_read = (uint16_t)BIT(7);
+    c->dr_write = (uint16_t)BIT(7);
     c->iopm_base_pa = virt_to_phys(iopm);
     c->msrpm_base_pa = virt_to_phys(msrpm);
     c->asid = 1;
@@ -94,7 +94,7 @@ static bool reflect_vc_enabled(const struct vcpu *v)
 
 /** Next RIP for an instruction intercept: TCG has no NRIP save, so the
  * instruction at RIP is decoded (IOIO exits carry it in exit_info_2). */
-static u64 next_rip(struct vcpu *v, u64 code)
+static uint64_t next_rip(struct vcpu *v, uint64_t code)
 {
     if (code == SVM_EXIT_IOIO)
         return v->vmcb->control.exit_info_2;
@@ -110,7 +110,7 @@ static u64 next_rip(struct vcpu *v, u64 code)
  * GUEST_NRIP for instruction intercepts.  Otherwise #VC is raised in the
  * running context.
  */
-static void vc_event(struct vcpu *v, u64 code, u64 info1, u64 info2)
+static void vc_event(struct vcpu *v, uint64_t code, uint64_t info1, uint64_t info2)
 {
     if (reflect_vc_enabled(v)) {
         vcpu_exit_to_vmpl0(v, code, info1, info2, next_rip(v, code));
@@ -119,9 +119,9 @@ static void vc_event(struct vcpu *v, u64 code, u64 info1, u64 info2)
     inject_vc(v, code);
 }
 
-static void vc_intercept(struct vcpu *v, u64 code)
+static void vc_intercept(struct vcpu *v, uint64_t code)
 {
-    u64 info1 = v->vmcb->control.exit_info_1;
+    uint64_t info1 = v->vmcb->control.exit_info_1;
     if (code == SVM_EXIT_IOIO)
         info1 = (info1 & ~SVM_IOIO_ASZ_MASK) | insn_ioio_address_size(v);
     vc_event(v, code, info1, v->vmcb->control.exit_info_2);
@@ -129,8 +129,8 @@ static void vc_intercept(struct vcpu *v, u64 code)
 
 static void handle_vmmcall(struct vcpu *v)
 {
-    static const u8 vmgexit_bytes[] = INSN_VMGEXIT_BYTES;
-    u8 insn[4] = { 0 };
+    static const uint8_t vmgexit_bytes[] = INSN_VMGEXIT_BYTES;
+    uint8_t insn[4] = { 0 };
     const struct vmcb_save *s = &v->vmcb->save;
     if (guest_read_virt(v, s->cs.base + s->rip, insn, 4) && !memcmp(insn, vmgexit_bytes, 4)) {
         stat_vmpl(v, STAT_VMGEXIT);
@@ -146,15 +146,15 @@ static void handle_msr(struct vcpu *v)
 {
     struct vmcb_save *s = &v->vmcb->save;
     struct vmpl_ctx *c = &v->ctx[v->vmpl];
-    u32 msr = (u32)v->gprs.rcx;
+    uint32_t msr = (uint32_t)v->gprs.rcx;
     bool write = v->vmcb->control.exit_info_1 & 1;
-    u64 val = ((v->gprs.rdx & 0xFFFFFFFF) << 32) | (s->rax & 0xFFFFFFFF);
+    uint64_t val = ((v->gprs.rdx & 0xFFFFFFFF) << 32) | (s->rax & 0xFFFFFFFF);
 
     if (msr == MSR_SEV_ES_GHCB) {
         if (write)
             c->ghcb_msr = val;
         else {
-            s->rax = (u32)c->ghcb_msr;
+            s->rax = (uint32_t)c->ghcb_msr;
             v->gprs.rdx = c->ghcb_msr >> 32;
         }
     } else if (msr == MSR_SEV_STATUS) {
@@ -162,8 +162,8 @@ static void handle_msr(struct vcpu *v)
             inject_exception(v, 13, true, 0);   /* read-only */
             return;
         }
-        u64 st = SEV_STATUS_SEV | SEV_STATUS_SEV_ES | SEV_STATUS_FROM_FEAT(v->vmsa->sev_features);
-        s->rax = (u32)st;
+        uint64_t st = SEV_STATUS_SEV | SEV_STATUS_SEV_ES | SEV_STATUS_FROM_FEAT(v->vmsa->sev_features);
+        s->rax = (uint32_t)st;
         v->gprs.rdx = st >> 32;
     } else {
         vc_intercept(v, SVM_EXIT_MSR);
@@ -174,10 +174,10 @@ static void handle_msr(struct vcpu *v)
 
 /** The NPF exit information as the hardware writes it (APM vol. 2, 15.36.10):
  * the C-bit is not an address bit, a private access sets ENC (bit 34). */
-static void npf_hw_info(struct vcpu *v, u64 *info1, u64 *gpa)
+static void npf_hw_info(struct vcpu *v, uint64_t *info1, uint64_t *gpa)
 {
-    u64 vtom = (v->vmsa->sev_features & SEV_FEAT_VTOM) ? v->vmsa->virtual_tom : 0;
-    u64 raw = v->vmcb->control.exit_info_2;
+    uint64_t vtom = (v->vmsa->sev_features & SEV_FEAT_VTOM) ? v->vmsa->virtual_tom : 0;
+    uint64_t raw = v->vmcb->control.exit_info_2;
     *info1 = v->vmcb->control.exit_info_1;
     if (npt_private_access(vtom, raw))
         *info1 |= SVM_NPF_ENC;
@@ -185,11 +185,11 @@ static void npf_hw_info(struct vcpu *v, u64 *info1, u64 *gpa)
 }
 
 /** #VC 0x404 with the faulting GVA in CR2 (APM vol. 2, 15.36.10). */
-static void page_not_validated(struct vcpu *v, u64 info, u64 gpa_c)
+static void page_not_validated(struct vcpu *v, uint64_t info, uint64_t gpa_c)
 {
-    u64 gva;
+    uint64_t gva;
     if (reflect_vc_enabled(v)) {
-        u64 i1, gpa;
+        uint64_t i1, gpa;
         npf_hw_info(v, &i1, &gpa);
         vc_event(v, SVM_EXIT_PAGE_NOT_VALIDATED, i1, gpa);
         return;
@@ -200,8 +200,8 @@ static void page_not_validated(struct vcpu *v, u64 info, u64 gpa_c)
         guest_kill("#VC 0x404 at rip %#lx: cannot tell which access touched GPA %#lx",
                    (unsigned long)v->vmcb->save.rip, (unsigned long)gpa_c);
     if ((info & SVM_NPF_ID) && (gva & PAGE_MASK) != (gpa_c & PAGE_MASK & ~CBIT_MASK)) {
-        u64 gpa;
-        u32 err;
+        uint64_t gpa;
+        uint32_t err;
         /* The fetch may have faulted on the second page of the instruction. */
         if (guest_virt_to_phys(v, (gva & PAGE_MASK) + PAGE_SIZE, false, &gpa, &err) == WALK_OK &&
             ((gpa ^ gpa_c) & PAGE_MASK & ~CBIT_MASK) == 0)
@@ -215,13 +215,13 @@ static void page_not_validated(struct vcpu *v, u64 info, u64 gpa_c)
  * check, APM Table 15-39 step 3): #VMEXIT(NPF) with EXITINFO1 bits 31 (RMP)
  * and 36 (VMPL).  The access does not happen; the multi-VMPL hypervisor
  * hands the exit to VMPL0 (docs/snpemu.md). */
-static void vmpl_violation(struct vcpu *v, u64 info, u64 gpa_c)
+static void vmpl_violation(struct vcpu *v, uint64_t info, uint64_t gpa_c)
 {
     log_printf("vCPU %u: VMPL%u permission violation at GPA %#lx (rip %#lx)", v->index, v->vmpl,
                (unsigned long)gpa_c, (unsigned long)v->vmcb->save.rip);
     if (!v->ctx[0].vmsa || v->vmpl == 0)
         guest_kill("VMPL permission violation with no VMPL0 to report it to");
-    u64 i1, gpa;
+    uint64_t i1, gpa;
     (void)info;
     (void)gpa_c;
     npf_hw_info(v, &i1, &gpa);
@@ -231,15 +231,15 @@ static void vmpl_violation(struct vcpu *v, u64 info, u64 gpa_c)
 /** Under vTOM a guest PTE must not set the C-bit: #PF with RSV (APM vol. 2,
  * 15.36.8).  TCG walked it as an address bit instead; the GVA comes from the
  * instruction (or RIP for a fetch). */
-static void cbit_under_vtom(struct vcpu *v, u64 info)
+static void cbit_under_vtom(struct vcpu *v, uint64_t info)
 {
-    u64 gva;
+    uint64_t gva;
     if (info & SVM_NPF_ID)
         gva = v->vmcb->save.cs.base + v->vmcb->save.rip;
     else if (!fault_gva(v, v->vmcb->control.exit_info_2, &gva))
         guest_kill("C-bit under vTOM at rip %#lx: cannot tell the access",
                    (unsigned long)v->vmcb->save.rip);
-    u32 err = 1 | 8 | (info & (SVM_NPF_RW | SVM_NPF_US | SVM_NPF_ID));   /* P, RSV */
+    uint32_t err = 1 | 8 | (info & (SVM_NPF_RW | SVM_NPF_US | SVM_NPF_ID));   /* P, RSV */
     v->vmcb->save.cr2 = gva;
     inject_exception(v, 14, true, err);
 }
@@ -247,14 +247,14 @@ static void cbit_under_vtom(struct vcpu *v, u64 info)
 /** #NPF: the RMP or a device decides (APM vol. 2, 15.36.10). */
 static void handle_npf(struct vcpu *v)
 {
-    u64 info = v->vmcb->control.exit_info_1;
-    u64 gpa_c = v->vmcb->control.exit_info_2;
-    u64 vtom = (v->vmsa->sev_features & SEV_FEAT_VTOM) ? v->vmsa->virtual_tom : 0;
+    uint64_t info = v->vmcb->control.exit_info_1;
+    uint64_t gpa_c = v->vmcb->control.exit_info_2;
+    uint64_t vtom = (v->vmsa->sev_features & SEV_FEAT_VTOM) ? v->vmsa->virtual_tom : 0;
     bool private_access = npt_private_access(vtom, gpa_c);
-    u64 gpa = gpa_c & ~CBIT_MASK & PAGE_MASK;
+    uint64_t gpa = gpa_c & ~CBIT_MASK & PAGE_MASK;
 
     if (info & SVM_NPF_RSV) {
-        u64 i1, g;
+        uint64_t i1, g;
         npf_hw_info(v, &i1, &g);
         vc_event(v, SVM_EXIT_NPF, i1, g);   /* MMIO: the guest asks via the GHCB */
         return;
@@ -302,7 +302,7 @@ static void handle_npf(struct vcpu *v)
  * HLT goes to VMPL0 with RIP past the HLT (docs/snpemu.md). */
 static void handle_hlt(struct vcpu *v)
 {
-    u64 nrip = v->vmcb->save.rip + 1;
+    uint64_t nrip = v->vmcb->save.rip + 1;
     v->vmcb->save.rip = nrip;
     v->vmcb->control.int_shadow = 0;    /* the HLT completed: no STI shadow */
     if (v->vmpl != 0 && v->ctx[0].vmsa) {
@@ -318,7 +318,7 @@ static void handle_hlt(struct vcpu *v)
 static void handle_cr0_write(struct vcpu *v)
 {
     struct vmcb_save *s = &v->vmcb->save;
-    u64 cr0;
+    uint64_t cr0;
     if (!insn_cr0_write(v, &cr0))
         guest_kill("CR0 write exit at rip %#lx: not a MOV/LMSW/CLTS", (unsigned long)s->rip);
     if (s->cpl || (cr0 >> 32) || ((cr0 & CR0_PG) && !(cr0 & CR0_PE)) ||
@@ -339,7 +339,7 @@ static void handle_cr0_write(struct vcpu *v)
 /** MOV to CR8 = the TPR: with V_INTR_MASKING it is V_TPR (APM §15.21.4). */
 static void handle_cr8_write(struct vcpu *v)
 {
-    u64 val;
+    uint64_t val;
     if (!insn_mov_to_cr(v, 8, &val))
         guest_kill("CR8 write exit at rip %#lx: not a MOV to CR8", (unsigned long)v->vmcb->save.rip);
     if (val >> 4 || v->vmcb->save.cpl) {
@@ -363,7 +363,7 @@ static void handle_shutdown(struct vcpu *v)
 static void handle_exit(struct vcpu *v)
 {
     iommu_poll();
-    u64 code = v->vmcb->control.exit_code;
+    uint64_t code = v->vmcb->control.exit_code;
     stat_exit(code);
     switch (code) {
     case SVM_EXIT_CPUID:
@@ -429,7 +429,7 @@ static void handle_exit(struct vcpu *v)
     }
 }
 
-void svm_vmrun(struct guest_gprs *gprs, u64 vmcb_pa);
+void svm_vmrun(struct guest_gprs *gprs, uint64_t vmcb_pa);
 
 /**
  * QEMU 7.2's multi-threaded TCG, with two vCPUs interrupting each other,
@@ -439,7 +439,7 @@ void svm_vmrun(struct guest_gprs *gprs, u64 vmcb_pa);
  * tests/snpemu/demo, run_payload.py) it was never seen.  One comparison
  * per exit turns it from a baffling #NPF into a clear stop.
  */
-static void check_not_host_state(const struct vcpu *v, u64 host_cr3)
+static void check_not_host_state(const struct vcpu *v, uint64_t host_cr3)
 {
     if (v->vmcb->save.cr3 == host_cr3)
         panic("vCPU %u: the CPU ran VMPL%u on snpemu's own state (rip %#lx): QEMU's "
@@ -449,14 +449,14 @@ static void check_not_host_state(const struct vcpu *v, u64 host_cr3)
 
 _Noreturn void vcpu_run_loop(struct vcpu *v)
 {
-    u64 host_cr3;
+    uint64_t host_cr3;
     __asm__ volatile("mov %%cr3, %0" : "=r"(host_cr3));
     vmcb_setup(v);
     vcpu_load(v, 0);
     log_printf("vCPU %u: running VMPL%u at rip %#lx", v->index, v->vmpl,
                (unsigned long)v->vmcb->save.rip);
     for (;;) {
-        u64 gen = __atomic_load_n(&vm.npt_gen, __ATOMIC_ACQUIRE);
+        uint64_t gen = __atomic_load_n(&vm.npt_gen, __ATOMIC_ACQUIRE);
         if (gen != v->npt_gen)
             v->vmcb->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
         v->npt_gen = gen;

@@ -19,34 +19,34 @@
 #define CR4_OSXSAVE     BIT(18)
 
 struct fxsave {
-    u16 fcw, fsw;
-    u8 ftw, rsvd1;
-    u16 fop;
-    u64 fip, fdp;
-    u32 mxcsr, mxcsr_mask;
-    u8 st[8][16];
-    u8 xmm[16][16];
-    u8 rsvd2[96];
+    uint16_t fcw, fsw;
+    uint8_t ftw, rsvd1;
+    uint16_t fop;
+    uint64_t fip, fdp;
+    uint32_t mxcsr, mxcsr_mask;
+    uint8_t st[8][16];
+    uint8_t xmm[16][16];
+    uint8_t rsvd2[96];
 } __attribute__((packed));
 _Static_assert(sizeof(struct fxsave) == 512, "APM vol. 2 Table 11-9: FXSAVE area");
 
-static u64 xfeatures;           /* what the CPU offers of x87|SSE|YMM */
+static uint64_t xfeatures;           /* what the CPU offers of x87|SSE|YMM */
 
-static inline u64 xgetbv0(void)
+static inline uint64_t xgetbv0(void)
 {
-    u32 lo, hi;
+    uint32_t lo, hi;
     __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    return ((u64)hi << 32) | lo;
+    return ((uint64_t)hi << 32) | lo;
 }
 
-static inline void xsetbv0(u64 v)
+static inline void xsetbv0(uint64_t v)
 {
-    __asm__ volatile("xsetbv" :: "a"((u32)v), "d"((u32)(v >> 32)), "c"(0));
+    __asm__ volatile("xsetbv" :: "a"((uint32_t)v), "d"((uint32_t)(v >> 32)), "c"(0));
 }
 
 void fpu_init(void)
 {
-    u32 r[4];
+    uint32_t r[4];
     cpuid_count(1, 0, r);
     if (!(r[2] & BIT(26)))
         panic("the CPU has no XSAVE");
@@ -58,9 +58,9 @@ void fpu_init(void)
 void fpu_save(struct vcpu *v, struct sev_vmsa *a)
 {
     struct fxsave *fx = (struct fxsave *)v->xsave;
-    u64 xcr0 = xgetbv0();
+    uint64_t xcr0 = xgetbv0();
     memset(v->xsave, 0, PAGE_SIZE);
-    __asm__ volatile("xsave64 (%0)" :: "r"(v->xsave), "a"((u32)xcr0), "d"((u32)(xcr0 >> 32))
+    __asm__ volatile("xsave64 (%0)" :: "r"(v->xsave), "a"((uint32_t)xcr0), "d"((uint32_t)(xcr0 >> 32))
                      : "memory");
     a->xcr0 = xcr0;
     a->x87_fcw = fx->fcw;
@@ -80,11 +80,11 @@ void fpu_save(struct vcpu *v, struct sev_vmsa *a)
 void fpu_load(struct vcpu *v, const struct sev_vmsa *a)
 {
     struct fxsave *fx = (struct fxsave *)v->xsave;
-    u64 xcr0 = (a->xcr0 & xfeatures) | XFEATURE_X87;
+    uint64_t xcr0 = (a->xcr0 & xfeatures) | XFEATURE_X87;
     memset(v->xsave, 0, PAGE_SIZE);
     fx->fcw = a->x87_fcw;
     fx->fsw = a->x87_fsw;
-    fx->ftw = (u8)a->x87_ftw;
+    fx->ftw = (uint8_t)a->x87_ftw;
     fx->fop = a->x87_fop;
     fx->fip = a->x87_rip;
     fx->fdp = a->x87_dp;
@@ -93,8 +93,8 @@ void fpu_load(struct vcpu *v, const struct sev_vmsa *a)
         memcpy(fx->st[i], a->fpreg_x87 + 10 * i, 10);
     memcpy(fx->xmm, a->fpreg_xmm, sizeof(fx->xmm));
     memcpy(v->xsave + XSAVE_YMM_OFF, a->fpreg_ymm, 256);
-    *(u64 *)(v->xsave + 512) = xcr0 & (XFEATURE_X87 | XFEATURE_SSE | XFEATURE_YMM);
+    *(uint64_t *)(v->xsave + 512) = xcr0 & (XFEATURE_X87 | XFEATURE_SSE | XFEATURE_YMM);
     xsetbv0(xcr0);
-    __asm__ volatile("xrstor64 (%0)" :: "r"(v->xsave), "a"((u32)xcr0), "d"((u32)(xcr0 >> 32))
+    __asm__ volatile("xrstor64 (%0)" :: "r"(v->xsave), "a"((uint32_t)xcr0), "d"((uint32_t)(xcr0 >> 32))
                      : "memory");
 }

@@ -9,9 +9,9 @@
 #include <lib/string.h>
 
 struct fwcfg_dma {
-    u32 control;        /* big endian */
-    u32 length;
-    u64 address;
+    uint32_t control;        /* big endian */
+    uint32_t length;
+    uint64_t address;
 } __attribute__((packed));
 
 #define DMA_CTL_ERROR   BIT(0)
@@ -19,34 +19,34 @@ struct fwcfg_dma {
 #define DMA_CTL_SKIP    BIT(2)
 #define DMA_CTL_SELECT  BIT(3)
 
-static u8 *dir_raw;
-static u32 dir_len;
+static uint8_t *dir_raw;
+static uint32_t dir_len;
 
-static u32 be32(u32 v) { return __builtin_bswap32(v); }
-static u16 be16(u16 v) { return __builtin_bswap16(v); }
+static uint32_t be32(uint32_t v) { return __builtin_bswap32(v); }
+static uint16_t be16(uint16_t v) { return __builtin_bswap16(v); }
 
-static void dma_op(u32 control, void *buf, u32 len)
+static void dma_op(uint32_t control, void *buf, uint32_t len)
 {
     static struct fwcfg_dma d __attribute__((aligned(16)));
     d.control = be32(control);
     d.length = be32(len);
     d.address = __builtin_bswap64(buf ? virt_to_phys(buf) : 0);
     __asm__ volatile("" ::: "memory");
-    u64 pa = virt_to_phys(&d);
-    outl(FW_CFG_PORT_DMA_HI, be32((u32)(pa >> 32)));
-    outl(FW_CFG_PORT_DMA_LO, be32((u32)pa));
-    while (be32(*(volatile u32 *)&d.control) & ~DMA_CTL_ERROR)
+    uint64_t pa = virt_to_phys(&d);
+    outl(FW_CFG_PORT_DMA_HI, be32((uint32_t)(pa >> 32)));
+    outl(FW_CFG_PORT_DMA_LO, be32((uint32_t)pa));
+    while (be32(*(volatile uint32_t *)&d.control) & ~DMA_CTL_ERROR)
         pause();
-    if (be32(*(volatile u32 *)&d.control) & DMA_CTL_ERROR)
+    if (be32(*(volatile uint32_t *)&d.control) & DMA_CTL_ERROR)
         panic("fw_cfg DMA error (control %#x, length %u)", control, len);
 }
 
-void fwcfg_read(u16 select, u64 offset, void *dst, u64 len)
+void fwcfg_read(uint16_t select, uint64_t offset, void *dst, uint64_t len)
 {
-    dma_op(DMA_CTL_SELECT | ((u32)select << 16) | DMA_CTL_SKIP, NULL, (u32)offset);
-    u8 *p = dst;
+    dma_op(DMA_CTL_SELECT | ((uint32_t)select << 16) | DMA_CTL_SKIP, NULL, (uint32_t)offset);
+    uint8_t *p = dst;
     while (len) {
-        u32 chunk = (u32)MIN(len, 1ULL << 20);
+        uint32_t chunk = (uint32_t)MIN(len, 1ULL << 20);
         dma_op(DMA_CTL_READ, p, chunk);
         p += chunk;
         len -= chunk;
@@ -65,7 +65,7 @@ void fwcfg_init(void)
     if (!(inb(FW_CFG_PORT_DATA) & FW_CFG_ID_DMA))
         panic("fw_cfg has no DMA interface");
 
-    u32 count;
+    uint32_t count;
     fwcfg_read(FW_CFG_FILE_DIR, 0, &count, 4);
     count = be32(count);
     if (count > 4096)
@@ -75,7 +75,7 @@ void fwcfg_init(void)
     fwcfg_read(FW_CFG_FILE_DIR, 0, dir_raw, dir_len);
 }
 
-const void *fwcfg_dir_raw(u32 *len)
+const void *fwcfg_dir_raw(uint32_t *len)
 {
     *len = dir_len;
     return dir_raw;
@@ -83,13 +83,13 @@ const void *fwcfg_dir_raw(u32 *len)
 
 bool fwcfg_find(const char *name, struct fwcfg_file *f)
 {
-    u32 count = (dir_len - 4) / 64;
-    for (u32 i = 0; i < count; i++) {
-        const u8 *e = dir_raw + 4 + i * 64;
+    uint32_t count = (dir_len - 4) / 64;
+    for (uint32_t i = 0; i < count; i++) {
+        const uint8_t *e = dir_raw + 4 + i * 64;
         if (strncmp((const char *)e + 8, name, 56))
             continue;
-        u32 size;
-        u16 sel;
+        uint32_t size;
+        uint16_t sel;
         memcpy(&size, e, 4);
         memcpy(&sel, e + 4, 2);
         f->size = be32(size);

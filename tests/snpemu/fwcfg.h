@@ -15,16 +15,16 @@
 #define FW_CFG_ID_DMA       BIT(1)
 
 struct fwcfg_file {
-    u32 size;           /* host byte order */
-    u16 select;
+    uint32_t size;           /* host byte order */
+    uint16_t select;
     char name[56];
 };
 
 void fwcfg_init(void);
 bool fwcfg_find(const char *name, struct fwcfg_file *f);
 /** Reads len bytes at offset of item select into dst (DMA). */
-void fwcfg_read(u16 select, u64 offset, void *dst, u64 len);
+void fwcfg_read(uint16_t select, uint64_t offset, void *dst, uint64_t len);
 /** The raw file directory (big-endian, as QEMU serves it). */
-const void *fwcfg_dir_raw(u32 *len);
+const void *fwcfg_dir_raw(uint32_t *len);
 
 #endif

@@ -10,24 +10,24 @@
 #include "vm.h"
 
 /** What this hypervisor offers (MSR 0x080 and NAE 0x8000FFFD). */
-u64 hv_features(void)
+uint64_t hv_features(void)
 {
     return SEV_HV_FEAT_SNP | SEV_HV_FEAT_AP_CREATION | SEV_HV_FEAT_RESTRICTED_INJ |
            SEV_HV_FEAT_MULTI_VMPL;
 }
 
-static u64 msr_cpuid(u64 req)
+static uint64_t msr_cpuid(uint64_t req)
 {
-    u32 r[4];
+    uint32_t r[4];
     snp_cpuid(ghcb_msr_cpuid_fn(req), 0, r);
     unsigned int reg = ghcb_msr_cpuid_reg(req);
     return ghcb_msr_cpuid_resp(r[reg], reg);    /* KVM keeps [31:30] */
 }
 
-static u64 msr_register_gpa(struct vmpl_ctx *c, u64 req)
+static uint64_t msr_register_gpa(struct vmpl_ctx *c, uint64_t req)
 {
-    u64 gfn = ghcb_msr_gfn(req);
-    u64 gpa = gfn << PAGE_SHIFT;
+    uint64_t gfn = ghcb_msr_gfn(req);
+    uint64_t gpa = gfn << PAGE_SHIFT;
     if (!gpa_is_ram(gpa)) {
         log_printf("GHCB registration of GPA %#lx refused: not guest RAM", (unsigned long)gpa);
         return ghcb_msr_reg_gpa_resp(GHCB_MSR_PREF_GPA_NONE);
@@ -37,9 +37,9 @@ static u64 msr_register_gpa(struct vmpl_ctx *c, u64 req)
 }
 
 /** One 4 KiB page; PSMASH/UNSMASH are not allowed here (GHCB spec 2.3.1). */
-static u64 msr_psc(u64 req)
+static uint64_t msr_psc(uint64_t req)
 {
-    u64 gpa = ghcb_msr_psc_gfn(req) << PAGE_SHIFT;
+    uint64_t gpa = ghcb_msr_psc_gfn(req) << PAGE_SHIFT;
     unsigned int op = ghcb_msr_psc_op(req);
     if (!gpa_is_ram(gpa) || (op != PSC_OP_PRIVATE && op != PSC_OP_SHARED))
         return ghcb_msr_psc_resp(1);
@@ -62,7 +62,7 @@ static _Noreturn void terminate(unsigned int set, unsigned int code)
 void vmgexit(struct vcpu *v)
 {
     struct vmpl_ctx *c = &v->ctx[v->vmpl];
-    u64 req = c->ghcb_msr;
+    uint64_t req = c->ghcb_msr;
     advance_rip(v, 4);
     switch (ghcb_msr_info(req)) {
     case GHCB_MSR_GHCB_GPA:

@@ -28,13 +28,13 @@
 
 struct nae {
     struct vcpu *v;
-    u64 gpa;                    /* GHCB GPA */
+    uint64_t gpa;                    /* GHCB GPA */
     struct ghcb in;             /* snapshot: all inputs come from here */
     struct ghcb *out;           /* the live page */
-    u64 code, info1, info2;
+    uint64_t code, info1, info2;
 };
 
-static u64 malformed(struct nae *n, u64 reason)
+static uint64_t malformed(struct nae *n, uint64_t reason)
 {
     ghcb_set_sw_exit_info_1(n->out, GHCB_RESULT_MALFORMED);
     ghcb_set_sw_exit_info_2(n->out, reason);
@@ -50,24 +50,24 @@ static bool need(struct nae *n, size_t off)
  * that begins in the GHCB page must lie in its shared buffer; elsewhere it
  * must be shared guest RAM, at most SCRATCH_MAX bytes.  Returns the host
  * pointer for [sw_scratch, +len) or NULL. */
-static u8 *scratch(struct nae *n, u64 len, bool from_snapshot)
+static uint8_t *scratch(struct nae *n, uint64_t len, bool from_snapshot)
 {
-    u64 beg = n->in.save.sw_scratch;
-    u64 end = beg + len;
-    u64 buf_beg = n->gpa + offsetof(struct ghcb, shared_buffer);
-    u64 buf_end = buf_beg + GHCB_SHARED_BUF_SIZE;
+    uint64_t beg = n->in.save.sw_scratch;
+    uint64_t end = beg + len;
+    uint64_t buf_beg = n->gpa + offsetof(struct ghcb, shared_buffer);
+    uint64_t buf_end = buf_beg + GHCB_SHARED_BUF_SIZE;
     if (!beg || end < beg)
         return NULL;
     if ((beg & PAGE_MASK) == n->gpa) {
         /* Begins in the GHCB page: must lie inside the shared buffer. */
         if (beg < buf_beg || end > buf_end)
             return NULL;
-        u8 *base = from_snapshot ? (u8 *)&n->in : (u8 *)n->out;
+        uint8_t *base = from_snapshot ? (uint8_t *)&n->in : (uint8_t *)n->out;
         return base + (beg - n->gpa);
     }
     if (len > SCRATCH_MAX)
         return NULL;
-    for (u64 p = beg & PAGE_MASK; p < end; p += PAGE_SIZE)
+    for (uint64_t p = beg & PAGE_MASK; p < end; p += PAGE_SIZE)
         if (!gpa_is_ram(p) || (rmp_get(p)->flags & RMP_ASSIGNED))
             return NULL;
     return gpa_to_hva(beg);     /* shared RAM is contiguous 1:1 */
@@ -75,23 +75,23 @@ static u8 *scratch(struct nae *n, u64 len, bool from_snapshot)
 
 static void nae_cpuid(struct nae *n)
 {
-    u32 r[4];
+    uint32_t r[4];
     if (!need(n, GHCB_OFF(rax)) ||
-        ((u32)n->in.save.rax == 0xD && !need(n, GHCB_OFF(xcr0)))) {
+        ((uint32_t)n->in.save.rax == 0xD && !need(n, GHCB_OFF(xcr0)))) {
         malformed(n, GHCB_ERR_MISSING_INPUT);
         return;
     }
-    u32 sub = need(n, GHCB_OFF(rcx)) ? (u32)n->in.save.rcx : 0;
-    snp_cpuid((u32)n->in.save.rax, sub, r);
+    uint32_t sub = need(n, GHCB_OFF(rcx)) ? (uint32_t)n->in.save.rcx : 0;
+    snp_cpuid((uint32_t)n->in.save.rax, sub, r);
     ghcb_set_rax(n->out, r[0]);
     ghcb_set_rbx(n->out, r[1]);
     ghcb_set_rcx(n->out, r[2]);
     ghcb_set_rdx(n->out, r[3]);
 }
 
-static bool ioio_one(u16 port, unsigned int size, bool in, u8 *data)
+static bool ioio_one(uint16_t port, unsigned int size, bool in, uint8_t *data)
 {
-    u32 v = 0;
+    uint32_t v = 0;
     if (in) {
         if (!io_port_in(port, size, &v))
             return false;
@@ -104,16 +104,16 @@ static bool ioio_one(u16 port, unsigned int size, bool in, u8 *data)
 
 static void nae_ioio(struct nae *n)
 {
-    u64 info = n->info1;
+    uint64_t info = n->info1;
     unsigned int size = SVM_IOIO_DATA_SIZE(info);
     bool in = info & SVM_IOIO_TYPE_IN;
-    u16 port = SVM_IOIO_PORT(info);
+    uint16_t port = SVM_IOIO_PORT(info);
     if (size != 1 && size != 2 && size != 4) {
         malformed(n, GHCB_ERR_INVALID_INPUT);
         return;
     }
     if (info & SVM_IOIO_STR) {
-        u64 count = n->info2;
+        uint64_t count = n->info2;
         if (!need(n, GHCB_OFF(sw_scratch))) {
             malformed(n, GHCB_ERR_MISSING_INPUT);
             return;
@@ -122,14 +122,14 @@ static void nae_ioio(struct nae *n)
             malformed(n, GHCB_ERR_INVALID_SCRATCH_AREA);
             return;
         }
-        u8 *src = scratch(n, count * size, true);
-        u8 *dst = scratch(n, count * size, false);
+        uint8_t *src = scratch(n, count * size, true);
+        uint8_t *dst = scratch(n, count * size, false);
         if (!src || !dst) {
             malformed(n, GHCB_ERR_INVALID_SCRATCH_AREA);
             return;
         }
-        for (u64 i = 0; i < count; i++) {
-            u8 *elem = (in ? dst : src) + i * size;
+        for (uint64_t i = 0; i < count; i++) {
+            uint8_t *elem = (in ? dst : src) + i * size;
             if (!ioio_one(port, size, in, elem)) {
                 malformed(n, GHCB_ERR_INVALID_INPUT);
                 return;
@@ -141,8 +141,8 @@ static void nae_ioio(struct nae *n)
         malformed(n, GHCB_ERR_MISSING_INPUT);
         return;
     }
-    u64 rax = n->in.save.rax;
-    if (!ioio_one(port, size, in, (u8 *)&rax)) {
+    uint64_t rax = n->in.save.rax;
+    if (!ioio_one(port, size, in, (uint8_t *)&rax)) {
         malformed(n, GHCB_ERR_INVALID_INPUT);
         return;
     }
@@ -161,10 +161,10 @@ static void nae_msr(struct nae *n)
         malformed(n, GHCB_ERR_MISSING_INPUT);
         return;
     }
-    u32 msr = (u32)n->in.save.rcx;
-    u64 val = 0;
+    uint32_t msr = (uint32_t)n->in.save.rcx;
+    uint64_t val = 0;
     enum msr_result r = write
-        ? hv_msr_write(n->v, msr, ((u64)(u32)n->in.save.rdx << 32) | (u32)n->in.save.rax)
+        ? hv_msr_write(n->v, msr, ((uint64_t)(uint32_t)n->in.save.rdx << 32) | (uint32_t)n->in.save.rax)
         : hv_msr_read(n->v, msr, &val);
     if (r == MSR_GP) {
         ghcb_set_sw_exit_info_1(n->out, GHCB_RESULT_EXCEPTION);
@@ -172,19 +172,19 @@ static void nae_msr(struct nae *n)
         return;
     }
     if (!write) {
-        ghcb_set_rax(n->out, (u32)val);
+        ghcb_set_rax(n->out, (uint32_t)val);
         ghcb_set_rdx(n->out, val >> 32);
     }
 }
 
 static void nae_mmio(struct nae *n, bool write)
 {
-    u64 gpa = n->info1, len = n->info2;
+    uint64_t gpa = n->info1, len = n->info2;
     if (!need(n, GHCB_OFF(sw_scratch))) {
         malformed(n, GHCB_ERR_MISSING_INPUT);
         return;
     }
-    u8 *data = scratch(n, len, write);
+    uint8_t *data = scratch(n, len, write);
     if (!data) {
         malformed(n, GHCB_ERR_INVALID_SCRATCH_AREA);
         return;
@@ -196,7 +196,7 @@ static void nae_mmio(struct nae *n, bool write)
         malformed(n, GHCB_ERR_INVALID_INPUT);
         return;
     }
-    u64 val = 0;
+    uint64_t val = 0;
     if (write) {
         memcpy(&val, data, len);
         if (!mmio_write(gpa, (unsigned int)len, val))
@@ -211,18 +211,18 @@ static void nae_mmio(struct nae *n, bool write)
 }
 
 /** Applies one PSC entry from cur_page on; returns a PSC_ERR_* value. */
-static u64 psc_entry(struct psc_entry *e)
+static uint64_t psc_entry(struct psc_entry *e)
 {
     unsigned int op = psc_entry_op(*e);
-    u64 gpa = psc_entry_gfn(*e) << PAGE_SHIFT;
-    u64 pages = psc_entry_page_size(*e) == PSC_PAGE_2M ? 512 : 1;
+    uint64_t gpa = psc_entry_gfn(*e) << PAGE_SHIFT;
+    uint64_t pages = psc_entry_page_size(*e) == PSC_PAGE_2M ? 512 : 1;
     if ((op != PSC_OP_PRIVATE && op != PSC_OP_SHARED) || (e->raw & PSC_ENTRY_RSVD_MASK) ||
         (pages == 512 && (gpa & (PAGE_2M - 1))) || psc_entry_cur_page(*e) > pages)
         return PSC_ERR_INVALID_ENTRY;
-    for (u64 i = 0; i < pages; i++)
+    for (uint64_t i = 0; i < pages; i++)
         if (!gpa_is_ram(gpa + i * PAGE_SIZE))
             return PSC_ERR_INVALID_ENTRY;
-    for (u64 i = psc_entry_cur_page(*e); i < pages; i++) {
+    for (uint64_t i = psc_entry_cur_page(*e); i < pages; i++) {
         if (op == PSC_OP_PRIVATE)
             rmp_make_private(gpa + i * PAGE_SIZE);
         else
@@ -248,7 +248,7 @@ static void nae_psc(struct nae *n)
         ghcb_set_sw_exit_info_2(n->out, PSC_ERR_INVALID_HDR);
         return;
     }
-    u64 len = sizeof(struct psc_hdr) + (h.end_entry + 1) * sizeof(struct psc_entry);
+    uint64_t len = sizeof(struct psc_hdr) + (h.end_entry + 1) * sizeof(struct psc_entry);
     src = (const void *)scratch(n, len, true);
     struct psc_desc *dst = (void *)scratch(n, len, false);
     if (!src || !dst) {
@@ -261,25 +261,25 @@ static void nae_psc(struct nae *n)
     }
     for (unsigned int i = h.cur_entry; i <= h.end_entry; i++) {
         struct psc_entry e = src->entries[i];
-        u64 err = psc_entry(&e);
+        uint64_t err = psc_entry(&e);
         dst->entries[i] = e;
         if (err) {
-            dst->hdr.cur_entry = (u16)i;
+            dst->hdr.cur_entry = (uint16_t)i;
             ghcb_set_sw_exit_info_2(n->out, err);
             return;
         }
     }
-    dst->hdr.cur_entry = (u16)(h.end_entry + 1);
+    dst->hdr.cur_entry = (uint16_t)(h.end_entry + 1);
 }
 
 static void nae_simple(struct nae *n)
 {
-    u64 tsc;
+    uint64_t tsc;
     switch (n->code) {
     case SVM_EXIT_RDTSC:
     case SVM_EXIT_RDTSCP:
         tsc = rdtsc();
-        ghcb_set_rax(n->out, (u32)tsc);
+        ghcb_set_rax(n->out, (uint32_t)tsc);
         ghcb_set_rdx(n->out, tsc >> 32);
         if (n->code == SVM_EXIT_RDTSCP)
             ghcb_set_rcx(n->out, 0);    /* TSC_AUX of vCPU 0 */
@@ -297,7 +297,7 @@ static void nae_simple(struct nae *n)
         if (!need(n, GHCB_OFF(rax)) || !ghcb_cpl_is_valid(&n->in))
             malformed(n, GHCB_ERR_MISSING_INPUT);
         else
-            ghcb_set_rax(n->out, (u64)-KVM_ENOSYS);    /* no hypercalls */
+            ghcb_set_rax(n->out, (uint64_t)-KVM_ENOSYS);    /* no hypercalls */
         break;
     case SVM_EXIT_WBINVD:
     case SVM_EXIT_INVD:
@@ -316,15 +316,15 @@ static void nae_ap_creation(struct nae *n)
         malformed(n, GHCB_ERR_MISSING_INPUT);
         return;
     }
-    u64 err = vcpu_ap_create(n->v, n->info1, n->info2, n->in.save.rax);
+    uint64_t err = vcpu_ap_create(n->v, n->info1, n->info2, n->in.save.rax);
     if (err)
         malformed(n, err);
 }
 
 static void nae_hv_doorbell(struct nae *n)
 {
-    u64 out = 0;
-    u64 err = hvdb_nae(n->v, n->info1, n->info2, &out);
+    uint64_t out = 0;
+    uint64_t err = hvdb_nae(n->v, n->info1, n->info2, &out);
     if (err)
         malformed(n, err);
     else
@@ -333,14 +333,14 @@ static void nae_hv_doorbell(struct nae *n)
 
 static void nae_hv_ipi(struct nae *n)
 {
-    u64 icr = n->info1;
-    struct vcpu *t = vcpu_by_apic_id((u32)(icr >> 32));
+    uint64_t icr = n->info1;
+    struct vcpu *t = vcpu_by_apic_id((uint32_t)(icr >> 32));
     unsigned int mode = (icr >> 8) & 7;
     if (!t || mode != 0 || (icr & 0xFF) < 16 || ((icr >> 18) & 3)) {
         malformed(n, GHCB_ERR_INVALID_INPUT);   /* fixed, physical, no shorthand */
         return;
     }
-    lapic_send_ipi(t->apic_id, (u32)icr & 0xFF);
+    lapic_send_ipi(t->apic_id, (uint32_t)icr & 0xFF);
 }
 
 static void nae_run_vmpl(struct nae *n)
@@ -407,7 +407,7 @@ static void nae_dispatch(struct nae *n)
     }
 }
 
-void ghcb_nae(struct vcpu *v, u64 gpa)
+void ghcb_nae(struct vcpu *v, uint64_t gpa)
 {
     static struct nae n;
     if (!gpa_is_ram(gpa) || (rmp_get(gpa)->flags & RMP_ASSIGNED))

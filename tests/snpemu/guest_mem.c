@@ -18,21 +18,21 @@
 #define PF_W    BIT(1)
 #define PF_U    BIT(2)
 
-static bool read_pte(u64 table_gpa, unsigned int index, u64 *pte)
+static bool read_pte(uint64_t table_gpa, unsigned int index, uint64_t *pte)
 {
-    const u64 *t = gpa_to_hva(table_gpa & ~CBIT_MASK & PTE_ADDR_MASK);
+    const uint64_t *t = gpa_to_hva(table_gpa & ~CBIT_MASK & PTE_ADDR_MASK);
     if (!t)
         return false;
     *pte = t[index];
     return true;
 }
 
-enum walk_result guest_virt_to_phys(struct vcpu *v, u64 gva, bool write,
-                                    u64 *gpa, u32 *pf_error)
+enum walk_result guest_virt_to_phys(struct vcpu *v, uint64_t gva, bool write,
+                                    uint64_t *gpa, uint32_t *pf_error)
 {
     const struct vmcb_save *s = &v->vmcb->save;
     bool user = s->cpl == 3;
-    u32 err = (write ? PF_W : 0) | (user ? PF_U : 0);
+    uint32_t err = (write ? PF_W : 0) | (user ? PF_U : 0);
 
     if (!(s->cr0 & CR0_PG)) {
         *gpa = gva;
@@ -41,11 +41,11 @@ enum walk_result guest_virt_to_phys(struct vcpu *v, u64 gva, bool write,
     if (!(s->efer & EFER_LMA))
         guest_kill("unsupported: guest paging outside long mode");
 
-    u64 table = s->cr3 & PTE_ADDR_MASK;
+    uint64_t table = s->cr3 & PTE_ADDR_MASK;
     bool writable = true, usr = true;
     for (int level = 3; level >= 0; level--) {
         unsigned int idx = (gva >> (12 + 9 * level)) & 511;
-        u64 pte;
+        uint64_t pte;
         if (!read_pte(table, idx, &pte))
             return WALK_BAD_GPA;
         if (!(pte & PTE_P)) {
@@ -60,7 +60,7 @@ enum walk_result guest_virt_to_phys(struct vcpu *v, u64 gva, bool write,
                 *pf_error = err | PF_P;
                 return WALK_PF;
             }
-            u64 page_mask = (1ULL << (12 + 9 * level)) - 1;
+            uint64_t page_mask = (1ULL << (12 + 9 * level)) - 1;
             *gpa = ((pte & PTE_ADDR_MASK) & ~page_mask) | (gva & page_mask);
             return WALK_OK;
         }
@@ -69,18 +69,18 @@ enum walk_result guest_virt_to_phys(struct vcpu *v, u64 gva, bool write,
     return WALK_PF;     /* not reached */
 }
 
-static bool guest_copy(struct vcpu *v, u64 gva, void *buf, u64 len, bool write)
+static bool guest_copy(struct vcpu *v, uint64_t gva, void *buf, uint64_t len, bool write)
 {
-    u8 *p = buf;
+    uint8_t *p = buf;
     while (len) {
-        u64 gpa;
-        u32 err;
+        uint64_t gpa;
+        uint32_t err;
         if (guest_virt_to_phys(v, gva, write, &gpa, &err) != WALK_OK)
             return false;
-        u8 *h = gpa_to_hva(gpa & ~CBIT_MASK);
+        uint8_t *h = gpa_to_hva(gpa & ~CBIT_MASK);
         if (!h)
             return false;
-        u64 n = MIN(len, PAGE_SIZE - (gva & (PAGE_SIZE - 1)));
+        uint64_t n = MIN(len, PAGE_SIZE - (gva & (PAGE_SIZE - 1)));
         if (write)
             __builtin_memcpy(h, p, n);
         else
@@ -92,12 +92,12 @@ static bool guest_copy(struct vcpu *v, u64 gva, void *buf, u64 len, bool write)
     return true;
 }
 
-bool guest_read_virt(struct vcpu *v, u64 gva, void *dst, u64 len)
+bool guest_read_virt(struct vcpu *v, uint64_t gva, void *dst, uint64_t len)
 {
     return guest_copy(v, gva, dst, len, false);
 }
 
-bool guest_write_virt(struct vcpu *v, u64 gva, const void *src, u64 len)
+bool guest_write_virt(struct vcpu *v, uint64_t gva, const void *src, uint64_t len)
 {
     return guest_copy(v, gva, (void *)src, len, true);
 }

@@ -10,9 +10,9 @@
 #include "svm.h"
 #include "vm.h"
 
-static u64 vmgexit_count;
-static u64 exit_count;
-static u64 last_validated_gpa = ~0ULL;
+static uint64_t vmgexit_count;
+static uint64_t exit_count;
+static uint64_t last_validated_gpa = ~0ULL;
 
 bool hostile_refuse_psc(void)
 {
@@ -21,7 +21,7 @@ bool hostile_refuse_psc(void)
     return config.hostile_psc_refuse;
 }
 
-void hostile_note_validated(u64 gpa)
+void hostile_note_validated(uint64_t gpa)
 {
     last_validated_gpa = gpa;
 }
@@ -40,7 +40,7 @@ void hostile_on_vmgexit(void)
 
 /** A wrong answer for the GHCB call just handled: registers the guest must
  * not trust, or an event the guest must refuse (only #GP/#UD are legal). */
-void hostile_corrupt_answer(struct ghcb *out, u64 code)
+void hostile_corrupt_answer(struct ghcb *out, uint64_t code)
 {
     if (!config.hostile_ghcb_bogus)
         return;

@@ -20,30 +20,30 @@
 
 struct param_area {
     bool defined;
-    u64 size;
-    u8 *buf;
+    uint64_t size;
+    uint8_t *buf;
 };
 
 struct igvm_state {
-    u16 select;                 /* fw_cfg item of the file */
-    u32 file_size;
-    u32 snp_mask;               /* compatibility mask of the SEV-SNP platform */
-    u8 digest[SNP_DIGEST_SIZE];
+    uint16_t select;                 /* fw_cfg item of the file */
+    uint32_t file_size;
+    uint32_t snp_mask;               /* compatibility mask of the SEV-SNP platform */
+    uint8_t digest[SNP_DIGEST_SIZE];
     struct param_area areas[MAX_PARAM_AREAS];
     struct sev_vmsa *vmsa[MAX_VMSAS];
-    u64 vmsa_gpa[MAX_VMSAS];
+    uint64_t vmsa_gpa[MAX_VMSAS];
     unsigned int vmsa_count;
-    u64 pages_loaded;
+    uint64_t pages_loaded;
 };
 
-static _Noreturn void igvm_error(const char *what, u64 detail)
+static _Noreturn void igvm_error(const char *what, uint64_t detail)
 {
     log_printf("launch failed: bad IGVM image: %s (%#lx)", what, (unsigned long)detail);
     snpemu_exit(SNPEMU_EXIT_INTERNAL_ERROR);
 }
 
 /* CRC-32 (IEEE 802.3, reflected 0xEDB88320), the IGVM header checksum. */
-static u32 crc32_update(u32 crc, const u8 *p, u64 len)
+static uint32_t crc32_update(uint32_t crc, const uint8_t *p, uint64_t len)
 {
     crc = ~crc;
     while (len--) {
@@ -55,7 +55,7 @@ static u32 crc32_update(u32 crc, const u8 *p, u64 len)
 }
 
 /** One step of the launch digest: SNP ABI 8.17.2 "PAGE_INFO" (protocol/snp_measure.h). */
-static void measure(struct igvm_state *s, u8 type, const void *page, u64 gpa)
+static void measure(struct igvm_state *s, uint8_t type, const void *page, uint64_t gpa)
 {
     struct snp_page_info pi;
     memset(&pi, 0, sizeof(pi));
@@ -68,7 +68,7 @@ static void measure(struct igvm_state *s, u8 type, const void *page, u64 gpa)
     sha384(&pi, sizeof(pi), s->digest);
 }
 
-static void *launch_page(struct igvm_state *s, u64 gpa)
+static void *launch_page(struct igvm_state *s, uint64_t gpa)
 {
     if (gpa & ~PAGE_MASK)
         igvm_error("unaligned page GPA", gpa);
@@ -81,7 +81,7 @@ static void *launch_page(struct igvm_state *s, u64 gpa)
     return gpa_to_hva(gpa);
 }
 
-static void file_read(struct igvm_state *s, u32 offset, void *dst, u64 len)
+static void file_read(struct igvm_state *s, uint32_t offset, void *dst, uint64_t len)
 {
     if (offset > s->file_size || len > s->file_size - offset)
         igvm_error("file data beyond the end of the file", offset);
@@ -97,7 +97,7 @@ static void do_page_data(struct igvm_state *s, const struct igvm_page_data *d)
     if (d->flags & IGVM_PAGE_DATA_FLAG_SHARED)
         igvm_error("shared PAGE_DATA is not supported", d->gpa);
     void *page = launch_page(s, d->gpa);
-    u8 type;
+    uint8_t type;
     switch (d->data_type) {
     case IGVM_PAGE_DATA_TYPE_NORMAL:
         if (d->file_offset)
@@ -121,7 +121,7 @@ static void do_page_data(struct igvm_state *s, const struct igvm_page_data *d)
     measure(s, type, page, d->gpa);
 }
 
-static struct param_area *area_get(struct igvm_state *s, u32 index)
+static struct param_area *area_get(struct igvm_state *s, uint32_t index)
 {
     if (index >= MAX_PARAM_AREAS || !s->areas[index].defined)
         igvm_error("undefined parameter area", index);
@@ -146,7 +146,7 @@ static void do_parameter_area(struct igvm_state *s, const struct igvm_parameter_
 static void do_memory_map(struct igvm_state *s, const struct igvm_parameter *prm)
 {
     struct param_area *a = area_get(s, prm->parameter_area_index);
-    u64 need = (vm.ram_count + 1) * sizeof(struct igvm_memory_map_entry);
+    uint64_t need = (vm.ram_count + 1) * sizeof(struct igvm_memory_map_entry);
     if (prm->byte_offset > a->size || need > a->size - prm->byte_offset)
         igvm_error("memory map does not fit its parameter area", prm->byte_offset);
     struct igvm_memory_map_entry *e = (void *)(a->buf + prm->byte_offset);
@@ -159,7 +159,7 @@ static void do_memory_map(struct igvm_state *s, const struct igvm_parameter *prm
     }
 }
 
-static void do_u32_parameter(struct igvm_state *s, const struct igvm_parameter *prm, u32 v)
+static void do_u32_parameter(struct igvm_state *s, const struct igvm_parameter *prm, uint32_t v)
 {
     struct param_area *a = area_get(s, prm->parameter_area_index);
     if (prm->byte_offset > a->size || a->size - prm->byte_offset < 4)
@@ -172,7 +172,7 @@ static void do_parameter_insert(struct igvm_state *s, const struct igvm_paramete
     if (!(ins->compatibility_mask & s->snp_mask))
         return;
     struct param_area *a = area_get(s, ins->parameter_area_index);
-    for (u64 off = 0; off < a->size; off += PAGE_SIZE) {
+    for (uint64_t off = 0; off < a->size; off += PAGE_SIZE) {
         void *page = launch_page(s, ins->gpa + off);
         memcpy(page, a->buf + off, PAGE_SIZE);
         measure(s, SNP_PAGE_TYPE_UNMEASURED, page, ins->gpa + off);
@@ -202,12 +202,12 @@ static void do_required_memory(struct igvm_state *s, const struct igvm_required_
 {
     if (!(r->compatibility_mask & s->snp_mask))
         return;
-    for (u64 off = 0; off < r->number_of_bytes; off += PAGE_SIZE)
+    for (uint64_t off = 0; off < r->number_of_bytes; off += PAGE_SIZE)
         if (!gpa_is_ram(r->gpa + off))
             igvm_error("required memory is not guest RAM", r->gpa + off);
 }
 
-static void igvm_directive(struct igvm_state *s, u32 type, const void *p, u32 len)
+static void igvm_directive(struct igvm_state *s, uint32_t type, const void *p, uint32_t len)
 {
 #define NEED(st) do { if (len < sizeof(st)) igvm_error("header too short", type); } while (0)
     switch (type & ~IGVM_VHT_OPTIONAL) {
@@ -259,9 +259,9 @@ static void igvm_directive(struct igvm_state *s, u32 type, const void *p, u32 le
 }
 
 /** IGVM sections must come in order: platform, initialization, directives. */
-static unsigned int igvm_section(u32 type)
+static unsigned int igvm_section(uint32_t type)
 {
-    u32 t = type & ~IGVM_VHT_OPTIONAL;
+    uint32_t t = type & ~IGVM_VHT_OPTIONAL;
     if (t >= IGVM_VHT_PLATFORM_FIRST && t <= IGVM_VHT_PLATFORM_LAST)
         return 0;
     if (t >= IGVM_VHT_INIT_FIRST && t <= IGVM_VHT_INIT_LAST)
@@ -271,9 +271,9 @@ static unsigned int igvm_section(u32 type)
     igvm_error("header type outside every section", type);
 }
 
-static void igvm_walk(struct igvm_state *s, const u8 *vh, u32 size)
+static void igvm_walk(struct igvm_state *s, const uint8_t *vh, uint32_t size)
 {
-    u32 off = 0;
+    uint32_t off = 0;
     unsigned int last_section = 0;
     while (off < size) {
         struct igvm_var_header h;
@@ -281,7 +281,7 @@ static void igvm_walk(struct igvm_state *s, const u8 *vh, u32 size)
             igvm_error("truncated variable header", off);
         memcpy(&h, vh + off, sizeof(h));
         off += sizeof(h);
-        u32 padded = (u32)ALIGN_UP((u64)h.length, IGVM_TLV_ALIGN);
+        uint32_t padded = (uint32_t)ALIGN_UP((uint64_t)h.length, IGVM_TLV_ALIGN);
         if (h.length > size - off || padded > size - off)
             igvm_error("variable header length beyond the table", h.length);
         unsigned int sec = igvm_section(h.type);
@@ -290,7 +290,7 @@ static void igvm_walk(struct igvm_state *s, const u8 *vh, u32 size)
         if (sec == 2 && !s->snp_mask)
             igvm_error("no SEV-SNP platform header before the directives", h.type);
         last_section = sec;
-        static u8 tmp[PAGE_SIZE];
+        static uint8_t tmp[PAGE_SIZE];
         if (h.length > sizeof(tmp))
             igvm_error("variable header too large", h.length);
         memcpy(tmp, vh + off, h.length);    /* aligned copy */
@@ -328,11 +328,11 @@ struct sev_vmsa *igvm_launch(void)
     if (fh.variable_header_size > (16u << 20))
         igvm_error("variable headers too large", fh.variable_header_size);
 
-    u8 *vh = page_alloc(ALIGN_UP(fh.variable_header_size, PAGE_SIZE) / PAGE_SIZE + 1);
+    uint8_t *vh = page_alloc(ALIGN_UP(fh.variable_header_size, PAGE_SIZE) / PAGE_SIZE + 1);
     fwcfg_read(f.select, fh.variable_header_offset, vh, fh.variable_header_size);
-    u32 want = fh.checksum;
+    uint32_t want = fh.checksum;
     fh.checksum = 0;
-    u32 crc = crc32_update(0, (const u8 *)&fh, sizeof(fh));
+    uint32_t crc = crc32_update(0, (const uint8_t *)&fh, sizeof(fh));
     crc = crc32_update(crc, vh, fh.variable_header_size);
     if (crc != want)
         igvm_error("header checksum mismatch", crc);

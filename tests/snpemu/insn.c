@@ -23,7 +23,7 @@ static const ZydisRegister gpr64[16] = {
 static void register_context(const struct vcpu *v, ZydisRegisterContext *ctx)
 {
     const struct guest_gprs *g = &v->gprs;
-    const u64 vals[16] = {
+    const uint64_t vals[16] = {
         v->vmcb->save.rax, g->rcx, g->rdx, g->rbx, v->vmcb->save.rsp, g->rbp, g->rsi, g->rdi,
         g->r8, g->r9, g->r10, g->r11, g->r12, g->r13, g->r14, g->r15,
     };
@@ -33,9 +33,9 @@ static void register_context(const struct vcpu *v, ZydisRegisterContext *ctx)
     ctx->values[ZYDIS_REGISTER_RIP] = v->vmcb->save.rip;
 }
 
-static unsigned int fetch_insn(struct vcpu *v, u8 *buf)
+static unsigned int fetch_insn(struct vcpu *v, uint8_t *buf)
 {
-    u64 rip = v->vmcb->save.cs.base + v->vmcb->save.rip;
+    uint64_t rip = v->vmcb->save.cs.base + v->vmcb->save.rip;
     unsigned int n = 0;
     while (n < ZYDIS_MAX_INSTRUCTION_LENGTH && guest_read_virt(v, rip + n, buf + n, 1))
         n++;
@@ -44,11 +44,11 @@ static unsigned int fetch_insn(struct vcpu *v, u8 *buf)
 
 /** Does [addr, addr + size) touch the page of fault_gpa?  Sets *gva to the
  * first faulting byte. */
-static bool operand_hits(struct vcpu *v, u64 addr, u64 size, u64 fault_page, u64 *gva)
+static bool operand_hits(struct vcpu *v, uint64_t addr, uint64_t size, uint64_t fault_page, uint64_t *gva)
 {
-    for (u64 a = addr; a < addr + size; a = (a & PAGE_MASK) + PAGE_SIZE) {
-        u64 gpa;
-        u32 err;
+    for (uint64_t a = addr; a < addr + size; a = (a & PAGE_MASK) + PAGE_SIZE) {
+        uint64_t gpa;
+        uint32_t err;
         if (guest_virt_to_phys(v, a, false, &gpa, &err) != WALK_OK)
             continue;
         if ((gpa & ~CBIT_MASK & PAGE_MASK) == fault_page) {
@@ -63,7 +63,7 @@ static bool decode_at_rip(struct vcpu *v, ZydisDecodedInstruction *insn,
                           ZydisDecodedOperand *ops)
 {
     ZydisDecoder dec;
-    u8 bytes[ZYDIS_MAX_INSTRUCTION_LENGTH];
+    uint8_t bytes[ZYDIS_MAX_INSTRUCTION_LENGTH];
     const struct vmcb_save *s = &v->vmcb->save;
     ZydisMachineMode mode = ZYDIS_MACHINE_MODE_LONG_64;
     ZydisStackWidth width = ZYDIS_STACK_WIDTH_64;
@@ -90,19 +90,19 @@ unsigned int insn_length(struct vcpu *v)
     return insn.length;
 }
 
-bool fault_gva(struct vcpu *v, u64 fault_gpa, u64 *gva)
+bool fault_gva(struct vcpu *v, uint64_t fault_gpa, uint64_t *gva)
 {
     ZydisDecodedInstruction insn;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
     ZydisRegisterContext ctx;
-    u64 fault_page = fault_gpa & ~CBIT_MASK & PAGE_MASK;
+    uint64_t fault_page = fault_gpa & ~CBIT_MASK & PAGE_MASK;
 
     if (!decode_at_rip(v, &insn, ops))
         return false;
     register_context(v, &ctx);
     for (unsigned int i = 0; i < insn.operand_count; i++) {
         const ZydisDecodedOperand *op = &ops[i];
-        u64 addr;
+        uint64_t addr;
         if (op->type != ZYDIS_OPERAND_TYPE_MEMORY || op->mem.type != ZYDIS_MEMOP_TYPE_MEM)
             continue;
         if (ZYAN_FAILED(ZydisCalcAbsoluteAddressEx(&insn, op, v->vmcb->save.rip, &ctx, &addr)))
@@ -111,7 +111,7 @@ bool fault_gva(struct vcpu *v, u64 fault_gpa, u64 *gva)
             addr += v->vmcb->save.fs.base;
         else if (op->mem.segment == ZYDIS_REGISTER_GS)
             addr += v->vmcb->save.gs.base;
-        u64 size = MAX(op->size / 8, 1u);
+        uint64_t size = MAX(op->size / 8, 1u);
         /* An implicit stack write lands below RSP. */
         if (op->mem.base == ZYDIS_REGISTER_RSP && (op->visibility == ZYDIS_OPERAND_VISIBILITY_HIDDEN))
             if (operand_hits(v, addr - size, size, fault_page, gva))
@@ -123,7 +123,7 @@ bool fault_gva(struct vcpu *v, u64 fault_gpa, u64 *gva)
 }
 
 /** The 64-bit value of a general-purpose register operand (any width). */
-static bool gpr_value(const struct vcpu *v, ZydisRegister reg, u64 *val)
+static bool gpr_value(const struct vcpu *v, ZydisRegister reg, uint64_t *val)
 {
     ZydisRegister full = ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, reg);
     ZydisRegisterContext ctx;
@@ -137,26 +137,26 @@ static bool gpr_value(const struct vcpu *v, ZydisRegister reg, u64 *val)
 }
 
 /** The value a MOV to CRn at RIP writes; false if it is not one. */
-bool insn_mov_to_cr(struct vcpu *v, unsigned int cr, u64 *val)
+bool insn_mov_to_cr(struct vcpu *v, unsigned int cr, uint64_t *val)
 {
     ZydisDecodedInstruction insn;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-    u64 src;
+    uint64_t src;
     if (!decode_at_rip(v, &insn, ops) || insn.mnemonic != ZYDIS_MNEMONIC_MOV ||
         ops[0].type != ZYDIS_OPERAND_TYPE_REGISTER ||
         ops[0].reg.value != (ZydisRegister)(ZYDIS_REGISTER_CR0 + cr) ||
         ops[1].type != ZYDIS_OPERAND_TYPE_REGISTER || !gpr_value(v, ops[1].reg.value, &src))
         return false;
-    *val = insn.operand_width == 32 ? (u32)src : src;
+    *val = insn.operand_width == 32 ? (uint32_t)src : src;
     return true;
 }
 
 /** The new CR0 of a MOV to CR0, LMSW or CLTS at RIP; false if it is none. */
-bool insn_cr0_write(struct vcpu *v, u64 *cr0)
+bool insn_cr0_write(struct vcpu *v, uint64_t *cr0)
 {
     ZydisDecodedInstruction insn;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-    u64 old = v->vmcb->save.cr0, src;
+    uint64_t old = v->vmcb->save.cr0, src;
 
     if (!decode_at_rip(v, &insn, ops))
         return false;
@@ -180,7 +180,7 @@ bool insn_cr0_write(struct vcpu *v, u64 *cr0)
 /** IOIO EXITINFO1 address-size bit (A16/A32/A64, APM 15.10.2) of the IN/OUT
  * at RIP: QEMU 7.2 TCG leaves bits 7-9 clear (observed), the hardware
  * sets them. */
-u64 insn_ioio_address_size(struct vcpu *v)
+uint64_t insn_ioio_address_size(struct vcpu *v)
 {
     ZydisDecodedInstruction insn;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];

@@ -31,15 +31,15 @@
 #define MAX_GUEST_E820  40
 
 static struct fwcfg_filter gfw;
-static u8 cmos_index;
+static uint8_t cmos_index;
 static struct acpi_pm_snoop pm_snoop;   /* callers hold vm_lock */
 
 static void find_acpi_tables(void);
 
 void guest_fwcfg_init(void)
 {
-    static u8 e820[MAX_GUEST_E820 * 20];
-    u32 dir_len;
+    static uint8_t e820[MAX_GUEST_E820 * 20];
+    uint32_t dir_len;
     const void *dir = fwcfg_dir_raw(&dir_len);
     unsigned int n = memmap_e820(e820, MAX_GUEST_E820);
     if (!fwcfg_filter_init(&gfw, dir, dir_len, e820, n * 20))
@@ -62,8 +62,8 @@ void guest_fwcfg_init(void)
  * select is done again so the device's offset is 0 as the guest expects.
  */
 static struct {
-    u16 select;                 /* 0: QEMU has no etc/acpi/tables */
-    u32 size;
+    uint16_t select;                 /* 0: QEMU has no etc/acpi/tables */
+    uint32_t size;
     bool done;
 } acpi_tables;
 
@@ -80,11 +80,11 @@ static void find_acpi_tables(void)
 
 static void hide_iommu_acpi_table(void)
 {
-    u8 *blob = page_alloc(ALIGN_UP(acpi_tables.size, PAGE_SIZE) / PAGE_SIZE);
+    uint8_t *blob = page_alloc(ALIGN_UP(acpi_tables.size, PAGE_SIZE) / PAGE_SIZE);
     fwcfg_read(acpi_tables.select, 0, blob, acpi_tables.size);
     unsigned int hidden = 0;
-    for (u32 off = 0; off + 36 <= acpi_tables.size; off++) {
-        u32 len;
+    for (uint32_t off = 0; off + 36 <= acpi_tables.size; off++) {
+        uint32_t len;
         memcpy(&len, blob + off + 4, 4);
         if (memcmp(blob + off, "DMAR", 4) || len < 36 || len > acpi_tables.size - off)
             continue;
@@ -97,34 +97,34 @@ static void hide_iommu_acpi_table(void)
 }
 
 /** Called with the guest's port write, before it is performed. */
-static void acpi_tables_watch(u16 port, unsigned int size, u32 val)
+static void acpi_tables_watch(uint16_t port, unsigned int size, uint32_t val)
 {
     if (port != FW_CFG_PORT_SEL || size != 2 || acpi_tables.done || !acpi_tables.select ||
-        ((u16)val & ~0x4000u) != acpi_tables.select)   /* the write-channel bit is ignored */
+        ((uint16_t)val & ~0x4000u) != acpi_tables.select)   /* the write-channel bit is ignored */
         return;
     acpi_tables.done = true;
-    outw(FW_CFG_PORT_SEL, (u16)val);
+    outw(FW_CFG_PORT_SEL, (uint16_t)val);
     hide_iommu_acpi_table();
 }
 
-static u64 guest_low_ram_end(void)
+static uint64_t guest_low_ram_end(void)
 {
-    u64 end = 0;
+    uint64_t end = 0;
     for (unsigned int i = 0; i < vm.ram_count; i++)
         if (vm.ram[i].end <= (4ULL << 30))
             end = MAX(end, vm.ram[i].end);
     return end;
 }
 
-static bool port_hidden(u16 port, unsigned int size)
+static bool port_hidden(uint16_t port, unsigned int size)
 {
-    u32 last = (u32)port + size - 1;
+    uint32_t last = (uint32_t)port + size - 1;
     return (port <= SNPEMU_LOG_PORT && last >= SNPEMU_LOG_PORT) ||
            (port <= SNPEMU_EXIT_PORT + 3 && last >= SNPEMU_EXIT_PORT) ||
            fwcfg_port_hidden(port, size);
 }
 
-bool io_port_in(u16 port, unsigned int size, u32 *val)
+bool io_port_in(uint16_t port, unsigned int size, uint32_t *val)
 {
     if (port_hidden(port, size)) {
         *val = 0xFFFFFFFF;
@@ -135,7 +135,7 @@ bool io_port_in(u16 port, unsigned int size, u32 *val)
     int cmos = port == CMOS_PORT_DATA && size == 1
         ? cmos_memory_register(cmos_index, guest_low_ram_end(), 0) : -1;
     if (cmos >= 0) {
-        *val = (u32)cmos;
+        *val = (uint32_t)cmos;
         return true;
     }
     switch (size) {
@@ -150,7 +150,7 @@ bool io_port_in(u16 port, unsigned int size, u32 *val)
 /** The guest's port write is about to reach QEMU's devices: when it powers
  * the machine off or resets it, QEMU ends inside the OUT, so the counters
  * are printed now. */
-static void pm_watch_out(u16 port, unsigned int size, u32 val)
+static void pm_watch_out(uint16_t port, unsigned int size, uint32_t val)
 {
     char line[96];
     enum acpi_pm_event ev = acpi_pm_watch(&pm_snoop, port, size, val, line, sizeof(line));
@@ -162,7 +162,7 @@ static void pm_watch_out(u16 port, unsigned int size, u32 val)
     }
 }
 
-bool io_port_out(u16 port, unsigned int size, u32 val)
+bool io_port_out(uint16_t port, unsigned int size, uint32_t val)
 {
     if (port_hidden(port, size))
         return true;
@@ -172,15 +172,15 @@ bool io_port_out(u16 port, unsigned int size, u32 val)
         cmos_index = val & 0x7F;        /* bit 7: NMI disable */
     pm_watch_out(port, size, val);
     switch (size) {
-    case 1: outb(port, (u8)val); break;
-    case 2: outw(port, (u16)val); break;
+    case 1: outb(port, (uint8_t)val); break;
+    case 2: outw(port, (uint16_t)val); break;
     case 4: outl(port, val); break;
     default: return false;
     }
     return true;
 }
 
-bool mmio_read(u64 gpa, unsigned int size, u64 *val)
+bool mmio_read(uint64_t gpa, unsigned int size, uint64_t *val)
 {
     if (iommu_mmio_hidden(gpa)) {
         *val = ~0ULL;               /* as an absent device */
@@ -188,24 +188,24 @@ bool mmio_read(u64 gpa, unsigned int size, u64 *val)
     }
     volatile void *p = phys_to_virt(gpa);
     switch (size) {
-    case 1: *val = *(volatile u8 *)p; return true;
-    case 2: *val = *(volatile u16 *)p; return true;
-    case 4: *val = *(volatile u32 *)p; return true;
-    case 8: *val = *(volatile u64 *)p; return true;
+    case 1: *val = *(volatile uint8_t *)p; return true;
+    case 2: *val = *(volatile uint16_t *)p; return true;
+    case 4: *val = *(volatile uint32_t *)p; return true;
+    case 8: *val = *(volatile uint64_t *)p; return true;
     default: return false;
     }
 }
 
-bool mmio_write(u64 gpa, unsigned int size, u64 val)
+bool mmio_write(uint64_t gpa, unsigned int size, uint64_t val)
 {
     if (iommu_mmio_hidden(gpa))
         return true;
     volatile void *p = phys_to_virt(gpa);
     switch (size) {
-    case 1: *(volatile u8 *)p = (u8)val; return true;
-    case 2: *(volatile u16 *)p = (u16)val; return true;
-    case 4: *(volatile u32 *)p = (u32)val; return true;
-    case 8: *(volatile u64 *)p = val; return true;
+    case 1: *(volatile uint8_t *)p = (uint8_t)val; return true;
+    case 2: *(volatile uint16_t *)p = (uint16_t)val; return true;
+    case 4: *(volatile uint32_t *)p = (uint32_t)val; return true;
+    case 8: *(volatile uint64_t *)p = val; return true;
     default: return false;
     }
 }

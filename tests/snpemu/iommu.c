@@ -38,12 +38,12 @@
 #define CAP_RWBF        BIT(4)
 #define CAP_CM          BIT(7)
 #define CAP_SAGAW(c)    ((unsigned int)((c) >> 8) & 0x1F)
-#define CAP_FRO(c)      ((u32)(((c) >> 24) & 0x3FF) * 16)
+#define CAP_FRO(c)      ((uint32_t)(((c) >> 24) & 0x3FF) * 16)
 #define CAP_PSI         BIT(39)
-#define CAP_NFR(c)      ((u32)(((c) >> 40) & 0xFF) + 1)
+#define CAP_NFR(c)      ((uint32_t)(((c) >> 40) & 0xFF) + 1)
 #define CAP_DWD         BIT(54)
 #define CAP_DRD         BIT(55)
-#define ECAP_IRO(e)     ((u32)(((e) >> 8) & 0x3FF) * 16)
+#define ECAP_IRO(e)     ((uint32_t)(((e) >> 8) & 0x3FF) * 16)
 #define SAGAW_3LEVEL    BIT(1)          /* 39-bit guest address width */
 #define SAGAW_4LEVEL    BIT(2)          /* 48-bit */
 
@@ -66,7 +66,7 @@
 #define IOTLB_IAIG      (3ULL << 57)
 #define IOTLB_DR        BIT(49)
 #define IOTLB_DW        BIT(48)
-#define IOTLB_DID(d)    ((u64)(d) << 32)
+#define IOTLB_DID(d)    ((uint64_t)(d) << 32)
 
 #define FSTS_PFO        BIT(0)
 #define FSTS_PPF        BIT(1)
@@ -92,44 +92,44 @@
 #define SPIN_LIMIT      10000000u
 
 static struct {
-    volatile u8 *regs;
-    u64 cap;
-    u32 iotlb_reg;              /* offset of the IOTLB invalidate register */
-    u32 fro, nfr;               /* fault recording registers */
-    u64 *pd[4];                 /* [GiB] */
-    u64 *pt[CHUNKS];            /* NULL until a page of the chunk is shared */
+    volatile uint8_t *regs;
+    uint64_t cap;
+    uint32_t iotlb_reg;              /* offset of the IOTLB invalidate register */
+    uint32_t fro, nfr;               /* fault recording registers */
+    uint64_t *pd[4];                 /* [GiB] */
+    uint64_t *pt[CHUNKS];            /* NULL until a page of the chunk is shared */
     bool on;                    /* translation enabled */
 } dmar;
 
-static u32 rd32(u32 off)
+static uint32_t rd32(uint32_t off)
 {
-    return *(volatile u32 *)(dmar.regs + off);
+    return *(volatile uint32_t *)(dmar.regs + off);
 }
 
-static u64 rd64(u32 off)
+static uint64_t rd64(uint32_t off)
 {
-    return *(volatile u64 *)(dmar.regs + off);
+    return *(volatile uint64_t *)(dmar.regs + off);
 }
 
 /* The barrier orders table stores before the register write that makes
  * the unit read them. */
-static void wr32(u32 off, u32 val)
+static void wr32(uint32_t off, uint32_t val)
 {
     __asm__ volatile("" ::: "memory");
-    *(volatile u32 *)(dmar.regs + off) = val;
+    *(volatile uint32_t *)(dmar.regs + off) = val;
 }
 
-static void wr64(u32 off, u64 val)
+static void wr64(uint32_t off, uint64_t val)
 {
     __asm__ volatile("" ::: "memory");
-    *(volatile u64 *)(dmar.regs + off) = val;
+    *(volatile uint64_t *)(dmar.regs + off) = val;
 }
 
 /** Spins until (register & mask) == want; panics if it never comes. */
-static u64 wait_reg(u32 off, bool wide, u64 mask, u64 want, const char *what)
+static uint64_t wait_reg(uint32_t off, bool wide, uint64_t mask, uint64_t want, const char *what)
 {
-    for (u32 i = 0; i < SPIN_LIMIT; i++) {
-        u64 v = wide ? rd64(off) : rd32(off);
+    for (uint32_t i = 0; i < SPIN_LIMIT; i++) {
+        uint64_t v = wide ? rd64(off) : rd32(off);
         if ((v & mask) == want)
             return v;
         __asm__ volatile("pause");
@@ -137,27 +137,27 @@ static u64 wait_reg(u32 off, bool wide, u64 mask, u64 want, const char *what)
     panic("IOMMU: %s did not complete", what);
 }
 
-static void global_command(u32 cmd, u32 status_bit, bool set, const char *what)
+static void global_command(uint32_t cmd, uint32_t status_bit, bool set, const char *what)
 {
     wr32(REG_GCMD, (rd32(REG_GSTS) & GSTS_PERSISTENT) | cmd);
     wait_reg(REG_GSTS, false, status_bit, set ? status_bit : 0, what);
 }
 
-static u64 drain_bits(void)
+static uint64_t drain_bits(void)
 {
     return ((dmar.cap & CAP_DRD) ? IOTLB_DR : 0) | ((dmar.cap & CAP_DWD) ? IOTLB_DW : 0);
 }
 
-static void iotlb_invalidate(u64 granularity)
+static void iotlb_invalidate(uint64_t granularity)
 {
     wr64(dmar.iotlb_reg, IOTLB_IVT | granularity | drain_bits() | IOTLB_DID(DOMAIN_ID));
-    u64 v = wait_reg(dmar.iotlb_reg, true, IOTLB_IVT, 0, "IOTLB invalidation");
+    uint64_t v = wait_reg(dmar.iotlb_reg, true, IOTLB_IVT, 0, "IOTLB invalidation");
     if (!(v & IOTLB_IAIG))
         panic("IOMMU: IOTLB invalidation refused (%#lx)", (unsigned long)v);
 }
 
 /** After a leaf or a table pointer covering gpa changed. */
-static void iotlb_invalidate_page(u64 gpa)
+static void iotlb_invalidate_page(uint64_t gpa)
 {
     if (!(dmar.cap & CAP_PSI)) {
         iotlb_invalidate(IOTLB_DOMAIN);
@@ -169,7 +169,7 @@ static void iotlb_invalidate_page(u64 gpa)
 
 /** The second-level leaf for gpa: identity, read/write, for a shared page
  * of guest RAM that is its own host page; 0 (no access) otherwise. */
-static u64 dma_leaf(u64 gpa)
+static uint64_t dma_leaf(uint64_t gpa)
 {
     if (!gpa_is_ram(gpa) || (rmp_get(gpa)->flags & RMP_ASSIGNED))
         return 0;
@@ -179,9 +179,9 @@ static u64 dma_leaf(u64 gpa)
     return gpa | SL_RW;
 }
 
-static u64 *leaf_slot(u64 gpa, bool alloc)
+static uint64_t *leaf_slot(uint64_t gpa, bool alloc)
 {
-    u64 chunk = gpa / PAGE_2M;
+    uint64_t chunk = gpa / PAGE_2M;
     CHECK(chunk < CHUNKS);
     if (!dmar.pt[chunk]) {
         if (!alloc)
@@ -192,15 +192,15 @@ static u64 *leaf_slot(u64 gpa, bool alloc)
     return &dmar.pt[chunk][(gpa / PAGE_SIZE) % 512];
 }
 
-void iommu_page_changed(u64 gpa)
+void iommu_page_changed(uint64_t gpa)
 {
     if (!dmar.on)
         return;                 /* iommu_init() maps what is shared by then */
-    u64 want = dma_leaf(gpa);
-    u64 *slot = leaf_slot(gpa, want != 0);
+    uint64_t want = dma_leaf(gpa);
+    uint64_t *slot = leaf_slot(gpa, want != 0);
     if (!slot || *slot == want)
         return;
-    u64 old = *slot;
+    uint64_t old = *slot;
     *slot = want;
     /* Without caching mode the unit caches no not-present entry. */
     if (old || (dmar.cap & CAP_CM))
@@ -209,12 +209,12 @@ void iommu_page_changed(u64 gpa)
 
 /** Root table -> context table -> the second-level table; returns the
  * root table's address. */
-static u64 build_tables(unsigned int levels)
+static uint64_t build_tables(unsigned int levels)
 {
-    u64 *root = page_alloc(1), *ctx = page_alloc(1), *pdpt = page_alloc(1);
-    u64 top = virt_to_phys(pdpt);
+    uint64_t *root = page_alloc(1), *ctx = page_alloc(1), *pdpt = page_alloc(1);
+    uint64_t top = virt_to_phys(pdpt);
     if (levels == 4) {
-        u64 *pml4 = page_alloc(1);
+        uint64_t *pml4 = page_alloc(1);
         pml4[0] = top | SL_RW;
         top = virt_to_phys(pml4);
     }
@@ -226,12 +226,12 @@ static u64 build_tables(unsigned int levels)
         root[2 * i] = virt_to_phys(ctx) | ENTRY_P;      /* every bus */
         ctx[2 * i] = top | ENTRY_P;                     /* every devfn, TT 0 */
         ctx[2 * i + 1] = (levels == 4 ? CTX_AW_4LEVEL : CTX_AW_3LEVEL) |
-                         ((u64)DOMAIN_ID << 8);
+                         ((uint64_t)DOMAIN_ID << 8);
     }
-    u64 shared = 0;
+    uint64_t shared = 0;
     for (unsigned int r = 0; r < vm.ram_count; r++)
-        for (u64 gpa = vm.ram[r].start; gpa < vm.ram[r].end; gpa += PAGE_SIZE) {
-            u64 leaf = dma_leaf(gpa);
+        for (uint64_t gpa = vm.ram[r].start; gpa < vm.ram[r].end; gpa += PAGE_SIZE) {
+            uint64_t leaf = dma_leaf(gpa);
             if (leaf) {
                 *leaf_slot(gpa, true) = leaf;
                 shared++;
@@ -245,9 +245,9 @@ static u64 build_tables(unsigned int levels)
 void iommu_init(void)
 {
     dmar.regs = phys_to_virt(DMAR_BASE);
-    u32 ver = rd32(REG_VER);
+    uint32_t ver = rd32(REG_VER);
     dmar.cap = rd64(REG_CAP);
-    u64 ecap = rd64(REG_ECAP);
+    uint64_t ecap = rd64(REG_ECAP);
     if (ver == 0 || ver == ~0u || !dmar.cap || dmar.cap == ~0ULL)
         panic("no VT-d DMA remapping unit at %#llx (version %#x): run QEMU with "
               "-device intel-iommu, or device DMA would reach private memory",
@@ -269,7 +269,7 @@ void iommu_init(void)
     wr64(REG_RTADDR, build_tables(levels));         /* legacy mode: TTM 0 */
     global_command(GCMD_SRTP, GSTS_RTPS, true, "root table pointer");
     wr64(REG_CCMD, CCMD_ICC | CCMD_GLOBAL);
-    u64 ccmd = wait_reg(REG_CCMD, true, CCMD_ICC, 0, "context-cache invalidation");
+    uint64_t ccmd = wait_reg(REG_CCMD, true, CCMD_ICC, 0, "context-cache invalidation");
     if (!(ccmd & CCMD_CAIG))
         panic("IOMMU: context-cache invalidation refused (%#lx)", (unsigned long)ccmd);
     iotlb_invalidate(IOTLB_GLOBAL);
@@ -280,12 +280,12 @@ void iommu_init(void)
                "(%u fault records)", (ver >> 4) & 0xF, ver & 0xF, DMAR_BASE, dmar.nfr);
 }
 
-bool iommu_mmio_hidden(u64 gpa)
+bool iommu_mmio_hidden(uint64_t gpa)
 {
     return (gpa & PAGE_MASK) == DMAR_BASE;
 }
 
-static const char *dma_target(u64 gpa)
+static const char *dma_target(uint64_t gpa)
 {
     if (!gpa_is_ram(gpa))
         return "not guest memory";
@@ -294,10 +294,10 @@ static const char *dma_target(u64 gpa)
     return "not DMA-mapped";     /* firmware window, or changed since */
 }
 
-static void report_fault(u64 lo, u64 hi)
+static void report_fault(uint64_t lo, uint64_t hi)
 {
     unsigned int sid = FRCD_SID(hi), fr = FRCD_FR(hi);
-    u64 gpa = lo & PAGE_MASK;
+    uint64_t gpa = lo & PAGE_MASK;
     if (fr != FR_WRITE && fr != FR_READ && fr != FR_BEYOND_MGAW)
         panic("IOMMU: fault reason %#x for device %02x:%02x.%x at %#lx: "
               "snpemu's DMA tables are wrong", fr, sid >> 8, (sid >> 3) & 0x1F,
@@ -312,12 +312,12 @@ void iommu_poll(void)
 {
     if (!dmar.on)
         return;
-    u32 fsts = rd32(REG_FSTS);
+    uint32_t fsts = rd32(REG_FSTS);
     if (!(fsts & (FSTS_PPF | FSTS_PFO)))
         return;
-    for (u32 i = 0; i < dmar.nfr; i++) {
-        u32 off = dmar.fro + ((FSTS_FRI(fsts) + i) % dmar.nfr) * 16;
-        u64 hi = rd64(off + 8);
+    for (uint32_t i = 0; i < dmar.nfr; i++) {
+        uint32_t off = dmar.fro + ((FSTS_FRI(fsts) + i) % dmar.nfr) * 16;
+        uint64_t hi = rd64(off + 8);
         if (!(hi & FRCD_F))
             continue;
         report_fault(rd64(off), hi);

@@ -15,7 +15,7 @@ void iommu_init(void);
 
 /** The RMP entry of gpa changed: map or unmap it for devices.  Caller
  * holds vm_lock (rmp_update does). */
-void iommu_page_changed(u64 gpa);
+void iommu_page_changed(uint64_t gpa);
 
 /** Logs and clears pending DMA faults, one line each.  Caller holds
  * vm_lock. */
@@ -23,6 +23,6 @@ void iommu_poll(void);
 
 /** The DMA remapping registers are snpemu's: the guest's MMIO requests
  * never reach them. */
-bool iommu_mmio_hidden(u64 gpa);
+bool iommu_mmio_hidden(uint64_t gpa);
 
 #endif

@@ -39,19 +39,19 @@
 #define VECTOR_HV       28
 
 static struct idt_gate idt[256] __attribute__((aligned(16)));
-extern const u64 isr_table[256];
+extern const uint64_t isr_table[256];
 
-u32 lapic_read32(u32 off)
+uint32_t lapic_read32(uint32_t off)
 {
-    return *(volatile u32 *)(LAPIC_BASE + off);
+    return *(volatile uint32_t *)(LAPIC_BASE + off);
 }
 
-void lapic_write32(u32 off, u32 val)
+void lapic_write32(uint32_t off, uint32_t val)
 {
-    *(volatile u32 *)(LAPIC_BASE + off) = val;
+    *(volatile uint32_t *)(LAPIC_BASE + off) = val;
 }
 
-u32 lapic_id(void)
+uint32_t lapic_id(void)
 {
     return lapic_read32(LAPIC_ID) >> 24;
 }
@@ -61,7 +61,7 @@ void lapic_eoi(void)
     lapic_write32(LAPIC_EOI, 0);
 }
 
-void lapic_send_ipi(u32 dest, u32 icr_lo)
+void lapic_send_ipi(uint32_t dest, uint32_t icr_lo)
 {
     lapic_write32(LAPIC_ICR_HI, dest << 24);
     lapic_write32(LAPIC_ICR_LO, icr_lo);
@@ -87,14 +87,14 @@ void irq_init_cpu(void)
     lapic_write32(LAPIC_SVR, 0x100 | SPURIOUS_VECTOR);
 }
 
-extern const u8 halt_window_start[], halt_window_end[];
+extern const uint8_t halt_window_start[], halt_window_end[];
 
-void irq_dispatch(u64 vector, u64 error, u64 *frame);
-void irq_dispatch(u64 vector, u64 error, u64 *frame)
+void irq_dispatch(uint64_t vector, uint64_t error, uint64_t *frame);
+void irq_dispatch(uint64_t vector, uint64_t error, uint64_t *frame)
 {
     /* inside halt_window(): whatever this brought must be looked at first */
-    if (frame[0] >= (u64)halt_window_start && frame[0] < (u64)halt_window_end)
-        frame[0] = (u64)halt_window_end;
+    if (frame[0] >= (uint64_t)halt_window_start && frame[0] < (uint64_t)halt_window_end)
+        frame[0] = (uint64_t)halt_window_end;
     if (vector == 2 || vector == SPURIOUS_VECTOR)
         return;                         /* a kick, or spurious */
     if (vector < 32)
@@ -117,7 +117,7 @@ void irq_take_pending(void)
 static int highest_pending(struct vcpu *v)
 {
     for (int w = 7; w >= 0; w--) {
-        u32 bits = __atomic_load_n(&v->irq_pending[w], __ATOMIC_ACQUIRE);
+        uint32_t bits = __atomic_load_n(&v->irq_pending[w], __ATOMIC_ACQUIRE);
         if (bits)
             return w * 32 + 31 - __builtin_clz(bits);
     }
@@ -129,13 +129,13 @@ static int highest_pending(struct vcpu *v)
  * other vector in the real LAPIC's ISR, until the guest's EOI. */
 static void clear_pending(struct vcpu *v, int vector)
 {
-    u32 bit = 1u << (vector % 32);
+    uint32_t bit = 1u << (vector % 32);
     __atomic_and_fetch(&v->irq_pending[vector / 32], ~bit, __ATOMIC_SEQ_CST);
     if (__atomic_fetch_and(&v->ipi_pending[vector / 32], ~bit, __ATOMIC_SEQ_CST) & bit)
         v->ipi_in_service[vector / 32] |= bit;
 }
 
-static int highest_bit(const u32 *words)
+static int highest_bit(const uint32_t *words)
 {
     for (int w = 7; w >= 0; w--)
         if (words[w])
@@ -152,7 +152,7 @@ void irq_guest_eoi(struct vcpu *v)
         lapic_eoi();            /* the common case: no software IPI in service */
         return;
     }
-    u32 isr[8];
+    uint32_t isr[8];
     for (int w = 0; w < 8; w++)
         isr[w] = lapic_read32(LAPIC_ISR + w * 0x10);
     if (soft > highest_bit(isr))
@@ -170,12 +170,12 @@ void irq_guest_eoi(struct vcpu *v)
  * itself (AP start).  A destination with no vCPU drops the IPI, as an APIC
  * bus does.
  */
-void irq_send_ipi(struct vcpu *from, u32 dest_apic_id, u8 vector)
+void irq_send_ipi(struct vcpu *from, uint32_t dest_apic_id, uint8_t vector)
 {
     struct vcpu *t = vcpu_by_apic_id(dest_apic_id);
     if (!t)
         return;
-    u32 bit = 1u << (vector % 32);
+    uint32_t bit = 1u << (vector % 32);
     __atomic_or_fetch(&t->ipi_pending[vector / 32], bit, __ATOMIC_SEQ_CST);
     __atomic_or_fetch(&t->irq_pending[vector / 32], bit, __ATOMIC_SEQ_CST);
     if (t != from)
@@ -189,7 +189,7 @@ bool irq_any_pending(struct vcpu *v)
 
 static struct hv_doorbell *doorbell(struct vcpu *v)
 {
-    u64 gpa = v->ctx[0].hvdb_gpa;
+    uint64_t gpa = v->ctx[0].hvdb_gpa;
     if (!gpa || !gpa_is_ram(gpa) || (rmp_get(gpa)->flags & RMP_ASSIGNED))
         return NULL;            /* gone private: the hypervisor cannot write it */
     return gpa_to_hva(gpa);
@@ -207,7 +207,7 @@ void irq_check_doorbell_read(struct vcpu *v, unsigned int target)
 {
     static bool told[MAX_VCPUS];
     const struct hv_doorbell *db = doorbell(v);
-    u8 vec = db ? __atomic_load_n(&db->vector, __ATOMIC_ACQUIRE) : 0;
+    uint8_t vec = db ? __atomic_load_n(&db->vector, __ATOMIC_ACQUIRE) : 0;
     if (!vec || told[v->index])
         return;
     told[v->index] = true;
@@ -221,11 +221,11 @@ static bool doorbell_post(struct vcpu *v, struct hv_doorbell *db)
     int vec = highest_pending(v);
     bool signal = false;
     if (vec >= 0) {
-        u8 none = 0;
-        if (__atomic_compare_exchange_n(&db->vector, &none, (u8)vec, false,
+        uint8_t none = 0;
+        if (__atomic_compare_exchange_n(&db->vector, &none, (uint8_t)vec, false,
                                         __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
             clear_pending(v, vec);
-            u8 old = __atomic_fetch_or(&db->flags, HVDB_FLAG_NO_FURTHER_SIGNAL, __ATOMIC_SEQ_CST);
+            uint8_t old = __atomic_fetch_or(&db->flags, HVDB_FLAG_NO_FURTHER_SIGNAL, __ATOMIC_SEQ_CST);
             signal = !(old & HVDB_FLAG_NO_FURTHER_SIGNAL);
         }
     }
@@ -322,7 +322,7 @@ void irq_wait(struct vcpu *v)
 }
 
 /** #HV doorbell page NAE (0x80000014; GHCB spec, Restricted Injection). */
-u64 hvdb_nae(struct vcpu *v, u64 op, u64 gpa, u64 *out)
+uint64_t hvdb_nae(struct vcpu *v, uint64_t op, uint64_t gpa, uint64_t *out)
 {
     struct vmpl_ctx *c = &v->ctx[v->vmpl];
     if (!(v->vmsa->sev_features & SEV_FEAT_RESTRICTED_INJ))

@@ -6,17 +6,17 @@
  */
 #include "vm.h"
 
-static volatile u32 lock_owner = ~0u;  /* APIC ID + 1 convention: ~0 = free */
-static u32 lock_depth;
+static volatile uint32_t lock_owner = ~0u;  /* APIC ID + 1 convention: ~0 = free */
+static uint32_t lock_depth;
 
 void vm_lock(void)
 {
-    u32 me = lapic_id();
+    uint32_t me = lapic_id();
     if (__atomic_load_n(&lock_owner, __ATOMIC_ACQUIRE) == me) {
         lock_depth++;
         return;
     }
-    u32 free = ~0u;
+    uint32_t free = ~0u;
     while (!__atomic_compare_exchange_n(&lock_owner, &free, me, false,
                                         __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
         free = ~0u;

@@ -13,22 +13,22 @@
 
 #include <lib/fmt.h>
 
-u64 snpemu_phys_base;                   /* written by boot.asm */
+uint64_t snpemu_phys_base;                   /* written by boot.asm */
 extern char __image_end[];
 
 /* Page tables used by boot.asm (in .bss, so zeroed before use). */
-u64 boot_pml4[512] __attribute__((aligned(4096)));
-u64 boot_pdpt_low[512] __attribute__((aligned(4096)));
-u64 boot_pd_low[4 * 512] __attribute__((aligned(4096)));
-u64 boot_pdpt_high[512] __attribute__((aligned(4096)));
-u64 boot_pd_high[512] __attribute__((aligned(4096)));
+uint64_t boot_pml4[512] __attribute__((aligned(4096)));
+uint64_t boot_pdpt_low[512] __attribute__((aligned(4096)));
+uint64_t boot_pd_low[4 * 512] __attribute__((aligned(4096)));
+uint64_t boot_pdpt_high[512] __attribute__((aligned(4096)));
+uint64_t boot_pd_high[512] __attribute__((aligned(4096)));
 
-static u64 alloc_next;                  /* next free physical page */
+static uint64_t alloc_next;                  /* next free physical page */
 
 static void log_putc(char c, void *ctx)
 {
     (void)ctx;
-    outb(SNPEMU_LOG_PORT, (u8)c);
+    outb(SNPEMU_LOG_PORT, (uint8_t)c);
 }
 
 /*
@@ -36,13 +36,13 @@ static void log_putc(char c, void *ctx)
  * leaf 1, valid before the local APIC is mapped), and a panic raised while
  * this CPU holds the lock still gets its line out.
  */
-static volatile u32 log_owner = ~0u;
+static volatile uint32_t log_owner = ~0u;
 
 static void log_line(const char *prefix, const char *fmt, va_list ap)
 {
-    u32 a, b, c, d;
+    uint32_t a, b, c, d;
     __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
-    u32 me = b >> 24, free = ~0u;
+    uint32_t me = b >> 24, free = ~0u;
     bool nested = __atomic_load_n(&log_owner, __ATOMIC_ACQUIRE) == me;
     while (!nested && !__atomic_compare_exchange_n(&log_owner, &free, me, false,
                                                    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
@@ -72,7 +72,7 @@ void log_printf(const char *fmt, ...)
 
 _Noreturn void snpemu_exit(unsigned int value)
 {
-    outb(SNPEMU_EXIT_PORT, (u8)value);
+    outb(SNPEMU_EXIT_PORT, (uint8_t)value);
     for (;;)
         __asm__ volatile("cli; hlt");
 }
@@ -97,7 +97,7 @@ _Noreturn void guest_kill(const char *fmt, ...)
     snpemu_exit(SNPEMU_EXIT_GUEST_KILLED);
 }
 
-void *phys_to_virt(u64 pa)
+void *phys_to_virt(uint64_t pa)
 {
     if (snpemu_owns(pa))
         return (void *)(pa - snpemu_phys_base + KERNEL_VMA);
@@ -105,23 +105,23 @@ void *phys_to_virt(u64 pa)
     return (void *)pa;
 }
 
-u64 virt_to_phys(const void *va)
+uint64_t virt_to_phys(const void *va)
 {
-    u64 v = (u64)va;
+    uint64_t v = (uint64_t)va;
     if (v >= KERNEL_VMA)
         return v - KERNEL_VMA + snpemu_phys_base;
     return v;
 }
 
-bool snpemu_owns(u64 pa)
+bool snpemu_owns(uint64_t pa)
 {
     return pa >= snpemu_phys_base && pa < snpemu_phys_base + SNPEMU_RESERVE;
 }
 
 /** Callers hold vm_lock (or run before the APs start). */
-void *page_alloc(u64 count)
+void *page_alloc(uint64_t count)
 {
-    u64 pa = alloc_next;
+    uint64_t pa = alloc_next;
     if (pa + count * PAGE_SIZE > snpemu_phys_base + SNPEMU_RESERVE)
         panic("out of snpemu memory (%lu pages wanted)", (unsigned long)count);
     alloc_next += count * PAGE_SIZE;
@@ -129,7 +129,7 @@ void *page_alloc(u64 count)
     return __builtin_memset(va, 0, count * PAGE_SIZE);
 }
 
-void *page_alloc_locked(u64 count)
+void *page_alloc_locked(uint64_t count)
 {
     vm_lock();
     void *p = page_alloc(count);
@@ -139,7 +139,7 @@ void *page_alloc_locked(u64 count)
 
 void svm_enable_cpu(void)
 {
-    u32 r[4];
+    uint32_t r[4];
     cpuid_count(0x80000001, 0, r);
     if (!(r[2] & BIT(2)))
         panic("the CPU has no SVM: run QEMU with -cpu EPYC,+svm,+npt");
@@ -154,7 +154,7 @@ void svm_enable_cpu(void)
  * MMIO the guest asks for there can be performed (io.c). */
 static void map_high_mmio(void)
 {
-    for (u64 g = HIGH_MMIO_START >> 30; g < HIGH_MMIO_END >> 30; g++)
+    for (uint64_t g = HIGH_MMIO_START >> 30; g < HIGH_MMIO_END >> 30; g++)
         if (high_mmio_gib(g << 30))
             boot_pdpt_low[g] = (g << 30) | 0x9B;    /* P, RW, PWT, PCD, PS */
     /* the entries were not present: nothing cached to flush */

@@ -13,9 +13,9 @@
 #include <lib/string.h>
 
 struct e820_entry {
-    u64 addr;
-    u64 len;
-    u32 type;
+    uint64_t addr;
+    uint64_t len;
+    uint32_t type;
 } __attribute__((packed));
 _Static_assert(sizeof(struct e820_entry) == 20, "QEMU etc/e820 entry");
 
@@ -25,7 +25,7 @@ _Static_assert(sizeof(struct e820_entry) == 20, "QEMU etc/e820 entry");
 #define MAX_E820    32
 
 struct vm vm;
-static u64 legacy_hpa;      /* backing of [LEGACY_HOLE_START, LEGACY_HOLE_END) */
+static uint64_t legacy_hpa;      /* backing of [LEGACY_HOLE_START, LEGACY_HOLE_END) */
 
 /*
  * The firmware window [4 GiB - 16 MiB, 4 GiB): where a platform flash sits.
@@ -36,45 +36,45 @@ static u64 legacy_hpa;      /* backing of [LEGACY_HOLE_START, LEGACY_HOLE_END) *
 #define FW_WINDOW_START ((4ULL << 30) - (16ULL << 20))
 #define FW_WINDOW_PAGES ((16ULL << 20) / PAGE_SIZE)
 
-static u64 fw_hpa[FW_WINDOW_PAGES];
+static uint64_t fw_hpa[FW_WINDOW_PAGES];
 
-static bool in_fw_window(u64 gpa)
+static bool in_fw_window(uint64_t gpa)
 {
     return gpa >= FW_WINDOW_START && gpa < (4ULL << 30);
 }
 
 /** Backs a firmware-window page with memory (IGVM load); true if it is. */
-bool memmap_back_firmware_page(u64 gpa)
+bool memmap_back_firmware_page(uint64_t gpa)
 {
     if (!in_fw_window(gpa))
         return false;
-    u64 *slot = &fw_hpa[(gpa - FW_WINDOW_START) / PAGE_SIZE];
+    uint64_t *slot = &fw_hpa[(gpa - FW_WINDOW_START) / PAGE_SIZE];
     if (!*slot)
         *slot = virt_to_phys(page_alloc(1));
     return true;
 }
 
-static bool fw_backed(u64 gpa)
+static bool fw_backed(uint64_t gpa)
 {
     return in_fw_window(gpa) && fw_hpa[(gpa - FW_WINDOW_START) / PAGE_SIZE];
 }
 
 /** Index of gpa in the RMP: RAM below ram_top, then the firmware window. */
-u64 memmap_rmp_index(u64 gpa)
+uint64_t memmap_rmp_index(uint64_t gpa)
 {
     if (in_fw_window(gpa))
         return (vm.ram_top >> PAGE_SHIFT) + (gpa - FW_WINDOW_START) / PAGE_SIZE;
     return gpa >> PAGE_SHIFT;
 }
 
-u64 memmap_rmp_entries(void)
+uint64_t memmap_rmp_entries(void)
 {
     return (vm.ram_top >> PAGE_SHIFT) + FW_WINDOW_PAGES;
 }
 static struct e820_entry host_e820[MAX_E820];
 static unsigned int host_e820_count;
 
-static void ram_add(u64 start, u64 end)
+static void ram_add(uint64_t start, uint64_t end)
 {
     if (start >= end)
         return;
@@ -85,14 +85,14 @@ static void ram_add(u64 start, u64 end)
 }
 
 /** Adds [start, end) minus snpemu's region. */
-static void ram_add_filtered(u64 start, u64 end)
+static void ram_add_filtered(uint64_t start, uint64_t end)
 {
-    u64 cuts[1][2] = {
+    uint64_t cuts[1][2] = {
         { snpemu_phys_base, snpemu_phys_base + SNPEMU_RESERVE },
     };
-    u64 s = start;
+    uint64_t s = start;
     while (s < end) {
-        u64 e = end;
+        uint64_t e = end;
         bool skipped = false;
         for (int i = 0; i < 1; i++) {
             if (s >= cuts[i][0] && s < cuts[i][1]) {
@@ -124,7 +124,7 @@ void memmap_init(void)
         const struct e820_entry *e = &host_e820[i];
         if (e->type != E820_RAM)
             continue;
-        u64 end = e->addr + e->len;
+        uint64_t end = e->addr + e->len;
         if (end > (4ULL << 30)) {
             log_printf("RAM above 4 GiB (%#lx-%#lx) is not given to the guest",
                        (unsigned long)MAX(e->addr, 4ULL << 30), (unsigned long)end);
@@ -142,7 +142,7 @@ void memmap_init(void)
 }
 
 /** Guest memory: RAM, or a backed firmware-window page. */
-bool gpa_is_ram(u64 gpa)
+bool gpa_is_ram(uint64_t gpa)
 {
     for (unsigned int i = 0; i < vm.ram_count; i++)
         if (gpa >= vm.ram[i].start && gpa < vm.ram[i].end)
@@ -151,7 +151,7 @@ bool gpa_is_ram(u64 gpa)
 }
 
 /** The host has RAM there (above 4 GiB: RAM the guest is not given). */
-static bool host_ram_in(u64 start, u64 len)
+static bool host_ram_in(uint64_t start, uint64_t len)
 {
     for (unsigned int i = 0; i < host_e820_count; i++) {
         const struct e820_entry *e = &host_e820[i];
@@ -164,20 +164,20 @@ static bool host_ram_in(u64 start, u64 len)
 /** Device space: below 4 GiB what is neither RAM nor snpemu's; from 4 GiB
  * up to the C-bit (the firmware's 64-bit PCI window) what holds no host
  * RAM, as KVM makes every GPA outside its memory slots MMIO. */
-bool gpa_is_mmio(u64 gpa)
+bool gpa_is_mmio(uint64_t gpa)
 {
     if (gpa >= HIGH_MMIO_START)
         return gpa < HIGH_MMIO_END && !host_ram_in(gpa & PAGE_MASK, PAGE_SIZE);
     return !gpa_is_ram(gpa) && !snpemu_owns(gpa);
 }
 
-bool high_mmio_gib(u64 base)
+bool high_mmio_gib(uint64_t base)
 {
     return base >= HIGH_MMIO_START && base + (1ULL << 30) <= HIGH_MMIO_END &&
            !host_ram_in(base, 1ULL << 30);
 }
 
-u64 gpa_to_hpa(u64 gpa)
+uint64_t gpa_to_hpa(uint64_t gpa)
 {
     if (gpa >= LEGACY_HOLE_START && gpa < LEGACY_HOLE_END && legacy_hpa)
         return legacy_hpa + (gpa - LEGACY_HOLE_START);
@@ -186,7 +186,7 @@ u64 gpa_to_hpa(u64 gpa)
     return gpa;
 }
 
-void *gpa_to_hva(u64 gpa)
+void *gpa_to_hva(uint64_t gpa)
 {
     if (!gpa_is_ram(gpa))
         return NULL;

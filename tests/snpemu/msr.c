@@ -39,21 +39,21 @@
  * Only the registers a guest needs for its timer, IPIs and EOI pass; the
  * spurious-vector register is kept per vCPU (snpemu owns the real one).
  */
-static u32 x2apic_svr[MAX_VCPUS] = { [0 ... MAX_VCPUS - 1] = 0xFF };
+static uint32_t x2apic_svr[MAX_VCPUS] = { [0 ... MAX_VCPUS - 1] = 0xFF };
 
-static bool x2apic_readable(u32 msr)
+static bool x2apic_readable(uint32_t msr)
 {
     return msr == 0x803 || msr == 0x808 || msr == 0x80A || (msr >= 0x810 && msr <= 0x828) ||
            msr == 0x832 || (msr >= 0x835 && msr <= 0x839) || msr == 0x83E;
 }
 
-static bool x2apic_writable(u32 msr)
+static bool x2apic_writable(uint32_t msr)
 {
     return msr == 0x808 || msr == 0x828 || msr == 0x832 || (msr >= 0x835 && msr <= 0x838) ||
            msr == 0x83E;
 }
 
-static enum msr_result x2apic_read(struct vcpu *v, u32 msr, u64 *val)
+static enum msr_result x2apic_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
     if (msr == X2APIC_ID)
         *val = v->apic_id;
@@ -62,7 +62,7 @@ static enum msr_result x2apic_read(struct vcpu *v, u32 msr, u64 *val)
     else if (msr == X2APIC_SVR)
         *val = x2apic_svr[v->index];
     else if (msr == X2APIC_ICR)
-        *val = ((u64)(lapic_read32(0x310) >> 24) << 32) | lapic_read32(0x300);
+        *val = ((uint64_t)(lapic_read32(0x310) >> 24) << 32) | lapic_read32(0x300);
     else if (x2apic_readable(msr))
         *val = lapic_read32((msr - X2APIC_FIRST) << 4);
     else
@@ -70,7 +70,7 @@ static enum msr_result x2apic_read(struct vcpu *v, u32 msr, u64 *val)
     return MSR_OK;
 }
 
-static enum msr_result x2apic_write(struct vcpu *v, u32 msr, u64 val)
+static enum msr_result x2apic_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
     if (msr == X2APIC_EOI) {
         if (val)
@@ -79,38 +79,38 @@ static enum msr_result x2apic_write(struct vcpu *v, u32 msr, u64 val)
     } else if (msr == X2APIC_SVR) {
         if (val & ~0x11FFULL)
             return MSR_GP;
-        x2apic_svr[v->index] = (u32)val;
+        x2apic_svr[v->index] = (uint32_t)val;
     } else if (msr == X2APIC_ICR) {
         unsigned int mode = (val >> 8) & 7, shorthand = (val >> 18) & 3;
         if ((val & 0xFF) < 16 || (mode != 0 && mode != 4) || (val & BIT(11)))
             return MSR_GP;  /* fixed or NMI, physical destination */
         if (shorthand)
-            lapic_write32(0x300, (u32)val & 0xCFFFF);
+            lapic_write32(0x300, (uint32_t)val & 0xCFFFF);
         else if (mode == 0)
-            irq_send_ipi(v, (u32)(val >> 32), (u8)val);
+            irq_send_ipi(v, (uint32_t)(val >> 32), (uint8_t)val);
         else
-            lapic_send_ipi((u32)(val >> 32), (u32)val & 0xFFFF);
+            lapic_send_ipi((uint32_t)(val >> 32), (uint32_t)val & 0xFFFF);
     } else if (msr == X2APIC_SELF_IPI) {
         if (val > 0xFF || val < 16)
             return MSR_GP;
-        lapic_write32(0x300, (1u << 18) | (u32)val);
+        lapic_write32(0x300, (1u << 18) | (uint32_t)val);
     } else if (x2apic_writable(msr) && !(val >> 32)) {
-        lapic_write32((msr - X2APIC_FIRST) << 4, (u32)val);
+        lapic_write32((msr - X2APIC_FIRST) << 4, (uint32_t)val);
     } else {
         return MSR_GP;
     }
     return MSR_OK;
 }
 
-static u64 apic_base(const struct vcpu *v)
+static uint64_t apic_base(const struct vcpu *v)
 {
     return APIC_BASE_DEFAULT | APIC_BASE_ENABLE | APIC_BASE_X2APIC |
            (v->index == 0 ? APIC_BASE_BSP : 0);
 }
 
-static u64 mtrr_def_type = 0xC06;   /* MTRRs enabled, default write-back */
+static uint64_t mtrr_def_type = 0xC06;   /* MTRRs enabled, default write-back */
 
-enum msr_result hv_msr_read(struct vcpu *v, u32 msr, u64 *val)
+enum msr_result hv_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
     if (msr >= X2APIC_FIRST && msr <= X2APIC_LAST)
         return x2apic_read(v, msr, val);
@@ -142,7 +142,7 @@ enum msr_result hv_msr_read(struct vcpu *v, u32 msr, u64 *val)
     }
 }
 
-enum msr_result hv_msr_write(struct vcpu *v, u32 msr, u64 val)
+enum msr_result hv_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
     if (msr >= X2APIC_FIRST && msr <= X2APIC_LAST)
         return x2apic_write(v, msr, val);

@@ -37,31 +37,31 @@
 
 struct npt_view {
     unsigned int vmpl;
-    u64 vtom;
-    u64 *pml4;
-    u64 pml4_pa;
-    u64 *pd[2][4];              /* [half][GiB]: half 1 = C-bit half */
-    u64 *pt[2][CHUNKS];         /* NULL where a large leaf (or nothing) maps */
+    uint64_t vtom;
+    uint64_t *pml4;
+    uint64_t pml4_pa;
+    uint64_t *pd[2][4];              /* [half][GiB]: half 1 = C-bit half */
+    uint64_t *pt[2][CHUNKS];         /* NULL where a large leaf (or nothing) maps */
 };
 
 static struct npt_view views[MAX_VIEWS];
 static unsigned int view_count;
 
-bool npt_private_access(u64 vtom, u64 gpa)
+bool npt_private_access(uint64_t vtom, uint64_t gpa)
 {
     return vtom ? gpa < vtom : (gpa & CBIT_MASK) != 0;
 }
 
-static u64 private_leaf(unsigned int vmpl, u64 gpa)
+static uint64_t private_leaf(unsigned int vmpl, uint64_t gpa)
 {
     if (!gpa_is_ram(gpa))
         return 0;
     const struct rmp_entry *e = rmp_get(gpa);
-    u8 perm = vmpl ? e->perms[vmpl] : RMP_PERM_ALL;
+    uint8_t perm = vmpl ? e->perms[vmpl] : RMP_PERM_ALL;
     if ((e->flags & (RMP_ASSIGNED | RMP_VALIDATED)) != (RMP_ASSIGNED | RMP_VALIDATED) ||
         !(perm & RMP_PERM_READ))
         return 0;
-    u64 pte = gpa_to_hpa(gpa) | NPT_P | NPT_US;
+    uint64_t pte = gpa_to_hpa(gpa) | NPT_P | NPT_US;
     if (perm & RMP_PERM_WRITE)
         pte |= NPT_RW;
     if (!(perm & (RMP_PERM_EXEC_USER | RMP_PERM_EXEC_SUPER)))
@@ -69,11 +69,11 @@ static u64 private_leaf(unsigned int vmpl, u64 gpa)
     return pte;
 }
 
-static u64 shared_leaf(u64 gpa)
+static uint64_t shared_leaf(uint64_t gpa)
 {
     if (!gpa_is_ram(gpa))
         return 0;
-    u8 f = rmp_get(gpa)->flags;
+    uint8_t f = rmp_get(gpa)->flags;
     if ((f & RMP_ASSIGNED) && !(f & RMP_WALK_ALIAS))
         return 0;
     return gpa_to_hpa(gpa) | NPT_LEAF;
@@ -82,7 +82,7 @@ static u64 shared_leaf(u64 gpa)
 /** The leaf for plain GPA gpa in half 0/1 of the view.  Device space has
  * the MMIO marker whatever the C-bit: the nested walk faults on the
  * reserved bit before any RMP check (APM Table 15-39 order). */
-static u64 leaf(const struct npt_view *w, unsigned int half, u64 gpa)
+static uint64_t leaf(const struct npt_view *w, unsigned int half, uint64_t gpa)
 {
     if (w->vtom && half == 1)
         return 0;               /* a C-bit under vTOM: not mapped */
@@ -96,12 +96,12 @@ static u64 leaf(const struct npt_view *w, unsigned int half, u64 gpa)
  * or page by page. */
 enum chunk_kind { CHUNK_EMPTY, CHUNK_MMIO, CHUNK_PAGES };
 
-static enum chunk_kind chunk_kind(const struct npt_view *w, unsigned int half, u64 base)
+static enum chunk_kind chunk_kind(const struct npt_view *w, unsigned int half, uint64_t base)
 {
     unsigned int mmio = 0;
     if (w->vtom && half == 1)
         return CHUNK_EMPTY;
-    for (u64 p = base; p < base + PAGE_2M; p += PAGE_SIZE) {
+    for (uint64_t p = base; p < base + PAGE_2M; p += PAGE_SIZE) {
         if (gpa_is_ram(p))
             return CHUNK_PAGES;
         if (gpa_is_mmio(p))
@@ -112,10 +112,10 @@ static enum chunk_kind chunk_kind(const struct npt_view *w, unsigned int half, u
     return mmio == 512 ? CHUNK_MMIO : CHUNK_PAGES;
 }
 
-static void build_chunk(struct npt_view *w, unsigned int half, u64 chunk)
+static void build_chunk(struct npt_view *w, unsigned int half, uint64_t chunk)
 {
-    u64 base = chunk * PAGE_2M;
-    u64 *pde = &w->pd[half][chunk / 512][chunk % 512];
+    uint64_t base = chunk * PAGE_2M;
+    uint64_t *pde = &w->pd[half][chunk / 512][chunk % 512];
     switch (chunk_kind(w, half, base)) {
     case CHUNK_EMPTY:
         return;
@@ -130,7 +130,7 @@ static void build_chunk(struct npt_view *w, unsigned int half, u64 chunk)
     }
 }
 
-static struct npt_view *view_build(unsigned int vmpl, u64 vtom)
+static struct npt_view *view_build(unsigned int vmpl, uint64_t vtom)
 {
     if (view_count == MAX_VIEWS)
         panic("too many NPT views");
@@ -140,17 +140,17 @@ static struct npt_view *view_build(unsigned int vmpl, u64 vtom)
     w->pml4 = page_alloc(1);
     w->pml4_pa = virt_to_phys(w->pml4);
     for (unsigned int half = 0; half < 2; half++) {
-        u64 *pdpt = page_alloc(1);
+        uint64_t *pdpt = page_alloc(1);
         w->pml4[half] = virt_to_phys(pdpt) | NPT_TABLE;
         for (unsigned int g = 0; g < 4; g++) {
             w->pd[half][g] = page_alloc(1);
             pdpt[g] = virt_to_phys(w->pd[half][g]) | NPT_TABLE;
         }
-        for (u64 chunk = 0; chunk < CHUNKS; chunk++)
+        for (uint64_t chunk = 0; chunk < CHUNKS; chunk++)
             build_chunk(w, half, chunk);
         /* the 64-bit PCI window: 1 GiB MMIO leaves (never RAM, never
          * changed by the RMP); a C-bit under vTOM stays unmapped */
-        for (u64 g = HIGH_MMIO_START >> 30; g < HIGH_MMIO_END >> 30; g++)
+        for (uint64_t g = HIGH_MMIO_START >> 30; g < HIGH_MMIO_END >> 30; g++)
             if (!(w->vtom && half == 1) && high_mmio_gib(g << 30))
                 pdpt[g] = (g << 30) | NPT_LEAF | NPT_PS | NPT_MMIO_MARKER;
     }
@@ -159,7 +159,7 @@ static struct npt_view *view_build(unsigned int vmpl, u64 vtom)
 }
 
 /** The root of the view for (vmpl, vtom), built on first use. */
-u64 npt_root(unsigned int vmpl, u64 vtom)
+uint64_t npt_root(unsigned int vmpl, uint64_t vtom)
 {
     vm_lock();
     struct npt_view *w = NULL;
@@ -173,9 +173,9 @@ u64 npt_root(unsigned int vmpl, u64 vtom)
 }
 
 /** Caller holds vm_lock (RMP changes do). */
-void npt_sync_page(u64 gpa)
+void npt_sync_page(uint64_t gpa)
 {
-    u64 chunk = gpa / PAGE_2M;
+    uint64_t chunk = gpa / PAGE_2M;
     CHECK(chunk < CHUNKS);
     for (unsigned int i = 0; i < view_count; i++) {
         struct npt_view *w = &views[i];

@@ -14,17 +14,17 @@
 
 #define SECRETS_VERSION 3
 
-static void fresh_bytes(u8 *out, u64 len)
+static void fresh_bytes(uint8_t *out, uint64_t len)
 {
-    static u64 counter;
+    static uint64_t counter;
     while (len) {
-        u64 seed[6] = { rdtsc(), ++counter, 0, 0, 0, 0 };
+        uint64_t seed[6] = { rdtsc(), ++counter, 0, 0, 0, 0 };
         for (int i = 2; i < 6; i++)
             if (!rdrand64(&seed[i]))
                 seed[i] = rdtsc() * 0x9E3779B97F4A7C15ULL;
-        u8 d[48];
+        uint8_t d[48];
         sha384(seed, sizeof(seed), d);
-        u64 n = MIN(len, 32ULL);
+        uint64_t n = MIN(len, 32ULL);
         memcpy(out, d, n);
         out += n;
         len -= n;
@@ -34,7 +34,7 @@ static void fresh_bytes(u8 *out, u64 len)
 void secrets_page_fill(void *page)
 {
     struct snp_secrets_page *s = page;
-    u32 r[4];
+    uint32_t r[4];
     memset(s, 0, sizeof(*s));
     s->version = SECRETS_VERSION;
     cpuid_count(1, 0, r);

@@ -17,18 +17,18 @@
 #define ICR_ALL_BUT_SELF    (3u << 18)
 #define SIPI_VECTOR         0xFF
 
-static volatile u32 aps_up;
+static volatile uint32_t aps_up;
 
-static void delay_tsc(u64 cycles)
+static void delay_tsc(uint64_t cycles)
 {
-    u64 end = rdtsc() + cycles;
+    uint64_t end = rdtsc() + cycles;
     while (rdtsc() < end)
         pause();
 }
 
 static unsigned int cpu_count(void)
 {
-    u16 n = 0;
+    uint16_t n = 0;
     fwcfg_read(FW_CFG_NB_CPUS, 0, &n, sizeof(n));
     if (n == 0 || n > MAX_VCPUS)
         panic("%u CPUs: snpemu supports 1 to %u (QEMU -smp)", n, MAX_VCPUS);
@@ -63,7 +63,7 @@ void smp_start_aps(void)
     unsigned int n = cpu_count();
     if (n == 1)
         return;
-    *(volatile u32 *)phys_to_virt(AP_PHYS_BASE_SLOT) = (u32)snpemu_phys_base;
+    *(volatile uint32_t *)phys_to_virt(AP_PHYS_BASE_SLOT) = (uint32_t)snpemu_phys_base;
     lapic_write32(0x310, 0);
     lapic_write32(0x300, ICR_ALL_BUT_SELF | ICR_ASSERT | ICR_INIT);
     delay_tsc(10000000);
@@ -71,11 +71,11 @@ void smp_start_aps(void)
         lapic_write32(0x300, ICR_ALL_BUT_SELF | ICR_STARTUP | SIPI_VECTOR);
         delay_tsc(1000000);
     }
-    u64 deadline = rdtsc() + 20000000000ULL;
+    uint64_t deadline = rdtsc() + 20000000000ULL;
     while (__atomic_load_n(&aps_up, __ATOMIC_ACQUIRE) < n - 1)
         if (rdtsc() > deadline)
             panic("only %u of %u application processors came up", aps_up, n - 1);
-    *(volatile u32 *)phys_to_virt(AP_PHYS_BASE_SLOT) = 0;
+    *(volatile uint32_t *)phys_to_virt(AP_PHYS_BASE_SLOT) = 0;
     log_printf("%u vCPUs", n);
 }
 

@@ -24,21 +24,21 @@
 #include "sev.h"
 #include "vm.h"
 
-static const u8 pvalidate_bytes[] = INSN_PVALIDATE_BYTES;
-static const u8 rmpadjust_bytes[] = INSN_RMPADJUST_BYTES;
+static const uint8_t pvalidate_bytes[] = INSN_PVALIDATE_BYTES;
+static const uint8_t rmpadjust_bytes[] = INSN_RMPADJUST_BYTES;
 
 struct snp_operand {
-    u64 gpa;            /* plain GPA of the first page */
-    u64 size;           /* 4 KiB or 2 MiB */
+    uint64_t gpa;            /* plain GPA of the first page */
+    uint64_t size;           /* 4 KiB or 2 MiB */
 };
 
 enum operand_result { OPERAND_OK, OPERAND_FAIL_INPUT, OPERAND_FAULTED };
 
 /** Translates and checks the page operand shared by both instructions. */
-static enum operand_result snp_operand(struct vcpu *v, u64 gva, u64 size, struct snp_operand *op)
+static enum operand_result snp_operand(struct vcpu *v, uint64_t gva, uint64_t size, struct snp_operand *op)
 {
-    u64 gpa;
-    u32 err;
+    uint64_t gpa;
+    uint32_t err;
     if (gva & (size - 1))
         return OPERAND_FAIL_INPUT;
     switch (guest_virt_to_phys(v, gva, false, &gpa, &err)) {
@@ -56,12 +56,12 @@ static enum operand_result snp_operand(struct vcpu *v, u64 gva, u64 size, struct
     gpa &= ~CBIT_MASK;
     if (gpa & (size - 1))
         return OPERAND_FAIL_INPUT;
-    for (u64 p = gpa; p < gpa + size; p += PAGE_SIZE)
+    for (uint64_t p = gpa; p < gpa + size; p += PAGE_SIZE)
         if (!gpa_is_ram(p))
             guest_kill("PVALIDATE/RMPADJUST of GPA %#lx outside guest memory: "
                        "RMP check #NPF that no hypervisor can resolve", (unsigned long)p);
     /* #NPF on hypervisor-owned pages: KVM converts them to private. */
-    for (u64 p = gpa; p < gpa + size; p += PAGE_SIZE)
+    for (uint64_t p = gpa; p < gpa + size; p += PAGE_SIZE)
         rmp_make_private(p);
     /* #NPF(SIZEM) for 4 KiB on a 2 MiB entry: the hypervisor PSMASHes. */
     if (size == PAGE_SIZE)
@@ -71,7 +71,7 @@ static enum operand_result snp_operand(struct vcpu *v, u64 gva, u64 size, struct
     return OPERAND_OK;
 }
 
-static void set_result(struct vcpu *v, u64 rc, bool cf)
+static void set_result(struct vcpu *v, uint64_t rc, bool cf)
 {
     struct vmcb_save *s = &v->vmcb->save;
     s->rax = rc;
@@ -84,7 +84,7 @@ _Static_assert(PVALIDATE_FAIL_SIZEMISMATCH == RMPADJUST_FAIL_SIZEMISMATCH, "FAIL
 
 /** The operand in RAX for page size size_sel, checked up to the RMP page
  * size; false when the instruction already has its result or fault. */
-static bool page_operand(struct vcpu *v, u64 size_sel, struct snp_operand *op)
+static bool page_operand(struct vcpu *v, uint64_t size_sel, struct snp_operand *op)
 {
     switch (snp_operand(v, v->vmcb->save.rax, size_sel ? PAGE_2M : PAGE_SIZE, op)) {
     case OPERAND_FAULTED:
@@ -104,7 +104,7 @@ static bool page_operand(struct vcpu *v, u64 size_sel, struct snp_operand *op)
 
 static void pvalidate(struct vcpu *v)
 {
-    u64 size_sel = v->gprs.rcx & 0xFFFFFFFF;
+    uint64_t size_sel = v->gprs.rcx & 0xFFFFFFFF;
     bool validate = v->gprs.rdx & 1;
     struct snp_operand op;
 
@@ -117,16 +117,16 @@ static void pvalidate(struct vcpu *v)
         return;
     bool was = rmp_get(op.gpa)->flags & RMP_VALIDATED;
     if (was != validate)
-        for (u64 p = op.gpa; p < op.gpa + op.size; p += PAGE_SIZE)
+        for (uint64_t p = op.gpa; p < op.gpa + op.size; p += PAGE_SIZE)
             rmp_set_validated(p, validate);
     if (validate)
         hostile_note_validated(op.gpa);
     set_result(v, PVALIDATE_SUCCESS, was == validate);
 }
 
-static u64 rmpadjust_check(struct vcpu *v, u64 attrs, u64 size_sel)
+static uint64_t rmpadjust_check(struct vcpu *v, uint64_t attrs, uint64_t size_sel)
 {
-    u64 target = attrs & RMPADJUST_VMPL_MASK;
+    uint64_t target = attrs & RMPADJUST_VMPL_MASK;
     if (size_sel > RMP_PG_SIZE_2M || (attrs & RMPADJUST_RSVD_MASK) || target > 3)
         return RMPADJUST_FAIL_INPUT;
     if ((attrs & RMPADJUST_VMSA) && size_sel == RMP_PG_SIZE_2M)
@@ -138,12 +138,12 @@ static u64 rmpadjust_check(struct vcpu *v, u64 attrs, u64 size_sel)
 
 static void rmpadjust(struct vcpu *v)
 {
-    u64 size_sel = v->gprs.rcx;
-    u64 attrs = v->gprs.rdx;
+    uint64_t size_sel = v->gprs.rcx;
+    uint64_t attrs = v->gprs.rdx;
     struct snp_operand op;
 
     stat_vmpl(v, STAT_RMPADJUST);
-    u64 rc = rmpadjust_check(v, attrs, size_sel);
+    uint64_t rc = rmpadjust_check(v, attrs, size_sel);
     if (rc != RMPADJUST_SUCCESS) {
         set_result(v, rc, false);
         return;
@@ -151,27 +151,27 @@ static void rmpadjust(struct vcpu *v)
     if (!page_operand(v, size_sel, &op))
         return;
     const struct rmp_entry *e = rmp_get(op.gpa);
-    u8 perms = (u8)((attrs >> RMPADJUST_PERM_SHIFT) & RMP_PERM_ALL);
+    uint8_t perms = (uint8_t)((attrs >> RMPADJUST_PERM_SHIFT) & RMP_PERM_ALL);
     if (!(e->flags & RMP_VALIDATED) || (perms & ~e->perms[v->vmpl])) {
         set_result(v, RMPADJUST_FAIL_PERMISSION, false);
         return;
     }
     unsigned int target = attrs & RMPADJUST_VMPL_MASK;
-    for (u64 p = op.gpa; p < op.gpa + op.size; p += PAGE_SIZE) {
+    for (uint64_t p = op.gpa; p < op.gpa + op.size; p += PAGE_SIZE) {
         struct rmp_entry *pe = rmp_get(p);
         pe->perms[target] = perms;
         if (v->vmpl == 0) {     /* the VMSA bit is ignored above VMPL0 */
             if (attrs & RMPADJUST_VMSA)
                 pe->flags |= RMP_VMSA;
             else
-                pe->flags &= (u8)~RMP_VMSA;
+                pe->flags &= (uint8_t)~RMP_VMSA;
         }
         npt_sync_page(p);
     }
     set_result(v, RMPADJUST_SUCCESS, false);
 }
 
-static bool bytes_are(const u8 *have, const u8 *want, unsigned int n)
+static bool bytes_are(const uint8_t *have, const uint8_t *want, unsigned int n)
 {
     for (unsigned int i = 0; i < n; i++)
         if (have[i] != want[i])
@@ -183,7 +183,7 @@ static bool bytes_are(const u8 *have, const u8 *want, unsigned int n)
 void snp_insn_ud(struct vcpu *v)
 {
     struct vmcb_save *s = &v->vmcb->save;
-    u8 insn[4] = { 0 };
+    uint8_t insn[4] = { 0 };
 
     if (!guest_read_virt(v, s->cs.base + s->rip, insn, sizeof(insn)) ||
         !(bytes_are(insn, pvalidate_bytes, 4) || bytes_are(insn, rmpadjust_bytes, 4))) {
@@ -196,7 +196,7 @@ void snp_insn_ud(struct vcpu *v)
         inject_exception(v, 13, true, 0);   /* PVALIDATE: VMPL0 only (U) */
         return;
     }
-    u64 rip = s->rip;
+    uint64_t rip = s->rip;
     if (bytes_are(insn, pvalidate_bytes, 4))
         pvalidate(v);
     else

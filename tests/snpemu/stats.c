@@ -4,12 +4,12 @@
 
 #define EXIT_SLOTS 0x410
 
-static u64 exit_count[EXIT_SLOTS];
-static u64 exit_other;
-static u64 vmpl_count[4][3];
+static uint64_t exit_count[EXIT_SLOTS];
+static uint64_t exit_other;
+static uint64_t vmpl_count[4][3];
 static const char *const vmpl_stat_name[3] = { "pvalidate", "rmpadjust", "vmgexit" };
 
-void stat_exit(u64 code)
+void stat_exit(uint64_t code)
 {
     if (code < EXIT_SLOTS)
         exit_count[code]++;
@@ -24,7 +24,7 @@ void stat_vmpl(struct vcpu *v, unsigned int which)
 
 void stats_print(void)
 {
-    for (u64 c = 0; c < EXIT_SLOTS; c++)
+    for (uint64_t c = 0; c < EXIT_SLOTS; c++)
         if (exit_count[c])
             log_printf("stat exit %#lx: %lu", (unsigned long)c, (unsigned long)exit_count[c]);
     if (exit_other)

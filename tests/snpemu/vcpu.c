@@ -30,7 +30,7 @@ unsigned int vcpu_count;
  * are encrypted"), which the view with a vTOM at the C-bit gives.  The
  * CR0 write intercept (exit.c) moves a context between the two.
  */
-static u64 context_vtom(const struct vmcb_save *s, const struct sev_vmsa *a)
+static uint64_t context_vtom(const struct vmcb_save *s, const struct sev_vmsa *a)
 {
     if (a->sev_features & SEV_FEAT_VTOM)
         return a->virtual_tom;
@@ -46,16 +46,16 @@ void vcpu_select_npt(struct vcpu *v)
      * done by snpemu: QEMU 7.2 TCG aborts on a CR8 write while a virtual
      * interrupt is pending (helper_write_crN calls cpu_interrupt() without
      * the iothread lock; observed on QEMU 7.2 TCG). */
-    c->cr_write = (u16)(BIT(8) | ((v->vmsa->sev_features & SEV_FEAT_VTOM) ? 0 : BIT(0)));
+    c->cr_write = (uint16_t)(BIT(8) | ((v->vmsa->sev_features & SEV_FEAT_VTOM) ? 0 : BIT(0)));
 }
 
 /** Why VMRUN would refuse this VMSA, or 0 (APM vol. 2, 15.5.1 consistency
  * checks, 15.36.12 "VMRUN Checks", 15.36.16 and 15.36.8). */
-static u64 vmsa_refusal(const struct vcpu *v, unsigned int vmpl)
+static uint64_t vmsa_refusal(const struct vcpu *v, unsigned int vmpl)
 {
     const struct vmpl_ctx *c = &v->ctx[vmpl];
     const struct sev_vmsa *a = c->vmsa;
-    u64 f = a->sev_features;
+    uint64_t f = a->sev_features;
     if (gpa_is_ram(c->vmsa_gpa)) {
         const struct rmp_entry *e = rmp_get(c->vmsa_gpa);
         if ((e->flags & (RMP_ASSIGNED | RMP_VMSA)) != (RMP_ASSIGNED | RMP_VMSA))
@@ -106,7 +106,7 @@ void vcpu_save(struct vcpu *v)
     const struct vmcb_control *c = &v->vmcb->control;
 
     memcpy(a, s, offsetof(struct sev_vmsa, reserved_298));
-    a->vmpl = (u8)v->vmpl;      /* the VMCB has no VMPL field */
+    a->vmpl = (uint8_t)v->vmpl;      /* the VMCB has no VMPL field */
     a->rcx = v->gprs.rcx; a->rdx = v->gprs.rdx; a->rbx = v->gprs.rbx;
     a->rbp = v->gprs.rbp; a->rsi = v->gprs.rsi; a->rdi = v->gprs.rdi;
     a->r8 = v->gprs.r8; a->r9 = v->gprs.r9; a->r10 = v->gprs.r10;
@@ -116,7 +116,7 @@ void vcpu_save(struct vcpu *v)
     if (a->sev_features & SEV_FEAT_ALTERNATE_INJ) {
         /* Written back at #VMEXIT: V_TPR, V_IRQ, INT_SHADOW (APM vol. 2, 15.36.16);
          * an EVENTINJ not taken stays valid. */
-        u64 keep = a->vintr_ctrl & ~(VINTR_TPR_MASK | VINTR_IRQ | VINTR_INT_SHADOW);
+        uint64_t keep = a->vintr_ctrl & ~(VINTR_TPR_MASK | VINTR_IRQ | VINTR_INT_SHADOW);
         a->vintr_ctrl = keep | (c->v_intr & (VINTR_TPR_MASK | VINTR_IRQ)) |
                         ((c->int_shadow & 1) ? VINTR_INT_SHADOW : 0);
         a->event_inj = (c->event_inj & SVM_EVT_VALID) ? c->event_inj : 0;
@@ -125,7 +125,7 @@ void vcpu_save(struct vcpu *v)
 
 /** Hardware exit information in the VMSA (0x390-0x3C0), written on every
  * automatic exit of the context (APM vol. 2, 15.36.9). */
-static void vmsa_exit_info(struct vcpu *v, u64 code, u64 info1, u64 info2, u64 nrip)
+static void vmsa_exit_info(struct vcpu *v, uint64_t code, uint64_t info1, uint64_t info2, uint64_t nrip)
 {
     struct sev_vmsa *a = v->vmsa;
     a->guest_exit_code = code;
@@ -139,7 +139,7 @@ static void vmsa_exit_info(struct vcpu *v, u64 code, u64 info1, u64 info2, u64 n
 }
 
 /** Leave the running lower-VMPL context for VMPL0 with an exit it must see. */
-void vcpu_exit_to_vmpl0(struct vcpu *v, u64 code, u64 info1, u64 info2, u64 nrip)
+void vcpu_exit_to_vmpl0(struct vcpu *v, uint64_t code, uint64_t info1, uint64_t info2, uint64_t nrip)
 {
     CHECK(v->vmpl != 0 && v->ctx[0].vmsa);
     vcpu_save(v);
@@ -158,7 +158,7 @@ bool vcpu_run_vmpl(struct vcpu *v, unsigned int target)
     vcpu_save(v);
     if (from != 0)      /* a lower VMPL calling up (SVSM protocol) */
         vmsa_exit_info(v, SVM_EXIT_VMGEXIT, 0, 0, 0);
-    u64 refusal = vmsa_refusal(v, target);
+    uint64_t refusal = vmsa_refusal(v, target);
     if (refusal) {
         /* VMRUN fails at once: the target "exits" with the failure code. */
         struct sev_vmsa *t = v->ctx[target].vmsa;
@@ -172,7 +172,7 @@ bool vcpu_run_vmpl(struct vcpu *v, unsigned int target)
     return true;
 }
 
-struct vcpu *vcpu_by_apic_id(u32 apic_id)
+struct vcpu *vcpu_by_apic_id(uint32_t apic_id)
 {
     for (unsigned int i = 0; i < vcpu_count; i++)
         if (vcpus[i].apic_id == apic_id)
@@ -181,7 +181,7 @@ struct vcpu *vcpu_by_apic_id(u32 apic_id)
 }
 
 /** SNP AP creation NAE (0x80000013).  Returns 0 or a GHCB_ERR_* reason. */
-u64 vcpu_ap_create(struct vcpu *v, u64 info1, u64 gpa, u64 sev_features)
+uint64_t vcpu_ap_create(struct vcpu *v, uint64_t info1, uint64_t gpa, uint64_t sev_features)
 {
     unsigned int req = ghcb_ap_create_request(info1);
     unsigned int vmpl = ghcb_ap_create_vmpl(info1);

@@ -30,9 +30,9 @@
 /** RMP entry, APM vol. 2 Table 15-34 (kept in snpemu's own compact form:
  * the RMP is hardware-internal; only its behaviour is architectural). */
 struct rmp_entry {
-    u8 flags;
-    u8 perms[4];        /* per VMPL: RMP_PERM_* (sev.h); VMPL0 always full */
-    u8 rsvd[3];
+    uint8_t flags;
+    uint8_t perms[4];        /* per VMPL: RMP_PERM_* (sev.h); VMPL0 always full */
+    uint8_t rsvd[3];
 };
 #define RMP_ASSIGNED    BIT(0)
 #define RMP_VALIDATED   BIT(1)
@@ -42,7 +42,7 @@ struct rmp_entry {
 #define RMP_PERM_ALL    0x1F        /* RMP_PERM_* of protocol/sev.h */
 
 struct mem_range {
-    u64 start, end;     /* [start, end) */
+    uint64_t start, end;     /* [start, end) */
 };
 
 #define MAX_RAM_RANGES  8
@@ -50,16 +50,16 @@ struct mem_range {
 struct vm {
     struct mem_range ram[MAX_RAM_RANGES];  /* [I] guest RAM, sorted */
     unsigned int ram_count;                /* [I] */
-    u64 ram_top;                           /* [I] highest RAM GPA + 1 */
+    uint64_t ram_top;                           /* [I] highest RAM GPA + 1 */
     struct rmp_entry *rmp;                 /* [V] one per 4 KiB below ram_top */
-    volatile u64 npt_gen;                  /* [A] bumped on every NPT change */
-    u8 launch_digest[48];                  /* [I] */
+    volatile uint64_t npt_gen;                  /* [A] bumped on every NPT change */
+    uint8_t launch_digest[48];                  /* [I] */
 };
 extern struct vm vm;
 
 /** Guest GPRs that the VMCB does not hold (offsets used by entry.asm). */
 struct guest_gprs {
-    u64 rcx, rdx, rbx, rbp, rsi, rdi, r8, r9, r10, r11, r12, r13, r14, r15;
+    uint64_t rcx, rdx, rbx, rbp, rsi, rdi, r8, r9, r10, r11, r12, r13, r14, r15;
 };
 
 #define MAX_VCPUS       8
@@ -68,11 +68,11 @@ struct guest_gprs {
 /** What the hypervisor keeps per VMPL of a vCPU (a KVM "plane"). */
 struct vmpl_ctx {
     struct sev_vmsa *vmsa;      /* [V] NULL: no VMSA registered */
-    u64 vmsa_gpa;               /* [V] its GPA (the IGVM VMSA has none in RAM) */
-    u64 ghcb_msr;               /* [V] MSR 0xC0010130 of this VMPL */
-    u64 ghcb_gfn;               /* [V] registered GHCB, GHCB_GFN_NONE if none */
-    u64 hvdb_gpa;               /* [V] #HV doorbell page, 0 if none */
-    u64 dr7;                    /* [V] DR7 for the DR7 NAE */
+    uint64_t vmsa_gpa;               /* [V] its GPA (the IGVM VMSA has none in RAM) */
+    uint64_t ghcb_msr;               /* [V] MSR 0xC0010130 of this VMPL */
+    uint64_t ghcb_gfn;               /* [V] registered GHCB, GHCB_GFN_NONE if none */
+    uint64_t hvdb_gpa;               /* [V] #HV doorbell page, 0 if none */
+    uint64_t dr7;                    /* [V] DR7 for the DR7 NAE */
 };
 #define GHCB_GFN_NONE   (~0ULL)
 
@@ -80,20 +80,20 @@ struct vmpl_ctx {
  * [V] touched only by the CPU that runs the vCPU; [A] atomic, any CPU. */
 struct vcpu {
     unsigned int index;         /* [I] */
-    u32 apic_id;                /* [I] */
+    uint32_t apic_id;                /* [I] */
     struct vmcb *vmcb;          /* [I] */
-    u64 vmcb_pa;                /* [I] */
-    u8 *xsave;                  /* [I] FPU save buffer, 64-byte aligned */
+    uint64_t vmcb_pa;                /* [I] */
+    uint8_t *xsave;                  /* [I] FPU save buffer, 64-byte aligned */
     struct guest_gprs gprs;     /* [V] GPRs of the running context */
     unsigned int vmpl;          /* [V] the running context */
     struct sev_vmsa *vmsa;      /* [V] == ctx[vmpl].vmsa */
     struct vmpl_ctx ctx[VMPL_COUNT]; /* [V], written by AP creation under vm_lock */
-    u64 npt_gen;                /* [V] NPT generation at the last VMRUN */
-    u32 irq_pending[8];         /* [A] vectors taken from the LAPIC, not yet posted */
-    u32 ipi_pending[8];         /* [A] of those, IPIs from other vCPUs (irq.c) */
-    u32 ipi_in_service[8];      /* [V] IPIs posted and not yet EOI'd by the guest */
-    u32 start;                  /* [A] AP: a VMPL0 VMSA was created to run now */
-    u64 nmi_iret_rip;           /* [V] the IRET that ends a virtual NMI, until it has run */
+    uint64_t npt_gen;                /* [V] NPT generation at the last VMRUN */
+    uint32_t irq_pending[8];         /* [A] vectors taken from the LAPIC, not yet posted */
+    uint32_t ipi_pending[8];         /* [A] of those, IPIs from other vCPUs (irq.c) */
+    uint32_t ipi_in_service[8];      /* [V] IPIs posted and not yet EOI'd by the guest */
+    uint32_t start;                  /* [A] AP: a VMPL0 VMSA was created to run now */
+    uint64_t nmi_iret_rip;           /* [V] the IRET that ends a virtual NMI, until it has run */
     bool running;               /* [V] */
 };
 extern struct vcpu vcpus[MAX_VCPUS];
@@ -105,40 +105,40 @@ void vm_unlock(void);
 
 /* memmap.c: guest RAM, its e820 view */
 void memmap_init(void);
-bool gpa_is_ram(u64 gpa);           /* plain GPA (no C-bit) */
-bool gpa_is_mmio(u64 gpa);
+bool gpa_is_ram(uint64_t gpa);           /* plain GPA (no C-bit) */
+bool gpa_is_mmio(uint64_t gpa);
 /** [HIGH_MMIO_START, HIGH_MMIO_END): 1 GiB pieces, mapped by snpemu and the
  * NPT with large pages; true if the GiB at base is all device space. */
 #define HIGH_MMIO_START (4ULL << 30)
 #define HIGH_MMIO_END   CBIT_MASK
-bool high_mmio_gib(u64 base);
-void *gpa_to_hva(u64 gpa);          /* guest memory only; NULL otherwise */
-u64 gpa_to_hpa(u64 gpa);
-bool memmap_back_firmware_page(u64 gpa);
-u64 memmap_rmp_index(u64 gpa);
-u64 memmap_rmp_entries(void);
+bool high_mmio_gib(uint64_t base);
+void *gpa_to_hva(uint64_t gpa);          /* guest memory only; NULL otherwise */
+uint64_t gpa_to_hpa(uint64_t gpa);
+bool memmap_back_firmware_page(uint64_t gpa);
+uint64_t memmap_rmp_index(uint64_t gpa);
+uint64_t memmap_rmp_entries(void);
 unsigned int memmap_e820(void *buf, unsigned int max_entries);
 
 /* rmp.c */
 void rmp_init(void);
-struct rmp_entry *rmp_get(u64 gpa);
-void rmp_assign_launch_page(u64 gpa);   /* PSP LAUNCH_UPDATE: validated, VMPL0 */
-void rmp_psmash(u64 gpa);
-bool rmp_is_2m(u64 gpa);
-void rmp_make_private(u64 gpa);         /* RMPUPDATE: assigned, not validated */
-void rmp_make_shared(u64 gpa);          /* RMPUPDATE: hypervisor-owned */
-void rmp_set_validated(u64 gpa, bool v);
+struct rmp_entry *rmp_get(uint64_t gpa);
+void rmp_assign_launch_page(uint64_t gpa);   /* PSP LAUNCH_UPDATE: validated, VMPL0 */
+void rmp_psmash(uint64_t gpa);
+bool rmp_is_2m(uint64_t gpa);
+void rmp_make_private(uint64_t gpa);         /* RMPUPDATE: assigned, not validated */
+void rmp_make_shared(uint64_t gpa);          /* RMPUPDATE: hypervisor-owned */
+void rmp_set_validated(uint64_t gpa, bool v);
 
 /* npt.c: one view per (VMPL, vTOM); vtom 0 = C-bit addressing */
-u64 npt_root(unsigned int vmpl, u64 vtom);
-void npt_sync_page(u64 gpa);            /* recompute the page in every view */
-bool npt_private_access(u64 vtom, u64 gpa_in_view); /* which semantics */
+uint64_t npt_root(unsigned int vmpl, uint64_t vtom);
+void npt_sync_page(uint64_t gpa);            /* recompute the page in every view */
+bool npt_private_access(uint64_t vtom, uint64_t gpa_in_view); /* which semantics */
 
 /* igvm_load.c */
 struct sev_vmsa *igvm_launch(void);
 
 /* cpuid.c */
-void snp_cpuid(u32 leaf, u32 subleaf, u32 r[4]);
+void snp_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t r[4]);
 void cpuid_page_fill(void *page);
 
 /* secrets.c */
@@ -146,20 +146,20 @@ void secrets_page_fill(void *page);
 
 /* guest_mem.c: the guest's own page tables */
 enum walk_result { WALK_OK, WALK_PF, WALK_BAD_GPA };
-enum walk_result guest_virt_to_phys(struct vcpu *v, u64 gva, bool write,
-                                    u64 *gpa, u32 *pf_error);
-bool guest_read_virt(struct vcpu *v, u64 gva, void *dst, u64 len);
-bool guest_write_virt(struct vcpu *v, u64 gva, const void *src, u64 len);
+enum walk_result guest_virt_to_phys(struct vcpu *v, uint64_t gva, bool write,
+                                    uint64_t *gpa, uint32_t *pf_error);
+bool guest_read_virt(struct vcpu *v, uint64_t gva, void *dst, uint64_t len);
+bool guest_write_virt(struct vcpu *v, uint64_t gva, const void *src, uint64_t len);
 
 /* insn.c: the guest instruction at RIP (Zydis) */
-bool fault_gva(struct vcpu *v, u64 fault_gpa, u64 *gva);
-bool insn_cr0_write(struct vcpu *v, u64 *cr0);
-bool insn_mov_to_cr(struct vcpu *v, unsigned int cr, u64 *val);
-u64 insn_ioio_address_size(struct vcpu *v);
+bool fault_gva(struct vcpu *v, uint64_t fault_gpa, uint64_t *gva);
+bool insn_cr0_write(struct vcpu *v, uint64_t *cr0);
+bool insn_mov_to_cr(struct vcpu *v, unsigned int cr, uint64_t *val);
+uint64_t insn_ioio_address_size(struct vcpu *v);
 
 /* events.c: exceptions into the guest */
-void inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error);
-void inject_vc(struct vcpu *v, u64 exit_code);
+void inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
+void inject_vc(struct vcpu *v, uint64_t exit_code);
 
 /* exit.c */
 _Noreturn void vcpu_run_loop(struct vcpu *v);
@@ -171,9 +171,9 @@ void vcpu_load(struct vcpu *v, unsigned int vmpl);
 void vcpu_save(struct vcpu *v);
 void vcpu_select_npt(struct vcpu *v);
 bool vcpu_run_vmpl(struct vcpu *v, unsigned int target);
-void vcpu_exit_to_vmpl0(struct vcpu *v, u64 code, u64 info1, u64 info2, u64 nrip);
-u64 vcpu_ap_create(struct vcpu *v, u64 info1, u64 gpa, u64 sev_features);
-struct vcpu *vcpu_by_apic_id(u32 apic_id);
+void vcpu_exit_to_vmpl0(struct vcpu *v, uint64_t code, uint64_t info1, uint64_t info2, uint64_t nrip);
+uint64_t vcpu_ap_create(struct vcpu *v, uint64_t info1, uint64_t gpa, uint64_t sev_features);
+struct vcpu *vcpu_by_apic_id(uint32_t apic_id);
 
 /* fpu.c */
 void fpu_init(void);
@@ -193,14 +193,14 @@ void irq_wait(struct vcpu *v);
  * the STGI (leaves GIF set). */
 void halt_window(void);
 bool irq_any_pending(struct vcpu *v);
-u64 hvdb_nae(struct vcpu *v, u64 op, u64 gpa, u64 *out);
+uint64_t hvdb_nae(struct vcpu *v, uint64_t op, uint64_t gpa, uint64_t *out);
 void lapic_eoi(void);
 void irq_guest_eoi(struct vcpu *v);
-void irq_send_ipi(struct vcpu *from, u32 dest_apic_id, u8 vector);
-u32 lapic_read32(u32 off);
-void lapic_write32(u32 off, u32 val);
-void lapic_send_ipi(u32 dest_apic_id, u32 icr_lo);
-u32 lapic_id(void);
+void irq_send_ipi(struct vcpu *from, uint32_t dest_apic_id, uint8_t vector);
+uint32_t lapic_read32(uint32_t off);
+void lapic_write32(uint32_t off, uint32_t val);
+void lapic_send_ipi(uint32_t dest_apic_id, uint32_t icr_lo);
+uint32_t lapic_id(void);
 
 /* smp.c */
 struct vcpu *smp_bsp_setup(void);
@@ -212,32 +212,32 @@ void snp_insn_ud(struct vcpu *v);
 
 /* ghcb_msr.c / ghcb_nae.c */
 void vmgexit(struct vcpu *v);
-void ghcb_nae(struct vcpu *v, u64 gpa);
-u64 hv_features(void);
+void ghcb_nae(struct vcpu *v, uint64_t gpa);
+uint64_t hv_features(void);
 _Noreturn void ghcb_terminate(unsigned int set, unsigned int code);
 
 /* io.c */
-bool io_port_in(u16 port, unsigned int size, u32 *val);
-bool io_port_out(u16 port, unsigned int size, u32 val);
-bool mmio_read(u64 gpa, unsigned int size, u64 *val);
-bool mmio_write(u64 gpa, unsigned int size, u64 val);
+bool io_port_in(uint16_t port, unsigned int size, uint32_t *val);
+bool io_port_out(uint16_t port, unsigned int size, uint32_t val);
+bool mmio_read(uint64_t gpa, unsigned int size, uint64_t *val);
+bool mmio_write(uint64_t gpa, unsigned int size, uint64_t val);
 void guest_fwcfg_init(void);
 
 /* msr.c */
 enum msr_result { MSR_OK, MSR_GP };
-enum msr_result hv_msr_read(struct vcpu *v, u32 msr, u64 *val);
-enum msr_result hv_msr_write(struct vcpu *v, u32 msr, u64 val);
+enum msr_result hv_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
+enum msr_result hv_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
 
 /* hostile.c */
 struct ghcb;
 bool hostile_refuse_psc(void);
-void hostile_note_validated(u64 gpa);
+void hostile_note_validated(uint64_t gpa);
 void hostile_on_vmgexit(void);
-void hostile_corrupt_answer(struct ghcb *out, u64 code);
+void hostile_corrupt_answer(struct ghcb *out, uint64_t code);
 bool hostile_spurious_hv(void);
 
 /* stats.c */
-void stat_exit(u64 code);
+void stat_exit(uint64_t code);
 void stat_vmpl(struct vcpu *v, unsigned int which);
 #define STAT_PVALIDATE  0
 #define STAT_RMPADJUST  1

@@ -11,76 +11,76 @@
 #include "snpemu.h"
 
 struct vmcb_seg {
-    u16 selector;
-    u16 attrib;
-    u32 limit;
-    u64 base;
+    uint16_t selector;
+    uint16_t attrib;
+    uint32_t limit;
+    uint64_t base;
 } __attribute__((packed));
 
 struct vmcb_control {
-    u16 cr_read;            /* 0x000 */
-    u16 cr_write;           /* 0x002 */
-    u16 dr_read;            /* 0x004 */
-    u16 dr_write;           /* 0x006 */
-    u32 exceptions;         /* 0x008 */
-    u32 intercept1;         /* 0x00C */
-    u32 intercept2;         /* 0x010 */
-    u32 intercept3;         /* 0x014 */
-    u8 rsvd1[0x3C - 0x18];
-    u16 pause_threshold;    /* 0x03C */
-    u16 pause_count;        /* 0x03E */
-    u64 iopm_base_pa;       /* 0x040 */
-    u64 msrpm_base_pa;      /* 0x048 */
-    u64 tsc_offset;         /* 0x050 */
-    u32 asid;               /* 0x058 */
-    u8 tlb_control;         /* 0x05C */
-    u8 rsvd2[3];
-    u64 v_intr;             /* 0x060 */
-    u64 int_shadow;         /* 0x068 */
-    u64 exit_code;          /* 0x070 */
-    u64 exit_info_1;        /* 0x078 */
-    u64 exit_info_2;        /* 0x080 */
-    u64 exit_int_info;      /* 0x088 */
-    u64 np_enable;          /* 0x090 */
-    u64 avic_apic_bar;      /* 0x098 */
-    u64 ghcb_gpa;           /* 0x0A0 */
-    u64 event_inj;          /* 0x0A8 */
-    u64 n_cr3;              /* 0x0B0 */
-    u64 lbr_virt;           /* 0x0B8 */
-    u32 clean;              /* 0x0C0 */
-    u32 rsvd3;
-    u64 next_rip;           /* 0x0C8 */
-    u8 insn_len;            /* 0x0D0 */
-    u8 insn_bytes[15];
-    u8 rsvd4[0x400 - 0xE0];
+    uint16_t cr_read;            /* 0x000 */
+    uint16_t cr_write;           /* 0x002 */
+    uint16_t dr_read;            /* 0x004 */
+    uint16_t dr_write;           /* 0x006 */
+    uint32_t exceptions;         /* 0x008 */
+    uint32_t intercept1;         /* 0x00C */
+    uint32_t intercept2;         /* 0x010 */
+    uint32_t intercept3;         /* 0x014 */
+    uint8_t rsvd1[0x3C - 0x18];
+    uint16_t pause_threshold;    /* 0x03C */
+    uint16_t pause_count;        /* 0x03E */
+    uint64_t iopm_base_pa;       /* 0x040 */
+    uint64_t msrpm_base_pa;      /* 0x048 */
+    uint64_t tsc_offset;         /* 0x050 */
+    uint32_t asid;               /* 0x058 */
+    uint8_t tlb_control;         /* 0x05C */
+    uint8_t rsvd2[3];
+    uint64_t v_intr;             /* 0x060 */
+    uint64_t int_shadow;         /* 0x068 */
+    uint64_t exit_code;          /* 0x070 */
+    uint64_t exit_info_1;        /* 0x078 */
+    uint64_t exit_info_2;        /* 0x080 */
+    uint64_t exit_int_info;      /* 0x088 */
+    uint64_t np_enable;          /* 0x090 */
+    uint64_t avic_apic_bar;      /* 0x098 */
+    uint64_t ghcb_gpa;           /* 0x0A0 */
+    uint64_t event_inj;          /* 0x0A8 */
+    uint64_t n_cr3;              /* 0x0B0 */
+    uint64_t lbr_virt;           /* 0x0B8 */
+    uint32_t clean;              /* 0x0C0 */
+    uint32_t rsvd3;
+    uint64_t next_rip;           /* 0x0C8 */
+    uint8_t insn_len;            /* 0x0D0 */
+    uint8_t insn_bytes[15];
+    uint8_t rsvd4[0x400 - 0xE0];
 } __attribute__((packed));
 
 struct vmcb_save {
     struct vmcb_seg es, cs, ss, ds, fs, gs, gdtr, ldtr, idtr, tr; /* 0x400 */
-    u8 rsvd1[0xCB - 0xA0];
-    u8 cpl;                 /* 0x4CB */
-    u32 rsvd2;
-    u64 efer;               /* 0x4D0 */
-    u8 rsvd3[0x148 - 0xD8];
-    u64 cr4;                /* 0x548 */
-    u64 cr3;
-    u64 cr0;
-    u64 dr7;
-    u64 dr6;
-    u64 rflags;             /* 0x570 */
-    u64 rip;                /* 0x578 */
-    u8 rsvd4[0x1D8 - 0x180];
-    u64 rsp;                /* 0x5D8 */
-    u64 s_cet, ssp, isst_addr;
-    u64 rax;                /* 0x5F8 */
-    u64 star, lstar, cstar, sfmask, kernel_gs_base;
-    u64 sysenter_cs, sysenter_esp, sysenter_eip;
-    u64 cr2;                /* 0x640 */
-    u8 rsvd5[0x268 - 0x248];
-    u64 g_pat;              /* 0x668 */
-    u64 dbgctl;
-    u64 br_from, br_to, last_excp_from, last_excp_to;
-    u8 rsvd6[0xC00 - 0x298];
+    uint8_t rsvd1[0xCB - 0xA0];
+    uint8_t cpl;                 /* 0x4CB */
+    uint32_t rsvd2;
+    uint64_t efer;               /* 0x4D0 */
+    uint8_t rsvd3[0x148 - 0xD8];
+    uint64_t cr4;                /* 0x548 */
+    uint64_t cr3;
+    uint64_t cr0;
+    uint64_t dr7;
+    uint64_t dr6;
+    uint64_t rflags;             /* 0x570 */
+    uint64_t rip;                /* 0x578 */
+    uint8_t rsvd4[0x1D8 - 0x180];
+    uint64_t rsp;                /* 0x5D8 */
+    uint64_t s_cet, ssp, isst_addr;
+    uint64_t rax;                /* 0x5F8 */
+    uint64_t star, lstar, cstar, sfmask, kernel_gs_base;
+    uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
+    uint64_t cr2;                /* 0x640 */
+    uint8_t rsvd5[0x268 - 0x248];
+    uint64_t g_pat;              /* 0x668 */
+    uint64_t dbgctl;
+    uint64_t br_from, br_to, last_excp_from, last_excp_to;
+    uint8_t rsvd6[0xC00 - 0x298];
 } __attribute__((packed));
 
 struct vmcb {

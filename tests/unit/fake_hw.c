@@ -58,7 +58,7 @@ void fake_hv_reset(void)
 	fake_hv.term_code = -1;
 }
 
-void fake_hv_set_msr(u32 msr, u64 value, bool gp)
+void fake_hv_set_msr(uint32_t msr, uint64_t value, bool gp)
 {
 	for (unsigned int i = 0; i < fake_hv.msr_count; i++)
 		if (fake_hv.msrs[i].msr == msr) {
@@ -68,13 +68,13 @@ void fake_hv_set_msr(u32 msr, u64 value, bool gp)
 	RECORD(fake_hv.msrs, fake_hv.msr_count, ((struct fake_msr){ msr, value, gp }));
 }
 
-void fake_hv_script_in(const u32 *values, unsigned int count)
+void fake_hv_script_in(const uint32_t *values, unsigned int count)
 {
 	for (unsigned int i = 0; i < count; i++)
 		RECORD(fake_hv.in_script, fake_hv.in_count, values[i]);
 }
 
-void fake_hv_fwcfg_add(u16 key, const char *name, const void *data, u32 len)
+void fake_hv_fwcfg_add(uint16_t key, const char *name, const void *data, uint32_t len)
 {
 	struct fake_fwcfg_item it = { .key = key, .data = data, .len = len };
 	if (name)
@@ -88,7 +88,7 @@ const struct ghcb *fake_hv_last_exit(void)
 	return fake_hv.exit_count ? &fake_hv.exits[fake_hv.exit_count - 1] : NULL;
 }
 
-size_t fake_hv_msr_requests_with(u32 info)
+size_t fake_hv_msr_requests_with(uint32_t info)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < fake_hv.msr_request_count; i++)
@@ -96,7 +96,7 @@ size_t fake_hv_msr_requests_with(u32 info)
 	return n;
 }
 
-size_t fake_hv_io_in_range(u16 first, u16 last)
+size_t fake_hv_io_in_range(uint16_t first, uint16_t last)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < fake_hv.io_count; i++)
@@ -106,7 +106,7 @@ size_t fake_hv_io_in_range(u16 first, u16 last)
 
 /* ---- platform instructions ------------------------------------------- */
 
-u32 hw_pvalidate(u64 va, bool size_2m, bool validate, bool *unchanged)
+uint32_t hw_pvalidate(uint64_t va, bool size_2m, bool validate, bool *unchanged)
 {
 	RECORD(fake_hv.pvalidates, fake_hv.pvalidate_count,
 	       ((struct fake_pvalidate){ va, size_2m, validate }));
@@ -114,19 +114,19 @@ u32 hw_pvalidate(u64 va, bool size_2m, bool validate, bool *unchanged)
 	return fake_hv.pvalidate_rc;
 }
 
-u32 hw_rmpadjust(u64 va, bool size_2m, u64 attrs)
+uint32_t hw_rmpadjust(uint64_t va, bool size_2m, uint64_t attrs)
 {
 	RECORD(fake_hv.rmpadjusts, fake_hv.rmpadjust_count,
 	       ((struct fake_rmpadjust){ va, size_2m, attrs }));
 	return fake_hv.rmpadjust_rc;
 }
 
-u64 hw_rdmsr(u32 msr)
+uint64_t hw_rdmsr(uint32_t msr)
 {
 	return msr == MSR_SEV_STATUS ? fake_hv.sev_status : 0;
 }
 
-void hw_wrmsr(u32 msr, u64 val)
+void hw_wrmsr(uint32_t msr, uint64_t val)
 {
 	RECORD(fake_hv.msr_writes, fake_hv.msr_write_count, ((struct fake_msr){ msr, val, false }));
 }
@@ -147,7 +147,7 @@ void hw_halt_unless(const volatile bool *wake)
 
 /* The same for RUN_VMPL: an event in the window (on_run_window) sets
  * *stop and the VMGEXIT is not made. */
-u64 hw_vmgexit_msr_unless(u64 msr_value, const volatile bool *stop)
+uint64_t hw_vmgexit_msr_unless(uint64_t msr_value, const volatile bool *stop)
 {
 	if (fake_hv.on_run_window)
 		fake_hv.on_run_window();
@@ -156,16 +156,16 @@ u64 hw_vmgexit_msr_unless(u64 msr_value, const volatile bool *stop)
 	return hw_vmgexit_msr(msr_value);
 }
 
-u64 hw_rdtsc(void)
+uint64_t hw_rdtsc(void)
 {
-	u64 t = fake_hv.now_tsc;
+	uint64_t t = fake_hv.now_tsc;
 	fake_hv.now_tsc += fake_hv.rdtsc_cost;
 	return t;
 }
 
 /* ---- GHCB MSR protocol (GHCB 56421 §2.3.1) ------------------------------ */
 
-static bool gfn_is_shared(u64 gfn)
+static bool gfn_is_shared(uint64_t gfn)
 {
 	for (size_t i = 0; i < fake_hv.shared_gfn_count; i++)
 		if (fake_hv.shared_gfns[i] == gfn)
@@ -173,7 +173,7 @@ static bool gfn_is_shared(u64 gfn)
 	return false;
 }
 
-static void page_state_change(u64 gfn, unsigned int op)
+static void page_state_change(uint64_t gfn, unsigned int op)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < fake_hv.shared_gfn_count; i++)
@@ -184,7 +184,7 @@ static void page_state_change(u64 gfn, unsigned int op)
 		RECORD(fake_hv.shared_gfns, fake_hv.shared_gfn_count, gfn);
 }
 
-static u64 register_gpa(u64 gfn)
+static uint64_t register_gpa(uint64_t gfn)
 {
 	if (!gfn_is_shared(gfn))        /* a private GHCB: the host cannot use it */
 		return ghcb_msr_reg_gpa_resp(GHCB_MSR_PREF_GPA_NONE);
@@ -194,7 +194,7 @@ static u64 register_gpa(u64 gfn)
 	return ghcb_msr_reg_gpa_resp(gfn);
 }
 
-u64 hw_vmgexit_msr(u64 v)
+uint64_t hw_vmgexit_msr(uint64_t v)
 {
 	RECORD(fake_hv.msr_requests, fake_hv.msr_request_count, v);
 	switch (ghcb_msr_info(v)) {
@@ -223,7 +223,7 @@ u64 hw_vmgexit_msr(u64 v)
 
 /* ---- the hypervisor's devices ------------------------------------------- */
 
-static const struct fake_fwcfg_item *fwcfg_item(u16 key)
+static const struct fake_fwcfg_item *fwcfg_item(uint16_t key)
 {
 	for (unsigned int i = 0; i < fake_hv.fwcfg_count; i++)
 		if (fake_hv.fwcfg_items[i].key == key)
@@ -231,21 +231,21 @@ static const struct fake_fwcfg_item *fwcfg_item(u16 key)
 	return NULL;
 }
 
-static void be_store(u8 *p, u32 v, unsigned int bytes)
+static void be_store(uint8_t *p, uint32_t v, unsigned int bytes)
 {
 	for (unsigned int i = 0; i < bytes; i++)
-		p[i] = (u8)(v >> (8 * (bytes - 1 - i)));
+		p[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
 }
 
 /** QEMU's FW_CFG_FILE_DIR: be32 count, then be32 size, be16 select, name. */
-static u32 fwcfg_directory(u8 *dir)
+static uint32_t fwcfg_directory(uint8_t *dir)
 {
-	u32 n = 0;
+	uint32_t n = 0;
 	for (unsigned int i = 0; i < fake_hv.fwcfg_count; i++) {
 		const struct fake_fwcfg_item *it = &fake_hv.fwcfg_items[i];
 		if (!it->name[0])
 			continue;
-		u8 *e = dir + 4 + 64 * n++;
+		uint8_t *e = dir + 4 + 64 * n++;
 		memset(e, 0, 64);
 		be_store(e, it->len, 4);
 		be_store(e + 4, it->key, 2);
@@ -255,15 +255,15 @@ static u32 fwcfg_directory(u8 *dir)
 	return 4 + 64 * n;
 }
 
-static u8 fwcfg_read_byte(void)
+static uint8_t fwcfg_read_byte(void)
 {
-	static u8 dir[4 + 64 * FAKE_HV_MAX_FWCFG];
+	static uint8_t dir[4 + 64 * FAKE_HV_MAX_FWCFG];
 	static const char sig[4] = "QEMU";
-	u16 key = fake_hv.fwcfg_select & ~FWCFG_WRITE_CH;
-	const u8 *src = NULL;
-	u32 len = 0, off = fake_hv.fwcfg_offset;
-	u8 id[4] = { (u8)fake_hv.fwcfg_id, 0, 0, 0 };
-	u8 cpus[2] = { (u8)fake_hv.nb_cpus, (u8)(fake_hv.nb_cpus >> 8) };
+	uint16_t key = fake_hv.fwcfg_select & ~FWCFG_WRITE_CH;
+	const uint8_t *src = NULL;
+	uint32_t len = 0, off = fake_hv.fwcfg_offset;
+	uint8_t id[4] = { (uint8_t)fake_hv.fwcfg_id, 0, 0, 0 };
+	uint8_t cpus[2] = { (uint8_t)fake_hv.nb_cpus, (uint8_t)(fake_hv.nb_cpus >> 8) };
 	const struct fake_fwcfg_item *it = fwcfg_item(key);
 
 	if (it) {                       /* also a raw directory a test wants */
@@ -276,7 +276,7 @@ static u8 fwcfg_read_byte(void)
 		src = cpus;
 		len = sizeof(cpus);
 	} else if (key == 0) {
-		src = (const u8 *)sig;
+		src = (const uint8_t *)sig;
 		len = sizeof(sig);
 	} else if (key == 1) {
 		src = id;
@@ -290,29 +290,29 @@ static u8 fwcfg_read_byte(void)
 
 /* ---- the fake PIT channel 2 on the fake TSC ---------------------------- */
 
-static u64 pit_elapsed(void)
+static uint64_t pit_elapsed(void)
 {
-	u64 dt = fake_hv.now_tsc - fake_hv.pit2.load_tsc;
-	return (u64)((unsigned __int128)dt * fake_hv.pit_hz / fake_hv.tsc_hz);
+	uint64_t dt = fake_hv.now_tsc - fake_hv.pit2.load_tsc;
+	return (uint64_t)((unsigned __int128)dt * fake_hv.pit_hz / fake_hv.tsc_hz);
 }
 
-static u16 pit_count(void)
+static uint16_t pit_count(void)
 {
-	u64 period = fake_hv.pit2.reload ? fake_hv.pit2.reload : 0x10000;
-	u64 e = pit_elapsed();
+	uint64_t period = fake_hv.pit2.reload ? fake_hv.pit2.reload : 0x10000;
+	uint64_t e = pit_elapsed();
 	if (fake_hv.pit2.mode == 2)
-		return (u16)(period - e % period);
-	return (u16)(period - e);       /* mode 0 wraps through 0xFFFF */
+		return (uint16_t)(period - e % period);
+	return (uint16_t)(period - e);       /* mode 0 wraps through 0xFFFF */
 }
 
-static u32 pit_in(u16 port)
+static uint32_t pit_in(uint16_t port)
 {
 	if (port == 0x61) {
-		u64 period = fake_hv.pit2.reload ? fake_hv.pit2.reload : 0x10000;
+		uint64_t period = fake_hv.pit2.reload ? fake_hv.pit2.reload : 0x10000;
 		bool out2 = fake_hv.pit2.mode == 0 && pit_elapsed() >= period;
 		return (fake_hv.pit2.port_b & 3) | (out2 ? 0x20 : 0);
 	}
-	u16 v = fake_hv.pit2.latched ? fake_hv.pit2.latch : pit_count();
+	uint16_t v = fake_hv.pit2.latched ? fake_hv.pit2.latch : pit_count();
 	bool hi = fake_hv.pit2.hi_next;
 	fake_hv.pit2.hi_next = !hi;
 	if (hi)
@@ -320,7 +320,7 @@ static u32 pit_in(u16 port)
 	return hi ? v >> 8 : v & 0xFF;
 }
 
-static void pit_out(u16 port, u8 v)
+static void pit_out(uint16_t port, uint8_t v)
 {
 	if (port == 0x61) {
 		fake_hv.pit2.port_b = v;
@@ -339,26 +339,26 @@ static void pit_out(u16 port, u8 v)
 			fake_hv.pit2.reload = v;
 			fake_hv.pit2.reload_lo_done = true;
 		} else {
-			fake_hv.pit2.reload |= (u16)(v << 8);
+			fake_hv.pit2.reload |= (uint16_t)(v << 8);
 			fake_hv.pit2.reload_lo_done = false;
 			fake_hv.pit2.load_tsc = fake_hv.now_tsc;
 		}
 	}
 }
 
-static bool pit_port(u16 port)
+static bool pit_port(uint16_t port)
 {
 	return fake_hv.pit && (port == 0x42 || port == 0x43 || port == 0x61);
 }
 
-static u32 device_in(u16 port, unsigned int size)
+static uint32_t device_in(uint16_t port, unsigned int size)
 {
 	if (pit_port(port))
 		return pit_in(port);
 	if (fake_hv.fwcfg && port == FWCFG_DATA) {
-		u32 v = 0;
+		uint32_t v = 0;
 		for (unsigned int i = 0; i < size; i++)
-			v |= (u32)fwcfg_read_byte() << (8 * i);
+			v |= (uint32_t)fwcfg_read_byte() << (8 * i);
 		return v;
 	}
 	if (port == 0x71)
@@ -368,33 +368,33 @@ static u32 device_in(u16 port, unsigned int size)
 	return fake_hv.in_default;
 }
 
-static void device_out(u16 port, unsigned int size, u32 v)
+static void device_out(uint16_t port, unsigned int size, uint32_t v)
 {
 	if (pit_port(port))
-		pit_out(port, (u8)v);
+		pit_out(port, (uint8_t)v);
 	else if (fake_hv.fwcfg && port == FWCFG_SEL && size == 2) {
-		fake_hv.fwcfg_select = (u16)v;
+		fake_hv.fwcfg_select = (uint16_t)v;
 		fake_hv.fwcfg_offset = 0;
 	} else if (port == 0x70) {
 		fake_hv.cmos_index = v & 0x7F;
 	} else if (port == 0x71) {
-		fake_hv.cmos[fake_hv.cmos_index] = (u8)v;
+		fake_hv.cmos[fake_hv.cmos_index] = (uint8_t)v;
 	}
 }
 
-static u32 size_mask(unsigned int size)
+static uint32_t size_mask(unsigned int size)
 {
 	return size >= 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
 }
 
-static u32 port_access(u16 port, unsigned int size, bool in, u32 v)
+static uint32_t port_access(uint16_t port, unsigned int size, bool in, uint32_t v)
 {
 	fake_hv.now_tsc += fake_hv.io_cost;
 	if (in)
 		v = device_in(port, size) & size_mask(size);
 	else
 		device_out(port, size, v &= size_mask(size));   /* what the bus carries */
-	RECORD(fake_hv.io, fake_hv.io_count, ((struct fake_io){ port, (u8)size, in, v }));
+	RECORD(fake_hv.io, fake_hv.io_count, ((struct fake_io){ port, (uint8_t)size, in, v }));
 	return v;
 }
 
@@ -405,10 +405,10 @@ static u32 port_access(u16 port, unsigned int size, bool in, u32 v)
 
 /** The scratch area must lie inside the GHCB's shared buffer (KVM
  * setup_vmgexit_scratch, for a scratch inside the GHCB page). */
-static u64 check_scratch(const struct ghcb *g, u64 len)
+static uint64_t check_scratch(const struct ghcb *g, uint64_t len)
 {
-	u64 lo = fake_hv.registered_gpa + offsetof(struct ghcb, shared_buffer);
-	u64 s = g->save.sw_scratch;
+	uint64_t lo = fake_hv.registered_gpa + offsetof(struct ghcb, shared_buffer);
+	uint64_t s = g->save.sw_scratch;
 	if (!ghcb_sw_scratch_is_valid(g))
 		return FAIL_MISSING;
 	if (s < lo || len > GHCB_SHARED_BUF_SIZE || s + len > lo + GHCB_SHARED_BUF_SIZE)
@@ -417,9 +417,9 @@ static u64 check_scratch(const struct ghcb *g, u64 len)
 }
 
 /** What KVM's sev_es_validate_vmgexit() asks of each request. */
-static u64 check_request(const struct ghcb *g)
+static uint64_t check_request(const struct ghcb *g)
 {
-	u64 code = g->save.sw_exit_code, info1 = g->save.sw_exit_info_1;
+	uint64_t code = g->save.sw_exit_code, info1 = g->save.sw_exit_info_1;
 	if (!ghcb_sw_exit_code_is_valid(g) || !ghcb_sw_exit_info_1_is_valid(g) ||
 	    !ghcb_sw_exit_info_2_is_valid(g))
 		return FAIL_MISSING;
@@ -451,13 +451,13 @@ static u64 check_request(const struct ghcb *g)
 	}
 }
 
-static void answer_event(struct ghcb *g, u64 event)
+static void answer_event(struct ghcb *g, uint64_t event)
 {
 	ghcb_set_sw_exit_info_1(g, GHCB_RESULT_EXCEPTION);
 	ghcb_set_sw_exit_info_2(g, event);
 }
 
-static const struct fake_msr *msr_lookup(u32 msr)
+static const struct fake_msr *msr_lookup(uint32_t msr)
 {
 	for (unsigned int i = 0; i < fake_hv.msr_count; i++)
 		if (fake_hv.msrs[i].msr == msr)
@@ -467,11 +467,11 @@ static const struct fake_msr *msr_lookup(u32 msr)
 
 static void nae_msr(struct ghcb *g, const struct ghcb *req)
 {
-	u32 msr = (u32)req->save.rcx;
+	uint32_t msr = (uint32_t)req->save.rcx;
 	const struct fake_msr *m = msr_lookup(msr);
-	const u64 gp = SVM_EVT_MAKE(13, SVM_EVT_TYPE_EXCEPTION, true, 0);
+	const uint64_t gp = SVM_EVT_MAKE(13, SVM_EVT_TYPE_EXCEPTION, true, 0);
 	if (req->save.sw_exit_info_1) {
-		u64 v = (req->save.rdx << 32) | (u32)req->save.rax;
+		uint64_t v = (req->save.rdx << 32) | (uint32_t)req->save.rax;
 		if (m && m->gp) {
 			answer_event(g, gp);
 			return;
@@ -484,26 +484,26 @@ static void nae_msr(struct ghcb *g, const struct ghcb *req)
 		answer_event(g, gp);
 		return;
 	}
-	ghcb_set_rax(g, (u32)m->value);
+	ghcb_set_rax(g, (uint32_t)m->value);
 	ghcb_set_rdx(g, m->value >> 32);
 }
 
 static void nae_ioio(struct ghcb *g, const struct ghcb *req)
 {
-	u64 info = req->save.sw_exit_info_1;
-	u16 port = SVM_IOIO_PORT(info);
+	uint64_t info = req->save.sw_exit_info_1;
+	uint16_t port = SVM_IOIO_PORT(info);
 	unsigned int size = SVM_IOIO_DATA_SIZE(info);
 	bool in = info & SVM_IOIO_TYPE_IN;
 	if (!(info & SVM_IOIO_STR)) {
-		u32 v = port_access(port, size, in, (u32)req->save.rax);
+		uint32_t v = port_access(port, size, in, (uint32_t)req->save.rax);
 		if (in)
 			ghcb_set_rax(g, v);
 		return;
 	}
-	u8 *buf = g->shared_buffer + (req->save.sw_scratch - fake_hv.registered_gpa -
+	uint8_t *buf = g->shared_buffer + (req->save.sw_scratch - fake_hv.registered_gpa -
 				      offsetof(struct ghcb, shared_buffer));
-	for (u64 i = 0; i < req->save.sw_exit_info_2; i++) {
-		u32 v = 0;
+	for (uint64_t i = 0; i < req->save.sw_exit_info_2; i++) {
+		uint32_t v = 0;
 		if (!in)
 			memcpy(&v, buf + i * size, size);
 		v = port_access(port, size, in, v);
@@ -511,7 +511,7 @@ static void nae_ioio(struct ghcb *g, const struct ghcb *req)
 			memcpy(buf + i * size, &v, size);
 		else
 			for (unsigned int b = 0; b < size; b++)
-				RECORD(fake_hv.string_out, fake_hv.string_out_len, (u8)(v >> (8 * b)));
+				RECORD(fake_hv.string_out, fake_hv.string_out_len, (uint8_t)(v >> (8 * b)));
 	}
 }
 
@@ -519,7 +519,7 @@ static void nae_mmio(struct ghcb *g, const struct ghcb *req, bool write)
 {
 	struct fake_mmio m = { .gpa = req->save.sw_exit_info_1,
 			       .size = (unsigned int)req->save.sw_exit_info_2, .write = write };
-	u8 *buf = g->shared_buffer + (req->save.sw_scratch - fake_hv.registered_gpa -
+	uint8_t *buf = g->shared_buffer + (req->save.sw_scratch - fake_hv.registered_gpa -
 				      offsetof(struct ghcb, shared_buffer));
 	if (write)
 		memcpy(&m.value, buf, MIN(m.size, 8u));
@@ -532,7 +532,7 @@ static void nae_mmio(struct ghcb *g, const struct ghcb *req, bool write)
 
 static void nae_serve(struct ghcb *g, const struct ghcb *req)
 {
-	u64 code = req->save.sw_exit_code;
+	uint64_t code = req->save.sw_exit_code;
 	if (code == SVM_EXIT_IOIO) {
 		nae_ioio(g, req);
 	} else if (code == SVM_EXIT_MSR) {
@@ -540,12 +540,12 @@ static void nae_serve(struct ghcb *g, const struct ghcb *req)
 	} else if (code == SVM_VMGEXIT_MMIO_READ || code == SVM_VMGEXIT_MMIO_WRITE) {
 		nae_mmio(g, req, code == SVM_VMGEXIT_MMIO_WRITE);
 	} else if (code == SVM_EXIT_RDTSC || code == SVM_EXIT_RDTSCP) {
-		ghcb_set_rax(g, (u32)fake_hv.tsc);
+		ghcb_set_rax(g, (uint32_t)fake_hv.tsc);
 		ghcb_set_rdx(g, fake_hv.tsc >> 32);
 		if (code == SVM_EXIT_RDTSCP)
 			ghcb_set_rcx(g, fake_hv.tsc_aux);
 	} else if (code == SVM_VMGEXIT_AP_CREATION) {
-		u64 *rec = fake_hv.ap_creations[fake_hv.ap_creation_count++ % 16];
+		uint64_t *rec = fake_hv.ap_creations[fake_hv.ap_creation_count++ % 16];
 		rec[0] = req->save.sw_exit_info_1;
 		rec[1] = req->save.sw_exit_info_2;
 		rec[2] = req->save.rax;
@@ -587,12 +587,12 @@ static void record_exit(const struct ghcb *g)
 	fake_hv.exits[fake_hv.exit_count++] = *g;
 }
 
-void hw_vmgexit(u64 ghcb_gpa)
+void hw_vmgexit(uint64_t ghcb_gpa)
 {
 	struct ghcb *g = fake_mem(ghcb_gpa);
 	record_exit(g);
 	const struct ghcb *req = fake_hv_last_exit();
-	u64 err = ghcb_gpa == fake_hv.registered_gpa ? check_request(req)
+	uint64_t err = ghcb_gpa == fake_hv.registered_gpa ? check_request(req)
 						     : GHCB_ERR_NOT_REGISTERED;
 	ghcb_valid_clear_all(g);        /* KVM clears it once it has read the request */
 	if (err) {

@@ -35,99 +35,99 @@ enum fake_hostile {
 
 /** One port access that reached the hypervisor. */
 struct fake_io {
-	u16 port;
-	u8 size;
+	uint16_t port;
+	uint8_t size;
 	bool in;
-	u32 value;
+	uint32_t value;
 };
 
 /** One MMIO access that reached the hypervisor. */
 struct fake_mmio {
-	u64 gpa;
+	uint64_t gpa;
 	unsigned int size;
 	bool write;
-	u64 value;
+	uint64_t value;
 };
 
 struct fake_pvalidate {
-	u64 va;
+	uint64_t va;
 	bool size_2m, validate;
 };
 
 struct fake_rmpadjust {
-	u64 va;
+	uint64_t va;
 	bool size_2m;
-	u64 attrs;
+	uint64_t attrs;
 };
 
 struct fake_msr {
-	u32 msr;
-	u64 value;
+	uint32_t msr;
+	uint64_t value;
 	bool gp;                        /* RDMSR/WRMSR answered with #GP */
 };
 
 /** An fw_cfg item of the hypervisor's device; a name puts it in the directory. */
 struct fake_fwcfg_item {
-	u16 key;
+	uint16_t key;
 	char name[56];
 	const void *data;
-	u32 len;
+	uint32_t len;
 };
 
 struct fake_hv {
 	/* --- configuration (fake_hv_reset() sets a hypervisor in spec) --- */
-	u16 version_min, version_max;
-	u8 cbit;
-	u64 features;                   /* SEV_HV_FEAT_* */
-	u32 psc_error;                  /* PSC response error field */
-	u32 run_vmpl_error;
+	uint16_t version_min, version_max;
+	uint8_t cbit;
+	uint64_t features;                   /* SEV_HV_FEAT_* */
+	uint32_t psc_error;                  /* PSC response error field */
+	uint32_t run_vmpl_error;
 	enum fake_hostile hostile;
-	u64 next_event;                 /* one-shot: answer the next NAE with this event */
-	u64 tsc;
-	u32 tsc_aux;
-	u64 mmio_read_value;
-	u32 pvalidate_rc, rmpadjust_rc;
-	u64 sev_status;                 /* hw_rdmsr(MSR_SEV_STATUS) */
+	uint64_t next_event;                 /* one-shot: answer the next NAE with this event */
+	uint64_t tsc;
+	uint32_t tsc_aux;
+	uint64_t mmio_read_value;
+	uint32_t pvalidate_rc, rmpadjust_rc;
+	uint64_t sev_status;                 /* hw_rdmsr(MSR_SEV_STATUS) */
 	struct fake_msr msrs[FAKE_HV_MAX_MSRS];     /* the NAE MSR file */
 	unsigned int msr_count;
-	u32 in_script[FAKE_HV_MAX_SCRIPT];          /* IN answers, in order */
+	uint32_t in_script[FAKE_HV_MAX_SCRIPT];          /* IN answers, in order */
 	unsigned int in_count, in_next;
-	u32 in_default;                 /* IN once the script is used up */
+	uint32_t in_default;                 /* IN once the script is used up */
 	bool fwcfg;                     /* ports 0x510-0x51B are a fw_cfg device */
-	u32 fwcfg_id;                   /* FW_CFG_ID: 3 = traditional + DMA */
-	u16 nb_cpus;                    /* FW_CFG_NB_CPUS (1) */
+	uint32_t fwcfg_id;                   /* FW_CFG_ID: 3 = traditional + DMA */
+	uint16_t nb_cpus;                    /* FW_CFG_NB_CPUS (1) */
 	struct fake_fwcfg_item fwcfg_items[FAKE_HV_MAX_FWCFG];
 	unsigned int fwcfg_count;
-	u8 cmos[128];
+	uint8_t cmos[128];
 	/* The platform's clock: hw_rdtsc() returns now_tsc and advances it by
 	 * rdtsc_cost, each port access by io_cost (a GHCB round trip).  With
 	 * pit, ports 0x42/0x43/0x61 are an 8254 channel 2 (modes 0 and 2,
 	 * counter latch, lo/hi access) counting at pit_hz TSC-synchronously. */
-	u64 tsc_hz;
-	u64 now_tsc, rdtsc_cost, io_cost;
+	uint64_t tsc_hz;
+	uint64_t now_tsc, rdtsc_cost, io_cost;
 	bool pit;
-	u64 pit_hz;
+	uint64_t pit_hz;
 
 	/* --- state of the fake devices --- */
-	u64 registered_gpa;             /* ~0: none */
-	u16 fwcfg_select;
-	u32 fwcfg_offset;
-	u8 cmos_index;
+	uint64_t registered_gpa;             /* ~0: none */
+	uint16_t fwcfg_select;
+	uint32_t fwcfg_offset;
+	uint8_t cmos_index;
 	struct {
-		u8 port_b, mode;
-		u16 reload, latch;
+		uint8_t port_b, mode;
+		uint16_t reload, latch;
 		bool latched, hi_next, reload_lo_done;
-		u64 load_tsc;
+		uint64_t load_tsc;
 	} pit2;
 
 	/* --- records --- */
 	struct ghcb *exits;             /* each GHCB page as VMGEXIT found it */
 	size_t exit_count, exit_cap;
-	u64 msr_requests[FAKE_HV_MAX_RECORDS];      /* MSR-protocol values */
+	uint64_t msr_requests[FAKE_HV_MAX_RECORDS];      /* MSR-protocol values */
 	size_t msr_request_count;
 	struct fake_io io[FAKE_HV_MAX_RECORDS];
 	size_t io_count;
-	u8 string_out[FAKE_HV_MAX_RECORDS];         /* OUTS data (the log) */
+	uint8_t string_out[FAKE_HV_MAX_RECORDS];         /* OUTS data (the log) */
 	size_t string_out_len;
 	struct fake_mmio mmio[256];
 	size_t mmio_count;
@@ -137,16 +137,16 @@ struct fake_hv {
 	size_t pvalidate_count;
 	struct fake_rmpadjust rmpadjusts[256];
 	size_t rmpadjust_count;
-	u64 shared_gfns[64];            /* pages the guest made shared by PSC */
+	uint64_t shared_gfns[64];            /* pages the guest made shared by PSC */
 	size_t shared_gfn_count;
-	u64 ap_creations[16][3];        /* info1, info2, rax */
+	uint64_t ap_creations[16][3];        /* info1, info2, rax */
 	size_t ap_creation_count;
 	unsigned int halts;
 	void (*on_halt)(void);          /* what wakes the halted CPU (test's) */
 	void (*on_halt_window)(void);   /* what lands after the last check, before HLT */
 	void (*on_run_window)(void);    /* ... after the check, before RUN_VMPL's VMGEXIT */
 	unsigned int bad_requests;      /* answered with info1 = 2 */
-	u64 last_error;                 /* GHCB_ERR_* of the last bad request */
+	uint64_t last_error;                 /* GHCB_ERR_* of the last bad request */
 	int term_code;                  /* MSR termination request: code, or -1 */
 };
 
@@ -155,16 +155,16 @@ extern struct fake_hv fake_hv;
 /** A hypervisor in spec: GHCB 1..2, C-bit 51, every feature the paravisor
  * needs, empty records. */
 void fake_hv_reset(void);
-void fake_hv_set_msr(u32 msr, u64 value, bool gp);
-void fake_hv_script_in(const u32 *values, unsigned int count);
+void fake_hv_set_msr(uint32_t msr, uint64_t value, bool gp);
+void fake_hv_script_in(const uint32_t *values, unsigned int count);
 /** Turns on the fw_cfg device; items are kept by reference.  An item with
  * key FW_CFG_FILE_DIR (0x19) replaces the directory built from the names. */
-void fake_hv_fwcfg_add(u16 key, const char *name, const void *data, u32 len);
+void fake_hv_fwcfg_add(uint16_t key, const char *name, const void *data, uint32_t len);
 /** The last VMGEXIT's GHCB as the hypervisor saw it. */
 const struct ghcb *fake_hv_last_exit(void);
 /** How many recorded MSR-protocol requests have this GHCBInfo code. */
-size_t fake_hv_msr_requests_with(u32 info);
+size_t fake_hv_msr_requests_with(uint32_t info);
 /** How many recorded port accesses touched [first, last]. */
-size_t fake_hv_io_in_range(u16 first, u16 last);
+size_t fake_hv_io_in_range(uint16_t first, uint16_t last);
 
 #endif

@@ -20,7 +20,7 @@ struct fake_pv fake_pv;
 struct fake_guest fake_guest;
 struct mm_layout mm;
 
-static u8 *guest_ram;
+static uint8_t *guest_ram;
 
 void fake_pv_reset(void)
 {
@@ -46,7 +46,7 @@ void fake_pv_reset(void)
 	};
 }
 
-void *fake_mem(u64 gpa)
+void *fake_mem(uint64_t gpa)
 {
 	CHECK(guest_ram && gpa < FAKE_MEM_SIZE);
 	return guest_ram + gpa;
@@ -102,27 +102,27 @@ unsigned int mm_cbit_position(void)
 	return fake_pv.cbit;
 }
 
-void *mm_private_va(u64 gpa)
+void *mm_private_va(uint64_t gpa)
 {
 	return fake_mem(gpa);
 }
 
 /** No C-bit on the host: the shared view is the same memory. */
-void *mm_shared_va(u64 gpa)
+void *mm_shared_va(uint64_t gpa)
 {
 	return fake_mem(gpa);
 }
 
-u64 mm_virt_to_phys(const void *va)
+uint64_t mm_virt_to_phys(const void *va)
 {
-	const u8 *p = va;
+	const uint8_t *p = va;
 	CHECK(guest_ram && p >= guest_ram && p < guest_ram + FAKE_MEM_SIZE);
-	return (u64)(p - guest_ram);
+	return (uint64_t)(p - guest_ram);
 }
 
-void *mm_alloc_pages(u64 count)
+void *mm_alloc_pages(uint64_t count)
 {
-	u64 gpa = fake_pv.alloc_next;
+	uint64_t gpa = fake_pv.alloc_next;
 	if (gpa + count * PAGE_SIZE > mm.pv_end)
 		pv_terminate(PV_TERM_NO_MEMORY, "fake: out of paravisor memory");
 	fake_pv.alloc_next += count * PAGE_SIZE;
@@ -130,7 +130,7 @@ void *mm_alloc_pages(u64 count)
 }
 
 /** As core/mm.c: rescind the validation, then page state change. */
-void mm_make_shared(u64 gpa)
+void mm_make_shared(uint64_t gpa)
 {
 	bool unchanged;
 	CHECK(fake_pv.made_shared_count < ARRAY_SIZE(fake_pv.made_shared));
@@ -139,7 +139,7 @@ void mm_make_shared(u64 gpa)
 	ghcb_msr_psc(gpa, true);
 }
 
-bool mm_is_guest_ram(u64 gpa)
+bool mm_is_guest_ram(uint64_t gpa)
 {
 	bool ram = false;
 	for (unsigned int i = 0; i < mm.ram_count && !ram; i++)
@@ -164,7 +164,7 @@ struct vcpu *vcpu_by_index(unsigned int index)
 
 void fake_guest_add_peer(void)
 {
-	u64 svr = 0x1FF;
+	uint64_t svr = 0x1FF;
 	struct vcpu *p = &fake_guest.peer;
 
 	p->self = p;
@@ -194,7 +194,7 @@ void fake_guest_reset(void)
 	fake_guest.vmsa.rflags = 2;
 }
 
-struct vc_exit *fake_guest_exit(u64 code, u64 info1, u64 info2, unsigned int insn_len)
+struct vc_exit *fake_guest_exit(uint64_t code, uint64_t info1, uint64_t info2, unsigned int insn_len)
 {
 	fake_guest.exit = (struct vc_exit){
 		.vcpu = &fake_guest.vcpu, .vmsa = &fake_guest.vmsa,

@@ -35,8 +35,8 @@ struct fake_pv {
 	char log[16384];
 	size_t log_len;
 	unsigned int cbit;              /* mm_cbit_position() */
-	u64 alloc_next;                 /* mm_alloc_pages() */
-	u64 made_shared[16];            /* mm_make_shared() calls */
+	uint64_t alloc_next;                 /* mm_alloc_pages() */
+	uint64_t made_shared[16];            /* mm_make_shared() calls */
 	size_t made_shared_count;
 };
 
@@ -45,7 +45,7 @@ extern struct fake_pv fake_pv;
 /** Zeroed guest memory, the default layout, no log, no termination. */
 void fake_pv_reset(void);
 /** The host address of a guest physical address below 4 GiB. */
-void *fake_mem(u64 gpa);
+void *fake_mem(uint64_t gpa);
 bool fake_pv_log_has(const char *text);
 
 /** Runs stmt, which must terminate the paravisor with the reason code. */
@@ -93,6 +93,6 @@ void fake_guest_reset(void);
  * software-enabled. */
 void fake_guest_add_peer(void);
 /** The exit the guest just took, with the next RIP at rip + insn_len. */
-struct vc_exit *fake_guest_exit(u64 code, u64 info1, u64 info2, unsigned int insn_len);
+struct vc_exit *fake_guest_exit(uint64_t code, uint64_t info1, uint64_t info2, unsigned int insn_len);
 
 #endif

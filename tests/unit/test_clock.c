@@ -140,7 +140,7 @@ static void test_rtc_decoding(void **state)
 
 static void set_rtc(void)
 {
-	const u8 regs[][2] = {
+	const uint8_t regs[][2] = {
 		{ RTC_REG_SECONDS, 0x28 }, { RTC_REG_MINUTES, 0x54 }, { RTC_REG_HOURS, 0x05 },
 		{ RTC_REG_MDAY, 0x22 }, { RTC_REG_MONTH, 0x11 }, { RTC_REG_YEAR, 0x26 },
 		{ RTC_REG_CENTURY, 0x20 }, { RTC_REG_A, 0x26 }, { RTC_REG_B, RTC_B_24H },
@@ -234,7 +234,7 @@ static int kvmclock_setup(void **state)
 	return 0;
 }
 
-static void cpuid(u32 leaf)
+static void cpuid(uint32_t leaf)
 {
 	a->rip = FAKE_GUEST_RIP;
 	a->rax = leaf;
@@ -243,11 +243,11 @@ static void cpuid(u32 leaf)
 	assert_int_equal(a->rip, FAKE_GUEST_RIP + 2);
 }
 
-static void msr(u32 index, bool write, u64 val)
+static void msr(uint32_t index, bool write, uint64_t val)
 {
 	a->rip = FAKE_GUEST_RIP;
 	a->rcx = index;
-	a->rax = (u32)val;
+	a->rax = (uint32_t)val;
 	a->rdx = val >> 32;
 	vc_dispatch(fake_guest_exit(SVM_EXIT_MSR, write, 0, 2));
 }
@@ -290,18 +290,18 @@ static void test_system_time(void **state)
 	assert_near(t->system_time, clock_ns_at(t->tsc_timestamp), 0);
 	assert_near(t->system_time, 5 * NSEC_PER_SEC, 1000);
 	/* a guest reading 2 s later */
-	u64 later = t->tsc_timestamp + 2 * CLOCK_HZ;
+	uint64_t later = t->tsc_timestamp + 2 * CLOCK_HZ;
 	assert_near(t->system_time + pvclock_scale_ticks(later - t->tsc_timestamp,
 		    (struct pvclock_scale){ t->tsc_to_system_mul, t->tsc_shift }),
 		    7 * NSEC_PER_SEC, 1000);
 	msr(MSR_KVM_SYSTEM_TIME_NEW, false, 0);
-	assert_int_equal(a->rax, (u32)(REC_GPA | 1));
+	assert_int_equal(a->rax, (uint32_t)(REC_GPA | 1));
 	/* disabled: the record is left alone */
 	t->version = 0;
 	msr(MSR_KVM_SYSTEM_TIME_NEW, true, REC_GPA);
 	assert_int_equal(t->version, 0);
 	msr(MSR_KVM_SYSTEM_TIME_NEW, false, 0);
-	assert_int_equal(a->rax, (u32)REC_GPA);
+	assert_int_equal(a->rax, (uint32_t)REC_GPA);
 }
 
 static void test_wall_clock(void **state)
@@ -314,20 +314,20 @@ static void test_wall_clock(void **state)
 	assert_int_equal(w->sec, 1795326868u);
 	assert_int_equal(w->nsec, 0);
 	msr(MSR_KVM_WALL_CLOCK_NEW, false, 0);
-	assert_int_equal(a->rax, (u32)REC_GPA);
+	assert_int_equal(a->rax, (uint32_t)REC_GPA);
 }
 
 static void test_records_only_in_guest_ram(void **state)
 {
 	(void)state;
-	u8 *pv = fake_mem(FAKE_PV_BASE + 0x40);
+	uint8_t *pv = fake_mem(FAKE_PV_BASE + 0x40);
 	msr(MSR_KVM_SYSTEM_TIME_NEW, true, (FAKE_PV_BASE + 0x40) | 1);
 	assert_int_equal(a->event_inj, 0);              /* accepted, as KVM does */
 	for (int i = 0; i < 32; i++)
 		assert_int_equal(pv[i], 0);             /* paravisor memory untouched */
 	assert_true(fake_pv_log_has("not guest RAM"));
 	/* across a page boundary, in MMIO space, above 4 GiB */
-	u8 *edge = fake_mem(0x200FF0);
+	uint8_t *edge = fake_mem(0x200FF0);
 	msr(MSR_KVM_SYSTEM_TIME_NEW, true, 0x200FF0 | 1);
 	for (int i = 0; i < 16; i++)
 		assert_int_equal(edge[i], 0);
@@ -340,7 +340,7 @@ static void test_records_only_in_guest_ram(void **state)
 static void test_other_kvm_msrs_gp(void **state)
 {
 	(void)state;
-	const u32 others[] = { 0x11, 0x12, 0x4B564D02, 0x4B564D03, 0x4B564D04, 0x4B564DFF };
+	const uint32_t others[] = { 0x11, 0x12, 0x4B564D02, 0x4B564D03, 0x4B564D04, 0x4B564DFF };
 	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
 		msr(others[i], true, REC_GPA | 1);
 		assert_int_equal(a->event_inj, GP_EVENT);
@@ -358,7 +358,7 @@ static void test_other_kvm_msrs_gp(void **state)
 #define X2APIC_TDCR     0x83E
 #define TIMER_VECTOR    0xEC
 
-static size_t host_writes(u32 index)
+static size_t host_writes(uint32_t index)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < fake_hv.msr_write_count; i++)
@@ -366,7 +366,7 @@ static size_t host_writes(u32 index)
 	return n;
 }
 
-static u64 last_host_write(u32 index)
+static uint64_t last_host_write(uint32_t index)
 {
 	for (size_t i = fake_hv.msr_write_count; i-- > 0;)
 		if (fake_hv.msr_writes[i].msr == index)
@@ -385,7 +385,7 @@ static void test_guest_timer_on_real_timer(void **state)
 	struct vcpu *v = &fake_guest.vcpu;
 	guest_apic_init(v);
 	msr(0x1B, false, 0);                            /* APIC base: x2APIC mode */
-	msr(0x1B, true, ((a->rdx << 32) | (u32)a->rax) | (1u << 10));
+	msr(0x1B, true, ((a->rdx << 32) | (uint32_t)a->rax) | (1u << 10));
 	assert_int_equal(a->event_inj, 0);
 	msr(0x80F, true, 0x1FF);                        /* SVR: software enable */
 	msr(X2APIC_TDCR, true, 0xB);                    /* divide by 1: 1 ns ticks */

@@ -31,7 +31,7 @@ static int fresh(void **state)
 }
 
 /** The request the hypervisor saw carries the inputs every call must set. */
-static const struct ghcb *last_request(u64 exit_code)
+static const struct ghcb *last_request(uint64_t exit_code)
 {
 	const struct ghcb *g = fake_hv_last_exit();
 
@@ -93,7 +93,7 @@ static void test_cbit_mismatch(void **state)
 
 static void test_features_required(void **state)
 {
-	static const u64 required[] = {
+	static const uint64_t required[] = {
 		SEV_HV_FEAT_MULTI_VMPL, SEV_HV_FEAT_SNP, SEV_HV_FEAT_AP_CREATION,
 		SEV_HV_FEAT_RESTRICTED_INJ,
 	};
@@ -171,7 +171,7 @@ static void test_run_vmpl(void **state)
  * registered; the early page goes back to private. */
 static void test_final_ghcb(void **state)
 {
-	u32 v = 0x55;
+	uint32_t v = 0x55;
 
 	(void)state;
 	ghcb_init_early();
@@ -198,14 +198,14 @@ static void test_final_ghcb(void **state)
 
 static void test_ioio_out(void **state)
 {
-	static const struct { unsigned int size; u64 bit; u32 val; } cases[] = {
+	static const struct { unsigned int size; uint64_t bit; uint32_t val; } cases[] = {
 		{ 1, SVM_IOIO_SZ8, 0xAB }, { 2, SVM_IOIO_SZ16, 0xABCD },
 		{ 4, SVM_IOIO_SZ32, 0xDEADBEEF },
 	};
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		u32 v = cases[i].val;
+		uint32_t v = cases[i].val;
 		assert_int_equal(ghcb_ioio(0x3F8, cases[i].size, false, &v, NULL), GHCB_STATUS_OK);
 		const struct ghcb *g = last_request(SVM_EXIT_IOIO);
 		assert_int_equal(g->save.sw_exit_info_1, (0x3F8ULL << 16) | cases[i].bit);
@@ -221,8 +221,8 @@ static void test_ioio_out(void **state)
 
 static void test_ioio_in(void **state)
 {
-	static const u32 script[] = { 0x12345678, 0x12345678, 0x12345678 };
-	u32 v = 0xFFFFFFFF;
+	static const uint32_t script[] = { 0x12345678, 0x12345678, 0x12345678 };
+	uint32_t v = 0xFFFFFFFF;
 
 	(void)state;
 	fake_hv_script_in(script, 3);
@@ -244,7 +244,7 @@ static void test_ioio_in(void **state)
  * send the OUT's RAX again. */
 static void test_begin_is_clean(void **state)
 {
-	u32 v = 0xCAFE;
+	uint32_t v = 0xCAFE;
 
 	(void)state;
 	assert_int_equal(ghcb_msr_write(0x10, 0x1111222233334444ULL, NULL), GHCB_STATUS_OK);
@@ -263,7 +263,7 @@ static void test_begin_is_clean(void **state)
 
 static void test_msr_read_write(void **state)
 {
-	u64 v = 0;
+	uint64_t v = 0;
 
 	(void)state;
 	fake_hv_set_msr(0x10, 0x1122334455667788ULL, false);
@@ -289,8 +289,8 @@ static void test_msr_read_write(void **state)
 
 static void test_mmio(void **state)
 {
-	u64 v = 0x1122334455667788ULL;
-	const u8 low4[] = { 0x88, 0x77, 0x66, 0x55 };
+	uint64_t v = 0x1122334455667788ULL;
+	const uint8_t low4[] = { 0x88, 0x77, 0x66, 0x55 };
 
 	(void)state;
 	assert_int_equal(ghcb_mmio(0xFEC00010, 4, true, &v, NULL), GHCB_STATUS_OK);
@@ -317,11 +317,11 @@ static void test_mmio(void **state)
 /** The log's path: OUTSB of at most one shared buffer per exit. */
 static void test_string_out(void **state)
 {
-	static u8 text[5000];
+	static uint8_t text[5000];
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(text); i++)
-		text[i] = (u8)(i * 7 + 1);
+		text[i] = (uint8_t)(i * 7 + 1);
 	ghcb_ioio_string_out(0x2F8, text, sizeof(text));
 	assert_int_equal(fake_hv.exit_count, 3);
 	assert_int_equal(fake_hv.bad_requests, 0);
@@ -343,8 +343,8 @@ static void test_gp_ud_answers(void **state)
 {
 	struct x86_fault f;
 	struct ghcb *g;
-	u64 v = 0;
-	u32 io = 0;
+	uint64_t v = 0;
+	uint32_t io = 0;
 
 	(void)state;
 	fake_hv.next_event = GP_EVENT;
@@ -373,7 +373,7 @@ static void test_gp_ud_answers(void **state)
  * fault) ends the VM: there is no guest instruction to give it to. */
 static void test_exception_on_own_call_terminates(void **state)
 {
-	u64 v = 0;
+	uint64_t v = 0;
 
 	(void)state;
 	fake_hv.next_event = GP_EVENT;
@@ -383,7 +383,7 @@ static void test_exception_on_own_call_terminates(void **state)
 
 static void test_pf_event_terminates(void **state)
 {
-	u64 v;
+	uint64_t v;
 
 	(void)state;
 	fake_hv.hostile = FAKE_HOSTILE_PF_EVENT;
@@ -393,7 +393,7 @@ static void test_pf_event_terminates(void **state)
 /** Only a valid #GP or #UD exception without reserved bits is in spec. */
 static void test_other_events_terminate(void **state)
 {
-	static const u64 events[] = {
+	static const uint64_t events[] = {
 		GP_EVENT & ~SVM_EVT_VALID,
 		SVM_EVT_MAKE(2, SVM_EVT_TYPE_NMI, false, 0),
 		SVM_EVT_MAKE(13, SVM_EVT_TYPE_INTR, false, 0),
@@ -402,7 +402,7 @@ static void test_other_events_terminate(void **state)
 		SVM_EVT_MAKE(0, SVM_EVT_TYPE_EXCEPTION, false, 0),
 		SVM_EVT_MAKE(29, SVM_EVT_TYPE_EXCEPTION, true, 0x7B),
 	};
-	u64 v;
+	uint64_t v;
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(events); i++) {
@@ -413,7 +413,7 @@ static void test_other_events_terminate(void **state)
 
 static void test_info1_2_terminates(void **state)
 {
-	u32 v = 1;
+	uint32_t v = 1;
 
 	(void)state;
 	fake_hv.hostile = FAKE_HOSTILE_INFO1_2;
@@ -422,7 +422,7 @@ static void test_info1_2_terminates(void **state)
 
 static void test_info1_unknown_terminates(void **state)
 {
-	u64 v = 0;
+	uint64_t v = 0;
 
 	(void)state;
 	fake_hv.hostile = FAKE_HOSTILE_INFO1_UNKNOWN;
@@ -433,8 +433,8 @@ static void test_info1_unknown_terminates(void **state)
  * read may be missing. */
 static void test_missing_valid_bit(void **state)
 {
-	u32 io = 0;
-	u64 v = 0;
+	uint32_t io = 0;
+	uint64_t v = 0;
 
 	(void)state;
 	fake_hv.hostile = FAKE_HOSTILE_NO_VALID;

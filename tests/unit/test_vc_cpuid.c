@@ -60,7 +60,7 @@ static void map_launch_page(void)
 	launch_page = p;
 }
 
-static void fill_page(u32 count)
+static void fill_page(uint32_t count)
 {
 	memset(launch_page, 0, sizeof(*launch_page));
 	memcpy(launch_page->fn, entries, sizeof(entries));
@@ -80,7 +80,7 @@ static int setup(void **state)
 }
 
 /** CPUID through the dispatcher, as the guest would execute it. */
-static void cpuid(u64 rax, u64 rcx, u32 r[4])
+static void cpuid(uint64_t rax, uint64_t rcx, uint32_t r[4])
 {
 	struct sev_vmsa *a = &fake_guest.vmsa;
 	size_t exits = fake_hv.exit_count, requests = fake_hv.msr_request_count;
@@ -97,13 +97,13 @@ static void cpuid(u64 rax, u64 rcx, u32 r[4])
 	/* never from the hypervisor: the CPUID page is the one the PSP checked */
 	assert_int_equal(fake_hv.exit_count, exits);
 	assert_int_equal(fake_hv.msr_request_count, requests);
-	r[0] = (u32)a->rax;
-	r[1] = (u32)a->rbx;
-	r[2] = (u32)a->rcx;
-	r[3] = (u32)a->rdx;
+	r[0] = (uint32_t)a->rax;
+	r[1] = (uint32_t)a->rbx;
+	r[2] = (uint32_t)a->rcx;
+	r[3] = (uint32_t)a->rdx;
 }
 
-static void assert_regs(const u32 r[4], u32 eax, u32 ebx, u32 ecx, u32 edx)
+static void assert_regs(const uint32_t r[4], uint32_t eax, uint32_t ebx, uint32_t ecx, uint32_t edx)
 {
 	assert_int_equal(r[0], eax);
 	assert_int_equal(r[1], ebx);
@@ -111,9 +111,9 @@ static void assert_regs(const u32 r[4], u32 eax, u32 ebx, u32 ecx, u32 edx)
 	assert_int_equal(r[3], edx);
 }
 
-static void assert_leaves_zero(const u32 *leaves, size_t count)
+static void assert_leaves_zero(const uint32_t *leaves, size_t count)
 {
-	u32 r[4];
+	uint32_t r[4];
 
 	for (size_t i = 0; i < count; i++) {
 		cpuid(leaves[i], 0, r);
@@ -123,7 +123,7 @@ static void assert_leaves_zero(const u32 *leaves, size_t count)
 
 static void test_sev_leaf_reads_zero(void **state)
 {
-	static const u32 leaves[] = { CPUID_LEAF_SEV };
+	static const uint32_t leaves[] = { CPUID_LEAF_SEV };
 
 	(void)state;
 	assert_leaves_zero(leaves, ARRAY_SIZE(leaves));
@@ -134,8 +134,8 @@ static void test_sev_leaf_reads_zero(void **state)
  * interface instead (vc/kvmclock.c), never the host's features. */
 static void test_hypervisor_leaves_are_the_paravisors(void **state)
 {
-	static const u32 leaves[] = { 0x40000002, 0x400000FF };
-	u32 r[4];
+	static const uint32_t leaves[] = { 0x40000002, 0x400000FF };
+	uint32_t r[4];
 
 	(void)state;
 	cpuid(0x40000000, 0, r);
@@ -147,13 +147,13 @@ static void test_hypervisor_leaves_are_the_paravisors(void **state)
 
 static void test_leaf1_apic_id(void **state)
 {
-	u32 r[4];
+	uint32_t r[4];
 
 	(void)state;
 	cpuid(1, 0, r);
 	/* ECX[31]: a hypervisor is there, whatever the page says; ECX[3]:
 	 * no MONITOR/MWAIT; ECX[27] OSXSAVE: CR4.OSXSAVE is clear */
-	assert_regs(r, 0x00A00F11, ((u32)APIC_ID << 24) | 0x020800, 0xF6D83203, 0x178BFBFF);
+	assert_regs(r, 0x00A00F11, ((uint32_t)APIC_ID << 24) | 0x020800, 0xF6D83203, 0x178BFBFF);
 	assert_int_equal(cpuid_signature(), 0x00A00F11);
 }
 
@@ -162,7 +162,7 @@ static void test_leaf1_apic_id(void **state)
 static void test_os_bits_follow_cr4(void **state)
 {
 	struct sev_vmsa *a = &fake_guest.vmsa;
-	u32 r[4];
+	uint32_t r[4];
 
 	(void)state;
 	a->cr4 = BIT(18);                               /* OSXSAVE */
@@ -184,7 +184,7 @@ static void test_os_bits_follow_cr4(void **state)
  * PerfCtrExtCore is off; the extended APIC ID is the vCPU's. */
 static void test_amd_leaves(void **state)
 {
-	u32 r[4];
+	uint32_t r[4];
 
 	(void)state;
 	cpuid(0x80000001, 0, r);
@@ -197,7 +197,7 @@ static void test_amd_leaves(void **state)
 
 static void test_topology_leaves_apic_id(void **state)
 {
-	u32 r[4];
+	uint32_t r[4];
 
 	(void)state;
 	cpuid(0xB, 0, r);
@@ -210,7 +210,7 @@ static void test_topology_leaves_apic_id(void **state)
 
 static void test_indexed_leaf_picks_subleaf(void **state)
 {
-	u32 r[4];
+	uint32_t r[4];
 
 	(void)state;
 	cpuid(7, 0, r);
@@ -223,7 +223,7 @@ static void test_indexed_leaf_picks_subleaf(void **state)
 
 static void test_plain_leaf_ignores_ecx(void **state)
 {
-	u32 r[4];
+	uint32_t r[4];
 
 	(void)state;
 	cpuid(0x80000008, 9, r);
@@ -234,7 +234,7 @@ static void test_plain_leaf_ignores_ecx(void **state)
  * never sets it (under vTOM that would be #PF with RSV). */
 static void test_phys_bits_below_cbit(void **state)
 {
-	u32 r[4];
+	uint32_t r[4];
 
 	(void)state;
 	fake_pv.cbit = 39;
@@ -247,7 +247,7 @@ static void test_phys_bits_below_cbit(void **state)
 
 static void test_unknown_leaf_reads_zero(void **state)
 {
-	static const u32 leaves[] = { 5, 0x80000099, 0xC0000000, 0x3FFFFFFF };
+	static const uint32_t leaves[] = { 5, 0x80000099, 0xC0000000, 0x3FFFFFFF };
 
 	(void)state;
 	assert_leaves_zero(leaves, ARRAY_SIZE(leaves));
@@ -256,7 +256,7 @@ static void test_unknown_leaf_reads_zero(void **state)
 /** EAX/ECX are 32-bit inputs; the outputs zero-extend into RAX..RDX. */
 static void test_upper_halves(void **state)
 {
-	u32 r[4];
+	uint32_t r[4];
 
 	(void)state;
 	cpuid(0xFFFFFFFF00000001ULL, 0, r);
@@ -273,7 +273,7 @@ static void test_upper_halves(void **state)
 static void test_xsave_sizes_follow_xcr0(void **state)
 {
 	struct sev_vmsa *a = &fake_guest.vmsa;
-	u32 r[4];
+	uint32_t r[4];
 
 	(void)state;
 	a->xcr0 = 0x3;
@@ -297,7 +297,7 @@ static void test_xsave_sizes_follow_xcr0(void **state)
  * (mm_give_guest_memory) and the guest may write it. */
 static void test_private_copy(void **state)
 {
-	u32 r[4];
+	uint32_t r[4];
 
 	(void)state;
 	memset(launch_page, 0xFF, sizeof(*launch_page));
@@ -317,7 +317,7 @@ static void test_malformed_page(void **state)
 	fill_page(SNP_CPUID_MAX_COUNT);
 	fake_pv.terminated = false;
 	cpuid_page_init();              /* a termination would fail the test */
-	u32 r[4];
+	uint32_t r[4];
 	cpuid(0xB, 1, r);
 	assert_regs(r, 4, 4, 0x201, APIC_ID);
 }

@@ -30,9 +30,9 @@ static struct sev_vmsa *const a = &fake_guest.vmsa;
 
 struct family {
 	const char *name;
-	const u8 insn[8];               /* at CS:RIP */
+	const uint8_t insn[8];               /* at CS:RIP */
 	unsigned int len;
-	u64 code, info1, info2;
+	uint64_t code, info1, info2;
 	void (*setup)(void);
 };
 
@@ -50,8 +50,8 @@ static void set_string(void)
 	a->rcx = 4;
 }
 
-#define IO(port, sz, more) (((u64)(port) << 16) | (sz) | (more))
-#define STR (SVM_IOIO_STR | ((u64)SVM_IOIO_SEG_DS << SVM_IOIO_SEG_SHIFT) | SVM_IOIO_A32)
+#define IO(port, sz, more) (((uint64_t)(port) << 16) | (sz) | (more))
+#define STR (SVM_IOIO_STR | ((uint64_t)SVM_IOIO_SEG_DS << SVM_IOIO_SEG_SHIFT) | SVM_IOIO_A32)
 
 static const struct family families[] = {
 	{ "in", { 0xEC }, 1, SVM_EXIT_IOIO, IO(0x61, SVM_IOIO_SZ8, SVM_IOIO_TYPE_IN),
@@ -74,7 +74,7 @@ static const struct family families[] = {
 };
 
 /** The exit of family f with the hypervisor answering event (0: plainly). */
-static void run(const struct family *f, u64 event)
+static void run(const struct family *f, uint64_t event)
 {
 	a->rip = FAKE_GUEST_RIP;
 	a->event_inj = 0;
@@ -88,9 +88,9 @@ static void run(const struct family *f, u64 event)
 	vc_dispatch(fake_guest_exit(f->code, f->info1, f->info2, f->len));
 }
 
-static void check_raised(const struct family *f, u64 asked, u64 want)
+static void check_raised(const struct family *f, uint64_t asked, uint64_t want)
 {
-	u64 rax = 0x1111;
+	uint64_t rax = 0x1111;
 
 	run(f, asked);
 	if (a->event_inj != want)

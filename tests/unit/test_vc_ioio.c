@@ -26,29 +26,29 @@
 #define NRIP            (FAKE_GUEST_RIP + 3)    /* EXITINFO2 of the exits */
 #define PF_EVENT(err)   SVM_EVT_MAKE(14, SVM_EVT_TYPE_EXCEPTION, true, (err))
 #define GP_EVENT        SVM_EVT_MAKE(13, SVM_EVT_TYPE_EXCEPTION, true, 0)
-#define INFO(port, sz)  (((u64)(port) << 16) | (sz))
-#define STR_DS          (SVM_IOIO_STR | ((u64)SVM_IOIO_SEG_DS << SVM_IOIO_SEG_SHIFT))
+#define INFO(port, sz)  (((uint64_t)(port) << 16) | (sz))
+#define STR_DS          (SVM_IOIO_STR | ((uint64_t)SVM_IOIO_SEG_DS << SVM_IOIO_SEG_SHIFT))
 #define PT_ROOT         0x100000ULL
 #define PTE_P           1ULL
 #define PTE_RW          2ULL
 #define PTE_US          4ULL
 
 static struct sev_vmsa *const a = &fake_guest.vmsa;
-static u64 pt_next;
+static uint64_t pt_next;
 
 /**
  * The INS/OUTS that info1 describes, in the guest's current mode, at
  * CS:RIP and NRIP - RIP bytes long (DS prefixes in front pad it): string
  * exits are decoded (vc/ioio.c checks the bytes against the exit).
  */
-static void put_string_insn(u64 info1)
+static void put_string_insn(uint64_t info1)
 {
 	bool real = !(a->cr0 & 1), lm = (a->efer & BIT(10)) && (a->cs.attrib & VMSA_SEG_L);
 	unsigned int def_addr = lm ? 8 : (!real && (a->cs.attrib & BIT(10))) ? 4 : 2;
 	unsigned int def_op = def_addr == 2 ? 2 : 4;
 	unsigned int addr = (info1 & SVM_IOIO_A64) ? 8 : (info1 & SVM_IOIO_A32) ? 4 : 2;
 	unsigned int size = SVM_IOIO_DATA_SIZE(info1);
-	u8 insn[8];
+	uint8_t insn[8];
 	unsigned int n = 0;
 
 	if (addr != def_addr)
@@ -57,15 +57,15 @@ static void put_string_insn(u64 info1)
 		insn[n++] = 0x66;
 	if (info1 & SVM_IOIO_REP)
 		insn[n++] = 0xF3;
-	insn[n++] = (u8)(((info1 & SVM_IOIO_TYPE_IN) ? 0x6C : 0x6E) | (size != 1));
+	insn[n++] = (uint8_t)(((info1 & SVM_IOIO_TYPE_IN) ? 0x6C : 0x6E) | (size != 1));
 	assert_true(n <= NRIP - FAKE_GUEST_RIP);
-	u8 *at = fake_mem(a->cs.base + FAKE_GUEST_RIP);
+	uint8_t *at = fake_mem(a->cs.base + FAKE_GUEST_RIP);
 	unsigned int pad = (unsigned int)(NRIP - FAKE_GUEST_RIP) - n;
 	memset(at, 0x3E, pad);                          /* DS: OUTS's default, ignored by INS */
 	memcpy(at + pad, insn, n);
 }
 
-static void io_exit(u64 info1)
+static void io_exit(uint64_t info1)
 {
 	a->rip = FAKE_GUEST_RIP;
 	if (info1 & SVM_IOIO_STR)
@@ -73,14 +73,14 @@ static void io_exit(u64 info1)
 	vc_dispatch(fake_guest_exit(SVM_EXIT_IOIO, info1, NRIP, 0));
 }
 
-static u32 guest_in(u16 port, u64 size_bit)
+static uint32_t guest_in(uint16_t port, uint64_t size_bit)
 {
 	a->rax = 0;
 	io_exit(INFO(port, size_bit) | SVM_IOIO_TYPE_IN);
-	return (u32)a->rax;
+	return (uint32_t)a->rax;
 }
 
-static void guest_out(u16 port, u64 size_bit, u32 v)
+static void guest_out(uint16_t port, uint64_t size_bit, uint32_t v)
 {
 	a->rax = v;
 	io_exit(INFO(port, size_bit));
@@ -95,26 +95,26 @@ static const struct fake_io *last_io(void)
 
 /* ---- page tables in fake guest memory (APM vol. 2 §5.3) ---------------- */
 
-static u64 pt_alloc(void)
+static uint64_t pt_alloc(void)
 {
-	u64 p = pt_next;
+	uint64_t p = pt_next;
 	pt_next += PAGE_SIZE;
 	memset(fake_mem(p), 0, PAGE_SIZE);
 	return p;
 }
 
 /** 4 KiB page la -> gpa; the upper levels allow everything. */
-static void map4k(u64 la, u64 gpa, u64 flags)
+static void map4k(uint64_t la, uint64_t gpa, uint64_t flags)
 {
-	u64 table = PT_ROOT;
+	uint64_t table = PT_ROOT;
 
 	for (int lvl = 3; lvl > 0; lvl--) {
-		u64 *e = (u64 *)fake_mem(table) + ((la >> (12 + 9 * lvl)) & 511);
+		uint64_t *e = (uint64_t *)fake_mem(table) + ((la >> (12 + 9 * lvl)) & 511);
 		if (!(*e & PTE_P))
 			*e = pt_alloc() | PTE_P | PTE_RW | PTE_US;
 		table = *e & ~0xFFFULL;
 	}
-	((u64 *)fake_mem(table))[(la >> 12) & 511] = gpa | flags;
+	((uint64_t *)fake_mem(table))[(la >> 12) & 511] = gpa | flags;
 }
 
 /** 64-bit mode, 4-level paging with CR3 = PT_ROOT, CR0.WP set. */
@@ -135,7 +135,7 @@ static void long_mode(void)
 
 static void test_out_sizes(void **state)
 {
-	static const struct { u64 bit; unsigned int size; u32 seen; } c[] = {
+	static const struct { uint64_t bit; unsigned int size; uint32_t seen; } c[] = {
 		{ SVM_IOIO_SZ8, 1, 0x44 }, { SVM_IOIO_SZ16, 2, 0x3344 },
 		{ SVM_IOIO_SZ32, 4, 0x11223344 },
 	};
@@ -169,7 +169,7 @@ static void test_out_discloses_only_the_operand(void **state)
 
 static void test_in_sizes(void **state)
 {
-	static const u32 script[] = { 0x99, 0xBEEF, 0xCAFEF00D };
+	static const uint32_t script[] = { 0x99, 0xBEEF, 0xCAFEF00D };
 
 	(void)state;
 	fake_hv_script_in(script, 3);
@@ -209,13 +209,13 @@ static void test_in_without_valid_rax(void **state)
  * exit, VC_RETRY (RIP stays) until RCX is 0. */
 static void test_rep_outs_paging_off(void **state)
 {
-	u8 *src = fake_mem(0x10000);
-	const u64 n = 3000, info = INFO(0x3F8, SVM_IOIO_SZ8) | STR_DS | SVM_IOIO_REP |
+	uint8_t *src = fake_mem(0x10000);
+	const uint64_t n = 3000, info = INFO(0x3F8, SVM_IOIO_SZ8) | STR_DS | SVM_IOIO_REP |
 				  SVM_IOIO_A32;
 
 	(void)state;
-	for (u64 i = 0; i < n; i++)
-		src[i] = (u8)(i * 13 + 5);
+	for (uint64_t i = 0; i < n; i++)
+		src[i] = (uint8_t)(i * 13 + 5);
 	a->rsi = 0x10000;
 	a->rcx = n;
 	io_exit(info);
@@ -228,7 +228,7 @@ static void test_rep_outs_paging_off(void **state)
 	assert_int_equal(a->rsi, 0x10000 + n);
 	assert_int_equal(a->rcx, 0);
 	assert_int_equal(fake_hv.io_count, n);
-	for (u64 i = 0; i < n; i++) {
+	for (uint64_t i = 0; i < n; i++) {
 		assert_int_equal(fake_hv.io[i].port, 0x3F8);
 		assert_int_equal(fake_hv.io[i].value, src[i]);
 	}
@@ -239,16 +239,16 @@ static void test_rep_outs_paging_off(void **state)
  * space; ES's base does not count in 64-bit mode. */
 static void test_rep_ins_long_mode(void **state)
 {
-	static u32 script[1500];
-	const u64 n = 1500, info = INFO(0x1F0, SVM_IOIO_SZ16) | SVM_IOIO_STR | SVM_IOIO_REP |
+	static uint32_t script[1500];
+	const uint64_t n = 1500, info = INFO(0x1F0, SVM_IOIO_SZ16) | SVM_IOIO_STR | SVM_IOIO_REP |
 				   SVM_IOIO_A64 | SVM_IOIO_TYPE_IN;
 
 	(void)state;
 	long_mode();
 	map4k(0x400000, 0x300000, PTE_P | PTE_RW);
 	map4k(0x401000, 0x250000, PTE_P | PTE_RW);
-	for (u64 i = 0; i < n; i++)
-		script[i] = (u32)(i * 3 + 1);
+	for (uint64_t i = 0; i < n; i++)
+		script[i] = (uint32_t)(i * 3 + 1);
 	fake_hv_script_in(script, n);
 	a->es.base = 0x77000;
 	a->rdi = 0x400C00;
@@ -261,22 +261,22 @@ static void test_rep_ins_long_mode(void **state)
 	assert_int_equal(a->rip, NRIP);
 	assert_int_equal(a->rcx, 0);
 	assert_int_equal(a->rdi, 0x400C00 + 2 * n);
-	for (u64 i = 0; i < n; i++) {
-		u64 off = 0xC00 + 2 * i;
-		u64 gpa = off < PAGE_SIZE ? 0x300000 + off : 0x250000 + off - PAGE_SIZE;
-		u16 w;
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t off = 0xC00 + 2 * i;
+		uint64_t gpa = off < PAGE_SIZE ? 0x300000 + off : 0x250000 + off - PAGE_SIZE;
+		uint16_t w;
 		memcpy(&w, fake_mem(gpa), 2);
 		assert_int_equal(w, script[i]);
 	}
-	assert_int_equal(*(u8 *)fake_mem(0x77000 + 0x400C00), 0);
+	assert_int_equal(*(uint8_t *)fake_mem(0x77000 + 0x400C00), 0);
 }
 
 /** 16-bit addressing: ES:DI with ES's base (INS cannot be overridden,
  * whatever segment EXITINFO1 names); only DI and CX change. */
 static void test_ins_real_mode(void **state)
 {
-	static const u32 script[] = { 0x11, 0x22, 0x33, 0x44 };
-	const u8 want[] = { 0x11, 0x22, 0x33, 0x44 };
+	static const uint32_t script[] = { 0x11, 0x22, 0x33, 0x44 };
+	const uint8_t want[] = { 0x11, 0x22, 0x33, 0x44 };
 
 	(void)state;
 	a->cr0 = BIT(4);
@@ -297,7 +297,7 @@ static void test_ins_real_mode(void **state)
 /** RFLAGS.DF: backwards, one element per exit. */
 static void test_outs_backwards(void **state)
 {
-	const u64 info = INFO(0x80, SVM_IOIO_SZ8) | STR_DS | SVM_IOIO_REP | SVM_IOIO_A32;
+	const uint64_t info = INFO(0x80, SVM_IOIO_SZ8) | STR_DS | SVM_IOIO_REP | SVM_IOIO_A32;
 
 	(void)state;
 	memcpy(fake_mem(0x10000), "abc", 3);
@@ -320,7 +320,7 @@ static void test_outs_backwards(void **state)
 
 static void test_rep_count_zero_and_no_rep(void **state)
 {
-	static const u32 script[] = { 0x5A };
+	static const uint32_t script[] = { 0x5A };
 
 	(void)state;
 	a->rsi = 0x10000;
@@ -337,7 +337,7 @@ static void test_rep_count_zero_and_no_rep(void **state)
 	assert_int_equal(a->rip, NRIP);
 	assert_int_equal(a->rdi, 0x10001);
 	assert_int_equal(a->rcx, 9);
-	assert_int_equal(*(u8 *)fake_mem(0x10000), 0x5A);
+	assert_int_equal(*(uint8_t *)fake_mem(0x10000), 0x5A);
 }
 
 /** A fault in the guest's own walk, as the CPU does it: the elements
@@ -345,7 +345,7 @@ static void test_rep_count_zero_and_no_rep(void **state)
  * next exit raises #PF with CR2 and sends nothing more. */
 static void test_outs_page_fault(void **state)
 {
-	const u64 info = INFO(0x80, SVM_IOIO_SZ8) | STR_DS | SVM_IOIO_REP | SVM_IOIO_A64;
+	const uint64_t info = INFO(0x80, SVM_IOIO_SZ8) | STR_DS | SVM_IOIO_REP | SVM_IOIO_A64;
 
 	(void)state;
 	long_mode();
@@ -370,7 +370,7 @@ static void test_outs_page_fault(void **state)
 
 static void test_ins_page_faults(void **state)
 {
-	const u64 info = INFO(0x60, SVM_IOIO_SZ8) | SVM_IOIO_STR | SVM_IOIO_A64 | SVM_IOIO_TYPE_IN;
+	const uint64_t info = INFO(0x60, SVM_IOIO_SZ8) | SVM_IOIO_STR | SVM_IOIO_A64 | SVM_IOIO_TYPE_IN;
 
 	(void)state;
 	long_mode();
@@ -395,7 +395,7 @@ static void test_ins_page_faults(void **state)
  * nothing: iterations before the fault retire). */
 static void test_ins_fault_loses_no_data(void **state)
 {
-	const u64 start = 0x400F00;
+	const uint64_t start = 0x400F00;
 
 	(void)state;
 	long_mode();
@@ -416,7 +416,7 @@ static void test_ins_fault_loses_no_data(void **state)
  * it; in SS it would be #SS, in 64-bit mode a non-canonical address #GP. */
 static void test_outs_segment_limit(void **state)
 {
-	const u64 info = INFO(0x80, SVM_IOIO_SZ8) | STR_DS | SVM_IOIO_REP | SVM_IOIO_A32;
+	const uint64_t info = INFO(0x80, SVM_IOIO_SZ8) | STR_DS | SVM_IOIO_REP | SVM_IOIO_A32;
 
 	(void)state;
 	a->ds.limit = 0x10003;
@@ -443,8 +443,8 @@ static void test_outs_segment_limit(void **state)
  * its GHCB page) are #GP(0): nothing of the paravisor reaches the host, nothing is written. */
 static void test_string_io_outside_guest_ram(void **state)
 {
-	static const u32 script[] = { 0xEE };
-	u8 *pv = fake_mem(FAKE_PV_BASE + 0x10000);
+	static const uint32_t script[] = { 0xEE };
+	uint8_t *pv = fake_mem(FAKE_PV_BASE + 0x10000);
 
 	(void)state;
 	memset(pv, 0x5C, 16);
@@ -466,8 +466,8 @@ static void test_string_io_outside_guest_ram(void **state)
 /* ---- the platform filters (core/platform.c) ---------------------------- */
 
 struct e820 {
-	u64 addr, len;
-	u32 type;
+	uint64_t addr, len;
+	uint32_t type;
 } __attribute__((packed));
 
 static const struct e820 host_e820[] = {
@@ -475,7 +475,7 @@ static const struct e820 host_e820[] = {
 	{ 0x100000, FAKE_RAM_END - 0x100000, 1 }, { 0xFEFFC000, 0x4000, 2 },
 };
 static const char bootorder[] = "/pci@i0cf8/ide@1,1/drive@0/disk@0\n";
-static const u8 loader[] = { 1, 2, 3, 4, 5, 6, 7 };
+static const uint8_t loader[] = { 1, 2, 3, 4, 5, 6, 7 };
 
 static void host_fwcfg(void)
 {
@@ -495,18 +495,18 @@ static int setup_platform(void **state)
 }
 
 /** The guest reads an fw_cfg item through the traditional interface. */
-static void guest_fwcfg_read(u16 key, void *buf, size_t len)
+static void guest_fwcfg_read(uint16_t key, void *buf, size_t len)
 {
-	u8 *p = buf;
+	uint8_t *p = buf;
 
 	guest_out(FWCFG_PORT_SEL, SVM_IOIO_SZ16, key);
 	for (size_t i = 0; i < len; i++)
-		p[i] = (u8)guest_in(FWCFG_PORT_DATA, SVM_IOIO_SZ8);
+		p[i] = (uint8_t)guest_in(FWCFG_PORT_DATA, SVM_IOIO_SZ8);
 }
 
-static u32 be32(const u8 *p)
+static uint32_t be32(const uint8_t *p)
 {
-	return ((u32)p[0] << 24) | ((u32)p[1] << 16) | ((u32)p[2] << 8) | p[3];
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
 static void test_fwcfg_e820(void **state)
@@ -541,7 +541,7 @@ static void test_fwcfg_e820_rep_ins(void **state)
 
 static void test_fwcfg_directory(void **state)
 {
-	u8 dir[4 + 3 * FWCFG_FILE_ENTRY];
+	uint8_t dir[4 + 3 * FWCFG_FILE_ENTRY];
 
 	(void)state;
 	guest_fwcfg_read(FWCFG_KEY_FILE_DIR, dir, sizeof(dir));
@@ -558,7 +558,7 @@ static void test_fwcfg_directory(void **state)
 static void test_fwcfg_passthrough(void **state)
 {
 	char got[sizeof(bootorder)];
-	u8 sig[4];
+	uint8_t sig[4];
 
 	(void)state;
 	guest_fwcfg_read(0x20, got, sizeof(got));
@@ -570,7 +570,7 @@ static void test_fwcfg_passthrough(void **state)
 
 static void test_fwcfg_id_without_dma(void **state)
 {
-	u8 id[4];
+	uint8_t id[4];
 
 	(void)state;
 	assert_int_equal(fake_hv.fwcfg_id, 3);
@@ -603,7 +603,7 @@ static void test_fwcfg_dma_hidden(void **state)
 static void test_log_uart_hidden(void **state)
 {
 	(void)state;
-	for (u16 p = 0x2F8; p <= 0x2FF; p++)
+	for (uint16_t p = 0x2F8; p <= 0x2FF; p++)
 		assert_int_equal(guest_in(p, SVM_IOIO_SZ8), 0xFF);
 	assert_int_equal(guest_in(0x2FE, SVM_IOIO_SZ16), 0xFFFF);
 	assert_int_equal(guest_in(0x2F6, SVM_IOIO_SZ32), 0xFFFFFFFF);  /* straddles 0x2F8 */
@@ -622,16 +622,16 @@ static void test_log_uart_hidden(void **state)
 	assert_int_equal(fake_hv_io_in_range(0x2F7, 0x300), 2);
 }
 
-static u8 cmos_read(u8 index)
+static uint8_t cmos_read(uint8_t index)
 {
 	guest_out(0x70, SVM_IOIO_SZ8, index);
-	return (u8)guest_in(0x71, SVM_IOIO_SZ8);
+	return (uint8_t)guest_in(0x71, SVM_IOIO_SZ8);
 }
 
 /** CMOS memory size: the guest's low RAM ends where the paravisor starts. */
 static void test_cmos_low_ram(void **state)
 {
-	const u64 above16 = (FAKE_PV_BASE - (16ULL << 20)) >> 16;
+	const uint64_t above16 = (FAKE_PV_BASE - (16ULL << 20)) >> 16;
 
 	(void)state;
 	memset(fake_hv.cmos, 0xAA, sizeof(fake_hv.cmos));
@@ -647,7 +647,7 @@ static void test_cmos_low_ram(void **state)
 
 static void test_devices_init_bad_directory(void **state)
 {
-	static u8 dir[4 + FWCFG_FILE_ENTRY];
+	static uint8_t dir[4 + FWCFG_FILE_ENTRY];
 
 	(void)state;
 	fake_pv_boot();
@@ -719,7 +719,7 @@ static void test_acpi_poweroff_rep_outs(void **state)
 	(void)state;
 	guest_out(0xCF8, SVM_IOIO_SZ32, 0x8000F840);
 	guest_out(0xCFC, SVM_IOIO_SZ32, 0xB001);
-	*(u16 *)fake_mem(0x10000) = 0x2000;
+	*(uint16_t *)fake_mem(0x10000) = 0x2000;
 	a->rsi = 0x10000;
 	a->rcx = 1;
 	io_exit(INFO(0xB004, SVM_IOIO_SZ16) | STR_DS | SVM_IOIO_REP | SVM_IOIO_A32);
@@ -744,7 +744,7 @@ static void test_reset_prints_counts(void **state)
 static void test_fwcfg_e820_split(void **state)
 {
 	struct e820 got[ARRAY_SIZE(host_e820) + 1];
-	u8 dir[4 + 3 * FWCFG_FILE_ENTRY];
+	uint8_t dir[4 + 3 * FWCFG_FILE_ENTRY];
 
 	(void)state;
 	fake_pv_boot();

@@ -22,7 +22,7 @@
 
 static struct sev_vmsa *const a = &fake_guest.vmsa;
 
-static void guest_exit(u64 code, u64 info1, u64 info2)
+static void guest_exit(uint64_t code, uint64_t info1, uint64_t info2)
 {
 	a->rip = FAKE_GUEST_RIP;
 	vc_dispatch(fake_guest_exit(code, info1, info2, 2));
@@ -64,7 +64,7 @@ static void test_rdtsc_bad_answers(void **state)
 /** WBINVD, INVD, MONITOR, MWAIT: done here, nothing reaches the host. */
 static void test_nops(void **state)
 {
-	static const u64 codes[] = { SVM_EXIT_WBINVD, SVM_EXIT_INVD, SVM_EXIT_MONITOR,
+	static const uint64_t codes[] = { SVM_EXIT_WBINVD, SVM_EXIT_INVD, SVM_EXIT_MONITOR,
 				     SVM_EXIT_MWAIT };
 
 	const size_t requests = fake_hv.msr_request_count;
@@ -117,7 +117,7 @@ static void test_unvalidated_page(void **state)
 /** MOV DR7, RAX / MOV RBX, DR7 (0F 23 F8, 0F 21 FB), decoded at CS:RIP. */
 static void test_dr7(void **state)
 {
-	static const u8 to_dr7[] = { 0x0F, 0x23, 0xF8 }, from_dr7[] = { 0x0F, 0x21, 0xFB };
+	static const uint8_t to_dr7[] = { 0x0F, 0x23, 0xF8 }, from_dr7[] = { 0x0F, 0x21, 0xFB };
 
 	(void)state;
 	fake_guest.vcpu.dr7 = 0x400;
@@ -137,7 +137,7 @@ static void test_dr7(void **state)
 /** The bytes at RIP must be the MOV the exit says (they are re-read after the exit). */
 static void test_dr7_decode_mismatch(void **state)
 {
-	static const u8 from_dr7[] = { 0x0F, 0x21, 0xF8 }, cpuid[] = { 0x0F, 0xA2 };
+	static const uint8_t from_dr7[] = { 0x0F, 0x21, 0xF8 }, cpuid[] = { 0x0F, 0xA2 };
 
 	(void)state;
 	memcpy(fake_mem(FAKE_GUEST_RIP), from_dr7, 3);
@@ -152,7 +152,7 @@ static void test_dr7_decode_mismatch(void **state)
  * gives -1 (the I/O APIC entry stays masked). */
 static void test_logical_target(void **state)
 {
-	u64 ldr = 1u << 24;
+	uint64_t ldr = 1u << 24;
 
 	(void)state;
 	pv_clock.tsc_hz = 2500000000ULL;	/* the APIC timer needs a clock */
@@ -175,9 +175,9 @@ static void init_after_three_halts(void)
 }
 
 /** A guest APIC, software-enabled, with vector 0x30 in its IRR. */
-static void halted_with_irr(u64 rflags)
+static void halted_with_irr(uint64_t rflags)
 {
-	u64 svr = 0x1FF;
+	uint64_t svr = 0x1FF;
 
 	pv_clock.tsc_hz = 2500000000ULL;
 	guest_apic_init(&fake_guest.vcpu);
@@ -223,7 +223,7 @@ static struct hv_doorbell window_doorbell;
 
 static void ipi_lands_in_halt_window(void)
 {
-	u64 icr_hi = 0, icr_lo = 0x40;		/* fixed, physical, APIC ID 0 */
+	uint64_t icr_hi = 0, icr_lo = 0x40;		/* fixed, physical, APIC ID 0 */
 
 	fake_hv.on_halt_window = NULL;
 	fake_guest.on_peer = true;
@@ -251,7 +251,7 @@ static void test_ipi_while_entering_hlt(void **state)
 	fake_guest_add_peer();
 	halted_with_irr(VMSA_RESET_RFLAGS | VMSA_RFLAGS_IF);
 	guest_apic_accept(&fake_guest.vcpu, 0x30);	/* in service, not pending */
-	u64 eoi = 0;
+	uint64_t eoi = 0;
 	assert_true(guest_apic_mmio(0xB0, 4, true, &eoi));
 	assert_int_equal(guest_apic_pending(&fake_guest.vcpu), -1);
 	memset(&window_doorbell, 0, sizeof(window_doorbell));

@@ -31,7 +31,7 @@
 
 static struct sev_vmsa *const a = &fake_guest.vmsa;
 
-static void rdmsr(u32 msr)
+static void rdmsr(uint32_t msr)
 {
 	a->rip = FAKE_GUEST_RIP;
 	a->rcx = HIGH_GARBAGE | msr;
@@ -40,11 +40,11 @@ static void rdmsr(u32 msr)
 }
 
 /** WRMSR takes EDX:EAX; the upper halves of RAX and RDX do not count. */
-static void wrmsr(u32 msr, u64 val)
+static void wrmsr(uint32_t msr, uint64_t val)
 {
 	a->rip = FAKE_GUEST_RIP;
 	a->rcx = msr;
-	a->rax = HIGH_GARBAGE | (u32)val;
+	a->rax = HIGH_GARBAGE | (uint32_t)val;
 	a->rdx = HIGH_GARBAGE | (val >> 32);
 	vc_dispatch(fake_guest_exit(SVM_EXIT_MSR, 1, 0, 2));
 }
@@ -56,10 +56,10 @@ static void assert_done(void)
 	assert_int_equal(a->event_inj, 0);
 }
 
-static void assert_read(u64 val)
+static void assert_read(uint64_t val)
 {
 	assert_done();
-	assert_int_equal(a->rax, (u32)val);
+	assert_int_equal(a->rax, (uint32_t)val);
 	assert_int_equal(a->rdx, val >> 32);
 }
 
@@ -126,7 +126,7 @@ static void test_nb_cfg(void **state)
 static void test_legacy_pmu_sunk(void **state)
 {
 	(void)state;
-	for (u32 msr = 0xC0010000; msr <= 0xC0010007; msr++) {
+	for (uint32_t msr = 0xC0010000; msr <= 0xC0010007; msr++) {
 		wrmsr(msr, msr & 4 ? 0 : 0x430076);         /* an event select, or 0 */
 		assert_done();
 		rdmsr(msr);
@@ -154,7 +154,7 @@ static void test_ghcb_msr(void **state)
 
 static void test_mtrr_write_read(void **state)
 {
-	static const struct { u32 msr; u64 val; } w[] = {
+	static const struct { uint32_t msr; uint64_t val; } w[] = {
 		{ MTRR_PHYS_BASE0, 0x80000006 }, { MTRR_PHYS_MASK0, 0xFFFF80000800ULL },
 		{ MTRR_FIX_64K, 0x0606060606060606ULL }, { MTRR_FIX_4K_7, 0x0505050505050505ULL },
 		{ MTRR_DEF_TYPE, 0xC06 },
@@ -173,7 +173,7 @@ static void test_mtrr_write_read(void **state)
 }
 
 /** Each bad value is #GP, and MTRRdefType keeps the good one. */
-static void assert_def_type_refused(u64 good, const u64 *bad, size_t count)
+static void assert_def_type_refused(uint64_t good, const uint64_t *bad, size_t count)
 {
 	wrmsr(MTRR_DEF_TYPE, good);
 	assert_done();
@@ -188,7 +188,7 @@ static void assert_def_type_refused(u64 good, const u64 *bad, size_t count)
 /** Reserved bits of MTRRdefType. */
 static void test_mtrr_def_type_reserved(void **state)
 {
-	static const u64 bad[] = { 0x1006, 0x306, 1ULL << 32, 0x8000000000000C06ULL };
+	static const uint64_t bad[] = { 0x1006, 0x306, 1ULL << 32, 0x8000000000000C06ULL };
 
 	(void)state;
 	assert_def_type_refused(0x806, bad, ARRAY_SIZE(bad));
@@ -198,7 +198,7 @@ static void test_mtrr_def_type_reserved(void **state)
  * (AMD APM vol. 2 §7.7.1 "MTRR default type"; Intel SDM vol. 3 §12.11.2.1). */
 static void test_mtrr_def_type_illegal_type(void **state)
 {
-	static const u64 bad[] = { 0xC02, 0xC03, 0xC07, 0xCFF };
+	static const uint64_t bad[] = { 0xC02, 0xC03, 0xC07, 0xCFF };
 
 	(void)state;
 	assert_def_type_refused(0xC06, bad, ARRAY_SIZE(bad));
@@ -250,7 +250,7 @@ static void test_tsc_gp_answer(void **state)
 
 /** MSRs the paravisor answers alone: a read is 0 (reads_zero) or #GP, a
  * write is #GP, and the hypervisor hears of none. */
-static void assert_local_msrs(const u32 *msrs, size_t count, bool reads_zero)
+static void assert_local_msrs(const uint32_t *msrs, size_t count, bool reads_zero)
 {
 	for (size_t i = 0; i < count; i++) {
 		rdmsr(msrs[i]);
@@ -267,7 +267,7 @@ static void assert_local_msrs(const u32 *msrs, size_t count, bool reads_zero)
 static void test_unknown_msr(void **state)
 {
 	/* 0x4B564D02: KVM's async PF, which the paravisor does not offer */
-	static const u32 msrs[] = { 0xC0011234, 0x3A, 0x4B564D02, 0x12345678 };
+	static const uint32_t msrs[] = { 0xC0011234, 0x3A, 0x4B564D02, 0x12345678 };
 
 	(void)state;
 	assert_local_msrs(msrs, ARRAY_SIZE(msrs), false);
@@ -275,7 +275,7 @@ static void test_unknown_msr(void **state)
 
 static void test_zero_msrs(void **state)
 {
-	static const u32 msrs[] = { 0x17, 0x8B, 0x179, 0x17A };
+	static const uint32_t msrs[] = { 0x17, 0x8B, 0x179, 0x17A };
 
 	(void)state;
 	assert_local_msrs(msrs, ARRAY_SIZE(msrs), true);

@@ -67,7 +67,7 @@ static bool fw_cfg_find(const char *name, uint16_t *key, uint32_t *size)
 	return false;
 }
 
-/** RAM ranges of etc/e820 (20-byte entries: u64 addr, u64 len, u32 type). */
+/** RAM ranges of etc/e820 (20-byte entries: uint64_t addr, uint64_t len, uint32_t type). */
 static unsigned e820_ram(struct range *out)
 {
 	uint8_t ent[20];
