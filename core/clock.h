@@ -14,11 +14,11 @@
 #include "devices/pvclock.h"
 
 struct pv_clock {
-    uint64_t tsc_hz;                     /* [I] */
-    uint64_t tsc0;                       /* [I] the TSC at ns 0 (calibration) */
-    struct pvclock_scale scale;     /* [I] TSC ticks -> ns */
-    uint64_t boot_unix_ns;               /* [I] wall clock at ns 0; 0 if the RTC was unreadable */
-    uint32_t error_ppm;                  /* [I] the calibration's worst-case error */
+	uint64_t tsc_hz;	    /* [I] */
+	uint64_t tsc0;		    /* [I] the TSC at ns 0 (calibration) */
+	struct pvclock_scale scale; /* [I] TSC ticks -> ns */
+	uint64_t boot_unix_ns;	    /* [I] wall clock at ns 0; 0 if the RTC was unreadable */
+	uint32_t error_ppm;	    /* [I] the calibration's worst-case error */
 };
 
 extern struct pv_clock pv_clock;

@@ -15,130 +15,133 @@
 
 #include <lib/string.h>
 
-#define REQUIRED_HV_FEATURES (SEV_HV_FEAT_SNP | SEV_HV_FEAT_AP_CREATION | \
-                              SEV_HV_FEAT_RESTRICTED_INJ | SEV_HV_FEAT_MULTI_VMPL)
+#define REQUIRED_HV_FEATURES                                                      \
+	(SEV_HV_FEAT_SNP | SEV_HV_FEAT_AP_CREATION | SEV_HV_FEAT_RESTRICTED_INJ | \
+	 SEV_HV_FEAT_MULTI_VMPL)
 
-static uint64_t hv_features;             /* the same for every vCPU */
+static uint64_t hv_features; /* the same for every vCPU */
 
 /** This vCPU's GHCB (the GHCB MSR and page are per vCPU). */
 static struct vcpu_ghcb *my(void)
 {
-    return &vcpu_this()->ghcb;
+	return &vcpu_this()->ghcb;
 }
 
 uint64_t ghcb_msr_protocol(uint64_t request, uint32_t expected_response)
 {
-    uint64_t v = hw_vmgexit_msr(request);
-    if (ghcb_msr_info(v) != expected_response)
-        pv_terminate(PV_TERM_HV_ERROR, "GHCB MSR request %#lx answered %#lx",
-                     (unsigned long)request, (unsigned long)v);
-    return v;
+	uint64_t v = hw_vmgexit_msr(request);
+	if (ghcb_msr_info(v) != expected_response)
+		pv_terminate(PV_TERM_HV_ERROR, "GHCB MSR request %#lx answered %#lx",
+			     (unsigned long)request, (unsigned long)v);
+	return v;
 }
 
 void ghcb_msr_psc(uint64_t gpa, bool shared)
 {
-    uint64_t v = ghcb_msr_protocol(ghcb_msr_psc_req(gpa >> PAGE_SHIFT,
-                                               shared ? PSC_OP_SHARED : PSC_OP_PRIVATE),
-                              GHCB_MSR_PSC_RESP);
-    if (ghcb_msr_resp_error(v))
-        pv_terminate(PV_TERM_HV_ERROR, "page state change of %#lx refused (%#x)",
-                     (unsigned long)gpa, ghcb_msr_resp_error(v));
+	uint64_t v = ghcb_msr_protocol(
+		ghcb_msr_psc_req(gpa >> PAGE_SHIFT, shared ? PSC_OP_SHARED : PSC_OP_PRIVATE),
+		GHCB_MSR_PSC_RESP);
+	if (ghcb_msr_resp_error(v))
+		pv_terminate(PV_TERM_HV_ERROR, "page state change of %#lx refused (%#x)",
+			     (unsigned long)gpa, ghcb_msr_resp_error(v));
 }
 
 /** RUN_VMPL through the MSR protocol; returns when the VMPL exits to us,
  * or false at once, not run, when *stop is (or becomes) set first. */
 bool ghcb_msr_run_vmpl(unsigned int vmpl, const volatile bool *stop)
 {
-    uint64_t v = hw_vmgexit_msr_unless(ghcb_msr_run_vmpl_req((uint8_t)vmpl), stop);
-    if (!v)
-        return false;
-    if (ghcb_msr_info(v) != GHCB_MSR_RUN_VMPL_RESP || ghcb_msr_resp_error(v))
-        pv_terminate(PV_TERM_HV_ERROR, "RUN_VMPL(%u) answered %#lx", vmpl, (unsigned long)v);
-    return true;
+	uint64_t v = hw_vmgexit_msr_unless(ghcb_msr_run_vmpl_req((uint8_t)vmpl), stop);
+	if (!v)
+		return false;
+	if (ghcb_msr_info(v) != GHCB_MSR_RUN_VMPL_RESP || ghcb_msr_resp_error(v))
+		pv_terminate(PV_TERM_HV_ERROR, "RUN_VMPL(%u) answered %#lx", vmpl,
+			     (unsigned long)v);
+	return true;
 }
 
 static void negotiate(void)
 {
-    uint64_t info = ghcb_msr_protocol(ghcb_msr_sev_info_req(), GHCB_MSR_SEV_INFO_RESP);
-    if (ghcb_msr_sev_info_min(info) > GHCB_PROTOCOL_VERSION ||
-        ghcb_msr_sev_info_max(info) < GHCB_PROTOCOL_VERSION)
-        pv_terminate(PV_TERM_GHCB_VERSION, "hypervisor speaks GHCB %u..%u, we need %u",
-                     ghcb_msr_sev_info_min(info), ghcb_msr_sev_info_max(info),
-                     GHCB_PROTOCOL_VERSION);
-    if (ghcb_msr_sev_info_cbit(info) != mm_cbit_position())
-        pv_terminate(PV_TERM_HV_ERROR, "hypervisor C-bit %u, CPUID page says %u",
-                     ghcb_msr_sev_info_cbit(info), mm_cbit_position());
-    uint64_t f = ghcb_msr_protocol(ghcb_msr_hv_features_req(), GHCB_MSR_HV_FEATURES_RESP);
-    hv_features = ghcb_msr_hv_features(f);
-    if ((hv_features & REQUIRED_HV_FEATURES) != REQUIRED_HV_FEATURES)
-        pv_terminate(PV_TERM_HV_FEATURES, "hypervisor features %#lx lack %#lx",
-                     (unsigned long)hv_features,
-                     (unsigned long)(REQUIRED_HV_FEATURES & ~hv_features));
+	uint64_t info = ghcb_msr_protocol(ghcb_msr_sev_info_req(), GHCB_MSR_SEV_INFO_RESP);
+	if (ghcb_msr_sev_info_min(info) > GHCB_PROTOCOL_VERSION ||
+	    ghcb_msr_sev_info_max(info) < GHCB_PROTOCOL_VERSION)
+		pv_terminate(PV_TERM_GHCB_VERSION, "hypervisor speaks GHCB %u..%u, we need %u",
+			     ghcb_msr_sev_info_min(info), ghcb_msr_sev_info_max(info),
+			     GHCB_PROTOCOL_VERSION);
+	if (ghcb_msr_sev_info_cbit(info) != mm_cbit_position())
+		pv_terminate(PV_TERM_HV_ERROR, "hypervisor C-bit %u, CPUID page says %u",
+			     ghcb_msr_sev_info_cbit(info), mm_cbit_position());
+	uint64_t f = ghcb_msr_protocol(ghcb_msr_hv_features_req(), GHCB_MSR_HV_FEATURES_RESP);
+	hv_features = ghcb_msr_hv_features(f);
+	if ((hv_features & REQUIRED_HV_FEATURES) != REQUIRED_HV_FEATURES)
+		pv_terminate(PV_TERM_HV_FEATURES, "hypervisor features %#lx lack %#lx",
+			     (unsigned long)hv_features,
+			     (unsigned long)(REQUIRED_HV_FEATURES & ~hv_features));
 }
 
 static void ghcb_register(uint64_t gpa)
 {
-    uint64_t gfn = gpa >> PAGE_SHIFT;
-    uint64_t v = ghcb_msr_protocol(ghcb_msr_reg_gpa_req(gfn), GHCB_MSR_REG_GPA_RESP);
-    if (!ghcb_msr_reg_gpa_ok(v, gfn))
-        pv_terminate(PV_TERM_HV_ERROR, "GHCB registration at %#lx refused", (unsigned long)gpa);
-    my()->gpa = gpa;
-    my()->page = mm_shared_va(gpa);
+	uint64_t gfn = gpa >> PAGE_SHIFT;
+	uint64_t v = ghcb_msr_protocol(ghcb_msr_reg_gpa_req(gfn), GHCB_MSR_REG_GPA_RESP);
+	if (!ghcb_msr_reg_gpa_ok(v, gfn))
+		pv_terminate(PV_TERM_HV_ERROR, "GHCB registration at %#lx refused",
+			     (unsigned long)gpa);
+	my()->gpa = gpa;
+	my()->page = mm_shared_va(gpa);
 }
 
 /** An AP's GHCB: a page the BSP made shared for it (ghcb_alloc_shared). */
 void ghcb_init_ap(uint64_t gpa)
 {
-    ghcb_register(gpa);
+	ghcb_register(gpa);
 }
 
 uint64_t ghcb_alloc_shared(void)
 {
-    uint64_t gpa = mm_virt_to_phys(mm_alloc_pages(1));
-    mm_make_shared(gpa);
-    return gpa;
+	uint64_t gpa = mm_virt_to_phys(mm_alloc_pages(1));
+	mm_make_shared(gpa);
+	return gpa;
 }
 
 /** Before the paravisor has memory of its own: a launch-region page that
  * the image left out (never validated, so no rescind is needed). */
 void ghcb_init_early(void)
 {
-    negotiate();
-    ghcb_msr_psc(PV_EARLY_GHCB_GPA, true);
-    ghcb_register(PV_EARLY_GHCB_GPA);
+	negotiate();
+	ghcb_msr_psc(PV_EARLY_GHCB_GPA, true);
+	ghcb_register(PV_EARLY_GHCB_GPA);
 }
 
 /** The final GHCB in the paravisor's region; the early page goes back to
  * private (the guest gets it with the rest of the launch region). */
 void ghcb_init(void)
 {
-    ghcb_register(ghcb_alloc_shared());
-    ghcb_msr_psc(PV_EARLY_GHCB_GPA, false);
+	ghcb_register(ghcb_alloc_shared());
+	ghcb_msr_psc(PV_EARLY_GHCB_GPA, false);
 }
 
 bool ghcb_ready(void)
 {
-    return my()->page != NULL;
+	return my()->page != NULL;
 }
 
 uint64_t ghcb_hv_features(void)
 {
-    return hv_features;
+	return hv_features;
 }
 
 uint64_t ghcb_shared_buffer_gpa(void)
 {
-    return my()->gpa + offsetof(struct ghcb, shared_buffer);
+	return my()->gpa + offsetof(struct ghcb, shared_buffer);
 }
 
 struct ghcb *ghcb_begin(void)
 {
-    struct ghcb *page = my()->page;
-    CHECK(page);
-    memset(&page->save, 0, sizeof(page->save));
-    page->protocol_version = GHCB_PROTOCOL_VERSION;
-    page->ghcb_usage = GHCB_USAGE_STANDARD;
-    return page;
+	struct ghcb *page = my()->page;
+	CHECK(page);
+	memset(&page->save, 0, sizeof(page->save));
+	page->protocol_version = GHCB_PROTOCOL_VERSION;
+	page->ghcb_usage = GHCB_USAGE_STANDARD;
+	return page;
 }
 
 /** The event a hypervisor may ask the guest to raise: #GP or #UD only,
@@ -147,145 +150,149 @@ struct ghcb *ghcb_begin(void)
  * verify_exception_info() accepts the same two). */
 static bool event_acceptable(uint64_t ev)
 {
-    unsigned int vec = SVM_EVT_VECTOR(ev);
-    return SVM_EVT_IS_VALID(ev) && SVM_EVT_TYPE(ev) == SVM_EVT_TYPE_EXCEPTION &&
-           (vec == X86_VEC_GP || vec == X86_VEC_UD) && !(ev & SVM_EVT_RSVD_MASK);
+	unsigned int vec = SVM_EVT_VECTOR(ev);
+	return SVM_EVT_IS_VALID(ev) && SVM_EVT_TYPE(ev) == SVM_EVT_TYPE_EXCEPTION &&
+	       (vec == X86_VEC_GP || vec == X86_VEC_UD) && !(ev & SVM_EVT_RSVD_MASK);
 }
 
 /** #GP pushes an error code whatever EV says (KVM asks for #GP without EV,
  * meaning error code 0); #UD never does. */
 static struct x86_fault event_fault(uint64_t ev)
 {
-    if (SVM_EVT_VECTOR(ev) == X86_VEC_UD)
-        return x86_fault_ud();
-    return x86_fault_gp((ev & SVM_EVT_EV) ? (uint32_t)(ev >> 32) : 0);
+	if (SVM_EVT_VECTOR(ev) == X86_VEC_UD)
+		return x86_fault_ud();
+	return x86_fault_gp((ev & SVM_EVT_EV) ? (uint32_t)(ev >> 32) : 0);
 }
 
 enum ghcb_status ghcb_call(struct ghcb *g, uint64_t exit_code, uint64_t info1, uint64_t info2,
-                           struct x86_fault *fault)
+			   struct x86_fault *fault)
 {
-    struct vcpu_ghcb *c = my();
-    struct ghcb *answer = &c->answer;
-    CHECK(g == c->page);
-    ghcb_set_sw_exit_code(g, exit_code);
-    ghcb_set_sw_exit_info_1(g, info1);
-    ghcb_set_sw_exit_info_2(g, info2);
-    hw_vmgexit(c->gpa);
-    memcpy(answer, g, sizeof(*answer));     /* snapshot: use only the copy */
-    uint64_t result = answer->save.sw_exit_info_1 & GHCB_RESULT_MASK;
-    if (result == GHCB_RESULT_OK)
-        return GHCB_STATUS_OK;
-    uint64_t ev = answer->save.sw_exit_info_2;
-    if (result == GHCB_RESULT_EXCEPTION && event_acceptable(ev)) {
-        if (!fault)
-            pv_terminate(PV_TERM_HV_ERROR, "GHCB exit %#lx (%#lx, %#lx) of the paravisor's own: "
-                         "the hypervisor asks for exception %u", (unsigned long)exit_code,
-                         (unsigned long)info1, (unsigned long)info2, SVM_EVT_VECTOR(ev));
-        *fault = event_fault(ev);
-        return GHCB_STATUS_EXCEPTION;
-    }
-    pv_terminate(PV_TERM_HV_ERROR, "GHCB exit %#lx answered info1 %#lx info2 %#lx",
-                 (unsigned long)exit_code, (unsigned long)answer->save.sw_exit_info_1,
-                 (unsigned long)ev);
+	struct vcpu_ghcb *c = my();
+	struct ghcb *answer = &c->answer;
+	CHECK(g == c->page);
+	ghcb_set_sw_exit_code(g, exit_code);
+	ghcb_set_sw_exit_info_1(g, info1);
+	ghcb_set_sw_exit_info_2(g, info2);
+	hw_vmgexit(c->gpa);
+	memcpy(answer, g, sizeof(*answer)); /* snapshot: use only the copy */
+	uint64_t result = answer->save.sw_exit_info_1 & GHCB_RESULT_MASK;
+	if (result == GHCB_RESULT_OK)
+		return GHCB_STATUS_OK;
+	uint64_t ev = answer->save.sw_exit_info_2;
+	if (result == GHCB_RESULT_EXCEPTION && event_acceptable(ev)) {
+		if (!fault)
+			pv_terminate(PV_TERM_HV_ERROR,
+				     "GHCB exit %#lx (%#lx, %#lx) of the paravisor's own: "
+				     "the hypervisor asks for exception %u",
+				     (unsigned long)exit_code, (unsigned long)info1,
+				     (unsigned long)info2, SVM_EVT_VECTOR(ev));
+		*fault = event_fault(ev);
+		return GHCB_STATUS_EXCEPTION;
+	}
+	pv_terminate(PV_TERM_HV_ERROR, "GHCB exit %#lx answered info1 %#lx info2 %#lx",
+		     (unsigned long)exit_code, (unsigned long)answer->save.sw_exit_info_1,
+		     (unsigned long)ev);
 }
 
 uint64_t ghcb_out(const struct ghcb *g, size_t off)
 {
-    (void)g;
-    const struct ghcb *answer = &my()->answer;
-    if (!ghcb_valid_test(answer, off))
-        pv_terminate(PV_TERM_HV_ERROR, "GHCB answer lacks the register at %#lx",
-                     (unsigned long)off);
-    uint64_t v;
-    memcpy(&v, (const uint8_t *)answer + off, sizeof(v));
-    return v;
+	(void)g;
+	const struct ghcb *answer = &my()->answer;
+	if (!ghcb_valid_test(answer, off))
+		pv_terminate(PV_TERM_HV_ERROR, "GHCB answer lacks the register at %#lx",
+			     (unsigned long)off);
+	uint64_t v;
+	memcpy(&v, (const uint8_t *)answer + off, sizeof(v));
+	return v;
 }
 
-enum ghcb_status ghcb_ioio(uint16_t port, unsigned int size, bool in, uint32_t *val, struct x86_fault *f)
+enum ghcb_status ghcb_ioio(uint16_t port, unsigned int size, bool in, uint32_t *val,
+			   struct x86_fault *f)
 {
-    struct ghcb *g = ghcb_begin();
-    uint64_t info = ((uint64_t)port << SVM_IOIO_PORT_SHIFT) | ((uint64_t)size << SVM_IOIO_SZ_SHIFT) |
-               (in ? SVM_IOIO_TYPE_IN : 0);
-    if (!in)    /* only the operand: nothing else of RAX reaches the host */
-        ghcb_set_rax(g, size == 4 ? *val : (*val & ((1u << (8 * size)) - 1)));
-    if (ghcb_call(g, SVM_EXIT_IOIO, info, 0, f) != GHCB_STATUS_OK)
-        return GHCB_STATUS_EXCEPTION;
-    if (in) {
-        uint64_t rax = ghcb_out(g, GHCB_OFF(rax));
-        *val = size == 4 ? (uint32_t)rax : (uint32_t)(rax & ((1u << (8 * size)) - 1));
-    }
-    return GHCB_STATUS_OK;
+	struct ghcb *g = ghcb_begin();
+	uint64_t info = ((uint64_t)port << SVM_IOIO_PORT_SHIFT) |
+			((uint64_t)size << SVM_IOIO_SZ_SHIFT) | (in ? SVM_IOIO_TYPE_IN : 0);
+	if (!in) /* only the operand: nothing else of RAX reaches the host */
+		ghcb_set_rax(g, size == 4 ? *val : (*val & ((1u << (8 * size)) - 1)));
+	if (ghcb_call(g, SVM_EXIT_IOIO, info, 0, f) != GHCB_STATUS_OK)
+		return GHCB_STATUS_EXCEPTION;
+	if (in) {
+		uint64_t rax = ghcb_out(g, GHCB_OFF(rax));
+		*val = size == 4 ? (uint32_t)rax : (uint32_t)(rax & ((1u << (8 * size)) - 1));
+	}
+	return GHCB_STATUS_OK;
 }
 
 /** INS/OUTS of count elements of size bytes through the shared buffer
  * (GHCB IOIO with STR: EXITINFO2 = count, SW_SCRATCH = the buffer). */
-enum ghcb_status ghcb_ioio_string(uint16_t port, unsigned int size, bool in, void *buf, uint64_t count,
-                                  struct x86_fault *f)
+enum ghcb_status ghcb_ioio_string(uint16_t port, unsigned int size, bool in, void *buf,
+				  uint64_t count, struct x86_fault *f)
 {
-    uint64_t bytes = count * size;
-    CHECK(bytes && bytes <= GHCB_SHARED_BUF_SIZE);
-    struct ghcb *g = ghcb_begin();
-    if (!in)
-        memcpy(g->shared_buffer, buf, bytes);
-    ghcb_set_sw_scratch(g, ghcb_shared_buffer_gpa());
-    uint64_t info = ((uint64_t)port << SVM_IOIO_PORT_SHIFT) | ((uint64_t)size << SVM_IOIO_SZ_SHIFT) |
-               SVM_IOIO_STR | SVM_IOIO_REP | (in ? SVM_IOIO_TYPE_IN : 0);
-    if (ghcb_call(g, SVM_EXIT_IOIO, info, count, f) != GHCB_STATUS_OK)
-        return GHCB_STATUS_EXCEPTION;
-    if (in)
-        memcpy(buf, my()->answer.shared_buffer, bytes);
-    return GHCB_STATUS_OK;
+	uint64_t bytes = count * size;
+	CHECK(bytes && bytes <= GHCB_SHARED_BUF_SIZE);
+	struct ghcb *g = ghcb_begin();
+	if (!in)
+		memcpy(g->shared_buffer, buf, bytes);
+	ghcb_set_sw_scratch(g, ghcb_shared_buffer_gpa());
+	uint64_t info = ((uint64_t)port << SVM_IOIO_PORT_SHIFT) |
+			((uint64_t)size << SVM_IOIO_SZ_SHIFT) | SVM_IOIO_STR | SVM_IOIO_REP |
+			(in ? SVM_IOIO_TYPE_IN : 0);
+	if (ghcb_call(g, SVM_EXIT_IOIO, info, count, f) != GHCB_STATUS_OK)
+		return GHCB_STATUS_EXCEPTION;
+	if (in)
+		memcpy(buf, my()->answer.shared_buffer, bytes);
+	return GHCB_STATUS_OK;
 }
 
 /** OUTSB of up to one shared buffer (the log's fast path). */
 void ghcb_ioio_string_out(uint16_t port, const void *buf, size_t len)
 {
-    while (len) {
-        size_t n = MIN(len, (size_t)GHCB_SHARED_BUF_SIZE);
-        struct ghcb *g = ghcb_begin();
-        memcpy(g->shared_buffer, buf, n);
-        ghcb_set_sw_scratch(g, ghcb_shared_buffer_gpa());
-        uint64_t info = ((uint64_t)port << SVM_IOIO_PORT_SHIFT) | SVM_IOIO_SZ8 | SVM_IOIO_STR |
-                   SVM_IOIO_REP;
-        ghcb_call(g, SVM_EXIT_IOIO, info, n, NULL);
-        buf = (const uint8_t *)buf + n;
-        len -= n;
-    }
+	while (len) {
+		size_t n = MIN(len, (size_t)GHCB_SHARED_BUF_SIZE);
+		struct ghcb *g = ghcb_begin();
+		memcpy(g->shared_buffer, buf, n);
+		ghcb_set_sw_scratch(g, ghcb_shared_buffer_gpa());
+		uint64_t info = ((uint64_t)port << SVM_IOIO_PORT_SHIFT) | SVM_IOIO_SZ8 |
+				SVM_IOIO_STR | SVM_IOIO_REP;
+		ghcb_call(g, SVM_EXIT_IOIO, info, n, NULL);
+		buf = (const uint8_t *)buf + n;
+		len -= n;
+	}
 }
 
 enum ghcb_status ghcb_msr_read(uint32_t msr, uint64_t *val, struct x86_fault *f)
 {
-    struct ghcb *g = ghcb_begin();
-    ghcb_set_rcx(g, msr);
-    if (ghcb_call(g, SVM_EXIT_MSR, GHCB_MSR_NAE_READ, 0, f) != GHCB_STATUS_OK)
-        return GHCB_STATUS_EXCEPTION;
-    *val = (ghcb_out(g, GHCB_OFF(rdx)) << 32) | (uint32_t)ghcb_out(g, GHCB_OFF(rax));
-    return GHCB_STATUS_OK;
+	struct ghcb *g = ghcb_begin();
+	ghcb_set_rcx(g, msr);
+	if (ghcb_call(g, SVM_EXIT_MSR, GHCB_MSR_NAE_READ, 0, f) != GHCB_STATUS_OK)
+		return GHCB_STATUS_EXCEPTION;
+	*val = (ghcb_out(g, GHCB_OFF(rdx)) << 32) | (uint32_t)ghcb_out(g, GHCB_OFF(rax));
+	return GHCB_STATUS_OK;
 }
 
 enum ghcb_status ghcb_msr_write(uint32_t msr, uint64_t val, struct x86_fault *f)
 {
-    struct ghcb *g = ghcb_begin();
-    ghcb_set_rcx(g, msr);
-    ghcb_set_rax(g, (uint32_t)val);
-    ghcb_set_rdx(g, val >> 32);
-    return ghcb_call(g, SVM_EXIT_MSR, GHCB_MSR_NAE_WRITE, 0, f);
+	struct ghcb *g = ghcb_begin();
+	ghcb_set_rcx(g, msr);
+	ghcb_set_rax(g, (uint32_t)val);
+	ghcb_set_rdx(g, val >> 32);
+	return ghcb_call(g, SVM_EXIT_MSR, GHCB_MSR_NAE_WRITE, 0, f);
 }
 
 enum ghcb_status ghcb_mmio(uint64_t gpa, unsigned int size, bool write, uint64_t *val,
-                           struct x86_fault *f)
+			   struct x86_fault *f)
 {
-    struct ghcb *g = ghcb_begin();
-    CHECK(size >= 1 && size <= 8);
-    if (write)
-        memcpy(g->shared_buffer, val, size);
-    ghcb_set_sw_scratch(g, ghcb_shared_buffer_gpa());
-    if (ghcb_call(g, write ? SVM_VMGEXIT_MMIO_WRITE : SVM_VMGEXIT_MMIO_READ, gpa, size, f) !=
-        GHCB_STATUS_OK)
-        return GHCB_STATUS_EXCEPTION;
-    if (!write) {
-        *val = 0;
-        memcpy(val, my()->answer.shared_buffer, size);
-    }
-    return GHCB_STATUS_OK;
+	struct ghcb *g = ghcb_begin();
+	CHECK(size >= 1 && size <= 8);
+	if (write)
+		memcpy(g->shared_buffer, val, size);
+	ghcb_set_sw_scratch(g, ghcb_shared_buffer_gpa());
+	if (ghcb_call(g, write ? SVM_VMGEXIT_MMIO_WRITE : SVM_VMGEXIT_MMIO_READ, gpa, size, f) !=
+	    GHCB_STATUS_OK)
+		return GHCB_STATUS_EXCEPTION;
+	if (!write) {
+		*val = 0;
+		memcpy(val, my()->answer.shared_buffer, size);
+	}
+	return GHCB_STATUS_OK;
 }

@@ -22,8 +22,8 @@
  * calls only ever return GHCB_STATUS_OK.
  */
 enum ghcb_status {
-    GHCB_STATUS_OK,
-    GHCB_STATUS_EXCEPTION,      /* *fault holds what the hypervisor asked for */
+	GHCB_STATUS_OK,
+	GHCB_STATUS_EXCEPTION, /* *fault holds what the hypervisor asked for */
 };
 
 void ghcb_init_early(void);
@@ -37,7 +37,7 @@ bool ghcb_ready(void);
 struct ghcb *ghcb_begin(void);
 /** Runs the call; any answer outside the spec terminates (PV_TERM_HV_ERROR). */
 enum ghcb_status ghcb_call(struct ghcb *g, uint64_t exit_code, uint64_t info1, uint64_t info2,
-                           struct x86_fault *fault);
+			   struct x86_fault *fault);
 /** An output register at save-area offset off, which must be marked valid. */
 uint64_t ghcb_out(const struct ghcb *g, size_t off);
 uint64_t ghcb_shared_buffer_gpa(void);
@@ -48,14 +48,15 @@ void ghcb_msr_psc(uint64_t gpa, bool shared);
 bool ghcb_msr_run_vmpl(unsigned int vmpl, const volatile bool *stop);
 
 /* Common calls. */
-enum ghcb_status ghcb_ioio(uint16_t port, unsigned int size, bool in, uint32_t *val, struct x86_fault *f);
+enum ghcb_status ghcb_ioio(uint16_t port, unsigned int size, bool in, uint32_t *val,
+			   struct x86_fault *f);
 void ghcb_ioio_string_out(uint16_t port, const void *buf, size_t len);
-enum ghcb_status ghcb_ioio_string(uint16_t port, unsigned int size, bool in, void *buf, uint64_t count,
-                                  struct x86_fault *f);
+enum ghcb_status ghcb_ioio_string(uint16_t port, unsigned int size, bool in, void *buf,
+				  uint64_t count, struct x86_fault *f);
 enum ghcb_status ghcb_msr_read(uint32_t msr, uint64_t *val, struct x86_fault *f);
 enum ghcb_status ghcb_msr_write(uint32_t msr, uint64_t val, struct x86_fault *f);
 enum ghcb_status ghcb_mmio(uint64_t gpa, unsigned int size, bool write, uint64_t *val,
-                           struct x86_fault *f);
+			   struct x86_fault *f);
 uint64_t ghcb_hv_features(void);
 
 #endif

@@ -40,6 +40,6 @@ void hw_halt_unless(const volatile bool *wake);
  * (core/idt.c).
  */
 uint64_t hw_vmgexit_msr_unless(uint64_t msr_value, const volatile bool *stop);
-uint64_t hw_rdtsc(void);                /* LFENCE; RDTSC: ordered after earlier loads */
+uint64_t hw_rdtsc(void); /* LFENCE; RDTSC: ordered after earlier loads */
 
 #endif

@@ -25,21 +25,21 @@
 
 #include <ghcb.h>
 
-#define VECTOR_HV   28
-#define VECTOR_VC   29
-#define IST_VC      1
-#define IST_STACK   8192
+#define VECTOR_HV 28
+#define VECTOR_VC 29
+#define IST_VC	  1
+#define IST_STACK 8192
 
 /** APM vol. 2 §12.2.5 "64-Bit Task State Segment": only the IST matters
  * here (no privilege changes, no I/O bitmap). */
 struct tss64 {
-    uint32_t rsvd0;
-    uint64_t rsp[3];
-    uint64_t rsvd1;
-    uint64_t ist[7];
-    uint64_t rsvd2;
-    uint16_t rsvd3;
-    uint16_t iopb_offset;
+	uint32_t rsvd0;
+	uint64_t rsp[3];
+	uint64_t rsvd1;
+	uint64_t ist[7];
+	uint64_t rsvd2;
+	uint16_t rsvd3;
+	uint16_t iopb_offset;
 } __attribute__((packed));
 _Static_assert(sizeof(struct tss64) == 104, "APM vol. 2 Figure 12-8: the 64-bit TSS is 104 bytes");
 _Static_assert(offsetof(struct tss64, ist) == 0x24, "APM vol. 2 Figure 12-8: IST1 at 0x24");
@@ -57,43 +57,46 @@ extern const uint8_t hw_run_window_start[], hw_run_window_end[], hw_run_window_s
 void pv_exception(uint64_t vector, uint64_t error, uint64_t *frame);
 void pv_exception(uint64_t vector, uint64_t error, uint64_t *frame)
 {
-    if (vector == VECTOR_HV) {
-        vcpu_this()->hv_pending = true;
-        /* between hw_halt_unless()'s check and its HLT: skip the HLT */
-        if (frame[0] >= (uint64_t)hw_halt_window_start && frame[0] < (uint64_t)hw_halt_window_end)
-            frame[0] = (uint64_t)hw_halt_window_end;
-        /* between hw_vmgexit_msr_unless()'s check and its VMGEXIT: the
+	if (vector == VECTOR_HV) {
+		vcpu_this()->hv_pending = true;
+		/* between hw_halt_unless()'s check and its HLT: skip the HLT */
+		if (frame[0] >= (uint64_t)hw_halt_window_start &&
+		    frame[0] < (uint64_t)hw_halt_window_end)
+			frame[0] = (uint64_t)hw_halt_window_end;
+		/* between hw_vmgexit_msr_unless()'s check and its VMGEXIT: the
          * lower VMPL must not run before the doorbell is read */
-        if (frame[0] >= (uint64_t)hw_run_window_start && frame[0] < (uint64_t)hw_run_window_end)
-            frame[0] = (uint64_t)hw_run_window_skip;
-        return;
-    }
-    pv_terminate(PV_TERM_BUG, "exception %lu error %#lx at rip %#lx%s", (unsigned long)vector,
-                 (unsigned long)error, (unsigned long)frame[0],
-                 vector == VECTOR_VC ? " (a #VC in the paravisor, reported from its IST)" : "");
+		if (frame[0] >= (uint64_t)hw_run_window_start &&
+		    frame[0] < (uint64_t)hw_run_window_end)
+			frame[0] = (uint64_t)hw_run_window_skip;
+		return;
+	}
+	pv_terminate(PV_TERM_BUG, "exception %lu error %#lx at rip %#lx%s", (unsigned long)vector,
+		     (unsigned long)error, (unsigned long)frame[0],
+		     vector == VECTOR_VC ? " (a #VC in the paravisor, reported from its IST)" : "");
 }
 
 /* The paravisor's own GDT (the launch GDT page is wiped with the launch
  * region): the selectors of protocol/paravisor_layout.h. */
 static uint64_t gdt[6] __attribute__((aligned(16))) = {
-    0,
-    0x00CF9B000000FFFFULL,      /* 0x08 32-bit code */
-    0x00CF93000000FFFFULL,      /* 0x10 data */
-    0x00AF9B000000FFFFULL,      /* 0x18 64-bit code */
-    0, 0,                       /* 0x20 the TSS (16 bytes, tss_load) */
+	0,
+	0x00CF9B000000FFFFULL, /* 0x08 32-bit code */
+	0x00CF93000000FFFFULL, /* 0x10 data */
+	0x00AF9B000000FFFFULL, /* 0x18 64-bit code */
+	0,
+	0, /* 0x20 the TSS (16 bytes, tss_load) */
 };
 
 /** APM vol. 2 §4.8.3 "System Descriptors": an available 64-bit TSS (type
  * 9), present, limit 103; LTR marks it busy. */
 static void tss_load(void)
 {
-    uint64_t base = (uint64_t)&tss;
-    tss.ist[IST_VC - 1] = (uint64_t)(vc_stack + IST_STACK);
-    tss.iopb_offset = sizeof(tss);              /* no I/O permission bitmap */
-    gdt[PV_SEL_TSS / 8] = (sizeof(tss) - 1) | ((base & 0xFFFFFF) << 16) | (0x89ULL << 40) |
-                       (((base >> 24) & 0xFF) << 56);
-    gdt[PV_SEL_TSS / 8 + 1] = base >> 32;
-    __asm__ volatile("ltr %w0" :: "r"((uint16_t)PV_SEL_TSS) : "memory");
+	uint64_t base = (uint64_t)&tss;
+	tss.ist[IST_VC - 1] = (uint64_t)(vc_stack + IST_STACK);
+	tss.iopb_offset = sizeof(tss); /* no I/O permission bitmap */
+	gdt[PV_SEL_TSS / 8] = (sizeof(tss) - 1) | ((base & 0xFFFFFF) << 16) | (0x89ULL << 40) |
+			      (((base >> 24) & 0xFF) << 56);
+	gdt[PV_SEL_TSS / 8 + 1] = base >> 32;
+	__asm__ volatile("ltr %w0" ::"r"((uint16_t)PV_SEL_TSS) : "memory");
 }
 
 /** An AP's own TSS and #VC stack: the TSS page, then the stack.  Returns
@@ -101,32 +104,35 @@ static void tss_load(void)
  * it as LTR would; the GDT entry stays the BSP's. */
 uint64_t idt_ap_tss(void)
 {
-    struct tss64 *t = mm_alloc_pages(1 + IST_STACK / PAGE_SIZE);
-    t->ist[IST_VC - 1] = (uint64_t)t + PAGE_SIZE + IST_STACK;
-    t->iopb_offset = sizeof(*t);
-    return (uint64_t)t;
+	struct tss64 *t = mm_alloc_pages(1 + IST_STACK / PAGE_SIZE);
+	t->ist[IST_VC - 1] = (uint64_t)t + PAGE_SIZE + IST_STACK;
+	t->iopb_offset = sizeof(*t);
+	return (uint64_t)t;
 }
 
 static void gdt_load(void)
 {
-    struct { uint16_t limit; uint64_t base; } __attribute__((packed)) gdtr = { sizeof(gdt) - 1, (uint64_t)gdt };
-    __asm__ volatile("lgdt %0\n\t"
-                     "pushq $0x18\n\t"
-                     "leaq 1f(%%rip), %%rax\n\t"
-                     "pushq %%rax\n\t"
-                     "lretq\n"
-                     "1:\n\t"
-                     "movl $0x10, %%eax\n\t"
-                     "movl %%eax, %%ds\n\t"
-                     "movl %%eax, %%es\n\t"
-                     "movl %%eax, %%ss\n\t"
-                     :: "m"(gdtr) : "rax", "memory");
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) gdtr = { sizeof(gdt) - 1, (uint64_t)gdt };
+	__asm__ volatile("lgdt %0\n\t"
+			 "pushq $0x18\n\t"
+			 "leaq 1f(%%rip), %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "lretq\n"
+			 "1:\n\t"
+			 "movl $0x10, %%eax\n\t"
+			 "movl %%eax, %%ds\n\t"
+			 "movl %%eax, %%es\n\t"
+			 "movl %%eax, %%ss\n\t" ::"m"(gdtr)
+			 : "rax", "memory");
 }
 
 void idt_init(void)
 {
-    gdt_load();
-    tss_load();
-    idt_fill_and_load(idt, pv_isr_table, 32, 0x18);
-    idt[VECTOR_VC].ist = IST_VC;
+	gdt_load();
+	tss_load();
+	idt_fill_and_load(idt, pv_isr_table, 32, 0x18);
+	idt[VECTOR_VC].ist = IST_VC;
 }

@@ -7,7 +7,7 @@
 #include "core/pv.h"
 
 void idt_init(void);
-uint64_t idt_ap_tss(void);                       /* an AP's TSS, for its VMSA's TR */
-#define PV_TSS_LIMIT    103                 /* 64-bit TSS, no I/O bitmap */
+uint64_t idt_ap_tss(void); /* an AP's TSS, for its VMSA's TR */
+#define PV_TSS_LIMIT 103   /* 64-bit TSS, no I/O bitmap */
 
 #endif

@@ -19,214 +19,220 @@
 
 #include <lib/string.h>
 
-#define MM_SHARED_BASE  0xFFFF800000000000ULL
-#define PTE_P   BIT(0)
-#define PTE_RW  BIT(1)
-#define PTE_PS  BIT(7)
-#define PTE_PCD BIT(4)
+#define MM_SHARED_BASE 0xFFFF800000000000ULL
+#define PTE_P	       BIT(0)
+#define PTE_RW	       BIT(1)
+#define PTE_PS	       BIT(7)
+#define PTE_PCD	       BIT(4)
 
 struct mm_layout mm;
-uint64_t pv_cbit;                            /* the C-bit mask; boot.asm sets it */
+uint64_t pv_cbit; /* the C-bit mask; boot.asm sets it */
 extern char __image_vma_start[], __image_end[];
 void pv_relocate(uint64_t dst_pa, const void *src, uint64_t len, uint64_t new_cr3);
 
-static uint64_t alloc_next, alloc_end;       /* physical, inside the region */
+static uint64_t alloc_next, alloc_end; /* physical, inside the region */
 
 unsigned int mm_cbit_position(void)
 {
-    return (unsigned int)__builtin_ctzll(pv_cbit);
+	return (unsigned int)__builtin_ctzll(pv_cbit);
 }
 
 static bool reloc_done;
 
 uint64_t mm_virt_to_phys(const void *va)
 {
-    uint64_t v = (uint64_t)va;
-    if (v >= PV_KERNEL_VMA)
-        return v - PV_KERNEL_VMA + (reloc_done ? mm.pv_base : PV_KERNEL_LMA);
-    if (v >= MM_SHARED_BASE)
-        return v - MM_SHARED_BASE;
-    return v;
+	uint64_t v = (uint64_t)va;
+	if (v >= PV_KERNEL_VMA)
+		return v - PV_KERNEL_VMA + (reloc_done ? mm.pv_base : PV_KERNEL_LMA);
+	if (v >= MM_SHARED_BASE)
+		return v - MM_SHARED_BASE;
+	return v;
 }
 
 void *mm_private_va(uint64_t gpa)
 {
-    CHECK(gpa < (4ULL << 30));
-    return (void *)gpa;
+	CHECK(gpa < (4ULL << 30));
+	return (void *)gpa;
 }
 
 void *mm_shared_va(uint64_t gpa)
 {
-    CHECK(gpa < (4ULL << 30));
-    return (void *)(MM_SHARED_BASE + gpa);
+	CHECK(gpa < (4ULL << 30));
+	return (void *)(MM_SHARED_BASE + gpa);
 }
 
 void *mm_alloc_pages(uint64_t count)
 {
-    if (alloc_next + count * PAGE_SIZE > alloc_end)
-        pv_terminate(PV_TERM_NO_MEMORY, "out of paravisor memory (%lu pages)", (unsigned long)count);
-    uint64_t pa = alloc_next;
-    alloc_next += count * PAGE_SIZE;
-    return memset(mm_private_va(pa), 0, count * PAGE_SIZE);  /* the 1:1 map */
+	if (alloc_next + count * PAGE_SIZE > alloc_end)
+		pv_terminate(PV_TERM_NO_MEMORY, "out of paravisor memory (%lu pages)",
+			     (unsigned long)count);
+	uint64_t pa = alloc_next;
+	alloc_next += count * PAGE_SIZE;
+	return memset(mm_private_va(pa), 0, count * PAGE_SIZE); /* the 1:1 map */
 }
 
 static void read_memory_map(void)
 {
-    const struct igvm_memory_map_entry *e = mm_private_va(PV_MEMMAP_GPA);
-    for (unsigned int i = 0; i < PAGE_SIZE / sizeof(*e) && e[i].page_count; i++) {
-        if (mm.ram_count == MM_MAX_RANGES)
-            pv_terminate(PV_TERM_BAD_CONFIG, "more than %u RAM ranges", MM_MAX_RANGES);
-        if (e[i].entry_type != IGVM_MEMMAP_MEMORY)
-            continue;
-        uint64_t start = e[i].start_gpa_page_number << PAGE_SHIFT;
-        uint64_t end = start + (e[i].page_count << PAGE_SHIFT);
-        if (end <= start || end > (4ULL << 30))
-            pv_terminate(PV_TERM_BAD_CONFIG, "RAM range %#lx-%#lx not supported",
-                         (unsigned long)start, (unsigned long)end);
-        mm.ram[mm.ram_count++] = (struct mm_range){ start, end };
-    }
-    const struct pv_fw_info *fw = mm_private_va(PV_FW_INFO_GPA);
-    if (fw->magic != PV_FW_INFO_MAGIC || fw->fw_base + fw->fw_size != (4ULL << 30) ||
-        fw->fw_size > (16ULL << 20) || (fw->fw_base & ~PAGE_MASK))
-        pv_terminate(PV_TERM_BAD_CONFIG, "bad firmware info page");
-    mm.fw_base = fw->fw_base;
-    mm.fw_end = fw->fw_base + fw->fw_size;
+	const struct igvm_memory_map_entry *e = mm_private_va(PV_MEMMAP_GPA);
+	for (unsigned int i = 0; i < PAGE_SIZE / sizeof(*e) && e[i].page_count; i++) {
+		if (mm.ram_count == MM_MAX_RANGES)
+			pv_terminate(PV_TERM_BAD_CONFIG, "more than %u RAM ranges", MM_MAX_RANGES);
+		if (e[i].entry_type != IGVM_MEMMAP_MEMORY)
+			continue;
+		uint64_t start = e[i].start_gpa_page_number << PAGE_SHIFT;
+		uint64_t end = start + (e[i].page_count << PAGE_SHIFT);
+		if (end <= start || end > (4ULL << 30))
+			pv_terminate(PV_TERM_BAD_CONFIG, "RAM range %#lx-%#lx not supported",
+				     (unsigned long)start, (unsigned long)end);
+		mm.ram[mm.ram_count++] = (struct mm_range){ start, end };
+	}
+	const struct pv_fw_info *fw = mm_private_va(PV_FW_INFO_GPA);
+	if (fw->magic != PV_FW_INFO_MAGIC || fw->fw_base + fw->fw_size != (4ULL << 30) ||
+	    fw->fw_size > (16ULL << 20) || (fw->fw_base & ~PAGE_MASK))
+		pv_terminate(PV_TERM_BAD_CONFIG, "bad firmware info page");
+	mm.fw_base = fw->fw_base;
+	mm.fw_end = fw->fw_base + fw->fw_size;
 }
 
 static void choose_region(void)
 {
-    const struct mm_range *top = NULL;
-    for (unsigned int i = 0; i < mm.ram_count; i++)
-        if (!top || mm.ram[i].end > top->end)
-            top = &mm.ram[i];
-    if (!top)
-        pv_terminate(PV_TERM_BAD_CONFIG, "no RAM");
-    mm.pv_end = ALIGN_DOWN(top->end, PAGE_2M);
-    mm.pv_base = mm.pv_end - PV_RESERVE;
-    if (mm.pv_base < top->start || mm.pv_base < PV_LAUNCH_END)
-        pv_terminate(PV_TERM_BAD_CONFIG, "not enough RAM for the paravisor");
+	const struct mm_range *top = NULL;
+	for (unsigned int i = 0; i < mm.ram_count; i++)
+		if (!top || mm.ram[i].end > top->end)
+			top = &mm.ram[i];
+	if (!top)
+		pv_terminate(PV_TERM_BAD_CONFIG, "no RAM");
+	mm.pv_end = ALIGN_DOWN(top->end, PAGE_2M);
+	mm.pv_base = mm.pv_end - PV_RESERVE;
+	if (mm.pv_base < top->start || mm.pv_base < PV_LAUNCH_END)
+		pv_terminate(PV_TERM_BAD_CONFIG, "not enough RAM for the paravisor");
 }
 
 /** PVALIDATE [gpa, gpa + len): 2 MiB where aligned and the RMP agrees. */
 static void validate_range(uint64_t gpa, uint64_t end)
 {
-    while (gpa < end) {
-        bool unchanged;
-        if (!(gpa & (PAGE_2M - 1)) && end - gpa >= PAGE_2M) {
-            uint32_t rc = hw_pvalidate(gpa, true, true, &unchanged);
-            if (rc == PVALIDATE_SUCCESS) {
-                gpa += PAGE_2M;
-                continue;
-            }
-            if (rc != PVALIDATE_FAIL_SIZEMISMATCH)
-                pv_terminate(PV_TERM_HV_ERROR, "PVALIDATE 2M %#lx: %u", (unsigned long)gpa, rc);
-        }
-        uint32_t rc = hw_pvalidate(gpa, false, true, &unchanged);
-        if (rc != PVALIDATE_SUCCESS)
-            pv_terminate(PV_TERM_HV_ERROR, "PVALIDATE %#lx: %u", (unsigned long)gpa, rc);
-        gpa += PAGE_SIZE;
-    }
+	while (gpa < end) {
+		bool unchanged;
+		if (!(gpa & (PAGE_2M - 1)) && end - gpa >= PAGE_2M) {
+			uint32_t rc = hw_pvalidate(gpa, true, true, &unchanged);
+			if (rc == PVALIDATE_SUCCESS) {
+				gpa += PAGE_2M;
+				continue;
+			}
+			if (rc != PVALIDATE_FAIL_SIZEMISMATCH)
+				pv_terminate(PV_TERM_HV_ERROR, "PVALIDATE 2M %#lx: %u",
+					     (unsigned long)gpa, rc);
+		}
+		uint32_t rc = hw_pvalidate(gpa, false, true, &unchanged);
+		if (rc != PVALIDATE_SUCCESS)
+			pv_terminate(PV_TERM_HV_ERROR, "PVALIDATE %#lx: %u", (unsigned long)gpa,
+				     rc);
+		gpa += PAGE_SIZE;
+	}
 }
 
 static uint64_t *new_table(void)
 {
-    return mm_alloc_pages(1);
+	return mm_alloc_pages(1);
 }
 
 static uint64_t table_pa(const uint64_t *t)
 {
-    return mm_virt_to_phys(t) | pv_cbit | PTE_P | PTE_RW;
+	return mm_virt_to_phys(t) | pv_cbit | PTE_P | PTE_RW;
 }
 
 /** 2 MiB mappings of [0, 4 GiB) at va_base, with or without the C-bit. */
 static void map_low_4g(uint64_t *pml4, uint64_t va_base, bool private)
 {
-    uint64_t *pdpt = new_table();
-    pml4[(va_base >> 39) & 511] = table_pa(pdpt);
-    for (uint64_t g = 0; g < 4; g++) {
-        uint64_t *pd = new_table();
-        pdpt[((va_base >> 30) & 511) + g] = table_pa(pd);
-        for (uint64_t i = 0; i < 512; i++)
-            pd[i] = ((g << 30) + (i << 21)) | (private ? pv_cbit : 0) | PTE_P | PTE_RW | PTE_PS;
-    }
+	uint64_t *pdpt = new_table();
+	pml4[(va_base >> 39) & 511] = table_pa(pdpt);
+	for (uint64_t g = 0; g < 4; g++) {
+		uint64_t *pd = new_table();
+		pdpt[((va_base >> 30) & 511) + g] = table_pa(pd);
+		for (uint64_t i = 0; i < 512; i++)
+			pd[i] = ((g << 30) + (i << 21)) | (private ? pv_cbit : 0) | PTE_P | PTE_RW |
+				PTE_PS;
+	}
 }
 
 static uint64_t build_page_tables(void)
 {
-    uint64_t *pml4 = new_table();
-    map_low_4g(pml4, 0, true);
-    map_low_4g(pml4, MM_SHARED_BASE, false);
-    uint64_t *pdpt = new_table(), *pd = new_table();
-    pml4[511] = table_pa(pdpt);
-    pdpt[510] = table_pa(pd);
-    for (uint64_t i = 0; i < PV_RESERVE / PAGE_2M; i++)
-        pd[i] = (mm.pv_base + i * PAGE_2M) | pv_cbit | PTE_P | PTE_RW | PTE_PS;
-    return mm_virt_to_phys(pml4) | pv_cbit;
+	uint64_t *pml4 = new_table();
+	map_low_4g(pml4, 0, true);
+	map_low_4g(pml4, MM_SHARED_BASE, false);
+	uint64_t *pdpt = new_table(), *pd = new_table();
+	pml4[511] = table_pa(pdpt);
+	pdpt[510] = table_pa(pd);
+	for (uint64_t i = 0; i < PV_RESERVE / PAGE_2M; i++)
+		pd[i] = (mm.pv_base + i * PAGE_2M) | pv_cbit | PTE_P | PTE_RW | PTE_PS;
+	return mm_virt_to_phys(pml4) | pv_cbit;
 }
 
 void mm_init(void)
 {
-    read_memory_map();
-    choose_region();
-    validate_range(mm.pv_base, mm.pv_end);
-    uint64_t image_len = ALIGN_UP((uint64_t)(__image_end - __image_vma_start), PAGE_SIZE);
-    if (image_len > PV_RESERVE / 2)
-        pv_terminate(PV_TERM_BUG, "image too large");
-    /* The allocator hands out the region's pages (1:1 mapped both before
+	read_memory_map();
+	choose_region();
+	validate_range(mm.pv_base, mm.pv_end);
+	uint64_t image_len = ALIGN_UP((uint64_t)(__image_end - __image_vma_start), PAGE_SIZE);
+	if (image_len > PV_RESERVE / 2)
+		pv_terminate(PV_TERM_BUG, "image too large");
+	/* The allocator hands out the region's pages (1:1 mapped both before
      * and after the switch); the image goes to its start. */
-    alloc_next = mm.pv_base + image_len;
-    alloc_end = mm.pv_end;
-    uint64_t cr3 = build_page_tables();
-    pv_relocate(mm.pv_base, __image_vma_start, image_len, cr3);
-    reloc_done = true;
+	alloc_next = mm.pv_base + image_len;
+	alloc_end = mm.pv_end;
+	uint64_t cr3 = build_page_tables();
+	pv_relocate(mm.pv_base, __image_vma_start, image_len, cr3);
+	reloc_done = true;
 }
 
 bool mm_is_guest_ram(uint64_t gpa)
 {
-    if (gpa >= mm.pv_base && gpa < mm.pv_end)
-        return false;
-    for (unsigned int i = 0; i < mm.ram_count; i++)
-        if (gpa >= mm.ram[i].start && gpa < mm.ram[i].end)
-            return true;
-    return false;
+	if (gpa >= mm.pv_base && gpa < mm.pv_end)
+		return false;
+	for (unsigned int i = 0; i < mm.ram_count; i++)
+		if (gpa >= mm.ram[i].start && gpa < mm.ram[i].end)
+			return true;
+	return false;
 }
 
 void mm_make_shared(uint64_t gpa)
 {
-    bool unchanged;
-    uint32_t rc = hw_pvalidate(gpa, false, false, &unchanged);
-    if (rc != PVALIDATE_SUCCESS || unchanged)
-        pv_terminate(PV_TERM_BUG, "rescinding %#lx: rc %u unchanged %d", (unsigned long)gpa, rc, unchanged);
-    ghcb_msr_psc(gpa, true);
+	bool unchanged;
+	uint32_t rc = hw_pvalidate(gpa, false, false, &unchanged);
+	if (rc != PVALIDATE_SUCCESS || unchanged)
+		pv_terminate(PV_TERM_BUG, "rescinding %#lx: rc %u unchanged %d", (unsigned long)gpa,
+			     rc, unchanged);
+	ghcb_msr_psc(gpa, true);
 }
 
 /** RMPADJUST VMPL1 read/write/execute on [gpa, end). */
 static void grant_vmpl1(uint64_t gpa, uint64_t end)
 {
-    const uint64_t attrs = 1 | RMPADJUST_FULL_PERMS;
-    while (gpa < end) {
-        if (!(gpa & (PAGE_2M - 1)) && end - gpa >= PAGE_2M &&
-            hw_rmpadjust(gpa, true, attrs) == RMPADJUST_SUCCESS) {
-            gpa += PAGE_2M;
-            continue;
-        }
-        uint32_t rc = hw_rmpadjust(gpa, false, attrs);
-        if (rc != RMPADJUST_SUCCESS)
-            pv_terminate(PV_TERM_HV_ERROR, "RMPADJUST %#lx: %u", (unsigned long)gpa, rc);
-        gpa += PAGE_SIZE;
-    }
+	const uint64_t attrs = 1 | RMPADJUST_FULL_PERMS;
+	while (gpa < end) {
+		if (!(gpa & (PAGE_2M - 1)) && end - gpa >= PAGE_2M &&
+		    hw_rmpadjust(gpa, true, attrs) == RMPADJUST_SUCCESS) {
+			gpa += PAGE_2M;
+			continue;
+		}
+		uint32_t rc = hw_rmpadjust(gpa, false, attrs);
+		if (rc != RMPADJUST_SUCCESS)
+			pv_terminate(PV_TERM_HV_ERROR, "RMPADJUST %#lx: %u", (unsigned long)gpa,
+				     rc);
+		gpa += PAGE_SIZE;
+	}
 }
 
 /** Everything outside the paravisor's region becomes the guest's. */
 static void for_each_guest_range(void (*fn)(uint64_t start, uint64_t end))
 {
-    for (unsigned int i = 0; i < mm.ram_count; i++) {
-        uint64_t s = mm.ram[i].start, e = mm.ram[i].end;
-        uint64_t parts[2][2] = { { s, MIN(e, mm.pv_base) }, { MAX(s, mm.pv_end), e } };
-        for (int p = 0; p < 2; p++)
-            if (parts[p][0] < parts[p][1])
-                fn(parts[p][0], parts[p][1]);
-    }
+	for (unsigned int i = 0; i < mm.ram_count; i++) {
+		uint64_t s = mm.ram[i].start, e = mm.ram[i].end;
+		uint64_t parts[2][2] = { { s, MIN(e, mm.pv_base) }, { MAX(s, mm.pv_end), e } };
+		for (int p = 0; p < 2; p++)
+			if (parts[p][0] < parts[p][1])
+				fn(parts[p][0], parts[p][1]);
+	}
 }
 
 /** Everything outside the paravisor's region becomes the guest's.  The
@@ -234,8 +240,8 @@ static void for_each_guest_range(void (*fn)(uint64_t start, uint64_t end))
  * paravisor keeps its own copies. */
 void mm_give_guest_memory(void)
 {
-    for_each_guest_range(validate_range);
-    memset(mm_private_va(PV_LAUNCH_BASE), 0, PV_LAUNCH_END - PV_LAUNCH_BASE);
-    for_each_guest_range(grant_vmpl1);
-    grant_vmpl1(mm.fw_base, mm.fw_end);
+	for_each_guest_range(validate_range);
+	memset(mm_private_va(PV_LAUNCH_BASE), 0, PV_LAUNCH_END - PV_LAUNCH_BASE);
+	for_each_guest_range(grant_vmpl1);
+	grant_vmpl1(mm.fw_base, mm.fw_end);
 }

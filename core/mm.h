@@ -5,29 +5,29 @@
 
 #include "core/pv.h"
 
-#define MM_MAX_RANGES   16
+#define MM_MAX_RANGES 16
 
 struct mm_range {
-    uint64_t start, end;
+	uint64_t start, end;
 };
 
 /** Guest RAM as launched (IGVM memory map) and what the guest may have. */
 struct mm_layout {
-    struct mm_range ram[MM_MAX_RANGES];
-    unsigned int ram_count;
-    uint64_t pv_base, pv_end;        /* the paravisor's region, not the guest's */
-    uint64_t fw_base, fw_end;        /* the firmware pages at the top of 4 GiB */
+	struct mm_range ram[MM_MAX_RANGES];
+	unsigned int ram_count;
+	uint64_t pv_base, pv_end; /* the paravisor's region, not the guest's */
+	uint64_t fw_base, fw_end; /* the firmware pages at the top of 4 GiB */
 };
 extern struct mm_layout mm;
 
 unsigned int mm_cbit_position(void);
-void mm_init(void);                 /* memory map, relocation, page tables */
-void *mm_alloc_pages(uint64_t count);    /* zeroed, from the paravisor's region */
+void mm_init(void);		      /* memory map, relocation, page tables */
+void *mm_alloc_pages(uint64_t count); /* zeroed, from the paravisor's region */
 uint64_t mm_virt_to_phys(const void *va);
-void *mm_private_va(uint64_t gpa);       /* any GPA below 4 GiB, C-bit mapping */
-void *mm_shared_va(uint64_t gpa);        /* the same page with C=0 */
-void mm_make_shared(uint64_t gpa);       /* rescind + page state change */
-bool mm_is_guest_ram(uint64_t gpa);      /* RAM the guest owns (not ours) */
+void *mm_private_va(uint64_t gpa);  /* any GPA below 4 GiB, C-bit mapping */
+void *mm_shared_va(uint64_t gpa);   /* the same page with C=0 */
+void mm_make_shared(uint64_t gpa);  /* rescind + page state change */
+bool mm_is_guest_ram(uint64_t gpa); /* RAM the guest owns (not ours) */
 void mm_give_guest_memory(void);    /* validate and grant VMPL1 everything */
 
 #endif

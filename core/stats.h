@@ -18,29 +18,29 @@
 #include "core/vcpu.h"
 
 struct pv_counter {
-    const char *name;
-    uint64_t n[PV_MAX_VCPUS];            /* [V] by slot: each vCPU writes its own */
+	const char *name;
+	uint64_t n[PV_MAX_VCPUS]; /* [V] by slot: each vCPU writes its own */
 };
 
 struct pv_counter_set {
-    unsigned int count;             /* entries */
-    bool per_vcpu;                  /* else read()'s vcpu is always 0 */
-    /** Entry i's name, written into buf. */
-    void (*name)(unsigned int i, char *buf, size_t len);
-    uint64_t (*read)(unsigned int i, unsigned int vcpu);
+	unsigned int count; /* entries */
+	bool per_vcpu;	    /* else read()'s vcpu is always 0 */
+	/** Entry i's name, written into buf. */
+	void (*name)(unsigned int i, char *buf, size_t len);
+	uint64_t (*read)(unsigned int i, unsigned int vcpu);
 };
 
-#define PV_COUNTER(var, label)                                               \
-    struct pv_counter var __attribute__((section("pv_counters"), used, aligned(8))) = { \
-        .name = (label) }
+#define PV_COUNTER(var, label) \
+	struct pv_counter var  \
+		__attribute__((section("pv_counters"), used, aligned(8))) = { .name = (label) }
 
-#define PV_COUNTER_SET(var, ...)                                             \
-    const struct pv_counter_set var                                          \
-        __attribute__((section("pv_counter_sets"), used, aligned(8))) = { __VA_ARGS__ }
+#define PV_COUNTER_SET(var, ...)        \
+	const struct pv_counter_set var \
+		__attribute__((section("pv_counter_sets"), used, aligned(8))) = { __VA_ARGS__ }
 
 static inline void pv_count(struct pv_counter *c)
 {
-    c->n[vcpu_this()->index]++;
+	c->n[vcpu_this()->index]++;
 }
 
 /** Every counter that is not zero, one line each: "NAME: TOTAL", followed

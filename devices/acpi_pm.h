@@ -20,6 +20,6 @@
  * written again unchanged is ACPI_PM_NONE.
  */
 enum acpi_pm_event acpi_pm_watch(struct acpi_pm_snoop *s, uint16_t port, unsigned int size,
-                                 uint32_t val, char *line, size_t len);
+				 uint32_t val, char *line, size_t len);
 
 #endif

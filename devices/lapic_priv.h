@@ -10,32 +10,32 @@
 
 #include "lapic.h"
 
-#define LAPIC_STAT(l, name)     ((l)->stat[LAPIC_STAT_##name]++)
+#define LAPIC_STAT(l, name) ((l)->stat[LAPIC_STAT_##name]++)
 
-#define LAPIC_LVT_VECTOR(v)     ((uint8_t)((v) & 0xFF))
+#define LAPIC_LVT_VECTOR(v)	((uint8_t)((v)&0xFF))
 #define LAPIC_LVT_TIMER_MODE(v) (((v) >> 17) & 3)
 
 /** LVT timer modes (SDM "Timer Mode"); 3 is reserved: the timer is inert. */
 enum lapic_timer_mode {
-    LAPIC_TIMER_ONESHOT = 0,
-    LAPIC_TIMER_PERIODIC = 1,
-    LAPIC_TIMER_TSC_DEADLINE = 2,
-    LAPIC_TIMER_RESERVED = 3,
+	LAPIC_TIMER_ONESHOT = 0,
+	LAPIC_TIMER_PERIODIC = 1,
+	LAPIC_TIMER_TSC_DEADLINE = 2,
+	LAPIC_TIMER_RESERVED = 3,
 };
 
 static inline uint32_t *lapic_reg(struct lapic *l, uint32_t offset)
 {
-    return &l->regs[offset / 4];
+	return &l->regs[offset / 4];
 }
 
 static inline uint32_t lapic_reg_get(const struct lapic *l, uint32_t offset)
 {
-    return l->regs[offset / 4];
+	return l->regs[offset / 4];
 }
 
 static inline bool lapic_sw_enabled(const struct lapic *l)
 {
-    return lapic_reg_get(l, LAPIC_REG_SVR) & LAPIC_SVR_ENABLE;
+	return lapic_reg_get(l, LAPIC_REG_SVR) & LAPIC_SVR_ENABLE;
 }
 
 /* lapic.c */

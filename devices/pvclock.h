@@ -13,12 +13,12 @@
 
 #include <pvclock_abi.h>
 
-#define NSEC_PER_SEC    1000000000ull
+#define NSEC_PER_SEC 1000000000ull
 
 /** ns = ((ticks << shift, or >> -shift) * mul) >> 32 */
 struct pvclock_scale {
-    uint32_t mul;
-    int8_t shift;
+	uint32_t mul;
+	int8_t shift;
 };
 
 /** The scale for a TSC of hz (1 kHz .. 2^40 Hz), with mul in [2^31, 2^32)
@@ -36,13 +36,13 @@ uint64_t pvclock_khz_of(struct pvclock_scale s);
 /** A consistent time record: the version is left even (a writer that
  * another vCPU may observe first makes it odd, see pvclock_publish). */
 void pvclock_vcpu_record(struct pvclock_vcpu_time_info *t, uint64_t tsc, uint64_t ns,
-                         struct pvclock_scale s, bool tsc_stable);
+			 struct pvclock_scale s, bool tsc_stable);
 
 /** Writes a record to where the guest reads it: version odd, fields,
  * version even again (msr.rst: the guest retries on an odd or changed
  * version). */
 void pvclock_publish(volatile struct pvclock_vcpu_time_info *dst,
-                     const struct pvclock_vcpu_time_info *src);
+		     const struct pvclock_vcpu_time_info *src);
 
 /** The wall clock at system time 0, written the same way. */
 void pvclock_publish_wall(volatile struct pvclock_wall_clock *dst, uint64_t boot_unix_ns);

@@ -121,14 +121,16 @@ void vproxy_raise(struct vproxy *p, struct vproxy_dev *d, uint16_t v, uint8_t is
 	if (!(d->msix_ctrl & PCI_MSIX_CTRL_ENABLE)) {
 		if (!p->intx_noted) {
 			p->intx_noted = true;
-			vproxy_note(p, false, "virtio: the guest drives a device without MSI-X; INTx "
+			vproxy_note(p, false,
+				    "virtio: the guest drives a device without MSI-X; INTx "
 				    "is not proxied (the guest must poll)");
 		}
 		return;
 	}
 	if (v == VIRTIO_NO_VECTOR || v >= d->msix_n)
 		return;
-	if ((d->msix_ctrl & PCI_MSIX_CTRL_MASKALL) || (d->table_v[v].ctrl & PCI_MSIX_ENTRY_MASKED)) {
+	if ((d->msix_ctrl & PCI_MSIX_CTRL_MASKALL) ||
+	    (d->table_v[v].ctrl & PCI_MSIX_ENTRY_MASKED)) {
 		d->pba_v[v / 64] |= 1ULL << (v % 64);
 		return;
 	}
@@ -141,7 +143,8 @@ void vproxy_deliver_pending(struct vproxy *p, struct vproxy_dev *d)
 	if (!(d->msix_ctrl & PCI_MSIX_CTRL_ENABLE) || (d->msix_ctrl & PCI_MSIX_CTRL_MASKALL))
 		return;
 	for (uint16_t v = 0; v < d->msix_n; v++) {
-		if (!(d->pba_v[v / 64] >> (v % 64) & 1) || (d->table_v[v].ctrl & PCI_MSIX_ENTRY_MASKED))
+		if (!(d->pba_v[v / 64] >> (v % 64) & 1) ||
+		    (d->table_v[v].ctrl & PCI_MSIX_ENTRY_MASKED))
 			continue;
 		d->pba_v[v / 64] &= ~(1ULL << (v % 64));
 		deliver(p, d, v);
@@ -167,7 +170,8 @@ void vproxy_device_lied(struct vproxy *p, struct vproxy_dev *d, const char *what
 {
 	char name[12];
 	vproxy_bdf_name(d->bdf, name);
-	vproxy_note(p, true, "virtio %s: the device returned %s (%#lx)", name, what, (unsigned long)val);
+	vproxy_note(p, true, "virtio %s: the device returned %s (%#lx)", name, what,
+		    (unsigned long)val);
 	d->broken = true;
 }
 
@@ -260,7 +264,8 @@ void vproxy_enable_queue(struct vproxy *p, struct vproxy_dev *d, uint16_t qi)
 		return;
 	}
 	if (!ring_ptrs(p, q, n)) {
-		vproxy_device_error(p, d, "ring address (misaligned or outside guest RAM)", q->desc);
+		vproxy_device_error(p, d, "ring address (misaligned or outside guest RAM)",
+				    q->desc);
 		return;
 	}
 	if (q->slot_cap < n) {
@@ -275,11 +280,13 @@ void vproxy_enable_queue(struct vproxy *p, struct vproxy_dev *d, uint16_t qi)
 	 * writes the second half of an element that crosses a page at the
 	 * ring-relative offset (iova 0xf8 for element 30), so its length is
 	 * lost and the write is refused. */
-	uint32_t avail_off = VIRTQ_DESC_BYTES(n), used_off = ALIGN8(avail_off + VIRTQ_AVAIL_BYTES(n)) + 4;
+	uint32_t avail_off = VIRTQ_DESC_BYTES(n),
+		 used_off = ALIGN8(avail_off + VIRTQ_AVAIL_BYTES(n)) + 4;
 	uint32_t ring_bytes = used_off + VIRTQ_USED_BYTES(n);
 	int64_t ring = q->slot ? vproxy_pool_alloc(p, ring_bytes) : -1;
 	if (ring < 0) {
-		vproxy_device_error(p, d, "queue enable: no room in the bounce pool for the ring", n);
+		vproxy_device_error(p, d, "queue enable: no room in the bounce pool for the ring",
+				    n);
 		return;
 	}
 	memset(q->slot, 0, n * sizeof(*q->slot));
@@ -328,7 +335,7 @@ void vproxy_reset_device(struct vproxy *p, struct vproxy_dev *d)
 		}
 		struct vproxy_slot *slot = q->slot;
 		uint16_t cap = q->slot_cap;
-		memset(q, 0, sizeof(*q));       /* and the split request with it */
+		memset(q, 0, sizeof(*q)); /* and the split request with it */
 		q->slot = slot;
 		q->slot_cap = cap;
 		q->msix = VIRTIO_NO_VECTOR;

@@ -44,17 +44,18 @@
 
 #include <virtio.h>
 
-#define VPROXY_MAX_DEVICES      8
-#define VPROXY_MAX_QUEUES       64
-#define VPROXY_MAX_QSIZE        1024u
-#define VPROXY_GRANULE          256u        /* bounce pool allocation unit */
-#define VPROXY_BDFS             65536u
+#define VPROXY_MAX_DEVICES 8
+#define VPROXY_MAX_QUEUES  64
+#define VPROXY_MAX_QSIZE   1024u
+#define VPROXY_GRANULE	   256u /* bounce pool allocation unit */
+#define VPROXY_BDFS	   65536u
 
 /** How the proxy reaches the platform (core/pci.c, or a test's fakes). */
 struct vproxy_ops {
 	/* the real device's configuration space, through the hypervisor */
 	uint32_t (*cfg_read)(void *ctx, uint32_t bdf, unsigned int reg, unsigned int size);
-	void (*cfg_write)(void *ctx, uint32_t bdf, unsigned int reg, unsigned int size, uint32_t val);
+	void (*cfg_write)(void *ctx, uint32_t bdf, unsigned int reg, unsigned int size,
+			  uint32_t val);
 	/* the real device's BARs, through the hypervisor */
 	uint64_t (*mmio_read)(void *ctx, uint64_t gpa, unsigned int size);
 	void (*mmio_write)(void *ctx, uint64_t gpa, unsigned int size, uint64_t val);
@@ -73,36 +74,36 @@ struct vproxy_ops {
 struct vproxy_config {
 	const struct vproxy_ops *ops;
 	void *ctx;
-	uint8_t *pool;              /**< shared memory, mapped for the proxy */
-	uint64_t pool_gpa;          /**< its guest-physical address */
-	uint32_t pool_size;         /**< bytes, a multiple of VPROXY_GRANULE */
-	uint32_t host_apic_id;      /**< the real MSI-X entries target it */
-	uint8_t queue_vector;       /**< every queue interrupt */
-	uint8_t config_vector;      /**< configuration changes */
+	uint8_t *pool;	       /**< shared memory, mapped for the proxy */
+	uint64_t pool_gpa;     /**< its guest-physical address */
+	uint32_t pool_size;    /**< bytes, a multiple of VPROXY_GRANULE */
+	uint32_t host_apic_id; /**< the real MSI-X entries target it */
+	uint8_t queue_vector;  /**< every queue interrupt */
+	uint8_t config_vector; /**< configuration changes */
 };
 
 /** Counters, printed with the exit counts at power-off. */
 struct vproxy_stats {
-	uint64_t notifies;          /**< guest queue notifications taken */
-	uint64_t requests;          /**< chains posted to the device */
-	uint64_t completions;       /**< chains returned to the guest */
-	uint64_t bytes_to_device;   /**< copied into bounce buffers */
-	uint64_t bytes_to_guest;    /**< copied back */
-	uint64_t deferred;          /**< a chain waited for pool space */
-	uint64_t guest_msis;        /**< MSIs raised for the guest */
-	uint64_t device_errors;     /**< DEVICE_NEEDS_RESET set */
-	uint64_t split_pieces;      /**< pieces of large virtio-blk requests */
-	uint64_t used_len_clamped;  /**< used lengths above the chain's writable bytes */
+	uint64_t notifies;	   /**< guest queue notifications taken */
+	uint64_t requests;	   /**< chains posted to the device */
+	uint64_t completions;	   /**< chains returned to the guest */
+	uint64_t bytes_to_device;  /**< copied into bounce buffers */
+	uint64_t bytes_to_guest;   /**< copied back */
+	uint64_t deferred;	   /**< a chain waited for pool space */
+	uint64_t guest_msis;	   /**< MSIs raised for the guest */
+	uint64_t device_errors;	   /**< DEVICE_NEEDS_RESET set */
+	uint64_t split_pieces;	   /**< pieces of large virtio-blk requests */
+	uint64_t used_len_clamped; /**< used lengths above the chain's writable bytes */
 };
 
 struct vproxy_dev;
 
 struct vproxy {
 	struct vproxy_config cfg;
-	uint64_t *pool_map;                     /**< 1 bit per granule, 1 = used */
+	uint64_t *pool_map; /**< 1 bit per granule, 1 = used */
 	uint32_t pool_granules, pool_hint;
-	uint64_t checked[VPROXY_BDFS / 64];     /**< functions looked at */
-	uint64_t hidden[VPROXY_BDFS / 64];      /**< functions the guest does not see */
+	uint64_t checked[VPROXY_BDFS / 64]; /**< functions looked at */
+	uint64_t hidden[VPROXY_BDFS / 64];  /**< functions the guest does not see */
 	unsigned int nhidden;
 	struct vproxy_dev *dev[VPROXY_MAX_DEVICES];
 	unsigned int ndev;

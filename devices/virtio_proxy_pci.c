@@ -39,29 +39,40 @@ static void parse_caps(struct vproxy *p, struct vproxy_dev *d)
 		uint8_t id = (uint8_t)cfg_rd(p, d, ptr, 1);
 		if (id == PCI_CAP_ID_MSIX) {
 			d->msix_cap = (uint8_t)ptr;
-			d->msix_n = (cfg_rd(p, d, ptr + PCI_MSIX_CTRL, 2) & PCI_MSIX_CTRL_SIZE_MASK) + 1;
+			d->msix_n = (cfg_rd(p, d, ptr + PCI_MSIX_CTRL, 2) &
+				     PCI_MSIX_CTRL_SIZE_MASK) +
+				    1;
 			uint32_t t = cfg_rd(p, d, ptr + PCI_MSIX_TABLE, 4);
 			uint32_t b = cfg_rd(p, d, ptr + PCI_MSIX_PBA, 4);
-			d->table = (struct vproxy_region){ t & PCI_MSIX_BIR_MASK, t & ~PCI_MSIX_BIR_MASK,
+			d->table = (struct vproxy_region){ t & PCI_MSIX_BIR_MASK,
+							   t & ~PCI_MSIX_BIR_MASK,
 							   d->msix_n * PCI_MSIX_ENTRY_SIZE, true };
-			d->pba = (struct vproxy_region){ b & PCI_MSIX_BIR_MASK, b & ~PCI_MSIX_BIR_MASK,
+			d->pba = (struct vproxy_region){ b & PCI_MSIX_BIR_MASK,
+							 b & ~PCI_MSIX_BIR_MASK,
 							 (d->msix_n + 63) / 64 * 8, true };
 		} else if (id == PCI_CAP_ID_VENDOR) {
-			uint8_t type = (uint8_t)cfg_rd(p, d, ptr + offsetof(struct virtio_pci_cap, cfg_type), 1);
+			uint8_t type = (uint8_t)cfg_rd(
+				p, d, ptr + offsetof(struct virtio_pci_cap, cfg_type), 1);
 			struct vproxy_region r = {
-				.bar = (uint8_t)cfg_rd(p, d, ptr + offsetof(struct virtio_pci_cap, bar), 1),
-				.off = cfg_rd(p, d, ptr + offsetof(struct virtio_pci_cap, offset), 4),
-				.len = cfg_rd(p, d, ptr + offsetof(struct virtio_pci_cap, length), 4),
+				.bar = (uint8_t)cfg_rd(
+					p, d, ptr + offsetof(struct virtio_pci_cap, bar), 1),
+				.off = cfg_rd(p, d, ptr + offsetof(struct virtio_pci_cap, offset),
+					      4),
+				.len = cfg_rd(p, d, ptr + offsetof(struct virtio_pci_cap, length),
+					      4),
 				.present = true,
 			};
 			struct vproxy_region *slot = type == VIRTIO_PCI_CAP_COMMON_CFG ? &d->common
-				: type == VIRTIO_PCI_CAP_NOTIFY_CFG ? &d->notify
-				: type == VIRTIO_PCI_CAP_ISR_CFG ? &d->isr_cfg : NULL;
+						     : type == VIRTIO_PCI_CAP_NOTIFY_CFG
+							     ? &d->notify
+						     : type == VIRTIO_PCI_CAP_ISR_CFG ? &d->isr_cfg
+										      : NULL;
 			/* the first of each type is the one to use (§4.1.4) */
 			if (slot && !slot->present && r.bar < 6) {
 				*slot = r;
 				if (type == VIRTIO_PCI_CAP_NOTIFY_CFG)
-					d->notify_mult = cfg_rd(p, d, ptr + VIRTIO_PCI_NOTIFY_MULTIPLIER, 4);
+					d->notify_mult =
+						cfg_rd(p, d, ptr + VIRTIO_PCI_NOTIFY_MULTIPLIER, 4);
 			}
 		}
 		ptr = cfg_rd(p, d, ptr + 1, 1) & 0xFC;
@@ -101,9 +112,11 @@ static void hide(struct vproxy *p, uint32_t bdf, uint32_t id, const char *why)
 static const char *why_not_given(uint32_t class_rev)
 {
 	uint32_t base = class_rev >> 24, sub = class_rev >> 16;
-	if (base == PCI_CLASS_STORAGE || base == PCI_CLASS_NETWORK || base == PCI_CLASS_MULTIMEDIA ||
-	    sub == PCI_CLASS_SERIAL_USB || sub == PCI_CLASS_SERIAL_FIREWIRE)
-		return "its DMA cannot reach private memory and only virtio 1.x devices are proxied";
+	if (base == PCI_CLASS_STORAGE || base == PCI_CLASS_NETWORK ||
+	    base == PCI_CLASS_MULTIMEDIA || sub == PCI_CLASS_SERIAL_USB ||
+	    sub == PCI_CLASS_SERIAL_FIREWIRE)
+		return "its DMA cannot reach private memory and only virtio 1.x devices are "
+		       "proxied";
 	return NULL;
 }
 
@@ -111,19 +124,20 @@ static struct vproxy_dev *discover(struct vproxy *p, uint32_t bdf)
 {
 	uint32_t id = p->cfg.ops->cfg_read(p->cfg.ctx, bdf, PCI_CFG_VENDOR, 4);
 	if ((id & 0xFFFF) == 0xFFFF)
-		return NULL;                    /* nothing there (yet): look again */
+		return NULL; /* nothing there (yet): look again */
 	p->checked[bdf / 64] |= 1ULL << (bdf % 64);
 	uint16_t device = (uint16_t)(id >> 16);
 	if ((id & 0xFFFF) != VIRTIO_PCI_VENDOR || device < VIRTIO_PCI_DEVICE_LEGACY_FIRST ||
 	    device > VIRTIO_PCI_DEVICE_MODERN_LAST) {
-		const char *why = why_not_given(p->cfg.ops->cfg_read(p->cfg.ctx, bdf,
-								     PCI_CFG_CLASS_REV, 4));
+		const char *why =
+			why_not_given(p->cfg.ops->cfg_read(p->cfg.ctx, bdf, PCI_CFG_CLASS_REV, 4));
 		if (why)
 			hide(p, bdf, id, why);
 		return NULL;
 	}
-	struct vproxy_dev *d = p->ndev < VPROXY_MAX_DEVICES ? p->cfg.ops->alloc(p->cfg.ctx, sizeof(*d))
-							   : NULL;
+	struct vproxy_dev *d = p->ndev < VPROXY_MAX_DEVICES
+				       ? p->cfg.ops->alloc(p->cfg.ctx, sizeof(*d))
+				       : NULL;
 	if (!d) {
 		hide(p, bdf, id, "more virtio functions than the proxy carries");
 		return NULL;
@@ -142,15 +156,17 @@ static struct vproxy_dev *discover(struct vproxy *p, uint32_t bdf)
 	}
 	if (why) {
 		hide(p, bdf, id, why);
-		return NULL;            /* d is not reused: discovery runs once per function */
+		return NULL; /* d is not reused: discovery runs once per function */
 	}
 	for (unsigned int i = 0; i < d->msix_n; i++)
 		d->table_v[i].ctrl = PCI_MSIX_ENTRY_MASKED;
 	refresh_bars(p, d);
 	char name[12];
 	vproxy_bdf_name(bdf, name);
-	vproxy_note(p, false, "virtio %s (device %#x, %u MSI-X vectors): proxied through "
-		    "bounce buffers", name, device, d->msix_n);
+	vproxy_note(p, false,
+		    "virtio %s (device %#x, %u MSI-X vectors): proxied through "
+		    "bounce buffers",
+		    name, device, d->msix_n);
 	p->dev[p->ndev++] = d;
 	return d;
 }
@@ -198,9 +214,9 @@ static void set_device_features(struct vproxy *p, struct vproxy_dev *d)
 static bool size_ok(unsigned int off, unsigned int size, unsigned int field_off,
 		    unsigned int field_size)
 {
-	if (field_size == 8)    /* 64-bit fields: whole, or as two 32-bit halves (§4.1.3.1) */
-		return (size == 8 && off == field_off) || (size == 4 && (off == field_off ||
-								     off == field_off + 4));
+	if (field_size == 8) /* 64-bit fields: whole, or as two 32-bit halves (§4.1.3.1) */
+		return (size == 8 && off == field_off) ||
+		       (size == 4 && (off == field_off || off == field_off + 4));
 	return size == field_size && off == field_off;
 }
 
@@ -214,8 +230,9 @@ static uint64_t merge64(uint64_t old, unsigned int half_off, unsigned int size, 
 
 static uint64_t *queue_addr(struct vproxy_queue *q, unsigned int field)
 {
-	return field == COMMON(queue_desc) ? &q->desc
-		: field == COMMON(queue_driver) ? &q->driver : &q->device;
+	return field == COMMON(queue_desc)     ? &q->desc
+	       : field == COMMON(queue_driver) ? &q->driver
+					       : &q->device;
 }
 
 static void common_write(struct vproxy *p, struct vproxy_dev *d, unsigned int off,
@@ -332,15 +349,15 @@ static bool hit(const struct vproxy_dev *d, const struct vproxy_region *r, uint6
 	return true;
 }
 
-static void table_access(struct vproxy *p, struct vproxy_dev *d, uint32_t off,
-			 unsigned int size, bool write, uint64_t *val)
+static void table_access(struct vproxy *p, struct vproxy_dev *d, uint32_t off, unsigned int size,
+			 bool write, uint64_t *val)
 {
 	struct msix_entry *e = &d->table_v[off / PCI_MSIX_ENTRY_SIZE];
 	uint32_t *f = &e->addr_lo + (off % PCI_MSIX_ENTRY_SIZE) / 4;
 	if ((size != 4 && size != 8) || (off & (size - 1))) {
 		if (!write)
 			*val = 0;
-		return;                 /* PCI 3.0 §6.8.2: DWORD or aligned QWORD */
+		return; /* PCI 3.0 §6.8.2: DWORD or aligned QWORD */
 	}
 	if (!write) {
 		*val = size == 8 ? (uint64_t)f[1] << 32 | f[0] : f[0];
@@ -362,8 +379,8 @@ bool vproxy_mmio(struct vproxy *p, uint64_t gpa, unsigned int size, bool write, 
 			continue;
 		if (hit(d, &d->common, gpa, size, &off)) {
 			if (!d->num_queues)
-				d->num_queues = (uint16_t)MIN_U32(common_rd(p, d, COMMON(num_queues), 2),
-								  VPROXY_MAX_QUEUES);
+				d->num_queues = (uint16_t)MIN_U32(
+					common_rd(p, d, COMMON(num_queues), 2), VPROXY_MAX_QUEUES);
 			if (write)
 				common_write(p, d, off, size, *val);
 			else
@@ -387,7 +404,7 @@ bool vproxy_mmio(struct vproxy *p, uint64_t gpa, unsigned int size, bool write, 
 		if (hit(d, &d->isr_cfg, gpa, size, &off)) {
 			if (!write) {
 				*val = off ? 0 : d->isr;
-				d->isr = 0;     /* reading clears it (§4.1.4.5) */
+				d->isr = 0; /* reading clears it (§4.1.4.5) */
 			}
 			return true;
 		}

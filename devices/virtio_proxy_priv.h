@@ -8,17 +8,17 @@
 
 #include "virtio_proxy.h"
 
-#define MIN_U32(a, b)   ((uint32_t)(a) < (uint32_t)(b) ? (uint32_t)(a) : (uint32_t)(b))
-#define ALIGN8(x)       (((x) + 7u) & ~7u)
-#define ALIGN_DOWN_U32(x, a) ((uint32_t)(x) & ~((uint32_t)(a) - 1))
-#define MB()            __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define MIN_U32(a, b)	     ((uint32_t)(a) < (uint32_t)(b) ? (uint32_t)(a) : (uint32_t)(b))
+#define ALIGN8(x)	     (((x) + 7u) & ~7u)
+#define ALIGN_DOWN_U32(x, a) ((uint32_t)(x) & ~((uint32_t)(a)-1))
+#define MB()		     __atomic_thread_fence(__ATOMIC_SEQ_CST)
 
 /** What the proxy gave the device for descriptor index i. */
 struct vproxy_slot {
-	uint64_t gaddr;             /* the guest's buffer */
+	uint64_t gaddr; /* the guest's buffer */
 	uint32_t len;
-	uint32_t boff;              /* its bounce buffer: offset in the pool */
-	uint16_t flags;             /* VIRTQ_DESC_F_NEXT / _WRITE */
+	uint32_t boff;	/* its bounce buffer: offset in the pool */
+	uint16_t flags; /* VIRTQ_DESC_F_NEXT / _WRITE */
 	uint16_t next;
 	/* for a head: the chain is with the device; its bounce block */
 	bool busy;
@@ -41,38 +41,38 @@ enum split_kind { SPLIT_BLK, SPLIT_SCSI_READ };
 struct vproxy_split {
 	bool active;
 	enum split_kind kind;
-	uint16_t head, data, last;      /* guest indices: head, first data, status/response */
-	uint32_t type;                  /* blk: VIRTIO_BLK_T_IN or _OUT */
-	uint64_t sector;                /* blk: in 512-byte sectors; scsi: in blocks */
-	uint32_t block_size;            /* scsi: data bytes per block */
-	uint8_t req[VIRTIO_SCSI_REQ_MAX];   /* scsi: the guest's request header */
+	uint16_t head, data, last;	  /* guest indices: head, first data, status/response */
+	uint32_t type;			  /* blk: VIRTIO_BLK_T_IN or _OUT */
+	uint64_t sector;		  /* blk: in 512-byte sectors; scsi: in blocks */
+	uint32_t block_size;		  /* scsi: data bytes per block */
+	uint8_t req[VIRTIO_SCSI_REQ_MAX]; /* scsi: the guest's request header */
 	uint32_t req_len, resp_len;
-	uint32_t total, done, piece;    /* data bytes: all, finished, in flight */
-	uint32_t block, granules;       /* header, response/status and piece in the pool */
+	uint32_t total, done, piece; /* data bytes: all, finished, in flight */
+	uint32_t block, granules;    /* header, response/status and piece in the pool */
 };
 
 struct vproxy_queue {
 	/* the guest's view (common configuration while selected) */
-	uint16_t size;              /* 0: not written, the device's maximum */
+	uint16_t size; /* 0: not written, the device's maximum */
 	uint16_t msix;
 	uint64_t desc, driver, device;
 	bool enabled;
 	/* carried */
-	struct virtq_desc *g_desc;  /* the guest's rings (private) */
+	struct virtq_desc *g_desc; /* the guest's rings (private) */
 	struct virtq_avail *g_avail;
 	struct virtq_used *g_used;
-	uint16_t qsize;             /* size as enabled */
-	uint16_t last_avail;        /* next guest avail entry to take */
-	uint16_t used_idx;          /* next guest used entry to fill */
-	uint32_t ring_off, ring_granules;   /* the shadow ring in the pool */
+	uint16_t qsize;			  /* size as enabled */
+	uint16_t last_avail;		  /* next guest avail entry to take */
+	uint16_t used_idx;		  /* next guest used entry to fill */
+	uint32_t ring_off, ring_granules; /* the shadow ring in the pool */
 	struct virtq_desc *s_desc;
 	struct virtq_avail *s_avail;
 	struct virtq_used *s_used;
-	uint16_t s_avail_idx;       /* shadow avail entries posted */
-	uint16_t s_last_used;       /* next shadow used entry to take */
-	uint16_t inflight;          /* chains with the device */
+	uint16_t s_avail_idx; /* shadow avail entries posted */
+	uint16_t s_last_used; /* next shadow used entry to take */
+	uint16_t inflight;    /* chains with the device */
 	uint16_t notify_off;
-	bool deferred;              /* a chain waits for pool space */
+	bool deferred; /* a chain waits for pool space */
 	struct vproxy_slot *slot;
 	uint16_t slot_cap;
 	struct vproxy_split split;
@@ -98,14 +98,14 @@ struct vproxy_dev {
 	uint64_t bar[6];
 	bool mem_on;
 	/* the guest's view */
-	uint16_t msix_ctrl;         /* ENABLE / MASKALL as the guest wrote them */
+	uint16_t msix_ctrl; /* ENABLE / MASKALL as the guest wrote them */
 	struct msix_entry *table_v;
 	uint64_t *pba_v;
 	uint32_t dfsel, gfsel, gfeat[2];
 	uint16_t config_msix, qsel, num_queues;
 	uint8_t isr;
 	bool broken;
-	bool ap_offered;            /* the device offers ACCESS_PLATFORM */
+	bool ap_offered; /* the device offers ACCESS_PLATFORM */
 	struct vproxy_queue *q[VPROXY_MAX_QUEUES];
 };
 
@@ -152,8 +152,8 @@ static inline void common_wr(struct vproxy *p, const struct vproxy_dev *d, unsig
 	p->cfg.ops->mmio_write(p->cfg.ctx, region_gpa(d, &d->common) + off, size, val);
 }
 
-#define COMMON(f)       offsetof(struct virtio_pci_common_cfg, f)
-#define COMMON_SIZE(f)  sizeof(((struct virtio_pci_common_cfg *)0)->f)
+#define COMMON(f)      offsetof(struct virtio_pci_common_cfg, f)
+#define COMMON_SIZE(f) sizeof(((struct virtio_pci_common_cfg *)0)->f)
 
 /* virtio_proxy.c */
 void vproxy_note(struct vproxy *p, bool hv_error, const char *fmt, ...)
@@ -178,7 +178,7 @@ void vproxy_harvest(struct vproxy *p, struct vproxy_dev *d, uint16_t qi);
 uint32_t vproxy_split_above(const struct vproxy *p);
 int vproxy_split_start(struct vproxy *p, struct vproxy_dev *d, struct vproxy_queue *q,
 		       uint16_t head, uint32_t bytes);
-bool vproxy_split_done(struct vproxy *p, struct vproxy_dev *d, struct vproxy_queue *q,
-		       uint32_t len, struct virtq_used_elem *e);
+bool vproxy_split_done(struct vproxy *p, struct vproxy_dev *d, struct vproxy_queue *q, uint32_t len,
+		       struct virtq_used_elem *e);
 
 #endif

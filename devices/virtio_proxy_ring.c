@@ -19,14 +19,13 @@
  * Post the guest's chain at @head on the shadow ring.  1: posted, 0: no
  * pool space now (try again after a completion), -1: a device error.
  */
-static int post_chain(struct vproxy *p, struct vproxy_dev *d, struct vproxy_queue *q,
-		      uint16_t head)
+static int post_chain(struct vproxy *p, struct vproxy_dev *d, struct vproxy_queue *q, uint16_t head)
 {
 	uint32_t bytes = 0;
 	uint16_t i = head, n = 0;
 	for (;;) {
 		struct virtq_desc g;
-		memcpy(&g, &q->g_desc[i], sizeof(g));  /* one read of each field */
+		memcpy(&g, &q->g_desc[i], sizeof(g)); /* one read of each field */
 		if (g.flags & VIRTQ_DESC_F_INDIRECT) {
 			vproxy_device_error(p, d, "indirect descriptor (not negotiated)", i);
 			return -1;
@@ -41,14 +40,15 @@ static int post_chain(struct vproxy *p, struct vproxy_dev *d, struct vproxy_queu
 		}
 		q->slot[i].gaddr = g.addr;
 		q->slot[i].len = g.len;
-		q->slot[i].boff = bytes;        /* relative until the block is known */
+		q->slot[i].boff = bytes; /* relative until the block is known */
 		q->slot[i].flags = g.flags & (VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE);
 		q->slot[i].next = g.next;
 		bytes += ALIGN8(g.len);
 		if (!(g.flags & VIRTQ_DESC_F_NEXT))
 			break;
 		if (++n == q->qsize || g.next >= q->qsize) {
-			vproxy_device_error(p, d, "descriptor chain loops or leaves the table", head);
+			vproxy_device_error(p, d, "descriptor chain loops or leaves the table",
+					    head);
 			return -1;
 		}
 		i = g.next;
@@ -66,8 +66,8 @@ static int post_chain(struct vproxy *p, struct vproxy_dev *d, struct vproxy_queu
 		struct vproxy_slot *s = &q->slot[i];
 		s->boff += base;
 		if (!(s->flags & VIRTQ_DESC_F_WRITE) && s->len) {
-			memcpy(pool_va(p, s->boff), p->cfg.ops->guest_ptr(p->cfg.ctx, s->gaddr, s->len),
-			       s->len);
+			memcpy(pool_va(p, s->boff),
+			       p->cfg.ops->guest_ptr(p->cfg.ctx, s->gaddr, s->len), s->len);
 			p->stats.bytes_to_device += s->len;
 		}
 		struct virtq_desc sd = { pool_gpa(p, s->boff), s->len, s->flags, s->next };
@@ -90,8 +90,9 @@ static void notify_device(struct vproxy *p, struct vproxy_dev *d, uint16_t qi)
 	MB();
 	if (__atomic_load_n(&q->s_used->flags, __ATOMIC_RELAXED) & VIRTQ_USED_F_NO_NOTIFY)
 		return;
-	p->cfg.ops->mmio_write(p->cfg.ctx, region_gpa(d, &d->notify) +
-			       (uint64_t)q->notify_off * d->notify_mult, 2, qi);
+	p->cfg.ops->mmio_write(p->cfg.ctx,
+			       region_gpa(d, &d->notify) + (uint64_t)q->notify_off * d->notify_mult,
+			       2, qi);
 }
 
 /** Take the guest's new chains on queue @qi to the device. */
@@ -188,10 +189,11 @@ void vproxy_harvest(struct vproxy *p, struct vproxy_dev *d, uint16_t qi)
 			 * len (virtio 1.2 §2.7.8.2 has "written into the
 			 * buffer"), so this is not taken as a lie. */
 			if (!p->stats.used_len_clamped++)
-				vproxy_note(p, false, "virtio %02x:%02x.%x queue %u: a used length "
+				vproxy_note(p, false,
+					    "virtio %02x:%02x.%x queue %u: a used length "
 					    "(%#x) above the chain's writable bytes (%#x): clamped",
-					    d->bdf >> 8, (d->bdf >> 3) & 0x1F, d->bdf & 7, qi, e.len,
-					    writable);
+					    d->bdf >> 8, (d->bdf >> 3) & 0x1F, d->bdf & 7, qi,
+					    e.len, writable);
 			e.len = writable;
 		}
 		vproxy_chain_free(p, q, (uint16_t)e.id);

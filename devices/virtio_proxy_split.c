@@ -21,9 +21,9 @@ static uint32_t split_chunk(const struct vproxy *p)
 }
 
 /* The piece's block in the pool: header, response or status, data. */
-#define SPLIT_HDR       0u
-#define SPLIT_RESP      VIRTIO_SCSI_REQ_MAX
-#define SPLIT_DATA      (SPLIT_RESP + VIRTIO_SCSI_RESP_MAX)
+#define SPLIT_HDR  0u
+#define SPLIT_RESP VIRTIO_SCSI_REQ_MAX
+#define SPLIT_DATA (SPLIT_RESP + VIRTIO_SCSI_RESP_MAX)
 
 /** Copy between the guest's data buffers (offset @off of the request's
  * data: from sp->data to the status descriptor or the chain's end) and @buf. */
@@ -81,9 +81,24 @@ static bool scsi_read_fields(uint8_t op, unsigned int *lba_off, unsigned int *lb
 			     unsigned int *len_off, unsigned int *len_len)
 {
 	switch (op) {
-	case SCSI_READ_10: *lba_off = 2; *lba_len = 4; *len_off = 7; *len_len = 2; return true;
-	case SCSI_READ_12: *lba_off = 2; *lba_len = 4; *len_off = 6; *len_len = 4; return true;
-	case SCSI_READ_16: *lba_off = 2; *lba_len = 8; *len_off = 10; *len_len = 4; return true;
+	case SCSI_READ_10:
+		*lba_off = 2;
+		*lba_len = 4;
+		*len_off = 7;
+		*len_len = 2;
+		return true;
+	case SCSI_READ_12:
+		*lba_off = 2;
+		*lba_len = 4;
+		*len_off = 6;
+		*len_len = 4;
+		return true;
+	case SCSI_READ_16:
+		*lba_off = 2;
+		*lba_len = 8;
+		*len_off = 10;
+		*len_len = 4;
+		return true;
 	}
 	return false;
 }
@@ -114,9 +129,10 @@ static void split_post(struct vproxy *p, struct vproxy_queue *q)
 	}
 	const uint16_t w = VIRTQ_DESC_F_WRITE, nx = VIRTQ_DESC_F_NEXT;
 	const struct virtq_desc hdr = { pool_gpa(p, base + SPLIT_HDR), sp->req_len, nx,
-				        sp->kind == SPLIT_BLK ? sp->data : sp->last };
+					sp->kind == SPLIT_BLK ? sp->data : sp->last };
 	const struct virtq_desc data = { pool_gpa(p, base + SPLIT_DATA), sp->piece,
-					 (uint16_t)((in ? w : 0) | (sp->kind == SPLIT_BLK ? nx : 0)),
+					 (uint16_t)((in ? w : 0) |
+						    (sp->kind == SPLIT_BLK ? nx : 0)),
 					 sp->kind == SPLIT_BLK ? sp->last : 0 };
 	const struct virtq_desc resp = { pool_gpa(p, base + SPLIT_RESP), sp->resp_len,
 					 (uint16_t)(w | (sp->kind == SPLIT_BLK ? 0 : nx)),
@@ -172,7 +188,7 @@ static bool scsi_shape(struct vproxy *p, struct vproxy_queue *q, struct vproxy_s
 	const uint8_t *cdb = sp->req + VIRTIO_SCSI_CDB_OFFSET;
 	if (!scsi_read_fields(cdb[0], &lo, &ll, &no, &nl))
 		return false;
-	sp->last = h->next;                     /* the response */
+	sp->last = h->next; /* the response */
 	const struct vproxy_slot *r = &q->slot[sp->last];
 	if (!(r->flags & VIRTQ_DESC_F_WRITE) || !(r->flags & VIRTQ_DESC_F_NEXT) ||
 	    r->len < VIRTIO_SCSI_RESP_MIN || r->len > VIRTIO_SCSI_RESP_MAX)
@@ -222,7 +238,7 @@ int vproxy_split_start(struct vproxy *p, struct vproxy_dev *d, struct vproxy_que
 		return -1;
 	}
 	if (q->split.active)
-		return 0;                   /* one at a time: wait for it */
+		return 0; /* one at a time: wait for it */
 	int64_t block = vproxy_pool_alloc(p, SPLIT_DATA + split_chunk(p));
 	if (block < 0)
 		return 0;
@@ -242,18 +258,17 @@ int vproxy_split_start(struct vproxy *p, struct vproxy_dev *d, struct vproxy_que
  * A piece came back (used length @len).  True if another piece was posted;
  * false when the request is over and its used entry @e is ready.
  */
-bool vproxy_split_done(struct vproxy *p, struct vproxy_dev *d, struct vproxy_queue *q,
-		       uint32_t len, struct virtq_used_elem *e)
+bool vproxy_split_done(struct vproxy *p, struct vproxy_dev *d, struct vproxy_queue *q, uint32_t len,
+		       struct virtq_used_elem *e)
 {
 	struct vproxy_split *sp = &q->split;
 	uint32_t base = sp->block * VPROXY_GRANULE;
 	bool in = sp->kind == SPLIT_SCSI_READ || sp->type == VIRTIO_BLK_T_IN;
 	uint8_t resp[VIRTIO_SCSI_RESP_MAX];
-	memcpy(resp, pool_va(p, base + SPLIT_RESP), sp->resp_len);     /* one read */
-	bool ok = sp->kind == SPLIT_BLK
-		? resp[0] == VIRTIO_BLK_S_OK
-		: resp[VIRTIO_SCSI_RESP_RESPONSE] == VIRTIO_SCSI_S_OK &&
-		  resp[VIRTIO_SCSI_RESP_STATUS] == SCSI_STATUS_GOOD;
+	memcpy(resp, pool_va(p, base + SPLIT_RESP), sp->resp_len); /* one read */
+	bool ok = sp->kind == SPLIT_BLK ? resp[0] == VIRTIO_BLK_S_OK
+					: resp[VIRTIO_SCSI_RESP_RESPONSE] == VIRTIO_SCSI_S_OK &&
+						  resp[VIRTIO_SCSI_RESP_STATUS] == SCSI_STATUS_GOOD;
 	uint32_t want = sp->resp_len + (in ? sp->piece : 0);
 	if (len > want || (ok && in && sp->kind == SPLIT_BLK && len != want)) {
 		vproxy_device_lied(p, d, "a piece's used length that is not its size", len);
@@ -273,7 +288,7 @@ bool vproxy_split_done(struct vproxy *p, struct vproxy_dev *d, struct vproxy_que
 			return true;
 		}
 	}
-	if (sp->kind == SPLIT_SCSI_READ)    /* the residual: what was not read */
+	if (sp->kind == SPLIT_SCSI_READ) /* the residual: what was not read */
 		put_le32(resp + VIRTIO_SCSI_RESP_RESID, sp->total - sp->done);
 	const struct vproxy_slot *st = &q->slot[sp->last];
 	uint8_t *g = p->cfg.ops->guest_ptr(p->cfg.ctx, st->gaddr, sp->resp_len);

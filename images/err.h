@@ -14,7 +14,6 @@ struct mk_err {
 };
 
 /** Format @fmt into @err (if non-NULL) and return -1. */
-int mk_fail(struct mk_err *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int mk_fail(struct mk_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

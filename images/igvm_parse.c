@@ -18,7 +18,7 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 	       "IGVM is little-endian; the parser copies into host structs");
 
 /** GPAs above 2^52 cannot exist on x86-64. */
-#define GPA_LIMIT       (1ull << 52)
+#define GPA_LIMIT (1ull << 52)
 
 enum section { SEC_PLATFORM, SEC_INIT, SEC_DIRECTIVE, SEC_UNKNOWN };
 
@@ -31,7 +31,7 @@ struct param_area {
 struct parse_ctx {
 	const uint8_t *d;
 	size_t size;
-	size_t data_start;      /* first byte after the variable headers */
+	size_t data_start; /* first byte after the variable headers */
 	struct igvm_file *f;
 	struct mk_err *err;
 	enum section section;
@@ -39,7 +39,7 @@ struct parse_ctx {
 	int have_policy;
 	struct param_area *areas;
 	size_t area_count;
-	size_t hdr_off;         /* file offset of the TLV being checked */
+	size_t hdr_off; /* file offset of the TLV being checked */
 };
 
 void igvm_file_free(struct igvm_file *f)
@@ -58,8 +58,7 @@ void igvm_hdr_read(const struct igvm_file *f, size_t i, void *out, size_t len)
 
 static int fail_at(struct parse_ctx *c, const char *what)
 {
-	return mk_fail(c->err, "IGVM header at offset 0x%zx: %s", c->hdr_off,
-		       what);
+	return mk_fail(c->err, "IGVM header at offset 0x%zx: %s", c->hdr_off, what);
 }
 
 /* ---------------------------------------------------------------- fixed */
@@ -71,8 +70,7 @@ static uint32_t header_crc(const uint8_t *d, const struct igvm_fixed_header *fh)
 
 	tmp.checksum = 0;
 	crc = crc32_update(0, &tmp, sizeof(tmp));
-	return crc32_update(crc, d + fh->variable_header_offset,
-			    fh->variable_header_size);
+	return crc32_update(crc, d + fh->variable_header_offset, fh->variable_header_size);
 }
 
 static int check_fixed(struct parse_ctx *c, struct igvm_fixed_header *fh)
@@ -80,30 +78,30 @@ static int check_fixed(struct parse_ctx *c, struct igvm_fixed_header *fh)
 	uint64_t var_end;
 
 	if (c->size < sizeof(*fh))
-		return mk_fail(c->err, "file too short for the IGVM fixed header "
-			       "(%zu bytes)", c->size);
+		return mk_fail(c->err,
+			       "file too short for the IGVM fixed header "
+			       "(%zu bytes)",
+			       c->size);
 	memcpy(fh, c->d, sizeof(*fh));
 	if (fh->magic != IGVM_MAGIC)
 		return mk_fail(c->err, "bad IGVM magic 0x%08x", fh->magic);
 	if (fh->format_version != IGVM_FORMAT_VERSION_1)
-		return mk_fail(c->err, "unsupported IGVM format version %u",
-			       fh->format_version);
+		return mk_fail(c->err, "unsupported IGVM format version %u", fh->format_version);
 	if (fh->total_file_size != c->size)
 		return mk_fail(c->err, "total_file_size %u but file has %zu bytes",
 			       fh->total_file_size, c->size);
-	if (fh->variable_header_offset < sizeof(*fh) ||
-	    fh->variable_header_offset % IGVM_TLV_ALIGN)
+	if (fh->variable_header_offset < sizeof(*fh) || fh->variable_header_offset % IGVM_TLV_ALIGN)
 		return mk_fail(c->err, "bad variable_header_offset 0x%x",
 			       fh->variable_header_offset);
 	var_end = (uint64_t)fh->variable_header_offset + fh->variable_header_size;
-	if (fh->variable_header_size == 0 ||
-	    fh->variable_header_size % IGVM_TLV_ALIGN || var_end > c->size)
-		return mk_fail(c->err, "bad variable_header_size 0x%x",
-			       fh->variable_header_size);
+	if (fh->variable_header_size == 0 || fh->variable_header_size % IGVM_TLV_ALIGN ||
+	    var_end > c->size)
+		return mk_fail(c->err, "bad variable_header_size 0x%x", fh->variable_header_size);
 	if (header_crc(c->d, fh) != fh->checksum)
-		return mk_fail(c->err, "IGVM checksum mismatch (file 0x%08x, "
-			       "computed 0x%08x)", fh->checksum,
-			       header_crc(c->d, fh));
+		return mk_fail(c->err,
+			       "IGVM checksum mismatch (file 0x%08x, "
+			       "computed 0x%08x)",
+			       fh->checksum, header_crc(c->d, fh));
 	c->data_start = (size_t)var_end;
 	return 0;
 }
@@ -166,11 +164,11 @@ static uint32_t expected_length(uint32_t type)
 }
 
 /** [off, off + len) must lie in the file data section. */
-static int check_data_range(struct parse_ctx *c, uint32_t off, uint64_t len,
-			    const char *what)
+static int check_data_range(struct parse_ctx *c, uint32_t off, uint64_t len, const char *what)
 {
 	if (off < c->data_start || off > c->size || len > c->size - off) {
-		mk_fail(c->err, "IGVM header at offset 0x%zx: %s file_offset "
+		mk_fail(c->err,
+			"IGVM header at offset 0x%zx: %s file_offset "
 			"0x%x (+0x%llx) outside the file data section",
 			c->hdr_off, what, off, (unsigned long long)len);
 		return -1;
@@ -209,8 +207,7 @@ static int do_platform(struct parse_ctx *c, const uint8_t *p)
 	struct igvm_supported_platform sp;
 
 	memcpy(&sp, p, sizeof(sp));
-	if (sp.compatibility_mask == 0 ||
-	    (sp.compatibility_mask & (sp.compatibility_mask - 1)))
+	if (sp.compatibility_mask == 0 || (sp.compatibility_mask & (sp.compatibility_mask - 1)))
 		return fail_at(c, "platform compatibility_mask must have one bit");
 	if (sp.compatibility_mask & c->platform_masks)
 		return fail_at(c, "platform compatibility_mask declared twice");
@@ -252,16 +249,14 @@ static int do_page_data(struct parse_ctx *c, const uint8_t *p)
 		return -1;
 	if (pd.flags & IGVM_PAGE_DATA_FLAG_2MB)
 		return fail_at(c, "2 MiB PAGE_DATA is not supported");
-	if (pd.flags & ~(uint32_t)(IGVM_PAGE_DATA_FLAG_UNMEASURED |
-				   IGVM_PAGE_DATA_FLAG_SHARED))
+	if (pd.flags & ~(uint32_t)(IGVM_PAGE_DATA_FLAG_UNMEASURED | IGVM_PAGE_DATA_FLAG_SHARED))
 		return fail_at(c, "PAGE_DATA has reserved flags set");
 	if (pd.data_type > IGVM_PAGE_DATA_TYPE_CPUID_XF || pd.reserved)
 		return fail_at(c, "PAGE_DATA has a bad data_type or reserved field");
 	if (check_gpa(c, pd.gpa, IGVM_PAGE_SIZE))
 		return -1;
 	if (pd.file_offset)
-		return check_data_range(c, pd.file_offset, IGVM_PAGE_SIZE,
-					"PAGE_DATA");
+		return check_data_range(c, pd.file_offset, IGVM_PAGE_SIZE, "PAGE_DATA");
 	return 0;
 }
 
@@ -277,8 +272,7 @@ static int do_parameter_area(struct parse_ctx *c, const uint8_t *p)
 	if (find_area(c, pa.parameter_area_index))
 		return fail_at(c, "PARAMETER_AREA index used twice");
 	if (pa.file_offset &&
-	    check_data_range(c, pa.file_offset, pa.number_of_bytes,
-			     "PARAMETER_AREA"))
+	    check_data_range(c, pa.file_offset, pa.number_of_bytes, "PARAMETER_AREA"))
 		return -1;
 	a = &c->areas[c->area_count++];
 	a->index = pa.parameter_area_index;
@@ -317,8 +311,7 @@ static int do_parameter(struct parse_ctx *c, const uint8_t *p)
 	return 0;
 }
 
-static int do_parameter_insert(struct parse_ctx *c, const uint8_t *p,
-			       struct igvm_hdr_ref *ref)
+static int do_parameter_insert(struct parse_ctx *c, const uint8_t *p, struct igvm_hdr_ref *ref)
 {
 	struct igvm_parameter_insert pi;
 	struct param_area *a;
@@ -347,8 +340,7 @@ static int do_vp_context(struct parse_ctx *c, const uint8_t *p)
 		return -1;
 	if (vp.file_offset == 0)
 		return fail_at(c, "SNP VP_CONTEXT without VMSA data");
-	return check_data_range(c, vp.file_offset, IGVM_PAGE_SIZE,
-				"VP_CONTEXT");
+	return check_data_range(c, vp.file_offset, IGVM_PAGE_SIZE, "VP_CONTEXT");
 }
 
 static int do_required_memory(struct parse_ctx *c, const uint8_t *p)
@@ -358,8 +350,7 @@ static int do_required_memory(struct parse_ctx *c, const uint8_t *p)
 	memcpy(&rm, p, sizeof(rm));
 	if (check_mask(c, rm.compatibility_mask))
 		return -1;
-	if ((rm.flags & ~1u) || rm.reserved ||
-	    rm.number_of_bytes % IGVM_PAGE_SIZE)
+	if ((rm.flags & ~1u) || rm.reserved || rm.number_of_bytes % IGVM_PAGE_SIZE)
 		return fail_at(c, "bad REQUIRED_MEMORY flags/size");
 	return check_gpa(c, rm.gpa, rm.number_of_bytes);
 }
@@ -410,8 +401,10 @@ static int classify(struct parse_ctx *c, uint32_t raw_type, uint32_t length)
 	if (sec == SEC_UNKNOWN || want == 0) {
 		if (raw_type & IGVM_VHT_OPTIONAL)
 			return 0;
-		mk_fail(c->err, "IGVM header at offset 0x%zx: unsupported "
-			"type 0x%x", c->hdr_off, raw_type);
+		mk_fail(c->err,
+			"IGVM header at offset 0x%zx: unsupported "
+			"type 0x%x",
+			c->hdr_off, raw_type);
 		return -1;
 	}
 	if (sec < c->section) {
@@ -420,8 +413,10 @@ static int classify(struct parse_ctx *c, uint32_t raw_type, uint32_t length)
 	}
 	c->section = sec;
 	if (length != want) {
-		mk_fail(c->err, "IGVM header at offset 0x%zx: type 0x%x has "
-			"length %u, expected %u", c->hdr_off, type, length, want);
+		mk_fail(c->err,
+			"IGVM header at offset 0x%zx: type 0x%x has "
+			"length %u, expected %u",
+			c->hdr_off, type, length, want);
 		return -1;
 	}
 	return 1;
@@ -443,8 +438,7 @@ static int walk(struct parse_ctx *c, size_t off, size_t end)
 		padded = ((size_t)vh.length + 7u) & ~(size_t)7u;
 		if (vh.length > room || padded > room)
 			return fail_at(c, "TLV length runs past the variable headers");
-		if (!padding_is_zero(c->d + off + sizeof(vh) + vh.length,
-				     padded - vh.length))
+		if (!padding_is_zero(c->d + off + sizeof(vh) + vh.length, padded - vh.length))
 			return fail_at(c, "TLV padding is not zero");
 		kind = classify(c, vh.type, vh.length);
 		if (kind < 0)
@@ -463,8 +457,7 @@ static int walk(struct parse_ctx *c, size_t off, size_t end)
 	return 0;
 }
 
-int igvm_parse(const uint8_t *data, size_t size, struct igvm_file *f,
-	       struct mk_err *err)
+int igvm_parse(const uint8_t *data, size_t size, struct igvm_file *f, struct mk_err *err)
 {
 	struct parse_ctx c = { .d = data, .size = size, .f = f, .err = err };
 	struct igvm_fixed_header fh;

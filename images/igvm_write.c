@@ -13,7 +13,7 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 	       "IGVM is little-endian; the writer copies host structs");
 
 /* total_file_size is a uint32_t. */
-#define IGVM_MAX_FILE   0xFFFFFFFFull
+#define IGVM_MAX_FILE 0xFFFFFFFFull
 
 void igvm_builder_init(struct igvm_builder *b)
 {
@@ -49,15 +49,13 @@ static int grow(void **buf, size_t *cap, size_t need, size_t elem)
 	return 0;
 }
 
-int igvm_add_header(struct igvm_builder *b, uint32_t type,
-		    const void *payload, uint32_t length)
+int igvm_add_header(struct igvm_builder *b, uint32_t type, const void *payload, uint32_t length)
 {
 	struct igvm_var_header vh = { .type = type, .length = length };
 	size_t padded = ((size_t)length + 7u) & ~(size_t)7u;
 	size_t need = b->hdr_len + sizeof(vh) + padded;
 
-	if (b->failed || need > IGVM_MAX_FILE ||
-	    grow((void **)&b->hdrs, &b->hdr_cap, need, 1)) {
+	if (b->failed || need > IGVM_MAX_FILE || grow((void **)&b->hdrs, &b->hdr_cap, need, 1)) {
 		b->failed = 1;
 		return -1;
 	}
@@ -70,13 +68,11 @@ int igvm_add_header(struct igvm_builder *b, uint32_t type,
 }
 
 /** Append @len bytes of file data; returns its data-relative offset. */
-static int add_data(struct igvm_builder *b, const uint8_t *buf, size_t len,
-		    uint32_t *rel)
+static int add_data(struct igvm_builder *b, const uint8_t *buf, size_t len, uint32_t *rel)
 {
 	size_t need = b->data_len + len;
 
-	if (b->failed || need > IGVM_MAX_FILE ||
-	    grow((void **)&b->data, &b->data_cap, need, 1)) {
+	if (b->failed || need > IGVM_MAX_FILE || grow((void **)&b->data, &b->data_cap, need, 1)) {
 		b->failed = 1;
 		return -1;
 	}
@@ -90,14 +86,12 @@ static int add_data(struct igvm_builder *b, const uint8_t *buf, size_t len,
  * data-relative file offset. */
 static int add_fixup(struct igvm_builder *b, size_t field_off)
 {
-	if (b->failed || grow((void **)&b->fixups, &b->fixup_cap,
-			      b->fixup_count + 1, sizeof(size_t))) {
+	if (b->failed ||
+	    grow((void **)&b->fixups, &b->fixup_cap, b->fixup_count + 1, sizeof(size_t))) {
 		b->failed = 1;
 		return -1;
 	}
-	b->fixups[b->fixup_count++] = b->hdr_len +
-				      sizeof(struct igvm_var_header) +
-				      field_off;
+	b->fixups[b->fixup_count++] = b->hdr_len + sizeof(struct igvm_var_header) + field_off;
 	return 0;
 }
 
@@ -114,8 +108,7 @@ int igvm_add_platform_snp(struct igvm_builder *b, uint32_t mask)
 	return igvm_add_header(b, IGVM_VHT_SUPPORTED_PLATFORM, &p, sizeof(p));
 }
 
-int igvm_add_guest_policy(struct igvm_builder *b, uint32_t mask,
-			  uint64_t policy)
+int igvm_add_guest_policy(struct igvm_builder *b, uint32_t mask, uint64_t policy)
 {
 	struct igvm_guest_policy p = {
 		.policy = policy,
@@ -125,8 +118,8 @@ int igvm_add_guest_policy(struct igvm_builder *b, uint32_t mask,
 	return igvm_add_header(b, IGVM_VHT_GUEST_POLICY, &p, sizeof(p));
 }
 
-int igvm_add_page(struct igvm_builder *b, uint32_t mask, uint64_t gpa,
-		  uint32_t flags, uint16_t data_type, const uint8_t *page)
+int igvm_add_page(struct igvm_builder *b, uint32_t mask, uint64_t gpa, uint32_t flags,
+		  uint16_t data_type, const uint8_t *page)
 {
 	struct igvm_page_data pd = {
 		.gpa = gpa,
@@ -144,8 +137,7 @@ int igvm_add_page(struct igvm_builder *b, uint32_t mask, uint64_t gpa,
 	return igvm_add_header(b, IGVM_VHT_PAGE_DATA, &pd, sizeof(pd));
 }
 
-int igvm_add_parameter_area(struct igvm_builder *b, uint32_t index,
-			    uint64_t bytes)
+int igvm_add_parameter_area(struct igvm_builder *b, uint32_t index, uint64_t bytes)
 {
 	struct igvm_parameter_area pa = {
 		.number_of_bytes = bytes,
@@ -156,8 +148,7 @@ int igvm_add_parameter_area(struct igvm_builder *b, uint32_t index,
 	return igvm_add_header(b, IGVM_VHT_PARAMETER_AREA, &pa, sizeof(pa));
 }
 
-int igvm_add_parameter(struct igvm_builder *b, uint32_t type,
-		       uint32_t index, uint32_t byte_offset)
+int igvm_add_parameter(struct igvm_builder *b, uint32_t type, uint32_t index, uint32_t byte_offset)
 {
 	struct igvm_parameter p = {
 		.parameter_area_index = index,
@@ -167,8 +158,7 @@ int igvm_add_parameter(struct igvm_builder *b, uint32_t type,
 	return igvm_add_header(b, type, &p, sizeof(p));
 }
 
-int igvm_add_parameter_insert(struct igvm_builder *b, uint32_t mask,
-			      uint64_t gpa, uint32_t index)
+int igvm_add_parameter_insert(struct igvm_builder *b, uint32_t mask, uint64_t gpa, uint32_t index)
 {
 	struct igvm_parameter_insert pi = {
 		.gpa = gpa,
@@ -179,8 +169,8 @@ int igvm_add_parameter_insert(struct igvm_builder *b, uint32_t mask,
 	return igvm_add_header(b, IGVM_VHT_PARAMETER_INSERT, &pi, sizeof(pi));
 }
 
-int igvm_add_vp_context(struct igvm_builder *b, uint32_t mask, uint64_t gpa,
-			uint16_t vp_index, const uint8_t *vmsa)
+int igvm_add_vp_context(struct igvm_builder *b, uint32_t mask, uint64_t gpa, uint16_t vp_index,
+			const uint8_t *vmsa)
 {
 	struct igvm_vp_context vp = {
 		.gpa = gpa,
@@ -208,8 +198,7 @@ static void apply_fixups(struct igvm_builder *b, uint32_t data_start)
 	}
 }
 
-int igvm_builder_finish(struct igvm_builder *b, uint8_t **out,
-			size_t *out_len, struct mk_err *err)
+int igvm_builder_finish(struct igvm_builder *b, uint8_t **out, size_t *out_len, struct mk_err *err)
 {
 	struct igvm_fixed_header fh;
 	size_t var_off = sizeof(fh);
@@ -219,8 +208,7 @@ int igvm_builder_finish(struct igvm_builder *b, uint8_t **out,
 	if (b->failed)
 		return mk_fail(err, "out of memory or IGVM file over 4 GiB");
 	if (total > IGVM_MAX_FILE)
-		return mk_fail(err, "IGVM file would be %zu bytes (max 4 GiB)",
-			       total);
+		return mk_fail(err, "IGVM file would be %zu bytes (max 4 GiB)", total);
 	file = calloc(1, total);
 	if (!file)
 		return mk_fail(err, "out of memory (%zu bytes)", total);
@@ -239,8 +227,8 @@ int igvm_builder_finish(struct igvm_builder *b, uint8_t **out,
 	if (b->data_len)
 		memcpy(file + var_off + b->hdr_len, b->data, b->data_len);
 	fh.checksum = crc32_update(0, file, var_off + b->hdr_len);
-	memcpy(file + offsetof(struct igvm_fixed_header, checksum),
-	       &fh.checksum, sizeof(fh.checksum));
+	memcpy(file + offsetof(struct igvm_fixed_header, checksum), &fh.checksum,
+	       sizeof(fh.checksum));
 	*out = file;
 	*out_len = total;
 	return 0;

@@ -9,8 +9,8 @@
 #include "image.h"
 
 /* VMSA (VMCB-compressed) attributes of the system segments at reset */
-#define ATTR_LDT        0x0082
-#define ATTR_TSS_BUSY   0x008B
+#define ATTR_LDT      0x0082
+#define ATTR_TSS_BUSY 0x008B
 
 int image_add_platform(struct igvm_builder *b)
 {
@@ -35,33 +35,26 @@ int image_add_elf_pages(struct igvm_builder *b, const struct elf_image *img)
 
 		if (!img->present[i])
 			continue;
-		if (igvm_add_page(b, IMAGE_SNP_MASK,
-				  img->base + i * IMAGE_PAGE_SIZE, 0,
-				  IGVM_PAGE_DATA_TYPE_NORMAL,
-				  page_is_zero(p) ? NULL : p))
+		if (igvm_add_page(b, IMAGE_SNP_MASK, img->base + i * IMAGE_PAGE_SIZE, 0,
+				  IGVM_PAGE_DATA_TYPE_NORMAL, page_is_zero(p) ? NULL : p))
 			return -1;
 	}
 	return 0;
 }
 
-int image_add_words(struct igvm_builder *b, uint64_t gpa,
-		    const uint64_t *words, size_t count)
+int image_add_words(struct igvm_builder *b, uint64_t gpa, const uint64_t *words, size_t count)
 {
 	uint8_t page[IMAGE_PAGE_SIZE];
 
 	memset(page, 0, sizeof(page));
 	memcpy(page, words, count * sizeof(*words));
-	return igvm_add_page(b, IMAGE_SNP_MASK, gpa, 0,
-			     IGVM_PAGE_DATA_TYPE_NORMAL, page);
+	return igvm_add_page(b, IMAGE_SNP_MASK, gpa, 0, IGVM_PAGE_DATA_TYPE_NORMAL, page);
 }
 
-int image_add_cpuid_secrets(struct igvm_builder *b, uint64_t cpuid_gpa,
-			    uint64_t secrets_gpa)
+int image_add_cpuid_secrets(struct igvm_builder *b, uint64_t cpuid_gpa, uint64_t secrets_gpa)
 {
-	if (igvm_add_page(b, IMAGE_SNP_MASK, cpuid_gpa, 0,
-			  IGVM_PAGE_DATA_TYPE_CPUID_DATA, NULL) ||
-	    igvm_add_page(b, IMAGE_SNP_MASK, secrets_gpa, 0,
-			  IGVM_PAGE_DATA_TYPE_SECRETS, NULL))
+	if (igvm_add_page(b, IMAGE_SNP_MASK, cpuid_gpa, 0, IGVM_PAGE_DATA_TYPE_CPUID_DATA, NULL) ||
+	    igvm_add_page(b, IMAGE_SNP_MASK, secrets_gpa, 0, IGVM_PAGE_DATA_TYPE_SECRETS, NULL))
 		return -1;
 	return 0;
 }
@@ -78,10 +71,16 @@ int image_add_memory_map(struct igvm_builder *b, uint64_t gpa)
 void image_vmsa_init(struct sev_vmsa *v, const struct image_cpu *cpu)
 {
 	const struct vmsa_seg code = {
-		cpu->code_sel, cpu->code_attrib, 0xFFFFFFFF, 0,
+		cpu->code_sel,
+		cpu->code_attrib,
+		0xFFFFFFFF,
+		0,
 	};
 	const struct vmsa_seg data = {
-		cpu->data_sel, cpu->data_attrib, 0xFFFFFFFF, 0,
+		cpu->data_sel,
+		cpu->data_attrib,
+		0xFFFFFFFF,
+		0,
 	};
 
 	memset(v, 0, sizeof(*v));
@@ -92,27 +91,24 @@ void image_vmsa_init(struct sev_vmsa *v, const struct image_cpu *cpu)
 	v->tr = (struct vmsa_seg){ 0, ATTR_TSS_BUSY, 0xFFFF, 0 };
 	v->rflags = VMSA_RESET_RFLAGS;
 	v->rip = cpu->entry;
-	v->rsp = 0;             /* the image sets its own stack */
+	v->rsp = 0; /* the image sets its own stack */
 	v->dr6 = VMSA_RESET_DR6;
 	v->dr7 = VMSA_RESET_DR7;
 	v->g_pat = VMSA_RESET_G_PAT;
 	v->xcr0 = VMSA_RESET_XCR0;
 	v->mxcsr = VMSA_RESET_MXCSR;
-	v->x87_fcw = 0x037F;    /* FNINIT value, as mushroom uses */
+	v->x87_fcw = 0x037F; /* FNINIT value, as mushroom uses */
 	v->vmpl = 0;
 	v->sev_features = cpu->sev_features;
 }
 
-int image_add_vmsa(struct igvm_builder *b, uint64_t gpa,
-		   const struct sev_vmsa *v)
+int image_add_vmsa(struct igvm_builder *b, uint64_t gpa, const struct sev_vmsa *v)
 {
-	return igvm_add_vp_context(b, IMAGE_SNP_MASK, gpa, 0,
-				   (const uint8_t *)v);
+	return igvm_add_vp_context(b, IMAGE_SNP_MASK, gpa, 0, (const uint8_t *)v);
 }
 
-int image_build(const uint8_t *elf, size_t elf_size,
-		const struct image_spec *spec, uint8_t **out, size_t *out_len,
-		struct mk_err *err)
+int image_build(const uint8_t *elf, size_t elf_size, const struct image_spec *spec, uint8_t **out,
+		size_t *out_len, struct mk_err *err)
 {
 	struct elf_image img;
 	struct igvm_builder b;

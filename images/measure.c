@@ -18,8 +18,7 @@ static void sha384(const void *buf, size_t len, uint8_t out[SNP_DIGEST_SIZE])
 	unsigned int n = 0;
 
 	/* EVP_Digest only fails on allocation failure; treat as fatal. */
-	if (!EVP_Digest(buf, len, out, &n, EVP_sha384(), NULL) ||
-	    n != SNP_DIGEST_SIZE)
+	if (!EVP_Digest(buf, len, out, &n, EVP_sha384(), NULL) || n != SNP_DIGEST_SIZE)
 		abort();
 }
 
@@ -29,25 +28,19 @@ static void put_le(uint8_t *p, uint64_t v, unsigned bytes)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-void snp_page_info_bytes(uint8_t out[SNP_PAGE_INFO_LENGTH],
-			 const uint8_t digest[SNP_DIGEST_SIZE],
-			 const uint8_t contents[SNP_DIGEST_SIZE],
-			 uint8_t page_type, uint64_t gpa)
+void snp_page_info_bytes(uint8_t out[SNP_PAGE_INFO_LENGTH], const uint8_t digest[SNP_DIGEST_SIZE],
+			 const uint8_t contents[SNP_DIGEST_SIZE], uint8_t page_type, uint64_t gpa)
 {
 	memset(out, 0, SNP_PAGE_INFO_LENGTH);
-	memcpy(out + offsetof(struct snp_page_info, digest_cur), digest,
-	       SNP_DIGEST_SIZE);
-	memcpy(out + offsetof(struct snp_page_info, contents), contents,
-	       SNP_DIGEST_SIZE);
-	put_le(out + offsetof(struct snp_page_info, length),
-	       SNP_PAGE_INFO_LENGTH, 2);
+	memcpy(out + offsetof(struct snp_page_info, digest_cur), digest, SNP_DIGEST_SIZE);
+	memcpy(out + offsetof(struct snp_page_info, contents), contents, SNP_DIGEST_SIZE);
+	put_le(out + offsetof(struct snp_page_info, length), SNP_PAGE_INFO_LENGTH, 2);
 	out[offsetof(struct snp_page_info, page_type)] = page_type;
 	/* imi_page, vmpl3/2/1 perms and reserved stay 0 */
 	put_le(out + offsetof(struct snp_page_info, gpa), gpa, 8);
 }
 
-void snp_measure_step(uint8_t digest[SNP_DIGEST_SIZE],
-		      const uint8_t contents[SNP_DIGEST_SIZE],
+void snp_measure_step(uint8_t digest[SNP_DIGEST_SIZE], const uint8_t contents[SNP_DIGEST_SIZE],
 		      uint8_t page_type, uint64_t gpa)
 {
 	uint8_t info[SNP_PAGE_INFO_LENGTH];
@@ -79,8 +72,7 @@ static int page_data_type(const struct igvm_page_data *pd)
 	return SNP_PAGE_TYPE_NORMAL;
 }
 
-static void measure_page_data(const struct igvm_file *f, size_t i,
-			      uint8_t digest[SNP_DIGEST_SIZE])
+static void measure_page_data(const struct igvm_file *f, size_t i, uint8_t digest[SNP_DIGEST_SIZE])
 {
 	struct igvm_page_data pd;
 	uint8_t contents[SNP_DIGEST_SIZE];
@@ -101,8 +93,7 @@ static void measure_page_data(const struct igvm_file *f, size_t i,
 	}
 }
 
-static void measure_insert(const struct igvm_file *f, size_t i,
-			   uint8_t digest[SNP_DIGEST_SIZE])
+static void measure_insert(const struct igvm_file *f, size_t i, uint8_t digest[SNP_DIGEST_SIZE])
 {
 	struct igvm_parameter_insert pi;
 	uint64_t pages = f->hdrs[i].area_bytes / IGVM_PAGE_SIZE;
@@ -115,8 +106,7 @@ static void measure_insert(const struct igvm_file *f, size_t i,
 				 pi.gpa + p * IGVM_PAGE_SIZE);
 }
 
-static void measure_vmsa(const struct igvm_file *f, size_t i,
-			 uint8_t digest[SNP_DIGEST_SIZE])
+static void measure_vmsa(const struct igvm_file *f, size_t i, uint8_t digest[SNP_DIGEST_SIZE])
 {
 	struct igvm_vp_context vp;
 	uint8_t contents[SNP_DIGEST_SIZE];
@@ -128,8 +118,7 @@ static void measure_vmsa(const struct igvm_file *f, size_t i,
 	snp_measure_step(digest, contents, SNP_PAGE_TYPE_VMSA, vp.gpa);
 }
 
-int snp_measure_igvm(const struct igvm_file *f,
-		     uint8_t digest[SNP_DIGEST_SIZE], struct mk_err *err)
+int snp_measure_igvm(const struct igvm_file *f, uint8_t digest[SNP_DIGEST_SIZE], struct mk_err *err)
 {
 	if (!f->snp_mask)
 		return mk_fail(err, "IGVM file has no SEV-SNP platform");
@@ -146,8 +135,7 @@ int snp_measure_igvm(const struct igvm_file *f,
 	return 0;
 }
 
-void snp_digest_hex(const uint8_t digest[SNP_DIGEST_SIZE],
-		    char out[2 * SNP_DIGEST_SIZE + 1])
+void snp_digest_hex(const uint8_t digest[SNP_DIGEST_SIZE], char out[2 * SNP_DIGEST_SIZE + 1])
 {
 	static const char hex[] = "0123456789abcdef";
 

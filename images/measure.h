@@ -14,22 +14,18 @@
 #include "snp_measure.h"
 
 /** One chain step: digest = SHA-384(PAGE_INFO{digest, contents, ...}). */
-void snp_measure_step(uint8_t digest[SNP_DIGEST_SIZE],
-		      const uint8_t contents[SNP_DIGEST_SIZE],
+void snp_measure_step(uint8_t digest[SNP_DIGEST_SIZE], const uint8_t contents[SNP_DIGEST_SIZE],
 		      uint8_t page_type, uint64_t gpa);
 
 /** Serialize a PAGE_INFO exactly as SNP ABI Table 67 lays it out. */
-void snp_page_info_bytes(uint8_t out[SNP_PAGE_INFO_LENGTH],
-			 const uint8_t digest[SNP_DIGEST_SIZE],
-			 const uint8_t contents[SNP_DIGEST_SIZE],
-			 uint8_t page_type, uint64_t gpa);
+void snp_page_info_bytes(uint8_t out[SNP_PAGE_INFO_LENGTH], const uint8_t digest[SNP_DIGEST_SIZE],
+			 const uint8_t contents[SNP_DIGEST_SIZE], uint8_t page_type, uint64_t gpa);
 
 /** The launch digest of @f (validated by igvm_parse). */
-int snp_measure_igvm(const struct igvm_file *f,
-		     uint8_t digest[SNP_DIGEST_SIZE], struct mk_err *err);
+int snp_measure_igvm(const struct igvm_file *f, uint8_t digest[SNP_DIGEST_SIZE],
+		     struct mk_err *err);
 
 /** Lowercase hex of a digest: @out must hold 2 * 48 + 1 bytes. */
-void snp_digest_hex(const uint8_t digest[SNP_DIGEST_SIZE],
-		    char out[2 * SNP_DIGEST_SIZE + 1]);
+void snp_digest_hex(const uint8_t digest[SNP_DIGEST_SIZE], char out[2 * SNP_DIGEST_SIZE + 1]);
 
 #endif

@@ -20,9 +20,9 @@
 #include "payload.h"
 #include "payload_layout.h"
 
-#define EXIT_USAGE      2
+#define EXIT_USAGE 2
 /** Inputs are bounded by IGVM's uint32_t total_file_size. */
-#define MAX_INPUT       0xFFFFFFFFul
+#define MAX_INPUT  0xFFFFFFFFul
 
 static const char usage_text[] =
 	"usage: mkigvm payload --elf PAYLOAD.elf --out OUT.igvm [--cbit N]\n"
@@ -54,8 +54,7 @@ static int read_file(const char *path, uint8_t **buf, size_t *len)
 	uint8_t *p = NULL;
 
 	if (!f) {
-		fprintf(stderr, "mkigvm: cannot open %s: %s\n", path,
-			strerror(errno));
+		fprintf(stderr, "mkigvm: cannot open %s: %s\n", path, strerror(errno));
 		return -1;
 	}
 	for (;;) {
@@ -93,8 +92,7 @@ static int write_file(const char *path, const uint8_t *buf, size_t len)
 	snprintf(tmp, tlen, "%s.tmp", path);
 	f = fopen(tmp, "wb");
 	if (!f) {
-		fprintf(stderr, "mkigvm: cannot create %s: %s\n", tmp,
-			strerror(errno));
+		fprintf(stderr, "mkigvm: cannot create %s: %s\n", tmp, strerror(errno));
 		free(tmp);
 		return -1;
 	}
@@ -103,8 +101,7 @@ static int write_file(const char *path, const uint8_t *buf, size_t len)
 	if (ok && rename(tmp, path) != 0)
 		ok = 0;
 	if (!ok) {
-		fprintf(stderr, "mkigvm: cannot write %s: %s\n", path,
-			strerror(errno));
+		fprintf(stderr, "mkigvm: cannot write %s: %s\n", path, strerror(errno));
 		remove(tmp);
 	}
 	free(tmp);
@@ -119,8 +116,7 @@ static int print_digest(const char *name, const uint8_t *buf, size_t len)
 	uint8_t digest[SNP_DIGEST_SIZE];
 	char hex[2 * SNP_DIGEST_SIZE + 1];
 
-	if (igvm_parse(buf, len, &f, &err) ||
-	    snp_measure_igvm(&f, digest, &err)) {
+	if (igvm_parse(buf, len, &f, &err) || snp_measure_igvm(&f, digest, &err)) {
 		fprintf(stderr, "mkigvm: %s: %s\n", name, err.msg);
 		return -1;
 	}
@@ -154,10 +150,9 @@ static int parse_cbit(const char *s, unsigned *cbit)
 
 	errno = 0;
 	v = strtoul(s, &end, 0);
-	if (errno || *s == '\0' || *end != '\0' || v < PAYLOAD_CBIT_MIN ||
-	    v > PAYLOAD_CBIT_MAX) {
-		fprintf(stderr, "mkigvm: --cbit must be a number in [%d, %d]\n",
-			PAYLOAD_CBIT_MIN, PAYLOAD_CBIT_MAX);
+	if (errno || *s == '\0' || *end != '\0' || v < PAYLOAD_CBIT_MIN || v > PAYLOAD_CBIT_MAX) {
+		fprintf(stderr, "mkigvm: --cbit must be a number in [%d, %d]\n", PAYLOAD_CBIT_MIN,
+			PAYLOAD_CBIT_MAX);
 		return -1;
 	}
 	*cbit = (unsigned)v;
@@ -175,8 +170,7 @@ static int write_image(const char *out_path, uint8_t *igvm, size_t len)
 	return rc;
 }
 
-static int pack_payload(const char *elf_path, const char *out_path,
-			unsigned cbit)
+static int pack_payload(const char *elf_path, const char *out_path, unsigned cbit)
 {
 	struct mk_err err = { "" };
 	uint8_t *elf, *igvm;
@@ -207,8 +201,7 @@ static int read_firmware(const char *path, uint8_t **buf, size_t *len)
 	return -1;
 }
 
-static int pack_paravisor(const char *pv_path, const char *fw_path,
-			  const char *out_path)
+static int pack_paravisor(const char *pv_path, const char *fw_path, const char *out_path)
 {
 	struct mk_err err = { "" };
 	uint8_t *elf, *fw, *igvm;
@@ -243,8 +236,8 @@ static int bad_usage(const char *cmd, const char *what, const char *arg)
  * argument.  Bit val of @required: the option must be given.  No operand
  * may follow.
  */
-static int parse_opts(int argc, char **argv, const struct option *opts,
-		      const char **vals, unsigned required)
+static int parse_opts(int argc, char **argv, const struct option *opts, const char **vals,
+		      unsigned required)
 {
 	int c;
 
@@ -293,8 +286,7 @@ static int cmd_paravisor(int argc, char **argv)
 
 	if (parse_opts(argc, argv, opts, v, 1u << PV | 1u << OVMF | 1u << OUT))
 		return EXIT_USAGE;
-	return pack_paravisor(v[PV], v[OVMF], v[OUT]) ? EXIT_FAILURE
-						      : EXIT_SUCCESS;
+	return pack_paravisor(v[PV], v[OVMF], v[OUT]) ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
 int main(int argc, char **argv)
@@ -303,8 +295,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-	    !strcmp(argv[1], "help")) {
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
 		return EXIT_SUCCESS;
 	}

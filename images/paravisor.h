@@ -13,8 +13,8 @@
 #include "vmsa.h"
 
 /** The firmware ends at 4 GiB and fits snpemu's firmware window. */
-#define PARAVISOR_FW_END        (4ull << 30)
-#define PARAVISOR_FW_MAX        (16ull << 20)
+#define PARAVISOR_FW_END (4ull << 30)
+#define PARAVISOR_FW_MAX (16ull << 20)
 
 /** Check a firmware file's size: a non-zero multiple of 4 KiB, at most
  * PARAVISOR_FW_MAX. */
@@ -24,8 +24,7 @@ int paravisor_check_firmware(size_t size, struct mk_err *err);
 void paravisor_vmsa(struct sev_vmsa *v, uint64_t entry);
 
 /** Build the IGVM file (malloc'd into *out). */
-int paravisor_build(const uint8_t *elf, size_t elf_size,
-		    const uint8_t *fw, size_t fw_size,
+int paravisor_build(const uint8_t *elf, size_t elf_size, const uint8_t *fw, size_t fw_size,
 		    uint8_t **out, size_t *out_len, struct mk_err *err);
 
 #endif

@@ -29,24 +29,24 @@
 
 #include "devices/virtio_proxy.h"
 
-#include <acpi_pm.h>             /* PCI_CONFIG_ADDRESS, PCI_CONFIG_DATA */
+#include <acpi_pm.h> /* PCI_CONFIG_ADDRESS, PCI_CONFIG_DATA */
 #include <paravisor_layout.h>
 
-#define CF8_ENABLE          BIT(31)
-#define PCIEXBAR            0x60
-#define PCIEXBAR_EN         BIT(0)
-#define PCIEXBAR_LEN_SHIFT  1
-#define Q35_MCH_ID          0x29C08086u     /* 00:00.0 vendor/device of Q35 */
+#define CF8_ENABLE	   BIT(31)
+#define PCIEXBAR	   0x60
+#define PCIEXBAR_EN	   BIT(0)
+#define PCIEXBAR_LEN_SHIFT 1
+#define Q35_MCH_ID	   0x29C08086u /* 00:00.0 vendor/device of Q35 */
 
-#define POOL_BYTES          (4ULL << 20)    /* the bounce pool */
+#define POOL_BYTES (4ULL << 20) /* the bounce pool */
 
 static spinlock_t cf8_lock;
 static uint32_t guest_cf8, host_cf8;
 static bool host_cf8_known;
 
 static struct {
-    bool on;
-    uint64_t base, size;
+	bool on;
+	uint64_t base, size;
 } ecam;
 
 /* The proxy's state; held while it posts to devices (cf8_lock inside it,
@@ -60,144 +60,148 @@ static bool pool_ready;
 
 static void host_cf8_set(uint32_t v)
 {
-    if (host_cf8_known && host_cf8 == v)
-        return;
-    ghcb_ioio(PCI_CONFIG_ADDRESS, 4, false, &v, NULL);
-    host_cf8 = v;
-    host_cf8_known = true;
+	if (host_cf8_known && host_cf8 == v)
+		return;
+	ghcb_ioio(PCI_CONFIG_ADDRESS, 4, false, &v, NULL);
+	host_cf8 = v;
+	host_cf8_known = true;
 }
 
 /** One data access at CONFIG_ADDRESS @cf8 (cf8_lock held). */
-static uint32_t cf8_access(uint32_t cf8, unsigned int data_off, unsigned int size, bool write, uint32_t val)
+static uint32_t cf8_access(uint32_t cf8, unsigned int data_off, unsigned int size, bool write,
+			   uint32_t val)
 {
-    host_cf8_set(cf8);
-    ghcb_ioio((uint16_t)(PCI_CONFIG_DATA + data_off), size, !write, &val, NULL);
-    return val;
+	host_cf8_set(cf8);
+	ghcb_ioio((uint16_t)(PCI_CONFIG_DATA + data_off), size, !write, &val, NULL);
+	return val;
 }
 
 static uint32_t cf8_of(uint32_t bdf, unsigned int reg)
 {
-    return (uint32_t)CF8_ENABLE | bdf << 8 | (reg & 0xFC);
+	return (uint32_t)CF8_ENABLE | bdf << 8 | (reg & 0xFC);
 }
 
 /** The paravisor's own configuration access (the proxy's). */
-static uint32_t host_cfg(uint32_t bdf, unsigned int reg, unsigned int size, bool write, uint32_t val)
+static uint32_t host_cfg(uint32_t bdf, unsigned int reg, unsigned int size, bool write,
+			 uint32_t val)
 {
-    spin_lock(&cf8_lock);
-    uint32_t r = cf8_access(cf8_of(bdf, reg), reg & 3, size, write, val);
-    spin_unlock(&cf8_lock);
-    return r;
+	spin_lock(&cf8_lock);
+	uint32_t r = cf8_access(cf8_of(bdf, reg), reg & 3, size, write, val);
+	spin_unlock(&cf8_lock);
+	return r;
 }
 
 /** PCIEXBAR moved: where the ECAM window is now. */
 static void ecam_update(void)
 {
-    if (host_cfg(0, 0, 4, false, 0) != Q35_MCH_ID)
-        return;
-    uint64_t bar = host_cfg(0, PCIEXBAR, 4, false, 0) | (uint64_t)host_cfg(0, PCIEXBAR + 4, 4, false, 0) << 32;
-    unsigned int len = (bar >> PCIEXBAR_LEN_SHIFT) & 3;
-    if (len == 3) {         /* reserved encoding: the chipset decodes nothing */
-        ecam.on = false;
-        return;
-    }
-    ecam.size = (256ULL << 20) >> len;
-    ecam.base = bar & (0xFFFFFFFFFULL & ~(ecam.size - 1));
-    ecam.on = bar & PCIEXBAR_EN;
-    pv_info("PCI: ECAM %s at %#lx, %lu MiB", ecam.on ? "on" : "off",
-            (unsigned long)ecam.base, (unsigned long)(ecam.size >> 20));
+	if (host_cfg(0, 0, 4, false, 0) != Q35_MCH_ID)
+		return;
+	uint64_t bar = host_cfg(0, PCIEXBAR, 4, false, 0) |
+		       (uint64_t)host_cfg(0, PCIEXBAR + 4, 4, false, 0) << 32;
+	unsigned int len = (bar >> PCIEXBAR_LEN_SHIFT) & 3;
+	if (len == 3) { /* reserved encoding: the chipset decodes nothing */
+		ecam.on = false;
+		return;
+	}
+	ecam.size = (256ULL << 20) >> len;
+	ecam.base = bar & (0xFFFFFFFFFULL & ~(ecam.size - 1));
+	ecam.on = bar & PCIEXBAR_EN;
+	pv_info("PCI: ECAM %s at %#lx, %lu MiB", ecam.on ? "on" : "off", (unsigned long)ecam.base,
+		(unsigned long)(ecam.size >> 20));
 }
 
 /* --- the proxy's platform -------------------------------------------------- */
 
 static uint32_t op_cfg_read(void *ctx, uint32_t bdf, unsigned int reg, unsigned int size)
 {
-    (void)ctx;
-    return host_cfg(bdf, reg, size, false, 0);
+	(void)ctx;
+	return host_cfg(bdf, reg, size, false, 0);
 }
 
 static void op_cfg_write(void *ctx, uint32_t bdf, unsigned int reg, unsigned int size, uint32_t val)
 {
-    (void)ctx;
-    host_cfg(bdf, reg, size, true, val);
+	(void)ctx;
+	host_cfg(bdf, reg, size, true, val);
 }
 
 static uint64_t op_mmio_read(void *ctx, uint64_t gpa, unsigned int size)
 {
-    (void)ctx;
-    uint64_t v = 0;
-    ghcb_mmio(gpa, size, false, &v, NULL);
-    return v;
+	(void)ctx;
+	uint64_t v = 0;
+	ghcb_mmio(gpa, size, false, &v, NULL);
+	return v;
 }
 
 static void op_mmio_write(void *ctx, uint64_t gpa, unsigned int size, uint64_t val)
 {
-    (void)ctx;
-    ghcb_mmio(gpa, size, true, &val, NULL);
+	(void)ctx;
+	ghcb_mmio(gpa, size, true, &val, NULL);
 }
 
 static void *op_guest_ptr(void *ctx, uint64_t gpa, uint64_t len)
 {
-    (void)ctx;
-    if (gpa + len < gpa || gpa + len > PV_GUEST_VTOM || !guest_gpa_ok(gpa, len))
-        return NULL;
-    return mm_private_va(gpa);
+	(void)ctx;
+	if (gpa + len < gpa || gpa + len > PV_GUEST_VTOM || !guest_gpa_ok(gpa, len))
+		return NULL;
+	return mm_private_va(gpa);
 }
 
 static void op_guest_msi(void *ctx, uint64_t addr, uint32_t data)
 {
-    (void)ctx;
-    guest_apic_msi(addr, data);
+	(void)ctx;
+	guest_apic_msi(addr, data);
 }
 
 static void *op_alloc(void *ctx, size_t bytes)
 {
-    (void)ctx;
-    return mm_alloc_pages(ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE);
+	(void)ctx;
+	return mm_alloc_pages(ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE);
 }
 
 static void op_log(void *ctx, bool hv_error, const char *line)
 {
-    (void)ctx;
-    if (hv_error)
-        pv_terminate(PV_TERM_HV_ERROR, "%s", line);
-    pv_info("%s", line);
+	(void)ctx;
+	if (hv_error)
+		pv_terminate(PV_TERM_HV_ERROR, "%s", line);
+	pv_info("%s", line);
 }
 
 static const struct vproxy_ops proxy_ops = {
-    .cfg_read = op_cfg_read,
-    .cfg_write = op_cfg_write,
-    .mmio_read = op_mmio_read,
-    .mmio_write = op_mmio_write,
-    .guest_ptr = op_guest_ptr,
-    .guest_msi = op_guest_msi,
-    .alloc = op_alloc,
-    .log = op_log,
+	.cfg_read = op_cfg_read,
+	.cfg_write = op_cfg_write,
+	.mmio_read = op_mmio_read,
+	.mmio_write = op_mmio_write,
+	.guest_ptr = op_guest_ptr,
+	.guest_msi = op_guest_msi,
+	.alloc = op_alloc,
+	.log = op_log,
 };
 
 void pci_init(void)
 {
-    const struct vproxy_config cfg = {
-        .ops = &proxy_ops,
-        .host_apic_id = vcpu_this()->apic_id,
-        .queue_vector = PV_VECTOR_VIRTIO_QUEUE, .config_vector = PV_VECTOR_VIRTIO_CONFIG,
-    };
-    vproxy_init(&proxy, &cfg);
+	const struct vproxy_config cfg = {
+		.ops = &proxy_ops,
+		.host_apic_id = vcpu_this()->apic_id,
+		.queue_vector = PV_VECTOR_VIRTIO_QUEUE,
+		.config_vector = PV_VECTOR_VIRTIO_CONFIG,
+	};
+	vproxy_init(&proxy, &cfg);
 }
 
 /** The bounce pool is made when the first device is found (a VM without
  * virtio devices spends neither memory nor page state changes on it). */
 static void pool_make(void)
 {
-    if (pool_ready || !vproxy_devices(&proxy))
-        return;
-    uint64_t gpa = mm_virt_to_phys(mm_alloc_pages(POOL_BYTES / PAGE_SIZE));
-    for (uint64_t off = 0; off < POOL_BYTES; off += PAGE_SIZE)
-        mm_make_shared(gpa + off);
-    if (!vproxy_set_pool(&proxy, mm_shared_va(gpa), gpa, POOL_BYTES))
-        pv_terminate(PV_TERM_NO_MEMORY, "virtio proxy: no memory for the pool map");
-    pool_ready = true;
-    pv_info("virtio proxy: %lu KiB bounce pool at %#lx (shared)",
-            (unsigned long)(POOL_BYTES >> 10), (unsigned long)gpa);
+	if (pool_ready || !vproxy_devices(&proxy))
+		return;
+	uint64_t gpa = mm_virt_to_phys(mm_alloc_pages(POOL_BYTES / PAGE_SIZE));
+	for (uint64_t off = 0; off < POOL_BYTES; off += PAGE_SIZE)
+		mm_make_shared(gpa + off);
+	if (!vproxy_set_pool(&proxy, mm_shared_va(gpa), gpa, POOL_BYTES))
+		pv_terminate(PV_TERM_NO_MEMORY, "virtio proxy: no memory for the pool map");
+	pool_ready = true;
+	pv_info("virtio proxy: %lu KiB bounce pool at %#lx (shared)",
+		(unsigned long)(POOL_BYTES >> 10), (unsigned long)gpa);
 }
 
 /* --- the guest's accesses -------------------------------------------------- */
@@ -205,111 +209,114 @@ static void pool_make(void)
 /** A guest configuration access; @ecam_gpa is the ECAM address, or 0 for
  * mechanism #1 (through guest_cf8).  Always done: the guest sees the device
  * or all ones. */
-static void config_access(uint32_t bdf, unsigned int reg, unsigned int size, bool write, uint32_t *val,
-                          uint64_t ecam_gpa)
+static void config_access(uint32_t bdf, unsigned int reg, unsigned int size, bool write,
+			  uint32_t *val, uint64_t ecam_gpa)
 {
-    spin_lock(&proxy_lock);
-    bool done = vproxy_cfg_access(&proxy, bdf, reg, size, write, val);
-    pool_make();
-    spin_unlock(&proxy_lock);
-    if (done)
-        return;
-    if (ecam_gpa) {
-        uint64_t v = *val;
-        ghcb_mmio(ecam_gpa, size, write, &v, NULL);
-        if (!write)
-            *val = (uint32_t)v;
-    } else {
-        spin_lock(&cf8_lock);
-        uint32_t r = cf8_access(guest_cf8, reg & 3, size, write, *val);
-        spin_unlock(&cf8_lock);
-        if (!write)
-            *val = r;
-    }
-    if (write && bdf == 0 && reg < PCIEXBAR + 8 && reg + size > PCIEXBAR)
-        ecam_update();
+	spin_lock(&proxy_lock);
+	bool done = vproxy_cfg_access(&proxy, bdf, reg, size, write, val);
+	pool_make();
+	spin_unlock(&proxy_lock);
+	if (done)
+		return;
+	if (ecam_gpa) {
+		uint64_t v = *val;
+		ghcb_mmio(ecam_gpa, size, write, &v, NULL);
+		if (!write)
+			*val = (uint32_t)v;
+	} else {
+		spin_lock(&cf8_lock);
+		uint32_t r = cf8_access(guest_cf8, reg & 3, size, write, *val);
+		spin_unlock(&cf8_lock);
+		if (!write)
+			*val = r;
+	}
+	if (write && bdf == 0 && reg < PCIEXBAR + 8 && reg + size > PCIEXBAR)
+		ecam_update();
 }
 
 bool pci_port_io(uint16_t port, unsigned int size, bool in, uint32_t *val)
 {
-    if (port == PCI_CONFIG_ADDRESS && size == 4) {
-        spin_lock(&cf8_lock);
-        if (in)
-            *val = guest_cf8;
-        else
-            guest_cf8 = *val;
-        spin_unlock(&cf8_lock);
-        return true;
-    }
-    if (port < PCI_CONFIG_DATA || port + size > PCI_CONFIG_DATA + 4)
-        return false;
-    uint32_t cf8 = __atomic_load_n(&guest_cf8, __ATOMIC_RELAXED);
-    if (!(cf8 & CF8_ENABLE)) {
-        if (in)
-            *val = 0xFFFFFFFFu;     /* no cycle: nothing answers */
-        return true;
-    }
-    config_access((cf8 >> 8) & 0xFFFF, (cf8 & 0xFC) + (port - PCI_CONFIG_DATA), size, !in, val,
-                  0);
-    return true;
+	if (port == PCI_CONFIG_ADDRESS && size == 4) {
+		spin_lock(&cf8_lock);
+		if (in)
+			*val = guest_cf8;
+		else
+			guest_cf8 = *val;
+		spin_unlock(&cf8_lock);
+		return true;
+	}
+	if (port < PCI_CONFIG_DATA || port + size > PCI_CONFIG_DATA + 4)
+		return false;
+	uint32_t cf8 = __atomic_load_n(&guest_cf8, __ATOMIC_RELAXED);
+	if (!(cf8 & CF8_ENABLE)) {
+		if (in)
+			*val = 0xFFFFFFFFu; /* no cycle: nothing answers */
+		return true;
+	}
+	config_access((cf8 >> 8) & 0xFFFF, (cf8 & 0xFC) + (port - PCI_CONFIG_DATA), size, !in, val,
+		      0);
+	return true;
 }
 
 bool pci_mmio(uint64_t gpa, unsigned int size, bool write, uint64_t *val)
 {
-    if (ecam.on && gpa >= ecam.base && gpa - ecam.base < ecam.size) {
-        uint64_t off = gpa - ecam.base;
-        if (size > 4 || ((off & 0xFFF) + size) > 0x1000)
-            return false;
-        uint32_t v = (uint32_t)*val;
-        config_access((uint32_t)(off >> 12), off & 0xFFF, size, write, &v, gpa);
-        if (!write)
-            *val = v;
-        return true;
-    }
-    spin_lock(&proxy_lock);
-    bool done = vproxy_devices(&proxy) && vproxy_mmio(&proxy, gpa, size, write, val);
-    spin_unlock(&proxy_lock);
-    return done;
+	if (ecam.on && gpa >= ecam.base && gpa - ecam.base < ecam.size) {
+		uint64_t off = gpa - ecam.base;
+		if (size > 4 || ((off & 0xFFF) + size) > 0x1000)
+			return false;
+		uint32_t v = (uint32_t)*val;
+		config_access((uint32_t)(off >> 12), off & 0xFFF, size, write, &v, gpa);
+		if (!write)
+			*val = v;
+		return true;
+	}
+	spin_lock(&proxy_lock);
+	bool done = vproxy_devices(&proxy) && vproxy_mmio(&proxy, gpa, size, write, val);
+	spin_unlock(&proxy_lock);
+	return done;
 }
 
 void pci_vector(uint8_t vector)
 {
-    spin_lock(&proxy_lock);
-    if (vector == PV_VECTOR_VIRTIO_QUEUE)
-        vproxy_queue_interrupt(&proxy);
-    else
-        vproxy_config_interrupt(&proxy);
-    spin_unlock(&proxy_lock);
+	spin_lock(&proxy_lock);
+	if (vector == PV_VECTOR_VIRTIO_QUEUE)
+		vproxy_queue_interrupt(&proxy);
+	else
+		vproxy_config_interrupt(&proxy);
+	spin_unlock(&proxy_lock);
 }
 
-#define PROXY_STAT(field, label) { offsetof(struct vproxy_stats, field), label }
+#define PROXY_STAT(field, label)                            \
+	{                                                   \
+		offsetof(struct vproxy_stats, field), label \
+	}
 static const struct {
-    size_t offset;
-    const char *name;
+	size_t offset;
+	const char *name;
 } proxy_stats[] = {
-    PROXY_STAT(notifies, "guest queue notifications"),
-    PROXY_STAT(requests, "requests posted to devices"),
-    PROXY_STAT(completions, "completions returned to the guest"),
-    PROXY_STAT(bytes_to_device, "bytes copied to devices"),
-    PROXY_STAT(bytes_to_guest, "bytes copied to the guest"),
-    PROXY_STAT(deferred, "requests deferred for bounce space"),
-    PROXY_STAT(split_pieces, "pieces of large requests"),
-    PROXY_STAT(guest_msis, "MSIs raised for the guest"),
-    PROXY_STAT(device_errors, "device errors"),
-    PROXY_STAT(used_len_clamped, "used lengths clamped"),
+	PROXY_STAT(notifies, "guest queue notifications"),
+	PROXY_STAT(requests, "requests posted to devices"),
+	PROXY_STAT(completions, "completions returned to the guest"),
+	PROXY_STAT(bytes_to_device, "bytes copied to devices"),
+	PROXY_STAT(bytes_to_guest, "bytes copied to the guest"),
+	PROXY_STAT(deferred, "requests deferred for bounce space"),
+	PROXY_STAT(split_pieces, "pieces of large requests"),
+	PROXY_STAT(guest_msis, "MSIs raised for the guest"),
+	PROXY_STAT(device_errors, "device errors"),
+	PROXY_STAT(used_len_clamped, "used lengths clamped"),
 };
 
 static void proxy_stat_name(unsigned int i, char *buf, size_t len)
 {
-    snprintf(buf, len, "virtio proxy: %s", proxy_stats[i].name);
+	snprintf(buf, len, "virtio proxy: %s", proxy_stats[i].name);
 }
 
 /* Read without proxy_lock: a counter printed at power-off may be one behind. */
 static uint64_t proxy_stat_read(unsigned int i, unsigned int vcpu)
 {
-    (void)vcpu;
-    return *(const volatile uint64_t *)((const char *)&proxy.stats + proxy_stats[i].offset);
+	(void)vcpu;
+	return *(const volatile uint64_t *)((const char *)&proxy.stats + proxy_stats[i].offset);
 }
 
 PV_COUNTER_SET(proxy_counters, .count = ARRAY_SIZE(proxy_stats), .per_vcpu = false,
-               .name = proxy_stat_name, .read = proxy_stat_read);
+	       .name = proxy_stat_name, .read = proxy_stat_read);

@@ -20,9 +20,9 @@
 
 #include <lib/string.h>
 
-#define E820_ENTRY  20
-#define E820_RAM    1
-#define MAX_E820    (FWCFG_MAX_E820 / E820_ENTRY)
+#define E820_ENTRY 20
+#define E820_RAM   1
+#define MAX_E820   (FWCFG_MAX_E820 / E820_ENTRY)
 
 /* One platform for all vCPUs: the fw_cfg filter's selector and offset,
  * the CONFIG_ADDRESS latch, the I/O APIC's select, under platform_lock. */
@@ -36,134 +36,135 @@ static uint64_t guest_low_end;
 static struct acpi_pm_snoop pm_snoop;
 
 struct e820_entry {
-    uint64_t addr, len;
-    uint32_t type;
+	uint64_t addr, len;
+	uint32_t type;
 } __attribute__((packed));
 
 static void host_read_item(uint16_t select, void *buf, uint32_t len)
 {
-    uint32_t sel = select;
-    ghcb_ioio(FWCFG_PORT_SEL, 2, false, &sel, NULL);
-    uint8_t *p = buf;
-    for (uint32_t i = 0; i < len; i++) {
-        uint32_t v = 0;
-        ghcb_ioio(FWCFG_PORT_DATA, 1, true, &v, NULL);
-        p[i] = (uint8_t)v;
-    }
+	uint32_t sel = select;
+	ghcb_ioio(FWCFG_PORT_SEL, 2, false, &sel, NULL);
+	uint8_t *p = buf;
+	for (uint32_t i = 0; i < len; i++) {
+		uint32_t v = 0;
+		ghcb_ioio(FWCFG_PORT_DATA, 1, true, &v, NULL);
+		p[i] = (uint8_t)v;
+	}
 }
 
 static uint32_t be32(const uint8_t *p)
 {
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
 /** The host's e820 without the paravisor's region. */
 static unsigned int guest_e820(const uint8_t *dir, uint32_t dir_len, struct e820_entry *out)
 {
-    static struct e820_entry host[MAX_E820];
-    unsigned int n = 0, hn = 0;
-    for (uint32_t off = 4; off + FWCFG_FILE_ENTRY <= dir_len; off += FWCFG_FILE_ENTRY) {
-        if (strncmp((const char *)dir + off + 8, "etc/e820", 56))
-            continue;
-        uint32_t size = MIN(be32(dir + off), (uint32_t)sizeof(host));
-        host_read_item((uint16_t)((dir[off + 4] << 8) | dir[off + 5]), host, size);
-        hn = size / E820_ENTRY;
-    }
-    for (unsigned int i = 0; i < hn && n + 2 <= MAX_E820; i++) {
-        struct e820_entry e = host[i];
-        uint64_t end = e.addr + e.len;
-        if (e.type != E820_RAM || end <= mm.pv_base || e.addr >= mm.pv_end) {
-            out[n++] = e;
-            continue;
-        }
-        if (e.addr < mm.pv_base)
-            out[n++] = (struct e820_entry){ e.addr, mm.pv_base - e.addr, E820_RAM };
-        if (end > mm.pv_end)
-            out[n++] = (struct e820_entry){ mm.pv_end, end - mm.pv_end, E820_RAM };
-    }
-    for (unsigned int i = 0; i < n; i++)
-        if (out[i].type == E820_RAM && out[i].addr + out[i].len <= (4ULL << 30))
-            guest_low_end = MAX(guest_low_end, out[i].addr + out[i].len);
-    return n;
+	static struct e820_entry host[MAX_E820];
+	unsigned int n = 0, hn = 0;
+	for (uint32_t off = 4; off + FWCFG_FILE_ENTRY <= dir_len; off += FWCFG_FILE_ENTRY) {
+		if (strncmp((const char *)dir + off + 8, "etc/e820", 56))
+			continue;
+		uint32_t size = MIN(be32(dir + off), (uint32_t)sizeof(host));
+		host_read_item((uint16_t)((dir[off + 4] << 8) | dir[off + 5]), host, size);
+		hn = size / E820_ENTRY;
+	}
+	for (unsigned int i = 0; i < hn && n + 2 <= MAX_E820; i++) {
+		struct e820_entry e = host[i];
+		uint64_t end = e.addr + e.len;
+		if (e.type != E820_RAM || end <= mm.pv_base || e.addr >= mm.pv_end) {
+			out[n++] = e;
+			continue;
+		}
+		if (e.addr < mm.pv_base)
+			out[n++] = (struct e820_entry){ e.addr, mm.pv_base - e.addr, E820_RAM };
+		if (end > mm.pv_end)
+			out[n++] = (struct e820_entry){ mm.pv_end, end - mm.pv_end, E820_RAM };
+	}
+	for (unsigned int i = 0; i < n; i++)
+		if (out[i].type == E820_RAM && out[i].addr + out[i].len <= (4ULL << 30))
+			guest_low_end = MAX(guest_low_end, out[i].addr + out[i].len);
+	return n;
 }
 
 /** The VM's vCPUs, 1 to PV_MAX_VCPUS. */
 static unsigned int vcpu_count(void)
 {
-    uint8_t n[2];
-    host_read_item(FWCFG_KEY_NB_CPUS, n, sizeof(n));
-    unsigned int cpus = n[0] | n[1] << 8;
-    if (cpus < 1 || cpus > PV_MAX_VCPUS)
-        pv_terminate(PV_TERM_BAD_CONFIG, "the VM has %u vCPUs; this paravisor runs 1 to %u",
-                     cpus, PV_MAX_VCPUS);
-    return cpus;
+	uint8_t n[2];
+	host_read_item(FWCFG_KEY_NB_CPUS, n, sizeof(n));
+	unsigned int cpus = n[0] | n[1] << 8;
+	if (cpus < 1 || cpus > PV_MAX_VCPUS)
+		pv_terminate(PV_TERM_BAD_CONFIG, "the VM has %u vCPUs; this paravisor runs 1 to %u",
+			     cpus, PV_MAX_VCPUS);
+	return cpus;
 }
 
 unsigned int devices_init(void)
 {
-    static uint8_t dir[FWCFG_MAX_DIR];
-    unsigned int cpus = vcpu_count();
-    static struct e820_entry e820[MAX_E820];
-    host_read_item(FWCFG_KEY_FILE_DIR, dir, 4);
-    uint32_t count = be32(dir);
-    if (4 + (uint64_t)count * FWCFG_FILE_ENTRY > sizeof(dir))
-        pv_terminate(PV_TERM_HV_ERROR, "fw_cfg directory with %u files", count);
-    uint32_t dir_len = 4 + count * FWCFG_FILE_ENTRY;
-    host_read_item(FWCFG_KEY_FILE_DIR, dir, dir_len);
-    unsigned int n = guest_e820(dir, dir_len, e820);
-    if (!fwcfg_filter_init(&filter, dir, dir_len, e820, n * E820_ENTRY))
-        pv_terminate(PV_TERM_HV_ERROR, "fw_cfg directory unusable");
-    pv_info("guest e820: %u entries, low RAM ends at %#lx", n, (unsigned long)guest_low_end);
-    pm_snoop = (struct acpi_pm_snoop){ 0 };
-    pci_init();
-    return cpus;
+	static uint8_t dir[FWCFG_MAX_DIR];
+	unsigned int cpus = vcpu_count();
+	static struct e820_entry e820[MAX_E820];
+	host_read_item(FWCFG_KEY_FILE_DIR, dir, 4);
+	uint32_t count = be32(dir);
+	if (4 + (uint64_t)count * FWCFG_FILE_ENTRY > sizeof(dir))
+		pv_terminate(PV_TERM_HV_ERROR, "fw_cfg directory with %u files", count);
+	uint32_t dir_len = 4 + count * FWCFG_FILE_ENTRY;
+	host_read_item(FWCFG_KEY_FILE_DIR, dir, dir_len);
+	unsigned int n = guest_e820(dir, dir_len, e820);
+	if (!fwcfg_filter_init(&filter, dir, dir_len, e820, n * E820_ENTRY))
+		pv_terminate(PV_TERM_HV_ERROR, "fw_cfg directory unusable");
+	pv_info("guest e820: %u entries, low RAM ends at %#lx", n, (unsigned long)guest_low_end);
+	pm_snoop = (struct acpi_pm_snoop){ 0 };
+	pci_init();
+	return cpus;
 }
 
 /** A guest port write on its way to the hypervisor: the last moment to
  * print the counters before an ACPI power-off or a reset ends the VM. */
 static void pm_watch_out(uint16_t port, unsigned int size, uint32_t val)
 {
-    char line[96];
-    enum acpi_pm_event ev = acpi_pm_watch(&pm_snoop, port, size, val, line, sizeof(line));
-    if (ev == ACPI_PM_BASE)
-        pv_info("%s", line);
-    if (ev == ACPI_PM_SLEEP || ev == ACPI_PM_RESET) {
-        pv_info("%s: counters follow", line);
-        pv_counters_print();
-    }
+	char line[96];
+	enum acpi_pm_event ev = acpi_pm_watch(&pm_snoop, port, size, val, line, sizeof(line));
+	if (ev == ACPI_PM_BASE)
+		pv_info("%s", line);
+	if (ev == ACPI_PM_SLEEP || ev == ACPI_PM_RESET) {
+		pv_info("%s: counters follow", line);
+		pv_counters_print();
+	}
 }
 
 /** Ports the guest finds no device at: fw_cfg's DMA interface and the
  * paravisor's log UART. */
 static bool port_hidden(uint16_t port, unsigned int size)
 {
-    return fwcfg_port_hidden(port, size) ||
-           (port + size > PV_LOG_PORT && port < PV_LOG_PORT + PV_LOG_PORTS);
+	return fwcfg_port_hidden(port, size) ||
+	       (port + size > PV_LOG_PORT && port < PV_LOG_PORT + PV_LOG_PORTS);
 }
 
 static bool port_io_locked(uint16_t port, unsigned int size, bool in, uint32_t *val)
 {
-    if (port_hidden(port, size)) {
-        if (in)
-            *val = 0xFFFFFFFF;
-        return true;
-    }
-    if (in) {
-        if (fwcfg_filter_in(&filter, port, size, val))
-            return true;
-        int cmos = port == CMOS_PORT_DATA && size == 1
-            ? cmos_memory_register(cmos_index, guest_low_end, 0) : -1;
-        if (cmos >= 0) {
-            *val = (uint32_t)cmos;
-            return true;
-        }
-        return pci_port_io(port, size, in, val);
-    }
-    fwcfg_filter_out(&filter, port, size, *val);
-    if (port == CMOS_PORT_INDEX && size == 1)
-        cmos_index = *val & 0x7F;
-    pm_watch_out(port, size, *val);
-    return pci_port_io(port, size, in, val);
+	if (port_hidden(port, size)) {
+		if (in)
+			*val = 0xFFFFFFFF;
+		return true;
+	}
+	if (in) {
+		if (fwcfg_filter_in(&filter, port, size, val))
+			return true;
+		int cmos = port == CMOS_PORT_DATA && size == 1
+				   ? cmos_memory_register(cmos_index, guest_low_end, 0)
+				   : -1;
+		if (cmos >= 0) {
+			*val = (uint32_t)cmos;
+			return true;
+		}
+		return pci_port_io(port, size, in, val);
+	}
+	fwcfg_filter_out(&filter, port, size, *val);
+	if (port == CMOS_PORT_INDEX && size == 1)
+		cmos_index = *val & 0x7F;
+	pm_watch_out(port, size, *val);
+	return pci_port_io(port, size, in, val);
 }
 
 /*
@@ -175,67 +176,68 @@ static bool port_io_locked(uint16_t port, unsigned int size, bool in, uint32_t *
  * only the writer: Linux moves interrupts between CPUs); the guest reads back
  * what it wrote (82093AA datasheet §3.2.4).
  */
-#define IOAPIC_BASE     0xFEC00000ULL
-#define IOAPIC_REGSEL   0x00
-#define IOAPIC_WIN      0x10
-#define IOAPIC_PINS     24
-#define RTE_LOGICAL     BIT(11)
-#define RTE_MASKED      BIT(16)
+#define IOAPIC_BASE   0xFEC00000ULL
+#define IOAPIC_REGSEL 0x00
+#define IOAPIC_WIN    0x10
+#define IOAPIC_PINS   24
+#define RTE_LOGICAL   BIT(11)
+#define RTE_MASKED    BIT(16)
 
 static struct {
-    uint32_t regsel;
-    uint64_t rte[IOAPIC_PINS];       /* the guest's view */
+	uint32_t regsel;
+	uint64_t rte[IOAPIC_PINS]; /* the guest's view */
 } ioapic;
 
 static void host_ioapic_write(uint32_t reg, uint32_t val)
 {
-    uint64_t r = reg, v = val;
-    ghcb_mmio(IOAPIC_BASE + IOAPIC_REGSEL, 4, true, &r, NULL);
-    ghcb_mmio(IOAPIC_BASE + IOAPIC_WIN, 4, true, &v, NULL);
+	uint64_t r = reg, v = val;
+	ghcb_mmio(IOAPIC_BASE + IOAPIC_REGSEL, 4, true, &r, NULL);
+	ghcb_mmio(IOAPIC_BASE + IOAPIC_WIN, 4, true, &v, NULL);
 }
 
 static uint64_t rte_for_host(uint64_t rte)
 {
-    if (!(rte & RTE_LOGICAL))
-        return rte;
-    int id = guest_apic_logical_target((uint8_t)(rte >> 56));
-    if (id < 0)
-        return rte | RTE_MASKED;    /* names no vCPU: nobody gets it */
-    return (rte & ~(RTE_LOGICAL | (0xFFULL << 56))) | ((uint64_t)id << 56);
+	if (!(rte & RTE_LOGICAL))
+		return rte;
+	int id = guest_apic_logical_target((uint8_t)(rte >> 56));
+	if (id < 0)
+		return rte | RTE_MASKED; /* names no vCPU: nobody gets it */
+	return (rte & ~(RTE_LOGICAL | (0xFFULL << 56))) | ((uint64_t)id << 56);
 }
 
 static bool ioapic_mmio(uint32_t off, unsigned int size, bool write, uint64_t *val)
 {
-    if (size != 4 || (off != IOAPIC_REGSEL && off != IOAPIC_WIN))
-        return false;
-    if (off == IOAPIC_REGSEL) {
-        if (write)
-            ioapic.regsel = (uint32_t)*val & 0xFF;
-        else
-            *val = ioapic.regsel;
-        return true;
-    }
-    uint32_t reg = ioapic.regsel;
-    if (reg < 0x10 || reg >= 0x10 + 2 * IOAPIC_PINS) {
-        /* ID, version, arbitration: the device's, with the guest's select
+	if (size != 4 || (off != IOAPIC_REGSEL && off != IOAPIC_WIN))
+		return false;
+	if (off == IOAPIC_REGSEL) {
+		if (write)
+			ioapic.regsel = (uint32_t)*val & 0xFF;
+		else
+			*val = ioapic.regsel;
+		return true;
+	}
+	uint32_t reg = ioapic.regsel;
+	if (reg < 0x10 || reg >= 0x10 + 2 * IOAPIC_PINS) {
+		/* ID, version, arbitration: the device's, with the guest's select
          * (our own redirection writes moved the device's). */
-        uint64_t r = reg;
-        ghcb_mmio(IOAPIC_BASE + IOAPIC_REGSEL, 4, true, &r, NULL);
-        ghcb_mmio(IOAPIC_BASE + IOAPIC_WIN, 4, write, val, NULL);
-        return true;
-    }
-    unsigned int pin = (reg - 0x10) / 2, shift = (reg & 1) ? 32 : 0;
-    if (!write) {
-        *val = (uint32_t)(ioapic.rte[pin] >> shift);
-        return true;
-    }
-    ioapic.rte[pin] = (ioapic.rte[pin] & ~(0xFFFFFFFFULL << shift)) | ((uint64_t)(uint32_t)*val << shift);
-    uint64_t host = rte_for_host(ioapic.rte[pin]);
-    uint32_t base = 0x10 + 2 * pin;
-    host_ioapic_write(base, (uint32_t)host | RTE_MASKED);
-    host_ioapic_write(base + 1, (uint32_t)(host >> 32));
-    host_ioapic_write(base, (uint32_t)host);
-    return true;
+		uint64_t r = reg;
+		ghcb_mmio(IOAPIC_BASE + IOAPIC_REGSEL, 4, true, &r, NULL);
+		ghcb_mmio(IOAPIC_BASE + IOAPIC_WIN, 4, write, val, NULL);
+		return true;
+	}
+	unsigned int pin = (reg - 0x10) / 2, shift = (reg & 1) ? 32 : 0;
+	if (!write) {
+		*val = (uint32_t)(ioapic.rte[pin] >> shift);
+		return true;
+	}
+	ioapic.rte[pin] = (ioapic.rte[pin] & ~(0xFFFFFFFFULL << shift)) |
+			  ((uint64_t)(uint32_t)*val << shift);
+	uint64_t host = rte_for_host(ioapic.rte[pin]);
+	uint32_t base = 0x10 + 2 * pin;
+	host_ioapic_write(base, (uint32_t)host | RTE_MASKED);
+	host_ioapic_write(base + 1, (uint32_t)(host >> 32));
+	host_ioapic_write(base, (uint32_t)host);
+	return true;
 }
 
 /** Device space the paravisor owns: the guest's local APIC page (vc/apic.c),
@@ -243,42 +245,42 @@ static bool ioapic_mmio(uint32_t off, unsigned int size, bool write, uint64_t *v
  * the proxied virtio structures (core/pci.c). */
 bool devices_mmio(uint64_t gpa, unsigned int size, bool write, uint64_t *val)
 {
-    if ((gpa & PAGE_MASK) == 0xFEE00000ULL)
-        return guest_apic_mmio((uint32_t)(gpa & ~PAGE_MASK), size, write, val);
-    if ((gpa & PAGE_MASK) != IOAPIC_BASE)
-        return pci_mmio(gpa, size, write, val);
-    spin_lock(&platform_lock);
-    bool done = ioapic_mmio((uint32_t)(gpa & ~PAGE_MASK), size, write, val);
-    spin_unlock(&platform_lock);
-    return done;
+	if ((gpa & PAGE_MASK) == 0xFEE00000ULL)
+		return guest_apic_mmio((uint32_t)(gpa & ~PAGE_MASK), size, write, val);
+	if ((gpa & PAGE_MASK) != IOAPIC_BASE)
+		return pci_mmio(gpa, size, write, val);
+	spin_lock(&platform_lock);
+	bool done = ioapic_mmio((uint32_t)(gpa & ~PAGE_MASK), size, write, val);
+	spin_unlock(&platform_lock);
+	return done;
 }
 
 /** A string IN/OUT the hypervisor may serve as one call (ioio.c's fast
  * path): nothing the paravisor answers or hides is involved. */
 static bool port_bulk_locked(uint16_t port, unsigned int size, bool in, uint64_t count)
 {
-    uint32_t bytes = (uint32_t)(count * size);
-    if (port_hidden(port, size) || port == CMOS_PORT_DATA || port == CMOS_PORT_INDEX)
-        return false;
-    if (port == FWCFG_PORT_SEL || (!in && acpi_pm_snoop_port(&pm_snoop, port, size)))
-        return false;
-    if (port + size > PCI_CONFIG_ADDRESS && port < PCI_CONFIG_DATA + 4)
-        return false;                   /* core/pci.c: one access at a time */
-    return !in || fwcfg_filter_bulk(&filter, port, bytes);
+	uint32_t bytes = (uint32_t)(count * size);
+	if (port_hidden(port, size) || port == CMOS_PORT_DATA || port == CMOS_PORT_INDEX)
+		return false;
+	if (port == FWCFG_PORT_SEL || (!in && acpi_pm_snoop_port(&pm_snoop, port, size)))
+		return false;
+	if (port + size > PCI_CONFIG_ADDRESS && port < PCI_CONFIG_DATA + 4)
+		return false; /* core/pci.c: one access at a time */
+	return !in || fwcfg_filter_bulk(&filter, port, bytes);
 }
 
 bool devices_port_io(uint16_t port, unsigned int size, bool in, uint32_t *val)
 {
-    spin_lock(&platform_lock);
-    bool done = port_io_locked(port, size, in, val);
-    spin_unlock(&platform_lock);
-    return done;
+	spin_lock(&platform_lock);
+	bool done = port_io_locked(port, size, in, val);
+	spin_unlock(&platform_lock);
+	return done;
 }
 
 bool devices_port_bulk(uint16_t port, unsigned int size, bool in, uint64_t count)
 {
-    spin_lock(&platform_lock);
-    bool bulk = port_bulk_locked(port, size, in, count);
-    spin_unlock(&platform_lock);
-    return bulk;
+	spin_lock(&platform_lock);
+	bool bulk = port_bulk_locked(port, size, in, count);
+	spin_unlock(&platform_lock);
+	return bulk;
 }

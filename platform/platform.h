@@ -16,8 +16,8 @@ bool devices_mmio(uint64_t gpa, unsigned int size, bool write, uint64_t *val);
 
 /* pci.c: configuration space (mechanism #1 and ECAM) and the virtio proxy */
 void pci_init(void);
-bool pci_port_io(uint16_t port, unsigned int size, bool in, uint32_t *val);   /* 0xCF8-0xCFF */
+bool pci_port_io(uint16_t port, unsigned int size, bool in, uint32_t *val); /* 0xCF8-0xCFF */
 bool pci_mmio(uint64_t gpa, unsigned int size, bool write, uint64_t *val);
-void pci_vector(uint8_t vector);         /* PV_VECTOR_VIRTIO_* arrived (platform/apic.h) */
+void pci_vector(uint8_t vector); /* PV_VECTOR_VIRTIO_* arrived (platform/apic.h) */
 
 #endif

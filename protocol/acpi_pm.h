@@ -51,38 +51,38 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define PCI_CONFIG_ADDRESS      0xCF8   /* 32-bit, PCI 3.0 §3.2.2.3.2 */
-#define PCI_CONFIG_DATA         0xCFC   /* 0xCFC-0xCFF */
-#define PCI_CFG_ENABLE          (1u << 31)
+#define PCI_CONFIG_ADDRESS 0xCF8 /* 32-bit, PCI 3.0 §3.2.2.3.2 */
+#define PCI_CONFIG_DATA	   0xCFC /* 0xCFC-0xCFF */
+#define PCI_CFG_ENABLE	   (1u << 31)
 #define PCI_CFG_BDF(bus, dev, fn) \
 	(((uint32_t)(bus) << 16) | ((uint32_t)(dev) << 11) | ((uint32_t)(fn) << 8))
-#define PCI_CFG_BDF_MASK        0x00FFFF00u
-#define PCI_CFG_REG_MASK        0xFCu
+#define PCI_CFG_BDF_MASK 0x00FFFF00u
+#define PCI_CFG_REG_MASK 0xFCu
 
 /** ICH9 LPC bridge, D31:F0, PMBASE bits 15:7. */
-#define ICH9_LPC_BDF            PCI_CFG_BDF(0, 0x1F, 0)
-#define ICH9_PMBASE             0x40
-#define ICH9_PMBASE_MASK        0xFF80u
+#define ICH9_LPC_BDF	 PCI_CFG_BDF(0, 0x1F, 0)
+#define ICH9_PMBASE	 0x40
+#define ICH9_PMBASE_MASK 0xFF80u
 /** PIIX4 power management function, 00:01.3, PMBA bits 15:6. */
-#define PIIX4_PM_BDF            PCI_CFG_BDF(0, 1, 3)
-#define PIIX4_PMBA              0x40
-#define PIIX4_PMBA_MASK         0xFFC0u
+#define PIIX4_PM_BDF	 PCI_CFG_BDF(0, 1, 3)
+#define PIIX4_PMBA	 0x40
+#define PIIX4_PMBA_MASK	 0xFFC0u
 _Static_assert(ICH9_PMBASE == PIIX4_PMBA, "ICH9 PMBASE and PIIX4 PMBA share offset 0x40");
 
 /** PM1a_CNT (ICH9 PM1_CNT, PIIX4 PMCNTRL): 16 bits at PM base + 4. */
-#define ACPI_PM1_CNT            4
-#define ACPI_PM1_SLP_EN         (1u << 13)
-#define ACPI_PM1_SLP_TYP_SHIFT  10
-#define ACPI_PM1_SLP_TYP_MASK   (7u << ACPI_PM1_SLP_TYP_SHIFT)
+#define ACPI_PM1_CNT	       4
+#define ACPI_PM1_SLP_EN	       (1u << 13)
+#define ACPI_PM1_SLP_TYP_SHIFT 10
+#define ACPI_PM1_SLP_TYP_MASK  (7u << ACPI_PM1_SLP_TYP_SHIFT)
 
 /** Reset control register (ICH9 RST_CNT, PIIX4 RC): a byte. */
-#define PCI_RESET_CONTROL       0xCF9
-#define PCI_RESET_CPU           (1u << 2)
+#define PCI_RESET_CONTROL 0xCF9
+#define PCI_RESET_CPU	  (1u << 2)
 
 /** Byte @i (0 = lowest) of a @size-byte I/O write of @val at @port, if that
  * write covers I/O address @addr: true and *@byte set. */
-static inline bool acpi_pm_io_byte(uint16_t port, unsigned int size, uint32_t val,
-				   uint32_t addr, uint8_t *byte)
+static inline bool acpi_pm_io_byte(uint16_t port, unsigned int size, uint32_t val, uint32_t addr,
+				   uint8_t *byte)
 {
 	if (addr < port || addr >= (uint32_t)port + size)
 		return false;
@@ -153,16 +153,16 @@ static inline bool acpi_pm_reset_write(uint16_t port, unsigned int size, uint32_
 
 /** What an observed port write did. */
 enum acpi_pm_event {
-	ACPI_PM_NONE,           /** nothing of interest (or only CONFIG_ADDRESS) */
-	ACPI_PM_BASE,           /** the PM base was (re)programmed */
-	ACPI_PM_SLEEP,          /** PM1a_CNT with SLP_EN: the platform sleeps or powers off */
-	ACPI_PM_RESET,          /** reset control register: the platform resets */
+	ACPI_PM_NONE,  /** nothing of interest (or only CONFIG_ADDRESS) */
+	ACPI_PM_BASE,  /** the PM base was (re)programmed */
+	ACPI_PM_SLEEP, /** PM1a_CNT with SLP_EN: the platform sleeps or powers off */
+	ACPI_PM_RESET, /** reset control register: the platform resets */
 };
 
 /** The observer's state: CONFIG_ADDRESS as last written and the PM base. */
 struct acpi_pm_snoop {
 	uint32_t cf8;
-	uint16_t base;          /* 0 until the firmware programs it */
+	uint16_t base; /* 0 until the firmware programs it */
 };
 
 /**
@@ -179,7 +179,8 @@ static inline enum acpi_pm_event acpi_pm_snoop_out(struct acpi_pm_snoop *s, uint
 	}
 	if (port >= PCI_CONFIG_DATA && port <= PCI_CONFIG_DATA + 3)
 		return acpi_pm_base_write(s->cf8, port - PCI_CONFIG_DATA, size, val, &s->base)
-			? ACPI_PM_BASE : ACPI_PM_NONE;
+			       ? ACPI_PM_BASE
+			       : ACPI_PM_NONE;
 	if (acpi_pm_reset_write(port, size, val))
 		return ACPI_PM_RESET;
 	if (acpi_pm_sleep_write(s->base, port, size, val, slp_typ))

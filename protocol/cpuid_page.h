@@ -14,28 +14,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SNP_CPUID_MAX_COUNT     64
+#define SNP_CPUID_MAX_COUNT 64
 
 /** One 48-byte entry. */
 struct snp_cpuid_fn {
-	uint32_t eax_in;        /**< +0: leaf */
-	uint32_t ecx_in;        /**< +4: sub-leaf (only where significant) */
-	uint64_t xcr0_in;       /**< +8 */
-	uint64_t xss_in;        /**< +16 */
-	uint32_t eax;           /**< +24 */
-	uint32_t ebx;           /**< +28 */
-	uint32_t ecx;           /**< +32 */
-	uint32_t edx;           /**< +36 */
-	uint64_t reserved;      /**< +40 */
+	uint32_t eax_in;   /**< +0: leaf */
+	uint32_t ecx_in;   /**< +4: sub-leaf (only where significant) */
+	uint64_t xcr0_in;  /**< +8 */
+	uint64_t xss_in;   /**< +16 */
+	uint32_t eax;	   /**< +24 */
+	uint32_t ebx;	   /**< +28 */
+	uint32_t ecx;	   /**< +32 */
+	uint32_t edx;	   /**< +36 */
+	uint64_t reserved; /**< +40 */
 };
 
 /** The whole page. */
 struct snp_cpuid_page {
-	uint32_t count;         /**< 0x00: valid entries, <= 64 */
+	uint32_t count; /**< 0x00: valid entries, <= 64 */
 	uint32_t reserved_04;
 	uint64_t reserved_08;
 	struct snp_cpuid_fn fn[SNP_CPUID_MAX_COUNT]; /**< 0x10 */
-	uint8_t  reserved_c10[1008];
+	uint8_t reserved_c10[1008];
 };
 
 _Static_assert(sizeof(struct snp_cpuid_fn) == 48,

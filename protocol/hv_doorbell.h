@@ -17,21 +17,21 @@
 
 /** The first 64 bytes of the doorbell page. */
 struct hv_doorbell {
-	uint8_t vector;                 /**< byte 0: pending vector, 0 = none */
-	uint8_t flags;                  /**< byte 1: HVDB_FLAG_* */
-	uint8_t no_eoi_required;        /**< byte 2 */
-	uint8_t per_vmpl_events;        /**< byte 3: COCONUT-SVSM only */
+	uint8_t vector;		 /**< byte 0: pending vector, 0 = none */
+	uint8_t flags;		 /**< byte 1: HVDB_FLAG_* */
+	uint8_t no_eoi_required; /**< byte 2 */
+	uint8_t per_vmpl_events; /**< byte 3: COCONUT-SVSM only */
 	uint8_t reserved[60];
 };
 
-#define HVDB_FLAG_NMI                   (1u << 0)
-#define HVDB_FLAG_MC                    (1u << 1)
-#define HVDB_FLAG_NO_FURTHER_SIGNAL     (1u << 7)
+#define HVDB_FLAG_NMI		    (1u << 0)
+#define HVDB_FLAG_MC		    (1u << 1)
+#define HVDB_FLAG_NO_FURTHER_SIGNAL (1u << 7)
 /** In the 16-bit view of bytes 0-1: the vector and the flags. */
-#define HVDB_WORD_VECTOR_MASK           0x00FFu
-#define HVDB_WORD_NMI                   (1u << 8)
-#define HVDB_WORD_MC                    (1u << 9)
-#define HVDB_WORD_NO_FURTHER_SIGNAL     (1u << 15)
+#define HVDB_WORD_VECTOR_MASK	    0x00FFu
+#define HVDB_WORD_NMI		    (1u << 8)
+#define HVDB_WORD_MC		    (1u << 9)
+#define HVDB_WORD_NO_FURTHER_SIGNAL (1u << 15)
 
 _Static_assert(sizeof(struct hv_doorbell) == 64,
 	       "#HV doorbell event area is 64 bytes (GHCB spec, #HV doorbell page)");

@@ -20,34 +20,35 @@
 /** C-bit position that snpemu reports in CPUID 0x8000001F EBX[5:0].
  * QEMU TCG has 40 physical address bits; the C-bit must be an address bit
  * the TCG page walker passes through to the nested walk, so it is bit 39. */
-#define PAYLOAD_CBIT            39
-#define PAYLOAD_CBIT_MASK       (1ULL << PAYLOAD_CBIT)
+#define PAYLOAD_CBIT	  39
+#define PAYLOAD_CBIT_MASK (1ULL << PAYLOAD_CBIT)
 
-#define PAYLOAD_PML4_GPA        0x10000ULL  /* PML4, then PDPT, then 4 PDs */
-#define PAYLOAD_PDPT_GPA        0x11000ULL
-#define PAYLOAD_PD_GPA          0x12000ULL  /* 4 pages: 0x12000..0x15FFF */
-#define PAYLOAD_GDT_GPA         0x16000ULL  /* null, code64 (0x08), data (0x10) */
-#define PAYLOAD_CPUID_GPA       0x1A000ULL  /* IGVM CPUID_DATA page */
-#define PAYLOAD_SECRETS_GPA     0x1B000ULL  /* IGVM SECRETS page */
-#define PAYLOAD_MEMMAP_GPA      0x1C000ULL  /* IGVM MEMORY_MAP parameter (1 page) */
-#define PAYLOAD_GHCB_GPA        0x1D000ULL  /* NOT loaded: unvalidated RAM the
+#define PAYLOAD_PML4_GPA    0x10000ULL /* PML4, then PDPT, then 4 PDs */
+#define PAYLOAD_PDPT_GPA    0x11000ULL
+#define PAYLOAD_PD_GPA	    0x12000ULL /* 4 pages: 0x12000..0x15FFF */
+#define PAYLOAD_GDT_GPA	    0x16000ULL /* null, code64 (0x08), data (0x10) */
+#define PAYLOAD_CPUID_GPA   0x1A000ULL /* IGVM CPUID_DATA page */
+#define PAYLOAD_SECRETS_GPA 0x1B000ULL /* IGVM SECRETS page */
+#define PAYLOAD_MEMMAP_GPA  0x1C000ULL /* IGVM MEMORY_MAP parameter (1 page) */
+#define PAYLOAD_GHCB_GPA \
+	0x1D000ULL			 /* NOT loaded: unvalidated RAM the
                                              * payload converts to shared */
-#define PAYLOAD_LOAD_GPA        0x100000ULL /* ELF loaded here (VA == GPA) */
-#define PAYLOAD_LOAD_MAX        0x400000ULL /* ELF must end below this */
-#define PAYLOAD_SCRATCH_GPA     0x1000000ULL/* 16 MiB: unvalidated RAM for tests */
+#define PAYLOAD_LOAD_GPA    0x100000ULL	 /* ELF loaded here (VA == GPA) */
+#define PAYLOAD_LOAD_MAX    0x400000ULL	 /* ELF must end below this */
+#define PAYLOAD_SCRATCH_GPA 0x1000000ULL /* 16 MiB: unvalidated RAM for tests */
 
-#define PAYLOAD_SHARED_VA_OFFSET 0x40000000ULL /* VA = GPA + this: shared alias */
-#define PAYLOAD_VMSA_GPA        0xFFFFFFFFF000ULL /* KVM's fixed IGVM VMSA GPA */
+#define PAYLOAD_SHARED_VA_OFFSET 0x40000000ULL	   /* VA = GPA + this: shared alias */
+#define PAYLOAD_VMSA_GPA	 0xFFFFFFFFF000ULL /* KVM's fixed IGVM VMSA GPA */
 
-#define PAYLOAD_SEL_CODE64      0x08
-#define PAYLOAD_SEL_DATA        0x10
+#define PAYLOAD_SEL_CODE64 0x08
+#define PAYLOAD_SEL_DATA   0x10
 
 /** Termination reason set the payload runtime uses to report its result
  * (GHCB MSR protocol 0x100).  Codes: 0 = all checks passed, 1 = a check
  * failed, 2 = unexpected exception. */
-#define PAYLOAD_TERM_SET        3
-#define PAYLOAD_TERM_PASS       0
-#define PAYLOAD_TERM_FAIL       1
-#define PAYLOAD_TERM_EXCEPTION  2
+#define PAYLOAD_TERM_SET       3
+#define PAYLOAD_TERM_PASS      0
+#define PAYLOAD_TERM_FAIL      1
+#define PAYLOAD_TERM_EXCEPTION 2
 
 #endif

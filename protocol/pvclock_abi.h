@@ -18,23 +18,23 @@
 #include <stdint.h>
 
 /* cpuid.rst: the hypervisor leaves. */
-#define KVM_CPUID_SIGNATURE             0x40000000u     /* EAX max leaf, "KVMKVMKVM\0\0\0" */
-#define KVM_CPUID_FEATURES              0x40000001u     /* EAX features, EDX hints */
-#define KVM_CPUID_TIMING_INFO           0x40000010u     /* EAX TSC kHz, EBX APIC bus kHz */
-#define KVM_SIGNATURE_EBX               0x4B4D564Bu     /* "KVMK" */
-#define KVM_SIGNATURE_ECX               0x564B4D56u     /* "VMKV" */
-#define KVM_SIGNATURE_EDX               0x0000004Du     /* "M\0\0\0" */
+#define KVM_CPUID_SIGNATURE   0x40000000u /* EAX max leaf, "KVMKVMKVM\0\0\0" */
+#define KVM_CPUID_FEATURES    0x40000001u /* EAX features, EDX hints */
+#define KVM_CPUID_TIMING_INFO 0x40000010u /* EAX TSC kHz, EBX APIC bus kHz */
+#define KVM_SIGNATURE_EBX     0x4B4D564Bu /* "KVMK" */
+#define KVM_SIGNATURE_ECX     0x564B4D56u /* "VMKV" */
+#define KVM_SIGNATURE_EDX     0x0000004Du /* "M\0\0\0" */
 
-#define KVM_FEATURE_NOP_IO_DELAY        1       /* port 0x80 delays are not needed */
-#define KVM_FEATURE_CLOCKSOURCE2        3       /* MSRs 0x4b564d00/01 */
-#define KVM_FEATURE_CLOCKSOURCE_STABLE_BIT 24   /* PVCLOCK_TSC_STABLE_BIT is meaningful */
+#define KVM_FEATURE_NOP_IO_DELAY	   1  /* port 0x80 delays are not needed */
+#define KVM_FEATURE_CLOCKSOURCE2	   3  /* MSRs 0x4b564d00/01 */
+#define KVM_FEATURE_CLOCKSOURCE_STABLE_BIT 24 /* PVCLOCK_TSC_STABLE_BIT is meaningful */
 
 /* msr.rst: the kvmclock MSRs (the deprecated 0x11/0x12 pair is not offered). */
-#define MSR_KVM_WALL_CLOCK_NEW          0x4B564D00u
-#define MSR_KVM_SYSTEM_TIME_NEW         0x4B564D01u
-#define KVM_MSR_FIRST                   0x4B564D00u     /* "custom MSRs": 00-FF */
-#define KVM_MSR_LAST                    0x4B564DFFu
-#define KVM_SYSTEM_TIME_ENABLE          1ull    /* bit 0 of MSR_KVM_SYSTEM_TIME_NEW */
+#define MSR_KVM_WALL_CLOCK_NEW	0x4B564D00u
+#define MSR_KVM_SYSTEM_TIME_NEW 0x4B564D01u
+#define KVM_MSR_FIRST		0x4B564D00u /* "custom MSRs": 00-FF */
+#define KVM_MSR_LAST		0x4B564DFFu
+#define KVM_SYSTEM_TIME_ENABLE	1ull /* bit 0 of MSR_KVM_SYSTEM_TIME_NEW */
 
 /** msr.rst MSR_KVM_WALL_CLOCK_NEW: the wall clock at system time 0.  The
  * version is odd while the host writes. */
@@ -59,8 +59,8 @@ struct pvclock_vcpu_time_info {
 	uint8_t pad[2];
 };
 
-#define PVCLOCK_TSC_STABLE_BIT          (1u << 0)
-#define PVCLOCK_GUEST_STOPPED           (1u << 1)
+#define PVCLOCK_TSC_STABLE_BIT (1u << 0)
+#define PVCLOCK_GUEST_STOPPED  (1u << 1)
 
 _Static_assert(sizeof(struct pvclock_wall_clock) == 12,
 	       "pvclock_wall_clock is 12 bytes (msr.rst MSR_KVM_WALL_CLOCK)");

@@ -52,31 +52,31 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SNP_DIGEST_SIZE         48      /* SHA-384 */
+#define SNP_DIGEST_SIZE 48 /* SHA-384 */
 
 /* SNP_LAUNCH_UPDATE page types (SNP ABI, SNP_LAUNCH_UPDATE) */
-#define SNP_PAGE_TYPE_NORMAL            0x1
-#define SNP_PAGE_TYPE_VMSA              0x2
-#define SNP_PAGE_TYPE_ZERO              0x3
-#define SNP_PAGE_TYPE_UNMEASURED        0x4
-#define SNP_PAGE_TYPE_SECRETS           0x5
-#define SNP_PAGE_TYPE_CPUID             0x6
+#define SNP_PAGE_TYPE_NORMAL	 0x1
+#define SNP_PAGE_TYPE_VMSA	 0x2
+#define SNP_PAGE_TYPE_ZERO	 0x3
+#define SNP_PAGE_TYPE_UNMEASURED 0x4
+#define SNP_PAGE_TYPE_SECRETS	 0x5
+#define SNP_PAGE_TYPE_CPUID	 0x6
 
 /** PAGE_INFO: one 112-byte measurement chain element. */
 struct snp_page_info {
-	uint8_t  digest_cur[SNP_DIGEST_SIZE];   /**< 0x00 previous digest */
-	uint8_t  contents[SNP_DIGEST_SIZE];     /**< 0x30 SHA-384 of page or 0 */
-	uint16_t length;                        /**< 0x60 = 0x70 */
-	uint8_t  page_type;                     /**< 0x62 SNP_PAGE_TYPE_* */
-	uint8_t  imi_page;                      /**< 0x63 */
-	uint8_t  vmpl3_perms;                   /**< 0x64 */
-	uint8_t  vmpl2_perms;                   /**< 0x65 */
-	uint8_t  vmpl1_perms;                   /**< 0x66 */
-	uint8_t  reserved;                      /**< 0x67 */
-	uint64_t gpa;                           /**< 0x68 */
+	uint8_t digest_cur[SNP_DIGEST_SIZE]; /**< 0x00 previous digest */
+	uint8_t contents[SNP_DIGEST_SIZE];   /**< 0x30 SHA-384 of page or 0 */
+	uint16_t length;		     /**< 0x60 = 0x70 */
+	uint8_t page_type;		     /**< 0x62 SNP_PAGE_TYPE_* */
+	uint8_t imi_page;		     /**< 0x63 */
+	uint8_t vmpl3_perms;		     /**< 0x64 */
+	uint8_t vmpl2_perms;		     /**< 0x65 */
+	uint8_t vmpl1_perms;		     /**< 0x66 */
+	uint8_t reserved;		     /**< 0x67 */
+	uint64_t gpa;			     /**< 0x68 */
 };
 
-#define SNP_PAGE_INFO_LENGTH    0x70
+#define SNP_PAGE_INFO_LENGTH 0x70
 
 _Static_assert(sizeof(struct snp_page_info) == SNP_PAGE_INFO_LENGTH,
 	       "PAGE_INFO is 112 bytes (SNP ABI 8.17.2, PAGE_INFO)");

@@ -6,29 +6,29 @@
 #include "svm.h"
 #include "platform/apic.h"
 
-#define NO_FURTHER_SIGNAL   HVDB_FLAG_NO_FURTHER_SIGNAL
+#define NO_FURTHER_SIGNAL HVDB_FLAG_NO_FURTHER_SIGNAL
 
 void irq_alloc(struct vcpu *v)
 {
-    void *page = mm_alloc_pages(1);
-    v->doorbell_gpa = mm_virt_to_phys(page);
-    mm_make_shared(v->doorbell_gpa);
+	void *page = mm_alloc_pages(1);
+	v->doorbell_gpa = mm_virt_to_phys(page);
+	mm_make_shared(v->doorbell_gpa);
 }
 
 void irq_init(struct vcpu *v)
 {
-    irq_alloc(v);
-    irq_register(v);
+	irq_alloc(v);
+	irq_register(v);
 }
 
 void irq_register(struct vcpu *v)
 {
-    v->doorbell = mm_shared_va(v->doorbell_gpa);
-    struct ghcb *g = ghcb_begin();
-    if (ghcb_call(g, SVM_VMGEXIT_HV_DOORBELL_PAGE, SVM_VMGEXIT_HVDB_SET, v->doorbell_gpa, NULL) !=
-            GHCB_STATUS_OK ||
-        ghcb_out(g, GHCB_OFF(sw_exit_info_2)) != v->doorbell_gpa)
-        pv_terminate(PV_TERM_HV_ERROR, "#HV doorbell registration refused");
+	v->doorbell = mm_shared_va(v->doorbell_gpa);
+	struct ghcb *g = ghcb_begin();
+	if (ghcb_call(g, SVM_VMGEXIT_HV_DOORBELL_PAGE, SVM_VMGEXIT_HVDB_SET, v->doorbell_gpa,
+		      NULL) != GHCB_STATUS_OK ||
+	    ghcb_out(g, GHCB_OFF(sw_exit_info_2)) != v->doorbell_gpa)
+		pv_terminate(PV_TERM_HV_ERROR, "#HV doorbell registration refused");
 }
 
 /**
@@ -38,50 +38,50 @@ void irq_register(struct vcpu *v)
  */
 void irq_poll_doorbell(struct vcpu *v)
 {
-    struct hv_doorbell *db = v->doorbell;
-    v->hv_pending = false;
-    if (!db)
-        return;
-    __atomic_and_fetch(&db->flags, (uint8_t)~NO_FURTHER_SIGNAL, __ATOMIC_SEQ_CST);
-    uint8_t vec = __atomic_load_n(&db->vector, __ATOMIC_ACQUIRE);
-    if (!vec)
-        return;
-    if (vec < 16)
-        pv_terminate(PV_TERM_HV_ERROR, "#HV doorbell posted vector %u", vec);
-    if (__atomic_compare_exchange_n(&db->vector, &vec, 0, false, __ATOMIC_SEQ_CST,
-                                    __ATOMIC_SEQ_CST))
-        guest_apic_host_vector(v, vec);
+	struct hv_doorbell *db = v->doorbell;
+	v->hv_pending = false;
+	if (!db)
+		return;
+	__atomic_and_fetch(&db->flags, (uint8_t)~NO_FURTHER_SIGNAL, __ATOMIC_SEQ_CST);
+	uint8_t vec = __atomic_load_n(&db->vector, __ATOMIC_ACQUIRE);
+	if (!vec)
+		return;
+	if (vec < 16)
+		pv_terminate(PV_TERM_HV_ERROR, "#HV doorbell posted vector %u", vec);
+	if (__atomic_compare_exchange_n(&db->vector, &vec, 0, false, __ATOMIC_SEQ_CST,
+					__ATOMIC_SEQ_CST))
+		guest_apic_host_vector(v, vec);
 }
 
 /** Offer the APIC's best vector through VINTR_CTRL (V_IRQ): the CPU
  * delivers it when the guest's RFLAGS.IF and interrupt shadow allow. */
 void irq_before_run(struct vcpu *v)
 {
-    struct sev_vmsa *a = v->vmsa1;
-    /* An NMI: V_NMI, which the CPU takes at the next instruction boundary
+	struct sev_vmsa *a = v->vmsa1;
+	/* An NMI: V_NMI, which the CPU takes at the next instruction boundary
      * unless an NMI is being handled (V_NMI_MASK until the guest's IRET;
      * APM vol. 2, 15.21.10).  A second one while V_NMI is still set is one. */
-    if (__atomic_exchange_n(&v->nmi_pending, false, __ATOMIC_ACQ_REL))
-        a->vintr_ctrl |= VINTR_NMI;
-    if (a->vintr_ctrl & VINTR_IRQ)
-        return;                         /* still offered */
-    int vec = guest_apic_pending(v);
-    if (vec < 0)
-        return;
-    a->vintr_ctrl = (a->vintr_ctrl & ~(VINTR_VECTOR_MASK | VINTR_PRIO_MASK)) | VINTR_IRQ |
-                    VINTR_IGN_TPR | ((uint64_t)vec << VINTR_VECTOR_SHIFT) |
-                    ((uint64_t)(vec >> 4) << VINTR_PRIO_SHIFT);
-    v->offered_vector = vec;
+	if (__atomic_exchange_n(&v->nmi_pending, false, __ATOMIC_ACQ_REL))
+		a->vintr_ctrl |= VINTR_NMI;
+	if (a->vintr_ctrl & VINTR_IRQ)
+		return; /* still offered */
+	int vec = guest_apic_pending(v);
+	if (vec < 0)
+		return;
+	a->vintr_ctrl = (a->vintr_ctrl & ~(VINTR_VECTOR_MASK | VINTR_PRIO_MASK)) | VINTR_IRQ |
+			VINTR_IGN_TPR | ((uint64_t)vec << VINTR_VECTOR_SHIFT) |
+			((uint64_t)(vec >> 4) << VINTR_PRIO_SHIFT);
+	v->offered_vector = vec;
 }
 
 /** V_IRQ cleared by the CPU: the guest took the vector (APM vol. 2, 15.36.16). */
 void irq_after_exit(struct vcpu *v)
 {
-    if (v->offered_vector < 0 || (v->vmsa1->vintr_ctrl & VINTR_IRQ))
-        return;
-    guest_apic_accept(v, (uint8_t)v->offered_vector);
-    v->offered_vector = -1;
-    v->guest_halted = false;
+	if (v->offered_vector < 0 || (v->vmsa1->vintr_ctrl & VINTR_IRQ))
+		return;
+	guest_apic_accept(v, (uint8_t)v->offered_vector);
+	v->offered_vector = -1;
+	v->guest_halted = false;
 }
 
 /**
@@ -95,21 +95,21 @@ void irq_after_exit(struct vcpu *v)
  */
 static bool halt_ends(struct vcpu *v)
 {
-    uint64_t vintr = v->vmsa1->vintr_ctrl;
-    if (v->init_pending)
-        return true;
-    if ((v->nmi_pending || (vintr & VINTR_NMI)) && !(vintr & VINTR_NMI_MASK))
-        return true;                /* an NMI ends HLT whatever RFLAGS.IF says */
-    return (v->vmsa1->rflags & VMSA_RFLAGS_IF) && guest_apic_pending(v) >= 0;
+	uint64_t vintr = v->vmsa1->vintr_ctrl;
+	if (v->init_pending)
+		return true;
+	if ((v->nmi_pending || (vintr & VINTR_NMI)) && !(vintr & VINTR_NMI_MASK))
+		return true; /* an NMI ends HLT whatever RFLAGS.IF says */
+	return (v->vmsa1->rflags & VMSA_RFLAGS_IF) && guest_apic_pending(v) >= 0;
 }
 
 /** The guest halted: wait at VMPL0 until something ends its HLT (HLT here
  * is an automatic exit; the hypervisor ends VMPL0's own HLT with #HV). */
 void irq_wait(struct vcpu *v)
 {
-    while (!halt_ends(v)) {
-        hw_halt_unless(&v->hv_pending);
-        irq_poll_doorbell(v);
-    }
-    v->guest_halted = false;
+	while (!halt_ends(v)) {
+		hw_halt_unless(&v->hv_pending);
+		irq_poll_doorbell(v);
+	}
+	v->guest_halted = false;
 }

@@ -12,12 +12,12 @@
 
 #include "core/vcpu.h"
 
-void irq_init(struct vcpu *v);              /* irq_alloc + irq_register */
-void irq_alloc(struct vcpu *v);             /* the doorbell page, made shared */
-void irq_register(struct vcpu *v);          /* by the vCPU itself */
-void irq_poll_doorbell(struct vcpu *v);     /* consume what the host posted */
-void irq_before_run(struct vcpu *v);        /* offer a vector to the guest */
-void irq_after_exit(struct vcpu *v);        /* was the offered vector taken? */
-void irq_wait(struct vcpu *v);              /* the guest halted */
+void irq_init(struct vcpu *v);		/* irq_alloc + irq_register */
+void irq_alloc(struct vcpu *v);		/* the doorbell page, made shared */
+void irq_register(struct vcpu *v);	/* by the vCPU itself */
+void irq_poll_doorbell(struct vcpu *v); /* consume what the host posted */
+void irq_before_run(struct vcpu *v);	/* offer a vector to the guest */
+void irq_after_exit(struct vcpu *v);	/* was the offered vector taken? */
+void irq_wait(struct vcpu *v);		/* the guest halted */
 
 #endif

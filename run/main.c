@@ -25,43 +25,44 @@
 
 static void check_sev_status(void)
 {
-    uint64_t st = hw_rdmsr(MSR_SEV_STATUS);
-    if (!(st & SEV_STATUS_SNP) || !(st & SEV_STATUS_RESTRICTED_INJ))
-        pv_terminate(PV_TERM_HV_FEATURES, "SEV_STATUS %#lx: need SNP and Restricted Injection",
-                     (unsigned long)st);
+	uint64_t st = hw_rdmsr(MSR_SEV_STATUS);
+	if (!(st & SEV_STATUS_SNP) || !(st & SEV_STATUS_RESTRICTED_INJ))
+		pv_terminate(PV_TERM_HV_FEATURES,
+			     "SEV_STATUS %#lx: need SNP and Restricted Injection",
+			     (unsigned long)st);
 }
 
 static uint32_t read_apic_id(void)
 {
-    uint64_t id;
-    ghcb_msr_read(0x802, &id, NULL);
-    return (uint32_t)id;
+	uint64_t id;
+	ghcb_msr_read(0x802, &id, NULL);
+	return (uint32_t)id;
 }
 
 void pv_main(void);
 void pv_main(void)
 {
-    hw_wrmsr(MSR_GS_BASE, (uint64_t)vcpu_bsp());
-    check_sev_status();
-    idt_init();
-    cpuid_page_init();
-    ghcb_init_early();
-    mm_init();
-    ghcb_init();
-    pv_info("snp-paravisor at VMPL0: region %#lx-%#lx, firmware %#lx-%#lx",
-            (unsigned long)mm.pv_base, (unsigned long)mm.pv_end,
-            (unsigned long)mm.fw_base, (unsigned long)mm.fw_end);
-    unsigned int count = devices_init();
-    vcpus_init(count);
-    mm_give_guest_memory();
-    pv_info("guest memory validated and granted to VMPL1");
-    clock_init();
-    struct vcpu *bsp = vcpu_bsp();
-    if (read_apic_id() != bsp->apic_id)
-        pv_terminate(PV_TERM_BAD_CONFIG, "the BSP's APIC ID is not 0");
-    irq_init(bsp);
-    guest_apic_init(bsp);
-    smp_start_aps(count);
-    vcpu_start_guest(bsp);
-    vcpu_run(bsp);
+	hw_wrmsr(MSR_GS_BASE, (uint64_t)vcpu_bsp());
+	check_sev_status();
+	idt_init();
+	cpuid_page_init();
+	ghcb_init_early();
+	mm_init();
+	ghcb_init();
+	pv_info("snp-paravisor at VMPL0: region %#lx-%#lx, firmware %#lx-%#lx",
+		(unsigned long)mm.pv_base, (unsigned long)mm.pv_end, (unsigned long)mm.fw_base,
+		(unsigned long)mm.fw_end);
+	unsigned int count = devices_init();
+	vcpus_init(count);
+	mm_give_guest_memory();
+	pv_info("guest memory validated and granted to VMPL1");
+	clock_init();
+	struct vcpu *bsp = vcpu_bsp();
+	if (read_apic_id() != bsp->apic_id)
+		pv_terminate(PV_TERM_BAD_CONFIG, "the BSP's APIC ID is not 0");
+	irq_init(bsp);
+	guest_apic_init(bsp);
+	smp_start_aps(count);
+	vcpu_start_guest(bsp);
+	vcpu_run(bsp);
 }

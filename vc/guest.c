@@ -12,59 +12,59 @@
 
 uint64_t *vc_gpr(struct sev_vmsa *a, unsigned int index)
 {
-    uint64_t *const slot[INSN_GPR_COUNT] = {
-        &a->rax, &a->rcx, &a->rdx, &a->rbx, &a->rsp, &a->rbp, &a->rsi, &a->rdi,
-        &a->r8, &a->r9, &a->r10, &a->r11, &a->r12, &a->r13, &a->r14, &a->r15,
-    };
-    return index < INSN_GPR_COUNT ? slot[index] : NULL;
+	uint64_t *const slot[INSN_GPR_COUNT] = {
+		&a->rax, &a->rcx, &a->rdx, &a->rbx, &a->rsp, &a->rbp, &a->rsi, &a->rdi,
+		&a->r8,	 &a->r9,  &a->r10, &a->r11, &a->r12, &a->r13, &a->r14, &a->r15,
+	};
+	return index < INSN_GPR_COUNT ? slot[index] : NULL;
 }
 
 void vc_emul_start(struct emul_ctxt *c, struct vc_exit *e, struct vc_emul *m)
 {
-    struct sev_vmsa *a = e->vmsa;
-    const struct vmsa_seg *segs[INSN_SEG_COUNT] = { &a->es, &a->cs, &a->ss,
-                                                    &a->ds, &a->fs, &a->gs };
-    struct emul_input *in = &c->in;
+	struct sev_vmsa *a = e->vmsa;
+	const struct vmsa_seg *segs[INSN_SEG_COUNT] = { &a->es, &a->cs, &a->ss,
+							&a->ds, &a->fs, &a->gs };
+	struct emul_input *in = &c->in;
 
-    memset(c, 0, sizeof(*c));
-    m->e = e;
-    c->opaque = m;
-    for (unsigned int i = 0; i < INSN_GPR_COUNT; i++)
-        in->gpr[i] = *vc_gpr(a, i);
-    for (unsigned int i = 0; i < INSN_SEG_COUNT; i++)
-        in->seg[i] = (struct emul_seg){ segs[i]->selector, segs[i]->attrib, segs[i]->limit,
-                                        segs[i]->base };
-    in->rip = a->rip;
-    in->rflags = a->rflags;
-    in->cr0 = a->cr0;
-    in->cr4 = a->cr4;
-    in->efer = a->efer;
-    in->cpl = a->cpl;
+	memset(c, 0, sizeof(*c));
+	m->e = e;
+	c->opaque = m;
+	for (unsigned int i = 0; i < INSN_GPR_COUNT; i++)
+		in->gpr[i] = *vc_gpr(a, i);
+	for (unsigned int i = 0; i < INSN_SEG_COUNT; i++)
+		in->seg[i] = (struct emul_seg){ segs[i]->selector, segs[i]->attrib, segs[i]->limit,
+						segs[i]->base };
+	in->rip = a->rip;
+	in->rflags = a->rflags;
+	in->cr0 = a->cr0;
+	in->cr4 = a->cr4;
+	in->efer = a->efer;
+	in->cpl = a->cpl;
 }
 
 void vc_emul_commit(struct vc_exit *e, const struct emul_output *out)
 {
-    for (unsigned int i = 0; i < INSN_GPR_COUNT; i++)
-        if (out->gpr_written & (1u << i))
-            *vc_gpr(e->vmsa, i) = out->gpr[i];
-    e->vmsa->rflags = out->rflags;
+	for (unsigned int i = 0; i < INSN_GPR_COUNT; i++)
+		if (out->gpr_written & (1u << i))
+			*vc_gpr(e->vmsa, i) = out->gpr[i];
+	e->vmsa->rflags = out->rflags;
 }
 
 enum emul_result vc_emul_fetch(struct emul_ctxt *c, uint64_t gva, void *buf, unsigned int size)
 {
-    const struct vc_emul *m = c->opaque;
-    struct x86_fault f;
-    if (guest_copy(m->e->vmsa, gva, buf, size, false, &f))
-        return EMUL_OK;
-    if (f.vector == X86_VEC_PF)
-        emul_page_fault(c, f.cr2, f.error | 0x10);  /* I/D: an instruction fetch */
-    else
-        emul_raise(c, f.vector, f.error);
-    return EMUL_EXCEPTION;
+	const struct vc_emul *m = c->opaque;
+	struct x86_fault f;
+	if (guest_copy(m->e->vmsa, gva, buf, size, false, &f))
+		return EMUL_OK;
+	if (f.vector == X86_VEC_PF)
+		emul_page_fault(c, f.cr2, f.error | 0x10); /* I/D: an instruction fetch */
+	else
+		emul_raise(c, f.vector, f.error);
+	return EMUL_EXCEPTION;
 }
 
 enum emul_result vc_emul_decode(struct emul_ctxt *c)
 {
-    static const struct emul_ops fetch_only = { .insn_fetch = vc_emul_fetch };
-    return emul_decode(c, &fetch_only);
+	static const struct emul_ops fetch_only = { .insn_fetch = vc_emul_fetch };
+	return emul_decode(c, &fetch_only);
 }

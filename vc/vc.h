@@ -26,28 +26,28 @@
 #include "decoder/emul.h"
 
 enum vc_result {
-    VC_OK,
-    VC_RETRY,
-    VC_EXCEPTION,
-    VC_UNSUPPORTED,
-    VC_DECODE_FAILED,
-    VC_HV_ERROR,
-    VC_PAGE_REPLAY,
+	VC_OK,
+	VC_RETRY,
+	VC_EXCEPTION,
+	VC_UNSUPPORTED,
+	VC_DECODE_FAILED,
+	VC_HV_ERROR,
+	VC_PAGE_REPLAY,
 };
 
 struct vc_exit {
-    struct vcpu *vcpu;          /* [in] */
-    struct sev_vmsa *vmsa;      /* [in/out] the guest's state */
-    uint64_t code, info1, info2;     /* [in] GUEST_EXITCODE, EXITINFO1/2 */
-    uint64_t nrip;                   /* [in/out] next RIP; a decoding handler sets it */
-    struct x86_fault fault;     /* [out] with VC_EXCEPTION */
+	struct vcpu *vcpu;	     /* [in] */
+	struct sev_vmsa *vmsa;	     /* [in/out] the guest's state */
+	uint64_t code, info1, info2; /* [in] GUEST_EXITCODE, EXITINFO1/2 */
+	uint64_t nrip;		     /* [in/out] next RIP; a decoding handler sets it */
+	struct x86_fault fault;	     /* [out] with VC_EXCEPTION */
 };
 
 /** A handler's way to raise f in the guest. */
 static inline enum vc_result vc_raise(struct vc_exit *e, struct x86_fault f)
 {
-    e->fault = f;
-    return VC_EXCEPTION;
+	e->fault = f;
+	return VC_EXCEPTION;
 }
 
 void vc_dispatch(struct vc_exit *e);
@@ -67,9 +67,9 @@ enum vc_result vc_handle_unvalidated(struct vc_exit *e);
 /* guest.c: the guest's registers, and the emulation engine on them */
 /** What vc/'s engine hooks find in emul_ctxt.opaque. */
 struct vc_emul {
-    struct vc_exit *e;
-    uint64_t fault_page;             /* npf.c: the device page that faulted */
-    bool hit;                   /* npf.c: an access reached it */
+	struct vc_exit *e;
+	uint64_t fault_page; /* npf.c: the device page that faulted */
+	bool hit;	     /* npf.c: an access reached it */
 };
 /** GPR index (enum insn_gpr order) -> its slot in the VMSA; NULL past 15. */
 uint64_t *vc_gpr(struct sev_vmsa *a, unsigned int index);
@@ -89,6 +89,5 @@ bool kvmclock_cpuid(uint32_t leaf, uint32_t r[4]);
 /* cpuid.c: the validated CPUID page, kept in paravisor memory. */
 void cpuid_page_init(void);
 uint32_t cpuid_signature(void);
-
 
 #endif

@@ -15,22 +15,22 @@
 #define FMT_NUM_MAX 100000
 
 enum fmt_flag {
-	F_LEFT = 1,   /**< '-': pad on the right */
-	F_ZERO = 2,   /**< '0': pad numbers with zeros */
-	F_PLUS = 4,   /**< '+': sign on non-negative numbers */
-	F_SPACE = 8,  /**< ' ': space in place of '+' */
-	F_ALT = 16,   /**< '#': 0x prefix, leading octal zero */
+	F_LEFT = 1,  /**< '-': pad on the right */
+	F_ZERO = 2,  /**< '0': pad numbers with zeros */
+	F_PLUS = 4,  /**< '+': sign on non-negative numbers */
+	F_SPACE = 8, /**< ' ': space in place of '+' */
+	F_ALT = 16,  /**< '#': 0x prefix, leading octal zero */
 };
 
 enum fmt_len { LEN_NONE, LEN_HH, LEN_H, LEN_L, LEN_LL, LEN_Z, LEN_J, LEN_T };
 
 /** One parsed conversion specification. */
 struct fmt_spec {
-	unsigned flags;   /**< enum fmt_flag bits */
-	int width;        /**< minimum field width, 0 for none */
-	int prec;         /**< precision, -1 for none */
+	unsigned flags;	  /**< enum fmt_flag bits */
+	int width;	  /**< minimum field width, 0 for none */
+	int prec;	  /**< precision, -1 for none */
 	enum fmt_len len; /**< length modifier */
-	char conv;        /**< conversion character, '\0' if the format ended */
+	char conv;	  /**< conversion character, '\0' if the format ended */
 };
 
 struct fmt_out {
@@ -61,12 +61,23 @@ static const char *parse_flags(const char *f, unsigned *flags)
 {
 	for (;; f++) {
 		switch (*f) {
-		case '-': *flags |= F_LEFT; break;
-		case '0': *flags |= F_ZERO; break;
-		case '+': *flags |= F_PLUS; break;
-		case ' ': *flags |= F_SPACE; break;
-		case '#': *flags |= F_ALT; break;
-		default: return f;
+		case '-':
+			*flags |= F_LEFT;
+			break;
+		case '0':
+			*flags |= F_ZERO;
+			break;
+		case '+':
+			*flags |= F_PLUS;
+			break;
+		case ' ':
+			*flags |= F_SPACE;
+			break;
+		case '#':
+			*flags |= F_ALT;
+			break;
+		default:
+			return f;
 		}
 	}
 }
@@ -99,10 +110,18 @@ static const char *parse_len(const char *f, enum fmt_len *len)
 	case 'l':
 		*len = f[1] == 'l' ? LEN_LL : LEN_L;
 		return f + (f[1] == 'l' ? 2 : 1);
-	case 'z': *len = LEN_Z; return f + 1;
-	case 'j': *len = LEN_J; return f + 1;
-	case 't': *len = LEN_T; return f + 1;
-	default: *len = LEN_NONE; return f;
+	case 'z':
+		*len = LEN_Z;
+		return f + 1;
+	case 'j':
+		*len = LEN_J;
+		return f + 1;
+	case 't':
+		*len = LEN_T;
+		return f + 1;
+	default:
+		*len = LEN_NONE;
+		return f;
 	}
 }
 
@@ -127,7 +146,7 @@ static const char *parse_spec(const char *f, struct fmt_spec *s, va_list *ap)
 		s->prec = star_arg(ap);
 		f += 2;
 		if (s->prec < 0)
-			s->prec = -1;  /* a negative '*' precision is no precision */
+			s->prec = -1; /* a negative '*' precision is no precision */
 	} else if (*f == '.') {
 		f = parse_decimal(f + 1, &s->prec);
 	}
@@ -139,14 +158,22 @@ static const char *parse_spec(const char *f, struct fmt_spec *s, va_list *ap)
 static uintmax_t arg_unsigned(va_list *ap, enum fmt_len len)
 {
 	switch (len) {
-	case LEN_HH: return (unsigned char)va_arg(*ap, unsigned int);
-	case LEN_H: return (unsigned short)va_arg(*ap, unsigned int);
-	case LEN_L: return va_arg(*ap, unsigned long);
-	case LEN_LL: return va_arg(*ap, unsigned long long);
-	case LEN_Z: return va_arg(*ap, size_t);
-	case LEN_J: return va_arg(*ap, uintmax_t);
-	case LEN_T: return (uintmax_t)va_arg(*ap, ptrdiff_t);
-	case LEN_NONE: break;
+	case LEN_HH:
+		return (unsigned char)va_arg(*ap, unsigned int);
+	case LEN_H:
+		return (unsigned short)va_arg(*ap, unsigned int);
+	case LEN_L:
+		return va_arg(*ap, unsigned long);
+	case LEN_LL:
+		return va_arg(*ap, unsigned long long);
+	case LEN_Z:
+		return va_arg(*ap, size_t);
+	case LEN_J:
+		return va_arg(*ap, uintmax_t);
+	case LEN_T:
+		return (uintmax_t)va_arg(*ap, ptrdiff_t);
+	case LEN_NONE:
+		break;
 	}
 	return va_arg(*ap, unsigned int);
 }
@@ -154,14 +181,22 @@ static uintmax_t arg_unsigned(va_list *ap, enum fmt_len len)
 static intmax_t arg_signed(va_list *ap, enum fmt_len len)
 {
 	switch (len) {
-	case LEN_HH: return (signed char)va_arg(*ap, int);
-	case LEN_H: return (short)va_arg(*ap, int);
-	case LEN_L: return va_arg(*ap, long);
-	case LEN_LL: return va_arg(*ap, long long);
-	case LEN_Z: return va_arg(*ap, ptrdiff_t);  /* signed size_t */
-	case LEN_J: return va_arg(*ap, intmax_t);
-	case LEN_T: return va_arg(*ap, ptrdiff_t);
-	case LEN_NONE: break;
+	case LEN_HH:
+		return (signed char)va_arg(*ap, int);
+	case LEN_H:
+		return (short)va_arg(*ap, int);
+	case LEN_L:
+		return va_arg(*ap, long);
+	case LEN_LL:
+		return va_arg(*ap, long long);
+	case LEN_Z:
+		return va_arg(*ap, ptrdiff_t); /* signed size_t */
+	case LEN_J:
+		return va_arg(*ap, intmax_t);
+	case LEN_T:
+		return va_arg(*ap, ptrdiff_t);
+	case LEN_NONE:
+		break;
 	}
 	return va_arg(*ap, int);
 }
@@ -181,11 +216,11 @@ static int to_digits(uintmax_t v, unsigned base, bool upper, char *end)
 }
 
 /** A number: prefix (sign, 0x), precision zeros, digits, all padded to width. */
-static void emit_int(struct fmt_out *o, const struct fmt_spec *s, uintmax_t v,
-		     const char *prefix)
+static void emit_int(struct fmt_out *o, const struct fmt_spec *s, uintmax_t v, const char *prefix)
 {
-	unsigned base = s->conv == 'o' ? 8 : (s->conv == 'x' || s->conv == 'X' ||
-					      s->conv == 'p') ? 16 : 10;
+	unsigned base = s->conv == 'o'					       ? 8
+			: (s->conv == 'x' || s->conv == 'X' || s->conv == 'p') ? 16
+									       : 10;
 	char buf[24];
 	int n = to_digits(v, base, s->conv == 'X', buf + sizeof(buf));
 	int zeros, pad;
@@ -195,7 +230,7 @@ static void emit_int(struct fmt_out *o, const struct fmt_spec *s, uintmax_t v,
 		n = 0;
 	zeros = s->prec > n ? s->prec - n : 0;
 	if (base == 8 && (s->flags & F_ALT) && zeros == 0 && (n == 0 || v != 0))
-		zeros = 1;  /* C11 7.21.6.1p6: '#' makes the first octal digit 0 */
+		zeros = 1; /* C11 7.21.6.1p6: '#' makes the first octal digit 0 */
 	pad = s->width - (int)LIBC_SYM(strlen)(prefix) - zeros - n;
 	if (!(s->flags & F_LEFT) && !zero_pad)
 		out_pad(o, ' ', pad);
@@ -211,8 +246,10 @@ static void emit_int(struct fmt_out *o, const struct fmt_spec *s, uintmax_t v,
 static void emit_signed(struct fmt_out *o, const struct fmt_spec *s, intmax_t v)
 {
 	uintmax_t mag = v < 0 ? -(uintmax_t)v : (uintmax_t)v;
-	const char *sign = v < 0 ? "-" : (s->flags & F_PLUS) ? "+" :
-			   (s->flags & F_SPACE) ? " " : "";
+	const char *sign = v < 0		  ? "-"
+			   : (s->flags & F_PLUS)  ? "+"
+			   : (s->flags & F_SPACE) ? " "
+						  : "";
 
 	emit_int(o, s, mag, sign);
 }
@@ -246,8 +283,8 @@ static void emit_string(struct fmt_out *o, const struct fmt_spec *s, const char 
 		/* glibc: "(null)" unless the precision cuts it, then nothing */
 		str = s->prec < 0 || s->prec >= 6 ? "(null)" : "";
 	}
-	emit_str(o, s, str, s->prec < 0 ? LIBC_SYM(strlen)(str) :
-			    LIBC_SYM(strnlen)(str, (size_t)s->prec));
+	emit_str(o, s, str,
+		 s->prec < 0 ? LIBC_SYM(strlen)(str) : LIBC_SYM(strnlen)(str, (size_t)s->prec));
 }
 
 static void emit_ptr(struct fmt_out *o, const struct fmt_spec *s, const void *p)

@@ -38,10 +38,8 @@ static const uint64_t sha512_k[80] = {
  * roots of the ninth through sixteenth primes.
  */
 static const uint64_t sha384_h0[8] = {
-	0xcbbb9d5dc1059ed8ULL, 0x629a292a367cd507ULL,
-	0x9159015a3070dd17ULL, 0x152fecd8f70e5939ULL,
-	0x67332667ffc00b31ULL, 0x8eb44a8768581511ULL,
-	0xdb0c2e0d64f98fa7ULL, 0x47b5481dbefa4fa4ULL,
+	0xcbbb9d5dc1059ed8ULL, 0x629a292a367cd507ULL, 0x9159015a3070dd17ULL, 0x152fecd8f70e5939ULL,
+	0x67332667ffc00b31ULL, 0x8eb44a8768581511ULL, 0xdb0c2e0d64f98fa7ULL, 0x47b5481dbefa4fa4ULL,
 };
 
 static uint64_t ror64(uint64_t x, unsigned n)

@@ -15,110 +15,110 @@ struct snpemu_config config;
 
 static bool word_is(const char *w, size_t n, const char *lit)
 {
-    return strlen(lit) == n && !strncmp(w, lit, n);
+	return strlen(lit) == n && !strncmp(w, lit, n);
 }
 
 static void config_intercept(const char *v, size_t n)
 {
-    if (word_is(v, n, "rdtsc"))
-        config.intercept_rdtsc = true;
-    else if (word_is(v, n, "rdtscp"))
-        config.intercept_rdtscp = true;
-    else
-        panic("unknown intercept '%.*s' in %s", (int)n, v, SNPEMU_FWCFG_CONFIG);
+	if (word_is(v, n, "rdtsc"))
+		config.intercept_rdtsc = true;
+	else if (word_is(v, n, "rdtscp"))
+		config.intercept_rdtscp = true;
+	else
+		panic("unknown intercept '%.*s' in %s", (int)n, v, SNPEMU_FWCFG_CONFIG);
 }
 
 static uint64_t parse_u64(const char *v, size_t n)
 {
-    uint64_t x = 0;
-    if (!n)
-        panic("empty number in %s", SNPEMU_FWCFG_CONFIG);
-    for (size_t i = 0; i < n; i++) {
-        if (v[i] < '0' || v[i] > '9')
-            panic("bad number '%.*s' in %s", (int)n, v, SNPEMU_FWCFG_CONFIG);
-        x = x * 10 + (uint64_t)(v[i] - '0');
-    }
-    return x;
+	uint64_t x = 0;
+	if (!n)
+		panic("empty number in %s", SNPEMU_FWCFG_CONFIG);
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			panic("bad number '%.*s' in %s", (int)n, v, SNPEMU_FWCFG_CONFIG);
+		x = x * 10 + (uint64_t)(v[i] - '0');
+	}
+	return x;
 }
 
 /** hostile=psc-refuse | ghcb-bogus | spurious-hv@N | unvalidate@N */
 static void config_hostile(const char *v, size_t n)
 {
-    size_t at = 0;
-    while (at < n && v[at] != '@')
-        at++;
-    const char *num = v + at + 1;
-    size_t num_len = at < n ? n - at - 1 : 0;
-    if (word_is(v, n, "psc-refuse"))
-        config.hostile_psc_refuse = true;
-    else if (word_is(v, n, "ghcb-bogus"))
-        config.hostile_ghcb_bogus = true;
-    else if (word_is(v, at, "spurious-hv") && at < n)
-        config.hostile_spurious_hv = parse_u64(num, num_len);
-    else if (word_is(v, at, "unvalidate") && at < n)
-        config.hostile_unvalidate_at = parse_u64(num, num_len);
-    else
-        panic("unknown hostile behaviour '%.*s' in %s", (int)n, v, SNPEMU_FWCFG_CONFIG);
+	size_t at = 0;
+	while (at < n && v[at] != '@')
+		at++;
+	const char *num = v + at + 1;
+	size_t num_len = at < n ? n - at - 1 : 0;
+	if (word_is(v, n, "psc-refuse"))
+		config.hostile_psc_refuse = true;
+	else if (word_is(v, n, "ghcb-bogus"))
+		config.hostile_ghcb_bogus = true;
+	else if (word_is(v, at, "spurious-hv") && at < n)
+		config.hostile_spurious_hv = parse_u64(num, num_len);
+	else if (word_is(v, at, "unvalidate") && at < n)
+		config.hostile_unvalidate_at = parse_u64(num, num_len);
+	else
+		panic("unknown hostile behaviour '%.*s' in %s", (int)n, v, SNPEMU_FWCFG_CONFIG);
 }
 
 static size_t span_until(const char *p, size_t n, char stop)
 {
-    size_t i = 0;
-    while (i < n && p[i] != stop)
-        i++;
-    return i;
+	size_t i = 0;
+	while (i < n && p[i] != stop)
+		i++;
+	return i;
 }
 
 static void config_word(const char *w, size_t n)
 {
-    size_t k = span_until(w, n, '=');
-    if (k == n)
-        panic("option '%.*s' in %s has no '='", (int)n, w, SNPEMU_FWCFG_CONFIG);
-    void (*each)(const char *, size_t);
-    if (word_is(w, k, "intercept"))
-        each = config_intercept;
-    else if (word_is(w, k, "hostile"))
-        each = config_hostile;
-    else
-        panic("unknown option '%.*s' in %s", (int)n, w, SNPEMU_FWCFG_CONFIG);
-    const char *v = w + k + 1;
-    size_t left = n - k - 1;
-    while (left) {
-        size_t m = span_until(v, left, ',');
-        each(v, m);
-        v += m;
-        left -= m;
-        if (left) {
-            v++;
-            left--;
-        }
-    }
-    log_printf("option %.*s", (int)n, w);
+	size_t k = span_until(w, n, '=');
+	if (k == n)
+		panic("option '%.*s' in %s has no '='", (int)n, w, SNPEMU_FWCFG_CONFIG);
+	void (*each)(const char *, size_t);
+	if (word_is(w, k, "intercept"))
+		each = config_intercept;
+	else if (word_is(w, k, "hostile"))
+		each = config_hostile;
+	else
+		panic("unknown option '%.*s' in %s", (int)n, w, SNPEMU_FWCFG_CONFIG);
+	const char *v = w + k + 1;
+	size_t left = n - k - 1;
+	while (left) {
+		size_t m = span_until(v, left, ',');
+		each(v, m);
+		v += m;
+		left -= m;
+		if (left) {
+			v++;
+			left--;
+		}
+	}
+	log_printf("option %.*s", (int)n, w);
 }
 
 static bool is_space(char c)
 {
-    return c == ' ' || c == '\n' || c == '\t' || c == '\r';
+	return c == ' ' || c == '\n' || c == '\t' || c == '\r';
 }
 
 void config_load(void)
 {
-    struct fwcfg_file f;
-    static char buf[1024];
-    if (!fwcfg_find(SNPEMU_FWCFG_CONFIG, &f))
-        return;
-    if (f.size >= sizeof(buf))
-        panic("%s is too large (%u bytes)", SNPEMU_FWCFG_CONFIG, f.size);
-    fwcfg_read(f.select, 0, buf, f.size);
-    buf[f.size] = 0;
-    for (const char *p = buf; *p;) {
-        size_t n = 0;
-        while (p[n] && !is_space(p[n]))
-            n++;
-        if (n)
-            config_word(p, n);
-        p += n;
-        while (is_space(*p))
-            p++;
-    }
+	struct fwcfg_file f;
+	static char buf[1024];
+	if (!fwcfg_find(SNPEMU_FWCFG_CONFIG, &f))
+		return;
+	if (f.size >= sizeof(buf))
+		panic("%s is too large (%u bytes)", SNPEMU_FWCFG_CONFIG, f.size);
+	fwcfg_read(f.select, 0, buf, f.size);
+	buf[f.size] = 0;
+	for (const char *p = buf; *p;) {
+		size_t n = 0;
+		while (p[n] && !is_space(p[n]))
+			n++;
+		if (n)
+			config_word(p, n);
+		p += n;
+		while (is_space(*p))
+			p++;
+	}
 }

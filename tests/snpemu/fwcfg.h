@@ -5,19 +5,19 @@
 
 #include "snpemu.h"
 
-#define FW_CFG_PORT_SEL     0x510
-#define FW_CFG_PORT_DATA    0x511
-#define FW_CFG_PORT_DMA_HI  0x514
-#define FW_CFG_PORT_DMA_LO  0x518
-#define FW_CFG_SIGNATURE    0x00
-#define FW_CFG_ID           0x01
-#define FW_CFG_FILE_DIR     0x19
-#define FW_CFG_ID_DMA       BIT(1)
+#define FW_CFG_PORT_SEL	   0x510
+#define FW_CFG_PORT_DATA   0x511
+#define FW_CFG_PORT_DMA_HI 0x514
+#define FW_CFG_PORT_DMA_LO 0x518
+#define FW_CFG_SIGNATURE   0x00
+#define FW_CFG_ID	   0x01
+#define FW_CFG_FILE_DIR	   0x19
+#define FW_CFG_ID_DMA	   BIT(1)
 
 struct fwcfg_file {
-    uint32_t size;           /* host byte order */
-    uint16_t select;
-    char name[56];
+	uint32_t size; /* host byte order */
+	uint16_t select;
+	char name[56];
 };
 
 void fwcfg_init(void);

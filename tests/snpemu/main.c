@@ -13,7 +13,7 @@
 
 #include <lib/fmt.h>
 
-uint64_t snpemu_phys_base;                   /* written by boot.asm */
+uint64_t snpemu_phys_base; /* written by boot.asm */
 extern char __image_end[];
 
 /* Page tables used by boot.asm (in .bss, so zeroed before use). */
@@ -23,12 +23,12 @@ uint64_t boot_pd_low[4 * 512] __attribute__((aligned(4096)));
 uint64_t boot_pdpt_high[512] __attribute__((aligned(4096)));
 uint64_t boot_pd_high[512] __attribute__((aligned(4096)));
 
-static uint64_t alloc_next;                  /* next free physical page */
+static uint64_t alloc_next; /* next free physical page */
 
 static void log_putc(char c, void *ctx)
 {
-    (void)ctx;
-    outb(SNPEMU_LOG_PORT, (uint8_t)c);
+	(void)ctx;
+	outb(SNPEMU_LOG_PORT, (uint8_t)c);
 }
 
 /*
@@ -40,144 +40,143 @@ static volatile uint32_t log_owner = ~0u;
 
 static void log_line(const char *prefix, const char *fmt, va_list ap)
 {
-    uint32_t a, b, c, d;
-    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
-    uint32_t me = b >> 24, free = ~0u;
-    bool nested = __atomic_load_n(&log_owner, __ATOMIC_ACQUIRE) == me;
-    while (!nested && !__atomic_compare_exchange_n(&log_owner, &free, me, false,
-                                                   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
-        free = ~0u;
-        __asm__ volatile("pause");
-    }
-    for (const char *p = prefix; *p; p++)
-        log_putc(*p, NULL);
-    fmt_vprintf(log_putc, NULL, fmt, ap);
-    log_putc('\n', NULL);
-    if (!nested)
-        __atomic_store_n(&log_owner, ~0u, __ATOMIC_RELEASE);
+	uint32_t a, b, c, d;
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+	uint32_t me = b >> 24, free = ~0u;
+	bool nested = __atomic_load_n(&log_owner, __ATOMIC_ACQUIRE) == me;
+	while (!nested && !__atomic_compare_exchange_n(&log_owner, &free, me, false,
+						       __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+		free = ~0u;
+		__asm__ volatile("pause");
+	}
+	for (const char *p = prefix; *p; p++)
+		log_putc(*p, NULL);
+	fmt_vprintf(log_putc, NULL, fmt, ap);
+	log_putc('\n', NULL);
+	if (!nested)
+		__atomic_store_n(&log_owner, ~0u, __ATOMIC_RELEASE);
 }
 
 void log_vprintf(const char *fmt, va_list ap)
 {
-    log_line("snpemu: ", fmt, ap);
+	log_line("snpemu: ", fmt, ap);
 }
 
 void log_printf(const char *fmt, ...)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    log_vprintf(fmt, ap);
-    va_end(ap);
+	va_list ap;
+	va_start(ap, fmt);
+	log_vprintf(fmt, ap);
+	va_end(ap);
 }
 
 _Noreturn void snpemu_exit(unsigned int value)
 {
-    outb(SNPEMU_EXIT_PORT, (uint8_t)value);
-    for (;;)
-        __asm__ volatile("cli; hlt");
+	outb(SNPEMU_EXIT_PORT, (uint8_t)value);
+	for (;;)
+		__asm__ volatile("cli; hlt");
 }
 
 _Noreturn void panic(const char *fmt, ...)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    log_line("snpemu: internal error: ", fmt, ap);
-    va_end(ap);
-    snpemu_exit(SNPEMU_EXIT_INTERNAL_ERROR);
+	va_list ap;
+	va_start(ap, fmt);
+	log_line("snpemu: internal error: ", fmt, ap);
+	va_end(ap);
+	snpemu_exit(SNPEMU_EXIT_INTERNAL_ERROR);
 }
 
 _Noreturn void guest_kill(const char *fmt, ...)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    log_vprintf(fmt, ap);
-    va_end(ap);
-    log_printf("guest killed");
-    stats_print();
-    snpemu_exit(SNPEMU_EXIT_GUEST_KILLED);
+	va_list ap;
+	va_start(ap, fmt);
+	log_vprintf(fmt, ap);
+	va_end(ap);
+	log_printf("guest killed");
+	stats_print();
+	snpemu_exit(SNPEMU_EXIT_GUEST_KILLED);
 }
 
 void *phys_to_virt(uint64_t pa)
 {
-    if (snpemu_owns(pa))
-        return (void *)(pa - snpemu_phys_base + KERNEL_VMA);
-    CHECK(pa < (4ULL << 30) || gpa_is_mmio(pa));   /* the 1:1 map: 0-4 GiB, device space */
-    return (void *)pa;
+	if (snpemu_owns(pa))
+		return (void *)(pa - snpemu_phys_base + KERNEL_VMA);
+	CHECK(pa < (4ULL << 30) || gpa_is_mmio(pa)); /* the 1:1 map: 0-4 GiB, device space */
+	return (void *)pa;
 }
 
 uint64_t virt_to_phys(const void *va)
 {
-    uint64_t v = (uint64_t)va;
-    if (v >= KERNEL_VMA)
-        return v - KERNEL_VMA + snpemu_phys_base;
-    return v;
+	uint64_t v = (uint64_t)va;
+	if (v >= KERNEL_VMA)
+		return v - KERNEL_VMA + snpemu_phys_base;
+	return v;
 }
 
 bool snpemu_owns(uint64_t pa)
 {
-    return pa >= snpemu_phys_base && pa < snpemu_phys_base + SNPEMU_RESERVE;
+	return pa >= snpemu_phys_base && pa < snpemu_phys_base + SNPEMU_RESERVE;
 }
 
 /** Callers hold vm_lock (or run before the APs start). */
 void *page_alloc(uint64_t count)
 {
-    uint64_t pa = alloc_next;
-    if (pa + count * PAGE_SIZE > snpemu_phys_base + SNPEMU_RESERVE)
-        panic("out of snpemu memory (%lu pages wanted)", (unsigned long)count);
-    alloc_next += count * PAGE_SIZE;
-    void *va = phys_to_virt(pa);
-    return __builtin_memset(va, 0, count * PAGE_SIZE);
+	uint64_t pa = alloc_next;
+	if (pa + count * PAGE_SIZE > snpemu_phys_base + SNPEMU_RESERVE)
+		panic("out of snpemu memory (%lu pages wanted)", (unsigned long)count);
+	alloc_next += count * PAGE_SIZE;
+	void *va = phys_to_virt(pa);
+	return __builtin_memset(va, 0, count * PAGE_SIZE);
 }
 
 void *page_alloc_locked(uint64_t count)
 {
-    vm_lock();
-    void *p = page_alloc(count);
-    vm_unlock();
-    return p;
+	vm_lock();
+	void *p = page_alloc(count);
+	vm_unlock();
+	return p;
 }
 
 void svm_enable_cpu(void)
 {
-    uint32_t r[4];
-    cpuid_count(0x80000001, 0, r);
-    if (!(r[2] & BIT(2)))
-        panic("the CPU has no SVM: run QEMU with -cpu EPYC,+svm,+npt");
-    cpuid_count(0x8000000A, 0, r);
-    if (!(r[3] & BIT(0)))
-        panic("the CPU has no nested paging: run QEMU with -cpu EPYC,+svm,+npt");
-    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
-    wrmsr(MSR_VM_HSAVE_PA, virt_to_phys(page_alloc_locked(1)));
+	uint32_t r[4];
+	cpuid_count(0x80000001, 0, r);
+	if (!(r[2] & BIT(2)))
+		panic("the CPU has no SVM: run QEMU with -cpu EPYC,+svm,+npt");
+	cpuid_count(0x8000000A, 0, r);
+	if (!(r[3] & BIT(0)))
+		panic("the CPU has no nested paging: run QEMU with -cpu EPYC,+svm,+npt");
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	wrmsr(MSR_VM_HSAVE_PA, virt_to_phys(page_alloc_locked(1)));
 }
 
 /** The 1:1 map of the 64-bit PCI window (1 GiB pages, uncached), so
  * MMIO the guest asks for there can be performed (io.c). */
 static void map_high_mmio(void)
 {
-    for (uint64_t g = HIGH_MMIO_START >> 30; g < HIGH_MMIO_END >> 30; g++)
-        if (high_mmio_gib(g << 30))
-            boot_pdpt_low[g] = (g << 30) | 0x9B;    /* P, RW, PWT, PCD, PS */
-    /* the entries were not present: nothing cached to flush */
+	for (uint64_t g = HIGH_MMIO_START >> 30; g < HIGH_MMIO_END >> 30; g++)
+		if (high_mmio_gib(g << 30))
+			boot_pdpt_low[g] = (g << 30) | 0x9B; /* P, RW, PWT, PCD, PS */
+	/* the entries were not present: nothing cached to flush */
 }
 
 void snpemu_main(void);
 void snpemu_main(void)
 {
-    alloc_next = ALIGN_UP(virt_to_phys(__image_end), PAGE_SIZE);
-    log_printf("starting; image at %#lx, %lu MiB reserved",
-               (unsigned long)snpemu_phys_base,
-               (unsigned long)(SNPEMU_RESERVE >> 20));
-    fwcfg_init();
-    config_load();
-    struct vcpu *bsp = smp_bsp_setup();
-    memmap_init();
-    map_high_mmio();
-    rmp_init();
-    iommu_init();
-    guest_fwcfg_init();
-    smp_start_aps();
-    bsp->ctx[0].vmsa = igvm_launch();
-    bsp->ctx[0].vmsa_gpa = PAYLOAD_VMSA_GPA;    /* not guest-addressable */
-    bsp->ctx[0].dr7 = 0x400;
-    vcpu_run_loop(bsp);
+	alloc_next = ALIGN_UP(virt_to_phys(__image_end), PAGE_SIZE);
+	log_printf("starting; image at %#lx, %lu MiB reserved", (unsigned long)snpemu_phys_base,
+		   (unsigned long)(SNPEMU_RESERVE >> 20));
+	fwcfg_init();
+	config_load();
+	struct vcpu *bsp = smp_bsp_setup();
+	memmap_init();
+	map_high_mmio();
+	rmp_init();
+	iommu_init();
+	guest_fwcfg_init();
+	smp_start_aps();
+	bsp->ctx[0].vmsa = igvm_launch();
+	bsp->ctx[0].vmsa_gpa = PAYLOAD_VMSA_GPA; /* not guest-addressable */
+	bsp->ctx[0].dr7 = 0x400;
+	vcpu_run_loop(bsp);
 }

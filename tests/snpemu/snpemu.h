@@ -12,20 +12,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define PAGE_SIZE	 4096ULL
+#define PAGE_SHIFT	 12
+#define PAGE_2M		 (2ULL << 20)
+#define PAGE_MASK	 (~(PAGE_SIZE - 1))
+#define ALIGN_DOWN(x, a) ((x) & ~((uint64_t)(a)-1))
+#define ALIGN_UP(x, a)	 (((x) + (a)-1) & ~((uint64_t)(a)-1))
+#define ARRAY_SIZE(a)	 (sizeof(a) / sizeof((a)[0]))
+#define BIT(n)		 (1ULL << (n))
+#define MIN(a, b)	 ((a) < (b) ? (a) : (b))
+#define MAX(a, b)	 ((a) > (b) ? (a) : (b))
 
-#define PAGE_SIZE       4096ULL
-#define PAGE_SHIFT      12
-#define PAGE_2M         (2ULL << 20)
-#define PAGE_MASK       (~(PAGE_SIZE - 1))
-#define ALIGN_DOWN(x, a) ((x) & ~((uint64_t)(a) - 1))
-#define ALIGN_UP(x, a)  (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
-#define ARRAY_SIZE(a)   (sizeof(a) / sizeof((a)[0]))
-#define BIT(n)          (1ULL << (n))
-#define MIN(a, b)       ((a) < (b) ? (a) : (b))
-#define MAX(a, b)       ((a) > (b) ? (a) : (b))
-
-#define KERNEL_VMA      0xFFFFFFFF80000000ULL
-#define SNPEMU_RESERVE  (64ULL << 20)
+#define KERNEL_VMA     0xFFFFFFFF80000000ULL
+#define SNPEMU_RESERVE (64ULL << 20)
 
 /* Logging: every line goes to the isa-debugcon port, prefixed "snpemu: ". */
 void log_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -37,31 +36,30 @@ _Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 _Noreturn void guest_kill(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /** CHECK() is for snpemu's own bugs: always on, panics with the location. */
-#define CHECK(cond)                                                          \
-    do {                                                                     \
-        if (!(cond))                                                         \
-            panic("%s:%d: %s: CHECK(%s) failed", __FILE__, __LINE__,        \
-                  __func__, #cond);                                          \
-    } while (0)
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			panic("%s:%d: %s: CHECK(%s) failed", __FILE__, __LINE__, __func__, #cond); \
+	} while (0)
 
 /* Physical memory owned by snpemu: [phys_base, phys_base + SNPEMU_RESERVE). */
 extern uint64_t snpemu_phys_base;
 void *phys_to_virt(uint64_t pa);
 uint64_t virt_to_phys(const void *va);
-void *page_alloc(uint64_t count);        /* zeroed, page aligned; panics when out */
+void *page_alloc(uint64_t count);	 /* zeroed, page aligned; panics when out */
 void *page_alloc_locked(uint64_t count); /* the same, taking vm_lock */
 void svm_enable_cpu(void);
 bool snpemu_owns(uint64_t pa);
 
 /* Configuration from fw_cfg opt/snpemu/config. */
 struct snpemu_config {
-    bool intercept_rdtsc;
-    bool intercept_rdtscp;
-    /* hostile mode (hostile.c): the hypervisor attacks the guest */
-    bool hostile_psc_refuse;        /* every page state change fails */
-    bool hostile_ghcb_bogus;        /* GHCB answers carry wrong values */
-    uint64_t hostile_spurious_hv;        /* #HV with nothing pending every N exits */
-    uint64_t hostile_unvalidate_at;      /* at the Nth VMGEXIT, unvalidate a page */
+	bool intercept_rdtsc;
+	bool intercept_rdtscp;
+	/* hostile mode (hostile.c): the hypervisor attacks the guest */
+	bool hostile_psc_refuse;	/* every page state change fails */
+	bool hostile_ghcb_bogus;	/* GHCB answers carry wrong values */
+	uint64_t hostile_spurious_hv;	/* #HV with nothing pending every N exits */
+	uint64_t hostile_unvalidate_at; /* at the Nth VMGEXIT, unvalidate a page */
 };
 extern struct snpemu_config config;
 void config_load(void);

@@ -21,80 +21,81 @@
 #include "vmsa.h"
 #include "payload_layout.h"
 
-#define CBIT            PAYLOAD_CBIT
-#define CBIT_MASK       PAYLOAD_CBIT_MASK
-#define NPT_MMIO_MARKER BIT(45)     /* reserved PA bit at 40 physical bits:
+#define CBIT	  PAYLOAD_CBIT
+#define CBIT_MASK PAYLOAD_CBIT_MASK
+#define NPT_MMIO_MARKER \
+	BIT(45) /* reserved PA bit at 40 physical bits:
                                      * observed on QEMU 7.2 TCG to exit
                                      * #NPF with PFCODE.RSV set */
 
 /** RMP entry, APM vol. 2 Table 15-34 (kept in snpemu's own compact form:
  * the RMP is hardware-internal; only its behaviour is architectural). */
 struct rmp_entry {
-    uint8_t flags;
-    uint8_t perms[4];        /* per VMPL: RMP_PERM_* (sev.h); VMPL0 always full */
-    uint8_t rsvd[3];
+	uint8_t flags;
+	uint8_t perms[4]; /* per VMPL: RMP_PERM_* (sev.h); VMPL0 always full */
+	uint8_t rsvd[3];
 };
-#define RMP_ASSIGNED    BIT(0)
-#define RMP_VALIDATED   BIT(1)
-#define RMP_2M          BIT(2)      /* part of a 2 MiB RMP entry */
-#define RMP_VMSA        BIT(3)
-#define RMP_WALK_ALIAS  BIT(4)      /* snpemu: walked without the C-bit (npt.c) */
-#define RMP_PERM_ALL    0x1F        /* RMP_PERM_* of protocol/sev.h */
+#define RMP_ASSIGNED   BIT(0)
+#define RMP_VALIDATED  BIT(1)
+#define RMP_2M	       BIT(2) /* part of a 2 MiB RMP entry */
+#define RMP_VMSA       BIT(3)
+#define RMP_WALK_ALIAS BIT(4) /* snpemu: walked without the C-bit (npt.c) */
+#define RMP_PERM_ALL   0x1F   /* RMP_PERM_* of protocol/sev.h */
 
 struct mem_range {
-    uint64_t start, end;     /* [start, end) */
+	uint64_t start, end; /* [start, end) */
 };
 
-#define MAX_RAM_RANGES  8
+#define MAX_RAM_RANGES 8
 
 struct vm {
-    struct mem_range ram[MAX_RAM_RANGES];  /* [I] guest RAM, sorted */
-    unsigned int ram_count;                /* [I] */
-    uint64_t ram_top;                           /* [I] highest RAM GPA + 1 */
-    struct rmp_entry *rmp;                 /* [V] one per 4 KiB below ram_top */
-    volatile uint64_t npt_gen;                  /* [A] bumped on every NPT change */
-    uint8_t launch_digest[48];                  /* [I] */
+	struct mem_range ram[MAX_RAM_RANGES]; /* [I] guest RAM, sorted */
+	unsigned int ram_count;		      /* [I] */
+	uint64_t ram_top;		      /* [I] highest RAM GPA + 1 */
+	struct rmp_entry *rmp;		      /* [V] one per 4 KiB below ram_top */
+	volatile uint64_t npt_gen;	      /* [A] bumped on every NPT change */
+	uint8_t launch_digest[48];	      /* [I] */
 };
 extern struct vm vm;
 
 /** Guest GPRs that the VMCB does not hold (offsets used by entry.asm). */
 struct guest_gprs {
-    uint64_t rcx, rdx, rbx, rbp, rsi, rdi, r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rcx, rdx, rbx, rbp, rsi, rdi, r8, r9, r10, r11, r12, r13, r14, r15;
 };
 
-#define MAX_VCPUS       8
-#define VMPL_COUNT      4
+#define MAX_VCPUS  8
+#define VMPL_COUNT 4
 
 /** What the hypervisor keeps per VMPL of a vCPU (a KVM "plane"). */
 struct vmpl_ctx {
-    struct sev_vmsa *vmsa;      /* [V] NULL: no VMSA registered */
-    uint64_t vmsa_gpa;               /* [V] its GPA (the IGVM VMSA has none in RAM) */
-    uint64_t ghcb_msr;               /* [V] MSR 0xC0010130 of this VMPL */
-    uint64_t ghcb_gfn;               /* [V] registered GHCB, GHCB_GFN_NONE if none */
-    uint64_t hvdb_gpa;               /* [V] #HV doorbell page, 0 if none */
-    uint64_t dr7;                    /* [V] DR7 for the DR7 NAE */
+	struct sev_vmsa *vmsa; /* [V] NULL: no VMSA registered */
+	uint64_t vmsa_gpa;     /* [V] its GPA (the IGVM VMSA has none in RAM) */
+	uint64_t ghcb_msr;     /* [V] MSR 0xC0010130 of this VMPL */
+	uint64_t ghcb_gfn;     /* [V] registered GHCB, GHCB_GFN_NONE if none */
+	uint64_t hvdb_gpa;     /* [V] #HV doorbell page, 0 if none */
+	uint64_t dr7;	       /* [V] DR7 for the DR7 NAE */
 };
-#define GHCB_GFN_NONE   (~0ULL)
+#define GHCB_GFN_NONE (~0ULL)
 
 /** One vCPU = one QEMU CPU.  Fields: [I] set before the vCPU runs;
  * [V] touched only by the CPU that runs the vCPU; [A] atomic, any CPU. */
 struct vcpu {
-    unsigned int index;         /* [I] */
-    uint32_t apic_id;                /* [I] */
-    struct vmcb *vmcb;          /* [I] */
-    uint64_t vmcb_pa;                /* [I] */
-    uint8_t *xsave;                  /* [I] FPU save buffer, 64-byte aligned */
-    struct guest_gprs gprs;     /* [V] GPRs of the running context */
-    unsigned int vmpl;          /* [V] the running context */
-    struct sev_vmsa *vmsa;      /* [V] == ctx[vmpl].vmsa */
-    struct vmpl_ctx ctx[VMPL_COUNT]; /* [V], written by AP creation under vm_lock */
-    uint64_t npt_gen;                /* [V] NPT generation at the last VMRUN */
-    uint32_t irq_pending[8];         /* [A] vectors taken from the LAPIC, not yet posted */
-    uint32_t ipi_pending[8];         /* [A] of those, IPIs from other vCPUs (irq.c) */
-    uint32_t ipi_in_service[8];      /* [V] IPIs posted and not yet EOI'd by the guest */
-    uint32_t start;                  /* [A] AP: a VMPL0 VMSA was created to run now */
-    uint64_t nmi_iret_rip;           /* [V] the IRET that ends a virtual NMI, until it has run */
-    bool running;               /* [V] */
+	unsigned int index;		 /* [I] */
+	uint32_t apic_id;		 /* [I] */
+	struct vmcb *vmcb;		 /* [I] */
+	uint64_t vmcb_pa;		 /* [I] */
+	uint8_t *xsave;			 /* [I] FPU save buffer, 64-byte aligned */
+	struct guest_gprs gprs;		 /* [V] GPRs of the running context */
+	unsigned int vmpl;		 /* [V] the running context */
+	struct sev_vmsa *vmsa;		 /* [V] == ctx[vmpl].vmsa */
+	struct vmpl_ctx ctx[VMPL_COUNT]; /* [V], written by AP creation under vm_lock */
+	uint64_t npt_gen;		 /* [V] NPT generation at the last VMRUN */
+	uint32_t irq_pending[8];	 /* [A] vectors taken from the LAPIC, not yet posted */
+	uint32_t ipi_pending[8];	 /* [A] of those, IPIs from other vCPUs (irq.c) */
+	uint32_t ipi_in_service[8];	 /* [V] IPIs posted and not yet EOI'd by the guest */
+	uint32_t start;			 /* [A] AP: a VMPL0 VMSA was created to run now */
+	uint64_t nmi_iret_rip; /* [V] the IRET that ends a virtual NMI, until it has run */
+	bool running;	       /* [V] */
 };
 extern struct vcpu vcpus[MAX_VCPUS];
 extern unsigned int vcpu_count;
@@ -105,14 +106,14 @@ void vm_unlock(void);
 
 /* memmap.c: guest RAM, its e820 view */
 void memmap_init(void);
-bool gpa_is_ram(uint64_t gpa);           /* plain GPA (no C-bit) */
+bool gpa_is_ram(uint64_t gpa); /* plain GPA (no C-bit) */
 bool gpa_is_mmio(uint64_t gpa);
 /** [HIGH_MMIO_START, HIGH_MMIO_END): 1 GiB pieces, mapped by snpemu and the
  * NPT with large pages; true if the GiB at base is all device space. */
 #define HIGH_MMIO_START (4ULL << 30)
-#define HIGH_MMIO_END   CBIT_MASK
+#define HIGH_MMIO_END	CBIT_MASK
 bool high_mmio_gib(uint64_t base);
-void *gpa_to_hva(uint64_t gpa);          /* guest memory only; NULL otherwise */
+void *gpa_to_hva(uint64_t gpa); /* guest memory only; NULL otherwise */
 uint64_t gpa_to_hpa(uint64_t gpa);
 bool memmap_back_firmware_page(uint64_t gpa);
 uint64_t memmap_rmp_index(uint64_t gpa);
@@ -122,16 +123,16 @@ unsigned int memmap_e820(void *buf, unsigned int max_entries);
 /* rmp.c */
 void rmp_init(void);
 struct rmp_entry *rmp_get(uint64_t gpa);
-void rmp_assign_launch_page(uint64_t gpa);   /* PSP LAUNCH_UPDATE: validated, VMPL0 */
+void rmp_assign_launch_page(uint64_t gpa); /* PSP LAUNCH_UPDATE: validated, VMPL0 */
 void rmp_psmash(uint64_t gpa);
 bool rmp_is_2m(uint64_t gpa);
-void rmp_make_private(uint64_t gpa);         /* RMPUPDATE: assigned, not validated */
-void rmp_make_shared(uint64_t gpa);          /* RMPUPDATE: hypervisor-owned */
+void rmp_make_private(uint64_t gpa); /* RMPUPDATE: assigned, not validated */
+void rmp_make_shared(uint64_t gpa);  /* RMPUPDATE: hypervisor-owned */
 void rmp_set_validated(uint64_t gpa, bool v);
 
 /* npt.c: one view per (VMPL, vTOM); vtom 0 = C-bit addressing */
 uint64_t npt_root(unsigned int vmpl, uint64_t vtom);
-void npt_sync_page(uint64_t gpa);            /* recompute the page in every view */
+void npt_sync_page(uint64_t gpa);			      /* recompute the page in every view */
 bool npt_private_access(uint64_t vtom, uint64_t gpa_in_view); /* which semantics */
 
 /* igvm_load.c */
@@ -146,8 +147,8 @@ void secrets_page_fill(void *page);
 
 /* guest_mem.c: the guest's own page tables */
 enum walk_result { WALK_OK, WALK_PF, WALK_BAD_GPA };
-enum walk_result guest_virt_to_phys(struct vcpu *v, uint64_t gva, bool write,
-                                    uint64_t *gpa, uint32_t *pf_error);
+enum walk_result guest_virt_to_phys(struct vcpu *v, uint64_t gva, bool write, uint64_t *gpa,
+				    uint32_t *pf_error);
 bool guest_read_virt(struct vcpu *v, uint64_t gva, void *dst, uint64_t len);
 bool guest_write_virt(struct vcpu *v, uint64_t gva, const void *src, uint64_t len);
 
@@ -171,7 +172,8 @@ void vcpu_load(struct vcpu *v, unsigned int vmpl);
 void vcpu_save(struct vcpu *v);
 void vcpu_select_npt(struct vcpu *v);
 bool vcpu_run_vmpl(struct vcpu *v, unsigned int target);
-void vcpu_exit_to_vmpl0(struct vcpu *v, uint64_t code, uint64_t info1, uint64_t info2, uint64_t nrip);
+void vcpu_exit_to_vmpl0(struct vcpu *v, uint64_t code, uint64_t info1, uint64_t info2,
+			uint64_t nrip);
 uint64_t vcpu_ap_create(struct vcpu *v, uint64_t info1, uint64_t gpa, uint64_t sev_features);
 struct vcpu *vcpu_by_apic_id(uint32_t apic_id);
 
@@ -185,8 +187,9 @@ void irq_init_cpu(void);
 void irq_take_pending(void);
 void irq_deliver(struct vcpu *v);
 void irq_vnmi(struct vcpu *v);
-void irq_check_doorbell_read(struct vcpu *v, unsigned int target);   /* at RUN_VMPL */          /* before VMRUN: a virtual NMI (Alternate Injection) */
-void irq_vnmi_iret(struct vcpu *v);     /* the IRET intercept that ends one */
+void irq_check_doorbell_read(struct vcpu *v, unsigned int target);
+	/* at RUN_VMPL */	    /* before VMRUN: a virtual NMI (Alternate Injection) */
+void irq_vnmi_iret(struct vcpu *v); /* the IRET intercept that ends one */
 void irq_wait(struct vcpu *v);
 /** isr.asm: with GIF clear, after the last check of the wake-up condition:
  * STGI; STI; HLT; CLI, the HLT skipped if an NMI or interrupt comes after
@@ -239,9 +242,9 @@ bool hostile_spurious_hv(void);
 /* stats.c */
 void stat_exit(uint64_t code);
 void stat_vmpl(struct vcpu *v, unsigned int which);
-#define STAT_PVALIDATE  0
-#define STAT_RMPADJUST  1
-#define STAT_VMGEXIT    2
+#define STAT_PVALIDATE 0
+#define STAT_RMPADJUST 1
+#define STAT_VMGEXIT   2
 void stats_print(void);
 
 #endif

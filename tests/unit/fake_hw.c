@@ -18,10 +18,10 @@
 
 struct fake_hv fake_hv;
 
-#define FWCFG_SEL       0x510
-#define FWCFG_DATA      0x511
-#define FWCFG_DIR_KEY   0x19
-#define FWCFG_WRITE_CH  0x4000          /* QEMU ignores it for reads */
+#define FWCFG_SEL      0x510
+#define FWCFG_DATA     0x511
+#define FWCFG_DIR_KEY  0x19
+#define FWCFG_WRITE_CH 0x4000 /* QEMU ignores it for reads */
 
 static void record_full(const char *what)
 {
@@ -29,11 +29,11 @@ static void record_full(const char *what)
 	abort();
 }
 
-#define RECORD(array, count, value)                                     \
-	do {                                                            \
-		if ((count) >= sizeof(array) / sizeof((array)[0]))      \
-			record_full(#array);                            \
-		(array)[(count)++] = (value);                           \
+#define RECORD(array, count, value)                                \
+	do {                                                       \
+		if ((count) >= sizeof(array) / sizeof((array)[0])) \
+			record_full(#array);                       \
+		(array)[(count)++] = (value);                      \
 	} while (0)
 
 void fake_hv_reset(void)
@@ -43,8 +43,8 @@ void fake_hv_reset(void)
 	fake_hv.version_min = GHCB_PROTOCOL_MIN;
 	fake_hv.version_max = GHCB_PROTOCOL_MAX;
 	fake_hv.cbit = 51;
-	fake_hv.features = SEV_HV_FEAT_SNP | SEV_HV_FEAT_AP_CREATION |
-			   SEV_HV_FEAT_RESTRICTED_INJ | SEV_HV_FEAT_MULTI_VMPL;
+	fake_hv.features = SEV_HV_FEAT_SNP | SEV_HV_FEAT_AP_CREATION | SEV_HV_FEAT_RESTRICTED_INJ |
+			   SEV_HV_FEAT_MULTI_VMPL;
 	fake_hv.tsc = 0x123456789ABCULL;
 	fake_hv.tsc_aux = 7;
 	fake_hv.tsc_hz = 2500000000ULL;
@@ -186,7 +186,7 @@ static void page_state_change(uint64_t gfn, unsigned int op)
 
 static uint64_t register_gpa(uint64_t gfn)
 {
-	if (!gfn_is_shared(gfn))        /* a private GHCB: the host cannot use it */
+	if (!gfn_is_shared(gfn)) /* a private GHCB: the host cannot use it */
 		return ghcb_msr_reg_gpa_resp(GHCB_MSR_PREF_GPA_NONE);
 	fake_hv.registered_gpa = gfn << PAGE_SHIFT;
 	if (fake_hv.hostile == FAKE_HOSTILE_REG_ECHO)
@@ -217,7 +217,7 @@ uint64_t hw_vmgexit_msr(uint64_t v)
 		fake_hv.term_code = (int)ghcb_msr_term_code(v);
 		return v;
 	default:
-		return 0;       /* no response code: out of protocol */
+		return 0; /* no response code: out of protocol */
 	}
 }
 
@@ -266,13 +266,13 @@ static uint8_t fwcfg_read_byte(void)
 	uint8_t cpus[2] = { (uint8_t)fake_hv.nb_cpus, (uint8_t)(fake_hv.nb_cpus >> 8) };
 	const struct fake_fwcfg_item *it = fwcfg_item(key);
 
-	if (it) {                       /* also a raw directory a test wants */
+	if (it) { /* also a raw directory a test wants */
 		src = it->data;
 		len = it->len;
 	} else if (key == FWCFG_DIR_KEY) {
 		len = fwcfg_directory(dir);
 		src = dir;
-	} else if (key == 5) {          /* FW_CFG_NB_CPUS */
+	} else if (key == 5) { /* FW_CFG_NB_CPUS */
 		src = cpus;
 		len = sizeof(cpus);
 	} else if (key == 0) {
@@ -302,7 +302,7 @@ static uint16_t pit_count(void)
 	uint64_t e = pit_elapsed();
 	if (fake_hv.pit2.mode == 2)
 		return (uint16_t)(period - e % period);
-	return (uint16_t)(period - e);       /* mode 0 wraps through 0xFFFF */
+	return (uint16_t)(period - e); /* mode 0 wraps through 0xFFFF */
 }
 
 static uint32_t pit_in(uint16_t port)
@@ -325,7 +325,7 @@ static void pit_out(uint16_t port, uint8_t v)
 	if (port == 0x61) {
 		fake_hv.pit2.port_b = v;
 	} else if (port == 0x43 && (v >> 6) == 2) {
-		if ((v & 0x30) == 0) {                  /* counter latch */
+		if ((v & 0x30) == 0) { /* counter latch */
 			fake_hv.pit2.latch = pit_count();
 			fake_hv.pit2.latched = true;
 			fake_hv.pit2.hi_next = false;
@@ -393,15 +393,15 @@ static uint32_t port_access(uint16_t port, unsigned int size, bool in, uint32_t 
 	if (in)
 		v = device_in(port, size) & size_mask(size);
 	else
-		device_out(port, size, v &= size_mask(size));   /* what the bus carries */
+		device_out(port, size, v &= size_mask(size)); /* what the bus carries */
 	RECORD(fake_hv.io, fake_hv.io_count, ((struct fake_io){ port, (uint8_t)size, in, v }));
 	return v;
 }
 
 /* ---- GHCB page NAE events (GHCB 56421 §4) -------------------------------- */
 
-#define FAIL_MISSING    GHCB_ERR_MISSING_INPUT
-#define FAIL_SCRATCH    GHCB_ERR_INVALID_SCRATCH_AREA
+#define FAIL_MISSING GHCB_ERR_MISSING_INPUT
+#define FAIL_SCRATCH GHCB_ERR_INVALID_SCRATCH_AREA
 
 /** The scratch area must lie inside the GHCB's shared buffer (KVM
  * setup_vmgexit_scratch, for a scratch inside the GHCB page). */
@@ -441,7 +441,9 @@ static uint64_t check_request(const struct ghcb *g)
 		return check_scratch(g, g->save.sw_exit_info_2);
 	case SVM_VMGEXIT_AP_CREATION:
 		return ghcb_ap_create_request(info1) != SVM_VMGEXIT_AP_DESTROY &&
-		       !ghcb_rax_is_valid(g) ? FAIL_MISSING : 0;
+				       !ghcb_rax_is_valid(g)
+			       ? FAIL_MISSING
+			       : 0;
 	case SVM_EXIT_RDTSC:
 	case SVM_EXIT_RDTSCP:
 	case SVM_VMGEXIT_HV_FEATURES:
@@ -476,7 +478,8 @@ static void nae_msr(struct ghcb *g, const struct ghcb *req)
 			answer_event(g, gp);
 			return;
 		}
-		RECORD(fake_hv.msr_writes, fake_hv.msr_write_count, ((struct fake_msr){ msr, v, false }));
+		RECORD(fake_hv.msr_writes, fake_hv.msr_write_count,
+		       ((struct fake_msr){ msr, v, false }));
 		fake_hv_set_msr(msr, v, false);
 		return;
 	}
@@ -501,7 +504,7 @@ static void nae_ioio(struct ghcb *g, const struct ghcb *req)
 		return;
 	}
 	uint8_t *buf = g->shared_buffer + (req->save.sw_scratch - fake_hv.registered_gpa -
-				      offsetof(struct ghcb, shared_buffer));
+					   offsetof(struct ghcb, shared_buffer));
 	for (uint64_t i = 0; i < req->save.sw_exit_info_2; i++) {
 		uint32_t v = 0;
 		if (!in)
@@ -511,16 +514,18 @@ static void nae_ioio(struct ghcb *g, const struct ghcb *req)
 			memcpy(buf + i * size, &v, size);
 		else
 			for (unsigned int b = 0; b < size; b++)
-				RECORD(fake_hv.string_out, fake_hv.string_out_len, (uint8_t)(v >> (8 * b)));
+				RECORD(fake_hv.string_out, fake_hv.string_out_len,
+				       (uint8_t)(v >> (8 * b)));
 	}
 }
 
 static void nae_mmio(struct ghcb *g, const struct ghcb *req, bool write)
 {
 	struct fake_mmio m = { .gpa = req->save.sw_exit_info_1,
-			       .size = (unsigned int)req->save.sw_exit_info_2, .write = write };
+			       .size = (unsigned int)req->save.sw_exit_info_2,
+			       .write = write };
 	uint8_t *buf = g->shared_buffer + (req->save.sw_scratch - fake_hv.registered_gpa -
-				      offsetof(struct ghcb, shared_buffer));
+					   offsetof(struct ghcb, shared_buffer));
 	if (write)
 		memcpy(&m.value, buf, MIN(m.size, 8u));
 	else
@@ -593,8 +598,8 @@ void hw_vmgexit(uint64_t ghcb_gpa)
 	record_exit(g);
 	const struct ghcb *req = fake_hv_last_exit();
 	uint64_t err = ghcb_gpa == fake_hv.registered_gpa ? check_request(req)
-						     : GHCB_ERR_NOT_REGISTERED;
-	ghcb_valid_clear_all(g);        /* KVM clears it once it has read the request */
+							  : GHCB_ERR_NOT_REGISTERED;
+	ghcb_valid_clear_all(g); /* KVM clears it once it has read the request */
 	if (err) {
 		fake_hv.bad_requests++;
 		fake_hv.last_error = err;

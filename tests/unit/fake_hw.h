@@ -16,21 +16,21 @@
 
 #include <ghcb.h>
 
-#define FAKE_HV_MAX_MSRS        32
-#define FAKE_HV_MAX_SCRIPT      4096
-#define FAKE_HV_MAX_FWCFG       8
-#define FAKE_HV_MAX_RECORDS     65536
+#define FAKE_HV_MAX_MSRS    32
+#define FAKE_HV_MAX_SCRIPT  4096
+#define FAKE_HV_MAX_FWCFG   8
+#define FAKE_HV_MAX_RECORDS 65536
 
 /** Answers out of spec, one kind per test (GHCB 56421 §4.1 lists what is
  * in spec: sw_exit_info_1 0, or 1 with a #GP/#UD event in info2). */
 enum fake_hostile {
 	FAKE_HOSTILE_NONE,
-	FAKE_HOSTILE_PF_EVENT,          /* info1 = 1, info2 = a #PF event */
-	FAKE_HOSTILE_INFO1_2,           /* info1 = 2 although the request was fine */
-	FAKE_HOSTILE_INFO1_UNKNOWN,     /* info1 = 3 */
-	FAKE_HOSTILE_NO_VALID,          /* outputs written, valid bits not set */
-	FAKE_HOSTILE_REG_ECHO,          /* register-GPA response names another GFN */
-	FAKE_HOSTILE_NO_V2,             /* SEV information: versions 1..1 */
+	FAKE_HOSTILE_PF_EVENT,	    /* info1 = 1, info2 = a #PF event */
+	FAKE_HOSTILE_INFO1_2,	    /* info1 = 2 although the request was fine */
+	FAKE_HOSTILE_INFO1_UNKNOWN, /* info1 = 3 */
+	FAKE_HOSTILE_NO_VALID,	    /* outputs written, valid bits not set */
+	FAKE_HOSTILE_REG_ECHO,	    /* register-GPA response names another GFN */
+	FAKE_HOSTILE_NO_V2,	    /* SEV information: versions 1..1 */
 };
 
 /** One port access that reached the hypervisor. */
@@ -63,7 +63,7 @@ struct fake_rmpadjust {
 struct fake_msr {
 	uint32_t msr;
 	uint64_t value;
-	bool gp;                        /* RDMSR/WRMSR answered with #GP */
+	bool gp; /* RDMSR/WRMSR answered with #GP */
 };
 
 /** An fw_cfg item of the hypervisor's device; a name puts it in the directory. */
@@ -78,24 +78,24 @@ struct fake_hv {
 	/* --- configuration (fake_hv_reset() sets a hypervisor in spec) --- */
 	uint16_t version_min, version_max;
 	uint8_t cbit;
-	uint64_t features;                   /* SEV_HV_FEAT_* */
-	uint32_t psc_error;                  /* PSC response error field */
+	uint64_t features;  /* SEV_HV_FEAT_* */
+	uint32_t psc_error; /* PSC response error field */
 	uint32_t run_vmpl_error;
 	enum fake_hostile hostile;
-	uint64_t next_event;                 /* one-shot: answer the next NAE with this event */
+	uint64_t next_event; /* one-shot: answer the next NAE with this event */
 	uint64_t tsc;
 	uint32_t tsc_aux;
 	uint64_t mmio_read_value;
 	uint32_t pvalidate_rc, rmpadjust_rc;
-	uint64_t sev_status;                 /* hw_rdmsr(MSR_SEV_STATUS) */
-	struct fake_msr msrs[FAKE_HV_MAX_MSRS];     /* the NAE MSR file */
+	uint64_t sev_status;			/* hw_rdmsr(MSR_SEV_STATUS) */
+	struct fake_msr msrs[FAKE_HV_MAX_MSRS]; /* the NAE MSR file */
 	unsigned int msr_count;
-	uint32_t in_script[FAKE_HV_MAX_SCRIPT];          /* IN answers, in order */
+	uint32_t in_script[FAKE_HV_MAX_SCRIPT]; /* IN answers, in order */
 	unsigned int in_count, in_next;
-	uint32_t in_default;                 /* IN once the script is used up */
-	bool fwcfg;                     /* ports 0x510-0x51B are a fw_cfg device */
-	uint32_t fwcfg_id;                   /* FW_CFG_ID: 3 = traditional + DMA */
-	uint16_t nb_cpus;                    /* FW_CFG_NB_CPUS (1) */
+	uint32_t in_default; /* IN once the script is used up */
+	bool fwcfg;	     /* ports 0x510-0x51B are a fw_cfg device */
+	uint32_t fwcfg_id;   /* FW_CFG_ID: 3 = traditional + DMA */
+	uint16_t nb_cpus;    /* FW_CFG_NB_CPUS (1) */
 	struct fake_fwcfg_item fwcfg_items[FAKE_HV_MAX_FWCFG];
 	unsigned int fwcfg_count;
 	uint8_t cmos[128];
@@ -109,7 +109,7 @@ struct fake_hv {
 	uint64_t pit_hz;
 
 	/* --- state of the fake devices --- */
-	uint64_t registered_gpa;             /* ~0: none */
+	uint64_t registered_gpa; /* ~0: none */
 	uint16_t fwcfg_select;
 	uint32_t fwcfg_offset;
 	uint8_t cmos_index;
@@ -121,33 +121,33 @@ struct fake_hv {
 	} pit2;
 
 	/* --- records --- */
-	struct ghcb *exits;             /* each GHCB page as VMGEXIT found it */
+	struct ghcb *exits; /* each GHCB page as VMGEXIT found it */
 	size_t exit_count, exit_cap;
-	uint64_t msr_requests[FAKE_HV_MAX_RECORDS];      /* MSR-protocol values */
+	uint64_t msr_requests[FAKE_HV_MAX_RECORDS]; /* MSR-protocol values */
 	size_t msr_request_count;
 	struct fake_io io[FAKE_HV_MAX_RECORDS];
 	size_t io_count;
-	uint8_t string_out[FAKE_HV_MAX_RECORDS];         /* OUTS data (the log) */
+	uint8_t string_out[FAKE_HV_MAX_RECORDS]; /* OUTS data (the log) */
 	size_t string_out_len;
 	struct fake_mmio mmio[256];
 	size_t mmio_count;
-	struct fake_msr msr_writes[256];        /* NAE MSR writes and hw_wrmsr() */
+	struct fake_msr msr_writes[256]; /* NAE MSR writes and hw_wrmsr() */
 	size_t msr_write_count;
 	struct fake_pvalidate pvalidates[256];
 	size_t pvalidate_count;
 	struct fake_rmpadjust rmpadjusts[256];
 	size_t rmpadjust_count;
-	uint64_t shared_gfns[64];            /* pages the guest made shared by PSC */
+	uint64_t shared_gfns[64]; /* pages the guest made shared by PSC */
 	size_t shared_gfn_count;
-	uint64_t ap_creations[16][3];        /* info1, info2, rax */
+	uint64_t ap_creations[16][3]; /* info1, info2, rax */
 	size_t ap_creation_count;
 	unsigned int halts;
-	void (*on_halt)(void);          /* what wakes the halted CPU (test's) */
-	void (*on_halt_window)(void);   /* what lands after the last check, before HLT */
-	void (*on_run_window)(void);    /* ... after the check, before RUN_VMPL's VMGEXIT */
-	unsigned int bad_requests;      /* answered with info1 = 2 */
-	uint64_t last_error;                 /* GHCB_ERR_* of the last bad request */
-	int term_code;                  /* MSR termination request: code, or -1 */
+	void (*on_halt)(void);	      /* what wakes the halted CPU (test's) */
+	void (*on_halt_window)(void); /* what lands after the last check, before HLT */
+	void (*on_run_window)(void);  /* ... after the check, before RUN_VMPL's VMGEXIT */
+	unsigned int bad_requests;    /* answered with info1 = 2 */
+	uint64_t last_error;	      /* GHCB_ERR_* of the last bad request */
+	int term_code;		      /* MSR termination request: code, or -1 */
 };
 
 extern struct fake_hv fake_hv;

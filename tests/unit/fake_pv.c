@@ -31,7 +31,7 @@ void fake_pv_reset(void)
 			perror("fake_pv: 4 GiB of guest memory");
 			abort();
 		}
-	} else if (madvise(guest_ram, FAKE_MEM_SIZE, MADV_DONTNEED)) {   /* zero it */
+	} else if (madvise(guest_ram, FAKE_MEM_SIZE, MADV_DONTNEED)) { /* zero it */
 		perror("fake_pv: madvise");
 		abort();
 	}
@@ -41,8 +41,10 @@ void fake_pv_reset(void)
 	mm = (struct mm_layout){
 		.ram = { { 0, 0xA0000 }, { 0x100000, FAKE_RAM_END } },
 		.ram_count = 2,
-		.pv_base = FAKE_PV_BASE, .pv_end = FAKE_RAM_END,
-		.fw_base = FAKE_FW_BASE, .fw_end = FAKE_MEM_SIZE,
+		.pv_base = FAKE_PV_BASE,
+		.pv_end = FAKE_RAM_END,
+		.fw_base = FAKE_FW_BASE,
+		.fw_end = FAKE_MEM_SIZE,
 	};
 }
 
@@ -92,7 +94,7 @@ _Noreturn void pv_terminate(unsigned int code, const char *fmt, ...)
 	if (fake_pv.catcher)
 		longjmp(*fake_pv.catcher, 1);
 	fail_msg("unexpected termination %u: %s", code, fake_pv.term_msg);
-	abort();        /* fail_msg does not return; for the compiler */
+	abort(); /* fail_msg does not return; for the compiler */
 }
 
 /* ---- core/mm.c ------------------------------------------------------- */
@@ -181,12 +183,14 @@ void fake_guest_reset(void)
 {
 	memset(&fake_guest, 0, sizeof(fake_guest));
 	fake_guest.vcpu.vmsa1 = &fake_guest.vmsa;
-	fake_guest.vmsa.cr0 = 1 | BIT(4);          /* PE, ET */
-	fake_guest.vmsa.efer = BIT(12);            /* SVME */
+	fake_guest.vmsa.cr0 = 1 | BIT(4); /* PE, ET */
+	fake_guest.vmsa.efer = BIT(12);	  /* SVME */
 	/* flat 4 GiB segments, as firmware and kernels set them up */
-	fake_guest.vmsa.cs = (struct vmsa_seg){ .selector = 0x10, .attrib = 0xC9B,  /* code, G, D */
+	fake_guest.vmsa.cs = (struct vmsa_seg){ .selector = 0x10,
+						.attrib = 0xC9B, /* code, G, D */
 						.limit = 0xFFFFFFFF };
-	const struct vmsa_seg data = { .selector = 0x18, .attrib = 0xC93,  /* data rw, G, B */
+	const struct vmsa_seg data = { .selector = 0x18,
+				       .attrib = 0xC93, /* data rw, G, B */
 				       .limit = 0xFFFFFFFF };
 	fake_guest.vmsa.ds = fake_guest.vmsa.es = fake_guest.vmsa.ss = data;
 	fake_guest.vmsa.fs = fake_guest.vmsa.gs = data;
@@ -194,11 +198,15 @@ void fake_guest_reset(void)
 	fake_guest.vmsa.rflags = 2;
 }
 
-struct vc_exit *fake_guest_exit(uint64_t code, uint64_t info1, uint64_t info2, unsigned int insn_len)
+struct vc_exit *fake_guest_exit(uint64_t code, uint64_t info1, uint64_t info2,
+				unsigned int insn_len)
 {
 	fake_guest.exit = (struct vc_exit){
-		.vcpu = &fake_guest.vcpu, .vmsa = &fake_guest.vmsa,
-		.code = code, .info1 = info1, .info2 = info2,
+		.vcpu = &fake_guest.vcpu,
+		.vmsa = &fake_guest.vmsa,
+		.code = code,
+		.info1 = info1,
+		.info2 = info2,
 		.nrip = fake_guest.vmsa.rip + insn_len,
 	};
 	return &fake_guest.exit;

@@ -18,25 +18,25 @@
 
 #include <setjmp.h>
 
-#define FAKE_MEM_SIZE   (4ULL << 30)
+#define FAKE_MEM_SIZE (4ULL << 30)
 
 /* fake_pv_reset()'s layout: RAM below 640 KiB and from 1 MiB to 2 GiB, the
  * paravisor's region at the top of it, 4 MiB of firmware below 4 GiB. */
-#define FAKE_RAM_END    0x80000000ULL
-#define FAKE_PV_BASE    0x7E000000ULL
-#define FAKE_FW_BASE    0xFFC00000ULL
-#define FAKE_CBIT       51
+#define FAKE_RAM_END 0x80000000ULL
+#define FAKE_PV_BASE 0x7E000000ULL
+#define FAKE_FW_BASE 0xFFC00000ULL
+#define FAKE_CBIT    51
 
 struct fake_pv {
 	bool terminated;
 	unsigned int term_code;
 	char term_msg[512];
-	jmp_buf *catcher;               /* FAKE_EXPECT_TERM's */
+	jmp_buf *catcher; /* FAKE_EXPECT_TERM's */
 	char log[16384];
 	size_t log_len;
-	unsigned int cbit;              /* mm_cbit_position() */
-	uint64_t alloc_next;                 /* mm_alloc_pages() */
-	uint64_t made_shared[16];            /* mm_make_shared() calls */
+	unsigned int cbit;	  /* mm_cbit_position() */
+	uint64_t alloc_next;	  /* mm_alloc_pages() */
+	uint64_t made_shared[16]; /* mm_make_shared() calls */
 	size_t made_shared_count;
 };
 
@@ -49,26 +49,25 @@ void *fake_mem(uint64_t gpa);
 bool fake_pv_log_has(const char *text);
 
 /** Runs stmt, which must terminate the paravisor with the reason code. */
-#define FAKE_EXPECT_TERM(code, stmt)                                    \
-	do {                                                            \
-		jmp_buf fake_jb_;                                       \
-		fake_pv.terminated = false;                             \
-		if (!setjmp(fake_jb_)) {                                \
-			fake_pv.catcher = &fake_jb_;                    \
-			stmt;                                           \
-		}                                                       \
-		fake_pv.catcher = NULL;                                 \
-		if (!fake_pv.terminated)                                \
-			fail_msg("no termination from %s", #stmt);      \
-		if (fake_pv.term_code != (unsigned int)(code))          \
-			fail_msg("termination %u (%s), expected %u",    \
-				 fake_pv.term_code, fake_pv.term_msg,   \
-				 (unsigned int)(code));                 \
+#define FAKE_EXPECT_TERM(code, stmt)                                                    \
+	do {                                                                            \
+		jmp_buf fake_jb_;                                                       \
+		fake_pv.terminated = false;                                             \
+		if (!setjmp(fake_jb_)) {                                                \
+			fake_pv.catcher = &fake_jb_;                                    \
+			stmt;                                                           \
+		}                                                                       \
+		fake_pv.catcher = NULL;                                                 \
+		if (!fake_pv.terminated)                                                \
+			fail_msg("no termination from %s", #stmt);                      \
+		if (fake_pv.term_code != (unsigned int)(code))                          \
+			fail_msg("termination %u (%s), expected %u", fake_pv.term_code, \
+				 fake_pv.term_msg, (unsigned int)(code));               \
 	} while (0)
 
 /** The guest: vCPU 0, flat 32-bit protected mode with paging off at RIP
  * FAKE_GUEST_RIP. */
-#define FAKE_GUEST_RIP  0x1000ULL
+#define FAKE_GUEST_RIP 0x1000ULL
 
 struct fake_guest {
 	struct vcpu vcpu;
@@ -93,6 +92,7 @@ void fake_guest_reset(void);
  * software-enabled. */
 void fake_guest_add_peer(void);
 /** The exit the guest just took, with the next RIP at rip + insn_len. */
-struct vc_exit *fake_guest_exit(uint64_t code, uint64_t info1, uint64_t info2, unsigned int insn_len);
+struct vc_exit *fake_guest_exit(uint64_t code, uint64_t info1, uint64_t info2,
+				unsigned int insn_len);
 
 #endif

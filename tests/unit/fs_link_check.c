@@ -11,14 +11,16 @@
 #include <lib/sha384.h>
 #include <lib/string.h>
 
-#define SYS_WRITE 1
+#define SYS_WRITE      1
 #define SYS_EXIT_GROUP 231
 
 static long sys3(long nr, long a, long b, long c)
 {
 	long ret;
 
-	__asm__ volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c)
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a), "S"(b), "d"(c)
 			 : "rcx", "r11", "memory");
 	return ret;
 }
@@ -35,8 +37,8 @@ static int check_decode(void)
 	ZydisDecodedInstruction insn;
 	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 
-	if (!ZYAN_SUCCESS(ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64,
-					   ZYDIS_STACK_WIDTH_64)) ||
+	if (!ZYAN_SUCCESS(
+		    ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)) ||
 	    !ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, "\x89\x07", 2, &insn, ops)))
 		return 1;
 	return insn.mnemonic != ZYDIS_MNEMONIC_MOV || insn.length != 2 ||
@@ -45,7 +47,7 @@ static int check_decode(void)
 
 static int check_fmt_sha(void)
 {
-	static const uint8_t abc_head[4] = { 0xcb, 0x00, 0x75, 0x3f };  /* FIPS 180-2 D.1 */
+	static const uint8_t abc_head[4] = { 0xcb, 0x00, 0x75, 0x3f }; /* FIPS 180-2 D.1 */
 	uint8_t digest[SHA384_DIGEST_SIZE];
 	char buf[32];
 

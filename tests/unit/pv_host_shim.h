@@ -9,18 +9,18 @@
 #ifndef PV_HOST_SHIM_H
 #define PV_HOST_SHIM_H
 
-#define memcpy  libc_memcpy
-#define memmove libc_memmove
-#define memset  libc_memset
-#define memcmp  libc_memcmp
-#define memchr  libc_memchr
-#define strlen  libc_strlen
-#define strnlen libc_strnlen
-#define strcmp  libc_strcmp
-#define strncmp libc_strncmp
-#define strchr  libc_strchr
-#define strrchr libc_strrchr
-#define snprintf libc_snprintf
+#define memcpy	  libc_memcpy
+#define memmove	  libc_memmove
+#define memset	  libc_memset
+#define memcmp	  libc_memcmp
+#define memchr	  libc_memchr
+#define strlen	  libc_strlen
+#define strnlen	  libc_strnlen
+#define strcmp	  libc_strcmp
+#define strncmp	  libc_strncmp
+#define strchr	  libc_strchr
+#define strrchr	  libc_strrchr
+#define snprintf  libc_snprintf
 #define vsnprintf libc_vsnprintf
 
 #endif

@@ -25,15 +25,15 @@
 #include <svm.h>
 #include <vmsa.h>
 
-#define GP_EVENT        SVM_EVT_MAKE(13, SVM_EVT_TYPE_EXCEPTION, true, 0)
+#define GP_EVENT SVM_EVT_MAKE(13, SVM_EVT_TYPE_EXCEPTION, true, 0)
 
 static struct sev_vmsa *const a = &fake_guest.vmsa;
 
 /* ---- devices/pvclock.c -------------------------------------------------- */
 
 static const uint64_t rates[] = {
-	1000, 1193182, 3579545, 100000000, 999999999, 1000000000, 1000000001,
-	2500000000ULL, 2800000000ULL, 3999999999ULL, 5000000000ULL, 1ULL << 40,
+	1000,	    1193182,	   3579545,	  100000000,	 999999999,	1000000000,
+	1000000001, 2500000000ULL, 2800000000ULL, 3999999999ULL, 5000000000ULL, 1ULL << 40,
 };
 
 /** |a - b| <= tol */
@@ -52,7 +52,7 @@ static void test_scale_exact(void **state)
 		struct pvclock_scale s;
 		uint64_t hz = rates[i];
 		assert_true(pvclock_scale_for(hz, &s));
-		assert_true(s.mul >= (1u << 31));       /* 31 significant bits */
+		assert_true(s.mul >= (1u << 31)); /* 31 significant bits */
 		/* one second and one hour of ticks: within 1 ppm (+ 1 ns) */
 		assert_near(pvclock_scale_ticks(hz, s), NSEC_PER_SEC, 1001);
 		assert_near(pvclock_scale_ticks(hz * 3600, s), 3600 * NSEC_PER_SEC,
@@ -89,7 +89,7 @@ static void test_publish_versions(void **state)
 	assert_int_equal(dst.tsc_shift, s.shift);
 	assert_int_equal(dst.flags, PVCLOCK_TSC_STABLE_BIT);
 	assert_int_equal(dst.pad[0] | dst.pad[1], 0);
-	dst.version = 7;                /* a torn record left behind */
+	dst.version = 7; /* a torn record left behind */
 	pvclock_publish(&dst, &rec);
 	assert_int_equal(dst.version, 10);
 
@@ -142,8 +142,8 @@ static void set_rtc(void)
 {
 	const uint8_t regs[][2] = {
 		{ RTC_REG_SECONDS, 0x28 }, { RTC_REG_MINUTES, 0x54 }, { RTC_REG_HOURS, 0x05 },
-		{ RTC_REG_MDAY, 0x22 }, { RTC_REG_MONTH, 0x11 }, { RTC_REG_YEAR, 0x26 },
-		{ RTC_REG_CENTURY, 0x20 }, { RTC_REG_A, 0x26 }, { RTC_REG_B, RTC_B_24H },
+		{ RTC_REG_MDAY, 0x22 },	   { RTC_REG_MONTH, 0x11 },   { RTC_REG_YEAR, 0x26 },
+		{ RTC_REG_CENTURY, 0x20 }, { RTC_REG_A, 0x26 },	      { RTC_REG_B, RTC_B_24H },
 	};
 	for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
 		fake_hv.cmos[regs[i][0]] = regs[i][1];
@@ -218,8 +218,8 @@ static void test_rtc_unreadable(void **state)
 
 /* ---- vc/kvmclock.c through vc_dispatch ----------------------------------- */
 
-#define CLOCK_HZ        2800000000ULL
-#define REC_GPA         0x123440ULL
+#define CLOCK_HZ 2800000000ULL
+#define REC_GPA	 0x123440ULL
 
 static int kvmclock_setup(void **state)
 {
@@ -230,7 +230,7 @@ static int kvmclock_setup(void **state)
 	pv_clock.tsc0 = 1000;
 	pv_clock.boot_unix_ns = 1795326868ULL * NSEC_PER_SEC;
 	assert_true(pvclock_scale_for(CLOCK_HZ, &pv_clock.scale));
-	fake_hv.now_tsc = 1000 + 5 * CLOCK_HZ;          /* 5 s after calibration */
+	fake_hv.now_tsc = 1000 + 5 * CLOCK_HZ; /* 5 s after calibration */
 	return 0;
 }
 
@@ -264,13 +264,13 @@ static void test_hypervisor_leaves(void **state)
 	assert_string_equal(sig, "KVMKVMKVM");
 	cpuid(KVM_CPUID_FEATURES);
 	assert_int_equal(a->rax, (1u << KVM_FEATURE_CLOCKSOURCE2) |
-				 (1u << KVM_FEATURE_NOP_IO_DELAY) |
-				 (1u << KVM_FEATURE_CLOCKSOURCE_STABLE_BIT));
-	assert_int_equal(a->rdx, 0);                    /* no hints */
+					 (1u << KVM_FEATURE_NOP_IO_DELAY) |
+					 (1u << KVM_FEATURE_CLOCKSOURCE_STABLE_BIT));
+	assert_int_equal(a->rdx, 0); /* no hints */
 	cpuid(KVM_CPUID_TIMING_INFO);
 	assert_int_equal(a->rax, CLOCK_HZ / 1000);
-	assert_int_equal(a->rbx, 1000000);              /* the APIC bus, kHz */
-	cpuid(0x40000100);                              /* no second interface */
+	assert_int_equal(a->rbx, 1000000); /* the APIC bus, kHz */
+	cpuid(0x40000100);		   /* no second interface */
 	assert_int_equal(a->rax | a->rbx | a->rcx | a->rdx, 0);
 	/* the host's interface never shows: nothing reached the hypervisor */
 	assert_int_equal(fake_hv.exit_count, 0);
@@ -291,8 +291,10 @@ static void test_system_time(void **state)
 	assert_near(t->system_time, 5 * NSEC_PER_SEC, 1000);
 	/* a guest reading 2 s later */
 	uint64_t later = t->tsc_timestamp + 2 * CLOCK_HZ;
-	assert_near(t->system_time + pvclock_scale_ticks(later - t->tsc_timestamp,
-		    (struct pvclock_scale){ t->tsc_to_system_mul, t->tsc_shift }),
+	assert_near(t->system_time +
+			    pvclock_scale_ticks(
+				    later - t->tsc_timestamp,
+				    (struct pvclock_scale){ t->tsc_to_system_mul, t->tsc_shift }),
 		    7 * NSEC_PER_SEC, 1000);
 	msr(MSR_KVM_SYSTEM_TIME_NEW, false, 0);
 	assert_int_equal(a->rax, (uint32_t)(REC_GPA | 1));
@@ -322,9 +324,9 @@ static void test_records_only_in_guest_ram(void **state)
 	(void)state;
 	uint8_t *pv = fake_mem(FAKE_PV_BASE + 0x40);
 	msr(MSR_KVM_SYSTEM_TIME_NEW, true, (FAKE_PV_BASE + 0x40) | 1);
-	assert_int_equal(a->event_inj, 0);              /* accepted, as KVM does */
+	assert_int_equal(a->event_inj, 0); /* accepted, as KVM does */
 	for (int i = 0; i < 32; i++)
-		assert_int_equal(pv[i], 0);             /* paravisor memory untouched */
+		assert_int_equal(pv[i], 0); /* paravisor memory untouched */
 	assert_true(fake_pv_log_has("not guest RAM"));
 	/* across a page boundary, in MMIO space, above 4 GiB */
 	uint8_t *edge = fake_mem(0x200FF0);
@@ -352,11 +354,11 @@ static void test_other_kvm_msrs_gp(void **state)
 
 /* ---- vc/apic.c: the guest's timer carried by the real one --------------- */
 
-#define X2APIC_EOI      0x80B
-#define X2APIC_LVT_TMR  0x832
-#define X2APIC_TMICT    0x838
-#define X2APIC_TDCR     0x83E
-#define TIMER_VECTOR    0xEC
+#define X2APIC_EOI     0x80B
+#define X2APIC_LVT_TMR 0x832
+#define X2APIC_TMICT   0x838
+#define X2APIC_TDCR    0x83E
+#define TIMER_VECTOR   0xEC
 
 static size_t host_writes(uint32_t index)
 {
@@ -384,19 +386,19 @@ static void test_guest_timer_on_real_timer(void **state)
 	(void)state;
 	struct vcpu *v = &fake_guest.vcpu;
 	guest_apic_init(v);
-	msr(0x1B, false, 0);                            /* APIC base: x2APIC mode */
+	msr(0x1B, false, 0); /* APIC base: x2APIC mode */
 	msr(0x1B, true, ((a->rdx << 32) | (uint32_t)a->rax) | (1u << 10));
 	assert_int_equal(a->event_inj, 0);
-	msr(0x80F, true, 0x1FF);                        /* SVR: software enable */
-	msr(X2APIC_TDCR, true, 0xB);                    /* divide by 1: 1 ns ticks */
-	msr(X2APIC_LVT_TMR, true, TIMER_VECTOR);        /* one-shot */
-	msr(X2APIC_TMICT, true, 1000000);               /* 1 ms */
+	msr(0x80F, true, 0x1FF);		 /* SVR: software enable */
+	msr(X2APIC_TDCR, true, 0xB);		 /* divide by 1: 1 ns ticks */
+	msr(X2APIC_LVT_TMR, true, TIMER_VECTOR); /* one-shot */
+	msr(X2APIC_TMICT, true, 1000000);	 /* 1 ms */
 	assert_int_equal(a->event_inj, 0);
 	assert_near(last_host_write(X2APIC_TMICT), 1000000, 100);
 	assert_int_equal(last_host_write(X2APIC_LVT_TMR), TIMER_VECTOR);
 	size_t arms = host_writes(X2APIC_TMICT);
 
-	fake_hv.now_tsc += CLOCK_HZ / 1000 - CLOCK_HZ / 100000;    /* 10 us early */
+	fake_hv.now_tsc += CLOCK_HZ / 1000 - CLOCK_HZ / 100000; /* 10 us early */
 	guest_apic_host_vector(v, TIMER_VECTOR);
 	assert_int_equal(host_writes(X2APIC_EOI), 1);
 	assert_int_equal(guest_apic_pending(v), -1);
@@ -410,7 +412,7 @@ static void test_guest_timer_on_real_timer(void **state)
 	guest_apic_accept(v, TIMER_VECTOR);
 	msr(X2APIC_EOI, true, 0);
 	assert_int_equal(a->event_inj, 0);
-	assert_int_equal(host_writes(X2APIC_EOI), 2);   /* not forwarded */
+	assert_int_equal(host_writes(X2APIC_EOI), 2); /* not forwarded */
 
 	/* a device's vector: the guest's EOI goes to the host */
 	guest_apic_host_vector(v, 0x41);

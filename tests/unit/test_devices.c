@@ -21,7 +21,9 @@ struct file {
 };
 
 static const struct file files3[] = {
-	{ "bootorder", 35, 0x20 }, { "etc/e820", 100, 0x21 }, { "etc/table-loader", 4096, 0x22 },
+	{ "bootorder", 35, 0x20 },
+	{ "etc/e820", 100, 0x21 },
+	{ "etc/table-loader", 4096, 0x22 },
 };
 
 static struct fwcfg_filter filter;
@@ -75,7 +77,9 @@ static void select_item(uint16_t key)
 static void test_init_rejects(void **state)
 {
 	static const struct file no_e820[] = {
-		{ "etc/e8200", 100, 0x21 }, { "etc/e82", 100, 0x22 }, { "opt/etc/e820", 20, 0x23 },
+		{ "etc/e8200", 100, 0x21 },
+		{ "etc/e82", 100, 0x22 },
+		{ "opt/etc/e820", 20, 0x23 },
 	};
 	struct fwcfg_filter f;
 	size_t len = make_dir(files3, 3);
@@ -83,10 +87,10 @@ static void test_init_rejects(void **state)
 	(void)state;
 	assert_false(fwcfg_filter_init(&f, dir, 0, e820, 20));
 	assert_false(fwcfg_filter_init(&f, dir, 3, e820, 20));
-	assert_false(fwcfg_filter_init(&f, dir, len - 1, e820, 20));   /* count says 3 */
+	assert_false(fwcfg_filter_init(&f, dir, len - 1, e820, 20)); /* count says 3 */
 	assert_false(fwcfg_filter_init(&f, dir, len + 64, e820, 20));
 	assert_false(fwcfg_filter_init(&f, dir, len, e820, FWCFG_MAX_E820 + 1));
-	be_store(dir, 0xFFFFFFFF, 4);                                   /* 4 + count * 64 wraps */
+	be_store(dir, 0xFFFFFFFF, 4); /* 4 + count * 64 wraps */
 	assert_false(fwcfg_filter_init(&f, dir, len, e820, 20));
 	assert_false(fwcfg_filter_init(&f, dir, 4, e820, 20));
 	assert_false(fwcfg_filter_init(&f, dir, make_dir(no_e820, 3), e820, 20));
@@ -119,7 +123,7 @@ static void test_directory_patched(void **state)
 	select_item(FWCFG_KEY_FILE_DIR);
 	for (size_t i = 0; i < sizeof(want); i++)
 		assert_int_equal(in(FWCFG_PORT_DATA, 1), want[i]);
-	assert_int_equal(in(FWCFG_PORT_DATA, 1), 0);            /* past the end */
+	assert_int_equal(in(FWCFG_PORT_DATA, 1), 0); /* past the end */
 	assert_int_equal(filter.e820_select, 0x21);
 }
 
@@ -131,13 +135,13 @@ static void test_offsets_and_sizes(void **state)
 	select_item(0x21);
 	assert_int_equal(in(FWCFG_PORT_DATA, 1), e820[0]);
 	assert_int_equal(in(FWCFG_PORT_DATA, 2), e820[1] | (e820[2] << 8));
-	assert_int_equal(in(FWCFG_PORT_DATA, 4), e820[3] | (e820[4] << 8) | (e820[5] << 16) |
-			 ((uint32_t)e820[6] << 24));
+	assert_int_equal(in(FWCFG_PORT_DATA, 4),
+			 e820[3] | (e820[4] << 8) | (e820[5] << 16) | ((uint32_t)e820[6] << 24));
 	assert_int_equal(filter.offset, 7);
-	fwcfg_filter_out(&filter, FWCFG_PORT_SEL, 1, 0x19);     /* not a selector write */
+	fwcfg_filter_out(&filter, FWCFG_PORT_SEL, 1, 0x19); /* not a selector write */
 	fwcfg_filter_out(&filter, FWCFG_PORT_DATA, 1, 0x19);
 	assert_int_equal(in(FWCFG_PORT_DATA, 1), e820[7]);
-	select_item(0x21);                                      /* selecting rewinds */
+	select_item(0x21); /* selecting rewinds */
 	assert_int_equal(in(FWCFG_PORT_DATA, 1), e820[0]);
 	filter.offset = 118;
 	assert_int_equal(in(FWCFG_PORT_DATA, 4), e820[118] | (e820[119] << 8));
@@ -188,10 +192,14 @@ static void test_select_alias(void **state)
 
 static void test_dma_ports_hidden(void **state)
 {
-	static const struct { uint16_t port; unsigned int size; bool hidden; } c[] = {
+	static const struct {
+		uint16_t port;
+		unsigned int size;
+		bool hidden;
+	} c[] = {
 		{ 0x510, 2, false }, { 0x511, 1, false }, { 0x512, 2, false }, { 0x513, 1, false },
-		{ 0x513, 2, true }, { 0x512, 4, true }, { 0x514, 4, true }, { 0x515, 1, true },
-		{ 0x516, 2, true }, { 0x518, 4, true }, { 0x51B, 1, true }, { 0x51A, 4, true },
+		{ 0x513, 2, true },  { 0x512, 4, true },  { 0x514, 4, true },  { 0x515, 1, true },
+		{ 0x516, 2, true },  { 0x518, 4, true },  { 0x51B, 1, true },  { 0x51A, 4, true },
 		{ 0x51C, 1, false }, { 0x51C, 4, false }, { 0x50E, 2, false }, { 0x70, 1, false },
 	};
 
@@ -218,10 +226,10 @@ static void test_cmos_registers(void **state)
 	static const int mid[9] = { 0x00, 0xFC, 0x00, 0xFC, 0x00, 0x03, 0, 0, 0 };
 
 	(void)state;
-	assert_cmos(0x7E000000, 1ULL << 30, big);       /* KiB above 1 MiB capped at 0xFFFF */
+	assert_cmos(0x7E000000, 1ULL << 30, big); /* KiB above 1 MiB capped at 0xFFFF */
 	assert_cmos(8 << 20, 0x123456ULL << 16, small);
-	assert_cmos(0x80000, 0, tiny);                  /* below 1 MiB */
-	assert_cmos(64 << 20, 0xFFFF, mid);             /* less than 64 KiB above 4 GiB: 0 */
+	assert_cmos(0x80000, 0, tiny);	    /* below 1 MiB */
+	assert_cmos(64 << 20, 0xFFFF, mid); /* less than 64 KiB above 4 GiB: 0 */
 }
 
 static void test_cmos_other_registers(void **state)

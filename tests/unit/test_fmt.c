@@ -12,7 +12,7 @@
 
 #include <lib/fmt.h>
 
-#define OUT 512
+#define OUT   512
 #define GUARD 0x5a
 
 /** Every buffer size that matters for truncation, relative to the full length. */
@@ -33,7 +33,7 @@ static void check_truncation(const char *fmt, va_list ap, int len)
 		vsnprintf(size ? exp : NULL, size, fmt, a2);
 		va_end(a1);
 		va_end(a2);
-		assert_memory_equal(got, exp, sizeof(got));  /* incl. nothing written past size */
+		assert_memory_equal(got, exp, sizeof(got)); /* incl. nothing written past size */
 	}
 }
 
@@ -51,8 +51,8 @@ static void vcheck(const char *fmt, va_list ap)
 	va_end(a1);
 	va_end(a2);
 	if (n_got != n_exp || strcmp(got, exp) != 0)
-		fail_msg("format \"%s\": got \"%s\" (%d), glibc \"%s\" (%d)", fmt, got, n_got,
-			 exp, n_exp);
+		fail_msg("format \"%s\": got \"%s\" (%d), glibc \"%s\" (%d)", fmt, got, n_got, exp,
+			 n_exp);
 	check_truncation(fmt, ap, n_exp);
 }
 
@@ -66,9 +66,28 @@ static void check(const char *fmt, ...)
 }
 
 static const int64_t int_values[] = {
-	0, 1, -1, 7, 42, -42, 127, 128, -128, 255, 256, 32767, -32768, 65535, 65536,
-	INT_MAX, INT_MIN, UINT_MAX, 0x123456789abcdef0LL, -0x123456789abcdef0LL,
-	INT64_MAX, INT64_MIN,
+	0,
+	1,
+	-1,
+	7,
+	42,
+	-42,
+	127,
+	128,
+	-128,
+	255,
+	256,
+	32767,
+	-32768,
+	65535,
+	65536,
+	INT_MAX,
+	INT_MIN,
+	UINT_MAX,
+	0x123456789abcdef0LL,
+	-0x123456789abcdef0LL,
+	INT64_MAX,
+	INT64_MIN,
 };
 
 /** Calls check() with v passed as the type the length modifier names. */
@@ -109,8 +128,8 @@ static void check_int_fields(char conv, const char *len, const char *flag)
 static void test_integers(void **state)
 {
 	static const char *const lens[] = { "hh", "h", "", "l", "ll", "z", "j", "t" };
-	static const char *const flags[] = { "", "-", "0", "+", " ", "#", "-0", "+0", " -", "#0",
-					     "-#", "+ " };
+	static const char *const flags[] = { "",   "-",	 "0",  "+",  " ",  "#",
+					     "-0", "+0", " -", "#0", "-#", "+ " };
 
 	(void)state;
 	for (const char *c = "diuxXo"; *c; c++) {
@@ -126,8 +145,8 @@ static void test_integers(void **state)
 
 static void test_strings_chars(void **state)
 {
-	static const char *const fmts[] = { "%s", "%10s", "%-10s", "%.3s", "%10.3s", "%-10.3s",
-					    "%.0s", "%1s", "%.20s" };
+	static const char *const fmts[] = { "%s",      "%10s", "%-10s", "%.3s", "%10.3s",
+					    "%-10.3s", "%.0s", "%1s",	"%.20s" };
 	static const char *const strs[] = { "", "a", "hello", "hello, world", "\xff\x80" };
 	const char *null_str = NULL;
 
@@ -172,8 +191,8 @@ static void test_star(void **state)
 static void test_mixed(void **state)
 {
 	(void)state;
-	check("%s=%#llx (%lu bytes) at %p, err %d%%", "rmp", 0xfffff000ULL, 4096UL,
-	      (void *)0x1000, -22);
+	check("%s=%#llx (%lu bytes) at %p, err %d%%", "rmp", 0xfffff000ULL, 4096UL, (void *)0x1000,
+	      -22);
 	check("%08x:%08x %-6s|%6s|", 0xdeadbeefU, 0U, "vc", "npf");
 	check("%zu %zx %lld %llu", (size_t)-1, (size_t)4096, LLONG_MIN, ULLONG_MAX);
 	check("%hhu %hhd %hu %hd", 300, 200, 70000, 40000);
@@ -221,12 +240,9 @@ static void test_callback(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_integers),
-		cmocka_unit_test(test_strings_chars),
-		cmocka_unit_test(test_pointers),
-		cmocka_unit_test(test_star),
-		cmocka_unit_test(test_mixed),
-		cmocka_unit_test(test_unknown_conversion),
+		cmocka_unit_test(test_integers), cmocka_unit_test(test_strings_chars),
+		cmocka_unit_test(test_pointers), cmocka_unit_test(test_star),
+		cmocka_unit_test(test_mixed),	 cmocka_unit_test(test_unknown_conversion),
 		cmocka_unit_test(test_callback),
 	};
 

@@ -19,8 +19,8 @@
 #include <sev.h>
 #include <svm.h>
 
-#define GP_EVENT        SVM_EVT_MAKE(13, SVM_EVT_TYPE_EXCEPTION, true, 0)
-#define UD_EVENT        SVM_EVT_MAKE(6, SVM_EVT_TYPE_EXCEPTION, false, 0)
+#define GP_EVENT SVM_EVT_MAKE(13, SVM_EVT_TYPE_EXCEPTION, true, 0)
+#define UD_EVENT SVM_EVT_MAKE(6, SVM_EVT_TYPE_EXCEPTION, false, 0)
 
 static int fresh(void **state)
 {
@@ -94,7 +94,9 @@ static void test_cbit_mismatch(void **state)
 static void test_features_required(void **state)
 {
 	static const uint64_t required[] = {
-		SEV_HV_FEAT_MULTI_VMPL, SEV_HV_FEAT_SNP, SEV_HV_FEAT_AP_CREATION,
+		SEV_HV_FEAT_MULTI_VMPL,
+		SEV_HV_FEAT_SNP,
+		SEV_HV_FEAT_AP_CREATION,
 		SEV_HV_FEAT_RESTRICTED_INJ,
 	};
 
@@ -134,7 +136,7 @@ static bool hv_noted;
 
 static void hv_in_run_window(void)
 {
-	hv_noted = true;                /* what core/idt.c's #HV handler sets */
+	hv_noted = true; /* what core/idt.c's #HV handler sets */
 }
 
 /** An #HV between the run loop's last look at the doorbell and RUN_VMPL:
@@ -186,7 +188,8 @@ static void test_final_ghcb(void **state)
 	assert_int_equal(fake_hv.msr_request_count, before + 3);
 	assert_int_equal(fake_hv.msr_requests[before],
 			 ghcb_msr_psc_req(FAKE_PV_BASE >> 12, PSC_OP_SHARED));
-	assert_int_equal(fake_hv.msr_requests[before + 1], ghcb_msr_reg_gpa_req(FAKE_PV_BASE >> 12));
+	assert_int_equal(fake_hv.msr_requests[before + 1],
+			 ghcb_msr_reg_gpa_req(FAKE_PV_BASE >> 12));
 	assert_int_equal(fake_hv.msr_requests[before + 2],
 			 ghcb_msr_psc_req(PV_EARLY_GHCB_GPA >> 12, PSC_OP_PRIVATE));
 	assert_int_equal(ghcb_shared_buffer_gpa(), FAKE_PV_BASE + 0x800);
@@ -198,8 +201,13 @@ static void test_final_ghcb(void **state)
 
 static void test_ioio_out(void **state)
 {
-	static const struct { unsigned int size; uint64_t bit; uint32_t val; } cases[] = {
-		{ 1, SVM_IOIO_SZ8, 0xAB }, { 2, SVM_IOIO_SZ16, 0xABCD },
+	static const struct {
+		unsigned int size;
+		uint64_t bit;
+		uint32_t val;
+	} cases[] = {
+		{ 1, SVM_IOIO_SZ8, 0xAB },
+		{ 2, SVM_IOIO_SZ16, 0xABCD },
 		{ 4, SVM_IOIO_SZ32, 0xDEADBEEF },
 	};
 
@@ -229,7 +237,7 @@ static void test_ioio_in(void **state)
 	assert_int_equal(ghcb_ioio(0x64, 1, true, &v, NULL), GHCB_STATUS_OK);
 	const struct ghcb *g = last_request(SVM_EXIT_IOIO);
 	assert_int_equal(g->save.sw_exit_info_1, (0x64ULL << 16) | SVM_IOIO_SZ8 | SVM_IOIO_TYPE_IN);
-	assert_false(ghcb_rax_is_valid(g));      /* an IN discloses nothing */
+	assert_false(ghcb_rax_is_valid(g)); /* an IN discloses nothing */
 	assert_int_equal(g->save.rax, 0);
 	assert_int_equal(v, 0x78);
 	assert_int_equal(ghcb_ioio(0x64, 2, true, &v, NULL), GHCB_STATUS_OK);
@@ -254,8 +262,8 @@ static void test_begin_is_clean(void **state)
 	assert_int_equal(g->save.valid_bitmap[0], 0);
 	assert_int_equal(g->save.valid_bitmap[1],
 			 (1ULL << (GHCB_OFF(sw_exit_code) / 8 - 64)) |
-			 (1ULL << (GHCB_OFF(sw_exit_info_1) / 8 - 64)) |
-			 (1ULL << (GHCB_OFF(sw_exit_info_2) / 8 - 64)));
+				 (1ULL << (GHCB_OFF(sw_exit_info_1) / 8 - 64)) |
+				 (1ULL << (GHCB_OFF(sw_exit_info_2) / 8 - 64)));
 	assert_int_equal(g->save.rax, 0);
 	assert_int_equal(g->save.rcx, 0);
 	assert_int_equal(g->save.rdx, 0);
@@ -327,10 +335,11 @@ static void test_string_out(void **state)
 	assert_int_equal(fake_hv.bad_requests, 0);
 	for (size_t i = 0; i < 3; i++) {
 		const struct ghcb *g = &fake_hv.exits[i];
-		assert_int_equal(g->save.sw_exit_info_1, (0x2F8ULL << 16) | SVM_IOIO_SZ8 |
-				 SVM_IOIO_STR | SVM_IOIO_REP);
-		assert_int_equal(g->save.sw_exit_info_2, i < 2 ? GHCB_SHARED_BUF_SIZE :
-				 sizeof(text) - 2 * GHCB_SHARED_BUF_SIZE);
+		assert_int_equal(g->save.sw_exit_info_1,
+				 (0x2F8ULL << 16) | SVM_IOIO_SZ8 | SVM_IOIO_STR | SVM_IOIO_REP);
+		assert_int_equal(g->save.sw_exit_info_2,
+				 i < 2 ? GHCB_SHARED_BUF_SIZE
+				       : sizeof(text) - 2 * GHCB_SHARED_BUF_SIZE);
 		assert_int_equal(g->save.sw_scratch, ghcb_shared_buffer_gpa());
 	}
 	assert_int_equal(fake_hv.string_out_len, sizeof(text));

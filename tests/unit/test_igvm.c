@@ -27,9 +27,9 @@
 #include "payload_layout.h"
 #include "vmsa.h"
 
-#define PAGE    4096u
+#define PAGE	4096u
 #define TEXT_VA 0x100000u
-#define BSS_VA  0x101000u
+#define BSS_VA	0x101000u
 
 /* ------------------------------------------------------------ helpers */
 
@@ -48,12 +48,16 @@ static uint8_t *build_elf(size_t *len, uint64_t entry, Elf64_Phdr ph[2])
 	size_t size = 0x2004;
 	uint8_t *f = calloc(1, size);
 	Elf64_Ehdr eh = {
-		.e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64,
-			     ELFDATA2LSB, EV_CURRENT },
-		.e_type = ET_EXEC, .e_machine = EM_X86_64,
-		.e_version = EV_CURRENT, .e_entry = entry,
-		.e_phoff = sizeof(Elf64_Ehdr), .e_ehsize = sizeof(Elf64_Ehdr),
-		.e_phentsize = sizeof(Elf64_Phdr), .e_phnum = 2,
+		.e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64, ELFDATA2LSB,
+			     EV_CURRENT },
+		.e_type = ET_EXEC,
+		.e_machine = EM_X86_64,
+		.e_version = EV_CURRENT,
+		.e_entry = entry,
+		.e_phoff = sizeof(Elf64_Ehdr),
+		.e_ehsize = sizeof(Elf64_Ehdr),
+		.e_phentsize = sizeof(Elf64_Phdr),
+		.e_phnum = 2,
 	};
 
 	assert_non_null(f);
@@ -65,7 +69,7 @@ static uint8_t *build_elf(size_t *len, uint64_t entry, Elf64_Phdr ph[2])
 	}
 	memcpy(f, &eh, sizeof(eh));
 	memcpy(f + sizeof(eh), ph, 2 * sizeof(*ph));
-	memset(f + 0x1000, 0xF4, 16);   /* hlt */
+	memset(f + 0x1000, 0xF4, 16); /* hlt */
 	f[0x2000] = 0x2A;
 	*len = size;
 	return f;
@@ -76,10 +80,8 @@ static uint8_t *build_elf(size_t *len, uint64_t entry, Elf64_Phdr ph[2])
 static uint8_t *make_elf(size_t *len, uint64_t text_va)
 {
 	Elf64_Phdr ph[2] = {
-		{ .p_flags = PF_R | PF_X, .p_vaddr = text_va,
-		  .p_paddr = text_va, .p_memsz = 16 },
-		{ .p_flags = PF_R | PF_W, .p_vaddr = BSS_VA, .p_paddr = BSS_VA,
-		  .p_memsz = 0x3000 },
+		{ .p_flags = PF_R | PF_X, .p_vaddr = text_va, .p_paddr = text_va, .p_memsz = 16 },
+		{ .p_flags = PF_R | PF_W, .p_vaddr = BSS_VA, .p_paddr = BSS_VA, .p_memsz = 0x3000 },
 	};
 
 	return build_elf(len, text_va, ph);
@@ -129,8 +131,7 @@ static void fix_crc_n(uint8_t *d, size_t n)
 		return;
 	fh.checksum = 0;
 	memcpy(d, &fh, sizeof(fh));
-	fh.checksum = crc32_update(0, d, fh.variable_header_offset +
-				   fh.variable_header_size);
+	fh.checksum = crc32_update(0, d, fh.variable_header_offset + fh.variable_header_size);
 	memcpy(d, &fh, sizeof(fh));
 }
 
@@ -152,8 +153,7 @@ static long find_hdr(const struct igvm_file *f, uint32_t type, size_t from)
 	return -1;
 }
 
-static uint64_t page_u64(const uint8_t *d, const struct igvm_page_data *pd,
-			 unsigned idx)
+static uint64_t page_u64(const uint8_t *d, const struct igvm_page_data *pd, unsigned idx)
 {
 	uint64_t v;
 
@@ -166,8 +166,7 @@ static struct igvm_page_data page_at(const struct igvm_file *f, uint64_t gpa)
 {
 	struct igvm_page_data pd;
 
-	for (long i = 0; (i = find_hdr(f, IGVM_VHT_PAGE_DATA, (size_t)i)) >= 0;
-	     i++) {
+	for (long i = 0; (i = find_hdr(f, IGVM_VHT_PAGE_DATA, (size_t)i)) >= 0; i++) {
 		igvm_hdr_read(f, (size_t)i, &pd, sizeof(pd));
 		if (pd.gpa == gpa)
 			return pd;
@@ -222,8 +221,7 @@ static void fixture_vmsa(const struct fixture *fx, struct sev_vmsa *v)
 	long i = find_hdr(&fx->f, IGVM_VHT_VP_CONTEXT, 0);
 
 	assert_true(i >= 0);
-	assert_int_equal(find_hdr(&fx->f, IGVM_VHT_VP_CONTEXT, (size_t)i + 1),
-			 -1);
+	assert_int_equal(find_hdr(&fx->f, IGVM_VHT_VP_CONTEXT, (size_t)i + 1), -1);
 	igvm_hdr_read(&fx->f, (size_t)i, &vp, sizeof(vp));
 	assert_int_equal(vp.gpa, 0xFFFFFFFFF000ull);
 	assert_int_equal(vp.vp_index, 0);
@@ -259,8 +257,7 @@ static void test_crc32_vector(void **state)
 	(void)state;
 	assert_int_equal(crc32_update(0, "123456789", 9), 0xCBF43926);
 	/* chaining equals one call */
-	assert_int_equal(crc32_update(crc32_update(0, "1234", 4), "56789", 5),
-			 0xCBF43926);
+	assert_int_equal(crc32_update(crc32_update(0, "1234", 4), "56789", 5), 0xCBF43926);
 }
 
 static void test_payload_parses(void **state)
@@ -276,7 +273,7 @@ static void test_payload_parses(void **state)
 	assert_int_equal(fh.format_version, 1);
 	assert_int_equal(fh.total_file_size, n);
 	assert_int_equal(fh.variable_header_offset % 8, 0);
-	{       /* recomputing the checksum must give the same bytes */
+	{ /* recomputing the checksum must give the same bytes */
 		uint8_t *copy = malloc(n);
 
 		assert_non_null(copy);
@@ -296,8 +293,8 @@ static void test_payload_parses(void **state)
 static void test_payload_header_order(void **state)
 {
 	static const uint32_t tail[] = {
-		IGVM_VHT_PAGE_DATA, IGVM_VHT_PAGE_DATA, /* CPUID, SECRETS */
-		IGVM_VHT_PARAMETER_AREA, IGVM_VHT_MEMORY_MAP,
+		IGVM_VHT_PAGE_DATA,	   IGVM_VHT_PAGE_DATA, /* CPUID, SECRETS */
+		IGVM_VHT_PARAMETER_AREA,   IGVM_VHT_MEMORY_MAP,
 		IGVM_VHT_PARAMETER_INSERT, IGVM_VHT_VP_CONTEXT,
 	};
 	const struct igvm_file *f = &((struct fixture *)*state)->f;
@@ -331,11 +328,11 @@ static void test_payload_pages(void **state)
 	assert_int_equal(page_u64(d, &pd, 0), PAYLOAD_PDPT_GPA | c | 3);
 	pd = page_at(f, PAYLOAD_PDPT_GPA);
 	assert_int_equal(page_u64(d, &pd, 1), (PAYLOAD_PD_GPA + PAGE) | c | 3);
-	pd = page_at(f, PAYLOAD_PD_GPA);               /* private [0,1G) */
+	pd = page_at(f, PAYLOAD_PD_GPA); /* private [0,1G) */
 	assert_int_equal(page_u64(d, &pd, 1), 0x200000 | c | 0x83);
-	pd = page_at(f, PAYLOAD_PD_GPA + PAGE);        /* shared alias */
+	pd = page_at(f, PAYLOAD_PD_GPA + PAGE); /* shared alias */
 	assert_int_equal(page_u64(d, &pd, 511), (511ull << 21) | 0x83);
-	pd = page_at(f, PAYLOAD_PD_GPA + 3 * PAGE);    /* MMIO [3G,4G) */
+	pd = page_at(f, PAYLOAD_PD_GPA + 3 * PAGE); /* MMIO [3G,4G) */
 	assert_int_equal(page_u64(d, &pd, 0), 0xC0000000ull | 0x9B);
 	pd = page_at(f, PAYLOAD_GDT_GPA);
 	assert_int_equal(page_u64(d, &pd, 1), 0x00AF9B000000FFFFull);
@@ -344,7 +341,7 @@ static void test_payload_pages(void **state)
 	assert_int_equal(d[pd.file_offset], 0xF4);
 	pd = page_at(f, BSS_VA);
 	assert_int_equal(d[pd.file_offset], 0x2A);
-	pd = page_at(f, BSS_VA + PAGE);                /* bss: zero page */
+	pd = page_at(f, BSS_VA + PAGE); /* bss: zero page */
 	assert_int_equal(pd.file_offset, 0);
 	assert_int_equal(pd.data_type, IGVM_PAGE_DATA_TYPE_NORMAL);
 	pd = page_at(f, PAYLOAD_CPUID_GPA);
@@ -363,7 +360,7 @@ static void test_payload_vmsa(void **state)
 	assert_int_equal(v.cr0, 0x80010033);
 	assert_int_equal(v.cr4, 0x620);
 	assert_true(v.efer & VMSA_EFER_SVME);
-	assert_int_equal(v.efer & 0x500, 0x500);        /* LME | LMA */
+	assert_int_equal(v.efer & 0x500, 0x500); /* LME | LMA */
 	assert_int_equal(v.cs.selector, 0x08);
 	assert_int_equal(v.cs.attrib, 0x29B);
 	assert_int_equal(v.ss.attrib, 0x093);
@@ -386,7 +383,7 @@ static void test_reject_checksum(void **state)
 	d[offsetof(struct igvm_fixed_header, checksum)] ^= 1;
 	assert_non_null(strstr(parse_err(d, n), "checksum"));
 	d[offsetof(struct igvm_fixed_header, checksum)] ^= 1;
-	d[40] ^= 0x80;  /* a header byte: checksum no longer matches */
+	d[40] ^= 0x80; /* a header byte: checksum no longer matches */
 	assert_non_null(strstr(parse_err(d, n), "checksum"));
 	free(d);
 }
@@ -440,43 +437,42 @@ static void test_reject_bad_tlv(void **state)
 	(void)state;
 	size_t n;
 	uint8_t *d = make_payload(&n), *c = malloc(n);
-	size_t t2 = tlv_off(d, 2);      /* first PAGE_DATA */
+	size_t t2 = tlv_off(d, 2); /* first PAGE_DATA */
 
 	assert_non_null(c);
 	memcpy(c, d, n);
-	patch_u32(c, t2 + 4, 0xFFFFFFF0u);      /* length past the end */
+	patch_u32(c, t2 + 4, 0xFFFFFFF0u); /* length past the end */
 	assert_non_null(strstr(parse_err(c, n), "TLV length"));
 	memcpy(c, d, n);
-	patch_u32(c, t2 + 4, 23);               /* wrong size for PAGE_DATA */
+	patch_u32(c, t2 + 4, 23); /* wrong size for PAGE_DATA */
 	assert_non_null(strstr(parse_err(c, n), "length 23"));
 	memcpy(c, d, n);
-	patch_u32(c, tlv_off(d, 0) + 4, 12);    /* platform: padding != 0 */
+	patch_u32(c, tlv_off(d, 0) + 4, 12); /* platform: padding != 0 */
 	assert_non_null(strstr(parse_err(c, n), "length"));
 	memcpy(c, d, n);
 	patch_u32(c, t2, IGVM_VHT_SUPPORTED_PLATFORM); /* out of order */
 	assert_non_null(strstr(parse_err(c, n), "order"));
 	memcpy(c, d, n);
-	patch_u32(c, t2, 0x399);                /* unknown, not optional */
+	patch_u32(c, t2, 0x399); /* unknown, not optional */
 	assert_non_null(strstr(parse_err(c, n), "unsupported"));
-	memcpy(c, d, n);                        /* 2 MiB page */
+	memcpy(c, d, n); /* 2 MiB page */
 	patch_u32(c, t2 + 8 + offsetof(struct igvm_page_data, flags), 1);
 	assert_non_null(strstr(parse_err(c, n), "2 MiB"));
-	memcpy(c, d, n);                        /* data outside the file */
-	patch_u32(c, t2 + 8 + offsetof(struct igvm_page_data, file_offset),
-		  (uint32_t)n - 100);
+	memcpy(c, d, n); /* data outside the file */
+	patch_u32(c, t2 + 8 + offsetof(struct igvm_page_data, file_offset), (uint32_t)n - 100);
 	assert_non_null(strstr(parse_err(c, n), "outside"));
-	memcpy(c, d, n);                        /* data inside the headers */
+	memcpy(c, d, n); /* data inside the headers */
 	patch_u32(c, t2 + 8 + offsetof(struct igvm_page_data, file_offset), 24);
 	assert_non_null(strstr(parse_err(c, n), "outside"));
-	memcpy(c, d, n);                        /* VP_CONTEXT padding != 0 */
+	memcpy(c, d, n); /* VP_CONTEXT padding != 0 */
 	c[tlv_off(d, 18) + 8 + sizeof(struct igvm_vp_context)] = 1;
 	fix_crc(c);
 	assert_non_null(strstr(parse_err(c, n), "padding"));
 	memcpy(c, d, n);
-	patch_u32(c, 4, 2);                     /* format version 2 */
+	patch_u32(c, 4, 2); /* format version 2 */
 	assert_non_null(strstr(parse_err(c, n), "version"));
 	memcpy(c, d, n);
-	patch_u32(c, 8, 28);                    /* unaligned var header */
+	patch_u32(c, 8, 28); /* unaligned var header */
 	parse_err(c, n);
 	free(c);
 	free(d);
@@ -491,8 +487,7 @@ static void builder_start(struct igvm_builder *b)
 }
 
 /** Finish @b, parse the file into @f and measure it into @digest. */
-static uint8_t *builder_measure(struct igvm_builder *b, struct igvm_file *f,
-				uint8_t digest[48])
+static uint8_t *builder_measure(struct igvm_builder *b, struct igvm_file *f, uint8_t digest[48])
 {
 	struct mk_err err = { "" };
 	uint8_t *d;
@@ -514,24 +509,28 @@ static void test_optional_skipped(void **state)
 	struct igvm_file f;
 
 	builder_start(&b);
-	assert_int_equal(igvm_add_header(&b, IGVM_VHT_OPTIONAL | 0x3FF, pad,
-					 sizeof(pad)), 0);
+	assert_int_equal(igvm_add_header(&b, IGVM_VHT_OPTIONAL | 0x3FF, pad, sizeof(pad)), 0);
 	d = builder_measure(&b, &f, dg);
 	assert_int_equal(f.hdr_count, 2);
 	for (int i = 0; i < 48; i++)
-		assert_int_equal(dg[i], 0);     /* nothing measured */
+		assert_int_equal(dg[i], 0); /* nothing measured */
 	igvm_file_free(&f);
 	free(d);
 }
 
 /* --- known answer: file and expected digest built by hand ------------ */
 
-static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-static void put64v(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+static void put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+static void put64v(uint8_t *p, uint64_t v)
+{
+	memcpy(p, &v, 8);
+}
 
 /** Expected step, PAGE_INFO laid out by byte offset (SNP ABI Table 67). */
-static void kat_step(uint8_t dg[48], const uint8_t contents[48],
-		     uint8_t type, uint64_t gpa)
+static void kat_step(uint8_t dg[48], const uint8_t contents[48], uint8_t type, uint64_t gpa)
 {
 	uint8_t pi[0x70] = { 0 };
 
@@ -566,24 +565,39 @@ static void test_known_answer(void **state)
 	put32(d + 12, (uint32_t)var);
 	put32(d + 16, (uint32_t)n);
 	p = d + 24;
-	put32(p, 0x001); put32(p + 4, 16);              /* SUPPORTED_PLATFORM */
-	put32(p + 8, 1); p[13] = 2; p[14] = 1;
+	put32(p, 0x001);
+	put32(p + 4, 16); /* SUPPORTED_PLATFORM */
+	put32(p + 8, 1);
+	p[13] = 2;
+	p[14] = 1;
 	p += 24;
-	put32(p, 0x101); put32(p + 4, 16);              /* GUEST_POLICY */
-	put64v(p + 8, 0x30000); put32(p + 16, 1);
+	put32(p, 0x101);
+	put32(p + 4, 16); /* GUEST_POLICY */
+	put64v(p + 8, 0x30000);
+	put32(p + 16, 1);
 	p += 24;
-	put32(p, 0x304); put32(p + 4, 20);              /* VP_CONTEXT */
-	put64v(p + 8, 0xFFFFFFFFF000ull); put32(p + 16, 1);
+	put32(p, 0x304);
+	put32(p + 4, 20); /* VP_CONTEXT */
+	put64v(p + 8, 0xFFFFFFFFF000ull);
+	put32(p + 16, 1);
 	put32(p + 20, (uint32_t)(data + PAGE));
 	p += 32;
-	put32(p, 0x302); put32(p + 4, 24);              /* PAGE_DATA normal */
-	put64v(p + 8, 0x100000); put32(p + 16, 1); put32(p + 20, (uint32_t)data);
+	put32(p, 0x302);
+	put32(p + 4, 24); /* PAGE_DATA normal */
+	put64v(p + 8, 0x100000);
+	put32(p + 16, 1);
+	put32(p + 20, (uint32_t)data);
 	p += 32;
-	put32(p, 0x302); put32(p + 4, 24);              /* PAGE_DATA zero */
-	put64v(p + 8, 0x101000); put32(p + 16, 1);
+	put32(p, 0x302);
+	put32(p + 4, 24); /* PAGE_DATA zero */
+	put64v(p + 8, 0x101000);
+	put32(p + 16, 1);
 	p += 32;
-	put32(p, 0x302); put32(p + 4, 24);              /* PAGE_DATA secrets */
-	put64v(p + 8, 0x1B000); put32(p + 16, 1); d[p + 28 - d] = 1;
+	put32(p, 0x302);
+	put32(p + 4, 24); /* PAGE_DATA secrets */
+	put64v(p + 8, 0x1B000);
+	put32(p + 16, 1);
+	d[p + 28 - d] = 1;
 	for (size_t i = 0; i < PAGE; i++) {
 		d[data + i] = (uint8_t)(i * 7 + 1);
 		d[data + PAGE + i] = (uint8_t)(i ^ 0x5A);
@@ -591,12 +605,12 @@ static void test_known_answer(void **state)
 	put32(d + 20, crc32_update(0, d, 24 + var));
 
 	sha384(d + data, PAGE, h);
-	kat_step(dg, h, 1, 0x100000);                   /* NORMAL */
+	kat_step(dg, h, 1, 0x100000); /* NORMAL */
 	memset(h, 0, sizeof(h));
-	kat_step(dg, h, 3, 0x101000);                   /* ZERO */
-	kat_step(dg, h, 5, 0x1B000);                    /* SECRETS */
+	kat_step(dg, h, 3, 0x101000); /* ZERO */
+	kat_step(dg, h, 5, 0x1B000);  /* SECRETS */
 	sha384(d + data + PAGE, PAGE, h);
-	kat_step(dg, h, 2, 0xFFFFFFFFF000ull);          /* VMSA, last */
+	kat_step(dg, h, 2, 0xFFFFFFFFF000ull); /* VMSA, last */
 
 	assert_int_equal(parse_ok(d, n, &f), 0);
 	assert_int_equal(snp_measure_igvm(&f, got, &err), 0);
@@ -679,8 +693,8 @@ static void test_parse_mutations(void **state)
 
 /* --- paravisor.igvm --------------------------------------------------- */
 
-#define FW_SIZE (64u << 10)             /* the synthetic "OVMF.fd" */
-#define MIB16   (16u << 20)
+#define FW_SIZE (64u << 10) /* the synthetic "OVMF.fd" */
+#define MIB16	(16u << 20)
 
 /** A paravisor ELF: a 16-byte 32-bit boot part (identity mapped) and a
  * two-page 64-bit part linked at @high_vaddr, loaded at @high_paddr. */
@@ -689,16 +703,23 @@ struct pv_elf {
 };
 
 static const struct pv_elf pv_good = {
-	PV_BOOT32_GPA, PV_BOOT32_GPA, PV_KERNEL_VMA, PV_KERNEL_LMA,
+	PV_BOOT32_GPA,
+	PV_BOOT32_GPA,
+	PV_KERNEL_VMA,
+	PV_KERNEL_LMA,
 };
 
 static uint8_t *make_pv_elf(size_t *len, const struct pv_elf *c)
 {
 	Elf64_Phdr ph[2] = {
-		{ .p_flags = PF_R | PF_X, .p_vaddr = c->boot_paddr,
-		  .p_paddr = c->boot_paddr, .p_memsz = 16 },
-		{ .p_flags = PF_R | PF_W | PF_X, .p_vaddr = c->high_vaddr,
-		  .p_paddr = c->high_paddr, .p_memsz = 0x2000 },
+		{ .p_flags = PF_R | PF_X,
+		  .p_vaddr = c->boot_paddr,
+		  .p_paddr = c->boot_paddr,
+		  .p_memsz = 16 },
+		{ .p_flags = PF_R | PF_W | PF_X,
+		  .p_vaddr = c->high_vaddr,
+		  .p_paddr = c->high_paddr,
+		  .p_memsz = 0x2000 },
 	};
 
 	return build_elf(len, c->entry, ph);
@@ -716,8 +737,8 @@ static uint8_t *make_fw(size_t size)
 }
 
 /** paravisor_build() from @c and a @fw_size firmware. */
-static int pv_pack(const struct pv_elf *c, size_t fw_size, uint8_t **out,
-		   size_t *n, struct mk_err *err)
+static int pv_pack(const struct pv_elf *c, size_t fw_size, uint8_t **out, size_t *n,
+		   struct mk_err *err)
 {
 	size_t elf_len;
 	uint8_t *elf = make_pv_elf(&elf_len, c), *fw = make_fw(fw_size);
@@ -744,8 +765,7 @@ static int pv_setup(void **state)
 }
 
 /** Header @i is PAGE_DATA at @gpa with @type and @flags 0. */
-static void check_page_hdr(const struct igvm_file *f, size_t i, uint64_t gpa,
-			   uint16_t type)
+static void check_page_hdr(const struct igvm_file *f, size_t i, uint64_t gpa, uint16_t type)
 {
 	struct igvm_page_data pd;
 
@@ -760,7 +780,10 @@ static void check_page_hdr(const struct igvm_file *f, size_t i, uint64_t gpa,
 /** Order: platform, policy, ELF, launch pages, memory map, OVMF, VMSA. */
 static void test_pv_header_order(void **state)
 {
-	static const struct { uint64_t gpa; uint16_t type; } pages[] = {
+	static const struct {
+		uint64_t gpa;
+		uint16_t type;
+	} pages[] = {
 		{ PV_BOOT32_GPA, IGVM_PAGE_DATA_TYPE_NORMAL },
 		{ PV_KERNEL_LMA, IGVM_PAGE_DATA_TYPE_NORMAL },
 		{ PV_KERNEL_LMA + PAGE, IGVM_PAGE_DATA_TYPE_NORMAL },
@@ -800,9 +823,9 @@ static void test_pv_pages(void **state)
 
 	pd = page_at(&fx->f, PV_BOOT32_GPA);
 	assert_int_equal(d[pd.file_offset], 0xF4);
-	pd = page_at(&fx->f, PV_KERNEL_LMA);            /* high VMA, low LMA */
+	pd = page_at(&fx->f, PV_KERNEL_LMA); /* high VMA, low LMA */
 	assert_int_equal(d[pd.file_offset], 0x2A);
-	pd = page_at(&fx->f, PV_KERNEL_LMA + PAGE);     /* bss: zero page */
+	pd = page_at(&fx->f, PV_KERNEL_LMA + PAGE); /* bss: zero page */
 	assert_int_equal(pd.file_offset, 0);
 	pd = page_at(&fx->f, PV_GDT_GPA);
 	assert_int_equal(page_u64(d, &pd, 0), 0);
@@ -869,7 +892,7 @@ static void test_pv_vmsa(void **state)
 	assert_int_equal(v.mxcsr, 0x1F80);
 	assert_int_equal(v.x87_fcw, 0x37F);
 	assert_int_equal(v.vmpl, 0);
-	assert_int_equal(v.sev_features, 0x9);  /* SNPActive | RestrictedInj */
+	assert_int_equal(v.sev_features, 0x9); /* SNPActive | RestrictedInj */
 }
 
 static void test_pv_deterministic(void **state)
@@ -879,8 +902,7 @@ static void test_pv_deterministic(void **state)
 }
 
 /** paravisor_build() with @c and @fw_size fails with @msg in the error. */
-static void pv_rejects(const struct pv_elf *c, size_t fw_size,
-		       const char *msg)
+static void pv_rejects(const struct pv_elf *c, size_t fw_size, const char *msg)
 {
 	struct mk_err err = { "" };
 	uint8_t *out = NULL;
@@ -917,20 +939,18 @@ static void test_pv_rejects_elf(void **state)
 {
 	(void)state;
 	const uint64_t skew = PV_KERNEL_VMA - PV_KERNEL_LMA;
-	const struct pv_elf low = { 0x200000, 0x200000, PV_KERNEL_VMA,
-				    PV_KERNEL_LMA };
-	const struct pv_elf high = { PV_BOOT32_GPA, PV_BOOT32_GPA,
-				     PV_LAUNCH_END - PAGE + skew,
+	const struct pv_elf low = { 0x200000, 0x200000, PV_KERNEL_VMA, PV_KERNEL_LMA };
+	const struct pv_elf high = { PV_BOOT32_GPA, PV_BOOT32_GPA, PV_LAUNCH_END - PAGE + skew,
 				     PV_LAUNCH_END - PAGE };
-	const struct pv_elf above = { PV_BOOT32_GPA, PV_BOOT32_GPA,
-				      PV_LAUNCH_END + skew, PV_LAUNCH_END };
-	const struct pv_elf by_vaddr = { PV_BOOT32_GPA, PV_BOOT32_GPA,
-					 PV_KERNEL_VMA, PV_KERNEL_VMA };
-	const struct pv_elf skewed = { PV_BOOT32_GPA, PV_BOOT32_GPA,
-				       PV_KERNEL_VMA + PAGE, PV_KERNEL_LMA };
+	const struct pv_elf above = { PV_BOOT32_GPA, PV_BOOT32_GPA, PV_LAUNCH_END + skew,
+				      PV_LAUNCH_END };
+	const struct pv_elf by_vaddr = { PV_BOOT32_GPA, PV_BOOT32_GPA, PV_KERNEL_VMA,
+					 PV_KERNEL_VMA };
+	const struct pv_elf skewed = { PV_BOOT32_GPA, PV_BOOT32_GPA, PV_KERNEL_VMA + PAGE,
+				       PV_KERNEL_LMA };
 
-	pv_rejects(&low, FW_SIZE, "outside");   /* over the launch pages */
-	pv_rejects(&high, FW_SIZE, "outside");  /* crosses PV_LAUNCH_END */
+	pv_rejects(&low, FW_SIZE, "outside");  /* over the launch pages */
+	pv_rejects(&high, FW_SIZE, "outside"); /* crosses PV_LAUNCH_END */
 	pv_rejects(&above, FW_SIZE, "outside");
 	pv_rejects(&by_vaddr, FW_SIZE, "outside");
 	pv_rejects(&skewed, FW_SIZE, "p_vaddr");
@@ -940,11 +960,10 @@ static void test_pv_rejects_entry(void **state)
 {
 	(void)state;
 	static const uint64_t bad[] = {
-		PV_KERNEL_VMA,                  /* 64-bit, not a 32-bit address */
-		PV_KERNEL_LMA,                  /* the 64-bit part's LMA */
-		PV_BOOT32_GPA + 16,             /* just past the boot part */
-		PV_BOOT32_GPA - 1,
-		0,
+		PV_KERNEL_VMA,	    /* 64-bit, not a 32-bit address */
+		PV_KERNEL_LMA,	    /* the 64-bit part's LMA */
+		PV_BOOT32_GPA + 16, /* just past the boot part */
+		PV_BOOT32_GPA - 1,  0,
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -960,13 +979,12 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_crc32_vector),
 		cmocka_unit_test(test_payload_parses),
-		cmocka_unit_test_setup_teardown(test_payload_header_order,
-						payload_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_payload_header_order, payload_setup,
+						fixture_teardown),
 		cmocka_unit_test(test_payload_deterministic),
-		cmocka_unit_test_setup_teardown(test_payload_pages,
-						payload_setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_payload_vmsa,
-						payload_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_payload_pages, payload_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_payload_vmsa, payload_setup, fixture_teardown),
 		cmocka_unit_test(test_reject_checksum),
 		cmocka_unit_test(test_reject_truncated),
 		cmocka_unit_test(test_reject_bad_tlv),
@@ -975,14 +993,10 @@ int main(void)
 		cmocka_unit_test(test_param_insert_measure),
 		cmocka_unit_test(test_elf_rejects),
 		cmocka_unit_test(test_parse_mutations),
-		cmocka_unit_test_setup_teardown(test_pv_header_order,
-						pv_setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_pv_pages,
-						pv_setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_pv_firmware,
-						pv_setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(test_pv_vmsa,
-						pv_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_pv_header_order, pv_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_pv_pages, pv_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_pv_firmware, pv_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_pv_vmsa, pv_setup, fixture_teardown),
 		cmocka_unit_test(test_pv_deterministic),
 		cmocka_unit_test(test_pv_rejects_firmware),
 		cmocka_unit_test(test_pv_rejects_elf),

@@ -18,12 +18,12 @@
 
 struct fake {
 	uint64_t ns, tsc;
-	bool fail;                              /* every hook reports failure */
+	bool fail; /* every hook reports failure */
 	struct lapic_ipi ipi[MAX_CALLS];
 	int ipi_count;
 	uint8_t eoi[MAX_CALLS];
 	int eoi_count;
-	struct lapic_timer_req req;             /* the last arm */
+	struct lapic_timer_req req; /* the last arm */
 	bool armed;
 	int arm_count, cancel_count;
 };
@@ -83,8 +83,12 @@ static const struct lapic_ops fake_ops = {
 };
 
 static const struct lapic_config default_cfg = {
-	.apic_id = 3, .bsp = true, .x2apic = true, .tsc_deadline = true,
-	.phys_bits = 48, .bus_ns = 1,
+	.apic_id = 3,
+	.bsp = true,
+	.x2apic = true,
+	.tsc_deadline = true,
+	.phys_bits = 48,
+	.bus_ns = 1,
 };
 
 static struct lapic apic, apic2;
@@ -258,7 +262,7 @@ static void test_xapic_rw_masks(void **state)
 		{ LAPIC_REG_DFR, 0x0, 0x0FFFFFFF },
 		{ LAPIC_REG_SVR, 0xFFFFFFFF, 0x3FF },
 		{ LAPIC_REG_ICR2, 0xFFFFFFFF, 0xFF000000 },
-		{ LAPIC_REG_LVT_TIMER, 0xFFFDFFFF, 0x500FF },     /* mode 10b */
+		{ LAPIC_REG_LVT_TIMER, 0xFFFDFFFF, 0x500FF }, /* mode 10b */
 		{ LAPIC_REG_LVT_THERMAL, 0xFFFFFFFF, 0x107FF },
 		{ LAPIC_REG_LVT_PERF, 0xFFFFFFFF, 0x107FF },
 		{ LAPIC_REG_LVT_LINT0, 0xFFFFFFFF, 0x1A7FF },
@@ -287,8 +291,8 @@ static void test_xapic_rw_masks(void **state)
 static void test_xapic_read_only(void **state)
 {
 	static const uint32_t ro[] = {
-		LAPIC_REG_VERSION, LAPIC_REG_APR, LAPIC_REG_PPR, LAPIC_REG_RRD,
-		LAPIC_REG_ISR, LAPIC_REG_TMR + 0x70, LAPIC_REG_IRR + 0x30, LAPIC_REG_TIMER_CCR,
+		LAPIC_REG_VERSION, LAPIC_REG_APR,	 LAPIC_REG_PPR,	       LAPIC_REG_RRD,
+		LAPIC_REG_ISR,	   LAPIC_REG_TMR + 0x70, LAPIC_REG_IRR + 0x30, LAPIC_REG_TIMER_CCR,
 	};
 
 	(void)state;
@@ -357,7 +361,7 @@ static void test_x2apic_ids(void **state)
 	c.apic_id = 0x125;
 	setup_cfg(&apic, &fk, &c);
 	assert_int_equal(mmio_r(&apic, LAPIC_REG_ID), 0x25u << 24);
-	mmio_w(&apic, LAPIC_REG_ID, 0x07000000);  /* xAPIC ID is writable */
+	mmio_w(&apic, LAPIC_REG_ID, 0x07000000); /* xAPIC ID is writable */
 	assert_int_equal(lapic_id(&apic), 7);
 	to_x2apic(&apic);
 	/* the 32-bit x2APIC ID comes back, the logical ID is derived */
@@ -393,13 +397,13 @@ static void test_x2apic_rw(void **state)
 static void test_x2apic_gp(void **state)
 {
 	/* read-only: write is #GP */
-	static const uint32_t ro[] = { 0x802, 0x803, 0x80A, 0x80D, 0x810, 0x817, 0x818,
-				       0x820, 0x827, 0x839 };
+	static const uint32_t ro[] = { 0x802, 0x803, 0x80A, 0x80D, 0x810,
+				       0x817, 0x818, 0x820, 0x827, 0x839 };
 	/* write-only: read is #GP */
 	static const uint32_t wo[] = { 0x80B, 0x83F };
 	/* not in x2APIC: APR, RRD, DFR, ICR2, CMCI, reserved, beyond */
-	static const uint32_t absent[] = { 0x800, 0x801, 0x809, 0x80C, 0x80E, 0x82F, 0x831,
-					   0x83A, 0x840, 0x8FF };
+	static const uint32_t absent[] = { 0x800, 0x801, 0x809, 0x80C, 0x80E,
+					   0x82F, 0x831, 0x83A, 0x840, 0x8FF };
 
 	(void)state;
 	setup();
@@ -419,20 +423,22 @@ static void test_x2apic_gp(void **state)
 
 static void test_x2apic_reserved_bits(void **state)
 {
-	struct { uint32_t msr; uint64_t val; } gp[] = {
-		{ 0x808, 0x100 },               /* TPR 31:8 */
-		{ 0x808, 1ULL << 32 },          /* upper half of a 32-bit register */
-		{ 0x80B, 1 },                   /* EOI: only 0 */
-		{ 0x828, 1 },                   /* ESR: only 0 */
-		{ 0x80F, 1u << 12 },            /* SVR: no EOI-broadcast suppression */
-		{ 0x832, 1u << 19 },            /* LVT timer */
-		{ 0x832, 3u << 17 },            /* LVT timer mode 11b */
-		{ 0x833, 1u << 13 },            /* LVT thermal */
-		{ 0x837, 1u << 8 },             /* LVT error: no delivery mode */
-		{ 0x830, 1u << 13 },            /* ICR */
-		{ 0x830, 1u << 16 },
-		{ 0x83E, 1u << 2 },             /* DCR */
-		{ 0x83F, 0x100 },               /* SELF_IPI */
+	struct {
+		uint32_t msr;
+		uint64_t val;
+	} gp[] = {
+		{ 0x808, 0x100 },			   /* TPR 31:8 */
+		{ 0x808, 1ULL << 32 },			   /* upper half of a 32-bit register */
+		{ 0x80B, 1 },				   /* EOI: only 0 */
+		{ 0x828, 1 },				   /* ESR: only 0 */
+		{ 0x80F, 1u << 12 },			   /* SVR: no EOI-broadcast suppression */
+		{ 0x832, 1u << 19 },			   /* LVT timer */
+		{ 0x832, 3u << 17 },			   /* LVT timer mode 11b */
+		{ 0x833, 1u << 13 },			   /* LVT thermal */
+		{ 0x837, 1u << 8 },			   /* LVT error: no delivery mode */
+		{ 0x830, 1u << 13 },			   /* ICR */
+		{ 0x830, 1u << 16 },   { 0x83E, 1u << 2 }, /* DCR */
+		{ 0x83F, 0x100 },			   /* SELF_IPI */
 	};
 
 	(void)state;
@@ -495,7 +501,7 @@ static void test_mode_transitions(void **state)
 	sw_enable(&apic);
 	mmio_w(&apic, LAPIC_REG_TPR, 0x30);
 	/* illegal values and transitions: #GP, nothing changes */
-	assert_int_equal(lapic_msr_write(&apic, 0x1B, b | x2), LAPIC_GP);          /* EN=0 EXTD=1 */
+	assert_int_equal(lapic_msr_write(&apic, 0x1B, b | x2), LAPIC_GP); /* EN=0 EXTD=1 */
 	assert_int_equal(lapic_msr_write(&apic, 0x1B, b | en | (1u << 9)), LAPIC_GP);
 	assert_int_equal(lapic_msr_write(&apic, 0x1B, b | en | 1), LAPIC_GP);
 	assert_int_equal(lapic_msr_write(&apic, 0x1B, b | en | (1ULL << 48)), LAPIC_GP);
@@ -584,7 +590,7 @@ static void test_tpr_ppr(void **state)
 	assert_int_equal(take(&apic), 0x61);
 	/* ISR class 6 above TPR class 4: PPR = 0x60 */
 	assert_int_equal(mmio_r(&apic, LAPIC_REG_PPR), 0x60);
-	tpr_then(0x65, LAPIC_REG_PPR, 0x65);     /* TPR class = ISR class: TPR */
+	tpr_then(0x65, LAPIC_REG_PPR, 0x65); /* TPR class = ISR class: TPR */
 	tpr_then(0x7F, LAPIC_REG_PPR, 0x7F);
 	tpr_then(0x10, LAPIC_REG_PPR, 0x60);
 	mmio_w(&apic, LAPIC_REG_EOI, 0);
@@ -596,10 +602,10 @@ static void test_apr(void **state)
 	(void)state;
 	tpr_then(0x35, LAPIC_REG_APR, 0x35);
 	assert_true(lapic_set_irr(&apic, 0x52, false));
-	assert_int_equal(mmio_r(&apic, LAPIC_REG_APR), 0x50);     /* IRR class wins */
+	assert_int_equal(mmio_r(&apic, LAPIC_REG_APR), 0x50); /* IRR class wins */
 	assert_int_equal(take(&apic), 0x52);
-	assert_int_equal(mmio_r(&apic, LAPIC_REG_APR), 0x50);     /* ISR class wins */
-	tpr_then(0x57, LAPIC_REG_APR, 0x50);                      /* not above ISR */
+	assert_int_equal(mmio_r(&apic, LAPIC_REG_APR), 0x50); /* ISR class wins */
+	tpr_then(0x57, LAPIC_REG_APR, 0x50);		      /* not above ISR */
 	tpr_then(0x67, LAPIC_REG_APR, 0x67);
 }
 
@@ -609,18 +615,18 @@ static void test_pending_priority(void **state)
 	assert_int_equal(lapic_pending(&apic), LAPIC_NO_VECTOR);
 	mmio_w(&apic, LAPIC_REG_TPR, 0x50);
 	assert_true(lapic_set_irr(&apic, 0x5F, false));
-	assert_int_equal(lapic_pending(&apic), LAPIC_NO_VECTOR);  /* class 5 vs PPR 5 */
+	assert_int_equal(lapic_pending(&apic), LAPIC_NO_VECTOR); /* class 5 vs PPR 5 */
 	mmio_w(&apic, LAPIC_REG_TPR, 0x4F);
 	assert_int_equal(lapic_pending(&apic), 0x5F);
 	assert_true(lapic_set_irr(&apic, 0x31, false));
 	assert_true(lapic_set_irr(&apic, 0x82, false));
 	assert_int_equal(lapic_pending(&apic), 0x82);
 	assert_int_equal(take(&apic), 0x82);
-	assert_int_equal(lapic_pending(&apic), LAPIC_NO_VECTOR);  /* 0x5F below 0x80 */
+	assert_int_equal(lapic_pending(&apic), LAPIC_NO_VECTOR); /* 0x5F below 0x80 */
 	mmio_w(&apic, LAPIC_REG_EOI, 0);
 	assert_int_equal(take(&apic), 0x5F);
 	mmio_w(&apic, LAPIC_REG_EOI, 0);
-	assert_int_equal(lapic_pending(&apic), LAPIC_NO_VECTOR);  /* 0x31 under TPR 0x4F */
+	assert_int_equal(lapic_pending(&apic), LAPIC_NO_VECTOR); /* 0x31 under TPR 0x4F */
 	mmio_w(&apic, LAPIC_REG_TPR, 0);
 	assert_int_equal(take(&apic), 0x31);
 }
@@ -631,21 +637,21 @@ static void test_nested_eoi_order(void **state)
 	assert_true(lapic_set_irr(&apic, 0x40, false));
 	assert_int_equal(take(&apic), 0x40);
 	assert_true(lapic_set_irr(&apic, 0x80, false));
-	assert_int_equal(take(&apic), 0x80);              /* nests above 0x40 */
+	assert_int_equal(take(&apic), 0x80); /* nests above 0x40 */
 	assert_true(lapic_set_irr(&apic, 0x60, false));
 	assert_int_equal(lapic_pending(&apic), LAPIC_NO_VECTOR);
-	assert_int_equal(mmio_r(&apic, LAPIC_REG_ISR + 0x40), 1u << 0);  /* 0x80 */
-	assert_int_equal(mmio_r(&apic, LAPIC_REG_ISR + 0x20), 1u << 0);  /* 0x40 */
-	mmio_w(&apic, LAPIC_REG_EOI, 0);                  /* ends 0x80 */
+	assert_int_equal(mmio_r(&apic, LAPIC_REG_ISR + 0x40), 1u << 0); /* 0x80 */
+	assert_int_equal(mmio_r(&apic, LAPIC_REG_ISR + 0x20), 1u << 0); /* 0x40 */
+	mmio_w(&apic, LAPIC_REG_EOI, 0);				/* ends 0x80 */
 	assert_int_equal(mmio_r(&apic, LAPIC_REG_ISR + 0x40), 0);
 	assert_int_equal(mmio_r(&apic, LAPIC_REG_PPR), 0x40);
 	assert_int_equal(take(&apic), 0x60);
-	mmio_w(&apic, LAPIC_REG_EOI, 0);                  /* ends 0x60 */
+	mmio_w(&apic, LAPIC_REG_EOI, 0); /* ends 0x60 */
 	assert_int_equal(mmio_r(&apic, LAPIC_REG_ISR + 0x20), 1u << 0);
-	mmio_w(&apic, LAPIC_REG_EOI, 0);                  /* ends 0x40 */
+	mmio_w(&apic, LAPIC_REG_EOI, 0); /* ends 0x40 */
 	assert_int_equal(mmio_r(&apic, LAPIC_REG_ISR + 0x20), 0);
 	assert_int_equal(mmio_r(&apic, LAPIC_REG_PPR), 0);
-	mmio_w(&apic, LAPIC_REG_EOI, 0);                  /* nothing in service */
+	mmio_w(&apic, LAPIC_REG_EOI, 0); /* nothing in service */
 	assert_int_equal(apic.stat[LAPIC_STAT_EOI], 3);
 	assert_int_equal(apic.stat[LAPIC_STAT_EOI_EMPTY], 1);
 	assert_int_equal(fk.eoi_count, 0);
@@ -727,7 +733,7 @@ static void test_esr_latch(void **state)
 	assert_int_equal(mmio_r(&apic, LAPIC_REG_ESR), 0);
 	mmio_w(&apic, LAPIC_REG_ESR, 0xFFFFFFFF);
 	assert_int_equal(mmio_r(&apic, LAPIC_REG_ESR), LAPIC_ESR_RECV_ILLEGAL);
-	mmio_r(&apic, 0x2F0);                            /* illegal register */
+	mmio_r(&apic, 0x2F0); /* illegal register */
 	assert_int_equal(mmio_r(&apic, LAPIC_REG_ESR), LAPIC_ESR_RECV_ILLEGAL);
 	mmio_w(&apic, LAPIC_REG_ESR, 0);
 	assert_int_equal(mmio_r(&apic, LAPIC_REG_ESR), LAPIC_ESR_ILLEGAL_REG);
@@ -744,7 +750,7 @@ static void test_software_disable_masks(void **state)
 	mmio_w(&apic, LAPIC_REG_SVR, 0xFF);
 	for (uint32_t o = LAPIC_REG_LVT_TIMER; o <= LAPIC_REG_LVT_ERROR; o += 16) {
 		assert_int_equal(mmio_r(&apic, o), 0x40 | LAPIC_LVT_MASKED);
-		mmio_w(&apic, o, 0x41);                  /* the mask stays */
+		mmio_w(&apic, o, 0x41); /* the mask stays */
 		assert_int_equal(mmio_r(&apic, o), 0x41 | LAPIC_LVT_MASKED);
 	}
 	sw_enable(&apic);
@@ -792,7 +798,7 @@ static void test_icr_delivery_modes(void **state)
 	} cases[] = {
 		{ 0x00004433, LAPIC_IPI_NMI, 0, false },
 		{ 0x00004533, LAPIC_IPI_INIT, 0, false },
-		{ 0x0000C500, LAPIC_IPI_INIT, 0, false },        /* level assert */
+		{ 0x0000C500, LAPIC_IPI_INIT, 0, false }, /* level assert */
 		{ 0x00004608, LAPIC_IPI_SIPI, 0x08, false },
 		{ 0x00004609, LAPIC_IPI_SIPI, 0x09, true },
 		{ 0x00004151, LAPIC_IPI_LOWEST, 0x51, true },
@@ -883,7 +889,7 @@ static void test_icr_x2apic(void **state)
 	assert_int_equal(fk.ipi[0].vector, 0x44);
 	/* SELF_IPI */
 	msr_w(&apic, 0x83F, 0x33);
-	assert_true((msr_r(&apic, 0x821) >> 19) & 1);   /* 0x33: IRR word 1, bit 19 */
+	assert_true((msr_r(&apic, 0x821) >> 19) & 1); /* 0x33: IRR word 1, bit 19 */
 	assert_int_equal(lapic_pending(&apic), 0x33);
 	msr_w(&apic, 0x83F, 0x05);
 	msr_w(&apic, 0x828, 0);
@@ -894,11 +900,11 @@ static void test_icr_x2apic(void **state)
 /* --- destinations ------------------------------------------------------------ */
 
 struct match_case {
-	uint32_t ldr, dfr;                      /* the target's (xAPIC) */
+	uint32_t ldr, dfr; /* the target's (xAPIC) */
 	uint32_t dest;
 	bool logical, x2apic;
 	enum lapic_shorthand sh;
-	bool from_self;                         /* the target sent it */
+	bool from_self; /* the target sent it */
 	bool want;
 };
 
@@ -906,9 +912,13 @@ static void check_matches(struct lapic *t, const struct match_case *c, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct lapic_ipi ipi = {
-			.src = c[i].from_self ? t : &apic, .mode = LAPIC_IPI_FIXED,
-			.shorthand = c[i].sh, .logical = c[i].logical, .x2apic = c[i].x2apic,
-			.dest = c[i].dest, .vector = 0x40,
+			.src = c[i].from_self ? t : &apic,
+			.mode = LAPIC_IPI_FIXED,
+			.shorthand = c[i].sh,
+			.logical = c[i].logical,
+			.x2apic = c[i].x2apic,
+			.dest = c[i].dest,
+			.vector = 0x40,
 		};
 		if (lapic_mode(t) == LAPIC_MODE_XAPIC) {
 			mmio_w(t, LAPIC_REG_LDR, c[i].ldr);
@@ -992,7 +1002,7 @@ static void test_timer_oneshot(void **state)
 {
 	(void)state;
 	fk.ns = 1000;
-	timer_start(0x30, 0xB, 1000);                   /* divide by 1 */
+	timer_start(0x30, 0xB, 1000); /* divide by 1 */
 	assert_true(fk.armed);
 	assert_int_equal(fk.req.clock, LAPIC_CLOCK_NS);
 	assert_int_equal(fk.req.deadline, 2000);
@@ -1011,7 +1021,7 @@ static void test_timer_oneshot(void **state)
 	assert_int_equal(fk.req.deadline, 2000);
 	assert_int_equal(fk.arm_count, 2);
 	fk.ns = 2000;
-	fk.armed = false;                               /* the real timer fired */
+	fk.armed = false; /* the real timer fired */
 	assert_int_equal(lapic_timer_fired(&apic), LAPIC_OK);
 	assert_true(irr_has(&apic, 0x30));
 	assert_int_equal(mmio_r(&apic, LAPIC_REG_TIMER_CCR), 0);
@@ -1030,7 +1040,7 @@ static void test_timer_oneshot(void **state)
 static void test_timer_periodic(void **state)
 {
 	(void)state;
-	timer_start(0x31 | (1u << 17), 0x0, 100);       /* divide by 2: period 200 ns */
+	timer_start(0x31 | (1u << 17), 0x0, 100); /* divide by 2: period 200 ns */
 	assert_int_equal(fk.req.deadline, 200);
 	fk.ns = 199;
 	assert_int_equal(mmio_r(&apic, LAPIC_REG_TIMER_CCR), 1);
@@ -1053,8 +1063,10 @@ static void test_timer_periodic(void **state)
 
 static void test_timer_dividers(void **state)
 {
-	static const struct { uint32_t dcr, div; } d[] = {
-		{ 0x0, 2 }, { 0x1, 4 }, { 0x2, 8 }, { 0x3, 16 },
+	static const struct {
+		uint32_t dcr, div;
+	} d[] = {
+		{ 0x0, 2 },  { 0x1, 4 },  { 0x2, 8 },	{ 0x3, 16 },
 		{ 0x8, 32 }, { 0x9, 64 }, { 0xA, 128 }, { 0xB, 1 },
 	};
 
@@ -1067,7 +1079,7 @@ static void test_timer_dividers(void **state)
 			fk.ns = 77;
 			timer_start(0x30, d[i].dcr, 0x100000);
 			assert_int_equal(fk.req.deadline, 77 + 0x100000ULL * d[i].div * bus);
-			fk.ns = 77 + 12800 * bus + bus - 1;      /* just before the next tick */
+			fk.ns = 77 + 12800 * bus + bus - 1; /* just before the next tick */
 			assert_int_equal(mmio_r(&apic, LAPIC_REG_TIMER_CCR),
 					 0x100000 - 12800 / d[i].div);
 		}
@@ -1077,9 +1089,9 @@ static void test_timer_dividers(void **state)
 static void test_timer_divider_change(void **state)
 {
 	(void)state;
-	timer_start(0x30, 0xB, 1000);                   /* /1 */
-	fk.ns = 300;                                    /* count 700 */
-	mmio_w(&apic, LAPIC_REG_TIMER_DCR, 0x1);        /* /4 from now on */
+	timer_start(0x30, 0xB, 1000);		 /* /1 */
+	fk.ns = 300;				 /* count 700 */
+	mmio_w(&apic, LAPIC_REG_TIMER_DCR, 0x1); /* /4 from now on */
 	assert_int_equal(mmio_r(&apic, LAPIC_REG_TIMER_CCR), 700);
 	assert_int_equal(fk.req.deadline, 300 + 700 * 4);
 	fk.ns = 700;
@@ -1098,7 +1110,7 @@ static void test_timer_masked(void **state)
 	timer_start(0x30 | LAPIC_LVT_MASKED, 0xB, 100);
 	assert_false(fk.armed);
 	fk.ns = 50;
-	assert_int_equal(mmio_r(&apic, LAPIC_REG_TIMER_CCR), 50);  /* counts while masked */
+	assert_int_equal(mmio_r(&apic, LAPIC_REG_TIMER_CCR), 50); /* counts while masked */
 	fk.ns = 150;
 	assert_int_equal(mmio_r(&apic, LAPIC_REG_TIMER_CCR), 0);
 	assert_false(irr_has(&apic, 0x30));
@@ -1204,7 +1216,8 @@ static void test_stat_names(void **state)
 	(void)state;
 	for (unsigned int i = 0; i < LAPIC_STAT_COUNT; i++)
 		assert_non_null(strchr(lapic_stat_names[i], ':'));
-	assert_string_equal(lapic_stat_names[LAPIC_STAT_TIMER_FIRED], "TIMER_FIRED: timer interrupts");
+	assert_string_equal(lapic_stat_names[LAPIC_STAT_TIMER_FIRED],
+			    "TIMER_FIRED: timer interrupts");
 }
 
 int main(void)

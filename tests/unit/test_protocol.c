@@ -150,11 +150,9 @@ static void test_valid_bitmap(void **state)
 static void test_psc_entry(void **state)
 {
 	(void)state;
-	struct psc_entry e = psc_entry_make(0x12345, PSC_OP_PRIVATE,
-					    PSC_PAGE_2M, 0x1FF);
+	struct psc_entry e = psc_entry_make(0x12345, PSC_OP_PRIVATE, PSC_PAGE_2M, 0x1FF);
 
-	assert_int_equal(e.raw, 0x1FFULL | (0x12345ULL << 12) | (1ULL << 52) |
-				(1ULL << 56));
+	assert_int_equal(e.raw, 0x1FFULL | (0x12345ULL << 12) | (1ULL << 52) | (1ULL << 56));
 	assert_int_equal(psc_entry_cur_page(e), 0x1FF);
 	assert_int_equal(psc_entry_gfn(e), 0x12345);
 	assert_int_equal(psc_entry_op(e), PSC_OP_PRIVATE);
@@ -190,8 +188,7 @@ static void test_eventinj_ioio(void **state)
 	assert_true(SVM_EVT_HAS_ERR(e));
 
 	/* in al, 0x71 with 32-bit addressing */
-	uint64_t io = (0x71ULL << 16) | SVM_IOIO_A32 | SVM_IOIO_SZ8 |
-		      SVM_IOIO_TYPE_IN;
+	uint64_t io = (0x71ULL << 16) | SVM_IOIO_A32 | SVM_IOIO_SZ8 | SVM_IOIO_TYPE_IN;
 	assert_int_equal(SVM_IOIO_PORT(io), 0x71);
 	assert_int_equal(SVM_IOIO_DATA_SIZE(io), 1);
 	assert_int_equal(io & SVM_IOIO_RSVD_MASK, 0);
@@ -202,22 +199,21 @@ static void test_sev_bits(void **state)
 {
 	(void)state;
 	/* APM vol. 2, 15.34.10: SEV_STATUS bit n+2 = SEV_FEATURES bit n */
-	assert_int_equal(SEV_STATUS_FROM_FEAT(SEV_FEAT_REFLECT_VC),
-			 SEV_STATUS_REFLECT_VC);
-	assert_int_equal(SEV_STATUS_FROM_FEAT(SEV_FEAT_SECURE_AVIC),
-			 SEV_STATUS_SECURE_AVIC);
-	assert_int_equal(SEV_STATUS_FROM_FEAT(SEV_FEAT_IBPB_ON_ENTRY),
-			 SEV_STATUS_IBPB_ON_ENTRY);
-	assert_int_equal(SEV_FEAT_RESERVED_MASK & (SEV_FEAT_SECURE_AVIC |
-			 SEV_FEAT_IBPB_ON_ENTRY | SEV_FEAT_SNP_ACTIVE), 0);
+	assert_int_equal(SEV_STATUS_FROM_FEAT(SEV_FEAT_REFLECT_VC), SEV_STATUS_REFLECT_VC);
+	assert_int_equal(SEV_STATUS_FROM_FEAT(SEV_FEAT_SECURE_AVIC), SEV_STATUS_SECURE_AVIC);
+	assert_int_equal(SEV_STATUS_FROM_FEAT(SEV_FEAT_IBPB_ON_ENTRY), SEV_STATUS_IBPB_ON_ENTRY);
+	assert_int_equal(SEV_FEAT_RESERVED_MASK & (SEV_FEAT_SECURE_AVIC | SEV_FEAT_IBPB_ON_ENTRY |
+						   SEV_FEAT_SNP_ACTIVE),
+			 0);
 	assert_true(SEV_FEAT_RESERVED_MASK & (1ULL << 17));
 	assert_true(SEV_FEAT_RESERVED_MASK & (1ULL << 61));
 	assert_false(SEV_FEAT_RESERVED_MASK & (1ULL << 62));
 	/* RMPADJUST attributes (APM vol. 3; permission mask, APM vol. 2, 15.36.7) */
 	assert_int_equal(RMPADJUST_READ, (uint64_t)RMP_PERM_READ << 8);
 	assert_int_equal(RMPADJUST_FULL_PERMS, 0xF00);
-	assert_int_equal(RMPADJUST_RSVD_MASK & (RMPADJUST_VMSA |
-			 RMPADJUST_FULL_PERMS | RMPADJUST_SSS | 0xFF), 0);
+	assert_int_equal(RMPADJUST_RSVD_MASK &
+				 (RMPADJUST_VMSA | RMPADJUST_FULL_PERMS | RMPADJUST_SSS | 0xFF),
+			 0);
 	/* CPUID Fn8000_001F EBX (APM vol. 3) */
 	assert_int_equal(CPUID_SEV_EBX_CBIT(0x3033), 51);
 	assert_int_equal(CPUID_SEV_EBX_VMPL_COUNT(0x4000), 4);

@@ -67,8 +67,8 @@ static void check_length(size_t len)
 /** The padding boundaries: 111 and 112 bytes decide whether a second block is needed. */
 static void test_block_edges(void **state)
 {
-	static const size_t lens[] = { 0, 1, 2, 55, 56, 63, 64, 110, 111, 112, 113, 127, 128, 129,
-				       239, 240, 255, 256, 257, 1000, 4096 };
+	static const size_t lens[] = { 0,   1,	 2,   55,  56,	63,  64,  110, 111,  112, 113,
+				       127, 128, 129, 239, 240, 255, 256, 257, 1000, 4096 };
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++)

@@ -80,7 +80,7 @@ static void test_memcmp_memchr(void **state)
 
 		test_rng_fill(a, sizeof(a));
 		memcpy(b, a, sizeof(b));
-		b[at] = (unsigned char)test_rng();  /* often >= 0x80: must compare unsigned */
+		b[at] = (unsigned char)test_rng(); /* often >= 0x80: must compare unsigned */
 		assert_int_equal(sign(libc_memcmp(a, b, n)), sign(memcmp(a, b, n)));
 		assert_ptr_equal(libc_memchr(a, b[at], n), memchr(a, b[at], n));
 		assert_ptr_equal(libc_memchr(a, b[at] + 256, n), memchr(a, b[at] + 256, n));
@@ -119,7 +119,8 @@ static void test_strcmp(void **state)
 
 			assert_int_equal(sign(libc_strcmp(a, b)), sign(strcmp(a, b)));
 			for (size_t n = 0; n < 6; n++)
-				assert_int_equal(sign(libc_strncmp(a, b, n)), sign(strncmp(a, b, n)));
+				assert_int_equal(sign(libc_strncmp(a, b, n)),
+						 sign(strncmp(a, b, n)));
 		}
 	}
 }
@@ -142,12 +143,9 @@ static void test_strchr(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_memcpy),
-		cmocka_unit_test(test_memmove_overlap),
-		cmocka_unit_test(test_memset),
-		cmocka_unit_test(test_memcmp_memchr),
-		cmocka_unit_test(test_strlen),
-		cmocka_unit_test(test_strcmp),
+		cmocka_unit_test(test_memcpy), cmocka_unit_test(test_memmove_overlap),
+		cmocka_unit_test(test_memset), cmocka_unit_test(test_memcmp_memchr),
+		cmocka_unit_test(test_strlen), cmocka_unit_test(test_strcmp),
 		cmocka_unit_test(test_strchr),
 	};
 

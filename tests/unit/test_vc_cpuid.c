@@ -27,22 +27,21 @@ static struct snp_cpuid_page *launch_page;
 
 static const struct snp_cpuid_fn entries[] = {
 	{ .eax_in = 0, .eax = 0x10, .ebx = 0x68747541 },
-	{ .eax_in = 1, .eax = 0x00A00F11, .ebx = 0x5A020800, .ecx = 0x7ED8320B,
-	  .edx = 0x178BFBFF },
-	{ .eax_in = 7, .ecx_in = 0, .eax = 1, .ebx = 0x219C91A9, .ecx = 0x10 },  /* OSPKE */
+	{ .eax_in = 1, .eax = 0x00A00F11, .ebx = 0x5A020800, .ecx = 0x7ED8320B, .edx = 0x178BFBFF },
+	{ .eax_in = 7, .ecx_in = 0, .eax = 1, .ebx = 0x219C91A9, .ecx = 0x10 }, /* OSPKE */
 	{ .eax_in = 7, .ecx_in = 1, .eax = 0x11 },
 	{ .eax_in = 0xB, .ecx_in = 0, .eax = 1, .ebx = 2, .ecx = 0x100, .edx = 0x77 },
 	{ .eax_in = 0xB, .ecx_in = 1, .eax = 4, .ebx = 4, .ecx = 0x201, .edx = 0x77 },
 	{ .eax_in = 0x1F, .ecx_in = 0, .eax = 1, .ebx = 2, .ecx = 0x100, .edx = 0x77 },
-	{ .eax_in = 0x80000001, .ecx = 0x00C003F1 },   /* PerfCtrExtCore, ExtApicSpace set */
+	{ .eax_in = 0x80000001, .ecx = 0x00C003F1 }, /* PerfCtrExtCore, ExtApicSpace set */
 	{ .eax_in = 0x80000008, .eax = 0x3030, .ecx = 0x7 },
 	{ .eax_in = 0x8000001E, .eax = 0x55, .ebx = 0x0100 },
 	/* XSAVE: EBX of sub-leaves 0/1 is stale launch data, to be recomputed */
 	{ .eax_in = 0xD, .ecx_in = 0, .eax = 0x207, .ebx = 0x1111, .ecx = 0xA88 },
 	{ .eax_in = 0xD, .ecx_in = 1, .eax = 0xF, .ebx = 0x2222, .ecx = 0x800 },
-	{ .eax_in = 0xD, .ecx_in = 2, .eax = 256, .ebx = 576 },           /* AVX */
-	{ .eax_in = 0xD, .ecx_in = 9, .eax = 8, .ebx = 2688 },            /* PKRU */
-	{ .eax_in = 0xD, .ecx_in = 11, .eax = 16, .ecx = 3 },  /* CET_U: XSS, 64-aligned */
+	{ .eax_in = 0xD, .ecx_in = 2, .eax = 256, .ebx = 576 }, /* AVX */
+	{ .eax_in = 0xD, .ecx_in = 9, .eax = 8, .ebx = 2688 },	/* PKRU */
+	{ .eax_in = 0xD, .ecx_in = 11, .eax = 16, .ecx = 3 },	/* CET_U: XSS, 64-aligned */
 	{ .eax_in = CPUID_LEAF_SEV, .eax = 0x1007B, .ebx = 0x33 },
 	{ .eax_in = 0x40000000, .eax = 0x40000001, .ebx = 0x4B4D564B },
 	{ .eax_in = 0x40000001, .eax = 0x01007AFB },
@@ -165,17 +164,17 @@ static void test_os_bits_follow_cr4(void **state)
 	uint32_t r[4];
 
 	(void)state;
-	a->cr4 = BIT(18);                               /* OSXSAVE */
+	a->cr4 = BIT(18); /* OSXSAVE */
 	cpuid(1, 0, r);
 	assert_int_equal(r[2] & BIT(27), BIT(27));
 	cpuid(7, 0, r);
 	assert_int_equal(r[2] & BIT(4), 0);
-	a->cr4 = BIT(22);                               /* PKE */
+	a->cr4 = BIT(22); /* PKE */
 	cpuid(1, 0, r);
 	assert_int_equal(r[2] & BIT(27), 0);
 	cpuid(7, 0, r);
 	assert_int_equal(r[2] & BIT(4), BIT(4));
-	cpuid(7, 1, r);                                 /* sub-leaf 1 has no OSPKE */
+	cpuid(7, 1, r); /* sub-leaf 1 has no OSPKE */
 	assert_int_equal(r[2] & BIT(4), 0);
 	a->cr4 = 0;
 }
@@ -189,7 +188,7 @@ static void test_amd_leaves(void **state)
 	(void)state;
 	cpuid(0x80000001, 0, r);
 	assert_int_equal(r[2] & (BIT(23) | BIT(3)), 0);
-	assert_int_equal(r[2] & BIT(0), BIT(0));        /* LAHF/SAHF stays */
+	assert_int_equal(r[2] & BIT(0), BIT(0)); /* LAHF/SAHF stays */
 	cpuid(0x8000001E, 0, r);
 	assert_int_equal(r[0], APIC_ID);
 	assert_int_equal(r[1], 0x0100);
@@ -217,7 +216,7 @@ static void test_indexed_leaf_picks_subleaf(void **state)
 	assert_regs(r, 1, 0x219C91A9, 0, 0);
 	cpuid(7, 1, r);
 	assert_regs(r, 0x11, 0, 0, 0);
-	cpuid(7, 2, r);                 /* a sub-leaf the page does not have */
+	cpuid(7, 2, r); /* a sub-leaf the page does not have */
 	assert_regs(r, 0, 0, 0, 0);
 }
 
@@ -240,7 +239,7 @@ static void test_phys_bits_below_cbit(void **state)
 	fake_pv.cbit = 39;
 	cpuid(0x80000008, 0, r);
 	assert_regs(r, 0x3027, 0, 7, 0);
-	fake_pv.cbit = 51;              /* already below: unchanged */
+	fake_pv.cbit = 51; /* already below: unchanged */
 	cpuid(0x80000008, 0, r);
 	assert_regs(r, 0x3030, 0, 7, 0);
 }
@@ -287,7 +286,7 @@ static void test_xsave_sizes_follow_xcr0(void **state)
 	cpuid(0xD, 0, r);
 	assert_int_equal(r[1], 2688 + 8);
 	a->xss = 0x800;
-	cpuid(0xD, 1, r);               /* 576 + 256 + 8, aligned to 896, + 16 */
+	cpuid(0xD, 1, r); /* 576 + 256 + 8, aligned to 896, + 16 */
 	assert_regs(r, 0xF, 912, 0x800, 0);
 	cpuid(0xD, 2, r);
 	assert_regs(r, 256, 576, 0, 0);
@@ -316,7 +315,7 @@ static void test_malformed_page(void **state)
 	FAKE_EXPECT_TERM(PV_TERM_BAD_LAUNCH_PAGE, cpuid_page_init());
 	fill_page(SNP_CPUID_MAX_COUNT);
 	fake_pv.terminated = false;
-	cpuid_page_init();              /* a termination would fail the test */
+	cpuid_page_init(); /* a termination would fail the test */
 	uint32_t r[4];
 	cpuid(0xB, 1, r);
 	assert_regs(r, 4, 4, 0x201, APIC_ID);

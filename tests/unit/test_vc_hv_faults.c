@@ -19,18 +19,18 @@
 #include <svm.h>
 #include <vmsa.h>
 
-#define GP_EVENT        SVM_EVT_MAKE(13, SVM_EVT_TYPE_EXCEPTION, true, 0)
-#define GP_EVENT_NO_EV  SVM_EVT_MAKE(13, SVM_EVT_TYPE_EXCEPTION, false, 0)
-#define UD_EVENT        SVM_EVT_MAKE(6, SVM_EVT_TYPE_EXCEPTION, false, 0)
-#define PF_EVENT        SVM_EVT_MAKE(14, SVM_EVT_TYPE_EXCEPTION, true, 2)
-#define DEVICE_GPA      0xFEB00000ULL   /* no RAM, no device of the paravisor */
-#define DATA_GPA        0x20000ULL
+#define GP_EVENT       SVM_EVT_MAKE(13, SVM_EVT_TYPE_EXCEPTION, true, 0)
+#define GP_EVENT_NO_EV SVM_EVT_MAKE(13, SVM_EVT_TYPE_EXCEPTION, false, 0)
+#define UD_EVENT       SVM_EVT_MAKE(6, SVM_EVT_TYPE_EXCEPTION, false, 0)
+#define PF_EVENT       SVM_EVT_MAKE(14, SVM_EVT_TYPE_EXCEPTION, true, 2)
+#define DEVICE_GPA     0xFEB00000ULL /* no RAM, no device of the paravisor */
+#define DATA_GPA       0x20000ULL
 
 static struct sev_vmsa *const a = &fake_guest.vmsa;
 
 struct family {
 	const char *name;
-	const uint8_t insn[8];               /* at CS:RIP */
+	const uint8_t insn[8]; /* at CS:RIP */
 	unsigned int len;
 	uint64_t code, info1, info2;
 	void (*setup)(void);
@@ -38,7 +38,7 @@ struct family {
 
 static void set_tsc_msr(void)
 {
-	a->rcx = 0x10;                  /* TSC: forwarded to the hypervisor */
+	a->rcx = 0x10; /* TSC: forwarded to the hypervisor */
 	fake_hv_set_msr(0x10, 5, false);
 	a->rax = 1;
 	a->rdx = 0;
@@ -51,25 +51,43 @@ static void set_string(void)
 }
 
 #define IO(port, sz, more) (((uint64_t)(port) << 16) | (sz) | (more))
-#define STR (SVM_IOIO_STR | ((uint64_t)SVM_IOIO_SEG_DS << SVM_IOIO_SEG_SHIFT) | SVM_IOIO_A32)
+#define STR		   (SVM_IOIO_STR | ((uint64_t)SVM_IOIO_SEG_DS << SVM_IOIO_SEG_SHIFT) | SVM_IOIO_A32)
 
 static const struct family families[] = {
-	{ "in", { 0xEC }, 1, SVM_EXIT_IOIO, IO(0x61, SVM_IOIO_SZ8, SVM_IOIO_TYPE_IN),
-	  FAKE_GUEST_RIP + 1, NULL },
+	{ "in",
+	  { 0xEC },
+	  1,
+	  SVM_EXIT_IOIO,
+	  IO(0x61, SVM_IOIO_SZ8, SVM_IOIO_TYPE_IN),
+	  FAKE_GUEST_RIP + 1,
+	  NULL },
 	{ "out", { 0xEE }, 1, SVM_EXIT_IOIO, IO(0x61, SVM_IOIO_SZ8, 0), FAKE_GUEST_RIP + 1, NULL },
-	{ "rep insb", { 0xF3, 0x6C }, 2, SVM_EXIT_IOIO,
-	  IO(0x61, SVM_IOIO_SZ8, STR | SVM_IOIO_REP | SVM_IOIO_TYPE_IN), FAKE_GUEST_RIP + 2,
+	{ "rep insb",
+	  { 0xF3, 0x6C },
+	  2,
+	  SVM_EXIT_IOIO,
+	  IO(0x61, SVM_IOIO_SZ8, STR | SVM_IOIO_REP | SVM_IOIO_TYPE_IN),
+	  FAKE_GUEST_RIP + 2,
 	  set_string },
-	{ "rep outsb", { 0xF3, 0x6E }, 2, SVM_EXIT_IOIO, IO(0x61, SVM_IOIO_SZ8, STR | SVM_IOIO_REP),
-	  FAKE_GUEST_RIP + 2, set_string },
+	{ "rep outsb",
+	  { 0xF3, 0x6E },
+	  2,
+	  SVM_EXIT_IOIO,
+	  IO(0x61, SVM_IOIO_SZ8, STR | SVM_IOIO_REP),
+	  FAKE_GUEST_RIP + 2,
+	  set_string },
 	{ "rdmsr", { 0x0F, 0x32 }, 2, SVM_EXIT_MSR, 0, 0, set_tsc_msr },
 	{ "wrmsr", { 0x0F, 0x30 }, 2, SVM_EXIT_MSR, 1, 0, set_tsc_msr },
 	{ "rdtsc", { 0x0F, 0x31 }, 2, SVM_EXIT_RDTSC, 0, 0, NULL },
 	{ "rdtscp", { 0x0F, 0x01, 0xF9 }, 3, SVM_EXIT_RDTSCP, 0, 0, NULL },
 	/* mov eax, [DEVICE_GPA] / mov [DEVICE_GPA], eax (32-bit, paging off) */
-	{ "mmio read", { 0x8B, 0x05, 0x00, 0x00, 0xB0, 0xFE }, 6, SVM_EXIT_NPF, 0, DEVICE_GPA,
-	  NULL },
-	{ "mmio write", { 0x89, 0x05, 0x00, 0x00, 0xB0, 0xFE }, 6, SVM_EXIT_NPF, 0, DEVICE_GPA,
+	{ "mmio read", { 0x8B, 0x05, 0x00, 0x00, 0xB0, 0xFE }, 6, SVM_EXIT_NPF, 0, DEVICE_GPA, NULL },
+	{ "mmio write",
+	  { 0x89, 0x05, 0x00, 0x00, 0xB0, 0xFE },
+	  6,
+	  SVM_EXIT_NPF,
+	  0,
+	  DEVICE_GPA,
 	  NULL },
 };
 
@@ -98,9 +116,9 @@ static void check_raised(const struct family *f, uint64_t asked, uint64_t want)
 			 (unsigned long long)a->event_inj, (unsigned long long)want);
 	assert_int_equal(a->rip, FAKE_GUEST_RIP);
 	if (f->setup != set_tsc_msr)
-		assert_int_equal(a->rax, rax);  /* nothing read into RAX */
+		assert_int_equal(a->rax, rax); /* nothing read into RAX */
 	if (f->setup == set_string) {
-		assert_int_equal(a->rcx, 4);    /* no element counted */
+		assert_int_equal(a->rcx, 4); /* no element counted */
 		assert_int_equal(a->rsi, DATA_GPA);
 		assert_int_equal(a->rdi, DATA_GPA);
 	}

@@ -23,15 +23,15 @@
 #include <svm.h>
 #include <vmsa.h>
 
-#define NRIP            (FAKE_GUEST_RIP + 3)    /* EXITINFO2 of the exits */
-#define PF_EVENT(err)   SVM_EVT_MAKE(14, SVM_EVT_TYPE_EXCEPTION, true, (err))
-#define GP_EVENT        SVM_EVT_MAKE(13, SVM_EVT_TYPE_EXCEPTION, true, 0)
-#define INFO(port, sz)  (((uint64_t)(port) << 16) | (sz))
-#define STR_DS          (SVM_IOIO_STR | ((uint64_t)SVM_IOIO_SEG_DS << SVM_IOIO_SEG_SHIFT))
-#define PT_ROOT         0x100000ULL
-#define PTE_P           1ULL
-#define PTE_RW          2ULL
-#define PTE_US          4ULL
+#define NRIP	       (FAKE_GUEST_RIP + 3) /* EXITINFO2 of the exits */
+#define PF_EVENT(err)  SVM_EVT_MAKE(14, SVM_EVT_TYPE_EXCEPTION, true, (err))
+#define GP_EVENT       SVM_EVT_MAKE(13, SVM_EVT_TYPE_EXCEPTION, true, 0)
+#define INFO(port, sz) (((uint64_t)(port) << 16) | (sz))
+#define STR_DS	       (SVM_IOIO_STR | ((uint64_t)SVM_IOIO_SEG_DS << SVM_IOIO_SEG_SHIFT))
+#define PT_ROOT	       0x100000ULL
+#define PTE_P	       1ULL
+#define PTE_RW	       2ULL
+#define PTE_US	       4ULL
 
 static struct sev_vmsa *const a = &fake_guest.vmsa;
 static uint64_t pt_next;
@@ -61,7 +61,7 @@ static void put_string_insn(uint64_t info1)
 	assert_true(n <= NRIP - FAKE_GUEST_RIP);
 	uint8_t *at = fake_mem(a->cs.base + FAKE_GUEST_RIP);
 	unsigned int pad = (unsigned int)(NRIP - FAKE_GUEST_RIP) - n;
-	memset(at, 0x3E, pad);                          /* DS: OUTS's default, ignored by INS */
+	memset(at, 0x3E, pad); /* DS: OUTS's default, ignored by INS */
 	memcpy(at + pad, insn, n);
 }
 
@@ -135,8 +135,13 @@ static void long_mode(void)
 
 static void test_out_sizes(void **state)
 {
-	static const struct { uint64_t bit; unsigned int size; uint32_t seen; } c[] = {
-		{ SVM_IOIO_SZ8, 1, 0x44 }, { SVM_IOIO_SZ16, 2, 0x3344 },
+	static const struct {
+		uint64_t bit;
+		unsigned int size;
+		uint32_t seen;
+	} c[] = {
+		{ SVM_IOIO_SZ8, 1, 0x44 },
+		{ SVM_IOIO_SZ16, 2, 0x3344 },
 		{ SVM_IOIO_SZ32, 4, 0x11223344 },
 	};
 
@@ -175,12 +180,12 @@ static void test_in_sizes(void **state)
 	fake_hv_script_in(script, 3);
 	a->rax = 0xAABBCCDD11223344ULL;
 	io_exit(INFO(0x60, SVM_IOIO_SZ8) | SVM_IOIO_TYPE_IN);
-	assert_int_equal(a->rax, 0xAABBCCDD11223399ULL);        /* RAX[63:8] kept */
+	assert_int_equal(a->rax, 0xAABBCCDD11223399ULL); /* RAX[63:8] kept */
 	assert_int_equal(a->rip, NRIP);
 	io_exit(INFO(0x60, SVM_IOIO_SZ16) | SVM_IOIO_TYPE_IN);
-	assert_int_equal(a->rax, 0xAABBCCDD1122BEEFULL);        /* RAX[63:16] kept */
+	assert_int_equal(a->rax, 0xAABBCCDD1122BEEFULL); /* RAX[63:16] kept */
 	io_exit(INFO(0x60, SVM_IOIO_SZ32) | SVM_IOIO_TYPE_IN);
-	assert_int_equal(a->rax, 0xCAFEF00DULL);                /* zero-extended */
+	assert_int_equal(a->rax, 0xCAFEF00DULL); /* zero-extended */
 	assert_true(last_io()->in);
 	assert_int_equal(last_io()->size, 4);
 }
@@ -210,8 +215,8 @@ static void test_in_without_valid_rax(void **state)
 static void test_rep_outs_paging_off(void **state)
 {
 	uint8_t *src = fake_mem(0x10000);
-	const uint64_t n = 3000, info = INFO(0x3F8, SVM_IOIO_SZ8) | STR_DS | SVM_IOIO_REP |
-				  SVM_IOIO_A32;
+	const uint64_t n = 3000,
+		       info = INFO(0x3F8, SVM_IOIO_SZ8) | STR_DS | SVM_IOIO_REP | SVM_IOIO_A32;
 
 	(void)state;
 	for (uint64_t i = 0; i < n; i++)
@@ -241,7 +246,7 @@ static void test_rep_ins_long_mode(void **state)
 {
 	static uint32_t script[1500];
 	const uint64_t n = 1500, info = INFO(0x1F0, SVM_IOIO_SZ16) | SVM_IOIO_STR | SVM_IOIO_REP |
-				   SVM_IOIO_A64 | SVM_IOIO_TYPE_IN;
+					SVM_IOIO_A64 | SVM_IOIO_TYPE_IN;
 
 	(void)state;
 	long_mode();
@@ -286,8 +291,7 @@ static void test_ins_real_mode(void **state)
 	a->rdi = 0xABCD0100;
 	a->rcx = 0x55550004;
 	fake_hv_script_in(script, 4);
-	io_exit(INFO(0x60, SVM_IOIO_SZ8) | STR_DS | SVM_IOIO_REP | SVM_IOIO_A16 |
-		SVM_IOIO_TYPE_IN);
+	io_exit(INFO(0x60, SVM_IOIO_SZ8) | STR_DS | SVM_IOIO_REP | SVM_IOIO_A16 | SVM_IOIO_TYPE_IN);
 	assert_int_equal(a->rip, NRIP);
 	assert_int_equal(a->rdi, 0xABCD0104);
 	assert_int_equal(a->rcx, 0x55550000);
@@ -351,7 +355,7 @@ static void test_outs_page_fault(void **state)
 	long_mode();
 	map4k(0x401000, 0x250000, PTE_P | PTE_RW);
 	a->rsi = 0x401F00;
-	a->rcx = 0x200;                 /* runs into the unmapped 0x402000 */
+	a->rcx = 0x200; /* runs into the unmapped 0x402000 */
 	io_exit(info);
 	assert_int_equal(a->event_inj, 0);
 	assert_int_equal(a->rip, FAKE_GUEST_RIP);
@@ -370,20 +374,21 @@ static void test_outs_page_fault(void **state)
 
 static void test_ins_page_faults(void **state)
 {
-	const uint64_t info = INFO(0x60, SVM_IOIO_SZ8) | SVM_IOIO_STR | SVM_IOIO_A64 | SVM_IOIO_TYPE_IN;
+	const uint64_t info = INFO(0x60, SVM_IOIO_SZ8) | SVM_IOIO_STR | SVM_IOIO_A64 |
+			      SVM_IOIO_TYPE_IN;
 
 	(void)state;
 	long_mode();
-	map4k(0x400000, 0x300000, PTE_P);               /* read-only, supervisor */
+	map4k(0x400000, 0x300000, PTE_P); /* read-only, supervisor */
 	a->rdi = 0x400010;
-	io_exit(info);                                  /* write to read-only, CR0.WP */
+	io_exit(info); /* write to read-only, CR0.WP */
 	assert_int_equal(a->event_inj, PF_EVENT(PTE_P | PTE_RW));
 	assert_int_equal(a->cr2, 0x400010);
 	assert_int_equal(a->rdi, 0x400010);
 	assert_int_equal(a->rip, FAKE_GUEST_RIP);
 
 	a->event_inj = 0;
-	a->cpl = 3;                                     /* user access, supervisor page */
+	a->cpl = 3; /* user access, supervisor page */
 	a->rsi = 0x400020;
 	io_exit(INFO(0x80, SVM_IOIO_SZ8) | STR_DS | SVM_IOIO_A64);
 	assert_int_equal(a->event_inj, PF_EVENT(PTE_P | PTE_US));
@@ -399,7 +404,7 @@ static void test_ins_fault_loses_no_data(void **state)
 
 	(void)state;
 	long_mode();
-	map4k(0x400000, 0x300000, PTE_P | PTE_RW);     /* 0x401000 is not mapped */
+	map4k(0x400000, 0x300000, PTE_P | PTE_RW); /* 0x401000 is not mapped */
 	a->rdi = start;
 	a->rcx = 0x200;
 	for (int i = 0; i < 16 && a->rip == FAKE_GUEST_RIP && !a->event_inj; i++)
@@ -432,7 +437,7 @@ static void test_outs_segment_limit(void **state)
 
 	a->event_inj = 0;
 	long_mode();
-	a->rsi = 0x0000800000000000ULL;                 /* not canonical */
+	a->rsi = 0x0000800000000000ULL; /* not canonical */
 	a->rcx = 1;
 	io_exit(INFO(0x80, SVM_IOIO_SZ8) | STR_DS | SVM_IOIO_REP | SVM_IOIO_A64);
 	assert_int_equal(a->event_inj, GP_EVENT);
@@ -471,8 +476,9 @@ struct e820 {
 } __attribute__((packed));
 
 static const struct e820 host_e820[] = {
-	{ 0, 0x9FC00, 1 }, { 0x9FC00, 0x400, 2 }, { 0xF0000, 0x10000, 2 },
-	{ 0x100000, FAKE_RAM_END - 0x100000, 1 }, { 0xFEFFC000, 0x4000, 2 },
+	{ 0, 0x9FC00, 1 },	   { 0x9FC00, 0x400, 2 },
+	{ 0xF0000, 0x10000, 2 },   { 0x100000, FAKE_RAM_END - 0x100000, 1 },
+	{ 0xFEFFC000, 0x4000, 2 },
 };
 static const char bootorder[] = "/pci@i0cf8/ide@1,1/drive@0/disk@0\n";
 static const uint8_t loader[] = { 1, 2, 3, 4, 5, 6, 7 };
@@ -515,10 +521,10 @@ static void test_fwcfg_e820(void **state)
 
 	(void)state;
 	memcpy(want, host_e820, sizeof(want));
-	want[3].len = FAKE_PV_BASE - 0x100000;          /* without the paravisor */
+	want[3].len = FAKE_PV_BASE - 0x100000; /* without the paravisor */
 	guest_fwcfg_read(0x21, got, sizeof(got));
 	assert_memory_equal(got, want, sizeof(want));
-	assert_int_equal(got[ARRAY_SIZE(want)].len, 0);  /* past the end: 0 */
+	assert_int_equal(got[ARRAY_SIZE(want)].len, 0); /* past the end: 0 */
 	assert_int_equal(fake_hv_io_in_range(FWCFG_PORT_DATA, FWCFG_PORT_DATA), 0);
 }
 
@@ -606,9 +612,9 @@ static void test_log_uart_hidden(void **state)
 	for (uint16_t p = 0x2F8; p <= 0x2FF; p++)
 		assert_int_equal(guest_in(p, SVM_IOIO_SZ8), 0xFF);
 	assert_int_equal(guest_in(0x2FE, SVM_IOIO_SZ16), 0xFFFF);
-	assert_int_equal(guest_in(0x2F6, SVM_IOIO_SZ32), 0xFFFFFFFF);  /* straddles 0x2F8 */
+	assert_int_equal(guest_in(0x2F6, SVM_IOIO_SZ32), 0xFFFFFFFF); /* straddles 0x2F8 */
 	guest_out(0x2F8, SVM_IOIO_SZ8, 'X');
-	guest_out(0x2FB, SVM_IOIO_SZ8, 0x80);           /* LCR: DLAB */
+	guest_out(0x2FB, SVM_IOIO_SZ8, 0x80); /* LCR: DLAB */
 	memcpy(fake_mem(0x10000), "pv: forged\n", 11);
 	a->rsi = 0x10000;
 	a->rcx = 11;
@@ -638,10 +644,10 @@ static void test_cmos_low_ram(void **state)
 	fake_hv.cmos[0x0F] = 0x5A;
 	assert_int_equal(cmos_read(0x34), above16 & 0xFF);
 	assert_int_equal(cmos_read(0x35), above16 >> 8);
-	assert_int_equal(cmos_read(0x80 | 0x34), above16 & 0xFF);    /* NMI disable bit */
-	assert_int_equal(cmos_read(0x30), 0xFF);                      /* capped at 0xFFFF KiB */
+	assert_int_equal(cmos_read(0x80 | 0x34), above16 & 0xFF); /* NMI disable bit */
+	assert_int_equal(cmos_read(0x30), 0xFF);		  /* capped at 0xFFFF KiB */
 	assert_int_equal(cmos_read(0x31), 0xFF);
-	assert_int_equal(cmos_read(0x0F), 0x5A);                      /* not ours */
+	assert_int_equal(cmos_read(0x0F), 0x5A); /* not ours */
 	assert_int_equal(fake_hv_io_in_range(0x71, 0x71), 1);
 }
 
@@ -654,10 +660,10 @@ static void test_devices_init_bad_directory(void **state)
 	dir[3] = 1;
 	strcpy((char *)dir + 4 + 8, "etc/e821");
 	fake_hv_fwcfg_add(FWCFG_KEY_FILE_DIR, NULL, dir, sizeof(dir));
-	FAKE_EXPECT_TERM(PV_TERM_HV_ERROR, devices_init());     /* no etc/e820 */
+	FAKE_EXPECT_TERM(PV_TERM_HV_ERROR, devices_init()); /* no etc/e820 */
 
 	fake_pv_boot();
-	dir[2] = 0x01;                  /* 257 files: more than fw_cfg may have */
+	dir[2] = 0x01; /* 257 files: more than fw_cfg may have */
 	fake_hv_fwcfg_add(FWCFG_KEY_FILE_DIR, NULL, dir, sizeof(dir));
 	FAKE_EXPECT_TERM(PV_TERM_HV_ERROR, devices_init());
 	/* the vCPU count and the directory's count alone were read: nothing
@@ -691,15 +697,15 @@ static void test_devices_init_vcpu_count(void **state)
 static void test_acpi_poweroff_prints_counts(void **state)
 {
 	(void)state;
-	guest_out(0x604, SVM_IOIO_SZ16, 0x2001);        /* no PM base yet: nothing */
+	guest_out(0x604, SVM_IOIO_SZ16, 0x2001); /* no PM base yet: nothing */
 	assert_false(fake_pv_log_has("ACPI sleep"));
-	guest_out(0xCF8, SVM_IOIO_SZ32, 0x8000F840);    /* 00:1f.0 PMBASE */
+	guest_out(0xCF8, SVM_IOIO_SZ32, 0x8000F840); /* 00:1f.0 PMBASE */
 	guest_out(0xCFC, SVM_IOIO_SZ32, 0x601);
 	assert_true(fake_pv_log_has("guest ACPI PM base 0x600"));
-	guest_out(0xCFC, SVM_IOIO_SZ32, 0x601);         /* the same again: no new line */
+	guest_out(0xCFC, SVM_IOIO_SZ32, 0x601); /* the same again: no new line */
 	const char *first = strstr(fake_pv.log, "PM base");
 	assert_null(strstr(first + 1, "PM base"));
-	guest_out(0x604, SVM_IOIO_SZ16, 0x1401);        /* SLP_TYP alone */
+	guest_out(0x604, SVM_IOIO_SZ16, 0x1401); /* SLP_TYP alone */
 	assert_false(fake_pv_log_has("ACPI sleep"));
 	assert_false(fake_pv_log_has("exits 0x7b"));
 	guest_out(0x604, SVM_IOIO_SZ16, 0x3401);

@@ -65,7 +65,7 @@ static void test_rdtsc_bad_answers(void **state)
 static void test_nops(void **state)
 {
 	static const uint64_t codes[] = { SVM_EXIT_WBINVD, SVM_EXIT_INVD, SVM_EXIT_MONITOR,
-				     SVM_EXIT_MWAIT };
+					  SVM_EXIT_MWAIT };
 
 	const size_t requests = fake_hv.msr_request_count;
 
@@ -155,9 +155,9 @@ static void test_logical_target(void **state)
 	uint64_t ldr = 1u << 24;
 
 	(void)state;
-	pv_clock.tsc_hz = 2500000000ULL;	/* the APIC timer needs a clock */
+	pv_clock.tsc_hz = 2500000000ULL; /* the APIC timer needs a clock */
 	guest_apic_init(&fake_guest.vcpu);
-	assert_int_equal(guest_apic_logical_target(0x01), -1);	/* LDR 0 */
+	assert_int_equal(guest_apic_logical_target(0x01), -1); /* LDR 0 */
 	assert_true(guest_apic_mmio(0xD0, 4, true, &ldr));
 	assert_int_equal(guest_apic_logical_target(0x01), (int)fake_guest.vcpu.apic_id);
 	assert_int_equal(guest_apic_logical_target(0x03), (int)fake_guest.vcpu.apic_id);
@@ -223,7 +223,7 @@ static struct hv_doorbell window_doorbell;
 
 static void ipi_lands_in_halt_window(void)
 {
-	uint64_t icr_hi = 0, icr_lo = 0x40;		/* fixed, physical, APIC ID 0 */
+	uint64_t icr_hi = 0, icr_lo = 0x40; /* fixed, physical, APIC ID 0 */
 
 	fake_hv.on_halt_window = NULL;
 	fake_guest.on_peer = true;
@@ -236,7 +236,7 @@ static void ipi_lands_in_halt_window(void)
 	assert_int_equal(kick->value >> 32, 0);
 	assert_int_equal(kick->value & 0xFF, PV_VECTOR_KICK);
 	window_doorbell.vector = PV_VECTOR_KICK;
-	fake_guest.vcpu.hv_pending = true;	/* the #HV handler's flag */
+	fake_guest.vcpu.hv_pending = true; /* the #HV handler's flag */
 }
 
 static void slept_through_ipi(void)
@@ -250,7 +250,7 @@ static void test_ipi_while_entering_hlt(void **state)
 	pv_clock.tsc_hz = 2500000000ULL;
 	fake_guest_add_peer();
 	halted_with_irr(VMSA_RESET_RFLAGS | VMSA_RFLAGS_IF);
-	guest_apic_accept(&fake_guest.vcpu, 0x30);	/* in service, not pending */
+	guest_apic_accept(&fake_guest.vcpu, 0x30); /* in service, not pending */
 	uint64_t eoi = 0;
 	assert_true(guest_apic_mmio(0xB0, 4, true, &eoi));
 	assert_int_equal(guest_apic_pending(&fake_guest.vcpu), -1);
@@ -261,7 +261,7 @@ static void test_ipi_while_entering_hlt(void **state)
 	irq_wait(&fake_guest.vcpu);
 	assert_int_equal(fake_hv.halts, 0);
 	assert_int_equal(guest_apic_pending(&fake_guest.vcpu), 0x40);
-	assert_int_equal(window_doorbell.vector, 0);	/* the kick was taken */
+	assert_int_equal(window_doorbell.vector, 0); /* the kick was taken */
 	assert_false(fake_guest.vcpu.hv_pending);
 }
 

@@ -19,15 +19,15 @@
 #include <svm.h>
 #include <vmsa.h>
 
-#define MSR_TSC         0x10
-#define MTRR_CAP        0xFE
+#define MSR_TSC		0x10
+#define MTRR_CAP	0xFE
 #define MTRR_PHYS_BASE0 0x200
 #define MTRR_PHYS_MASK0 0x201
-#define MTRR_FIX_64K    0x250
-#define MTRR_FIX_4K_7   0x26F
-#define MTRR_DEF_TYPE   0x2FF
-#define GP_EVENT        SVM_EVT_MAKE(13, SVM_EVT_TYPE_EXCEPTION, true, 0)
-#define HIGH_GARBAGE    0xBAD0000000000000ULL
+#define MTRR_FIX_64K	0x250
+#define MTRR_FIX_4K_7	0x26F
+#define MTRR_DEF_TYPE	0x2FF
+#define GP_EVENT	SVM_EVT_MAKE(13, SVM_EVT_TYPE_EXCEPTION, true, 0)
+#define HIGH_GARBAGE	0xBAD0000000000000ULL
 
 static struct sev_vmsa *const a = &fake_guest.vmsa;
 
@@ -127,7 +127,7 @@ static void test_legacy_pmu_sunk(void **state)
 {
 	(void)state;
 	for (uint32_t msr = 0xC0010000; msr <= 0xC0010007; msr++) {
-		wrmsr(msr, msr & 4 ? 0 : 0x430076);         /* an event select, or 0 */
+		wrmsr(msr, msr & 4 ? 0 : 0x430076); /* an event select, or 0 */
 		assert_done();
 		rdmsr(msr);
 		assert_read(0);
@@ -154,9 +154,14 @@ static void test_ghcb_msr(void **state)
 
 static void test_mtrr_write_read(void **state)
 {
-	static const struct { uint32_t msr; uint64_t val; } w[] = {
-		{ MTRR_PHYS_BASE0, 0x80000006 }, { MTRR_PHYS_MASK0, 0xFFFF80000800ULL },
-		{ MTRR_FIX_64K, 0x0606060606060606ULL }, { MTRR_FIX_4K_7, 0x0505050505050505ULL },
+	static const struct {
+		uint32_t msr;
+		uint64_t val;
+	} w[] = {
+		{ MTRR_PHYS_BASE0, 0x80000006 },
+		{ MTRR_PHYS_MASK0, 0xFFFF80000800ULL },
+		{ MTRR_FIX_64K, 0x0606060606060606ULL },
+		{ MTRR_FIX_4K_7, 0x0505050505050505ULL },
 		{ MTRR_DEF_TYPE, 0xC06 },
 	};
 
@@ -304,7 +309,7 @@ static void test_dispatch_exception(void **state)
 	assert_int_equal(SVM_EVT_ERRCODE(a->event_inj), 0);
 	assert_true(SVM_EVT_IS_VALID(a->event_inj));
 	assert_int_equal(a->rip, FAKE_GUEST_RIP);
-	assert_int_equal(a->cr2, 0x1234);               /* only a #PF sets CR2 */
+	assert_int_equal(a->cr2, 0x1234); /* only a #PF sets CR2 */
 }
 
 static void test_dispatch_event_pending(void **state)
@@ -317,8 +322,7 @@ static void test_dispatch_event_pending(void **state)
 static void test_dispatch_unknown_exit(void **state)
 {
 	(void)state;
-	FAKE_EXPECT_TERM(PV_TERM_UNSUPPORTED,
-			 vc_dispatch(fake_guest_exit(0x3FF, 0, 0, 2)));
+	FAKE_EXPECT_TERM(PV_TERM_UNSUPPORTED, vc_dispatch(fake_guest_exit(0x3FF, 0, 0, 2)));
 	FAKE_EXPECT_TERM(PV_TERM_UNSUPPORTED,
 			 vc_dispatch(fake_guest_exit(SVM_EXIT_INVALID, 0, 0, 2)));
 	assert_int_equal(a->rip, FAKE_GUEST_RIP);
@@ -345,24 +349,24 @@ static void test_dispatch_counts(void **state)
 static void test_mtrr_per_vcpu_and_counted_per_vcpu(void **state)
 {
 	(void)state;
-	fake_guest.peer.self = &fake_guest.peer;        /* a second vCPU, no APIC needed */
+	fake_guest.peer.self = &fake_guest.peer; /* a second vCPU, no APIC needed */
 	fake_guest.peer.index = 1;
 	fake_guest.peer.ghcb = fake_guest.vcpu.ghcb;
-	wrmsr(0x2FF, 0xC06);                            /* vCPU 0: default WB, enabled */
+	wrmsr(0x2FF, 0xC06); /* vCPU 0: default WB, enabled */
 	assert_done();
 	struct vc_exit *e = fake_guest_exit(SVM_EXIT_MSR, 0, 0, 2);
 	e->vcpu = &fake_guest.peer;
 	a->rip = FAKE_GUEST_RIP;
 	a->rcx = 0x2FF;
 	fake_guest.on_peer = true;
-	vc_dispatch(e);                                 /* the peer reads its own */
+	vc_dispatch(e); /* the peer reads its own */
 	fake_guest.on_peer = false;
 	assert_int_equal(a->rax, 0);
 	rdmsr(0x2FF);
 	assert_read(0xC06);
 	pv_counters_print();
 	assert_true(fake_pv_log_has("exits 0x7c (msr): "));
-	assert_true(fake_pv_log_has(", 1: 1)"));          /* one exit on vCPU 1 */
+	assert_true(fake_pv_log_has(", 1: 1)")); /* one exit on vCPU 1 */
 }
 
 int main(void)

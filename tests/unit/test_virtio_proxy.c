@@ -18,19 +18,19 @@
 #include "devices/virtio_proxy.h"
 #include "test_rng.h"
 
-#define BDF             0x18u           /* 00:03.0 */
-#define BAR1            0xFE000000ull   /* MSI-X table (0) and PBA (0x800) */
-#define BAR4            0xFE100000ull   /* common 0, ISR 0x1000, device 0x2000, notify 0x3000 */
-#define NOTIFY_MULT     4u
-#define MSIX_CAP        0x40u
-#define MSIX_N          3u
-#define GUEST_BASE      0x100000ull     /* guest RAM [1 MiB, 2 MiB) */
-#define GUEST_SIZE      0x100000ull
-#define POOL_GPA        0x80000000ull
-#define POOL_SIZE       (64u * 1024)
-#define QMAX            8u
-#define QUEUE_VEC       0xF3
-#define CONFIG_VEC      0xF4
+#define BDF	    0x18u	  /* 00:03.0 */
+#define BAR1	    0xFE000000ull /* MSI-X table (0) and PBA (0x800) */
+#define BAR4	    0xFE100000ull /* common 0, ISR 0x1000, device 0x2000, notify 0x3000 */
+#define NOTIFY_MULT 4u
+#define MSIX_CAP    0x40u
+#define MSIX_N	    3u
+#define GUEST_BASE  0x100000ull /* guest RAM [1 MiB, 2 MiB) */
+#define GUEST_SIZE  0x100000ull
+#define POOL_GPA    0x80000000ull
+#define POOL_SIZE   (64u * 1024)
+#define QMAX	    8u
+#define QUEUE_VEC   0xF3
+#define CONFIG_VEC  0xF4
 
 /* ---- the fake platform --------------------------------------------------- */
 
@@ -66,21 +66,21 @@ static struct vproxy proxy;
  * vendor/device and class/revision (PCI Code and ID Assignment, §1) */
 static const struct other_fn {
 	uint32_t bdf, id, class_rev;
-	bool hidden;                    /* bus-master DMA the proxy cannot carry */
+	bool hidden; /* bus-master DMA the proxy cannot carry */
 } others[] = {
-	{ 0xF8, 0x29188086u, 0x06010002u, false },      /* 00:1f.0 ICH9 LPC bridge */
-	{ 0xFA, 0x29228086u, 0x01060102u, true },       /* 00:1f.2 ICH9 AHCI */
-	{ 0xFB, 0x29308086u, 0x0C050002u, false },      /* 00:1f.3 ICH9 SMBus */
-	{ 0x00, 0x29C08086u, 0x06000002u, false },      /* 00:00.0 Q35 host bridge */
-	{ 0x30, 0x11111234u, 0x03000002u, false },      /* 00:06.0 display */
-	{ 0x38, 0x10D38086u, 0x02000000u, true },       /* 00:07.0 e1000e */
-	{ 0x40, 0x000D1B36u, 0x0C033001u, true },       /* 00:08.0 xHCI */
-	{ 0x48, 0x29348086u, 0x0C030003u, true },       /* 00:09.0 UHCI */
-	{ 0x50, 0x00101B36u, 0x01080202u, true },       /* 00:0a.0 NVMe */
-	{ 0x58, 0x293E8086u, 0x04030003u, true },       /* 00:0b.0 HD audio */
-	{ 0x60, 0x11101AF4u, 0x05000001u, false },      /* 00:0c.0 ivshmem (virtio's vendor) */
+	{ 0xF8, 0x29188086u, 0x06010002u, false }, /* 00:1f.0 ICH9 LPC bridge */
+	{ 0xFA, 0x29228086u, 0x01060102u, true },  /* 00:1f.2 ICH9 AHCI */
+	{ 0xFB, 0x29308086u, 0x0C050002u, false }, /* 00:1f.3 ICH9 SMBus */
+	{ 0x00, 0x29C08086u, 0x06000002u, false }, /* 00:00.0 Q35 host bridge */
+	{ 0x30, 0x11111234u, 0x03000002u, false }, /* 00:06.0 display */
+	{ 0x38, 0x10D38086u, 0x02000000u, true },  /* 00:07.0 e1000e */
+	{ 0x40, 0x000D1B36u, 0x0C033001u, true },  /* 00:08.0 xHCI */
+	{ 0x48, 0x29348086u, 0x0C030003u, true },  /* 00:09.0 UHCI */
+	{ 0x50, 0x00101B36u, 0x01080202u, true },  /* 00:0a.0 NVMe */
+	{ 0x58, 0x293E8086u, 0x04030003u, true },  /* 00:0b.0 HD audio */
+	{ 0x60, 0x11101AF4u, 0x05000001u, false }, /* 00:0c.0 ivshmem (virtio's vendor) */
 };
-#define N_OTHERS        (sizeof(others) / sizeof(others[0]))
+#define N_OTHERS (sizeof(others) / sizeof(others[0]))
 
 static const struct other_fn *other(uint32_t bdf)
 {
@@ -108,21 +108,36 @@ static uint32_t op_cfg_read(void *ctx, uint32_t bdf, unsigned int reg, unsigned 
 static void op_cfg_write(void *ctx, uint32_t bdf, unsigned int reg, unsigned int size, uint32_t val)
 {
 	(void)ctx;
-	if (bdf == BDF && reg >= 4)     /* IDs read-only */
+	if (bdf == BDF && reg >= 4) /* IDs read-only */
 		memcpy(&f.cfg[reg], &val, size);
 }
 
 static uint64_t common_reg(unsigned int off, bool write, uint64_t val)
 {
 	struct fake_queue *q = f.qsel < 2 ? &f.q[f.qsel] : NULL;
-	static const uint32_t features[2] = { 0x30000003u, 0x3u };  /* 28, 29, 0, 1 | VERSION_1, AP */
+	static const uint32_t features[2] = { 0x30000003u,
+					      0x3u }; /* 28, 29, 0, 1 | VERSION_1, AP */
 	switch (off) {
-	case 0x00: if (write) f.dfsel = (uint32_t)val; return f.dfsel;
-	case 0x04: return f.dfsel < 2 ? features[f.dfsel] : 0;
-	case 0x08: if (write) f.gfsel = (uint32_t)val; return f.gfsel;
-	case 0x0C: if (write && f.gfsel < 2) f.gfeat[f.gfsel] = (uint32_t)val; return 0;
-	case 0x10: if (write) f.config_vec = (uint16_t)val; return f.config_vec;
-	case 0x12: return 2;
+	case 0x00:
+		if (write)
+			f.dfsel = (uint32_t)val;
+		return f.dfsel;
+	case 0x04:
+		return f.dfsel < 2 ? features[f.dfsel] : 0;
+	case 0x08:
+		if (write)
+			f.gfsel = (uint32_t)val;
+		return f.gfsel;
+	case 0x0C:
+		if (write && f.gfsel < 2)
+			f.gfeat[f.gfsel] = (uint32_t)val;
+		return 0;
+	case 0x10:
+		if (write)
+			f.config_vec = (uint16_t)val;
+		return f.config_vec;
+	case 0x12:
+		return 2;
 	case 0x14:
 		if (write) {
 			f.status = (uint8_t)val;
@@ -130,15 +145,38 @@ static uint64_t common_reg(unsigned int off, bool write, uint64_t val)
 				memset(f.q, 0, sizeof(f.q));
 		}
 		return f.status;
-	case 0x15: return 0;
-	case 0x16: if (write) f.qsel = (uint16_t)val; return f.qsel;
-	case 0x18: if (q && write) q->size = (uint16_t)val; return q ? (q->size ? q->size : QMAX) : 0;
-	case 0x1A: if (q && write) q->msix = (uint16_t)val; return q ? q->msix : 0xFFFF;
-	case 0x1C: if (q && write) q->enable = (uint16_t)val; return q ? q->enable : 0;
-	case 0x1E: return f.qsel;
-	case 0x20: if (q && write) q->desc = val; return q ? q->desc : 0;
-	case 0x28: if (q && write) q->driver = val; return q ? q->driver : 0;
-	case 0x30: if (q && write) q->device = val; return q ? q->device : 0;
+	case 0x15:
+		return 0;
+	case 0x16:
+		if (write)
+			f.qsel = (uint16_t)val;
+		return f.qsel;
+	case 0x18:
+		if (q && write)
+			q->size = (uint16_t)val;
+		return q ? (q->size ? q->size : QMAX) : 0;
+	case 0x1A:
+		if (q && write)
+			q->msix = (uint16_t)val;
+		return q ? q->msix : 0xFFFF;
+	case 0x1C:
+		if (q && write)
+			q->enable = (uint16_t)val;
+		return q ? q->enable : 0;
+	case 0x1E:
+		return f.qsel;
+	case 0x20:
+		if (q && write)
+			q->desc = val;
+		return q ? q->desc : 0;
+	case 0x28:
+		if (q && write)
+			q->driver = val;
+		return q ? q->driver : 0;
+	case 0x30:
+		if (q && write)
+			q->device = val;
+		return q ? q->device : 0;
 	}
 	return 0;
 }
@@ -150,7 +188,7 @@ static uint64_t op_mmio_read(void *ctx, uint64_t gpa, unsigned int size)
 	if (gpa >= BAR4 && gpa < BAR4 + 0x40)
 		return common_reg((unsigned int)(gpa - BAR4), false, 0);
 	if (gpa >= BAR4 + 0x2000 && gpa < BAR4 + 0x2008)
-		return 0x1000;          /* device config: capacity */
+		return 0x1000; /* device config: capacity */
 	fail_msg("unexpected MMIO read %#lx", (unsigned long)gpa);
 	return 0;
 }
@@ -191,7 +229,7 @@ static void op_guest_msi(void *ctx, uint64_t addr, uint32_t data)
 static void *op_alloc(void *ctx, size_t bytes)
 {
 	(void)ctx;
-	return calloc(1, bytes);        /* freed with the process */
+	return calloc(1, bytes); /* freed with the process */
 }
 
 static void op_log(void *ctx, bool hv_error, const char *line)
@@ -203,15 +241,16 @@ static void op_log(void *ctx, bool hv_error, const char *line)
 }
 
 static const struct vproxy_ops ops = {
-	op_cfg_read, op_cfg_write, op_mmio_read, op_mmio_write, op_guest_ptr, op_guest_msi,
-	op_alloc, op_log,
+	op_cfg_read,  op_cfg_write, op_mmio_read, op_mmio_write,
+	op_guest_ptr, op_guest_msi, op_alloc,	  op_log,
 };
 
 static void cap(unsigned int at, unsigned int next, uint8_t type, uint8_t bar, uint32_t off,
 		uint32_t len)
 {
-	const struct virtio_pci_cap c = { PCI_CAP_ID_VENDOR, (uint8_t)next, 16, type, bar, 0, {0},
-					  off, len };
+	const struct virtio_pci_cap c = {
+		PCI_CAP_ID_VENDOR, (uint8_t)next, 16, type, bar, 0, { 0 }, off, len
+	};
 	memcpy(&f.cfg[at], &c, sizeof(c));
 }
 
@@ -242,8 +281,10 @@ static void setup_function(uint16_t device_id)
 	memcpy(&f.cfg[0x80 + VIRTIO_PCI_NOTIFY_MULTIPLIER], &mult, 4);
 	f.cfg[0x80 + 2] = 20;
 
-	const struct vproxy_config cfg = { .ops = &ops, .host_apic_id = 0,
-					   .queue_vector = QUEUE_VEC, .config_vector = CONFIG_VEC };
+	const struct vproxy_config cfg = { .ops = &ops,
+					   .host_apic_id = 0,
+					   .queue_vector = QUEUE_VEC,
+					   .config_vector = CONFIG_VEC };
 	vproxy_init(&proxy, &cfg);
 }
 
@@ -283,13 +324,13 @@ static void wr(uint64_t gpa, unsigned int size, uint64_t v)
 	assert_true(vproxy_mmio(&proxy, gpa, size, true, &v));
 }
 
-#define C(field)        (BAR4 + offsetof(struct virtio_pci_common_cfg, field))
-#define G(gpa)          (&f.guest[(gpa) - GUEST_BASE])
+#define C(field) (BAR4 + offsetof(struct virtio_pci_common_cfg, field))
+#define G(gpa)	 (&f.guest[(gpa)-GUEST_BASE])
 /* queue 0's rings in guest memory, and its buffers */
-#define GDESC           0x110000ull
-#define GAVAIL          0x111000ull
-#define GUSED           0x112000ull
-#define GBUF            0x120000ull
+#define GDESC	 0x110000ull
+#define GAVAIL	 0x111000ull
+#define GUSED	 0x112000ull
+#define GBUF	 0x120000ull
 
 static void guest_msix_entry(unsigned int i, uint32_t dest, uint32_t vec, bool masked)
 {
@@ -302,14 +343,14 @@ static void guest_msix_entry(unsigned int i, uint32_t dest, uint32_t vec, bool m
 /** Reset, features, queue 0 (size 8) on MSI-X vector 1, DRIVER_OK. */
 static void guest_init(void)
 {
-	memset(G(GDESC), 0, 0x3000);    /* fresh rings, as a driver allocates them */
+	memset(G(GDESC), 0, 0x3000); /* fresh rings, as a driver allocates them */
 	assert_int_equal(guest_cfg(0, 4), VIRTIO_PCI_VENDOR | (uint32_t)f.device_id << 16);
 	wr(C(device_status), 1, 0);
 	wr(C(device_status), 1, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
 	wr(C(device_feature_select), 4, 0);
-	assert_int_equal(rd(C(device_feature), 4), 0x3);     /* no indirect, no event idx */
+	assert_int_equal(rd(C(device_feature), 4), 0x3); /* no indirect, no event idx */
 	wr(C(device_feature_select), 4, 1);
-	assert_int_equal(rd(C(device_feature), 4), 0x1);     /* VERSION_1, no ACCESS_PLATFORM */
+	assert_int_equal(rd(C(device_feature), 4), 0x1); /* VERSION_1, no ACCESS_PLATFORM */
 	wr(C(driver_feature_select), 4, 0);
 	wr(C(driver_feature), 4, 0x3);
 	wr(C(driver_feature_select), 4, 1);
@@ -342,7 +383,7 @@ static void guest_post(uint16_t head)
 	struct virtq_avail *a = (void *)G(GAVAIL);
 	a->ring[a->idx % 8] = head;
 	a->idx++;
-	wr(BAR4 + 0x3000, 2, 0);        /* notify queue 0 */
+	wr(BAR4 + 0x3000, 2, 0); /* notify queue 0 */
 }
 
 /** The usual block request: 16-byte header in, @len data out, status out. */
@@ -350,7 +391,8 @@ static void guest_request(unsigned int head, uint32_t len)
 {
 	memset(G(GBUF), 0x5A, 16);
 	gdesc(head, GBUF, 16, VIRTQ_DESC_F_NEXT, (uint16_t)(head + 1));
-	gdesc(head + 1, GBUF + 0x1000, len, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, (uint16_t)(head + 2));
+	gdesc(head + 1, GBUF + 0x1000, len, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE,
+	      (uint16_t)(head + 2));
 	gdesc(head + 2, GBUF + 0x100, 1, VIRTQ_DESC_F_WRITE, 0);
 	guest_post((uint16_t)head);
 }
@@ -377,8 +419,8 @@ static unsigned int device_serve(uint32_t (*chain)(struct virtq_desc *d, uint16_
 	for (; q->avail_seen != a->idx; q->avail_seen++, n++) {
 		uint16_t head = a->ring[q->avail_seen % q->size];
 		uint32_t len = chain(d, head, ctx);
-		u->ring[q->used_idx % q->size] = (struct virtq_used_elem){
-			bad_id >= 0 ? (uint32_t)bad_id : head, len };
+		u->ring[q->used_idx % q->size] =
+			(struct virtq_used_elem){ bad_id >= 0 ? (uint32_t)bad_id : head, len };
 		u->idx = ++q->used_idx;
 	}
 	return n;
@@ -395,7 +437,7 @@ static uint32_t fill_chain(struct virtq_desc *d, uint16_t i, void *ctx)
 			memset(b, 0xD0 + i, d[i].len);
 			written += d[i].len;
 		} else {
-			assert_int_equal(b[0], 0x5A);   /* the guest's header, bounced */
+			assert_int_equal(b[0], 0x5A); /* the guest's header, bounced */
 		}
 		if (!(d[i].flags & VIRTQ_DESC_F_NEXT))
 			return written;
@@ -443,7 +485,7 @@ static uint32_t blk_chain(struct virtq_desc *d, uint16_t head, void *ctx)
  * consecutive sectors, the guest gets every byte and one completion. */
 static void blk_split(uint32_t type)
 {
-	const uint32_t len = 40 * 1024;         /* pool 64 KiB: above a quarter of it */
+	const uint32_t len = 40 * 1024; /* pool 64 KiB: above a quarter of it */
 	const struct virtio_blk_outhdr h = { type, 0, 100 };
 	guest_init();
 	memcpy(G(GBUF), &h, sizeof(h));
@@ -453,8 +495,9 @@ static void blk_split(uint32_t type)
 	gdesc(1, GBUF + 0x2000, 24 * 1024, (uint16_t)(VIRTQ_DESC_F_NEXT | w), 2);
 	gdesc(2, GBUF + 0x20000, 16 * 1024, (uint16_t)(VIRTQ_DESC_F_NEXT | w), 3);
 	gdesc(3, GBUF + 0x100, 1, VIRTQ_DESC_F_WRITE, 0);
-	for (uint32_t o = 0; o < len; o++) {    /* what a write sends, a read must bring */
-		uint8_t *b = o < 24 * 1024 ? G(GBUF + 0x2000) + o : G(GBUF + 0x20000) + o - 24 * 1024;
+	for (uint32_t o = 0; o < len; o++) { /* what a write sends, a read must bring */
+		uint8_t *b = o < 24 * 1024 ? G(GBUF + 0x2000) + o
+					   : G(GBUF + 0x20000) + o - 24 * 1024;
 		*b = type == VIRTIO_BLK_T_OUT ? (uint8_t)(100 + o / 512) : 0;
 	}
 	G(GBUF + 0x100)[0] = 0xEE;
@@ -463,7 +506,7 @@ static void blk_split(uint32_t type)
 	unsigned int rounds = 0;
 	struct virtq_used *u = (void *)G(GUSED);
 	while (u->idx == 0 && rounds++ < 64) {
-		assert_int_equal(device_serve(blk_chain, &log, -1), 1);   /* one piece at a time */
+		assert_int_equal(device_serve(blk_chain, &log, -1), 1); /* one piece at a time */
 		vproxy_queue_interrupt(&proxy);
 	}
 	const uint64_t *sectors = log.sector;
@@ -474,16 +517,17 @@ static void blk_split(uint32_t type)
 	assert_int_equal(G(GBUF + 0x100)[0], VIRTIO_BLK_S_OK);
 	assert_true(nlog > 1);
 	assert_int_equal(proxy.stats.split_pieces, nlog);
-	for (unsigned int i = 1; i < nlog; i++)      /* consecutive pieces */
+	for (unsigned int i = 1; i < nlog; i++) /* consecutive pieces */
 		assert_true(sectors[i] > sectors[i - 1]);
 	assert_int_equal(sectors[0], 100);
 	for (uint32_t o = 0; o < len && type == VIRTIO_BLK_T_IN; o++) {
-		uint8_t *b = o < 24 * 1024 ? G(GBUF + 0x2000) + o : G(GBUF + 0x20000) + o - 24 * 1024;
+		uint8_t *b = o < 24 * 1024 ? G(GBUF + 0x2000) + o
+					   : G(GBUF + 0x20000) + o - 24 * 1024;
 		assert_int_equal(*b, (uint8_t)(100 + o / 512));
 	}
 	assert_int_equal(f.msis, 1);
 	assert_int_equal(f.hv_errors, 0);
-	for (unsigned int i = 0; i < proxy.pool_granules / 64; i++)    /* only the ring left */
+	for (unsigned int i = 0; i < proxy.pool_granules / 64; i++) /* only the ring left */
 		assert_int_equal(__builtin_popcountll(proxy.pool_map[i]) > 0, i == 0);
 }
 
@@ -502,7 +546,7 @@ static uint32_t scsi_chain(struct virtq_desc *d, uint16_t head, void *ctx)
 	uint8_t *buf = pool_ptr(dd->addr, dd->len);
 	for (uint32_t o = 0; o < dd->len; o++)
 		buf[o] = (uint8_t)(lba + o / 2048);
-	memset(pool_ptr(dr->addr, dr->len), 0, dr->len);      /* GOOD, response OK */
+	memset(pool_ptr(dr->addr, dr->len), 0, dr->len); /* GOOD, response OK */
 	assert_true(log->n < 64);
 	log->sector[log->n++] = lba;
 	return dr->len + dd->len;
@@ -519,8 +563,8 @@ static void test_scsi_read_split(void **state)
 	uint8_t req[51] = { 1, 0, 0, 0 };
 	uint8_t *cdb = req + 19;
 	cdb[0] = SCSI_READ_10;
-	cdb[5] = 50;                            /* LBA 50 */
-	cdb[8] = 20;                            /* 20 blocks of 2048 */
+	cdb[5] = 50; /* LBA 50 */
+	cdb[8] = 20; /* 20 blocks of 2048 */
 	memcpy(G(GBUF), req, sizeof(req));
 	gdesc(0, GBUF, sizeof(req), VIRTQ_DESC_F_NEXT, 1);
 	gdesc(1, GBUF + 0x100, 108, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
@@ -536,14 +580,15 @@ static void test_scsi_read_split(void **state)
 	}
 	assert_int_equal(u->idx, 1);
 	assert_int_equal(u->ring[0].len, 108 + 40 * 1024);
-	assert_int_equal(log.n, 10);                      /* 4 KiB pieces: 2 blocks each */
+	assert_int_equal(log.n, 10); /* 4 KiB pieces: 2 blocks each */
 	for (unsigned int i = 0; i < log.n; i++)
 		assert_int_equal(log.sector[i], 50 + 2 * i);
 	for (uint32_t o = 0; o < 40 * 1024; o++) {
-		uint8_t *b = o < 24 * 1024 ? G(GBUF + 0x2000) + o : G(GBUF + 0x20000) + o - 24 * 1024;
+		uint8_t *b = o < 24 * 1024 ? G(GBUF + 0x2000) + o
+					   : G(GBUF + 0x20000) + o - 24 * 1024;
 		assert_int_equal(*b, (uint8_t)(50 + o / 2048));
 	}
-	for (unsigned int i = 0; i < 108; i++)          /* GOOD, OK, residual 0 */
+	for (unsigned int i = 0; i < 108; i++) /* GOOD, OK, residual 0 */
 		assert_int_equal(G(GBUF + 0x100)[i], 0);
 	assert_int_equal(f.hv_errors, 0);
 }
@@ -574,16 +619,20 @@ static void test_blk_split_write(void **state)
  * the device is given must be in the pool (pool_ptr), every read must bring
  * what the disk holds, every write must land; each request completes once.
  */
-#define SCHED_SECTORS   512u
-#define SCHED_SLOTS     2u
+#define SCHED_SECTORS 512u
+#define SCHED_SLOTS   2u
 
 static struct {
-	uint8_t disk[SCHED_SECTORS * 512];      /* the device's medium */
-	uint16_t held[QMAX];                    /* heads the device popped, not finished */
+	uint8_t disk[SCHED_SECTORS * 512]; /* the device's medium */
+	uint16_t held[QMAX];		   /* heads the device popped, not finished */
 	unsigned int nheld;
-	struct { bool busy; uint16_t head; uint32_t type, sector, len; } req[SCHED_SLOTS];
+	struct {
+		bool busy;
+		uint16_t head;
+		uint32_t type, sector, len;
+	} req[SCHED_SLOTS];
 	unsigned int done, reads, writes, pieces_seen;
-	uint16_t guest_used;                    /* the guest's next used entry */
+	uint16_t guest_used; /* the guest's next used entry */
 } sch;
 
 static uint32_t sched_rng(uint32_t n)
@@ -607,7 +656,8 @@ static void sched_post(unsigned int r, uint32_t gen)
 {
 	uint32_t type = sched_rng(2) ? VIRTIO_BLK_T_IN : VIRTIO_BLK_T_OUT;
 	uint32_t nsec = 1 + sched_rng(sched_rng(4) ? 8 : 80);
-	uint32_t sector = sched_rng(SCHED_SECTORS / SCHED_SLOTS - 80) + r * (SCHED_SECTORS / SCHED_SLOTS);
+	uint32_t sector = sched_rng(SCHED_SECTORS / SCHED_SLOTS - 80) +
+			  r * (SCHED_SECTORS / SCHED_SLOTS);
 	uint32_t len = nsec * 512, first = len;
 	uint16_t head = (uint16_t)(4 * r), w = type == VIRTIO_BLK_T_IN ? VIRTQ_DESC_F_WRITE : 0;
 	const struct virtio_blk_outhdr h = { type, 0, sector };
@@ -674,11 +724,11 @@ static void sched_device_step(void)
 	struct virtq_avail *a = pool_ptr(q->driver, VIRTQ_AVAIL_BYTES(q->size));
 	struct virtq_used *u = pool_ptr(q->device, VIRTQ_USED_BYTES(q->size));
 	struct virtq_desc *d = pool_ptr(q->desc, VIRTQ_DESC_BYTES(q->size));
-	if (sched_rng(2) && q->avail_seen != a->idx) {          /* take one posted chain */
+	if (sched_rng(2) && q->avail_seen != a->idx) { /* take one posted chain */
 		assert_true(sch.nheld < QMAX);
 		sch.held[sch.nheld++] = a->ring[q->avail_seen++ % q->size];
 	}
-	if (sch.nheld && sched_rng(3) == 0) {                   /* finish any one of them */
+	if (sch.nheld && sched_rng(3) == 0) { /* finish any one of them */
 		unsigned int k = sched_rng(sch.nheld);
 		uint16_t head = sch.held[k];
 		sch.held[k] = sch.held[--sch.nheld];
@@ -748,7 +798,7 @@ static void test_features_and_access_platform(void **state)
 	(void)state;
 	guest_init();
 	assert_int_equal(f.gfeat[0], 0x3);
-	assert_int_equal(f.gfeat[1], 0x3);                      /* + ACCESS_PLATFORM for the device */
+	assert_int_equal(f.gfeat[1], 0x3); /* + ACCESS_PLATFORM for the device */
 	assert_true(strstr(f.log, "virtio 00:03.0 (device 0x1042, 3 MSI-X vectors): proxied"));
 	/* the real function: MSI-X on, entry 0 queues, entry 1 config, to the paravisor */
 	assert_true(f.cfg[MSIX_CAP + 3] & 0x80);
@@ -760,7 +810,7 @@ static void test_features_and_access_platform(void **state)
 	/* the shadow ring is in the pool, not in guest memory */
 	assert_true(f.q[0].desc >= POOL_GPA && f.q[0].desc < POOL_GPA + POOL_SIZE);
 	assert_int_equal(f.q[0].enable, 1);
-	assert_int_equal(rd(C(queue_desc), 8), GDESC);         /* the guest reads back its own */
+	assert_int_equal(rd(C(queue_desc), 8), GDESC); /* the guest reads back its own */
 	assert_int_equal(rd(C(num_queues), 2), 2);
 	/* device-specific configuration is the device's */
 	uint64_t v;
@@ -798,7 +848,7 @@ static void test_request_round_trip(void **state)
 	assert_int_equal(u->ring[0].len, 513);
 	assert_int_equal(G(GBUF + 0x1000)[0], 0xD1);
 	assert_int_equal(G(GBUF + 0x1000)[511], 0xD1);
-	assert_int_equal(G(GBUF + 0x1000)[512], 0);             /* not one byte more */
+	assert_int_equal(G(GBUF + 0x1000)[512], 0); /* not one byte more */
 	assert_int_equal(G(GBUF + 0x100)[0], 0xD2);
 	assert_int_equal(f.msis, 1);
 	assert_int_equal(f.msi_addr, MSI_ADDR_BASE | 1 << 12);
@@ -821,7 +871,7 @@ static void test_no_interrupt_and_masked_vector(void **state)
 	guest_request(0, 64);
 	device_complete(0, -1);
 	vproxy_queue_interrupt(&proxy);
-	assert_int_equal(((struct virtq_used *)G(GUSED))->idx, 1);     /* polled: still there */
+	assert_int_equal(((struct virtq_used *)G(GUSED))->idx, 1); /* polled: still there */
 	assert_int_equal(f.msis, 0);
 	((struct virtq_avail *)G(GAVAIL))->flags = 0;
 	wr(BAR1 + 16 + PCI_MSIX_ENTRY_CTRL, 4, PCI_MSIX_ENTRY_MASKED);
@@ -829,7 +879,7 @@ static void test_no_interrupt_and_masked_vector(void **state)
 	device_complete(0, -1);
 	vproxy_queue_interrupt(&proxy);
 	assert_int_equal(f.msis, 0);
-	assert_int_equal(rd(BAR1 + 0x800, 8), 1u << 1);         /* pending in the PBA */
+	assert_int_equal(rd(BAR1 + 0x800, 8), 1u << 1); /* pending in the PBA */
 	wr(BAR1 + 16 + PCI_MSIX_ENTRY_CTRL, 4, 0);
 	assert_int_equal(f.msis, 1);
 	assert_int_equal(rd(BAR1 + 0x800, 8), 0);
@@ -839,15 +889,15 @@ static void test_guest_msix_bits_shadowed(void **state)
 {
 	(void)state;
 	guest_init();
-	guest_cfg_write(MSIX_CAP + PCI_MSIX_CTRL, 2, MSIX_N - 1);    /* the guest disables */
+	guest_cfg_write(MSIX_CAP + PCI_MSIX_CTRL, 2, MSIX_N - 1); /* the guest disables */
 	assert_int_equal(guest_cfg(MSIX_CAP + PCI_MSIX_CTRL, 2), MSIX_N - 1);
-	assert_true(f.cfg[MSIX_CAP + 3] & 0x80);                    /* the device stays on */
+	assert_true(f.cfg[MSIX_CAP + 3] & 0x80); /* the device stays on */
 	guest_request(0, 8);
 	device_complete(0, -1);
 	vproxy_queue_interrupt(&proxy);
 	assert_int_equal(f.msis, 0);
 	assert_true(strstr(f.log, "INTx is not proxied"));
-	assert_int_equal(rd(BAR4 + 0x1000, 1), VIRTIO_ISR_QUEUE);   /* and reading clears */
+	assert_int_equal(rd(BAR4 + 0x1000, 1), VIRTIO_ISR_QUEUE); /* and reading clears */
 	assert_int_equal(rd(BAR4 + 0x1000, 1), 0);
 }
 
@@ -855,7 +905,7 @@ static void test_bad_buffer_needs_reset(void **state)
 {
 	(void)state;
 	guest_init();
-	gdesc(0, 0x10000000, 512, VIRTQ_DESC_F_WRITE, 0);          /* not guest RAM */
+	gdesc(0, 0x10000000, 512, VIRTQ_DESC_F_WRITE, 0); /* not guest RAM */
 	guest_post(0);
 	assert_int_equal(f.notifies[0], 0);
 	assert_int_equal(rd(C(device_status), 1), 0x0F | VIRTIO_STATUS_NEEDS_RESET);
@@ -875,7 +925,7 @@ static void test_loop_and_indirect(void **state)
 	(void)state;
 	guest_init();
 	gdesc(0, GBUF, 16, VIRTQ_DESC_F_NEXT, 1);
-	gdesc(1, GBUF, 16, VIRTQ_DESC_F_NEXT, 0);                  /* back to 0 */
+	gdesc(1, GBUF, 16, VIRTQ_DESC_F_NEXT, 0); /* back to 0 */
 	guest_post(0);
 	assert_true(strstr(f.log, "loops"));
 	assert_int_equal(f.notifies[0], 0);
@@ -892,11 +942,10 @@ static void test_device_lies(void **state)
 	(void)state;
 	guest_init();
 	guest_request(0, 16);
-	device_complete(0, 5);                                   /* id 5 was never posted */
+	device_complete(0, 5); /* id 5 was never posted */
 	vproxy_queue_interrupt(&proxy);
 	assert_int_equal(f.hv_errors, 1);
 	assert_int_equal(((struct virtq_used *)G(GUSED))->idx, 0);
-
 }
 
 /** A used length above the chain's writable bytes (QEMU's virtio-scsi
@@ -913,7 +962,7 @@ static void test_used_length_clamped(void **state)
 	struct virtq_used *u = (void *)G(GUSED);
 	assert_int_equal(u->idx, 1);
 	assert_int_equal(u->ring[0].len, 17);
-	assert_int_equal(G(GBUF + 0x1000)[16], 0);              /* not one byte more */
+	assert_int_equal(G(GBUF + 0x1000)[16], 0); /* not one byte more */
 	assert_int_equal(proxy.stats.used_len_clamped, 1);
 	assert_true(strstr(f.log, "clamped"));
 }
@@ -928,7 +977,7 @@ static void test_pool_full_defers(void **state)
 	assert_int_equal(proxy.stats.requests, 1);
 	assert_int_equal(proxy.stats.deferred, 1);
 	assert_int_equal(device_complete(0, -1), 1);
-	vproxy_queue_interrupt(&proxy);                          /* frees, then posts the second */
+	vproxy_queue_interrupt(&proxy); /* frees, then posts the second */
 	assert_int_equal(proxy.stats.requests, 2);
 	assert_int_equal(device_complete(0, -1), 1);
 	vproxy_queue_interrupt(&proxy);
@@ -970,14 +1019,15 @@ static void test_dma_classes_hidden(void **state)
 		assert_int_equal(v, 0xFFFFFFFFu);
 		assert_true(vproxy_cfg_access(&proxy, o->bdf, PCI_CFG_CLASS_REV + 3, 1, false, &v));
 		assert_int_equal(v, 0xFF);
-		v = 0x7;                /* bus master, memory, I/O */
+		v = 0x7; /* bus master, memory, I/O */
 		assert_true(vproxy_cfg_access(&proxy, o->bdf, PCI_CFG_COMMAND, 2, true, &v));
 		char id[16];
 		snprintf(id, sizeof(id), "(%04x:%04x)", o->id & 0xFFFF, o->id >> 16);
 		assert_non_null(strstr(f.log, id));
 	}
 	assert_int_equal(proxy.nhidden, hidden);
-	assert_non_null(strstr(f.log, "PCI 00:1f.2 (8086:2922): its DMA cannot reach private memory"));
+	assert_non_null(
+		strstr(f.log, "PCI 00:1f.2 (8086:2922): its DMA cannot reach private memory"));
 	assert_int_equal(vproxy_devices(&proxy), 0);
 	/* the virtio function beside them is still proxied */
 	uint32_t v = 0;

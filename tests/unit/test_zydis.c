@@ -17,8 +17,8 @@ static ZyanStatus decode64(const void *bytes, size_t len, struct decoded *d)
 {
 	ZydisDecoder dec;
 
-	assert_true(ZYAN_SUCCESS(ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64,
-						  ZYDIS_STACK_WIDTH_64)));
+	assert_true(ZYAN_SUCCESS(
+		ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)));
 	return ZydisDecoderDecodeFull(&dec, bytes, len, &d->insn, d->ops);
 }
 
@@ -27,8 +27,8 @@ static void decode_ok(const char *bytes, size_t len, struct decoded *d)
 	assert_true(ZYAN_SUCCESS(decode64(bytes, len, d)));
 }
 
-static void assert_mem_operand(const ZydisDecodedOperand *op, ZydisRegister base,
-			       unsigned bits, ZydisOperandActions action)
+static void assert_mem_operand(const ZydisDecodedOperand *op, ZydisRegister base, unsigned bits,
+			       ZydisOperandActions action)
 {
 	assert_int_equal(op->type, ZYDIS_OPERAND_TYPE_MEMORY);
 	assert_int_equal(op->mem.base, base);
@@ -163,14 +163,10 @@ static void test_bad_input(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_mov_store),
-		cmocka_unit_test(test_mov_store16),
-		cmocka_unit_test(test_rep_movsb),
-		cmocka_unit_test(test_movzx),
-		cmocka_unit_test(test_mov_absolute),
-		cmocka_unit_test(test_exit_opcodes),
-		cmocka_unit_test(test_vmgexit),
-		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_mov_store),    cmocka_unit_test(test_mov_store16),
+		cmocka_unit_test(test_rep_movsb),    cmocka_unit_test(test_movzx),
+		cmocka_unit_test(test_mov_absolute), cmocka_unit_test(test_exit_opcodes),
+		cmocka_unit_test(test_vmgexit),	     cmocka_unit_test(test_bad_input),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,14 +7,14 @@
 #include <stdint.h>
 
 #define SHA384_DIGEST_SIZE 48
-#define SHA384_BLOCK_SIZE 128
+#define SHA384_BLOCK_SIZE  128
 
 /** Running state; fill with sha384_init(), never by hand. */
 struct sha384_ctx {
-	uint64_t h[8];           /**< chaining value */
-	uint64_t bytes;          /**< message length so far (2^64 bytes is plenty) */
+	uint64_t h[8];			  /**< chaining value */
+	uint64_t bytes;			  /**< message length so far (2^64 bytes is plenty) */
 	uint8_t block[SHA384_BLOCK_SIZE]; /**< partial input block */
-	size_t fill;             /**< bytes used in block */
+	size_t fill;			  /**< bytes used in block */
 };
 
 void sha384_init(struct sha384_ctx *ctx);

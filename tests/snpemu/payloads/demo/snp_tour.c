@@ -13,13 +13,14 @@ static void show_status(void)
 	uint32_t r[4] = { 0 };
 
 	con_printf("SEV_STATUS          0x%llx (SEV %d, SEV-ES %d, SNP %d)\n",
-		   (unsigned long long)st, !!(st & SEV_STATUS_SEV),
-		   !!(st & SEV_STATUS_SEV_ES), !!(st & SEV_STATUS_SNP));
+		   (unsigned long long)st, !!(st & SEV_STATUS_SEV), !!(st & SEV_STATUS_SEV_ES),
+		   !!(st & SEV_STATUS_SNP));
 	if (cpuid_page_lookup(CPUID_LEAF_SEV, 0, r))
-		con_printf("CPUID page 8000001F eax 0x%x, C-bit %u, %u VMPLs\n",
-			   r[0], CPUID_SEV_EBX_CBIT(r[1]), CPUID_SEV_EBX_VMPL_COUNT(r[1]));
+		con_printf("CPUID page 8000001F eax 0x%x, C-bit %u, %u VMPLs\n", r[0],
+			   CPUID_SEV_EBX_CBIT(r[1]), CPUID_SEV_EBX_VMPL_COUNT(r[1]));
 	con_printf("hypervisor features 0x%llx\n",
-		   (unsigned long long)ghcb_msr_hv_features(ghcb_msr_call(ghcb_msr_hv_features_req())));
+		   (unsigned long long)ghcb_msr_hv_features(
+			   ghcb_msr_call(ghcb_msr_hv_features_req())));
 }
 
 static void show_memory(void)

@@ -24,7 +24,7 @@ struct idt_gate {
 	uint32_t reserved;
 } __attribute__((packed));
 
-#define IDT_TYPE_INTR_GATE      0x8E    /* present, DPL 0, 64-bit interrupt gate */
+#define IDT_TYPE_INTR_GATE 0x8E /* present, DPL 0, 64-bit interrupt gate */
 
 extern const uint64_t exc_stub_table[32];
 void exc_dispatch(struct exc_frame *f);
@@ -90,12 +90,10 @@ static uint64_t read_cr2(void)
 	return cr2;
 }
 
-__attribute__((noreturn)) static void exc_fatal(const struct exc_frame *f,
-						 const char *why)
+__attribute__((noreturn)) static void exc_fatal(const struct exc_frame *f, const char *why)
 {
-	con_printf("EXCEPTION %s: vector=%llu error=0x%llx rip=0x%llx cr2=0x%llx\n",
-		   why, (unsigned long long)f->vector,
-		   (unsigned long long)f->error_code,
+	con_printf("EXCEPTION %s: vector=%llu error=0x%llx rip=0x%llx cr2=0x%llx\n", why,
+		   (unsigned long long)f->vector, (unsigned long long)f->error_code,
 		   (unsigned long long)f->rip, (unsigned long long)read_cr2());
 	rt_terminate(PAYLOAD_TERM_SET, PAYLOAD_TERM_EXCEPTION);
 }
@@ -164,10 +162,16 @@ static bool vc_ioio(struct exc_frame *f, const uint8_t *ip)
 	}
 	op = ip[len++];
 	switch (op) {
-	case 0xE4: case 0xE5: case 0xE6: case 0xE7:
+	case 0xE4:
+	case 0xE5:
+	case 0xE6:
+	case 0xE7:
 		port = ip[len++];
 		break;
-	case 0xEC: case 0xED: case 0xEE: case 0xEF:
+	case 0xEC:
+	case 0xED:
+	case 0xEE:
+	case 0xEF:
 		port = (uint16_t)f->rdx;
 		break;
 	default:
@@ -206,8 +210,8 @@ static bool vc_rdtsc(struct exc_frame *f, const uint8_t *ip)
 	if (ip[0] != 0x0F || ip[1] != 0x31)
 		return false;
 	g = ghcb_begin();
-	if (ghcb_call(SVM_EXIT_RDTSC, 0, 0).info1 != 0 ||
-	    !ghcb_rax_is_valid(g) || !ghcb_rdx_is_valid(g))
+	if (ghcb_call(SVM_EXIT_RDTSC, 0, 0).info1 != 0 || !ghcb_rax_is_valid(g) ||
+	    !ghcb_rdx_is_valid(g))
 		return false;
 	f->rax = (uint32_t)g->save.rax;
 	f->rdx = (uint32_t)g->save.rdx;
@@ -232,11 +236,8 @@ static const struct {
 	uint64_t exit_code;
 	bool (*emulate)(struct exc_frame *f, const uint8_t *ip);
 } vc_handlers[] = {
-	{ SVM_EXIT_CPUID, vc_cpuid },
-	{ SVM_EXIT_IOIO, vc_ioio },
-	{ SVM_EXIT_MSR, vc_msr },
-	{ SVM_EXIT_RDTSC, vc_rdtsc },
-	{ SVM_EXIT_WBINVD, vc_wbinvd },
+	{ SVM_EXIT_CPUID, vc_cpuid }, { SVM_EXIT_IOIO, vc_ioio },     { SVM_EXIT_MSR, vc_msr },
+	{ SVM_EXIT_RDTSC, vc_rdtsc }, { SVM_EXIT_WBINVD, vc_wbinvd },
 };
 
 static void vc_default(struct exc_frame *f)
@@ -276,7 +277,7 @@ void exc_dispatch(struct exc_frame *f)
 		return;
 	}
 	if (f->vector == X86_VECTOR_HV) {
-		hv_handle(f);   /* Restricted Injection (hv.c) */
+		hv_handle(f); /* Restricted Injection (hv.c) */
 		return;
 	}
 	exc_fatal(f, "unexpected");

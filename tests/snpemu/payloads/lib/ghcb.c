@@ -35,8 +35,7 @@ uint64_t ghcb_msr_psc(uint64_t gpa, unsigned op)
 
 bool psc_roundtrip_4k(uint64_t gpa)
 {
-	return ghcb_msr_psc(gpa, PSC_OP_SHARED) == 0 &&
-	       ghcb_msr_psc(gpa, PSC_OP_PRIVATE) == 0;
+	return ghcb_msr_psc(gpa, PSC_OP_SHARED) == 0 && ghcb_msr_psc(gpa, PSC_OP_PRIVATE) == 0;
 }
 
 /* Each CPU has its own GHCB page (smp.h): the BSP's at PAYLOAD_GHCB_GPA. */
@@ -47,8 +46,7 @@ struct ghcb *ghcb_page(void)
 
 uint64_t ghcb_gpa_of(const void *p)
 {
-	return smp_this_cpu()->ghcb_gpa +
-	       ((uintptr_t)p - (uintptr_t)ghcb_page());
+	return smp_this_cpu()->ghcb_gpa + ((uintptr_t)p - (uintptr_t)ghcb_page());
 }
 
 bool ghcb_setup(uint64_t gpa)
@@ -89,8 +87,7 @@ struct ghcb *ghcb_begin(void)
 	return g;
 }
 
-struct ghcb_result ghcb_call(uint64_t exit_code, uint64_t info1,
-			     uint64_t info2)
+struct ghcb_result ghcb_call(uint64_t exit_code, uint64_t info1, uint64_t info2)
 {
 	struct ghcb *g = ghcb_page();
 	struct ghcb_result r;
@@ -175,8 +172,8 @@ bool ghcb_msr_read(uint32_t msr, uint64_t *val)
 	struct ghcb *g = ghcb_begin();
 
 	ghcb_set_rcx(g, msr);
-	if (ghcb_call(SVM_EXIT_MSR, GHCB_MSR_NAE_READ, 0).info1 != 0 ||
-	    !ghcb_rax_is_valid(g) || !ghcb_rdx_is_valid(g))
+	if (ghcb_call(SVM_EXIT_MSR, GHCB_MSR_NAE_READ, 0).info1 != 0 || !ghcb_rax_is_valid(g) ||
+	    !ghcb_rdx_is_valid(g))
 		return false;
 	*val = (g->save.rdx << 32) | (uint32_t)g->save.rax;
 	return true;
@@ -198,8 +195,7 @@ bool ghcb_event_is_legal(struct ghcb_result r)
 
 	/* Linux accepts only #GP or #UD of type exception (verify_exception_info(),
 	 * arch/x86/coco/sev/). */
-	return (r.info1 & GHCB_RESULT_MASK) == GHCB_RESULT_EXCEPTION &&
-	       SVM_EVT_IS_VALID(ev) && SVM_EVT_TYPE(ev) == SVM_EVT_TYPE_EXCEPTION &&
-	       (SVM_EVT_VECTOR(ev) == 13 || SVM_EVT_VECTOR(ev) == 6) &&
-	       !(ev & SVM_EVT_RSVD_MASK);
+	return (r.info1 & GHCB_RESULT_MASK) == GHCB_RESULT_EXCEPTION && SVM_EVT_IS_VALID(ev) &&
+	       SVM_EVT_TYPE(ev) == SVM_EVT_TYPE_EXCEPTION &&
+	       (SVM_EVT_VECTOR(ev) == 13 || SVM_EVT_VECTOR(ev) == 6) && !(ev & SVM_EVT_RSVD_MASK);
 }

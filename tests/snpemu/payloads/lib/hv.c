@@ -28,15 +28,14 @@ void hv_handle(struct exc_frame *f)
 	ev.no_eoi_required = db->no_eoi_required;
 	ev.had_doorbell = 1;
 	c->hv_log[n % HV_LOG_SIZE] = ev;
-	__atomic_and_fetch(&db->flags, (uint8_t)~HVDB_FLAG_NO_FURTHER_SIGNAL,
-			   __ATOMIC_SEQ_CST);
+	__atomic_and_fetch(&db->flags, (uint8_t)~HVDB_FLAG_NO_FURTHER_SIGNAL, __ATOMIC_SEQ_CST);
 	if (ev.vector) {
 		uint8_t want = ev.vector;
 
-		if (__atomic_compare_exchange_n(&db->vector, &want, 0, false,
-						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-			__atomic_or_fetch(&c->hv_vectors[ev.vector / 64],
-					  1ull << (ev.vector % 64), __ATOMIC_SEQ_CST);
+		if (__atomic_compare_exchange_n(&db->vector, &want, 0, false, __ATOMIC_SEQ_CST,
+						__ATOMIC_SEQ_CST))
+			__atomic_or_fetch(&c->hv_vectors[ev.vector / 64], 1ull << (ev.vector % 64),
+					  __ATOMIC_SEQ_CST);
 	} else if (!(ev.flags & (HVDB_FLAG_NMI | HVDB_FLAG_MC))) {
 		c->hv_spurious++;
 	}
@@ -93,8 +92,7 @@ bool hv_doorbell_register(void)
 bool hv_ipi(uint32_t apic_id, uint8_t vector)
 {
 	ghcb_begin();
-	return ghcb_call(SVM_VMGEXIT_HV_IPI, ((uint64_t)apic_id << 32) | vector,
-			 0).info1 == 0;
+	return ghcb_call(SVM_VMGEXIT_HV_IPI, ((uint64_t)apic_id << 32) | vector, 0).info1 == 0;
 }
 
 bool hv_take(uint8_t vector)
@@ -102,8 +100,7 @@ bool hv_take(uint8_t vector)
 	struct rt_cpu *c = smp_this_cpu();
 	uint64_t bit = 1ull << (vector % 64);
 
-	return __atomic_fetch_and(&c->hv_vectors[vector / 64], ~bit,
-				  __ATOMIC_SEQ_CST) & bit;
+	return __atomic_fetch_and(&c->hv_vectors[vector / 64], ~bit, __ATOMIC_SEQ_CST) & bit;
 }
 
 bool hv_wait(uint8_t vector, unsigned long spins)
@@ -149,8 +146,7 @@ bool hv_x2apic_write(uint32_t msr, uint64_t val)
 bool hv_timer_start(uint8_t vector, uint32_t count, bool periodic)
 {
 	return hv_x2apic_write(X2APIC_TDCR, APIC_TDCR_DIV1) &&
-	       hv_x2apic_write(X2APIC_LVT_TIMER,
-			       vector | (periodic ? APIC_LVT_PERIODIC : 0)) &&
+	       hv_x2apic_write(X2APIC_LVT_TIMER, vector | (periodic ? APIC_LVT_PERIODIC : 0)) &&
 	       hv_x2apic_write(X2APIC_TMICT, count);
 }
 

@@ -17,17 +17,17 @@
 #include "smp.h"
 
 /* x2APIC MSRs: 0x800 + xAPIC offset >> 4 (Intel SDM vol. 3 §11.12.1) */
-#define X2APIC_ID               0x802u
-#define X2APIC_TPR              0x808u
-#define X2APIC_EOI              0x80Bu
-#define X2APIC_ICR              0x830u
-#define X2APIC_LVT_TIMER        0x832u
-#define X2APIC_TMICT            0x838u
-#define X2APIC_TMCCT            0x839u
-#define X2APIC_TDCR             0x83Eu
-#define APIC_LVT_MASKED         (1u << 16)
-#define APIC_LVT_PERIODIC       (1u << 17)
-#define APIC_TDCR_DIV1          0xBu
+#define X2APIC_ID	  0x802u
+#define X2APIC_TPR	  0x808u
+#define X2APIC_EOI	  0x80Bu
+#define X2APIC_ICR	  0x830u
+#define X2APIC_LVT_TIMER  0x832u
+#define X2APIC_TMICT	  0x838u
+#define X2APIC_TMCCT	  0x839u
+#define X2APIC_TDCR	  0x83Eu
+#define APIC_LVT_MASKED	  (1u << 16)
+#define APIC_LVT_PERIODIC (1u << 17)
+#define APIC_TDCR_DIV1	  0xBu
 
 /** #HV from exc_dispatch(). */
 void hv_handle(struct exc_frame *f);

@@ -13,9 +13,9 @@ extern const struct payload_desc payload_desc;
 
 void idt_init(void);
 
-#define COM1_PORT       0x3F8
-#define COM1_LSR        (COM1_PORT + 5)
-#define LSR_THRE        0x20
+#define COM1_PORT 0x3F8
+#define COM1_LSR  (COM1_PORT + 5)
+#define LSR_THRE  0x20
 
 /** Output printed before the GHCB is up; flushed by rt_ghcb_init(). */
 static char early_buf[2048];
@@ -23,7 +23,7 @@ static size_t early_len;
 static bool console_ready;
 static bool console_poll = true;
 static unsigned fail_count;
-static uint32_t console_lock;   /* several CPUs print (smp.h) */
+static uint32_t console_lock; /* several CPUs print (smp.h) */
 
 static void con_lock(void)
 {
@@ -139,8 +139,7 @@ void rt_finish(void)
 	if (!console_ready)
 		rt_ghcb_init();
 	con_printf("RESULT %s %s\n", payload_desc.name, pass ? "PASS" : "FAIL");
-	rt_terminate(PAYLOAD_TERM_SET,
-		     pass ? PAYLOAD_TERM_PASS : PAYLOAD_TERM_FAIL);
+	rt_terminate(PAYLOAD_TERM_SET, pass ? PAYLOAD_TERM_PASS : PAYLOAD_TERM_FAIL);
 }
 
 /** C entry from entry.asm. */
@@ -149,7 +148,7 @@ void rt_start(void)
 {
 	extern const char __payload_start[], __payload_end[];
 
-	smp_bsp_init();         /* GS base first: the GHCB is per CPU */
+	smp_bsp_init(); /* GS base first: the GHCB is per CPU */
 	idt_init();
 	/* payload.ld cannot include payload_layout.h; check it agrees. */
 	if ((uintptr_t)__payload_start != PAYLOAD_LOAD_GPA ||

@@ -33,7 +33,7 @@
 /** Flags for PAYLOAD(): the runtime leaves the GHCB page alone; the body
  * must call rt_ghcb_init() before it prints anything (output is buffered
  * until then). */
-#define PAYLOAD_NO_GHCB         (1u << 0)
+#define PAYLOAD_NO_GHCB (1u << 0)
 
 struct payload_desc {
 	const char *name;
@@ -41,11 +41,13 @@ struct payload_desc {
 	void (*body)(void);
 };
 
-#define PAYLOAD(name_, flags_)                                          \
-	static void payload_body(void);                                 \
-	const struct payload_desc payload_desc = {                      \
-		.name = #name_, .flags = (flags_), .body = payload_body, \
-	};                                                              \
+#define PAYLOAD(name_, flags_)                     \
+	static void payload_body(void);            \
+	const struct payload_desc payload_desc = { \
+		.name = #name_,                    \
+		.flags = (flags_),                 \
+		.body = payload_body,              \
+	};                                         \
 	static void payload_body(void)
 
 /* ---- test framework --------------------------------------------------- */
@@ -61,49 +63,47 @@ void rt_check_failed(const char *file, int line, const char *fmt, ...)
 #endif
 
 /** Count a failure and print "FAIL file:line <message>" when !cond. */
-#define CHECK(cond, ...)                                                \
-	do {                                                            \
-		if (!(cond))                                            \
+#define CHECK(cond, ...)                                                 \
+	do {                                                             \
+		if (!(cond))                                             \
 			rt_check_failed(RT_FILE, __LINE__, __VA_ARGS__); \
 	} while (0)
 
 /** Like CHECK, but a failed CHECK_EQ prints both values. */
-#define CHECK_EQ(a, b)                                                  \
-	do {                                                            \
-		uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);        \
-		if (a_ != b_)                                           \
-			rt_check_failed(RT_FILE, __LINE__,             \
-					"%s == %s: 0x%llx != 0x%llx",   \
-					#a, #b, (unsigned long long)a_, \
-					(unsigned long long)b_);        \
+#define CHECK_EQ(a, b)                                                                           \
+	do {                                                                                     \
+		uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);                                 \
+		if (a_ != b_)                                                                    \
+			rt_check_failed(RT_FILE, __LINE__, "%s == %s: 0x%llx != 0x%llx", #a, #b, \
+					(unsigned long long)a_, (unsigned long long)b_);         \
 	} while (0)
 
 /** @expr (a struct snp_ret) returned EAX @eax with CF @cf. */
-#define CHECK_SNP(expr, eax_, cf_)                                      \
-	do {                                                            \
-		struct snp_ret r_ = (expr);                             \
-		CHECK(r_.eax == (uint32_t)(eax_) && r_.cf == (bool)(cf_), \
-		      "%s: eax=%u cf=%d, want eax=%u cf=%d", #expr,     \
-		      r_.eax, r_.cf, (unsigned)(eax_), (int)(cf_));     \
+#define CHECK_SNP(expr, eax_, cf_)                                                 \
+	do {                                                                       \
+		struct snp_ret r_ = (expr);                                        \
+		CHECK(r_.eax == (uint32_t)(eax_) && r_.cf == (bool)(cf_),          \
+		      "%s: eax=%u cf=%d, want eax=%u cf=%d", #expr, r_.eax, r_.cf, \
+		      (unsigned)(eax_), (int)(cf_));                               \
 	} while (0)
 
 /** The expectation @rec saw exactly one #VC, with error code @code, at the
  * last probed instruction (rt_probe_rip). */
-#define CHECK_VC_AT_PROBE(rec, code)                                    \
-	do {                                                            \
-		CHECK_EQ((rec).hits, 1);                                \
-		CHECK_EQ((rec).error_code, (code));                     \
-		CHECK_EQ((rec).rip, rt_probe_rip);                      \
+#define CHECK_VC_AT_PROBE(rec, code)                \
+	do {                                        \
+		CHECK_EQ((rec).hits, 1);            \
+		CHECK_EQ((rec).error_code, (code)); \
+		CHECK_EQ((rec).rip, rt_probe_rip);  \
 	} while (0)
 
 /** Reading @va raises #VC 0x404 (page not validated) at the read. */
-#define CHECK_NOT_VALIDATED(va)                                         \
-	do {                                                            \
-		struct exc_record rec_;                                 \
-		exc_expect(X86_VECTOR_VC, &rec_);                       \
-		probe_read64(va);                                       \
-		exc_disarm();                                           \
-		CHECK_VC_AT_PROBE(rec_, SVM_EXIT_PAGE_NOT_VALIDATED);   \
+#define CHECK_NOT_VALIDATED(va)                                       \
+	do {                                                          \
+		struct exc_record rec_;                               \
+		exc_expect(X86_VECTOR_VC, &rec_);                     \
+		probe_read64(va);                                     \
+		exc_disarm();                                         \
+		CHECK_VC_AT_PROBE(rec_, SVM_EXIT_PAGE_NOT_VALIDATED); \
 	} while (0)
 
 /** End the test now: print the RESULT line and terminate. */
@@ -134,8 +134,8 @@ struct exc_frame {
 
 /** What an armed expectation saw. */
 struct exc_record {
-	unsigned hits;          /* exceptions of the armed vector taken */
-	uint64_t error_code;    /* of the first one */
+	unsigned hits;	     /* exceptions of the armed vector taken */
+	uint64_t error_code; /* of the first one */
 	uint64_t rip;
 	uint64_t cr2;
 };
@@ -172,9 +172,8 @@ extern volatile uint64_t rt_probe_rip;
  *     __asm__ volatile(PROBE_SKIP "wbinvd" PROBE_END ::: "r11", "memory");
  */
 #define PROBE_MARK "leaq 0f(%%rip), %%r11\n\tmovq %%r11, rt_probe_rip(%%rip)\n0:\t"
-#define PROBE_SKIP "leaq 1f(%%rip), %%r11\n\tmovq %%r11, rt_probe_resume(%%rip)\n\t" \
-	PROBE_MARK
-#define PROBE_END "\n1:\n\t"
+#define PROBE_SKIP "leaq 1f(%%rip), %%r11\n\tmovq %%r11, rt_probe_resume(%%rip)\n\t" PROBE_MARK
+#define PROBE_END  "\n1:\n\t"
 
 /* Load / store one qword under PROBE_SKIP (0 is returned on a fault). */
 uint64_t probe_read64(const volatile void *va);
@@ -184,8 +183,8 @@ void probe_write64(volatile void *va, uint64_t val);
 
 /** Result of a GHCB page call. */
 struct ghcb_result {
-	uint64_t info1;         /* sw_exit_info_1 after the call */
-	uint64_t info2;         /* sw_exit_info_2 after the call */
+	uint64_t info1; /* sw_exit_info_1 after the call */
+	uint64_t info2; /* sw_exit_info_2 after the call */
 };
 
 static inline uint64_t rdmsr(uint32_t msr)
@@ -198,8 +197,10 @@ static inline uint64_t rdmsr(uint32_t msr)
 
 static inline void wrmsr(uint32_t msr, uint64_t val)
 {
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)val),
-			 "d"((uint32_t)(val >> 32)) : "memory");
+	__asm__ volatile("wrmsr"
+			 :
+			 : "c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32))
+			 : "memory");
 }
 
 static inline void vmgexit(void)
@@ -238,8 +239,7 @@ uint64_t ghcb_gpa_of(const void *p);
 struct ghcb *ghcb_begin(void);
 /** Set sw_exit_code/info_1/info_2 (with valid bits), VMGEXIT, return the
  * infos. */
-struct ghcb_result ghcb_call(uint64_t exit_code, uint64_t info1,
-			     uint64_t info2);
+struct ghcb_result ghcb_call(uint64_t exit_code, uint64_t info1, uint64_t info2);
 
 /* Typical NAE calls.  Each returns false unless info1 == 0 afterwards. */
 bool ghcb_ioio_out(uint16_t port, unsigned size, uint32_t val);

@@ -7,21 +7,21 @@
 
 #include "smp.h"
 
-#define POOL_PAGES              48
-#define AP_STACK_SIZE           16384
-#define PAGE_SIZE               4096ull
-#define PAGE_2M                 (2ull << 20)
-#define X2APIC_ID_MSR           0x802u
-#define MSR_EFER                0xC0000080u
+#define POOL_PAGES    48
+#define AP_STACK_SIZE 16384
+#define PAGE_SIZE     4096ull
+#define PAGE_2M	      (2ull << 20)
+#define X2APIC_ID_MSR 0x802u
+#define MSR_EFER      0xC0000080u
 
 /* Segment attributes and control registers of the payload's 64-bit mode
  * (the values mkigvm gives the IGVM VMSA, images/payload.c). */
-#define ATTR_CODE64             0x029B
-#define ATTR_DATA               0x0093
-#define ATTR_LDT                0x0082
-#define ATTR_TSS64_BUSY         0x008B
-#define GDT_LIMIT               (3 * 8 - 1)
-#define X87_FCW_FNINIT          0x037F
+#define ATTR_CODE64	0x029B
+#define ATTR_DATA	0x0093
+#define ATTR_LDT	0x0082
+#define ATTR_TSS64_BUSY 0x008B
+#define GDT_LIMIT	(3 * 8 - 1)
+#define X87_FCW_FNINIT	0x037F
 
 static struct rt_cpu cpus[SMP_MAX_CPUS];
 static uint8_t pool[POOL_PAGES][PAGE_SIZE] __attribute__((aligned(4096)));
@@ -53,14 +53,14 @@ void *smp_page_alloc(bool not_2m)
 			return NULL;
 		p = pool[i];
 		if (not_2m && ((uintptr_t)p & (PAGE_2M - 1)) == 0)
-			continue;       /* an SNP erratum (Linux snp_alloc_vmsa_page()) */
+			continue; /* an SNP erratum (Linux snp_alloc_vmsa_page()) */
 		memset(p, 0, PAGE_SIZE);
 		return p;
 	}
 }
 
-static void set_seg(struct vmsa_seg *s, uint16_t sel, uint16_t attrib,
-		    uint32_t limit, uint64_t base)
+static void set_seg(struct vmsa_seg *s, uint16_t sel, uint16_t attrib, uint32_t limit,
+		    uint64_t base)
 {
 	s->selector = sel;
 	s->attrib = attrib;
@@ -81,8 +81,7 @@ static uint64_t read_cr(int n)
 	return v;
 }
 
-void smp_vmsa_init(struct sev_vmsa *v, uint64_t rip, uint64_t rsp,
-		   uint64_t features)
+void smp_vmsa_init(struct sev_vmsa *v, uint64_t rip, uint64_t rsp, uint64_t features)
 {
 	struct {
 		uint16_t limit;
@@ -104,7 +103,7 @@ void smp_vmsa_init(struct sev_vmsa *v, uint64_t rip, uint64_t rsp,
 	v->cr0 = read_cr(0);
 	v->cr3 = read_cr(3);
 	v->cr4 = read_cr(4);
-	v->efer = rdmsr(MSR_EFER) | VMSA_EFER_SVME;  /* SVME: runnable (APM 15.5.1) */
+	v->efer = rdmsr(MSR_EFER) | VMSA_EFER_SVME; /* SVME: runnable (APM 15.5.1) */
 	v->rflags = VMSA_RESET_RFLAGS;
 	v->rip = rip;
 	v->rsp = rsp;
@@ -118,21 +117,20 @@ void smp_vmsa_init(struct sev_vmsa *v, uint64_t rip, uint64_t rsp,
 	v->sev_features = features;
 }
 
-struct ghcb_result smp_ap_create(unsigned request, unsigned vmpl,
-				 uint32_t apic_id, uint64_t vmsa_gpa,
-				 uint64_t features)
+struct ghcb_result smp_ap_create(unsigned request, unsigned vmpl, uint32_t apic_id,
+				 uint64_t vmsa_gpa, uint64_t features)
 {
 	struct ghcb *g = ghcb_begin();
 
 	ghcb_set_rax(g, features);
-	return ghcb_call(SVM_VMGEXIT_AP_CREATION,
-			 ghcb_ap_create_info1(request, vmpl, apic_id), vmsa_gpa);
+	return ghcb_call(SVM_VMGEXIT_AP_CREATION, ghcb_ap_create_info1(request, vmpl, apic_id),
+			 vmsa_gpa);
 }
 
 /** The AP's first C code, entered from its VMSA (RDI = its rt_cpu, RSI =
  * its body, GS base set, RSP as after a call). */
 __attribute__((noreturn, used)) static void ap_start(struct rt_cpu *c,
-						      void (*main)(struct rt_cpu *))
+						     void (*main)(struct rt_cpu *))
 {
 	if (!ghcb_setup(c->ghcb_gpa))
 		rt_terminate(PAYLOAD_TERM_SET, PAYLOAD_TERM_FAIL);
@@ -165,15 +163,13 @@ bool smp_start_ap(unsigned index, uint32_t apic_id, uint64_t features,
 	v->gs.base = (uintptr_t)c;
 	/* The VMSA bit comes from VMPL0 with a 4K RMPADJUST; target VMPL1
 	 * gets no access to the page (APM vol. 3 RMPADJUST; APM vol. 2, 15.36.12). */
-	if (rmpadjust((uintptr_t)v, RMP_PG_SIZE_4K, 1 | RMPADJUST_VMSA).eax !=
-	    RMPADJUST_SUCCESS) {
+	if (rmpadjust((uintptr_t)v, RMP_PG_SIZE_4K, 1 | RMPADJUST_VMSA).eax != RMPADJUST_SUCCESS) {
 		CHECK(0, "CPU %u: RMPADJUST of its VMSA failed", index);
 		return false;
 	}
-	r = smp_ap_create(SVM_VMGEXIT_AP_CREATE, 0, apic_id, (uintptr_t)v,
-			  features);
-	CHECK(r.info1 == 0, "AP creation of APIC ID %u: info1 0x%llx info2 0x%llx",
-	      apic_id, (unsigned long long)r.info1, (unsigned long long)r.info2);
+	r = smp_ap_create(SVM_VMGEXIT_AP_CREATE, 0, apic_id, (uintptr_t)v, features);
+	CHECK(r.info1 == 0, "AP creation of APIC ID %u: info1 0x%llx info2 0x%llx", apic_id,
+	      (unsigned long long)r.info1, (unsigned long long)r.info2);
 	return r.info1 == 0;
 }
 
@@ -208,8 +204,7 @@ void smp_run_on_ap(uint64_t features, void (*main)(struct rt_cpu *))
 {
 	if (!smp_start_ap(1, 1, features, main))
 		rt_finish();
-	CHECK(smp_wait_flag(&smp_cpu(1)->started, 200000000ul),
-	      "the AP did not start");
+	CHECK(smp_wait_flag(&smp_cpu(1)->started, 200000000ul), "the AP did not start");
 	if (!__atomic_load_n(&smp_cpu(1)->started, __ATOMIC_SEQ_CST))
 		rt_finish();
 	smp_park();

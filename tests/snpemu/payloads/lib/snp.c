@@ -5,15 +5,15 @@
 /* PVALIDATE and RMPADJUST share the register interface: RAX = VA,
  * RCX = page size, RDX = validate flag or attributes; EAX = return code,
  * CF = "nothing changed" (APM vol. 3, PVALIDATE). */
-#define SNP_INSN(bytes, va, size, rdx)                                  \
-	({                                                              \
-		uint64_t rax_ = (va);                                   \
-		bool cf_;                                               \
-		__asm__ volatile(".byte " bytes                         \
-				 : "+a"(rax_), "=@ccc"(cf_)             \
+#define SNP_INSN(bytes, va, size, rdx)                                         \
+	({                                                                     \
+		uint64_t rax_ = (va);                                          \
+		bool cf_;                                                      \
+		__asm__ volatile(".byte " bytes                                \
+				 : "+a"(rax_), "=@ccc"(cf_)                    \
 				 : "c"((uint64_t)(size)), "d"((uint64_t)(rdx)) \
-				 : "memory");                           \
-		(struct snp_ret){ .eax = (uint32_t)rax_, .cf = cf_ };   \
+				 : "memory");                                  \
+		(struct snp_ret){ .eax = (uint32_t)rax_, .cf = cf_ };          \
 	})
 
 struct snp_ret pvalidate(uint64_t va, unsigned size, bool validate)
@@ -31,7 +31,9 @@ uint64_t probe_read64(const volatile void *va)
 	uint64_t v = 0;
 
 	__asm__ volatile(PROBE_SKIP "movq (%[p]), %[v]" PROBE_END
-			 : [v] "+r"(v) : [p] "r"(va) : "r11", "memory");
+			 : [v] "+r"(v)
+			 : [p] "r"(va)
+			 : "r11", "memory");
 	rt_probe_resume = 0;
 	return v;
 }
@@ -39,6 +41,8 @@ uint64_t probe_read64(const volatile void *va)
 void probe_write64(volatile void *va, uint64_t val)
 {
 	__asm__ volatile(PROBE_SKIP "movq %[v], (%[p])" PROBE_END
-			 : : [v] "r"(val), [p] "r"(va) : "r11", "memory");
+			 :
+			 : [v] "r"(val), [p] "r"(va)
+			 : "r11", "memory");
 	rt_probe_resume = 0;
 }

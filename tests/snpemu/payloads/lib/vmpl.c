@@ -7,24 +7,24 @@
 
 #include "vmpl.h"
 
-#define PAGE_SIZE               4096ull
-#define PAGE_2M                 (2ull << 20)
-#define GIB                     (1ull << 30)
-#define V1_STACK_SIZE           8192
+#define PAGE_SIZE     4096ull
+#define PAGE_2M	      (2ull << 20)
+#define GIB	      (1ull << 30)
+#define V1_STACK_SIZE 8192
 
 /* x86 paging entry bits (APM vol. 2 §5.4) */
-#define PTE_P                   (1ull << 0)
-#define PTE_RW                  (1ull << 1)
-#define PTE_PWT                 (1ull << 3)
-#define PTE_PCD                 (1ull << 4)
-#define PTE_A                   (1ull << 5)
-#define PTE_D                   (1ull << 6)
-#define PTE_PS                  (1ull << 7)
-#define PTE_TABLE               (PTE_P | PTE_RW | PTE_A)
-#define PTE_LEAF_2M             (PTE_P | PTE_RW | PTE_A | PTE_D | PTE_PS)
+#define PTE_P	    (1ull << 0)
+#define PTE_RW	    (1ull << 1)
+#define PTE_PWT	    (1ull << 3)
+#define PTE_PCD	    (1ull << 4)
+#define PTE_A	    (1ull << 5)
+#define PTE_D	    (1ull << 6)
+#define PTE_PS	    (1ull << 7)
+#define PTE_TABLE   (PTE_P | PTE_RW | PTE_A)
+#define PTE_LEAF_2M (PTE_P | PTE_RW | PTE_A | PTE_D | PTE_PS)
 
-#define GDT_CODE64              0x00AF9B000000FFFFull
-#define GDT_DATA                0x00CF93000000FFFFull
+#define GDT_CODE64 0x00AF9B000000FFFFull
+#define GDT_DATA   0x00CF93000000FFFFull
 
 /** Page-table variants: C-bit addressing, and vTOM (no C-bit anywhere). */
 enum { PT_CBIT, PT_VTOM, PT_VARIANTS };
@@ -36,8 +36,7 @@ static uint64_t v1_pdpt[PT_VARIANTS][512] VMPL1_DATA __attribute__((aligned(4096
 static uint64_t v1_pd[PT_VARIANTS][4][512] VMPL1_DATA __attribute__((aligned(4096)));
 static uint64_t v1_gdt[512] VMPL1_DATA __attribute__((aligned(4096)));
 static uint8_t v1_idt[256][16] VMPL1_DATA __attribute__((aligned(4096)));
-static uint8_t v1_stacks[SMP_MAX_CPUS][V1_STACK_SIZE] VMPL1_DATA
-	__attribute__((aligned(4096)));
+static uint8_t v1_stacks[SMP_MAX_CPUS][V1_STACK_SIZE] VMPL1_DATA __attribute__((aligned(4096)));
 static struct vmpl1_state v1_states[SMP_MAX_CPUS] VMPL1_DATA;
 
 _Static_assert(offsetof(struct vmpl1_state, self) == 0, "%gs:0 is self");
@@ -53,7 +52,8 @@ VMPL1_TEXT void vmpl1_yield(void)
 {
 	/* GHCB MSR = RUN_VMPL request for VMPL0 ([39:32] = 0), then VMGEXIT. */
 	__asm__ volatile("wrmsr\n\t.byte " INSN_VMGEXIT_ASM
-			 : : "c"(MSR_SEV_ES_GHCB), "a"(GHCB_MSR_RUN_VMPL_REQ), "d"(0)
+			 :
+			 : "c"(MSR_SEV_ES_GHCB), "a"(GHCB_MSR_RUN_VMPL_REQ), "d"(0)
 			 : "memory");
 }
 
@@ -87,7 +87,7 @@ VMPL1_TEXT void vmpl1_isr(struct exc_frame *f)
 	}
 	s->irq_count++;
 	if (s->eoi_in_handler)
-		vmpl1_wrmsr(0x80B, 0);  /* x2APIC EOI: traps under AI */
+		vmpl1_wrmsr(0x80B, 0); /* x2APIC EOI: traps under AI */
 }
 
 /* ---- VMPL0: one-time set-up --------------------------------------------- */
@@ -136,8 +136,7 @@ bool vmpl_grant(uint64_t va, uint64_t len, uint64_t perms)
 		struct snp_ret r = rmpadjust(p, RMP_PG_SIZE_4K, 1 | perms);
 
 		if (r.eax != RMPADJUST_SUCCESS) {
-			CHECK(0, "RMPADJUST of 0x%llx for VMPL1: %u",
-			      (unsigned long long)p, r.eax);
+			CHECK(0, "RMPADJUST of 0x%llx for VMPL1: %u", (unsigned long long)p, r.eax);
 			ok = false;
 		}
 	}
@@ -146,7 +145,7 @@ bool vmpl_grant(uint64_t va, uint64_t len, uint64_t perms)
 
 void vmpl1_setup(void)
 {
-	static uint32_t state;  /* 0 none, 1 in progress, 2 done */
+	static uint32_t state; /* 0 none, 1 in progress, 2 done */
 	uint32_t none = 0;
 
 	if (!__atomic_compare_exchange_n(&state, &none, 1, false, __ATOMIC_SEQ_CST,
@@ -169,8 +168,8 @@ void vmpl1_setup(void)
 
 /* ---- VMPL0: a context --------------------------------------------------- */
 
-bool vmpl1_prepare(struct vmpl1 *v, void (*entry)(struct vmpl1_state *),
-		   uint64_t features, uint64_t vtom)
+bool vmpl1_prepare(struct vmpl1 *v, void (*entry)(struct vmpl1_state *), uint64_t features,
+		   uint64_t vtom)
 {
 	struct rt_cpu *c = smp_this_cpu();
 	struct vmpl1_state *s = &v1_states[c->index];
@@ -189,8 +188,7 @@ bool vmpl1_prepare(struct vmpl1 *v, void (*entry)(struct vmpl1_state *),
 	v->vmsa = a;
 	v->st = s;
 	v->apic_id = smp_apic_id();
-	smp_vmsa_init(a, (uintptr_t)entry,
-		      (uintptr_t)v1_stacks[c->index] + V1_STACK_SIZE - 8,
+	smp_vmsa_init(a, (uintptr_t)entry, (uintptr_t)v1_stacks[c->index] + V1_STACK_SIZE - 8,
 		      SEV_FEAT_SNP_ACTIVE | features);
 	a->vmpl = 1;
 	a->gdtr.base = (uintptr_t)v1_gdt;
@@ -203,9 +201,8 @@ bool vmpl1_prepare(struct vmpl1 *v, void (*entry)(struct vmpl1_state *),
 	if (features & SEV_FEAT_VTOM)
 		a->virtual_tom = vtom;
 	if (features & SEV_FEAT_ALTERNATE_INJ)
-		a->vintr_ctrl = VINTR_GIF;      /* as COCONUT-SVSM creates it */
-	if (rmpadjust((uintptr_t)a, RMP_PG_SIZE_4K, 1 | RMPADJUST_VMSA).eax !=
-	    RMPADJUST_SUCCESS) {
+		a->vintr_ctrl = VINTR_GIF; /* as COCONUT-SVSM creates it */
+	if (rmpadjust((uintptr_t)a, RMP_PG_SIZE_4K, 1 | RMPADJUST_VMSA).eax != RMPADJUST_SUCCESS) {
 		CHECK(0, "RMPADJUST of the VMPL1 VMSA page failed");
 		return false;
 	}
@@ -214,12 +211,11 @@ bool vmpl1_prepare(struct vmpl1 *v, void (*entry)(struct vmpl1_state *),
 
 struct ghcb_result vmpl1_register(struct vmpl1 *v, uint64_t features)
 {
-	return smp_ap_create(SVM_VMGEXIT_AP_CREATE, 1, v->apic_id,
-			     (uintptr_t)v->vmsa, features);
+	return smp_ap_create(SVM_VMGEXIT_AP_CREATE, 1, v->apic_id, (uintptr_t)v->vmsa, features);
 }
 
-bool vmpl1_create(struct vmpl1 *v, void (*entry)(struct vmpl1_state *),
-		  uint64_t features, uint64_t vtom)
+bool vmpl1_create(struct vmpl1 *v, void (*entry)(struct vmpl1_state *), uint64_t features,
+		  uint64_t vtom)
 {
 	struct ghcb_result r;
 
@@ -259,8 +255,8 @@ uint64_t vmpl1_run_nae(struct vmpl1 *v)
 
 	v->vmsa->guest_exit_code = VMPL1_EXIT_POISON;
 	r = vmpl_run_nae(1);
-	CHECK(r.info1 == 0, "RUN_VMPL NAE: info1 0x%llx info2 0x%llx",
-	      (unsigned long long)r.info1, (unsigned long long)r.info2);
+	CHECK(r.info1 == 0, "RUN_VMPL NAE: info1 0x%llx info2 0x%llx", (unsigned long long)r.info1,
+	      (unsigned long long)r.info2);
 	return v->vmsa->guest_exit_code;
 }
 
@@ -313,7 +309,7 @@ static bool emulate_ioio(struct vmpl1 *v)
 	if ((info & (SVM_IOIO_STR | SVM_IOIO_REP)) || (size != 1 && size != 2 && size != 4) ||
 	    !ghcb_ioio(SVM_IOIO_PORT(info), size, info & SVM_IOIO_TYPE_IN, &a->rax))
 		return false;
-	a->rip = a->guest_exit_info2;   /* IOIO: EXITINFO2 = next RIP */
+	a->rip = a->guest_exit_info2; /* IOIO: EXITINFO2 = next RIP */
 	return true;
 }
 
@@ -391,11 +387,11 @@ bool vmpl1_emulate(struct vmpl1 *v)
 		ok = emulate_msr(v);
 	else if (code == SVM_EXIT_NPF)
 		ok = emulate_mmio(v);
-	CHECK(ok, "VMPL1 exit 0x%llx info1 0x%llx info2 0x%llx at rip 0x%llx: "
-	      "not emulated", (unsigned long long)code,
-	      (unsigned long long)v->vmsa->guest_exit_info1,
-	      (unsigned long long)v->vmsa->guest_exit_info2,
-	      (unsigned long long)v->vmsa->rip);
+	CHECK(ok,
+	      "VMPL1 exit 0x%llx info1 0x%llx info2 0x%llx at rip 0x%llx: "
+	      "not emulated",
+	      (unsigned long long)code, (unsigned long long)v->vmsa->guest_exit_info1,
+	      (unsigned long long)v->vmsa->guest_exit_info2, (unsigned long long)v->vmsa->rip);
 	return ok;
 }
 
@@ -415,9 +411,8 @@ bool vmpl1_run_to_finish(struct vmpl1 *v, unsigned max_exits)
 			      (unsigned long long)v->st->last_rip);
 			return false;
 		}
-		if (code == SVM_EXIT_VMGEXIT || code == SVM_EXIT_HLT ||
-		    code == SVM_EXIT_INTR)
-			continue;       /* RIP is already past VMGEXIT / HLT */
+		if (code == SVM_EXIT_VMGEXIT || code == SVM_EXIT_HLT || code == SVM_EXIT_INTR)
+			continue; /* RIP is already past VMGEXIT / HLT */
 		if (!vmpl1_emulate(v))
 			return false;
 	}
@@ -430,8 +425,7 @@ void vmpl1_inject_vintr(struct vmpl1 *v, uint8_t vector)
 	uint64_t keep = v->vmsa->vintr_ctrl &
 			~(VINTR_IRQ | VINTR_VECTOR_MASK | VINTR_PRIO_MASK | VINTR_IGN_TPR);
 
-	v->vmsa->vintr_ctrl = keep | VINTR_IRQ |
-			      ((uint64_t)vector << VINTR_VECTOR_SHIFT) |
+	v->vmsa->vintr_ctrl = keep | VINTR_IRQ | ((uint64_t)vector << VINTR_VECTOR_SHIFT) |
 			      ((uint64_t)(vector >> 4) << VINTR_PRIO_SHIFT);
 }
 

@@ -33,58 +33,57 @@
 #include "smp.h"
 #include "vmsa.h"
 
-#define VMPL1_TEXT __attribute__((section(".vmpl1_text"), noinline))
-#define VMPL1_DATA __attribute__((section(".vmpl1_data")))
+#define VMPL1_TEXT   __attribute__((section(".vmpl1_text"), noinline))
+#define VMPL1_DATA   __attribute__((section(".vmpl1_data")))
 #define VMPL1_INLINE static inline __attribute__((always_inline))
 
 /** vTOM of the tests' vTOM contexts: RAM below is private, above shared
  * (needs more than 256 MiB of guest RAM: the driver's default is 512M). */
-#define VMPL1_VTOM              0x10000000ull
+#define VMPL1_VTOM 0x10000000ull
 
 /** What VMPL0 writes into GUEST_EXITCODE before each run, so that a run
  * that leaves it unchanged is seen. */
-#define VMPL1_EXIT_POISON       0x0BADC0DEull
+#define VMPL1_EXIT_POISON 0x0BADC0DEull
 
 /** The VMPL1 features of the paravisor (docs/architecture.md, "Boot"; mushroom
  * runs its VMPL1 the same way, docs/spec-notes.md): ReflectVC, vTOM, Alternate
  * Injection. */
-#define VMPL1_PARAVISOR_FEATURES \
-	(SEV_FEAT_REFLECT_VC | SEV_FEAT_VTOM | SEV_FEAT_ALTERNATE_INJ)
+#define VMPL1_PARAVISOR_FEATURES (SEV_FEAT_REFLECT_VC | SEV_FEAT_VTOM | SEV_FEAT_ALTERNATE_INJ)
 
 /** The last exit of @v is a VMPL permission violation at @gpa handed to
  * VMPL0: GUEST_EXITCODE 0x400, EXITINFO1 bits 31 (RMP) and 36 (VMPL),
  * the write bit iff @write, no RSV, EXITINFO2 = @gpa (APM vol. 2, 15.36.10). */
-#define CHECK_VMPL_NPF(v, gpa, write)                                   \
-	do {                                                            \
-		uint64_t i1_ = (v)->vmsa->guest_exit_info1;             \
-		CHECK_EQ((v)->vmsa->guest_exit_code, SVM_EXIT_NPF);     \
-		CHECK_EQ(i1_ & (SVM_NPF_VMPL | SVM_NPF_RMP | SVM_NPF_RSV), \
-			 SVM_NPF_VMPL | SVM_NPF_RMP);                   \
-		CHECK_EQ(i1_ & SVM_NPF_RW, (write) ? SVM_NPF_RW : 0);   \
-		CHECK_EQ((v)->vmsa->guest_exit_info2, (gpa));           \
+#define CHECK_VMPL_NPF(v, gpa, write)                                     \
+	do {                                                              \
+		uint64_t i1_ = (v)->vmsa->guest_exit_info1;               \
+		CHECK_EQ((v)->vmsa->guest_exit_code, SVM_EXIT_NPF);       \
+		CHECK_EQ(i1_ &(SVM_NPF_VMPL | SVM_NPF_RMP | SVM_NPF_RSV), \
+			 SVM_NPF_VMPL | SVM_NPF_RMP);                     \
+		CHECK_EQ(i1_ &SVM_NPF_RW, (write) ? SVM_NPF_RW : 0);      \
+		CHECK_EQ((v)->vmsa->guest_exit_info2, (gpa));             \
 	} while (0)
 
 /** Per-vCPU state shared by VMPL0 and VMPL1 (one page in .vmpl1_data).
  * [0] written by VMPL0 while VMPL1 does not run; [1] written by VMPL1. */
 struct vmpl1_state {
-	struct vmpl1_state *self;       /**< [0] %gs:0 in VMPL1 */
-	uint64_t cpu;                   /**< [0] rt_cpu index */
-	uint64_t eoi_in_handler;        /**< [0] handler writes x2APIC EOI */
-	volatile uint64_t finished;     /**< [1] vmpl1_finish() reached */
-	volatile uint64_t exc_count;    /**< [1] exceptions (vector < 32) */
-	volatile uint64_t irq_count;    /**< [1] vectors >= 32 */
-	volatile uint64_t last_vector;  /**< [1] */
-	volatile uint64_t last_error;   /**< [1] */
-	volatile uint64_t last_rip;     /**< [1] */
-	volatile uint64_t last_cr2;     /**< [1] */
-	volatile uint64_t arg[8];       /**< [0] inputs */
-	volatile uint64_t out[16];      /**< [1] results */
+	struct vmpl1_state *self;	  /**< [0] %gs:0 in VMPL1 */
+	uint64_t cpu;			  /**< [0] rt_cpu index */
+	uint64_t eoi_in_handler;	  /**< [0] handler writes x2APIC EOI */
+	volatile uint64_t finished;	  /**< [1] vmpl1_finish() reached */
+	volatile uint64_t exc_count;	  /**< [1] exceptions (vector < 32) */
+	volatile uint64_t irq_count;	  /**< [1] vectors >= 32 */
+	volatile uint64_t last_vector;	  /**< [1] */
+	volatile uint64_t last_error;	  /**< [1] */
+	volatile uint64_t last_rip;	  /**< [1] */
+	volatile uint64_t last_cr2;	  /**< [1] */
+	volatile uint64_t arg[8];	  /**< [0] inputs */
+	volatile uint64_t out[16];	  /**< [1] results */
 	volatile uint64_t vec_count[256]; /**< [1] deliveries per vector */
 } __attribute__((aligned(4096)));
 
 /** A VMPL1 context of this vCPU, seen from VMPL0. */
 struct vmpl1 {
-	struct sev_vmsa *vmsa;          /**< the VMSA page (VA == GPA) */
+	struct sev_vmsa *vmsa; /**< the VMSA page (VA == GPA) */
 	struct vmpl1_state *st;
 	uint32_t apic_id;
 };
@@ -107,8 +106,10 @@ VMPL1_INLINE uint64_t vmpl1_rdmsr(uint32_t msr)
 
 VMPL1_INLINE void vmpl1_wrmsr(uint32_t msr, uint64_t val)
 {
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)val),
-			 "d"((uint32_t)(val >> 32)) : "memory");
+	__asm__ volatile("wrmsr"
+			 :
+			 : "c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32))
+			 : "memory");
 }
 
 /* ---- VMPL0 side -------------------------------------------------------- */
@@ -129,16 +130,16 @@ bool vmpl_grant(uint64_t va, uint64_t len, uint64_t perms);
 /** Build this vCPU's VMPL1 VMSA (entry @entry, SEV_FEATURES
  * SNP_ACTIVE | @features, VIRTUAL_TOM @vtom if @features has vTOM) and set
  * its RMP VMSA bit; reset the vmpl1_state.  No AP creation yet. */
-bool vmpl1_prepare(struct vmpl1 *v, void (*entry)(struct vmpl1_state *),
-		   uint64_t features, uint64_t vtom);
+bool vmpl1_prepare(struct vmpl1 *v, void (*entry)(struct vmpl1_state *), uint64_t features,
+		   uint64_t vtom);
 
 /** SNP AP creation (CREATE) of @v's VMSA for VMPL1 of this vCPU, RAX =
  * @features (normally v->vmsa->sev_features). */
 struct ghcb_result vmpl1_register(struct vmpl1 *v, uint64_t features);
 
 /** vmpl1_prepare() + vmpl1_register(); FAIL lines on errors. */
-bool vmpl1_create(struct vmpl1 *v, void (*entry)(struct vmpl1_state *),
-		  uint64_t features, uint64_t vtom);
+bool vmpl1_create(struct vmpl1 *v, void (*entry)(struct vmpl1_state *), uint64_t features,
+		  uint64_t vtom);
 
 /** RUN_VMPL(@vmpl) by the MSR protocol: the response MSR value. */
 uint64_t vmpl_run_msr(unsigned vmpl);

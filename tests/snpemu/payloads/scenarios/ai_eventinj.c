@@ -6,7 +6,7 @@
  * Injection"; 15.20 for EVENTINJ). */
 #include "vmpl.h"
 
-#define VECTOR          0x30
+#define VECTOR 0x30
 
 VMPL1_TEXT static void guest(struct vmpl1_state *s)
 {

@@ -6,13 +6,13 @@
  * back at #VMEXIT; "V_IRQ=0 means delivered"). */
 #include "vmpl.h"
 
-#define VECTOR          0x31
+#define VECTOR 0x31
 
 VMPL1_TEXT static void guest(struct vmpl1_state *s)
 {
 	__asm__ volatile("nop; nop; nop" ::: "memory");
 	s->out[0] = s->vec_count[VECTOR];
-	vmpl1_yield();                  /* VMPL0 looks at V_IRQ */
+	vmpl1_yield(); /* VMPL0 looks at V_IRQ */
 	__asm__ volatile("sti; nop; nop; cli" ::: "memory");
 	s->out[1] = s->vec_count[VECTOR];
 	vmpl1_finish(s);

@@ -6,13 +6,13 @@
  * the ID read with a value of its own and swallows the EOI write. */
 #include "vmpl.h"
 
-#define FAKE_ID         0x77ull
+#define FAKE_ID 0x77ull
 
 VMPL1_TEXT static void guest(struct vmpl1_state *s)
 {
-	s->out[0] = vmpl1_rdmsr(0x802);         /* x2APIC ID */
-	vmpl1_wrmsr(0x80B, 0);                  /* EOI */
-	s->out[1] = vmpl1_rdmsr(0x808);         /* TPR */
+	s->out[0] = vmpl1_rdmsr(0x802); /* x2APIC ID */
+	vmpl1_wrmsr(0x80B, 0);		/* EOI */
+	s->out[1] = vmpl1_rdmsr(0x808); /* TPR */
 	vmpl1_finish(s);
 }
 

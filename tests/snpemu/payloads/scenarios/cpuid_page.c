@@ -8,12 +8,10 @@
 PAYLOAD(cpuid_page, 0)
 {
 	const struct snp_cpuid_page *p = gpa_private(PAYLOAD_CPUID_GPA);
-	const uint32_t want = CPUID_SEV_EAX_SEV | CPUID_SEV_EAX_SEV_ES |
-			      CPUID_SEV_EAX_SNP;
+	const uint32_t want = CPUID_SEV_EAX_SEV | CPUID_SEV_EAX_SEV_ES | CPUID_SEV_EAX_SNP;
 	uint32_t regs[4];
 
-	CHECK(p->count > 0 && p->count <= SNP_CPUID_MAX_COUNT, "count %u",
-	      p->count);
+	CHECK(p->count > 0 && p->count <= SNP_CPUID_MAX_COUNT, "count %u", p->count);
 	if (!cpuid_page_lookup(CPUID_LEAF_SEV, 0, regs)) {
 		CHECK(false, "no 0x8000001F entry");
 		return;

@@ -10,7 +10,9 @@ PAYLOAD(cpuid_vc, 0)
 
 	exc_expect(X86_VECTOR_VC, &rec);
 	__asm__ volatile(PROBE_MARK "cpuid" PROBE_END
-			 : "+a"(a), "=b"(b), "+c"(c), "=d"(d) : : "r11", "memory");
+			 : "+a"(a), "=b"(b), "+c"(c), "=d"(d)
+			 :
+			 : "r11", "memory");
 	exc_disarm();
 	CHECK_VC_AT_PROBE(rec, SVM_EXIT_CPUID);
 	/* The default handler answered from the CPUID page. */

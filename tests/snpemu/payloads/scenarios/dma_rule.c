@@ -18,40 +18,40 @@
 
 #define PCI_CONFIG_ADDR 0xCF8
 #define PCI_CONFIG_DATA 0xCFC
-#define PCI_REG_ID      0x00
+#define PCI_REG_ID	0x00
 #define PCI_REG_COMMAND 0x04
-#define PCI_REG_BAR0    0x10
-#define PCI_CMD_MEMORY  0x2
-#define PCI_CMD_MASTER  0x4
+#define PCI_REG_BAR0	0x10
+#define PCI_CMD_MEMORY	0x2
+#define PCI_CMD_MASTER	0x4
 
-#define EDU_PCI_ID      0x11E81234u     /* device 0x11e8, vendor 0x1234 */
+#define EDU_PCI_ID     0x11E81234u /* device 0x11e8, vendor 0x1234 */
 /* BAR0 (1 MiB): in q35's 32-bit PCI hole, below the IOAPIC at 0xFEC00000;
  * nothing else is there (no firmware assigned any BAR). */
-#define EDU_BAR_GPA     0xFE000000ull
-#define EDU_REG_ID      0x00            /* 32-bit: 0x010000ed */
-#define EDU_ID_VALUE    0x010000EDu
-#define EDU_DMA_SRC     0x80
-#define EDU_DMA_DST     0x88
-#define EDU_DMA_CNT     0x90
-#define EDU_DMA_CMD     0x98
-#define EDU_CMD_RUN     0x1
-#define EDU_CMD_TO_RAM  0x2             /* buffer -> RAM; clear: RAM -> buffer */
-#define EDU_BUF         0x40000ull      /* the device's buffer, device address */
-#define EDU_DMA_POLLS   200000u         /* edu completes 100 ms after RUN */
+#define EDU_BAR_GPA    0xFE000000ull
+#define EDU_REG_ID     0x00 /* 32-bit: 0x010000ed */
+#define EDU_ID_VALUE   0x010000EDu
+#define EDU_DMA_SRC    0x80
+#define EDU_DMA_DST    0x88
+#define EDU_DMA_CNT    0x90
+#define EDU_DMA_CMD    0x98
+#define EDU_CMD_RUN    0x1
+#define EDU_CMD_TO_RAM 0x2	  /* buffer -> RAM; clear: RAM -> buffer */
+#define EDU_BUF	       0x40000ull /* the device's buffer, device address */
+#define EDU_DMA_POLLS  200000u	  /* edu completes 100 ms after RUN */
 
-#define DMAR_GPA        0xFED90000ull   /* q35's VT-d unit: the hypervisor's */
-#define DMAR_VER        0x00
-#define DMAR_GCMD       0x18
+#define DMAR_GPA  0xFED90000ull /* q35's VT-d unit: the hypervisor's */
+#define DMAR_VER  0x00
+#define DMAR_GCMD 0x18
 
-#define PAGE            4096u
-#define QWORDS          (PAGE / 8)
+#define PAGE	   4096u
+#define QWORDS	   (PAGE / 8)
 /* QEMU 7.2's edu stops the whole emulator (hw_error) on a transfer that
  * ends at the end of its buffer (an off-by-one): copy all but a qword. */
-#define DMA_BYTES       (PAGE - 8)
-#define DMA_QWORDS      (DMA_BYTES / 8)
-#define SRC_GPA         (PAYLOAD_SCRATCH_GPA + 0x600000)  /* below edu's 28-bit mask */
-#define DST_GPA         (SRC_GPA + 0x1000)
-#define PRIV_GPA        (SRC_GPA + 0x2000)
+#define DMA_BYTES  (PAGE - 8)
+#define DMA_QWORDS (DMA_BYTES / 8)
+#define SRC_GPA	   (PAYLOAD_SCRATCH_GPA + 0x600000) /* below edu's 28-bit mask */
+#define DST_GPA	   (SRC_GPA + 0x1000)
+#define PRIV_GPA   (SRC_GPA + 0x2000)
 
 static unsigned edu_dev = 32;
 
@@ -60,14 +60,16 @@ static uint32_t cfg_read32(unsigned dev, unsigned reg)
 	uint32_t val = ~0u;
 
 	CHECK(ghcb_ioio_out(PCI_CONFIG_ADDR, 4, 0x80000000u | dev << 11 | reg) &&
-	      ghcb_ioio_in(PCI_CONFIG_DATA, 4, &val), "PCI config read failed");
+		      ghcb_ioio_in(PCI_CONFIG_DATA, 4, &val),
+	      "PCI config read failed");
 	return val;
 }
 
 static void cfg_write(unsigned dev, unsigned reg, unsigned size, uint32_t val)
 {
 	CHECK(ghcb_ioio_out(PCI_CONFIG_ADDR, 4, 0x80000000u | dev << 11 | reg) &&
-	      ghcb_ioio_out(PCI_CONFIG_DATA, size, val), "PCI config write failed");
+		      ghcb_ioio_out(PCI_CONFIG_DATA, size, val),
+	      "PCI config write failed");
 }
 
 static void edu_write(unsigned reg, uint64_t val)
@@ -93,8 +95,8 @@ static bool edu_dma(uint64_t src, uint64_t dst, uint64_t dir)
 	for (unsigned i = 0; i < EDU_DMA_POLLS; i++)
 		if (!(edu_read(EDU_DMA_CMD) & EDU_CMD_RUN))
 			return true;
-	CHECK(false, "edu DMA %#llx -> %#llx not done after %u polls",
-	      (unsigned long long)src, (unsigned long long)dst, EDU_DMA_POLLS);
+	CHECK(false, "edu DMA %#llx -> %#llx not done after %u polls", (unsigned long long)src,
+	      (unsigned long long)dst, EDU_DMA_POLLS);
 	return false;
 }
 
@@ -133,9 +135,9 @@ static unsigned differ(const volatile uint64_t *p, uint64_t tag, unsigned count)
 	return n;
 }
 
-#define TAG_SHARED      0x5A5A000000000000ull
-#define TAG_SECRET      0x5EC7000000000000ull
-#define TAG_PRIVATE2    0x7777000000000000ull
+#define TAG_SHARED   0x5A5A000000000000ull
+#define TAG_SECRET   0x5EC7000000000000ull
+#define TAG_PRIVATE2 0x7777000000000000ull
 
 PAYLOAD(dma_rule, 0)
 {
@@ -149,7 +151,7 @@ PAYLOAD(dma_rule, 0)
 		return;
 	CHECK(ghcb_mmio_read(DMAR_GPA + DMAR_VER, &val, 4), "VT-d version read");
 	CHECK_EQ(val, 0xFFFFFFFFu);
-	val = 0;                        /* translation enable off */
+	val = 0; /* translation enable off */
 	CHECK(ghcb_mmio_write(DMAR_GPA + DMAR_GCMD, &val, 4), "VT-d command write");
 	/* Never validated, so nothing to rescind; this also splits the 2 MiB
 	 * RMP entry, so PRIV_GPA can be validated as a 4 KiB page. */
@@ -160,14 +162,14 @@ PAYLOAD(dma_rule, 0)
 	/* (a) shared -> device -> shared */
 	fill(src, TAG_SHARED);
 	if (edu_dma(SRC_GPA, EDU_BUF, 0) && edu_dma(EDU_BUF, DST_GPA, EDU_CMD_TO_RAM))
-		CHECK(differ(dst, TAG_SHARED, DMA_QWORDS) == 0,
-		      "(a) %u qwords did not arrive", differ(dst, TAG_SHARED, DMA_QWORDS));
+		CHECK(differ(dst, TAG_SHARED, DMA_QWORDS) == 0, "(a) %u qwords did not arrive",
+		      differ(dst, TAG_SHARED, DMA_QWORDS));
 
 	/* (b) device -> private page: refused */
 	fill(priv, TAG_SECRET);
 	edu_dma(EDU_BUF, PRIV_GPA, EDU_CMD_TO_RAM);
-	CHECK(differ(priv, TAG_SECRET, QWORDS) == 0,
-	      "(b) DMA changed %u qwords of a private page", differ(priv, TAG_SECRET, QWORDS));
+	CHECK(differ(priv, TAG_SECRET, QWORDS) == 0, "(b) DMA changed %u qwords of a private page",
+	      differ(priv, TAG_SECRET, QWORDS));
 
 	/* (c) private page -> device -> shared: the secret stays */
 	fill(priv, TAG_SECRET);
@@ -176,8 +178,7 @@ PAYLOAD(dma_rule, 0)
 	CHECK(differ(dst, TAG_SECRET, DMA_QWORDS) == DMA_QWORDS,
 	      "(c) DMA read %u qwords of a private page",
 	      DMA_QWORDS - differ(dst, TAG_SECRET, DMA_QWORDS));
-	con_printf("(c) device buffer after the refused read: %#llx\n",
-		   (unsigned long long)dst[0]);
+	con_printf("(c) device buffer after the refused read: %#llx\n", (unsigned long long)dst[0]);
 
 	/* (d) a page DMA reached while shared, private again: refused */
 	CHECK_EQ(ghcb_msr_psc(DST_GPA, PSC_OP_PRIVATE), 0);

@@ -5,7 +5,7 @@
 #include "rt.h"
 
 /* No NAE event is defined between AP jump table and PSC. */
-#define UNKNOWN_EXIT_CODE       0x80000009ull
+#define UNKNOWN_EXIT_CODE 0x80000009ull
 
 PAYLOAD(ghcb_invalid_event, 0)
 {

@@ -5,7 +5,7 @@
  * answers (GHCB spec, the NAE error reasons). */
 #include "rt.h"
 
-#define IOAPIC_IOWIN    0xFEC00010ull
+#define IOAPIC_IOWIN 0xFEC00010ull
 
 PAYLOAD(ghcb_missing_input, 0)
 {

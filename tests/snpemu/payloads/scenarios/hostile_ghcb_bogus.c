@@ -8,13 +8,12 @@
 
 PAYLOAD(hostile_ghcb_bogus, PAYLOAD_NO_GHCB)
 {
-	struct ghcb_result r, gp = {
-		GHCB_RESULT_EXCEPTION, SVM_EVT_MAKE(13, SVM_EVT_TYPE_EXCEPTION, true, 0)
-	};
+	struct ghcb_result r,
+		gp = { GHCB_RESULT_EXCEPTION, SVM_EVT_MAKE(13, SVM_EVT_TYPE_EXCEPTION, true, 0) };
 	uint32_t page[4] = { 0, 0, 0, 0 };
 	struct ghcb *g;
 
-	con_set_poll(false);    /* the LSR reads are garbage too */
+	con_set_poll(false); /* the LSR reads are garbage too */
 	if (!rt_ghcb_init())
 		rt_terminate(PAYLOAD_TERM_SET, PAYLOAD_TERM_FAIL);
 	ghcb_begin();

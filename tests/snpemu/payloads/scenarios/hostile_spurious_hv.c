@@ -6,9 +6,9 @@
  * the AP; GHCB spec, #HV doorbell page). */
 #include "hv.h"
 
-#define VECTOR          0x58
-#define VMGEXITS        300
-#define POLL_ROUNDS     20000ul
+#define VECTOR	    0x58
+#define VMGEXITS    300
+#define POLL_ROUNDS 20000ul
 
 static void ap_main(struct rt_cpu *c)
 {

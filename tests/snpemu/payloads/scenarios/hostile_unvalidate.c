@@ -7,9 +7,9 @@
  * terminates on it: VC_PAGE_REPLAY, vc/misc.c and vc/dispatch.c). */
 #include "rt.h"
 
-#define PAGE_GPA        (PAYLOAD_SCRATCH_GPA + 0x60000)
-#define MARKER          0x7E57DA7Aull
-#define VMGEXITS        400
+#define PAGE_GPA (PAYLOAD_SCRATCH_GPA + 0x60000)
+#define MARKER	 0x7E57DA7Aull
+#define VMGEXITS 400
 
 PAYLOAD(hostile_unvalidate, PAYLOAD_NO_GHCB)
 {

@@ -11,8 +11,7 @@ PAYLOAD(hv_features, 0)
 	struct ghcb_result r;
 
 	CHECK_EQ(ghcb_msr_info(resp), GHCB_MSR_HV_FEATURES_RESP);
-	CHECK(feats & SEV_HV_FEAT_SNP, "features 0x%llx lack SNP",
-	      (unsigned long long)feats);
+	CHECK(feats & SEV_HV_FEAT_SNP, "features 0x%llx lack SNP", (unsigned long long)feats);
 	ghcb_begin();
 	r = ghcb_call(SVM_VMGEXIT_HV_FEATURES, 0, 0);
 	CHECK_EQ(r.info1, GHCB_RESULT_OK);

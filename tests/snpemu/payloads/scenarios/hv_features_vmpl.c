@@ -5,8 +5,9 @@
  * RUN_VMPL (bit 5) (GHCB spec, hypervisor feature support; protocol/sev.h). */
 #include "rt.h"
 
-#define NEEDED (SEV_HV_FEAT_SNP | SEV_HV_FEAT_AP_CREATION | \
-		SEV_HV_FEAT_RESTRICTED_INJ | SEV_HV_FEAT_MULTI_VMPL)
+#define NEEDED                                                                    \
+	(SEV_HV_FEAT_SNP | SEV_HV_FEAT_AP_CREATION | SEV_HV_FEAT_RESTRICTED_INJ | \
+	 SEV_HV_FEAT_MULTI_VMPL)
 
 PAYLOAD(hv_features_vmpl, 0)
 {

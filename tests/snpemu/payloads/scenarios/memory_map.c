@@ -9,14 +9,14 @@
 #include "rt.h"
 
 /* QEMU fw_cfg, I/O port interface (docs/specs/fw_cfg.rst). */
-#define FW_CFG_PORT_SEL         0x510
-#define FW_CFG_PORT_DATA        0x511
-#define FW_CFG_RAM_SIZE         0x03
-#define FW_CFG_FILE_DIR         0x19
-#define FW_CFG_NAME_LEN         56
+#define FW_CFG_PORT_SEL	 0x510
+#define FW_CFG_PORT_DATA 0x511
+#define FW_CFG_RAM_SIZE	 0x03
+#define FW_CFG_FILE_DIR	 0x19
+#define FW_CFG_NAME_LEN	 56
 
-#define E820_RAM                1
-#define MAX_RANGES              32
+#define E820_RAM   1
+#define MAX_RANGES 32
 
 struct range {
 	uint64_t start, size;
@@ -42,8 +42,7 @@ static void fw_cfg_read(void *buf, size_t len)
 
 static uint32_t be32(const uint8_t *p)
 {
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
-	       ((uint32_t)p[2] << 8) | p[3];
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
 /** Selector and size of fw_cfg file @name; false if absent. */
@@ -125,10 +124,8 @@ PAYLOAD(memory_map, 0)
 	CHECK_EQ(igvm_count, e820_count);
 	for (i = 0; i < igvm_count && i < e820_count; i++) {
 		con_printf("RAM %u: igvm 0x%llx+0x%llx e820 0x%llx+0x%llx\n", i,
-			   (unsigned long long)igvm[i].start,
-			   (unsigned long long)igvm[i].size,
-			   (unsigned long long)e820[i].start,
-			   (unsigned long long)e820[i].size);
+			   (unsigned long long)igvm[i].start, (unsigned long long)igvm[i].size,
+			   (unsigned long long)e820[i].start, (unsigned long long)e820[i].size);
 		CHECK_EQ(igvm[i].start, e820[i].start);
 		CHECK_EQ(igvm[i].size, e820[i].size);
 		total += igvm[i].size;

@@ -4,19 +4,17 @@
  * (24 redirection entries, version 0x20). */
 #include "rt.h"
 
-#define IOAPIC_GPA      0xFEC00000ull
+#define IOAPIC_GPA	0xFEC00000ull
 #define IOAPIC_IOREGSEL (IOAPIC_GPA + 0x00)
-#define IOAPIC_IOWIN    (IOAPIC_GPA + 0x10)
-#define IOAPIC_REG_VER  1
-#define Q35_IOAPIC_VER  0x00170020u
+#define IOAPIC_IOWIN	(IOAPIC_GPA + 0x10)
+#define IOAPIC_REG_VER	1
+#define Q35_IOAPIC_VER	0x00170020u
 
 PAYLOAD(mmio_ioapic, 0)
 {
 	uint32_t sel = IOAPIC_REG_VER, ver = 0;
 
-	CHECK(ghcb_mmio_write(IOAPIC_IOREGSEL, &sel, sizeof(sel)),
-	      "MMIO write failed");
-	CHECK(ghcb_mmio_read(IOAPIC_IOWIN, &ver, sizeof(ver)),
-	      "MMIO read failed");
+	CHECK(ghcb_mmio_write(IOAPIC_IOREGSEL, &sel, sizeof(sel)), "MMIO write failed");
+	CHECK(ghcb_mmio_read(IOAPIC_IOWIN, &ver, sizeof(ver)), "MMIO read failed");
 	CHECK_EQ(ver, Q35_IOAPIC_VER);
 }

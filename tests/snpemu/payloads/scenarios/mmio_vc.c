@@ -4,7 +4,7 @@
  * (APM vol. 2, 15.35.4: an NPF with a reserved-bit error is not automatic). */
 #include "rt.h"
 
-#define IOAPIC_IOWIN_VA 0xFEC00010ull   /* VA == GPA in [3 GiB, 4 GiB) */
+#define IOAPIC_IOWIN_VA 0xFEC00010ull /* VA == GPA in [3 GiB, 4 GiB) */
 
 PAYLOAD(mmio_vc, 0)
 {

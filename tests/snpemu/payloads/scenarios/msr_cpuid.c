@@ -17,8 +17,8 @@ static void check_leaf(uint32_t leaf)
 
 		CHECK_EQ(ghcb_msr_info(resp), GHCB_MSR_CPUID_RESP);
 		CHECK(ghcb_msr_cpuid_value(resp) == page[reg],
-		      "leaf 0x%x reg %u: MSR protocol 0x%x, page 0x%x", leaf,
-		      reg, ghcb_msr_cpuid_value(resp), page[reg]);
+		      "leaf 0x%x reg %u: MSR protocol 0x%x, page 0x%x", leaf, reg,
+		      ghcb_msr_cpuid_value(resp), page[reg]);
 	}
 }
 

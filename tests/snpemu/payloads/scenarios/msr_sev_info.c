@@ -9,7 +9,7 @@ PAYLOAD(msr_sev_info, 0)
 
 	CHECK_EQ(ghcb_msr_info(resp), GHCB_MSR_SEV_INFO_RESP);
 	CHECK(ghcb_msr_sev_info_min(resp) <= GHCB_PROTOCOL_VERSION &&
-	      ghcb_msr_sev_info_max(resp) >= GHCB_PROTOCOL_VERSION,
+		      ghcb_msr_sev_info_max(resp) >= GHCB_PROTOCOL_VERSION,
 	      "version range %u..%u lacks 2", ghcb_msr_sev_info_min(resp),
 	      ghcb_msr_sev_info_max(resp));
 	CHECK_EQ(ghcb_msr_sev_info_cbit(resp), PAYLOAD_CBIT);

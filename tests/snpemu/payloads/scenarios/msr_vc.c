@@ -3,8 +3,8 @@
  * the GHCB MSR NAE returns the value, with the APIC enable bit set. */
 #include "rt.h"
 
-#define MSR_APIC_BASE           0x1Bu
-#define APIC_BASE_ENABLE        (1ull << 11)
+#define MSR_APIC_BASE	 0x1Bu
+#define APIC_BASE_ENABLE (1ull << 11)
 
 PAYLOAD(msr_vc, 0)
 {
@@ -14,13 +14,14 @@ PAYLOAD(msr_vc, 0)
 
 	exc_expect(X86_VECTOR_VC, &rec);
 	__asm__ volatile(PROBE_MARK "rdmsr" PROBE_END
-			 : "=a"(lo), "=d"(hi) : "c"(MSR_APIC_BASE) : "r11", "memory");
+			 : "=a"(lo), "=d"(hi)
+			 : "c"(MSR_APIC_BASE)
+			 : "r11", "memory");
 	exc_disarm();
 	direct = ((uint64_t)hi << 32) | lo;
 	CHECK_VC_AT_PROBE(rec, SVM_EXIT_MSR);
 
 	CHECK(ghcb_msr_read(MSR_APIC_BASE, &nae), "MSR NAE failed");
-	CHECK(nae & APIC_BASE_ENABLE, "APIC_BASE 0x%llx not enabled",
-	      (unsigned long long)nae);
+	CHECK(nae & APIC_BASE_ENABLE, "APIC_BASE 0x%llx not enabled", (unsigned long long)nae);
 	CHECK_EQ(direct, nae);
 }

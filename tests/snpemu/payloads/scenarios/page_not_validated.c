@@ -3,7 +3,7 @@
  * accessing instruction, with the GVA in CR2 (APM vol. 2, 15.36.10). */
 #include "rt.h"
 
-#define PAGE_GPA        (PAYLOAD_SCRATCH_GPA + 0x7000)
+#define PAGE_GPA (PAYLOAD_SCRATCH_GPA + 0x7000)
 
 PAYLOAD(page_not_validated, 0)
 {

@@ -4,8 +4,8 @@
  * and the pages are shared afterwards (GHCB spec, Page State Change). */
 #include "rt.h"
 
-#define FIRST_GPA       (PAYLOAD_SCRATCH_GPA + 0x300000)
-#define PAGE_COUNT      3
+#define FIRST_GPA  (PAYLOAD_SCRATCH_GPA + 0x300000)
+#define PAGE_COUNT 3
 
 PAYLOAD(psc_ghcb, 0)
 {
@@ -18,15 +18,14 @@ PAYLOAD(psc_ghcb, 0)
 	desc->hdr.end_entry = PAGE_COUNT - 1;
 	desc->hdr.reserved = 0;
 	for (i = 0; i < PAGE_COUNT; i++)
-		desc->entries[i] = psc_entry_make((FIRST_GPA >> 12) + i,
-						  PSC_OP_SHARED, PSC_PAGE_4K, 0);
+		desc->entries[i] = psc_entry_make((FIRST_GPA >> 12) + i, PSC_OP_SHARED, PSC_PAGE_4K,
+						  0);
 	ghcb_set_sw_scratch(g, ghcb_gpa_of(desc));
 	r = ghcb_call(SVM_VMGEXIT_PSC, 0, 0);
 	CHECK_EQ(r.info1, GHCB_RESULT_OK);
 	CHECK_EQ(r.info2, PSC_ERR_OK);
-	CHECK(desc->hdr.cur_entry > desc->hdr.end_entry,
-	      "cur_entry %u, end_entry %u", desc->hdr.cur_entry,
-	      desc->hdr.end_entry);
+	CHECK(desc->hdr.cur_entry > desc->hdr.end_entry, "cur_entry %u, end_entry %u",
+	      desc->hdr.cur_entry, desc->hdr.end_entry);
 	CHECK_EQ(desc->hdr.end_entry, PAGE_COUNT - 1);
 
 	/* A write through a C-bit-clear mapping needs a shared page. */

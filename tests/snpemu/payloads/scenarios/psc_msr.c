@@ -5,7 +5,7 @@
  * (GHCB spec 2.3.1; APM vol. 2, 15.36.6: RMPUPDATE leaves it unvalidated). */
 #include "rt.h"
 
-#define PAGE_GPA        (PAYLOAD_SCRATCH_GPA + 0x201000)
+#define PAGE_GPA (PAYLOAD_SCRATCH_GPA + 0x201000)
 
 PAYLOAD(psc_msr, 0)
 {

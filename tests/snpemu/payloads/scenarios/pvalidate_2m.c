@@ -5,8 +5,8 @@
  * PVALIDATE). */
 #include "rt.h"
 
-#define REGION_GPA      PAYLOAD_SCRATCH_GPA
-#define INNER_GPA       (REGION_GPA + 0x5000)
+#define REGION_GPA PAYLOAD_SCRATCH_GPA
+#define INNER_GPA  (REGION_GPA + 0x5000)
 
 PAYLOAD(pvalidate_2m, 0)
 {

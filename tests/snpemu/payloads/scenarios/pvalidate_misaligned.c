@@ -3,14 +3,12 @@
  * with FAIL_INPUT (1) and changes nothing (APM vol. 3, PVALIDATE). */
 #include "rt.h"
 
-#define PAGE_GPA        (PAYLOAD_SCRATCH_GPA + 0x801000)
+#define PAGE_GPA (PAYLOAD_SCRATCH_GPA + 0x801000)
 
 PAYLOAD(pvalidate_misaligned, 0)
 {
-	CHECK_EQ(pvalidate(PAGE_GPA + 0x800, RMP_PG_SIZE_4K, true).eax,
-		 PVALIDATE_FAIL_INPUT);
-	CHECK_EQ(pvalidate(PAGE_GPA, RMP_PG_SIZE_2M, true).eax,
-		 PVALIDATE_FAIL_INPUT);
+	CHECK_EQ(pvalidate(PAGE_GPA + 0x800, RMP_PG_SIZE_4K, true).eax, PVALIDATE_FAIL_INPUT);
+	CHECK_EQ(pvalidate(PAGE_GPA, RMP_PG_SIZE_2M, true).eax, PVALIDATE_FAIL_INPUT);
 	/* Neither validated the page. */
 	CHECK_NOT_VALIDATED(gpa_private(PAGE_GPA));
 }

@@ -6,12 +6,11 @@
 
 /* 768 MiB: above the 512 MiB the driver gives QEMU, below the q35 PCI hole,
  * inside the private VA window [0, 1 GiB). */
-#define OUTSIDE_GPA     0x30000000ull
+#define OUTSIDE_GPA 0x30000000ull
 
 PAYLOAD(pvalidate_outside, 0)
 {
 	struct snp_ret ret = pvalidate(OUTSIDE_GPA, RMP_PG_SIZE_4K, true);
 
-	CHECK(false, "PVALIDATE outside guest memory returned eax=%u cf=%d",
-	      ret.eax, ret.cf);
+	CHECK(false, "PVALIDATE outside guest memory returned eax=%u cf=%d", ret.eax, ret.cf);
 }

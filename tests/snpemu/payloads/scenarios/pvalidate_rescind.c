@@ -3,7 +3,7 @@
  * 0x404 at the accessing instruction (APM vol. 2, 15.36.6 and 15.36.10). */
 #include "rt.h"
 
-#define PAGE_GPA        (PAYLOAD_SCRATCH_GPA + 0x501000)
+#define PAGE_GPA (PAYLOAD_SCRATCH_GPA + 0x501000)
 
 PAYLOAD(pvalidate_rescind, 0)
 {

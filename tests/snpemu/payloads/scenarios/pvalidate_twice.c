@@ -3,7 +3,7 @@
  * Validated bit did not change (APM vol. 3, PVALIDATE). */
 #include "rt.h"
 
-#define PAGE_GPA        (PAYLOAD_SCRATCH_GPA + 0x401000)
+#define PAGE_GPA (PAYLOAD_SCRATCH_GPA + 0x401000)
 
 PAYLOAD(pvalidate_twice, 0)
 {

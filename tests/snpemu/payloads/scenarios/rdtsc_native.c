@@ -20,7 +20,6 @@ PAYLOAD(rdtsc_native, 0)
 	t0 = rdtsc();
 	t1 = rdtsc();
 	exc_disarm();
-	CHECK(rec.hits == 0, "#VC 0x%llx on RDTSC",
-	      (unsigned long long)rec.error_code);
+	CHECK(rec.hits == 0, "#VC 0x%llx on RDTSC", (unsigned long long)rec.error_code);
 	CHECK(t1 > t0, "TSC did not advance");
 }

@@ -10,8 +10,7 @@ static uint64_t nae_rdtsc(void)
 	struct ghcb_result r = ghcb_call(SVM_EXIT_RDTSC, 0, 0);
 
 	CHECK_EQ(r.info1, GHCB_RESULT_OK);
-	CHECK(ghcb_rax_is_valid(g) && ghcb_rdx_is_valid(g),
-	      "RDTSC NAE: RAX/RDX not marked valid");
+	CHECK(ghcb_rax_is_valid(g) && ghcb_rdx_is_valid(g), "RDTSC NAE: RAX/RDX not marked valid");
 	return (g->save.rdx << 32) | (uint32_t)g->save.rax;
 }
 
@@ -22,13 +21,12 @@ PAYLOAD(rdtsc_vc, 0)
 	uint64_t t0, t1;
 
 	exc_expect(X86_VECTOR_VC, &rec);
-	__asm__ volatile(PROBE_MARK "rdtsc" PROBE_END
-			 : "=a"(lo), "=d"(hi) : : "r11", "memory");
+	__asm__ volatile(PROBE_MARK "rdtsc" PROBE_END : "=a"(lo), "=d"(hi) : : "r11", "memory");
 	exc_disarm();
 	CHECK_VC_AT_PROBE(rec, SVM_EXIT_RDTSC);
 
 	t0 = nae_rdtsc();
 	t1 = nae_rdtsc();
-	CHECK(t1 > t0, "TSC did not advance: 0x%llx then 0x%llx",
-	      (unsigned long long)t0, (unsigned long long)t1);
+	CHECK(t1 > t0, "TSC did not advance: 0x%llx then 0x%llx", (unsigned long long)t0,
+	      (unsigned long long)t1);
 }

@@ -5,7 +5,7 @@
  * sees the page's values (APM vol. 2, 15.36.9). */
 #include "vmpl.h"
 
-#define LEAF    0x8000001Fu
+#define LEAF 0x8000001Fu
 
 VMPL1_TEXT static void guest(struct vmpl1_state *s)
 {

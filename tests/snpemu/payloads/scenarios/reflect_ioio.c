@@ -8,8 +8,8 @@
  * the OUT wrote. */
 #include "vmpl.h"
 
-#define COM1_SCRATCH    0x3FF
-#define VALUE           0xA7
+#define COM1_SCRATCH 0x3FF
+#define VALUE	     0xA7
 
 VMPL1_TEXT static void guest(struct vmpl1_state *s)
 {

@@ -8,9 +8,9 @@
 #include "vmpl.h"
 
 #define IOAPIC_IOREGSEL 0xFEC00000ull
-#define IOAPIC_IOWIN    0xFEC00010ull
-#define IOAPIC_REG_VER  1
-#define Q35_IOAPIC_VER  0x00170020u
+#define IOAPIC_IOWIN	0xFEC00010ull
+#define IOAPIC_REG_VER	1
+#define Q35_IOAPIC_VER	0x00170020u
 
 VMPL1_TEXT static void guest(struct vmpl1_state *s)
 {

@@ -5,9 +5,9 @@
  * (APM vol. 2, 15.36.9).  MTRR_DEF_TYPE (0x2FF) is written and read back. */
 #include "vmpl.h"
 
-#define MSR_MTRR_DEF_TYPE       0x2FFu
-#define MSR_MTRR_CAP            0xFEu
-#define DEF_TYPE                0xC06ull
+#define MSR_MTRR_DEF_TYPE 0x2FFu
+#define MSR_MTRR_CAP	  0xFEu
+#define DEF_TYPE	  0xC06ull
 
 VMPL1_TEXT static void guest(struct vmpl1_state *s)
 {

@@ -7,8 +7,8 @@
  * EXITINFO1/2 hold is snpemu's choice, docs/snpemu.md). */
 #include "vmpl.h"
 
-#define PAGE_GPA        (PAYLOAD_SCRATCH_GPA + 0x40000)
-#define MARKER          0x600DDA7Aull
+#define PAGE_GPA (PAYLOAD_SCRATCH_GPA + 0x40000)
+#define MARKER	 0x600DDA7Aull
 
 VMPL1_TEXT static void guest(struct vmpl1_state *s)
 {

@@ -9,10 +9,10 @@
  * same way (GHCB spec, Restricted Injection: #HV doorbell page, #HV IPI). */
 #include "hv.h"
 
-#define VECTOR          0x50
-#define ICR_VECTOR      0x51
-#define POLL_ROUNDS     20000ul
-#define SHORT_ROUNDS    500ul
+#define VECTOR	     0x50
+#define ICR_VECTOR   0x51
+#define POLL_ROUNDS  20000ul
+#define SHORT_ROUNDS 500ul
 
 static void ap_main(struct rt_cpu *c)
 {
@@ -40,8 +40,7 @@ static void ap_main(struct rt_cpu *c)
 	CHECK(hv_x2apic_write(X2APIC_EOI, 0), "EOI");
 
 	/* The same through the x2APIC ICR (0x830: fixed, physical). */
-	CHECK(hv_x2apic_write(X2APIC_ICR, ((uint64_t)c->apic_id << 32) | ICR_VECTOR),
-	      "ICR write");
+	CHECK(hv_x2apic_write(X2APIC_ICR, ((uint64_t)c->apic_id << 32) | ICR_VECTOR), "ICR write");
 	CHECK(hv_poll(ICR_VECTOR, POLL_ROUNDS), "no #HV for the ICR IPI");
 	CHECK_EQ(hv_last_event().vector, ICR_VECTOR);
 	CHECK(hv_x2apic_write(X2APIC_EOI, 0), "EOI");

@@ -11,10 +11,10 @@
 #include "hv.h"
 #include "vmpl.h"
 
-#define IPI_VECTOR      0x52
-#define TIMER_VECTOR    0x62
-#define TIMER_COUNT     2000000u        /* 2 ms: expires while VMPL1 spins */
-#define SPINS           10000000ul
+#define IPI_VECTOR   0x52
+#define TIMER_VECTOR 0x62
+#define TIMER_COUNT  2000000u /* 2 ms: expires while VMPL1 spins */
+#define SPINS	     10000000ul
 
 VMPL1_TEXT static void guest(struct vmpl1_state *s)
 {
@@ -36,7 +36,7 @@ static void ap_main(struct rt_cpu *c)
 	CHECK(hv_ipi(c->apic_id, IPI_VECTOR), "HV_IPI NAE failed");
 	CHECK(hv_wait(IPI_VECTOR, SPINS), "no #HV while VMPL0 spins");
 	if (!hv_take(IPI_VECTOR))
-		hv_poll(IPI_VECTOR, 1000);      /* collect it anyway */
+		hv_poll(IPI_VECTOR, 1000); /* collect it anyway */
 	CHECK(hv_x2apic_write(X2APIC_EOI, 0), "EOI");
 
 	if (!vmpl1_create(&v, guest, VMPL1_PARAVISOR_FEATURES, VMPL1_VTOM))

@@ -7,9 +7,9 @@
  * through the GHCB MSR NAE). */
 #include "hv.h"
 
-#define VECTOR          0x60
-#define COUNT           200000u
-#define POLL_ROUNDS     20000ul
+#define VECTOR	    0x60
+#define COUNT	    200000u
+#define POLL_ROUNDS 20000ul
 
 static void ap_main(struct rt_cpu *c)
 {

@@ -3,7 +3,7 @@
  * FAIL_SIZEMISMATCH (6) (APM vol. 3, RMPADJUST; APM vol. 2, 15.36.11). */
 #include "rt.h"
 
-#define REGION_GPA      (PAYLOAD_SCRATCH_GPA + 0x600000)
+#define REGION_GPA (PAYLOAD_SCRATCH_GPA + 0x600000)
 
 PAYLOAD(rmpadjust_sizemismatch, 0)
 {

@@ -4,7 +4,7 @@
  * snpemu's choice, docs/snpemu.md). */
 #include "rt.h"
 
-#define PAGE_GPA        (PAYLOAD_SCRATCH_GPA + 0x1000)
+#define PAGE_GPA (PAYLOAD_SCRATCH_GPA + 0x1000)
 
 PAYLOAD(rmpadjust_unvalidated, 0)
 {

@@ -4,7 +4,7 @@
  * APM vol. 3, RMPADJUST). */
 #include "rt.h"
 
-#define PAGE_GPA        (PAYLOAD_SCRATCH_GPA + 0x1000)
+#define PAGE_GPA (PAYLOAD_SCRATCH_GPA + 0x1000)
 
 PAYLOAD(rmpadjust_vmpl0, 0)
 {

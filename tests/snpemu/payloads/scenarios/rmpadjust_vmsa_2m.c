@@ -3,7 +3,7 @@
  * fails with FAIL_INPUT (1) (APM vol. 3, RMPADJUST: attribute bit 16). */
 #include "rt.h"
 
-#define REGION_GPA      PAYLOAD_SCRATCH_GPA
+#define REGION_GPA PAYLOAD_SCRATCH_GPA
 
 PAYLOAD(rmpadjust_vmsa_2m, 0)
 {

@@ -8,8 +8,8 @@
 
 /* Layout versions with VMPCK0..3 at 0x20 (SNP ABI 56860: 2; 3 adds the
  * fields Linux and mushroom read). */
-#define SECRETS_VERSION_MIN     2
-#define SECRETS_VERSION_MAX     3
+#define SECRETS_VERSION_MIN 2
+#define SECRETS_VERSION_MAX 3
 
 static bool all_zero(const uint8_t *p, size_t n)
 {
@@ -26,8 +26,8 @@ PAYLOAD(secrets_page, 0)
 	const struct snp_secrets_page *s = gpa_private(PAYLOAD_SECRETS_GPA);
 	unsigned i, j;
 
-	CHECK(s->version >= SECRETS_VERSION_MIN &&
-	      s->version <= SECRETS_VERSION_MAX, "version %u", s->version);
+	CHECK(s->version >= SECRETS_VERSION_MIN && s->version <= SECRETS_VERSION_MAX, "version %u",
+	      s->version);
 	for (i = 0; i < SNP_VMPCK_COUNT; i++) {
 		CHECK(!all_zero(s->vmpck[i], SNP_VMPCK_SIZE), "VMPCK%u is zero", i);
 		for (j = i + 1; j < SNP_VMPCK_COUNT; j++)

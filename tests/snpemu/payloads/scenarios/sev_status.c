@@ -12,8 +12,6 @@ PAYLOAD(sev_status, 0)
 	exc_expect(X86_VECTOR_VC, &rec);
 	status = rdmsr(MSR_SEV_STATUS);
 	exc_disarm();
-	CHECK(rec.hits == 0, "#VC 0x%llx on RDMSR SEV_STATUS",
-	      (unsigned long long)rec.error_code);
-	CHECK((status & want) == want, "SEV_STATUS 0x%llx",
-	      (unsigned long long)status);
+	CHECK(rec.hits == 0, "#VC 0x%llx on RDMSR SEV_STATUS", (unsigned long long)rec.error_code);
+	CHECK((status & want) == want, "SEV_STATUS 0x%llx", (unsigned long long)status);
 }

@@ -7,8 +7,8 @@
  * snpemu runs one QEMU CPU per vCPU, docs/snpemu.md "SMP"). */
 #include "vmpl.h"
 
-#define CPUS            4
-#define WAIT            400000000ul
+#define CPUS 4
+#define WAIT 400000000ul
 
 VMPL1_TEXT static void guest(struct vmpl1_state *s)
 {

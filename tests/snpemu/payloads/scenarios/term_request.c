@@ -4,8 +4,8 @@
  * snpemu log and QEMU status 33 (GHCB spec 2.3.1, termination request). */
 #include "rt.h"
 
-#define TERM_SET        2
-#define TERM_CODE       0x42
+#define TERM_SET  2
+#define TERM_CODE 0x42
 
 PAYLOAD(term_request, 0)
 {

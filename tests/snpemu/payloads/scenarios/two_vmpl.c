@@ -10,14 +10,14 @@
 #include "hv.h"
 #include "vmpl.h"
 
-#define TIMER_VECTOR    0x68
-#define TIMER_PERIOD    2000000u        /* periodic: a missed tick is re-sent */
-#define COM1_SCRATCH    0x3FF
-#define IO_VALUE        0x3C
+#define TIMER_VECTOR	0x68
+#define TIMER_PERIOD	2000000u /* periodic: a missed tick is re-sent */
+#define COM1_SCRATCH	0x3FF
+#define IO_VALUE	0x3C
 #define IOAPIC_IOREGSEL 0xFEC00000ull
-#define IOAPIC_IOWIN    0xFEC00010ull
-#define Q35_IOAPIC_VER  0x00170020u
-#define MAX_EXITS       64
+#define IOAPIC_IOWIN	0xFEC00010ull
+#define Q35_IOAPIC_VER	0x00170020u
+#define MAX_EXITS	64
 
 enum { N_CPUID, N_IO, N_MMIO, N_HLT, N_EOI, N_MSR, N_COUNT };
 
@@ -66,7 +66,7 @@ static void serve(struct vmpl1 *v, unsigned *n)
 		n[N_MMIO]++;
 		vmpl1_emulate(v);
 		break;
-	case SVM_EXIT_MSR:      /* the EOI is forwarded to VMPL0's x2APIC */
+	case SVM_EXIT_MSR: /* the EOI is forwarded to VMPL0's x2APIC */
 		n[(uint32_t)a->rcx == X2APIC_EOI ? N_EOI : N_MSR]++;
 		vmpl1_emulate(v);
 		break;
@@ -74,7 +74,7 @@ static void serve(struct vmpl1 *v, unsigned *n)
 		n[N_HLT]++;
 		serve_hlt(v);
 		break;
-	case SVM_EXIT_INTR:     /* #HV for VMPL0 while VMPL1 ran */
+	case SVM_EXIT_INTR: /* #HV for VMPL0 while VMPL1 ran */
 	case SVM_EXIT_VMGEXIT:
 		break;
 	default:

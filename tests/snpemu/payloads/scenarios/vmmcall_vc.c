@@ -9,7 +9,9 @@ PAYLOAD(vmmcall_vc, 0)
 
 	exc_expect(X86_VECTOR_VC, &rec);
 	__asm__ volatile(PROBE_SKIP ".byte 0x0f, 0x01, 0xd9" PROBE_END
-			 : : "a"(0) : "r11", "memory");
+			 :
+			 : "a"(0)
+			 : "r11", "memory");
 	exc_disarm();
 	CHECK_VC_AT_PROBE(rec, SVM_EXIT_VMMCALL);
 }

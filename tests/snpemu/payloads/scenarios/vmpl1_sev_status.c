@@ -4,7 +4,7 @@
  * not VMPL0's; at VMPL0 it still shows VMPL0's (APM vol. 2, 15.34.10). */
 #include "vmpl.h"
 
-#define FEATURES        VMPL1_PARAVISOR_FEATURES
+#define FEATURES VMPL1_PARAVISOR_FEATURES
 
 VMPL1_TEXT static void guest(struct vmpl1_state *s)
 {

@@ -7,8 +7,8 @@
  * skips the instruction; VMPL1 never sees the data. */
 #include "vmpl.h"
 
-#define SECRET          0x5EC2E7C0FFEEull
-#define SENTINEL        0x1234ull
+#define SECRET	 0x5EC2E7C0FFEEull
+#define SENTINEL 0x1234ull
 
 VMPL1_TEXT static void guest(struct vmpl1_state *s)
 {

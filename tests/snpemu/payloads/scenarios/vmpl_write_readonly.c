@@ -8,8 +8,8 @@
  * the TLB after RMPADJUST). */
 #include "vmpl.h"
 
-#define OLD             0x01D0ull
-#define NEW             0x2E30ull
+#define OLD 0x01D0ull
+#define NEW 0x2E30ull
 
 VMPL1_TEXT static void guest(struct vmpl1_state *s)
 {

@@ -6,9 +6,9 @@
  * own #PF handler records the fault. */
 #include "vmpl.h"
 
-#define PROBE_VA        0x3000000ull    /* 48 MiB: VMPL1 uses nothing there */
-#define PF_P            (1ull << 0)
-#define PF_RSV          (1ull << 3)
+#define PROBE_VA 0x3000000ull /* 48 MiB: VMPL1 uses nothing there */
+#define PF_P	 (1ull << 0)
+#define PF_RSV	 (1ull << 3)
 
 VMPL1_TEXT static void guest(struct vmpl1_state *s)
 {

@@ -6,10 +6,10 @@
  * through its own shared mapping) (APM vol. 2, 15.36.8). */
 #include "vmpl.h"
 
-#define SHARED_GPA      (VMPL1_VTOM + 0x200000)
-#define PRIVATE_DATA    0x9217A7Eull
-#define SHARED_DATA     0x5A4EDull
-#define VMPL1_DATA_OUT  0x1D0D1Dull
+#define SHARED_GPA     (VMPL1_VTOM + 0x200000)
+#define PRIVATE_DATA   0x9217A7Eull
+#define SHARED_DATA    0x5A4EDull
+#define VMPL1_DATA_OUT 0x1D0D1Dull
 
 VMPL1_TEXT static void guest(struct vmpl1_state *s)
 {
