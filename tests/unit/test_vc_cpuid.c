@@ -151,8 +151,9 @@ static void test_leaf1_apic_id(void **state)
 	(void)state;
 	cpuid(1, 0, r);
 	/* ECX[31]: a hypervisor is there, whatever the page says; ECX[3]:
-	 * no MONITOR/MWAIT; ECX[27] OSXSAVE: CR4.OSXSAVE is clear */
-	assert_regs(r, 0x00A00F11, ((uint32_t)APIC_ID << 24) | 0x020800, 0xF6D83203, 0x178BFBFF);
+	 * no MONITOR/MWAIT; ECX[27] OSXSAVE: CR4.OSXSAVE is clear; ECX[21]: x2APIC
+	 * offered */
+	assert_regs(r, 0x00A00F11, ((uint32_t)APIC_ID << 24) | 0x020800, 0xF6F83203, 0x178BFBFF);
 	assert_int_equal(cpuid_signature(), 0x00A00F11);
 }
 
