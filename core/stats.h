@@ -9,8 +9,11 @@
  * - A counter set (PV_COUNTER_SET) is a table another layer keeps (the
  *   exit counts by exit code, a device engine's own statistics): entries
  *   named and read through callbacks, per vCPU or for the whole VM.
- * Both are placed in their own linker sections (core/pv.ld); the printer
- * walks the sections, so defining a counter is all it takes to print it.
+ * - A histogram (PV_HIST) counts events by a key (a port, an MMIO page, an
+ *   MSR), per vCPU in a small open-addressing table; at the end it prints
+ *   the keys with the most events.
+ * All three are placed in their own linker sections (core/pv.ld); the
+ * printer walks the sections, so defining one is all it takes to print it.
  */
 #ifndef PV_CORE_STATS_H
 #define PV_CORE_STATS_H
@@ -38,6 +41,27 @@ struct pv_counter_set {
 	const struct pv_counter_set var \
 		__attribute__((section("pv_counter_sets"), used, aligned(8))) = { __VA_ARGS__ }
 
+#define PV_HIST_SLOTS 128 /* keys per vCPU; more are counted as "other" */
+#define PV_HIST_TOP   12  /* keys printed */
+
+struct pv_hist_slot {
+	uint64_t key_plus_1; /* 0: free */
+	uint64_t n;
+};
+
+struct pv_hist {
+	const char *name;
+	struct pv_hist_slot slot[PV_MAX_VCPUS][PV_HIST_SLOTS]; /* [V] by row */
+	uint64_t other[PV_MAX_VCPUS];			       /* [V] by slot */
+};
+
+#define PV_HIST(var, label) \
+	struct pv_hist var  \
+		__attribute__((section("pv_hists"), used, aligned(8))) = { .name = (label) }
+
+/** One event of key on this vCPU. */
+void pv_hist_count(struct pv_hist *h, uint64_t key);
+
 static inline void pv_count(struct pv_counter *c)
 {
 	c->n[vcpu_this()->index]++;
@@ -45,7 +69,7 @@ static inline void pv_count(struct pv_counter *c)
 
 /** Every counter that is not zero, one line each: "NAME: TOTAL", followed
  * by the per-vCPU values "(vCPU 0: a, 1: b)" when more than one vCPU
- * counted. */
+ * counted; then each histogram's top keys, "NAME KEY: TOTAL (...)". */
 void pv_counters_print(void);
 
 #endif

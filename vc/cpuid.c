@@ -109,7 +109,7 @@ static void cpuid_filtered(const struct vcpu *v, uint32_t leaf, uint32_t sub, ui
 		r[2] = (r[2] & ~(uint32_t)BIT(27)) |
 		       ((a->cr4 & CR4_OSXSAVE) ? (uint32_t)BIT(27) : 0);
 		r[2] &= ~(uint32_t)BIT(24); /* no TSC-deadline timer in our APIC */
-		r[2] |= (uint32_t)BIT(21); /* x2APIC: the software APIC serves its MSRs */
+		r[2] |= (uint32_t)BIT(21);  /* x2APIC: the software APIC serves its MSRs */
 		r[2] &= ~(uint32_t)BIT(3);  /* no MONITOR/MWAIT (as KVM): idle CPUs HLT, not spin */
 		r[2] |= (uint32_t)BIT(31);  /* a hypervisor: the paravisor's leaves */
 	}

@@ -11,6 +11,7 @@
 #include "core/guest_mem.h"
 #include "svm.h"
 #include "vc/vc.h"
+#include "core/stats.h"
 
 #include "decoder/insn.h"
 
@@ -122,6 +123,8 @@ static enum vc_result string_io(struct vc_exit *e, const struct io_access *io)
 	return VC_OK;
 }
 
+PV_HIST(exits_by_port, "exits by port");
+
 enum vc_result vc_handle_ioio(struct vc_exit *e)
 {
 	struct io_access io = {
@@ -131,6 +134,7 @@ enum vc_result vc_handle_ioio(struct vc_exit *e)
 	};
 	if (io.size != 1 && io.size != 2 && io.size != 4)
 		return VC_HV_ERROR;
+	pv_hist_count(&exits_by_port, io.port);
 	if (e->info1 & SVM_IOIO_STR)
 		return string_io(e, &io);
 	e->nrip = e->info2; /* IOIO: EXITINFO2 is the next RIP */

@@ -11,6 +11,7 @@
 #include "pvclock_abi.h"
 #include "sev.h"
 #include "vc/vc.h"
+#include "core/stats.h"
 #include "platform/apic.h"
 
 enum msr_policy { MSR_EMULATE, MSR_FORWARD, MSR_ZERO, MSR_SINK, MSR_KVMCLOCK };
@@ -152,6 +153,8 @@ static enum vc_result apic_msr(struct vc_exit *e, uint32_t msr, bool write, uint
 	return VC_UNSUPPORTED;
 }
 
+PV_HIST(exits_by_msr, "exits by MSR");
+
 enum vc_result vc_handle_msr(struct vc_exit *e)
 {
 	struct sev_vmsa *a = e->vmsa;
@@ -159,6 +162,7 @@ enum vc_result vc_handle_msr(struct vc_exit *e)
 	bool write = e->info1 & 1;
 	uint64_t val = ((a->rdx & 0xFFFFFFFF) << 32) | (a->rax & 0xFFFFFFFF);
 	const struct msr_rule *r = rule_of(msr);
+	pv_hist_count(&exits_by_msr, msr);
 
 	if (!r)
 		return apic_msr(e, msr, write, val);

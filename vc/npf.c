@@ -12,6 +12,7 @@
 #include "core/guest_mem.h"
 #include "core/mm.h"
 #include "vc/vc.h"
+#include "core/stats.h"
 
 #include "decoder/emul.h"
 
@@ -85,8 +86,11 @@ static const struct emul_ops mmio_ops = {
 	.insn_fetch = vc_emul_fetch,
 };
 
+PV_HIST(exits_by_mmio_page, "exits by MMIO page");
+
 enum vc_result vc_handle_npf(struct vc_exit *e)
 {
+	pv_hist_count(&exits_by_mmio_page, e->info2 & PAGE_MASK);
 	struct vc_emul m = { .fault_page = e->info2 & PAGE_MASK };
 	struct emul_ctxt c;
 	vc_emul_start(&c, e, &m);

@@ -367,6 +367,8 @@ static void test_mtrr_per_vcpu_and_counted_per_vcpu(void **state)
 	pv_counters_print();
 	assert_true(fake_pv_log_has("exits 0x7c (msr): "));
 	assert_true(fake_pv_log_has(", 1: 1)")); /* one exit on vCPU 1 */
+	/* and the MSR histogram names 0x2ff with vCPU 1's one exit */
+	assert_true(fake_pv_log_has("exits by MSR 0x2ff: "));
 }
 
 int main(void)
