@@ -214,13 +214,14 @@ void guest_apic_host_vector(struct vcpu *v, uint8_t vector)
 			pci_vector(vector);
 		return;
 	}
+	bool level = ioapic_vector_level(vector); /* platform_lock, not nested */
 	spin_lock(&apic_lock);
 	if (v->timer_vector && vector == v->timer_vector) {
 		host_msr(X2APIC_EOI, 0);
 		CHECK(lapic_timer_fired(&v->lapic) != LAPIC_HOST_ERROR);
 	} else {
 		lapic_set_eoi_forward(&v->lapic, vector, true);
-		lapic_set_irr(&v->lapic, vector, false);
+		lapic_set_irr(&v->lapic, vector, level);
 	}
 	spin_unlock(&apic_lock);
 }

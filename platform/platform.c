@@ -182,6 +182,7 @@ static bool port_io_locked(uint16_t port, unsigned int size, bool in, uint32_t *
 #define IOAPIC_PINS   24
 #define RTE_LOGICAL   BIT(11)
 #define RTE_MASKED    BIT(16)
+#define RTE_LEVEL     BIT(15)
 
 static struct {
 	uint32_t regsel;
@@ -193,6 +194,18 @@ static void host_ioapic_write(uint32_t reg, uint32_t val)
 	uint64_t r = reg, v = val;
 	ghcb_mmio(IOAPIC_BASE + IOAPIC_REGSEL, 4, true, &r, NULL);
 	ghcb_mmio(IOAPIC_BASE + IOAPIC_WIN, 4, true, &v, NULL);
+}
+
+bool ioapic_vector_level(uint8_t vector)
+{
+	bool level = false;
+	spin_lock(&platform_lock);
+	for (unsigned int pin = 0; pin < IOAPIC_PINS && !level; pin++) {
+		uint64_t rte = ioapic.rte[pin];
+		level = !(rte & RTE_MASKED) && (rte & RTE_LEVEL) && (uint8_t)rte == vector;
+	}
+	spin_unlock(&platform_lock);
+	return level;
 }
 
 static uint64_t rte_for_host(uint64_t rte)

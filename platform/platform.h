@@ -13,6 +13,10 @@ bool devices_port_io(uint16_t port, unsigned int size, bool in, uint32_t *val);
 bool devices_port_bulk(uint16_t port, unsigned int size, bool in, uint64_t count);
 /** The same for MMIO (the guest's local APIC page). */
 bool devices_mmio(uint64_t gpa, unsigned int size, bool write, uint64_t *val);
+/** An unmasked level-triggered I/O APIC pin of the guest's uses vector:
+ * the host's delivery of it is a level interrupt (TMR set in the guest's
+ * APIC, whose EOI the host's APIC then broadcasts to its I/O APIC). */
+bool ioapic_vector_level(uint8_t vector);
 
 /* pci.c: configuration space (mechanism #1 and ECAM) and the virtio proxy */
 void pci_init(void);

@@ -14,6 +14,7 @@
 #include "fake_hw.h"
 #include "fake_pv.h"
 #include "platform/apic.h"
+#include "platform/platform.h"
 
 #include <svm.h>
 
@@ -164,6 +165,28 @@ static void test_logical_target(void **state)
 	assert_int_equal(guest_apic_logical_target(0x02), -1);
 }
 
+/** A host vector that an unmasked level-triggered I/O APIC pin of the
+ * guest uses is accepted as level (TMR set), so the guest's EOI of it is
+ * broadcast (here: forwarded to the host's APIC); an edge one clears TMR. */
+static void test_level_vector_sets_tmr(void **state)
+{
+	uint64_t svr = 0x1FF, sel = 0x10 + 2 * 9, rte = 0x8000 | 0x41; /* pin 9, level, 0x41 */
+	uint64_t tmr = 0;
+
+	(void)state;
+	pv_clock.tsc_hz = 2500000000ULL;
+	guest_apic_init(&fake_guest.vcpu);
+	assert_true(guest_apic_mmio(0xF0, 4, true, &svr));
+	assert_true(devices_mmio(0xFEC00000, 4, true, &sel));
+	assert_true(devices_mmio(0xFEC00010, 4, true, &rte));
+	guest_apic_host_vector(&fake_guest.vcpu, 0x41);
+	assert_true(guest_apic_mmio(0x180 + 0x20, 4, false, &tmr)); /* TMR, vectors 0x40-0x5F */
+	assert_int_equal(tmr, 1u << 1);
+	guest_apic_host_vector(&fake_guest.vcpu, 0x42); /* no pin: edge */
+	assert_true(guest_apic_mmio(0x180 + 0x20, 4, false, &tmr));
+	assert_int_equal(tmr, 1u << 1);
+}
+
 /* ---- the end of a guest HLT (core/irq.c irq_wait) ---- */
 
 static void init_after_three_halts(void)
@@ -270,6 +293,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_rdtsc, fake_pv_setup),
 		cmocka_unit_test_setup(test_logical_target, fake_pv_setup),
+		cmocka_unit_test_setup(test_level_vector_sets_tmr, fake_pv_setup),
 		cmocka_unit_test_setup(test_rdtsc_bad_answers, fake_pv_setup),
 		cmocka_unit_test_setup(test_nops, fake_pv_setup),
 		cmocka_unit_test_setup(test_vmmcall_ud, fake_pv_setup),
