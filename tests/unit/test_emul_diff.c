@@ -44,6 +44,10 @@ enum {
 	DF_STACK = 1 << 1, /**< PUSH/POP: RSP is R14 (swapped around the native run) */
 	DF_CMPX = 1 << 2,  /**< CMPXCHG*: rDX:rAX equal to memory on half the cases */
 	DF_NO32 = 1 << 3,  /**< not in 32-bit mode (REX, or a 64-bit default size) */
+	DF_VEC = 1 << 4,   /**< SSE/AVX: YMM0-15 random, loaded and compared */
+	DF_UNAL = 1 << 5,  /**< the operand at a random offset from RBX's 32-byte alignment */
+	DF_STR = 1 << 6,   /**< CMPS/SCAS: RSI, RDI, RCX, DF and the data arranged to match */
+	DF_A32 = 1 << 7,   /**< 67h: RSI, RDI, RCX get garbage in bits 63:32 */
 };
 
 /** One form: bytes, where an immediate to randomise sits, and what the registers mean. */
@@ -53,7 +57,7 @@ struct dform {
 	uint8_t len;
 	uint8_t imm_at, imm_len; /**< imm_len 0: none */
 	uint8_t size;		 /**< operand size (CMPXCHG*: compare width) */
-	uint8_t flags;
+	uint16_t flags;
 };
 
 #define MAX_FORMS 512
@@ -99,8 +103,25 @@ static void add(const char *name, unsigned int size, const char *pfx, const char
 	f->imm_len = (uint8_t)imm_len;
 	f->len = (uint8_t)(n + imm_len);
 	f->size = (uint8_t)size;
-	f->flags = (uint8_t)flags;
+	f->flags = (uint16_t)flags;
 }
+
+/** Add a form of exactly these bytes (ModRM included). */
+static void add_raw(const char *name, unsigned int size, const char *bytes, size_t len,
+		    unsigned int flags)
+{
+	struct dform *f = &forms[nforms++];
+
+	assert_true(nforms <= MAX_FORMS && len <= sizeof(f->bytes));
+	memset(f, 0, sizeof(*f));
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	memcpy(f->bytes, bytes, len);
+	f->len = (uint8_t)len;
+	f->size = (uint8_t)size;
+	f->flags = (uint16_t)flags;
+}
+
+#define RAW(name, size, bytes, flags) add_raw(name, size, bytes, sizeof(bytes) - 1, flags)
 
 /** A "%s m%u, ..." name. */
 static const char *fmt(const char *pattern, const char *mn, unsigned int size)
@@ -280,6 +301,93 @@ static void add_moves(void)
 	forms[nforms - 1].len--; /* no ModRM of add()'s: it is in the opcode bytes */
 }
 
+/** SSE and AVX loads and stores, XMM1 (or XMM9/YMM9) and [rbx]. */
+static void add_vector(void)
+{
+	const unsigned int v = DF_VEC, u = DF_VEC | DF_UNAL, x = DF_NO32;
+
+	RAW("movd xmm1, m32", 4, "\x66\x0f\x6e\x0b", u);
+	RAW("movd m32, xmm1", 4, "\x66\x0f\x7e\x0b", u);
+	RAW("movq xmm1, m64 (66 REX.W 0F 6E)", 8, "\x66\x48\x0f\x6e\x0b", u | x);
+	RAW("movq xmm1, m64 (F3 0F 7E)", 8, "\xf3\x0f\x7e\x0b", u);
+	RAW("movq m64, xmm1 (66 REX.W 0F 7E)", 8, "\x66\x48\x0f\x7e\x0b", u | x);
+	RAW("movq m64, xmm1 (66 0F D6)", 8, "\x66\x0f\xd6\x0b", u);
+	RAW("movdqa xmm1, m128", 16, "\x66\x0f\x6f\x0b", v);
+	RAW("movdqa m128, xmm1", 16, "\x66\x0f\x7f\x0b", v);
+	RAW("movdqu xmm1, m128", 16, "\xf3\x0f\x6f\x0b", u);
+	RAW("movdqu m128, xmm1", 16, "\xf3\x0f\x7f\x0b", u);
+	RAW("movdqu xmm9, m128", 16, "\xf3\x44\x0f\x6f\x0b", u | x);
+	RAW("movdqu m128, xmm9", 16, "\xf3\x44\x0f\x7f\x0b", u | x);
+	RAW("movaps xmm1, m128", 16, "\x0f\x28\x0b", v);
+	RAW("movaps m128, xmm1", 16, "\x0f\x29\x0b", v);
+	RAW("movups xmm1, m128", 16, "\x0f\x10\x0b", u);
+	RAW("movups m128, xmm1", 16, "\x0f\x11\x0b", u);
+	RAW("movapd xmm1, m128", 16, "\x66\x0f\x28\x0b", v);
+	RAW("movapd m128, xmm1", 16, "\x66\x0f\x29\x0b", v);
+	RAW("movupd xmm1, m128", 16, "\x66\x0f\x10\x0b", u);
+	RAW("movupd m128, xmm1", 16, "\x66\x0f\x11\x0b", u);
+	RAW("movntdq m128, xmm1", 16, "\x66\x0f\xe7\x0b", v);
+	RAW("movntps m128, xmm1", 16, "\x0f\x2b\x0b", v);
+	RAW("vmovd xmm1, m32", 4, "\xc5\xf9\x6e\x0b", u);
+	RAW("vmovd m32, xmm1", 4, "\xc5\xf9\x7e\x0b", u);
+	RAW("vmovq xmm1, m64", 8, "\xc5\xfa\x7e\x0b", u);
+	RAW("vmovq m64, xmm1", 8, "\xc5\xf9\xd6\x0b", u);
+	RAW("vmovdqa xmm1, m128", 16, "\xc5\xf9\x6f\x0b", v);
+	RAW("vmovdqa ymm1, m256", 32, "\xc5\xfd\x6f\x0b", v);
+	RAW("vmovdqa m128, xmm1", 16, "\xc5\xf9\x7f\x0b", v);
+	RAW("vmovdqa m256, ymm1", 32, "\xc5\xfd\x7f\x0b", v);
+	RAW("vmovdqu xmm1, m128", 16, "\xc5\xfa\x6f\x0b", u);
+	RAW("vmovdqu ymm1, m256", 32, "\xc5\xfe\x6f\x0b", u);
+	RAW("vmovdqu ymm9, m256", 32, "\xc5\x7e\x6f\x0b", u | x);
+	RAW("vmovdqu m128, xmm1", 16, "\xc5\xfa\x7f\x0b", u);
+	RAW("vmovdqu m256, ymm1", 32, "\xc5\xfe\x7f\x0b", u);
+	RAW("vmovdqu m256, ymm9", 32, "\xc5\x7e\x7f\x0b", u | x);
+	RAW("vmovaps xmm1, m128", 16, "\xc5\xf8\x28\x0b", v);
+	RAW("vmovaps ymm1, m256", 32, "\xc5\xfc\x28\x0b", v);
+	RAW("vmovaps m128, xmm1", 16, "\xc5\xf8\x29\x0b", v);
+	RAW("vmovaps m256, ymm1", 32, "\xc5\xfc\x29\x0b", v);
+	RAW("vmovups xmm1, m128", 16, "\xc5\xf8\x10\x0b", u);
+	RAW("vmovups ymm1, m256", 32, "\xc5\xfc\x10\x0b", u);
+	RAW("vmovups m128, xmm1", 16, "\xc5\xf8\x11\x0b", u);
+	RAW("vmovups m256, ymm1", 32, "\xc5\xfc\x11\x0b", u);
+	RAW("vmovapd ymm1, m256", 32, "\xc5\xfd\x28\x0b", v);
+	RAW("vmovapd m256, ymm1", 32, "\xc5\xfd\x29\x0b", v);
+	RAW("vmovupd xmm1, m128", 16, "\xc5\xf9\x10\x0b", u);
+	RAW("vmovupd m256, ymm1", 32, "\xc5\xfd\x11\x0b", u);
+	RAW("vmovntdq m128, xmm1", 16, "\xc5\xf9\xe7\x0b", v);
+	RAW("vmovntdq m256, ymm1", 32, "\xc5\xfd\xe7\x0b", v);
+	RAW("vmovntps m256, ymm1", 32, "\xc5\xfc\x2b\x0b", v);
+}
+
+/** CMPS and SCAS, plain, REPE and REPNE, every size, and with 67h. */
+static void add_strings(void)
+{
+	static const char *const rep_names[] = { "", "repe ", "repne " };
+	static const char rep_bytes[] = { 0, (char)0xf3, (char)0xf2 };
+
+	for (unsigned int k = 0; k < 2; k++) {
+		for (unsigned int p = 0; p < 3; p++) {
+			for (unsigned int i = 0; i < 4; i++) {
+				unsigned int sz = sizes[i], n = 0;
+				char b[4], name[32];
+
+				if (sz == 2)
+					b[n++] = 0x66;
+				if (p)
+					b[n++] = rep_bytes[p];
+				if (sz == 8)
+					b[n++] = 0x48;
+				b[n++] = (char)((k ? 0xae : 0xa6) + (sz > 1));
+				snprintf(name, sizeof(name), "%s%s%c", rep_names[p],
+					 k ? "scas" : "cmps", "?bw?d???q"[sz]);
+				add_raw(name, sz, b, n, DF_STR | DF_NO32);
+			}
+		}
+	}
+	RAW("repe cmpsb (67)", 1, "\x67\xf3\xa6", DF_STR | DF_NO32 | DF_A32);
+	RAW("repne scasd (67)", 4, "\x67\xf2\xaf", DF_STR | DF_NO32 | DF_A32);
+}
+
 static void build_forms(void)
 {
 	nforms = 0;
@@ -290,6 +398,8 @@ static void build_forms(void)
 	add_exchange();
 	add_conditional();
 	add_moves();
+	add_vector();
+	add_strings();
 }
 
 /* The stack swap around PUSH/POP natively: xchg rsp, r14 (49 87 e6). */
@@ -300,16 +410,56 @@ static uint8_t *data(void)
 	return region + PAGE;
 }
 
+#define STR_MAX	 24 /**< elements a CMPS/SCAS case compares at most */
+#define STR_AREA (STR_MAX * 8)
+
+/**
+ * CMPS/SCAS: up to STR_MAX elements forwards or backwards, from two areas
+ * that are equal, equal but for one byte, random, or random with one
+ * element equal (SCAS: rAX one of the elements, or all elements rAX but
+ * one byte), so that REPE and REPNE stop early and late.
+ */
+static void random_string(const struct dform *f, struct cpu *cpu)
+{
+	bool df = test_rng() & 1, scas = (f->bytes[f->len - 1] & 0xfe) == 0xae;
+	unsigned int src_lo = 16, dst_lo = 272, sz = f->size;
+	unsigned int k = (unsigned int)(test_rng() % (STR_AREA / sz));
+	unsigned int mode = (unsigned int)(test_rng() % 4);
+	uint64_t hi = (f->flags & DF_A32) ? 0xdead00000000ULL : 0;
+	uint8_t *d = data();
+
+	cpu->gpr[INSN_RCX] = (test_rng() % (STR_MAX + 1)) | hi;
+	cpu->gpr[INSN_RSI] = ((uint64_t)d + (df ? src_lo + STR_AREA - sz : src_lo)) | hi;
+	cpu->gpr[INSN_RDI] = ((uint64_t)d + (df ? dst_lo + STR_AREA - sz : dst_lo)) | hi;
+	cpu->rflags |= df ? 0x400 : 0;
+	if (scas) {
+		if (mode == 0)
+			memcpy(&cpu->gpr[INSN_RAX], d + dst_lo + k * sz, sz);
+		if (mode == 1) {
+			for (unsigned int i = 0; i < STR_AREA; i += sz)
+				memcpy(d + dst_lo + i, &cpu->gpr[INSN_RAX], sz);
+			d[dst_lo + test_rng() % STR_AREA]++;
+		}
+		return;
+	}
+	if (mode <= 1)
+		memcpy(d + dst_lo, d + src_lo, STR_AREA);
+	if (mode == 1)
+		d[dst_lo + test_rng() % STR_AREA]++;
+	if (mode == 3)
+		memcpy(d + dst_lo + k * sz, d + src_lo + k * sz, sz);
+}
+
 /** Random inputs for form f (memory: the bytes it can reach). */
 static void random_case(const struct dform *f, struct cpu *cpu)
 {
 	uint64_t *w = (uint64_t *)data();
 
-	if (f->flags & DF_BTREG) {
+	if (f->flags & (DF_BTREG | DF_STR)) {
 		for (unsigned int i = 0; i < WINDOW / 8; i++)
 			w[i] = test_rng();
 	} else {
-		for (unsigned int i = MID / 8 - 1; i < MID / 8 + 3; i++)
+		for (unsigned int i = MID / 8 - 1; i < MID / 8 + 9; i++)
 			w[i] = test_rng();
 		for (unsigned int i = STACK_AT / 8 - 2; i < STACK_AT / 8 + 4; i++)
 			w[i] = test_rng();
@@ -320,6 +470,10 @@ static void random_case(const struct dform *f, struct cpu *cpu)
 	cpu->rflags = NATIVE_FLAGS_FIXED | (test_rng() & FLAGS_ARITH);
 	if (f->flags & DF_STACK)
 		cpu->gpr[INSN_R14] = (uint64_t)data() + STACK_AT;
+	if (f->flags & DF_UNAL)
+		cpu->gpr[INSN_RBX] += test_rng() % 32;
+	if (f->flags & DF_STR)
+		random_string(f, cpu);
 	if (f->flags & DF_BTREG) {
 		/* offsets of +-1024 bits, sign-extended from the operand size */
 		uint64_t m = f->size == 8 ? ~0ULL : (1ULL << (f->size * 8)) - 1;
@@ -393,15 +547,21 @@ static bool run_case(const struct dform *f, unsigned long n, struct emul_ctxt *c
 {
 	struct cpu init, native;
 	uint8_t before[WINDOW];
-	bool mode32 = (n & 1) && !(f->flags & DF_NO32);
+	static uint8_t vec[INSN_VEC_COUNT][32], vec_in[INSN_VEC_COUNT][32];
+	bool mode32 = (n & 1) && !(f->flags & DF_NO32), is_vec = f->flags & DF_VEC;
 	enum emul_result r;
 
 	random_case(f, &init);
+	if (is_vec)
+		for (unsigned int i = 0; i < sizeof(vec) / 8; i++)
+			((uint64_t *)vec)[i] = test_rng();
 	if (f->imm_len)
 		random_imm(f, code + at, &cache->insn[mode32], cache->imm_signed);
 	memcpy(before, data(), WINDOW);
 	native = init;
-	native_run(&native, code, NULL);
+	if (is_vec)
+		memcpy(vec_in, vec, sizeof(vec)); /* the inputs, before native_run stores */
+	native_run(&native, code, is_vec ? vec : NULL);
 	memcpy(shadow, data(), WINDOW); /* native result */
 	memcpy(data(), before, WINDOW); /* the emulation runs on the inputs */
 
@@ -411,15 +571,19 @@ static bool run_case(const struct dform *f, unsigned long n, struct emul_ctxt *c
 		harness_ctxt32(c, h, (uint64_t)(code + at));
 	else
 		harness_ctxt64(c, h, (uint64_t)(code + at));
+	if (is_vec)
+		memcpy(c->in.vec, vec_in, sizeof(vec_in));
 	memcpy(c->in.gpr, init.gpr, sizeof(c->in.gpr));
 	c->in.rflags = init.rflags;
 	c->in.wide_mem = true;
+	c->in.vec_valid = is_vec;
+	c->in.rep_limit = (f->flags & DF_STR) ? 1 + (unsigned int)(test_rng() % 5) : 0;
 	if (f->flags & DF_STACK) {
 		c->in.gpr[INSN_RSP] = init.gpr[INSN_R14];
 		native.gpr[INSN_RSP] = native.gpr[INSN_R14];
 		native.gpr[INSN_R14] = init.gpr[INSN_R14];
 	}
-	if (n % DECODE_EVERY >= 2) {
+	if (n % DECODE_EVERY >= 2 && !(f->flags & DF_STR)) {
 		c->insn = cache->insn[mode32];
 		c->insn_valid = true;
 		r = emul_execute(c, &harness_ops);
@@ -442,6 +606,18 @@ static bool run_case(const struct dform *f, unsigned long n, struct emul_ctxt *c
 	}
 	if (native.rflags != c->out.rflags)
 		return report(f, n, "rflags", native.rflags, c->out.rflags, &init);
+	for (unsigned int i = 0; is_vec && i < sizeof(vec) / 8; i++) {
+		uint64_t nv, ev;
+
+		memcpy(&nv, (uint8_t *)vec + 8 * i, 8);
+		memcpy(&ev, (uint8_t *)c->out.vec + 8 * i, 8);
+		if (nv != ev) {
+			char what[24];
+
+			snprintf(what, sizeof(what), "ymm%u[%u]", i / 4, i % 4);
+			return report(f, n, what, nv, ev, &init);
+		}
+	}
 	for (unsigned int i = 0; i < WINDOW; i += 8)
 		if (memcmp(shadow + i, data() + i, 8))
 			return report(f, n, "memory", *(uint64_t *)(shadow + i),
