@@ -359,6 +359,8 @@ enum emul_result emul_mem_linear(struct emul_ctxt *ctxt, bool write, uint64_t *l
 	emul_reset(ctxt);
 	if (!ctxt->insn_valid || !insn->has_mem)
 		return EMUL_UNHANDLEABLE;
+	if (!emul_is_string(insn->cls)) /* with BT's offset and the alignment rule */
+		return emul_operand_linear(ctxt, emul_operand_disp(ctxt), write, linear);
 	offset = emul_mem_offset(ctxt, &insn->mem);
 	if (insn->cls == INSN_MOVS && write) {
 		/* the destination of MOVS is always ES:rDI */

@@ -194,9 +194,12 @@ enum emul_result emul_execute(struct emul_ctxt *ctxt, const struct emul_ops *ops
 
 /**
  * The linear address of the memory operand of the decoded instruction (for
- * string instructions, of the element at the current rSI/rDI), with the
- * checks an access of kind write would get.  For vc/npf.c's cross-check of
- * the GVA against the exit.  EMUL_EXCEPTION: #GP(0) or #SS(0) in out.fault.
+ * string instructions, of the element at the current rSI/rDI; for BT..BTC
+ * with a register offset, of the operand the offset moves to; not the
+ * stack slot of PUSH/POP), with the checks an access of kind write would
+ * get.  For vc/npf.c's cross-check of the GVA against the exit.
+ * EMUL_EXCEPTION: #GP(0) (also for a misaligned aligned form) or #SS(0) in
+ * out.fault.
  */
 enum emul_result emul_mem_linear(struct emul_ctxt *ctxt, bool write, uint64_t *linear);
 

@@ -100,17 +100,16 @@ static enum emul_result emul_rmw_run(struct emul_ctxt *ctxt, const struct emul_o
 	return EMUL_RETRY; /* contended: nothing done, the guest runs it again */
 }
 
-/**
- * BT..BTC with a register bit offset on memory: the offset is signed, and
- * the operand read is the one it falls in (APM 24594 "BT": "the bit offset
- * ... can range from -2^63 to +2^63-1"; SDM "BT": the address moves by
- * (offset DIV width) * width/8 bytes).
- */
-static uint64_t emul_bt_disp(uint64_t offset, unsigned int size)
+uint64_t emul_operand_disp(const struct emul_ctxt *ctxt)
 {
-	unsigned int shift = 64 - size * 8, log2 = size == 2 ? 4 : size == 4 ? 5 : 6;
-	int64_t off = (int64_t)(offset << shift) >> shift;
+	const struct insn *insn = &ctxt->insn;
+	unsigned int size = insn->mem.size, shift = 64 - size * 8;
+	unsigned int log2 = size == 2 ? 4 : size == 4 ? 5 : 6;
+	int64_t off;
 
+	if (!emul_is_bt(insn->cls) || insn->has_imm || insn->reg.index >= INSN_GPR_COUNT)
+		return 0;
+	off = (int64_t)(emul_reg_read(ctxt, &insn->reg) << shift) >> shift;
 	return (uint64_t)((off >> log2) * (int64_t)size);
 }
 
@@ -140,16 +139,14 @@ static enum emul_result emul_mem_op(struct emul_ctxt *ctxt, const struct emul_op
 {
 	const struct insn *insn = &ctxt->insn;
 	struct emul_rmw m = { .cls = insn->cls, .size = insn->mem.size };
-	uint64_t la, disp = 0;
+	uint64_t la;
 	enum emul_result r;
 
 	if (insn->has_imm)
 		m.src = insn->imm;
 	else if (insn->reg.index < INSN_GPR_COUNT)
 		m.src = emul_reg_read(ctxt, &insn->reg);
-	if (emul_is_bt(m.cls) && !insn->has_imm)
-		disp = emul_bt_disp(m.src, m.size);
-	r = emul_operand_linear(ctxt, disp, emul_writes_mem(m.cls), &la);
+	r = emul_operand_linear(ctxt, emul_operand_disp(ctxt), emul_writes_mem(m.cls), &la);
 	if (r == EMUL_OK)
 		r = emul_rmw_run(ctxt, ops, la, insn->lock || m.cls == INSN_XCHG, &m);
 	if (r != EMUL_OK)

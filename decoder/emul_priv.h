@@ -68,6 +68,14 @@ bool emul_linear_ok(const struct emul_ctxt *ctxt, unsigned int seg, uint64_t off
 enum emul_result emul_operand_linear(struct emul_ctxt *ctxt, uint64_t disp, bool write,
 				     uint64_t *linear);
 
+/**
+ * How far BT..BTC with a register bit offset moves the memory operand: the
+ * offset is signed, and the operand accessed is the one it falls in (APM
+ * 24594 "BT": the offset "can range from -2^63 to +2^63-1"; SDM "BT": the
+ * address moves by (offset DIV width) * width/8 bytes).  0 for the others.
+ */
+uint64_t emul_operand_disp(const struct emul_ctxt *ctxt);
+
 /** The instruction is done: RIP past it, RFLAGS.RF cleared. */
 void emul_finish(struct emul_ctxt *ctxt);
 

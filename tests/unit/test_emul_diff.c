@@ -47,7 +47,8 @@ enum {
 	DF_VEC = 1 << 4,   /**< SSE/AVX: YMM0-15 random, loaded and compared */
 	DF_UNAL = 1 << 5,  /**< the operand at a random offset from RBX's 32-byte alignment */
 	DF_STR = 1 << 6,   /**< CMPS/SCAS: RSI, RDI, RCX, DF and the data arranged to match */
-	DF_A32 = 1 << 7,   /**< 67h: RSI, RDI, RCX get garbage in bits 63:32 */
+	DF_A32 = 1 << 7,   /**< 67h: RBX, RSI, RDI, RCX get garbage in bits 63:32 */
+	DF_RIP = 1 << 8,   /**< RIP-relative: the disp32 before the immediate targets RBX's byte */
 };
 
 /** One form: bytes, where an immediate to randomise sits, and what the registers mean. */
@@ -60,7 +61,7 @@ struct dform {
 	uint16_t flags;
 };
 
-#define MAX_FORMS 512
+#define MAX_FORMS 640
 static struct dform forms[MAX_FORMS];
 static size_t nforms;
 
@@ -304,59 +305,69 @@ static void add_moves(void)
 /** SSE and AVX loads and stores, XMM1 (or XMM9/YMM9) and [rbx]. */
 static void add_vector(void)
 {
-	const unsigned int v = DF_VEC, u = DF_VEC | DF_UNAL, x = DF_NO32;
+	enum { VA = DF_VEC, VU = DF_VEC | DF_UNAL, X = DF_NO32 };
+	static const struct {
+		const char *name;
+		unsigned int size;
+		const char *bytes;
+		unsigned int flags;
+	} rows[] = {
+		{ "movd xmm1, m32", 4, "\x66\x0f\x6e\x0b", VU },
+		{ "movd m32, xmm1", 4, "\x66\x0f\x7e\x0b", VU },
+		{ "movq xmm1, m64 (66 REX.W 0F 6E)", 8, "\x66\x48\x0f\x6e\x0b", VU | X },
+		{ "movq xmm1, m64 (F3 0F 7E)", 8, "\xf3\x0f\x7e\x0b", VU },
+		{ "movq m64, xmm1 (66 REX.W 0F 7E)", 8, "\x66\x48\x0f\x7e\x0b", VU | X },
+		{ "movq m64, xmm1 (66 0F D6)", 8, "\x66\x0f\xd6\x0b", VU },
+		{ "movdqa xmm1, m128", 16, "\x66\x0f\x6f\x0b", VA },
+		{ "movdqa m128, xmm1", 16, "\x66\x0f\x7f\x0b", VA },
+		{ "movdqu xmm1, m128", 16, "\xf3\x0f\x6f\x0b", VU },
+		{ "movdqu m128, xmm1", 16, "\xf3\x0f\x7f\x0b", VU },
+		{ "movdqu xmm9, m128", 16, "\xf3\x44\x0f\x6f\x0b", VU | X },
+		{ "movdqu m128, xmm9", 16, "\xf3\x44\x0f\x7f\x0b", VU | X },
+		{ "movaps xmm1, m128", 16, "\x0f\x28\x0b", VA },
+		{ "movaps m128, xmm1", 16, "\x0f\x29\x0b", VA },
+		{ "movups xmm1, m128", 16, "\x0f\x10\x0b", VU },
+		{ "movups m128, xmm1", 16, "\x0f\x11\x0b", VU },
+		{ "movapd xmm1, m128", 16, "\x66\x0f\x28\x0b", VA },
+		{ "movapd m128, xmm1", 16, "\x66\x0f\x29\x0b", VA },
+		{ "movupd xmm1, m128", 16, "\x66\x0f\x10\x0b", VU },
+		{ "movupd m128, xmm1", 16, "\x66\x0f\x11\x0b", VU },
+		{ "movntdq m128, xmm1", 16, "\x66\x0f\xe7\x0b", VA },
+		{ "movntps m128, xmm1", 16, "\x0f\x2b\x0b", VA },
+		{ "vmovd xmm1, m32", 4, "\xc5\xf9\x6e\x0b", VU },
+		{ "vmovd m32, xmm1", 4, "\xc5\xf9\x7e\x0b", VU },
+		{ "vmovq xmm1, m64", 8, "\xc5\xfa\x7e\x0b", VU },
+		{ "vmovq m64, xmm1", 8, "\xc5\xf9\xd6\x0b", VU },
+		{ "vmovdqa xmm1, m128", 16, "\xc5\xf9\x6f\x0b", VA },
+		{ "vmovdqa ymm1, m256", 32, "\xc5\xfd\x6f\x0b", VA },
+		{ "vmovdqa m128, xmm1", 16, "\xc5\xf9\x7f\x0b", VA },
+		{ "vmovdqa m256, ymm1", 32, "\xc5\xfd\x7f\x0b", VA },
+		{ "vmovdqu xmm1, m128", 16, "\xc5\xfa\x6f\x0b", VU },
+		{ "vmovdqu ymm1, m256", 32, "\xc5\xfe\x6f\x0b", VU },
+		{ "vmovdqu ymm9, m256", 32, "\xc5\x7e\x6f\x0b", VU | X },
+		{ "vmovdqu m128, xmm1", 16, "\xc5\xfa\x7f\x0b", VU },
+		{ "vmovdqu m256, ymm1", 32, "\xc5\xfe\x7f\x0b", VU },
+		{ "vmovdqu m256, ymm9", 32, "\xc5\x7e\x7f\x0b", VU | X },
+		{ "vmovaps xmm1, m128", 16, "\xc5\xf8\x28\x0b", VA },
+		{ "vmovaps ymm1, m256", 32, "\xc5\xfc\x28\x0b", VA },
+		{ "vmovaps m128, xmm1", 16, "\xc5\xf8\x29\x0b", VA },
+		{ "vmovaps m256, ymm1", 32, "\xc5\xfc\x29\x0b", VA },
+		{ "vmovups xmm1, m128", 16, "\xc5\xf8\x10\x0b", VU },
+		{ "vmovups ymm1, m256", 32, "\xc5\xfc\x10\x0b", VU },
+		{ "vmovups m128, xmm1", 16, "\xc5\xf8\x11\x0b", VU },
+		{ "vmovups m256, ymm1", 32, "\xc5\xfc\x11\x0b", VU },
+		{ "vmovapd ymm1, m256", 32, "\xc5\xfd\x28\x0b", VA },
+		{ "vmovapd m256, ymm1", 32, "\xc5\xfd\x29\x0b", VA },
+		{ "vmovupd xmm1, m128", 16, "\xc5\xf9\x10\x0b", VU },
+		{ "vmovupd m256, ymm1", 32, "\xc5\xfd\x11\x0b", VU },
+		{ "vmovntdq m128, xmm1", 16, "\xc5\xf9\xe7\x0b", VA },
+		{ "vmovntdq m256, ymm1", 32, "\xc5\xfd\xe7\x0b", VA },
+		{ "vmovntps m256, ymm1", 32, "\xc5\xfc\x2b\x0b", VA },
+	};
 
-	RAW("movd xmm1, m32", 4, "\x66\x0f\x6e\x0b", u);
-	RAW("movd m32, xmm1", 4, "\x66\x0f\x7e\x0b", u);
-	RAW("movq xmm1, m64 (66 REX.W 0F 6E)", 8, "\x66\x48\x0f\x6e\x0b", u | x);
-	RAW("movq xmm1, m64 (F3 0F 7E)", 8, "\xf3\x0f\x7e\x0b", u);
-	RAW("movq m64, xmm1 (66 REX.W 0F 7E)", 8, "\x66\x48\x0f\x7e\x0b", u | x);
-	RAW("movq m64, xmm1 (66 0F D6)", 8, "\x66\x0f\xd6\x0b", u);
-	RAW("movdqa xmm1, m128", 16, "\x66\x0f\x6f\x0b", v);
-	RAW("movdqa m128, xmm1", 16, "\x66\x0f\x7f\x0b", v);
-	RAW("movdqu xmm1, m128", 16, "\xf3\x0f\x6f\x0b", u);
-	RAW("movdqu m128, xmm1", 16, "\xf3\x0f\x7f\x0b", u);
-	RAW("movdqu xmm9, m128", 16, "\xf3\x44\x0f\x6f\x0b", u | x);
-	RAW("movdqu m128, xmm9", 16, "\xf3\x44\x0f\x7f\x0b", u | x);
-	RAW("movaps xmm1, m128", 16, "\x0f\x28\x0b", v);
-	RAW("movaps m128, xmm1", 16, "\x0f\x29\x0b", v);
-	RAW("movups xmm1, m128", 16, "\x0f\x10\x0b", u);
-	RAW("movups m128, xmm1", 16, "\x0f\x11\x0b", u);
-	RAW("movapd xmm1, m128", 16, "\x66\x0f\x28\x0b", v);
-	RAW("movapd m128, xmm1", 16, "\x66\x0f\x29\x0b", v);
-	RAW("movupd xmm1, m128", 16, "\x66\x0f\x10\x0b", u);
-	RAW("movupd m128, xmm1", 16, "\x66\x0f\x11\x0b", u);
-	RAW("movntdq m128, xmm1", 16, "\x66\x0f\xe7\x0b", v);
-	RAW("movntps m128, xmm1", 16, "\x0f\x2b\x0b", v);
-	RAW("vmovd xmm1, m32", 4, "\xc5\xf9\x6e\x0b", u);
-	RAW("vmovd m32, xmm1", 4, "\xc5\xf9\x7e\x0b", u);
-	RAW("vmovq xmm1, m64", 8, "\xc5\xfa\x7e\x0b", u);
-	RAW("vmovq m64, xmm1", 8, "\xc5\xf9\xd6\x0b", u);
-	RAW("vmovdqa xmm1, m128", 16, "\xc5\xf9\x6f\x0b", v);
-	RAW("vmovdqa ymm1, m256", 32, "\xc5\xfd\x6f\x0b", v);
-	RAW("vmovdqa m128, xmm1", 16, "\xc5\xf9\x7f\x0b", v);
-	RAW("vmovdqa m256, ymm1", 32, "\xc5\xfd\x7f\x0b", v);
-	RAW("vmovdqu xmm1, m128", 16, "\xc5\xfa\x6f\x0b", u);
-	RAW("vmovdqu ymm1, m256", 32, "\xc5\xfe\x6f\x0b", u);
-	RAW("vmovdqu ymm9, m256", 32, "\xc5\x7e\x6f\x0b", u | x);
-	RAW("vmovdqu m128, xmm1", 16, "\xc5\xfa\x7f\x0b", u);
-	RAW("vmovdqu m256, ymm1", 32, "\xc5\xfe\x7f\x0b", u);
-	RAW("vmovdqu m256, ymm9", 32, "\xc5\x7e\x7f\x0b", u | x);
-	RAW("vmovaps xmm1, m128", 16, "\xc5\xf8\x28\x0b", v);
-	RAW("vmovaps ymm1, m256", 32, "\xc5\xfc\x28\x0b", v);
-	RAW("vmovaps m128, xmm1", 16, "\xc5\xf8\x29\x0b", v);
-	RAW("vmovaps m256, ymm1", 32, "\xc5\xfc\x29\x0b", v);
-	RAW("vmovups xmm1, m128", 16, "\xc5\xf8\x10\x0b", u);
-	RAW("vmovups ymm1, m256", 32, "\xc5\xfc\x10\x0b", u);
-	RAW("vmovups m128, xmm1", 16, "\xc5\xf8\x11\x0b", u);
-	RAW("vmovups m256, ymm1", 32, "\xc5\xfc\x11\x0b", u);
-	RAW("vmovapd ymm1, m256", 32, "\xc5\xfd\x28\x0b", v);
-	RAW("vmovapd m256, ymm1", 32, "\xc5\xfd\x29\x0b", v);
-	RAW("vmovupd xmm1, m128", 16, "\xc5\xf9\x10\x0b", u);
-	RAW("vmovupd m256, ymm1", 32, "\xc5\xfd\x11\x0b", u);
-	RAW("vmovntdq m128, xmm1", 16, "\xc5\xf9\xe7\x0b", v);
-	RAW("vmovntdq m256, ymm1", 32, "\xc5\xfd\xe7\x0b", v);
-	RAW("vmovntps m256, ymm1", 32, "\xc5\xfc\x2b\x0b", v);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		add_raw(rows[i].name, rows[i].size, rows[i].bytes, strlen(rows[i].bytes),
+			rows[i].flags);
 }
 
 /** CMPS and SCAS, plain, REPE and REPNE, every size, and with 67h. */
@@ -388,6 +399,23 @@ static void add_strings(void)
 	RAW("repne scasd (67)", 4, "\x67\xf2\xaf", DF_STR | DF_NO32 | DF_A32);
 }
 
+/** The address-size and RIP-relative forms: 67h in 64-bit mode, [rip+disp32]. */
+static void add_addressing(void)
+{
+	const unsigned int a = DF_A32 | DF_NO32, r = DF_RIP | DF_NO32;
+
+	RAW("lock add [ebx], edx (67)", 4, "\x67\xf0\x01\x13", a);
+	RAW("bts [ebx], edx (67)", 4, "\x67\x0f\xab\x13", a | DF_BTREG);
+	RAW("push qword [ebx] (67)", 8, "\x67\xff\x33", a | DF_STACK);
+	RAW("cmpxchg8b [ebx] (67)", 4, "\x67\x0f\xc7\x0b", a | DF_CMPX);
+	RAW("movdqu xmm1, [ebx] (67)", 16, "\x67\xf3\x0f\x6f\x0b", a | DF_VEC);
+	RAW("add [rip+d], edx", 4, "\x01\x15\0\0\0\0", r);
+	RAW("cmpxchg [rip+d], edx", 4, "\x0f\xb1\x15\0\0\0\0", r | DF_CMPX);
+	RAW("xor qword [rip+d], imm8", 8, "\x48\x83\x35\0\0\0\0\x5a", r);
+	forms[nforms - 1].imm_at = 7;
+	forms[nforms - 1].imm_len = 1;
+}
+
 static void build_forms(void)
 {
 	nforms = 0;
@@ -400,6 +428,7 @@ static void build_forms(void)
 	add_moves();
 	add_vector();
 	add_strings();
+	add_addressing();
 }
 
 /* The stack swap around PUSH/POP natively: xchg rsp, r14 (49 87 e6). */
@@ -467,6 +496,8 @@ static void random_case(const struct dform *f, struct cpu *cpu)
 	for (unsigned int i = 0; i < INSN_GPR_COUNT; i++)
 		cpu->gpr[i] = test_rng();
 	cpu->gpr[INSN_RBX] = (uint64_t)data() + MID;
+	if (f->flags & DF_A32)
+		cpu->gpr[INSN_RBX] |= 0xdead00000000ULL;
 	cpu->rflags = NATIVE_FLAGS_FIXED | (test_rng() & FLAGS_ARITH);
 	if (f->flags & DF_STACK)
 		cpu->gpr[INSN_R14] = (uint64_t)data() + STACK_AT;
@@ -644,7 +675,13 @@ static bool run_form(const struct dform *f)
 		memcpy(code + n, xchg_rsp_r14, sizeof(xchg_rsp_r14));
 		n += sizeof(xchg_rsp_r14);
 	}
-	code[n] = 0xc3; /* ret */
+	code[n] = 0xc3;		 /* ret */
+	if (f->flags & DF_RIP) { /* disp32 ends where the immediate starts, or the form */
+		size_t end = f->imm_len ? f->imm_at : f->len;
+		int32_t disp = (int32_t)((uint64_t)data() + MID - (uint64_t)(code + at + f->len));
+
+		memcpy(code + at + end - 4, &disp, 4);
+	}
 	/* the cached decodes, with an immediate of all 0x80s to see its sign-extension */
 	memset(code + at + f->imm_at, 0x80, f->imm_len);
 	for (unsigned int m = 0; m < 2; m++) {

@@ -20,29 +20,6 @@
 /** Data byte i as fixture_init() leaves it. */
 #define D(i) ((uint8_t)((i) ^ 0xa5))
 
-/** 32-bit flat protected mode, data at 0x10000 (EBX, ESP = 0x10040), code at 0x400000. */
-static void fixture32(struct fixture *f, const char *bytes, size_t len)
-{
-	fixture_init(f, 0x10000, 0x400000, bytes, len);
-	harness_ctxt32(&f->c, &f->h, 0x400000);
-	f->c.in.gpr[INSN_RBX] = f->c.in.gpr[INSN_RSP] = 0x10040;
-}
-
-#define PROT32(f, s) fixture32((f), (s), sizeof(s) - 1)
-
-/** Real mode: every data segment base 0x10000 (the data window), CS base 0xf0000, IP 0x100. */
-static void fixture_real(struct fixture *f, const char *bytes, size_t len)
-{
-	fixture_init(f, 0x10000, 0xf0100, bytes, len);
-	harness_ctxt_real(&f->c, &f->h, 0x100);
-	f->c.in.seg[INSN_SEG_CS] = (struct emul_seg){ 0xf000, 0x9b, 0xffff, 0xf0000 };
-	for (unsigned int s = 0; s < INSN_SEG_COUNT; s++)
-		if (s != INSN_SEG_CS)
-			f->c.in.seg[s] = (struct emul_seg){ 0x1000, 0x93, 0xffff, 0x10000 };
-}
-
-#define REAL(f, s) fixture_real((f), (s), sizeof(s) - 1)
-
 /** Nothing of the instruction is committed: registers, flags, RIP as they were. */
 static void assert_nothing_committed(const struct fixture *f)
 {
@@ -302,6 +279,25 @@ static void test_bt_offset(void **state)
 	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_PF, 0, 0xfffffff0ULL);
 }
 
+/** emul_mem_linear() (vc/'s cross-check) sees BT's moved operand and the alignment rule. */
+static void test_mem_linear(void **state)
+{
+	struct fixture f;
+	uint64_t la;
+
+	(void)state;
+	FIX64(&f, "\x48\x0f\xa3\x13");	      /* bt [rbx], rdx */
+	f.c.in.gpr[INSN_RDX] = (uint64_t)-65; /* qword -2 */
+	assert_int_equal(emul_decode(&f.c, &harness_ops), EMUL_OK);
+	assert_int_equal(emul_mem_linear(&f.c, false, &la), EMUL_OK);
+	assert_int_equal(la, 0x10040 - 16);
+
+	FIX64(&f, "\x66\x0f\x7f\x0b"); /* movdqa [rbx], xmm1 at 0x10048 */
+	f.c.in.gpr[INSN_RBX] = 0x10048;
+	assert_int_equal(emul_decode(&f.c, &harness_ops), EMUL_OK);
+	assert_fault(&f.c, emul_mem_linear(&f.c, true, &la), X86_VEC_GP, 0, 0);
+}
+
 /** LOCK on a form that cannot take it: #UD, from the decoder and from the engine. */
 static void test_lock_ud(void **state)
 {
@@ -515,7 +511,7 @@ static void test_real_mode(void **state)
 	REAL(&f, "\x8f\x07"); /* pop word [bx] at SP 0xfffe: SP wraps to 0 */
 	f.h.data_size = sizeof(f.data);
 	f.c.in.gpr[INSN_RSP] = 0xfffe;
-	f.c.in.seg[INSN_SEG_SS].base = 0x10000 - 0xfffe + 0x20;
+	f.c.in.seg[INSN_SEG_SS].base = 0x12300 - 0xfffe + 0x20;
 	assert_int_equal(emul_execute(&f.c, &harness_ops), EMUL_OK);
 	assert_int_equal(f.c.out.gpr[INSN_RSP], 0);
 	assert_int_equal(f.data[0], D(0x20));
@@ -568,6 +564,17 @@ static void test_prot_modes(void **state)
 	assert_int_equal(f.c.out.rip, 0x102);
 }
 
+/** repe cmpsb over 7 equal bytes and a difference, 2 elements per call. */
+static void fixture_cmps(struct fixture *f)
+{
+	FIX64(f, "\xf3\xa6");
+	f->c.in.gpr[INSN_RSI] = 0x10000;
+	f->c.in.gpr[INSN_RDI] = 0x10080;
+	f->c.in.gpr[INSN_RCX] = 100;
+	f->c.in.rep_limit = 2;
+	memcpy(f->data + 0x80, f->data, 7);
+}
+
 /** REPE CMPS through EMUL_RETRY keeps the flags of the last compare in out.rflags. */
 static void test_cmps_retry(void **state)
 {
@@ -575,24 +582,14 @@ static void test_cmps_retry(void **state)
 	unsigned int retries;
 
 	(void)state;
-	FIX64(&f, "\xf3\xa6"); /* repe cmpsb over equal bytes, then a difference */
-	f.c.in.gpr[INSN_RSI] = 0x10000;
-	f.c.in.gpr[INSN_RDI] = 0x10080;
-	f.c.in.gpr[INSN_RCX] = 100;
-	f.c.in.rep_limit = 2;
-	memcpy(f.data + 0x80, f.data, 7);
+	fixture_cmps(&f);
 	assert_int_equal(harness_run(&f.c, &retries), EMUL_OK);
 	assert_int_equal(retries, 3);
 	assert_int_equal(f.c.out.gpr[INSN_RCX], 100 - 8);
 	assert_int_equal(f.c.out.gpr[INSN_RSI], 0x10008);
 	assert_false(f.c.out.rflags & 0x40);
 
-	FIX64(&f, "\xf3\xa6"); /* the first call stops with the budget: flags of element 2 */
-	f.c.in.gpr[INSN_RSI] = 0x10000;
-	f.c.in.gpr[INSN_RDI] = 0x10080;
-	f.c.in.gpr[INSN_RCX] = 100;
-	f.c.in.rep_limit = 2;
-	memcpy(f.data + 0x80, f.data, 7);
+	fixture_cmps(&f); /* the first call stops with the budget: flags of element 2 */
 	assert_int_equal(emul_execute(&f.c, &harness_ops), EMUL_RETRY);
 	assert_true(f.c.out.rflags & 0x40);
 	assert_int_equal(f.c.out.rip, f.c.in.rip);
@@ -603,10 +600,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decode_classes), cmocka_unit_test(test_class_names),
 		cmocka_unit_test(test_page_faults),    cmocka_unit_test(test_segment_faults),
-		cmocka_unit_test(test_bt_offset),      cmocka_unit_test(test_lock_ud),
-		cmocka_unit_test(test_lock),	       cmocka_unit_test(test_alignment),
-		cmocka_unit_test(test_opt_in),	       cmocka_unit_test(test_real_mode),
-		cmocka_unit_test(test_prot_modes),     cmocka_unit_test(test_cmps_retry),
+		cmocka_unit_test(test_bt_offset),      cmocka_unit_test(test_mem_linear),
+		cmocka_unit_test(test_lock_ud),	       cmocka_unit_test(test_lock),
+		cmocka_unit_test(test_alignment),      cmocka_unit_test(test_opt_in),
+		cmocka_unit_test(test_real_mode),      cmocka_unit_test(test_prot_modes),
+		cmocka_unit_test(test_cmps_retry),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
