@@ -138,7 +138,7 @@ struct emul_ops {
 				      unsigned int size);
 	/**
 	 * Optional: compare and exchange guest memory atomically with respect
-	 * to the guest's other CPUs (what LOCK promises, APM 24592 §3.5.1
+	 * to the guest's other CPUs (what LOCK promises, APM 24594
 	 * "Lock Prefix").  If the size bytes at gva equal old, write new there
 	 * and set *ok; otherwise write nothing, clear *ok and return the bytes
 	 * found in old.  Either way it is one locked access of the guest (a

@@ -128,7 +128,7 @@ enum emul_result emul_operand_linear(struct emul_ctxt *ctxt, uint64_t disp, bool
 
 	r = emul_linear(ctxt, insn->mem.seg, offset, insn->mem.size, write, linear);
 	if (r == EMUL_OK && insn->align && (*linear & (insn->align - 1))) {
-		/* SSE/AVX aligned forms, CMPXCHG16B (APM 24592 §4.4.4 "Data Alignment") */
+		/* SSE/AVX aligned forms, CMPXCHG16B (APM 24592 "Data Alignment", SDM "MOVDQA", "CMPXCHG16B") */
 		emul_raise(ctxt, X86_VEC_GP, 0);
 		return EMUL_EXCEPTION;
 	}

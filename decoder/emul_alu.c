@@ -3,22 +3,22 @@
  * The arithmetic of the read-modify-write instructions: results and RFLAGS
  * (CF PF AF ZF SF OF) of ADD..CMP, TEST, INC, DEC, NEG, NOT, the shifts and
  * rotates, and BT..BTC, as APM 24594 (vol. 3) ch. 3 and the SDM vol. 2
- * define each one, and the condition codes (APM 24592 §3.2.5 "Conditional
- * Codes", SDM vol. 1 Appendix B).
+ * define each one, and the condition codes (APM 24594 "Jcc", SDM vol. 1
+ * Appendix B "EFLAGS Condition Codes").
  *
  * Where the manuals call a flag undefined, the engine leaves what an AMD
- * Zen CPU leaves (the differential tests in tests/unit/test_emul_alu.c run
+ * Zen CPU leaves (the differential tests in tests/unit/test_emul_diff.c run
  * each form natively and compare bit for bit); each such rule says so.
  */
 #include "emul_priv.h"
 
-/** Bit n of the operand of size bytes: the most significant one for n = -1. */
+/** The most significant bit of an operand of size bytes. */
 static uint64_t emul_msb(uint64_t v, unsigned int size)
 {
 	return (v >> (size * 8 - 1)) & 1;
 }
 
-/** PF: even parity of the result's low byte (APM 24592 §3.1.6 "Flags Register"). */
+/** PF: even parity of the result's low byte (APM 24592 "Flags Register"). */
 static uint64_t emul_pf(uint64_t r)
 {
 	return (0x9669u >> ((r ^ (r >> 4)) & 0xf)) & 1 ? EMUL_PF : 0;

@@ -75,7 +75,7 @@ static enum emul_result emul_store(struct emul_ctxt *ctxt, const struct emul_ops
 
 /**
  * The stack's address size: 8 in 64-bit mode, else SS.B selects ESP or SP
- * (APM 24592 §4.7.3 "Data-Segment Descriptors", the B bit of SS).
+ * (APM 24593 "Data-Segment Descriptors": the B bit of SS).
  */
 static unsigned int emul_stack_size(const struct emul_ctxt *ctxt)
 {

@@ -7,7 +7,9 @@
  * host's.  A store writes the operand's low mem.size bytes; a load writes
  * them and zeroes the rest of the XMM register (legacy SSE: bits 255:128
  * are kept) or of the whole register (VEX: up to MAXVL), as APM 26568
- * (vol. 4) "MOVD", "MOVQ", "MOVDQA" ... and SDM vol. 1 §14.1.2 define.
+ * (vol. 4) "MOVD", "MOVQ", "MOVDQA" ... and the SDM's pages for them
+ * ("VEX.128 encoded version: Bits (MAXVL-1:128) of the destination
+ * register are zeroed") define.
  * The aligned forms raise #GP(0) on a misaligned operand (insn.align).
  * The CPU made the SSE/AVX #UD and #NM checks before the access that
  * brought the instruction here, so the engine does not repeat them.

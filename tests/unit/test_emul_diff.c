@@ -1,20 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Differential tests of the engine's read-modify-write, bit, exchange,
- * conditional, stack and byte-swap instructions (decoder/emul_arith.c,
- * emul_alu.c, emul_move.c): every form below runs on this CPU (inline
- * code, x86-64 Linux hosts) and through emul_execute() on a copy of the
- * memory (emul_harness.c), over random registers, memory, immediates,
- * counts and input flags from a seeded generator, and the GPRs, RFLAGS
- * and memory must be equal bit for bit.  Forms without REX run emulated
- * in 32-bit protected mode on every other case (the same bytes mean the
- * same there; the data sits below 4 GiB).
+ * Differential tests of the engine (decoder/emul_arith.c, emul_alu.c,
+ * emul_move.c, emul_string.c, emul_vec.c): 514 forms of the
+ * read-modify-write, bit, exchange, conditional, stack, byte-swap, string
+ * compare and SSE/AVX move instructions (every operand size, memory as
+ * destination and as source, immediates, LOCK, 67h, RIP-relative) run on
+ * this CPU (inline code, x86-64 Linux hosts) and through emul_execute() on
+ * the same memory (emul_harness.c), over random registers, YMM0-15,
+ * memory, immediates, counts, bit offsets and input flags from a seeded
+ * generator; the GPRs, RFLAGS, vector registers and memory must be equal
+ * bit for bit.  Forms without REX (and without 67h) run emulated in 32-bit
+ * protected mode on every other case (the same bytes mean the same there;
+ * the data sits below 4 GiB).  The decode is cached per form and redone on
+ * 2 of every DECODE_EVERY cases (and on every CMPS/SCAS case, which runs
+ * through EMUL_RETRY with a REP budget of 1 to 5).
  *
  * No flag is masked: where the manuals leave a flag undefined the engine
- * does what this CPU does (decoder/emul_alu.c names each case), so a run
- * on a CPU that differs there fails and says which form and flag.
+ * does what this CPU (AMD Zen) does (decoder/emul_alu.c names each case),
+ * so a run on a CPU that differs there fails and says which form and flag.
  *
- * Usage: test_emul_alu [SHARD COUNT]
+ * Usage: test_emul_diff [SHARD COUNT]
  *   runs the forms i with i % COUNT == SHARD (meson runs the shards in
  *   parallel); EMUL_DIFF_CASES=N in the environment sets the random cases
  *   per form (default 100000), EMUL_DIFF_SEED=S the seed.
