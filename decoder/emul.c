@@ -5,13 +5,20 @@
  */
 #include "emul_priv.h"
 
-/** Hooks an executable class needs; a class with none is not run here. */
+/** Hooks and state an executable class needs; a class with none is not run here. */
 enum {
 	EMUL_NEED_READ = 1 << 0,
 	EMUL_NEED_WRITE = 1 << 1,
 	EMUL_NEED_IN = 1 << 2,
 	EMUL_NEED_OUT = 1 << 3,
+	EMUL_NEED_CAS = 1 << 4,	  /**< cmpxchg_mem (LOCK, XCHG) */
+	EMUL_NEED_VEC = 1 << 5,	  /**< in.vec_valid */
+	EMUL_LOAD_STORE = 1 << 6, /**< READ with insn.reg_dst, else WRITE */
+	EMUL_LOCKABLE = 1 << 7,	  /**< LOCK allowed on the memory-destination form */
 };
+
+#define EMUL_RW	 (EMUL_NEED_READ | EMUL_NEED_WRITE)
+#define EMUL_RMW (EMUL_RW | EMUL_LOCKABLE)
 
 static const uint8_t emul_needs[INSN_CLASS_COUNT] = {
 	[INSN_MOV_LOAD] = EMUL_NEED_READ,
@@ -21,12 +28,71 @@ static const uint8_t emul_needs[INSN_CLASS_COUNT] = {
 	[INSN_MOV_STORE] = EMUL_NEED_WRITE,
 	[INSN_MOV_STORE_IMM] = EMUL_NEED_WRITE,
 	[INSN_STOS] = EMUL_NEED_WRITE,
-	[INSN_MOVS] = EMUL_NEED_READ | EMUL_NEED_WRITE,
+	[INSN_MOVS] = EMUL_RW,
 	[INSN_IN] = EMUL_NEED_IN,
 	[INSN_OUT] = EMUL_NEED_OUT,
 	[INSN_INS] = EMUL_NEED_IN | EMUL_NEED_WRITE,
 	[INSN_OUTS] = EMUL_NEED_READ | EMUL_NEED_OUT,
+	[INSN_ADD] = EMUL_RMW,
+	[INSN_OR] = EMUL_RMW,
+	[INSN_ADC] = EMUL_RMW,
+	[INSN_SBB] = EMUL_RMW,
+	[INSN_AND] = EMUL_RMW,
+	[INSN_SUB] = EMUL_RMW,
+	[INSN_XOR] = EMUL_RMW,
+	[INSN_CMP] = EMUL_NEED_READ,
+	[INSN_TEST] = EMUL_NEED_READ,
+	[INSN_INC] = EMUL_RMW,
+	[INSN_DEC] = EMUL_RMW,
+	[INSN_NEG] = EMUL_RMW,
+	[INSN_NOT] = EMUL_RMW,
+	[INSN_ROL] = EMUL_RW,
+	[INSN_ROR] = EMUL_RW,
+	[INSN_RCL] = EMUL_RW,
+	[INSN_RCR] = EMUL_RW,
+	[INSN_SHL] = EMUL_RW,
+	[INSN_SHR] = EMUL_RW,
+	[INSN_SAR] = EMUL_RW,
+	[INSN_BT] = EMUL_NEED_READ,
+	[INSN_BTS] = EMUL_RMW,
+	[INSN_BTR] = EMUL_RMW,
+	[INSN_BTC] = EMUL_RMW,
+	[INSN_XCHG] = EMUL_RMW | EMUL_NEED_CAS,
+	[INSN_CMPXCHG] = EMUL_RMW,
+	[INSN_CMPXCHG8B] = EMUL_RMW,
+	[INSN_CMPXCHG16B] = EMUL_RMW,
+	[INSN_XADD] = EMUL_RMW,
+	[INSN_SETCC] = EMUL_NEED_WRITE,
+	[INSN_CMOVCC] = EMUL_NEED_READ,
+	[INSN_PUSH] = EMUL_RW,
+	[INSN_POP] = EMUL_RW,
+	[INSN_CMPS] = EMUL_NEED_READ,
+	[INSN_SCAS] = EMUL_NEED_READ,
+	[INSN_MOVBE] = EMUL_LOAD_STORE,
+	[INSN_MOVNTI] = EMUL_NEED_WRITE,
+	[INSN_MOVD] = EMUL_LOAD_STORE | EMUL_NEED_VEC,
+	[INSN_MOVQ] = EMUL_LOAD_STORE | EMUL_NEED_VEC,
+	[INSN_MOVDQA] = EMUL_LOAD_STORE | EMUL_NEED_VEC,
+	[INSN_MOVDQU] = EMUL_LOAD_STORE | EMUL_NEED_VEC,
+	[INSN_MOVAPS] = EMUL_LOAD_STORE | EMUL_NEED_VEC,
+	[INSN_MOVUPS] = EMUL_LOAD_STORE | EMUL_NEED_VEC,
+	[INSN_MOVAPD] = EMUL_LOAD_STORE | EMUL_NEED_VEC,
+	[INSN_MOVUPD] = EMUL_LOAD_STORE | EMUL_NEED_VEC,
+	[INSN_MOVNTDQ] = EMUL_LOAD_STORE | EMUL_NEED_VEC,
+	[INSN_MOVNTPS] = EMUL_LOAD_STORE | EMUL_NEED_VEC,
 };
+
+/** What this instance needs: the class's needs, its direction, LOCK. */
+static unsigned int emul_insn_needs(const struct insn *insn)
+{
+	unsigned int needs = emul_needs[insn->cls];
+
+	if (needs & EMUL_LOAD_STORE)
+		needs |= insn->reg_dst ? EMUL_NEED_READ : EMUL_NEED_WRITE;
+	if (insn->lock)
+		needs |= EMUL_NEED_CAS;
+	return needs;
+}
 
 enum insn_mode emul_mode(const struct emul_input *in)
 {
@@ -46,6 +112,11 @@ void emul_reset(struct emul_ctxt *ctxt)
 	for (unsigned int i = 0; i < INSN_GPR_COUNT; i++)
 		out->gpr[i] = ctxt->in.gpr[i];
 	out->gpr_written = 0;
+	out->vec_written = out->vec_zero_upper = 0;
+	if (ctxt->in.vec_valid)
+		for (unsigned int i = 0; i < INSN_VEC_COUNT; i++)
+			for (unsigned int j = 0; j < sizeof(out->vec[i]); j++)
+				out->vec[i][j] = ctxt->in.vec[i][j];
 	out->rflags = ctxt->in.rflags;
 	out->rip = ctxt->in.rip;
 	out->rep_done = 0;
@@ -56,9 +127,9 @@ void emul_reset(struct emul_ctxt *ctxt)
  * Exceptions that push an error code (APM 24593 §8.2, Table 8-1): #DF, #TS,
  * #NP, #SS, #GP, #PF, #AC, #CP, #VC, #SX.
  */
-#define EMUL_VECTORS_WITH_ERROR_CODE                                                  \
-	((1u << 8) | (1u << 10) | (1u << 11) | (1u << 12) | (1u << 13) | (1u << 14) | \
-	 (1u << 17) | (1u << 21) | (1u << 29) | (1u << 30))
+#define EMUL_VECTORS_WITH_ERROR_CODE                                                               \
+	((1u << 8) | (1u << 10) | (1u << 11) | (1u << 12) | (1u << 13) | (1u << 14) | (1u << 17) | \
+	 (1u << 21) | (1u << 29) | (1u << 30))
 
 void emul_raise(struct emul_ctxt *ctxt, uint8_t vector, uint32_t error_code)
 {
@@ -100,8 +171,7 @@ static uint64_t emul_ip_mask(enum insn_mode mode)
  * (15, fewer near the CS limit).  #GP(0) for a non-canonical RIP or an IP
  * beyond the CS limit.
  */
-static enum emul_result emul_fetch_window(struct emul_ctxt *ctxt, uint64_t *la,
-					  unsigned int *avail)
+static enum emul_result emul_fetch_window(struct emul_ctxt *ctxt, uint64_t *la, unsigned int *avail)
 {
 	enum insn_mode mode = emul_mode(&ctxt->in);
 	uint64_t ip = ctxt->in.rip & emul_ip_mask(mode);
@@ -124,8 +194,8 @@ static enum emul_result emul_fetch_window(struct emul_ctxt *ctxt, uint64_t *la,
  * Fetch bytes [have, want) of the instruction at la.  In 64-bit mode the
  * bytes on a second page must be canonical too (#GP(0)).
  */
-static enum emul_result emul_fetch(struct emul_ctxt *ctxt, const struct emul_ops *ops,
-				   uint64_t la, uint8_t *bytes, unsigned int have, unsigned int want)
+static enum emul_result emul_fetch(struct emul_ctxt *ctxt, const struct emul_ops *ops, uint64_t la,
+				   uint8_t *bytes, unsigned int have, unsigned int want)
 {
 	uint64_t at = la + have;
 	enum emul_result r;
@@ -189,17 +259,22 @@ enum emul_result emul_decode(struct emul_ctxt *ctxt, const struct emul_ops *ops)
 	return emul_decode_status(ctxt, st);
 }
 
-static bool emul_hooks_present(unsigned int needs, const struct emul_ops *ops)
+static bool emul_hooks_present(const struct emul_ctxt *ctxt, unsigned int needs,
+			       const struct emul_ops *ops)
 {
-	return needs && (!(needs & EMUL_NEED_READ) || ops->read_mem) &&
+	return (needs & (EMUL_RW | EMUL_NEED_IN | EMUL_NEED_OUT)) &&
+	       (!(needs & EMUL_NEED_READ) || ops->read_mem) &&
 	       (!(needs & EMUL_NEED_WRITE) || ops->write_mem) &&
 	       (!(needs & EMUL_NEED_IN) || ops->read_io) &&
-	       (!(needs & EMUL_NEED_OUT) || ops->write_io);
+	       (!(needs & EMUL_NEED_OUT) || ops->write_io) &&
+	       (!(needs & EMUL_NEED_CAS) || ops->cmpxchg_mem) &&
+	       (!(needs & EMUL_NEED_VEC) || ctxt->in.vec_valid);
 }
 
+/** 1, 2, 4, ... up to max. */
 static bool emul_size_ok(unsigned int size, unsigned int max)
 {
-	return size <= max && (size == 1 || size == 2 || size == 4 || size == 8);
+	return size && size <= max && !(size & (size - 1));
 }
 
 /**
@@ -210,23 +285,33 @@ static bool emul_size_ok(unsigned int size, unsigned int max)
 static bool emul_insn_sane(const struct insn *insn, unsigned int needs)
 {
 	bool io = needs & (EMUL_NEED_IN | EMUL_NEED_OUT);
-	bool mem = needs & (EMUL_NEED_READ | EMUL_NEED_WRITE);
+	bool mem = needs & EMUL_RW;
+	bool vec = needs & EMUL_NEED_VEC;
+	unsigned int mem_max = vec ? 32 : insn->cls == INSN_CMPXCHG16B ? 16 : 8;
 
 	return insn->length >= 1 && insn->length <= INSN_MAX_LENGTH &&
-	       emul_size_ok(insn->op_size, io ? 4 : 8) &&
+	       (vec || emul_size_ok(insn->op_size, io ? 4 : 8)) &&
 	       emul_size_ok(insn->addr_size, 8) && insn->addr_size >= 2 &&
-	       (!mem || (insn->has_mem && emul_size_ok(insn->mem.size, 8)));
+	       (!mem || (insn->has_mem && emul_size_ok(insn->mem.size, mem_max))) &&
+	       (!insn->align || emul_size_ok(insn->align, 32));
 }
 
 static bool emul_is_string(unsigned int cls)
 {
 	return cls == INSN_MOVS || cls == INSN_STOS || cls == INSN_LODS || cls == INSN_INS ||
-	       cls == INSN_OUTS;
+	       cls == INSN_OUTS || cls == INSN_CMPS || cls == INSN_SCAS;
+}
+
+/** The classes of emul_arith.c. */
+static bool emul_is_arith(unsigned int cls)
+{
+	return (cls >= INSN_ADD && cls <= INSN_XADD);
 }
 
 enum emul_result emul_execute(struct emul_ctxt *ctxt, const struct emul_ops *ops)
 {
 	const struct insn *insn = &ctxt->insn;
+	unsigned int needs;
 	enum emul_result r;
 
 	emul_reset(ctxt);
@@ -235,11 +320,22 @@ enum emul_result emul_execute(struct emul_ctxt *ctxt, const struct emul_ops *ops
 		if (r != EMUL_OK)
 			return r;
 	}
-	if (insn->cls >= INSN_CLASS_COUNT || !emul_hooks_present(emul_needs[insn->cls], ops) ||
-	    !emul_insn_sane(insn, emul_needs[insn->cls]))
+	if (insn->cls >= INSN_CLASS_COUNT)
+		return EMUL_UNHANDLEABLE;
+	needs = emul_insn_needs(insn);
+	if (insn->lock && (!(needs & EMUL_LOCKABLE) || insn->reg_dst)) {
+		/* a caller-supplied insn: decoded bytes never get here (INSN_INVALID) */
+		emul_raise(ctxt, X86_VEC_UD, 0);
+		return EMUL_EXCEPTION;
+	}
+	if (!emul_hooks_present(ctxt, needs, ops) || !emul_insn_sane(insn, needs))
 		return EMUL_UNHANDLEABLE;
 	if (emul_is_string(insn->cls))
 		r = emul_string(ctxt, ops);
+	else if (emul_is_arith(insn->cls))
+		r = emul_arith(ctxt, ops);
+	else if (needs & EMUL_NEED_VEC)
+		r = emul_vec(ctxt, ops);
 	else
 		r = emul_move(ctxt, ops);
 	if (r != EMUL_OK)
@@ -263,6 +359,8 @@ enum emul_result emul_mem_linear(struct emul_ctxt *ctxt, bool write, uint64_t *l
 	emul_reset(ctxt);
 	if (!ctxt->insn_valid || !insn->has_mem)
 		return EMUL_UNHANDLEABLE;
+	if (!emul_is_string(insn->cls)) /* with BT's offset and the alignment rule */
+		return emul_operand_linear(ctxt, emul_operand_disp(ctxt), write, linear);
 	offset = emul_mem_offset(ctxt, &insn->mem);
 	if (insn->cls == INSN_MOVS && write) {
 		/* the destination of MOVS is always ES:rDI */

@@ -83,7 +83,8 @@ static bool emul_seg_allows(const struct emul_seg *s, uint64_t offset, unsigned 
 	if (write && !(type & EMUL_SEG_TYPE_WRITE))
 		return false;
 	if (type & EMUL_SEG_TYPE_DOWN)
-		return offset > s->limit && last <= ((s->attrib & EMUL_SEG_DB) ? 0xffffffffULL : 0xffff);
+		return offset > s->limit &&
+		       last <= ((s->attrib & EMUL_SEG_DB) ? 0xffffffffULL : 0xffff);
 	return last <= s->limit;
 }
 
@@ -117,15 +118,56 @@ enum emul_result emul_linear(struct emul_ctxt *ctxt, unsigned int seg, uint64_t 
 	return EMUL_EXCEPTION;
 }
 
+enum emul_result emul_operand_linear(struct emul_ctxt *ctxt, uint64_t disp, bool write,
+				     uint64_t *linear)
+{
+	const struct insn *insn = &ctxt->insn;
+	uint64_t offset = (emul_mem_offset(ctxt, &insn->mem) + disp) &
+			  emul_size_mask(insn->addr_size);
+	enum emul_result r;
+
+	r = emul_linear(ctxt, insn->mem.seg, offset, insn->mem.size, write, linear);
+	if (r == EMUL_OK && insn->align && (*linear & (insn->align - 1))) {
+		/* SSE/AVX aligned forms, CMPXCHG16B (APM 24592 "Data Alignment", SDM "MOVDQA", "CMPXCHG16B") */
+		emul_raise(ctxt, X86_VEC_GP, 0);
+		return EMUL_EXCEPTION;
+	}
+	return r;
+}
+
+/** Sizes a memory hook takes: 1, 2, 4, 8, and 16 or 32 when the caller says so. */
+static bool emul_hook_size_ok(const struct emul_ctxt *ctxt, unsigned int size)
+{
+	if (size == 16 || size == 32)
+		return ctxt->in.wide_mem;
+	return size == 1 || size == 2 || size == 4 || size == 8;
+}
+
+enum emul_result emul_read_buf(struct emul_ctxt *ctxt, const struct emul_ops *ops, uint64_t linear,
+			       void *buf, unsigned int size)
+{
+	if (!ops->read_mem || !emul_hook_size_ok(ctxt, size))
+		return EMUL_UNHANDLEABLE;
+	return emul_hook_result(ctxt, ops->read_mem(ctxt, linear, buf, size));
+}
+
+enum emul_result emul_write_buf(struct emul_ctxt *ctxt, const struct emul_ops *ops, uint64_t linear,
+				const void *buf, unsigned int size)
+{
+	if (!ops->write_mem || !emul_hook_size_ok(ctxt, size))
+		return EMUL_UNHANDLEABLE;
+	return emul_hook_result(ctxt, ops->write_mem(ctxt, linear, buf, size));
+}
+
 enum emul_result emul_read_linear(struct emul_ctxt *ctxt, const struct emul_ops *ops,
 				  uint64_t linear, unsigned int size, uint64_t *val)
 {
 	uint8_t buf[8] = { 0 };
 	enum emul_result r;
 
-	if (!ops->read_mem || size > sizeof(buf))
+	if (size > sizeof(buf))
 		return EMUL_UNHANDLEABLE;
-	r = emul_hook_result(ctxt, ops->read_mem(ctxt, linear, buf, size));
+	r = emul_read_buf(ctxt, ops, linear, buf, size);
 	if (r != EMUL_OK)
 		return r;
 	*val = 0;
@@ -139,9 +181,9 @@ enum emul_result emul_write_linear(struct emul_ctxt *ctxt, const struct emul_ops
 {
 	uint8_t buf[8];
 
-	if (!ops->write_mem || size > sizeof(buf))
+	if (size > sizeof(buf))
 		return EMUL_UNHANDLEABLE;
 	for (unsigned int i = 0; i < size; i++)
 		buf[i] = (uint8_t)(val >> (8 * i));
-	return emul_hook_result(ctxt, ops->write_mem(ctxt, linear, buf, size));
+	return emul_write_buf(ctxt, ops, linear, buf, size);
 }

@@ -20,15 +20,81 @@ static const struct {
 };
 
 static const char *const insn_class_names[INSN_CLASS_COUNT] = {
-	[INSN_OTHER] = "other", [INSN_MOV_LOAD] = "mov-load", [INSN_MOV_STORE] = "mov-store",
-	[INSN_MOV_STORE_IMM] = "mov-store-imm", [INSN_MOVZX] = "movzx", [INSN_MOVSX] = "movsx",
-	[INSN_MOVS] = "movs", [INSN_STOS] = "stos", [INSN_LODS] = "lods", [INSN_IN] = "in",
-	[INSN_OUT] = "out", [INSN_INS] = "ins", [INSN_OUTS] = "outs", [INSN_CPUID] = "cpuid",
-	[INSN_RDMSR] = "rdmsr", [INSN_WRMSR] = "wrmsr", [INSN_RDTSC] = "rdtsc",
-	[INSN_RDTSCP] = "rdtscp", [INSN_WBINVD] = "wbinvd", [INSN_INVD] = "invd",
-	[INSN_XSETBV] = "xsetbv", [INSN_MONITOR] = "monitor", [INSN_MWAIT] = "mwait",
-	[INSN_VMMCALL] = "vmmcall", [INSN_VMGEXIT] = "vmgexit", [INSN_HLT] = "hlt",
-	[INSN_MOV_TO_DR] = "mov-to-dr", [INSN_MOV_FROM_DR] = "mov-from-dr",
+	[INSN_OTHER] = "other",
+	[INSN_MOV_LOAD] = "mov-load",
+	[INSN_MOV_STORE] = "mov-store",
+	[INSN_MOV_STORE_IMM] = "mov-store-imm",
+	[INSN_MOVZX] = "movzx",
+	[INSN_MOVSX] = "movsx",
+	[INSN_MOVS] = "movs",
+	[INSN_STOS] = "stos",
+	[INSN_LODS] = "lods",
+	[INSN_IN] = "in",
+	[INSN_OUT] = "out",
+	[INSN_INS] = "ins",
+	[INSN_OUTS] = "outs",
+	[INSN_CPUID] = "cpuid",
+	[INSN_RDMSR] = "rdmsr",
+	[INSN_WRMSR] = "wrmsr",
+	[INSN_RDTSC] = "rdtsc",
+	[INSN_RDTSCP] = "rdtscp",
+	[INSN_WBINVD] = "wbinvd",
+	[INSN_INVD] = "invd",
+	[INSN_XSETBV] = "xsetbv",
+	[INSN_MONITOR] = "monitor",
+	[INSN_MWAIT] = "mwait",
+	[INSN_VMMCALL] = "vmmcall",
+	[INSN_VMGEXIT] = "vmgexit",
+	[INSN_HLT] = "hlt",
+	[INSN_MOV_TO_DR] = "mov-to-dr",
+	[INSN_MOV_FROM_DR] = "mov-from-dr",
+	[INSN_ADD] = "add",
+	[INSN_OR] = "or",
+	[INSN_ADC] = "adc",
+	[INSN_SBB] = "sbb",
+	[INSN_AND] = "and",
+	[INSN_SUB] = "sub",
+	[INSN_XOR] = "xor",
+	[INSN_CMP] = "cmp",
+	[INSN_TEST] = "test",
+	[INSN_INC] = "inc",
+	[INSN_DEC] = "dec",
+	[INSN_NEG] = "neg",
+	[INSN_NOT] = "not",
+	[INSN_ROL] = "rol",
+	[INSN_ROR] = "ror",
+	[INSN_RCL] = "rcl",
+	[INSN_RCR] = "rcr",
+	[INSN_SHL] = "shl",
+	[INSN_SHR] = "shr",
+	[INSN_SAR] = "sar",
+	[INSN_BT] = "bt",
+	[INSN_BTS] = "bts",
+	[INSN_BTR] = "btr",
+	[INSN_BTC] = "btc",
+	[INSN_XCHG] = "xchg",
+	[INSN_CMPXCHG] = "cmpxchg",
+	[INSN_CMPXCHG8B] = "cmpxchg8b",
+	[INSN_CMPXCHG16B] = "cmpxchg16b",
+	[INSN_XADD] = "xadd",
+	[INSN_SETCC] = "setcc",
+	[INSN_CMOVCC] = "cmovcc",
+	[INSN_PUSH] = "push",
+	[INSN_POP] = "pop",
+	[INSN_CMPS] = "cmps",
+	[INSN_SCAS] = "scas",
+	[INSN_MOVBE] = "movbe",
+	[INSN_MOVNTI] = "movnti",
+	[INSN_MOVD] = "movd",
+	[INSN_MOVQ] = "movq",
+	[INSN_MOVDQA] = "movdqa",
+	[INSN_MOVDQU] = "movdqu",
+	[INSN_MOVAPS] = "movaps",
+	[INSN_MOVUPS] = "movups",
+	[INSN_MOVAPD] = "movapd",
+	[INSN_MOVUPD] = "movupd",
+	[INSN_MOVNTDQ] = "movntdq",
+	[INSN_MOVNTPS] = "movntps",
 };
 
 const char *insn_class_name(unsigned int cls)
@@ -65,7 +131,8 @@ static bool insn_decoder_init(ZydisDecoder *dec, enum insn_mode mode)
 		return false;
 	return ZYAN_SUCCESS(ZydisDecoderInit(dec, insn_zydis_modes[mode].machine,
 					     insn_zydis_modes[mode].stack)) &&
-	       ZYAN_SUCCESS(ZydisDecoderEnableMode(dec, ZYDIS_DECODER_MODE_AMD_BRANCHES, ZYAN_TRUE)) &&
+	       ZYAN_SUCCESS(
+		       ZydisDecoderEnableMode(dec, ZYDIS_DECODER_MODE_AMD_BRANCHES, ZYAN_TRUE)) &&
 	       ZYAN_SUCCESS(ZydisDecoderEnableMode(dec, ZYDIS_DECODER_MODE_MPX, ZYAN_FALSE));
 }
 
@@ -85,9 +152,12 @@ static uint8_t insn_seg_override(ZydisInstructionAttributes attr)
 		ZydisInstructionAttributes bit;
 		uint8_t seg;
 	} prefixes[] = {
-		{ ZYDIS_ATTRIB_HAS_SEGMENT_ES, INSN_SEG_ES }, { ZYDIS_ATTRIB_HAS_SEGMENT_CS, INSN_SEG_CS },
-		{ ZYDIS_ATTRIB_HAS_SEGMENT_SS, INSN_SEG_SS }, { ZYDIS_ATTRIB_HAS_SEGMENT_DS, INSN_SEG_DS },
-		{ ZYDIS_ATTRIB_HAS_SEGMENT_FS, INSN_SEG_FS }, { ZYDIS_ATTRIB_HAS_SEGMENT_GS, INSN_SEG_GS },
+		{ ZYDIS_ATTRIB_HAS_SEGMENT_ES, INSN_SEG_ES },
+		{ ZYDIS_ATTRIB_HAS_SEGMENT_CS, INSN_SEG_CS },
+		{ ZYDIS_ATTRIB_HAS_SEGMENT_SS, INSN_SEG_SS },
+		{ ZYDIS_ATTRIB_HAS_SEGMENT_DS, INSN_SEG_DS },
+		{ ZYDIS_ATTRIB_HAS_SEGMENT_FS, INSN_SEG_FS },
+		{ ZYDIS_ATTRIB_HAS_SEGMENT_GS, INSN_SEG_GS },
 	};
 
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
@@ -108,8 +178,8 @@ static void insn_fill_common(const ZydisDecodedInstruction *zi, struct insn *ins
 	insn->seg_override = insn_seg_override(zi->attributes);
 }
 
-enum insn_status insn_decode(const uint8_t *bytes, size_t len, enum insn_mode mode,
-			     uint64_t rip, struct insn *insn)
+enum insn_status insn_decode(const uint8_t *bytes, size_t len, enum insn_mode mode, uint64_t rip,
+			     struct insn *insn)
 {
 	ZydisDecoder dec;
 	ZydisDecodedInstruction zi;

@@ -21,7 +21,7 @@
 
 /** How the CPU decodes: the code segment's default sizes and the paging mode. */
 enum insn_mode {
-	INSN_MODE_REAL,   /**< real or virtual-8086 mode: 16-bit, base = selector << 4 */
+	INSN_MODE_REAL,	  /**< real or virtual-8086 mode: 16-bit, base = selector << 4 */
 	INSN_MODE_PROT16, /**< protected or compatibility mode with CS.D = 0 */
 	INSN_MODE_PROT32, /**< protected or compatibility mode with CS.D = 1 */
 	INSN_MODE_LONG64, /**< 64-bit mode: EFER.LMA and CS.L */
@@ -29,65 +29,141 @@ enum insn_mode {
 
 /** General purpose registers, numbered as in ModRM/REX (and as in the VMSA order). */
 enum insn_gpr {
-	INSN_RAX, INSN_RCX, INSN_RDX, INSN_RBX, INSN_RSP, INSN_RBP, INSN_RSI, INSN_RDI,
-	INSN_R8, INSN_R9, INSN_R10, INSN_R11, INSN_R12, INSN_R13, INSN_R14, INSN_R15,
+	INSN_RAX,
+	INSN_RCX,
+	INSN_RDX,
+	INSN_RBX,
+	INSN_RSP,
+	INSN_RBP,
+	INSN_RSI,
+	INSN_RDI,
+	INSN_R8,
+	INSN_R9,
+	INSN_R10,
+	INSN_R11,
+	INSN_R12,
+	INSN_R13,
+	INSN_R14,
+	INSN_R15,
 	INSN_GPR_COUNT,
 	INSN_REG_NONE = 0xff, /**< no register (an absolute or resolved RIP-relative address) */
 };
 
 /** Segment registers, numbered as in the ModRM sreg field (and the VMSA order). */
 enum insn_seg {
-	INSN_SEG_ES, INSN_SEG_CS, INSN_SEG_SS, INSN_SEG_DS, INSN_SEG_FS, INSN_SEG_GS,
+	INSN_SEG_ES,
+	INSN_SEG_CS,
+	INSN_SEG_SS,
+	INSN_SEG_DS,
+	INSN_SEG_FS,
+	INSN_SEG_GS,
 	INSN_SEG_COUNT,
 	INSN_SEG_NONE = 0xff, /**< no segment override prefix */
 };
 
 /** What the instruction is, as far as the paravisor cares. */
 enum insn_class {
-	INSN_OTHER,         /**< a valid instruction of no class below */
-	INSN_MOV_LOAD,      /**< MOV reg, mem: 8A, 8B, A0, A1 (moffs) */
-	INSN_MOV_STORE,     /**< MOV mem, reg: 88, 89, A2, A3 (moffs) */
+	INSN_OTHER,	    /**< a valid instruction of no class below */
+	INSN_MOV_LOAD,	    /**< MOV reg, mem: 8A, 8B, A0, A1 (moffs) */
+	INSN_MOV_STORE,	    /**< MOV mem, reg: 88, 89, A2, A3 (moffs) */
 	INSN_MOV_STORE_IMM, /**< MOV mem, imm: C6 /0, C7 /0 */
-	INSN_MOVZX,         /**< MOVZX reg, mem: 0F B6, 0F B7 */
-	INSN_MOVSX,         /**< MOVSX reg, mem: 0F BE, 0F BF; MOVSXD reg, mem: 63 */
-	INSN_MOVS,          /**< MOVS: A4, A5 */
-	INSN_STOS,          /**< STOS: AA, AB */
-	INSN_LODS,          /**< LODS: AC, AD */
-	INSN_IN,            /**< IN: E4, E5, EC, ED */
-	INSN_OUT,           /**< OUT: E6, E7, EE, EF */
-	INSN_INS,           /**< INS: 6C, 6D */
-	INSN_OUTS,          /**< OUTS: 6E, 6F */
-	INSN_CPUID,         /**< 0F A2 */
-	INSN_RDMSR,         /**< 0F 32 */
-	INSN_WRMSR,         /**< 0F 30 */
-	INSN_RDTSC,         /**< 0F 31 */
-	INSN_RDTSCP,        /**< 0F 01 F9 */
-	INSN_WBINVD,        /**< 0F 09 (also F3 0F 09 WBNOINVD) */
-	INSN_INVD,          /**< 0F 08 */
-	INSN_XSETBV,        /**< 0F 01 D1 */
-	INSN_MONITOR,       /**< 0F 01 C8 MONITOR, 0F 01 FA MONITORX */
-	INSN_MWAIT,         /**< 0F 01 C9 MWAIT, 0F 01 FB MWAITX */
-	INSN_VMMCALL,       /**< 0F 01 D9 */
-	INSN_VMGEXIT,       /**< F3 0F 01 D9 (Zydis 4.0 calls it VMMCALL) */
-	INSN_HLT,           /**< F4 */
-	INSN_MOV_TO_DR,     /**< MOV DRn, reg: 0F 23 */
+	INSN_MOVZX,	    /**< MOVZX reg, mem: 0F B6, 0F B7 */
+	INSN_MOVSX,	    /**< MOVSX reg, mem: 0F BE, 0F BF; MOVSXD reg, mem: 63 */
+	INSN_MOVS,	    /**< MOVS: A4, A5 */
+	INSN_STOS,	    /**< STOS: AA, AB */
+	INSN_LODS,	    /**< LODS: AC, AD */
+	INSN_IN,	    /**< IN: E4, E5, EC, ED */
+	INSN_OUT,	    /**< OUT: E6, E7, EE, EF */
+	INSN_INS,	    /**< INS: 6C, 6D */
+	INSN_OUTS,	    /**< OUTS: 6E, 6F */
+	INSN_CPUID,	    /**< 0F A2 */
+	INSN_RDMSR,	    /**< 0F 32 */
+	INSN_WRMSR,	    /**< 0F 30 */
+	INSN_RDTSC,	    /**< 0F 31 */
+	INSN_RDTSCP,	    /**< 0F 01 F9 */
+	INSN_WBINVD,	    /**< 0F 09 (also F3 0F 09 WBNOINVD) */
+	INSN_INVD,	    /**< 0F 08 */
+	INSN_XSETBV,	    /**< 0F 01 D1 */
+	INSN_MONITOR,	    /**< 0F 01 C8 MONITOR, 0F 01 FA MONITORX */
+	INSN_MWAIT,	    /**< 0F 01 C9 MWAIT, 0F 01 FB MWAITX */
+	INSN_VMMCALL,	    /**< 0F 01 D9 */
+	INSN_VMGEXIT,	    /**< F3 0F 01 D9 (Zydis 4.0 calls it VMMCALL) */
+	INSN_HLT,	    /**< F4 */
+	INSN_MOV_TO_DR,	    /**< MOV DRn, reg: 0F 23 */
 	INSN_MOV_FROM_DR,   /**< MOV reg, DRn: 0F 21 */
+	/* Below: memory forms only (a register-only form is INSN_OTHER). */
+	INSN_ADD,	 /**< ADD: 00-03, 80-83 /0 */
+	INSN_OR,	 /**< OR: 08-0B, 80-83 /1 */
+	INSN_ADC,	 /**< ADC: 10-13, 80-83 /2 */
+	INSN_SBB,	 /**< SBB: 18-1B, 80-83 /3 */
+	INSN_AND,	 /**< AND: 20-23, 80-83 /4 */
+	INSN_SUB,	 /**< SUB: 28-2B, 80-83 /5 */
+	INSN_XOR,	 /**< XOR: 30-33, 80-83 /6 */
+	INSN_CMP,	 /**< CMP: 38-3B, 80-83 /7 */
+	INSN_TEST,	 /**< TEST: 84, 85, F6/F7 /0 /1 */
+	INSN_INC,	 /**< INC: FE/FF /0 */
+	INSN_DEC,	 /**< DEC: FE/FF /1 */
+	INSN_NEG,	 /**< NEG: F6/F7 /3 */
+	INSN_NOT,	 /**< NOT: F6/F7 /2 */
+	INSN_ROL,	 /**< ROL: C0/C1/D0-D3 /0 */
+	INSN_ROR,	 /**< ROR: /1 */
+	INSN_RCL,	 /**< RCL: /2 */
+	INSN_RCR,	 /**< RCR: /3 */
+	INSN_SHL,	 /**< SHL/SAL: /4, /6 */
+	INSN_SHR,	 /**< SHR: /5 */
+	INSN_SAR,	 /**< SAR: /7 */
+	INSN_BT,	 /**< BT: 0F A3, 0F BA /4 */
+	INSN_BTS,	 /**< BTS: 0F AB, 0F BA /5 */
+	INSN_BTR,	 /**< BTR: 0F B3, 0F BA /6 */
+	INSN_BTC,	 /**< BTC: 0F BB, 0F BA /7 */
+	INSN_XCHG,	 /**< XCHG: 86, 87 */
+	INSN_CMPXCHG,	 /**< CMPXCHG: 0F B0, 0F B1 */
+	INSN_CMPXCHG8B,	 /**< CMPXCHG8B: 0F C7 /1 */
+	INSN_CMPXCHG16B, /**< CMPXCHG16B: REX.W 0F C7 /1 */
+	INSN_XADD,	 /**< XADD: 0F C0, 0F C1 */
+	INSN_SETCC,	 /**< SETcc: 0F 90-9F (cc) */
+	INSN_CMOVCC,	 /**< CMOVcc: 0F 40-4F (cc) */
+	INSN_PUSH,	 /**< PUSH mem: FF /6 */
+	INSN_POP,	 /**< POP mem: 8F /0 */
+	INSN_CMPS,	 /**< CMPS: A6, A7 */
+	INSN_SCAS,	 /**< SCAS: AE, AF */
+	INSN_MOVBE,	 /**< MOVBE: 0F 38 F0, 0F 38 F1 */
+	INSN_MOVNTI,	 /**< MOVNTI mem, reg: 0F C3 */
+	INSN_MOVD,	 /**< (V)MOVD xmm <-> mem32: 66 0F 6E, 66 0F 7E */
+	INSN_MOVQ,	 /**< (V)MOVQ xmm <-> mem64: 66 REX.W 0F 6E/7E, F3 0F 7E, 66 0F D6 */
+	INSN_MOVDQA,	 /**< (V)MOVDQA: 66 0F 6F, 66 0F 7F */
+	INSN_MOVDQU,	 /**< (V)MOVDQU: F3 0F 6F, F3 0F 7F */
+	INSN_MOVAPS,	 /**< (V)MOVAPS: 0F 28, 0F 29 */
+	INSN_MOVUPS,	 /**< (V)MOVUPS: 0F 10, 0F 11 */
+	INSN_MOVAPD,	 /**< (V)MOVAPD: 66 0F 28, 66 0F 29 */
+	INSN_MOVUPD,	 /**< (V)MOVUPD: 66 0F 10, 66 0F 11 */
+	INSN_MOVNTDQ,	 /**< (V)MOVNTDQ: 66 0F E7 */
+	INSN_MOVNTPS,	 /**< (V)MOVNTPS: 0F 2B */
 	INSN_CLASS_COUNT,
 };
 
 /** What insn_decode() made of the bytes. */
 enum insn_status {
-	INSN_OK,        /**< *insn is filled */
+	INSN_OK,	/**< *insn is filled */
 	INSN_TRUNCATED, /**< the bytes end inside the instruction: fetch more */
-	INSN_INVALID,   /**< invalid opcode or prefix combination: a guest #UD */
-	INSN_TOO_LONG,  /**< more than 15 bytes: a guest #GP(0) */
+	INSN_INVALID,	/**< invalid opcode or prefix combination: a guest #UD */
+	INSN_TOO_LONG,	/**< more than 15 bytes: a guest #GP(0) */
 };
+
+/** Vector registers: XMM0-15 (YMM0-15), numbered as in ModRM/REX/VEX. */
+#define INSN_VEC_COUNT 16
 
 /** A general purpose register operand. */
 struct insn_reg {
 	uint8_t index; /**< enum insn_gpr, or INSN_REG_NONE when there is none */
 	uint8_t size;  /**< bytes: 1, 2, 4 or 8 */
 	bool high8;    /**< AH, CH, DH, BH: bits 15:8 of index 0..3 */
+};
+
+/** A vector register operand (SSE or AVX). */
+struct insn_vreg {
+	uint8_t index; /**< 0..15: XMMn/YMMn */
+	bool vex;      /**< VEX-encoded: a load zeroes the register above mem.size (to MAXVL) */
 };
 
 /**
@@ -119,22 +195,38 @@ struct insn_mem {
  *   OUTS                     port <- mem; mem is seg:rSI
  *   IN, OUT                  reg (rAX) <-> port; the port is imm if has_imm, else DX
  *   MOV_TO_DR, MOV_FROM_DR   reg <-> DR[dr]
+ *   ADD..CMP, TEST, BT*,     mem op= reg or imm; with reg_dst reg op= mem (ADD..CMP:
+ *   XCHG, CMPXCHG, XADD      02/03-style); BT* with reg: reg is the bit offset
+ *   ROL..SAR                 mem op= count: imm if has_imm (1 for D0/D1), else reg (CL)
+ *   INC, DEC, NEG, NOT,      mem alone (CMPXCHG8B/16B: rDX:rAX and rCX:rBX implied,
+ *   SETCC, PUSH, POP,        PUSH/POP: the stack implied); SETCC cc
+ *   CMPXCHG8B, CMPXCHG16B
+ *   CMOVCC                   reg <- mem if cc (reg_dst)
+ *   MOVBE                    reg <- bswap(mem) with reg_dst, else mem <- bswap(reg)
+ *   MOVNTI                   mem <- reg
+ *   CMPS                     compare mem (seg:rSI) with ES:rDI
+ *   SCAS                     compare reg (rAX) with mem (ES:rDI)
+ *   MOVD..MOVNTPS            vreg <- mem with reg_dst, else mem <- vreg; align
  */
 struct insn {
-	uint8_t length;       /**< bytes, 1..15 */
-	uint8_t cls;          /**< enum insn_class */
-	uint8_t op_size;      /**< operand size in bytes: reg's size (per element for strings, ports) */
+	uint8_t length;	 /**< bytes, 1..15 */
+	uint8_t cls;	 /**< enum insn_class */
+	uint8_t op_size; /**< operand size in bytes: reg's size (per element for strings, ports) */
 	uint8_t addr_size;    /**< address size in bytes: 2, 4 or 8 */
-	bool rep;             /**< F3 prefix (REP/REPE) */
-	bool repne;           /**< F2 prefix (REPNE); string moves treat it as REP */
-	bool lock;            /**< F0 prefix */
-	bool has_mem;         /**< mem is used */
-	bool has_imm;         /**< imm is used */
+	bool rep;	      /**< F3 prefix (REP/REPE) */
+	bool repne;	      /**< F2 prefix (REPNE); string moves treat it as REP */
+	bool lock;	      /**< F0 prefix */
+	bool has_mem;	      /**< mem is used */
+	bool has_imm;	      /**< imm is used */
 	uint8_t seg_override; /**< enum insn_seg of the segment prefix, or INSN_SEG_NONE */
-	uint8_t dr;           /**< debug register number for MOV_TO_DR / MOV_FROM_DR */
-	struct insn_reg reg;  /**< the register operand */
-	struct insn_mem mem;  /**< the memory operand */
-	uint64_t imm;         /**< immediate (the port for IN/OUT imm8) */
+	uint8_t dr;	      /**< debug register number for MOV_TO_DR / MOV_FROM_DR */
+	uint8_t cc;	      /**< SETCC, CMOVCC: condition, the opcode's low 4 bits */
+	uint8_t align;	     /**< the memory operand must be aligned to this (#GP(0)); 0: no rule */
+	bool reg_dst;	     /**< the register operand (reg or vreg) is written from mem */
+	struct insn_reg reg; /**< the register operand */
+	struct insn_vreg vreg; /**< the vector register operand (MOVD..MOVNTPS) */
+	struct insn_mem mem;   /**< the memory operand */
+	uint64_t imm;	       /**< immediate (the port for IN/OUT imm8) */
 };
 
 /**
@@ -144,8 +236,8 @@ struct insn {
  * [IN]  rip: the instruction's RIP, to resolve RIP-relative operands
  * [OUT] insn: filled on INSN_OK, zeroed otherwise
  */
-enum insn_status insn_decode(const uint8_t *bytes, size_t len, enum insn_mode mode,
-			     uint64_t rip, struct insn *insn);
+enum insn_status insn_decode(const uint8_t *bytes, size_t len, enum insn_mode mode, uint64_t rip,
+			     struct insn *insn);
 
 /** Name of an enum insn_class, for logs ("?" when out of range). */
 const char *insn_class_name(unsigned int cls);

@@ -9,12 +9,15 @@
  *   [0]      bits 0-1 mode, 2 DF, 3 LA57, 4 decode first, 5 odd segments,
  *            6 small REP budget, 7 raw bytes (no template)
  *   [1]      bits 0-4: hooks to remove (read, write, fetch, in, out)
- *   [2], [3] the data access that fails (1-based, 0 never) and how
+ *   [2], [3] bits 0-3 of [2]: the data access that fails (1-based, 0 never),
+ *            [3]: how; [2] bit 4: remove cmpxchg_mem, 5: in.vec_valid,
+ *            6: in.wide_mem, 7: another CPU interferes with cmpxchg_mem
  *   [4..6]   up to three prefixes (a byte >= 0xc0 is none)
- *   [7]      the opcode template
+ *   [7]      the opcode template (the read-modify-write, exchange, stack,
+ *            string compare and SSE/AVX classes among them)
  *   [8..23]  one selector per GPR (value table + small offset)
  *   [24..39] instruction bytes after the template (or all, when raw)
- *   [40..]   the data window's contents
+ *   [40..]   the data window's contents (also the start of YMM0-15)
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -25,33 +28,149 @@
 
 #define DATA_GVA 0x1000
 #define CODE_GVA 0x7000
-#define IN_SIZE 40
+#define IN_SIZE	 40
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                      \
-	do {                             \
-		if (!(cond))             \
+#define CHECK(cond)                       \
+	do {                              \
+		if (!(cond))              \
 			__builtin_trap(); \
 	} while (0)
 
-/** Opcodes of the classes the engine runs, and their neighbours. */
-static const uint8_t templates[][2] = {
-	{ 0x88 }, { 0x89 }, { 0x8a }, { 0x8b }, { 0xa0 }, { 0xa1 }, { 0xa2 }, { 0xa3 },
-	{ 0xc6 }, { 0xc7 }, { 0x0f, 0xb6 }, { 0x0f, 0xb7 }, { 0x0f, 0xbe }, { 0x0f, 0xbf },
-	{ 0x63 }, { 0xa4 }, { 0xa5 }, { 0xaa }, { 0xab }, { 0xac }, { 0xad }, { 0x6c },
-	{ 0x6d }, { 0x6e }, { 0x6f }, { 0xe4 }, { 0xe5 }, { 0xe6 }, { 0xe7 }, { 0xec },
-	{ 0xed }, { 0xee }, { 0xef }, { 0x0f, 0x21 }, { 0x0f, 0x23 }, { 0x8c }, { 0x8e },
-	{ 0x0f, 0x01 }, { 0x01 }, { 0x0f, 0x10 },
+/** Opcodes of the classes the engine runs, and their neighbours (0 ends a shorter one). */
+static const uint8_t templates[][3] = {
+	{ 0x88 },
+	{ 0x89 },
+	{ 0x8a },
+	{ 0x8b },
+	{ 0xa0 },
+	{ 0xa1 },
+	{ 0xa2 },
+	{ 0xa3 },
+	{ 0xc6 },
+	{ 0xc7 },
+	{ 0x0f, 0xb6 },
+	{ 0x0f, 0xb7 },
+	{ 0x0f, 0xbe },
+	{ 0x0f, 0xbf },
+	{ 0x63 },
+	{ 0xa4 },
+	{ 0xa5 },
+	{ 0xaa },
+	{ 0xab },
+	{ 0xac },
+	{ 0xad },
+	{ 0x6c },
+	{ 0x6d },
+	{ 0x6e },
+	{ 0x6f },
+	{ 0xe4 },
+	{ 0xe5 },
+	{ 0xe6 },
+	{ 0xe7 },
+	{ 0xec },
+	{ 0xed },
+	{ 0xee },
+	{ 0xef },
+	{ 0x0f, 0x21 },
+	{ 0x0f, 0x23 },
+	{ 0x8c },
+	{ 0x8e },
+	{ 0x0f, 0x01 },
+	{ 0x01 },
+	{ 0x0f, 0x10 },
+	/* ALU, unary, shifts */
+	{ 0x00 },
+	{ 0x03 },
+	{ 0x0a },
+	{ 0x11 },
+	{ 0x1b },
+	{ 0x20 },
+	{ 0x29 },
+	{ 0x32 },
+	{ 0x39 },
+	{ 0x3a },
+	{ 0x80 },
+	{ 0x81 },
+	{ 0x83 },
+	{ 0x84 },
+	{ 0x85 },
+	{ 0xf6 },
+	{ 0xf7 },
+	{ 0xfe },
+	{ 0xff },
+	{ 0xd0 },
+	{ 0xd1 },
+	{ 0xd2 },
+	{ 0xd3 },
+	{ 0xc0 },
+	{ 0xc1 },
+	/* bits, exchanges, conditionals, stack, string compares, MOVBE, MOVNTI */
+	{ 0x0f, 0xa3 },
+	{ 0x0f, 0xab },
+	{ 0x0f, 0xb3 },
+	{ 0x0f, 0xbb },
+	{ 0x0f, 0xba },
+	{ 0x86 },
+	{ 0x87 },
+	{ 0x0f, 0xb0 },
+	{ 0x0f, 0xb1 },
+	{ 0x0f, 0xc7 },
+	{ 0x0f, 0xc0 },
+	{ 0x0f, 0xc1 },
+	{ 0x0f, 0x94 },
+	{ 0x0f, 0x9f },
+	{ 0x0f, 0x42 },
+	{ 0x0f, 0x4e },
+	{ 0x8f },
+	{ 0xa6 },
+	{ 0xa7 },
+	{ 0xae },
+	{ 0xaf },
+	{ 0x0f, 0x38, 0xf0 },
+	{ 0x0f, 0x38, 0xf1 },
+	{ 0x0f, 0xc3 },
+	/* SSE moves (the 66/F3 prefixes come from [4..6]) and VEX */
+	{ 0x0f, 0x6e },
+	{ 0x0f, 0x7e },
+	{ 0x0f, 0x6f },
+	{ 0x0f, 0x7f },
+	{ 0x0f, 0x28 },
+	{ 0x0f, 0x29 },
+	{ 0x0f, 0x11 },
+	{ 0x0f, 0xe7 },
+	{ 0x0f, 0x2b },
+	{ 0x0f, 0xd6 },
+	{ 0xc5, 0xfd },
+	{ 0xc5, 0xfe },
+	{ 0xc5, 0xf9 },
+	{ 0xc5, 0x7c },
+	{ 0xc4 },
 };
+
+#define NTEMPLATES (sizeof(templates) / sizeof(templates[0]))
 
 static const uint8_t prefixes[] = { 0x66, 0x67, 0xf3, 0xf2, 0xf0, 0x2e, 0x26, 0x64,
 				    0x65, 0x36, 0x3e, 0x48, 0x41, 0x4c, 0x40, 0x4f };
 
 static const uint64_t values[16] = {
-	0, 1, DATA_GVA, DATA_GVA + 0x80, DATA_GVA + 0x1fe, 0xffff, 0x7fffffff, 0xffffffff,
-	0x0000800000000000ULL, 0x00007ffffffffffcULL, ~0ULL, 0x8000000000000000ULL,
-	DATA_GVA | 0xdead00000000ULL, 3, 17, 300,
+	0,
+	1,
+	DATA_GVA,
+	DATA_GVA + 0x80,
+	DATA_GVA + 0x1fe,
+	0xffff,
+	0x7fffffff,
+	0xffffffff,
+	0x0000800000000000ULL,
+	0x00007ffffffffffcULL,
+	~0ULL,
+	0x8000000000000000ULL,
+	DATA_GVA | 0xdead00000000ULL,
+	3,
+	17,
+	300,
 };
 
 /** Instruction bytes: prefixes, a template, then the input's bytes. */
@@ -66,9 +185,9 @@ static size_t fuzz_insn(const uint8_t *in, uint8_t *code, size_t max)
 	for (unsigned int i = 4; i < 7; i++)
 		if (in[i] < 0xc0)
 			code[n++] = prefixes[in[i] % sizeof(prefixes)];
-	code[n++] = templates[in[7] % (sizeof(templates) / sizeof(templates[0]))][0];
-	if (templates[in[7] % (sizeof(templates) / sizeof(templates[0]))][1])
-		code[n++] = templates[in[7] % (sizeof(templates) / sizeof(templates[0]))][1];
+	code[n++] = templates[in[7] % NTEMPLATES][0];
+	for (unsigned int i = 1; i < 3 && templates[in[7] % NTEMPLATES][i]; i++)
+		code[n++] = templates[in[7] % NTEMPLATES][i];
 	memcpy(code + n, in + 24, max - n);
 	return max;
 }
@@ -104,6 +223,9 @@ static void fuzz_ctxt(const uint8_t *in, struct emul_ctxt *c, struct harness *h)
 	c->in.rep_limit = (in[0] & 0x40) ? 1 + (in[1] >> 5) : 0;
 	for (unsigned int i = 0; i < INSN_GPR_COUNT; i++)
 		c->in.gpr[i] = values[in[8 + i] & 15] + (in[8 + i] >> 4);
+	c->in.vec_valid = in[2] & 0x20;
+	c->in.wide_mem = in[2] & 0x40;
+	h->cas_interfere = (in[2] & 0x80) ? in[3] & 31 : 0;
 }
 
 static struct emul_ops fuzz_ops(uint8_t remove)
@@ -120,13 +242,19 @@ static struct emul_ops fuzz_ops(uint8_t remove)
 		ops.read_io = NULL;
 	if (remove & 16)
 		ops.write_io = NULL;
+	if (remove & 32)
+		ops.cmpxchg_mem = NULL;
 	return ops;
 }
 
-/** Registers the instruction may write: the count and index registers, rAX, its operand. */
+/**
+ * Registers the instruction may write: the count and index registers, rAX,
+ * rDX (CMPXCHG8B/16B), rSP (PUSH, POP), its operand.
+ */
 static uint16_t fuzz_writable(const struct insn *insn)
 {
-	uint16_t m = 1 << INSN_RAX | 1 << INSN_RCX | 1 << INSN_RSI | 1 << INSN_RDI;
+	uint16_t m = 1 << INSN_RAX | 1 << INSN_RCX | 1 << INSN_RSI | 1 << INSN_RDI | 1 << INSN_RDX |
+		     1 << INSN_RSP;
 
 	if (insn->reg.index < INSN_GPR_COUNT)
 		m |= (uint16_t)(1 << insn->reg.index);
@@ -145,6 +273,14 @@ static void fuzz_check(const struct emul_ctxt *c, enum emul_result r, bool execu
 		CHECK((o->gpr_written >> i & 1) || o->gpr[i] == c->in.gpr[i]);
 	if (r != EMUL_OK || !executed)
 		CHECK(o->rip == c->in.rip);
+	CHECK(c->in.vec_valid || o->vec_written == 0);
+	CHECK((o->vec_zero_upper & ~o->vec_written) == 0);
+	for (unsigned int i = 0; c->in.vec_valid && i < INSN_VEC_COUNT; i++)
+		CHECK((o->vec_written >> i & 1) || memcmp(o->vec[i], c->in.vec[i], 32) == 0);
+	if (r != EMUL_OK && r != EMUL_RETRY && c->insn_valid && c->insn.cls >= INSN_ADD &&
+	    c->insn.cls != INSN_CMPS && c->insn.cls != INSN_SCAS)
+		/* no partial commit outside the REP string instructions */
+		CHECK(o->gpr_written == 0 && o->rflags == c->in.rflags && o->vec_written == 0);
 	if (r == EMUL_EXCEPTION) {
 		uint8_t v = o->fault.vector;
 
@@ -160,8 +296,9 @@ static void fuzz_check(const struct emul_ctxt *c, enum emul_result r, bool execu
 	CHECK((o->gpr_written & ~fuzz_writable(&c->insn)) == 0);
 	if (r == EMUL_OK && executed)
 		CHECK(o->rip == ((c->in.rip + c->insn.length) &
-				 (emul_mode(&c->in) == INSN_MODE_LONG64 ? ~0ULL :
-				  emul_mode(&c->in) == INSN_MODE_PROT32 ? 0xffffffffULL : 0xffff)));
+				 (emul_mode(&c->in) == INSN_MODE_LONG64	  ? ~0ULL
+				  : emul_mode(&c->in) == INSN_MODE_PROT32 ? 0xffffffffULL
+									  : 0xffff)));
 }
 
 /** insn_decode on the raw bytes in every mode and at every length. */
@@ -176,6 +313,10 @@ static void fuzz_decode(const uint8_t *code, size_t len)
 			CHECK(st <= INSN_TOO_LONG);
 			CHECK(st != INSN_OK || (insn.length >= 1 && insn.length <= n));
 			CHECK(st != INSN_OK || !insn.has_mem || insn.mem.seg < INSN_SEG_COUNT);
+			CHECK(st != INSN_OK ||
+			      (insn.cls < INSN_CLASS_COUNT && insn.vreg.index < INSN_VEC_COUNT &&
+			       !(insn.align & (insn.align - 1)) &&
+			       insn_class_name(insn.cls)[0] != '?'));
 		}
 	}
 }
@@ -191,13 +332,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memcpy(in, data, size < IN_SIZE ? size : IN_SIZE);
 	if (size > IN_SIZE)
-		memcpy(mem, data + IN_SIZE, size - IN_SIZE < sizeof(mem) ? size - IN_SIZE : sizeof(mem));
+		memcpy(mem, data + IN_SIZE,
+		       size - IN_SIZE < sizeof(mem) ? size - IN_SIZE : sizeof(mem));
 	fuzz_decode(code, fuzz_insn(in, code, 16));
 	harness_init(&h, DATA_GVA, mem, sizeof(mem), CODE_GVA, code, sizeof(code));
 	h.fail_at = in[2] & 15;
 	h.fail_with = (enum emul_result)(in[3] % 5);
 	fuzz_ctxt(in, &c, &h);
-	ops = fuzz_ops(in[1]);
+	for (unsigned int i = 0; i < INSN_VEC_COUNT; i++)
+		memcpy(c.in.vec[i], mem + (i * 32) % (sizeof(mem) - 32), 32);
+	ops = fuzz_ops((uint8_t)((in[1] & 0x1f) | ((in[2] & 0x10) << 1)));
 	if (in[0] & 0x10) {
 		r = emul_decode(&c, &ops);
 		fuzz_check(&c, r, false);

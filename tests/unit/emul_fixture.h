@@ -28,8 +28,7 @@ static inline void fixture_init(struct fixture *f, uint64_t data_gva, uint64_t c
 		f->data[i] = (uint8_t)(i ^ 0xa5);
 	memset(f->code, 0, sizeof(f->code));
 	memcpy(f->code, bytes, len);
-	harness_init(&f->h, data_gva, f->data, sizeof(f->data), code_gva, f->code,
-		     sizeof(f->code));
+	harness_init(&f->h, data_gva, f->data, sizeof(f->data), code_gva, f->code, sizeof(f->code));
 }
 
 /** Flat 64-bit mode, data at 0x10000, code at 0x400000, RBX = RSI = RDI = 0x10040. */
@@ -42,14 +41,37 @@ static inline void fixture64(struct fixture *f, const char *bytes, size_t len)
 
 #define FIX64(f, s) fixture64((f), (s), sizeof(s) - 1)
 
+/** Real mode, DS base 0x12300 (the data window), CS base 0xf0000, IP 0x100. */
+static inline void fixture_real(struct fixture *f, const char *bytes, size_t len)
+{
+	fixture_init(f, 0x12300, 0xf0100, bytes, len);
+	harness_ctxt_real(&f->c, &f->h, 0x100);
+	f->c.in.seg[INSN_SEG_CS] = (struct emul_seg){ 0xf000, 0x9b, 0xffff, 0xf0000 };
+	for (unsigned int s = 0; s < INSN_SEG_COUNT; s++)
+		if (s != INSN_SEG_CS)
+			f->c.in.seg[s] = (struct emul_seg){ 0x1230, 0x93, 0xffff, 0x12300 };
+}
+
+#define REAL(f, s) fixture_real((f), (s), sizeof(s) - 1)
+
+/** 32-bit flat protected mode, data at 0x10000, code at 0x400000. */
+static inline void fixture32(struct fixture *f, const char *bytes, size_t len)
+{
+	fixture_init(f, 0x10000, 0x400000, bytes, len);
+	harness_ctxt32(&f->c, &f->h, 0x400000);
+	f->c.in.gpr[INSN_RBX] = f->c.in.gpr[INSN_RSP] = 0x10040;
+}
+
+#define PROT32(f, s) fixture32((f), (s), sizeof(s) - 1)
+
 /** Assert an exception with its vector, error code and (for #PF) cr2. */
-#define assert_fault(c, r, vec, ec, addr)					\
-	do {									\
-		assert_int_equal((r), EMUL_EXCEPTION);				\
-		assert_int_equal((c)->out.fault.vector, (vec));			\
-		assert_int_equal((c)->out.fault.error, (ec));		\
-		assert_int_equal((c)->out.fault.cr2, (addr));			\
-		assert_int_equal((c)->out.rip, (c)->in.rip);			\
+#define assert_fault(c, r, vec, ec, addr)                       \
+	do {                                                    \
+		assert_int_equal((r), EMUL_EXCEPTION);          \
+		assert_int_equal((c)->out.fault.vector, (vec)); \
+		assert_int_equal((c)->out.fault.error, (ec));   \
+		assert_int_equal((c)->out.fault.cr2, (addr));   \
+		assert_int_equal((c)->out.rip, (c)->in.rip);    \
 	} while (0)
 
 #endif /* TESTS_EMUL_FIXTURE_H */

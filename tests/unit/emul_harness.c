@@ -5,8 +5,8 @@
 #include "emul_harness.h"
 
 /** The next data access fails if it is number fail_at. */
-static bool harness_fails(struct harness *h, uint64_t addr, bool write,
-			  enum emul_result *r, struct emul_ctxt *c)
+static bool harness_fails(struct harness *h, uint64_t addr, bool write, enum emul_result *r,
+			  struct emul_ctxt *c)
 {
 	if (++h->accesses != h->fail_at)
 		return false;
@@ -25,8 +25,8 @@ static uint8_t *harness_data(struct harness *h, uint64_t gva, unsigned int size)
 	return h->data + (gva - h->data_gva);
 }
 
-static enum emul_result harness_mem(struct emul_ctxt *c, uint64_t gva, void *buf,
-				    unsigned int size, bool write)
+static enum emul_result harness_mem(struct emul_ctxt *c, uint64_t gva, void *buf, unsigned int size,
+				    bool write)
 {
 	struct harness *h = c->opaque;
 	uint8_t *p = harness_data(h, gva, size);
@@ -61,6 +61,33 @@ static enum emul_result harness_write(struct emul_ctxt *c, uint64_t gva, const v
 	return harness_mem(c, gva, (void *)buf, size, true);
 }
 
+/** cmpxchg_mem on the data window (the host runs one thread: atomic as it is). */
+static enum emul_result harness_cmpxchg(struct emul_ctxt *c, uint64_t gva, void *old,
+					const void *new, unsigned int size, bool *ok)
+{
+	struct harness *h = c->opaque;
+	uint8_t *p = harness_data(h, gva, size);
+	enum emul_result r;
+
+	h->cas_calls++;
+	if (harness_fails(h, gva, true, &r, c))
+		return r;
+	if (!p) {
+		emul_page_fault(c, gva, HARNESS_PF_WRITE);
+		return EMUL_EXCEPTION;
+	}
+	if (h->cas_interfere) {
+		h->cas_interfere--;
+		p[0]++;
+	}
+	*ok = memcmp(p, old, size) == 0;
+	if (*ok)
+		memcpy(p, new, size);
+	else
+		memcpy(old, p, size);
+	return EMUL_OK;
+}
+
 static enum emul_result harness_fetch(struct emul_ctxt *c, uint64_t gva, void *buf,
 				      unsigned int size)
 {
@@ -70,8 +97,9 @@ static enum emul_result harness_fetch(struct emul_ctxt *c, uint64_t gva, void *b
 	if (gva < h->code_gva || gva - h->code_gva >= h->code_size ||
 	    h->code_size - (gva - h->code_gva) < size) {
 		/* cr2: the first byte that is not there */
-		uint64_t miss = gva >= h->code_gva && gva - h->code_gva < h->code_size ?
-				h->code_gva + h->code_size : gva;
+		uint64_t miss = gva >= h->code_gva && gva - h->code_gva < h->code_size
+					? h->code_gva + h->code_size
+					: gva;
 
 		emul_page_fault(c, miss, HARNESS_PF_FETCH);
 		return EMUL_EXCEPTION;
@@ -80,8 +108,8 @@ static enum emul_result harness_fetch(struct emul_ctxt *c, uint64_t gva, void *b
 	return EMUL_OK;
 }
 
-static enum emul_result harness_io(struct emul_ctxt *c, uint16_t port, unsigned int size,
-				   bool in, uint32_t *val)
+static enum emul_result harness_io(struct emul_ctxt *c, uint16_t port, unsigned int size, bool in,
+				   uint32_t *val)
 {
 	struct harness *h = c->opaque;
 	enum emul_result r;
@@ -116,14 +144,19 @@ const struct emul_ops harness_ops = {
 	.insn_fetch = harness_fetch,
 	.read_io = harness_read_io,
 	.write_io = harness_write_io,
+	.cmpxchg_mem = harness_cmpxchg,
 };
 
 void harness_init(struct harness *h, uint64_t data_gva, void *data, size_t data_size,
 		  uint64_t code_gva, const void *code, size_t code_size)
 {
 	*h = (struct harness){
-		.data_gva = data_gva, .data = data, .data_size = data_size,
-		.code_gva = code_gva, .code = code, .code_size = code_size,
+		.data_gva = data_gva,
+		.data = data,
+		.data_size = data_size,
+		.code_gva = code_gva,
+		.code = code,
+		.code_size = code_size,
 		.in_val = 0x44332211,
 	};
 }
@@ -173,6 +206,7 @@ enum emul_result harness_run(struct emul_ctxt *c, unsigned int *retries)
 			return r;
 		for (unsigned int i = 0; i < INSN_GPR_COUNT; i++)
 			c->in.gpr[i] = c->out.gpr[i];
+		c->in.rflags = c->out.rflags;
 		if (retries)
 			++*retries;
 	}

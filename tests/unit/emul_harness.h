@@ -26,18 +26,29 @@ struct harness_io {
 };
 
 struct harness {
-	uint64_t data_gva;   /**< guest address of data[0] */
+	uint64_t data_gva; /**< guest address of data[0] */
 	uint8_t *data;
 	size_t data_size;
-	uint64_t code_gva;   /**< guest address of code[0] */
+	uint64_t code_gva; /**< guest address of code[0] */
 	const uint8_t *code;
 	size_t code_size;
 
-	unsigned int reads, writes, fetches, io_count;  /**< hook calls so far */
-	struct harness_io io[HARNESS_IO_LOG];           /**< the first port accesses */
-	uint32_t in_val;     /**< what the next port read returns; it then grows by 0x01010101 */
+	unsigned int reads, writes, fetches, io_count; /**< hook calls so far */
+	struct harness_io io[HARNESS_IO_LOG];	       /**< the first port accesses */
+	uint32_t in_val; /**< what the next port read returns; it then grows by 0x01010101 */
 
-	/** Fail the data access (read, write or port) number fail_at (1-based; 0: never). */
+	unsigned int cas_calls; /**< cmpxchg_mem calls so far */
+	/**
+	 * Another CPU: each of the next cas_interfere cmpxchg_mem calls first
+	 * adds 1 to the operand's first byte (so a compare that would have
+	 * matched fails, and the engine must recompute).
+	 */
+	unsigned int cas_interfere;
+
+	/**
+	 * Fail the data access (read, write, compare-exchange or port) number
+	 * fail_at (1-based; 0: never).
+	 */
 	unsigned int fail_at;
 	enum emul_result fail_with; /**< EMUL_EXCEPTION raises #PF on the access's address */
 	unsigned int accesses;
@@ -61,8 +72,8 @@ void harness_ctxt_real(struct emul_ctxt *c, struct harness *h, uint64_t rip);
 void harness_ctxt32(struct emul_ctxt *c, struct harness *h, uint64_t rip);
 
 /**
- * Run until the instruction completes: on EMUL_RETRY commit out.gpr into in
- * (what vc/ does) and run again.  Returns the last result; *retries counts
+ * Run until the instruction completes: on EMUL_RETRY commit out.gpr and
+ * out.rflags into in (what vc/ does) and run again.  Returns the last result; *retries counts
  * the EMUL_RETRYs (may be NULL).
  */
 enum emul_result harness_run(struct emul_ctxt *c, unsigned int *retries);

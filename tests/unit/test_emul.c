@@ -16,61 +16,29 @@
 #include <cmocka.h>
 
 #include "emul_harness.h"
+#include "emul_native.h"
 
-#define PAGE 4096
-#define DATA_SIZE (3 * PAGE)
+#define PAGE	    4096
+#define DATA_SIZE   (3 * PAGE)
 #define FLAGS_ARITH 0x8d5ULL /* CF PF AF ZF SF OF: set, to see them kept */
-#define FLAGS_FIXED 0x202ULL /* bit 1, IF (user mode cannot clear it) */
-#define FLAGS_DF 0x400ULL
-
-struct cpu {
-	uint64_t gpr[INSN_GPR_COUNT]; /**< RSP is neither loaded nor stored */
-	uint64_t rflags;
-};
-
-/** native_run(cpu, code): load cpu, call code (which ends in RET), store cpu. */
-void native_run(struct cpu *cpu, const void *code);
-__asm__(".text\n"
-	".globl native_run\n"
-	".type native_run, @function\n"
-	"native_run:\n"
-	"	push %rbx; push %rbp; push %r12; push %r13; push %r14; push %r15\n"
-	"	push %rdi\n"
-	"	push %rsi\n"
-	"	pushq 128(%rdi); popfq\n"
-	"	mov 0(%rdi), %rax; mov 8(%rdi), %rcx; mov 16(%rdi), %rdx; mov 24(%rdi), %rbx\n"
-	"	mov 40(%rdi), %rbp; mov 48(%rdi), %rsi; mov 64(%rdi), %r8; mov 72(%rdi), %r9\n"
-	"	mov 80(%rdi), %r10; mov 88(%rdi), %r11; mov 96(%rdi), %r12\n"
-	"	mov 104(%rdi), %r13; mov 112(%rdi), %r14; mov 120(%rdi), %r15\n"
-	"	mov 56(%rdi), %rdi\n"
-	"	call *(%rsp)\n"
-	"	push %rdi\n"
-	"	mov 16(%rsp), %rdi\n"
-	"	mov %rax, 0(%rdi); mov %rcx, 8(%rdi); mov %rdx, 16(%rdi); mov %rbx, 24(%rdi)\n"
-	"	mov %rbp, 40(%rdi); mov %rsi, 48(%rdi); mov %r8, 64(%rdi); mov %r9, 72(%rdi)\n"
-	"	mov %r10, 80(%rdi); mov %r11, 88(%rdi); mov %r12, 96(%rdi)\n"
-	"	mov %r13, 104(%rdi); mov %r14, 112(%rdi); mov %r15, 120(%rdi)\n"
-	"	pushfq; popq 128(%rdi)\n"
-	"	popq 56(%rdi)\n"
-	"	cld\n"
-	"	add $16, %rsp\n"
-	"	pop %r15; pop %r14; pop %r13; pop %r12; pop %rbp; pop %rbx\n"
-	"	ret\n"
-	".size native_run, . - native_run\n");
+#define FLAGS_DF    0x400ULL
 
 /** One form: bytes and how to start. */
 struct form {
 	const char *name;
 	uint8_t bytes[16];
 	uint8_t len;
-	uint64_t rcx;       /**< count or index */
+	uint64_t rcx; /**< count or index */
 	bool df;
 	uint16_t rsi, rdi;  /**< offsets in the data pages (0: 0x800 and 0x1000) */
-	uint64_t hi;        /**< ORed into RBX, RCX, RSI, RDI: 67h forms must ignore it */
+	uint64_t hi;	    /**< ORed into RBX, RCX, RSI, RDI: 67h forms must ignore it */
 	uint32_t rep_limit; /**< 0: 3, so REP forms go through EMUL_RETRY */
 };
 
-#define F(n, b, ...) { .name = (n), .bytes = b, .len = sizeof(b) - 1, __VA_ARGS__ }
+#define F(n, b, ...)                                                       \
+	{                                                                  \
+		.name = (n), .bytes = b, .len = sizeof(b) - 1, __VA_ARGS__ \
+	}
 
 /** Page 0: code; pages 1-3: data.  Below 2 GiB for the 67h forms. */
 static uint8_t *region;
@@ -92,7 +60,7 @@ static void form_cpu(const struct form *f, struct cpu *cpu)
 	cpu->gpr[INSN_RDI] = (data + (f->rdi ? f->rdi : 0x1000)) | f->hi;
 	cpu->gpr[INSN_RCX] = f->rcx | f->hi;
 	cpu->gpr[INSN_R13] = data + 0x300;
-	cpu->rflags = FLAGS_FIXED | FLAGS_ARITH | (f->df ? FLAGS_DF : 0);
+	cpu->rflags = NATIVE_FLAGS_FIXED | FLAGS_ARITH | (f->df ? FLAGS_DF : 0);
 }
 
 static bool same_cpu(const char *name, const struct cpu *native, const struct emul_ctxt *c)
@@ -133,7 +101,7 @@ static bool check_form(const struct form *f)
 	region[f->len] = 0xc3; /* ret */
 	form_cpu(f, &init);
 	native = init;
-	native_run(&native, region);
+	native_run(&native, region, NULL);
 
 	harness_init(&h, (uint64_t)data_pages(), shadow, DATA_SIZE, (uint64_t)region, region, PAGE);
 	harness_ctxt64(&c, &h, (uint64_t)region);
@@ -142,7 +110,8 @@ static bool check_form(const struct form *f)
 	c.in.rep_limit = f->rep_limit ? f->rep_limit : 3;
 	r = harness_run(&c, NULL);
 	if (r != EMUL_OK || c.out.rip != (uint64_t)region + f->len) {
-		print_error("%s: result %d, rip %#llx\n", f->name, r, (unsigned long long)c.out.rip);
+		print_error("%s: result %d, rip %#llx\n", f->name, r,
+			    (unsigned long long)c.out.rip);
 		return false;
 	}
 	return same_cpu(f->name, &native, &c);
@@ -250,8 +219,8 @@ static void test_movs(void **state)
 		F("rep movsb, rcx = 0", "\xf3\xa4", .rcx = 0),
 		F("repne movsb", "\xf2\xa4", .rcx = 4),
 		F("rep movsb overlapping", "\xf3\xa4", .rcx = 40, .rsi = 0x800, .rdi = 0x801),
-		F("rep movsd overlapping (DF=1)", "\xf3\xa5", .rcx = 10, .rsi = 0x800,
-		  .rdi = 0x802, .df = true),
+		F("rep movsd overlapping (DF=1)", "\xf3\xa5", .rcx = 10, .rsi = 0x800, .rdi = 0x802,
+		  .df = true),
 		F("rep movsb (67)", "\x67\xf3\xa4", .rcx = 6, .hi = 0xdead00000000ULL),
 		F("rep movsq, one call", "\xf3\x48\xa5", .rcx = 100, .rep_limit = 256),
 	};
@@ -333,12 +302,9 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_mov_store),
-		cmocka_unit_test(test_mov_load),
-		cmocka_unit_test(test_movzx_movsx),
-		cmocka_unit_test(test_movs),
-		cmocka_unit_test(test_stos_lods),
-		cmocka_unit_test(test_rip_relative_and_moffs),
+		cmocka_unit_test(test_mov_store),   cmocka_unit_test(test_mov_load),
+		cmocka_unit_test(test_movzx_movsx), cmocka_unit_test(test_movs),
+		cmocka_unit_test(test_stos_lods),   cmocka_unit_test(test_rip_relative_and_moffs),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -55,8 +55,10 @@ static void test_null_hooks(void **state)
 /** Instructions the engine does not run are unhandleable (vc/ runs them itself). */
 static void test_other_classes(void **state)
 {
-	static const char *const rows[] = { "\x0f\xa2", "\x0f\x30", "\xf4", "\x89\xc8",
-					    "\x0f\x23\xf8", "\x01\x03" /* add [rbx], eax */ };
+	static const char *const rows[] = { "\x0f\xa2",	    "\x0f\x30",
+					    "\xf4",	    "\x89\xc8",
+					    "\x0f\x23\xf8", "\x0f\xaf\x03" /* imul eax, [rbx] */,
+					    "\xf7\x33" /* div dword [rbx] */ };
 	struct fixture f;
 
 	(void)state;
@@ -81,8 +83,7 @@ static void test_page_faults(void **state)
 
 	FIX64(&f, "\x89\x03");
 	f.c.in.gpr[INSN_RBX] = 0x100fe; /* the last 2 of 4 bytes are outside */
-	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_PF, HARNESS_PF_WRITE,
-		     0x100fe);
+	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_PF, HARNESS_PF_WRITE, 0x100fe);
 }
 
 /** REP MOVSB faulting on its third store keeps the two completed elements. */
@@ -96,8 +97,7 @@ static void test_rep_fault_midway(void **state)
 	f.c.in.gpr[INSN_RDI] = 0x10080;
 	f.h.fail_at = 6; /* read, write, read, write, read, *write* */
 	f.h.fail_with = EMUL_EXCEPTION;
-	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_PF, HARNESS_PF_WRITE,
-		     0x10082);
+	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_PF, HARNESS_PF_WRITE, 0x10082);
 	assert_int_equal(f.c.out.gpr[INSN_RCX], 3);
 	assert_int_equal(f.c.out.gpr[INSN_RSI], 0x10042);
 	assert_int_equal(f.c.out.gpr[INSN_RDI], 0x10082);
@@ -107,10 +107,13 @@ static void test_rep_fault_midway(void **state)
 	assert_int_equal(f.data[0x82], 0x82 ^ 0xa5);
 }
 
-static enum emul_result read_exception_without_fault(struct emul_ctxt *c, uint64_t gva,
-						     void *buf, unsigned int size)
+static enum emul_result read_exception_without_fault(struct emul_ctxt *c, uint64_t gva, void *buf,
+						     unsigned int size)
 {
-	(void)c; (void)gva; (void)buf; (void)size;
+	(void)c;
+	(void)gva;
+	(void)buf;
+	(void)size;
 	return EMUL_EXCEPTION;
 }
 
@@ -150,9 +153,10 @@ static void test_raise(void **state)
 	static const struct {
 		uint8_t vector;
 		bool has_error_code;
-	} rows[] = { { 0, false }, { 6, false }, { 8, true }, { 10, true }, { 12, true },
-		     { 13, true }, { 14, true }, { 16, false }, { 17, true }, { 18, false },
-		     { 21, true }, { 29, true }, { 31, false }, { X86_VEC_NONE, false } };
+	} rows[] = { { 0, false },  { 6, false },	    { 8, true },  { 10, true },
+		     { 12, true },  { 13, true },	    { 14, true }, { 16, false },
+		     { 17, true },  { 18, false },	    { 21, true }, { 29, true },
+		     { 31, false }, { X86_VEC_NONE, false } };
 	struct emul_ctxt c;
 
 	(void)state;
@@ -343,18 +347,12 @@ static void test_rep_budget(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_null_hooks),
-		cmocka_unit_test(test_other_classes),
-		cmocka_unit_test(test_page_faults),
-		cmocka_unit_test(test_rep_fault_midway),
-		cmocka_unit_test(test_hook_results),
-		cmocka_unit_test(test_raise),
-		cmocka_unit_test(test_canonical),
-		cmocka_unit_test(test_fetch),
-		cmocka_unit_test(test_decode_faults),
-		cmocka_unit_test(test_decode_check_execute),
-		cmocka_unit_test(test_rflags),
-		cmocka_unit_test(test_rep_budget),
+		cmocka_unit_test(test_null_hooks),    cmocka_unit_test(test_other_classes),
+		cmocka_unit_test(test_page_faults),   cmocka_unit_test(test_rep_fault_midway),
+		cmocka_unit_test(test_hook_results),  cmocka_unit_test(test_raise),
+		cmocka_unit_test(test_canonical),     cmocka_unit_test(test_fetch),
+		cmocka_unit_test(test_decode_faults), cmocka_unit_test(test_decode_check_execute),
+		cmocka_unit_test(test_rflags),	      cmocka_unit_test(test_rep_budget),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,29 +14,6 @@
 
 #define HI 0xabcd000000000000ULL /* upper bits 16-bit register writes must keep */
 
-/** Real mode, DS base 0x12300 (the data window), CS base 0xf0000, IP 0x100. */
-static void fixture_real(struct fixture *f, const char *bytes, size_t len)
-{
-	fixture_init(f, 0x12300, 0xf0100, bytes, len);
-	harness_ctxt_real(&f->c, &f->h, 0x100);
-	f->c.in.seg[INSN_SEG_CS] = (struct emul_seg){ 0xf000, 0x9b, 0xffff, 0xf0000 };
-	for (unsigned int s = 0; s < INSN_SEG_COUNT; s++)
-		if (s != INSN_SEG_CS)
-			f->c.in.seg[s] = (struct emul_seg){ 0x1230, 0x93, 0xffff, 0x12300 };
-}
-
-#define REAL(f, s) fixture_real((f), (s), sizeof(s) - 1)
-
-/** 32-bit flat protected mode, data at 0x10000, code at 0x400000. */
-static void fixture32(struct fixture *f, const char *bytes, size_t len)
-{
-	fixture_init(f, 0x10000, 0x400000, bytes, len);
-	harness_ctxt32(&f->c, &f->h, 0x400000);
-	f->c.in.gpr[INSN_RBX] = f->c.in.gpr[INSN_RSP] = 0x10040;
-}
-
-#define PROT32(f, s) fixture32((f), (s), sizeof(s) - 1)
-
 /** mov [bx+si+4], ax: DS base + 16-bit offset; the offset wraps at 64 KiB. */
 static void test_real_addressing(void **state)
 {
@@ -172,14 +149,14 @@ static void test_prot32_rights(void **state)
 		uint8_t vector; /* 0: allowed */
 	} rows[] = {
 		{ "\x89\x03", 0xc91, 0xffffffff, 0x10040, X86_VEC_GP }, /* write, read-only */
-		{ "\x8b\x03", 0xc91, 0xffffffff, 0x10040, 0 },           /* read, read-only */
-		{ "\x89\x03", 0xc93, 0x10041, 0x10040, X86_VEC_GP },    /* past the limit */
-		{ "\x89\x03", 0xc93, 0x10043, 0x10040, 0 },              /* the last byte fits */
-		{ "\x89\x03", 0xc97, 0x1003f, 0x10040, 0 },              /* expand-down, above */
-		{ "\x89\x03", 0xc97, 0x10040, 0x10040, X86_VEC_GP },    /* expand-down, at limit */
-		{ "\x89\x03", 0x897, 0x0fff, 0x10040, X86_VEC_GP },     /* expand-down 16-bit top */
+		{ "\x8b\x03", 0xc91, 0xffffffff, 0x10040, 0 },		/* read, read-only */
+		{ "\x89\x03", 0xc93, 0x10041, 0x10040, X86_VEC_GP },	/* past the limit */
+		{ "\x89\x03", 0xc93, 0x10043, 0x10040, 0 },		/* the last byte fits */
+		{ "\x89\x03", 0xc97, 0x1003f, 0x10040, 0 },		/* expand-down, above */
+		{ "\x89\x03", 0xc97, 0x10040, 0x10040, X86_VEC_GP },	/* expand-down, at limit */
+		{ "\x89\x03", 0x897, 0x0fff, 0x10040, X86_VEC_GP },	/* expand-down 16-bit top */
 		{ "\x89\x03", 0xc13, 0xffffffff, 0x10040, X86_VEC_GP }, /* not present */
-		{ "\x2e\x8b\x03", 0xc9b, 0xffffffff, 0x10040, 0 },       /* read, readable code */
+		{ "\x2e\x8b\x03", 0xc9b, 0xffffffff, 0x10040, 0 },	/* read, readable code */
 		{ "\x2e\x8b\x03", 0xc99, 0xffffffff, 0x10040, X86_VEC_GP }, /* execute-only */
 		{ "\x2e\x89\x03", 0xc9b, 0xffffffff, 0x10040, X86_VEC_GP }, /* write to code */
 	};
@@ -236,13 +213,13 @@ static void test_mode(void **state)
 		enum insn_mode mode;
 	} rows[] = {
 		{ 0x10, 0, 0x2, 0x09b, INSN_MODE_REAL },
-		{ 0x11, 0, 0x20002, 0x0fb, INSN_MODE_REAL },       /* virtual-8086 */
+		{ 0x11, 0, 0x20002, 0x0fb, INSN_MODE_REAL }, /* virtual-8086 */
 		{ 0x11, 0, 0x2, 0xc9b, INSN_MODE_PROT32 },
 		{ 0x11, 0, 0x2, 0x09b, INSN_MODE_PROT16 },
 		{ 0x80000011, 0x500, 0x2, 0x29b, INSN_MODE_LONG64 },
 		{ 0x80000011, 0x500, 0x2, 0xc9b, INSN_MODE_PROT32 }, /* compatibility mode */
 		{ 0x80000011, 0x500, 0x2, 0x09b, INSN_MODE_PROT16 },
-		{ 0x11, 0x100, 0x2, 0x29b, INSN_MODE_PROT16 },        /* LME without LMA */
+		{ 0x11, 0x100, 0x2, 0x29b, INSN_MODE_PROT16 }, /* LME without LMA */
 	};
 	struct emul_input in = { 0 };
 

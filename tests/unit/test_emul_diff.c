@@ -1,0 +1,757 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Differential tests of the engine (decoder/emul_arith.c, emul_alu.c,
+ * emul_move.c, emul_string.c, emul_vec.c): 514 forms of the
+ * read-modify-write, bit, exchange, conditional, stack, byte-swap, string
+ * compare and SSE/AVX move instructions (every operand size, memory as
+ * destination and as source, immediates, LOCK, 67h, RIP-relative) run on
+ * this CPU (inline code, x86-64 Linux hosts) and through emul_execute() on
+ * the same memory (emul_harness.c), over random registers, YMM0-15,
+ * memory, immediates, counts, bit offsets and input flags from a seeded
+ * generator; the GPRs, RFLAGS, vector registers and memory must be equal
+ * bit for bit.  Forms without REX (and without 67h) run emulated in 32-bit
+ * protected mode on every other case (the same bytes mean the same there;
+ * the data sits below 4 GiB).  The decode is cached per form and redone on
+ * 2 of every DECODE_EVERY cases (and on every CMPS/SCAS case, which runs
+ * through EMUL_RETRY with a REP budget of 1 to 5).
+ *
+ * No flag is masked: where the manuals leave a flag undefined the engine
+ * does what this CPU (AMD Zen) does (decoder/emul_alu.c names each case),
+ * so a run on a CPU that differs there fails and says which form and flag.
+ *
+ * Usage: test_emul_diff [SHARD COUNT]
+ *   runs the forms i with i % COUNT == SHARD (meson runs the shards in
+ *   parallel); EMUL_DIFF_CASES=N in the environment sets the random cases
+ *   per form (default 100000), EMUL_DIFF_SEED=S the seed.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <setjmp.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <cmocka.h>
+
+#include "emul_harness.h"
+#include "emul_native.h"
+#include "test_rng.h"
+
+#define PAGE	    4096
+#define WINDOW	    512	     /**< the data bytes a case randomises and compares */
+#define MID	    256	     /**< RBX: the memory operand, mid-window */
+#define STACK_AT    448	     /**< R14 (the stack forms' RSP) */
+#define FLAGS_ARITH 0x8d5ULL /* CF PF AF ZF SF OF */
+
+enum {
+	DF_BTREG = 1 << 0, /**< RDX is a bit offset: keep it within +-1024 bits */
+	DF_STACK = 1 << 1, /**< PUSH/POP: RSP is R14 (swapped around the native run) */
+	DF_CMPX = 1 << 2,  /**< CMPXCHG*: rDX:rAX equal to memory on half the cases */
+	DF_NO32 = 1 << 3,  /**< not in 32-bit mode (REX, or a 64-bit default size) */
+	DF_VEC = 1 << 4,   /**< SSE/AVX: YMM0-15 random, loaded and compared */
+	DF_UNAL = 1 << 5,  /**< the operand at a random offset from RBX's 32-byte alignment */
+	DF_STR = 1 << 6,   /**< CMPS/SCAS: RSI, RDI, RCX, DF and the data arranged to match */
+	DF_A32 = 1 << 7,   /**< 67h: RBX, RSI, RDI, RCX get garbage in bits 63:32 */
+	DF_RIP = 1 << 8,   /**< RIP-relative: the disp32 before the immediate targets RBX's byte */
+};
+
+/** One form: bytes, where an immediate to randomise sits, and what the registers mean. */
+struct dform {
+	char name[48];
+	uint8_t bytes[16];
+	uint8_t len;
+	uint8_t imm_at, imm_len; /**< imm_len 0: none */
+	uint8_t size;		 /**< operand size (CMPXCHG*: compare width) */
+	uint16_t flags;
+};
+
+#define MAX_FORMS 640
+static struct dform forms[MAX_FORMS];
+static size_t nforms;
+
+static uint8_t *region; /**< page 0: code; page 1: data (below 4 GiB) */
+static uint8_t shadow[WINDOW];
+static unsigned long cases_per_form = 100000;
+
+static const char *const size_names[9] = { [1] = "8", [2] = "16", [4] = "32", [8] = "64" };
+
+/**
+ * Add a form: optional prefix bytes (LOCK, 66, REX), opcode bytes, a ModRM
+ * byte for [rbx] with reg field reg, then imm_len immediate bytes.
+ */
+static void add(const char *name, unsigned int size, const char *pfx, const char *op,
+		unsigned int reg, unsigned int imm_len, unsigned int flags)
+{
+	struct dform *f = &forms[nforms++];
+	size_t n = 0;
+
+	assert_true(nforms <= MAX_FORMS);
+	memset(f, 0, sizeof(*f));
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	if (size == 2)
+		f->bytes[n++] = 0x66;
+	for (; *pfx; pfx++)
+		f->bytes[n++] = (uint8_t)*pfx;
+	if (size == 8) {
+		f->bytes[n++] = 0x48 | (reg >= 8 ? 4 : 0);
+		flags |= DF_NO32;
+	} else if (reg >= 8) {
+		f->bytes[n++] = 0x44;
+		flags |= DF_NO32;
+	}
+	if (!*op)
+		f->bytes[n++] = 0; /* "": opcode 00 (ADD m8, r8) */
+	for (; *op; op++)
+		f->bytes[n++] = (uint8_t)*op;
+	f->bytes[n++] = (uint8_t)(((reg & 7) << 3) | 3); /* [rbx] */
+	f->imm_at = (uint8_t)n;
+	f->imm_len = (uint8_t)imm_len;
+	f->len = (uint8_t)(n + imm_len);
+	f->size = (uint8_t)size;
+	f->flags = (uint16_t)flags;
+}
+
+/** Add a form of exactly these bytes (ModRM included). */
+static void add_raw(const char *name, unsigned int size, const char *bytes, size_t len,
+		    unsigned int flags)
+{
+	struct dform *f = &forms[nforms++];
+
+	assert_true(nforms <= MAX_FORMS && len <= sizeof(f->bytes));
+	memset(f, 0, sizeof(*f));
+	snprintf(f->name, sizeof(f->name), "%s", name);
+	memcpy(f->bytes, bytes, len);
+	f->len = (uint8_t)len;
+	f->size = (uint8_t)size;
+	f->flags = (uint16_t)flags;
+}
+
+#define RAW(name, size, bytes, flags) add_raw(name, size, bytes, sizeof(bytes) - 1, flags)
+
+/** A "%s m%u, ..." name. */
+static const char *fmt(const char *pattern, const char *mn, unsigned int size)
+{
+	static char buf[48];
+
+	snprintf(buf, sizeof(buf), pattern, mn, size_names[size], size_names[size]);
+	return buf;
+}
+
+/** The opcode for size: 8-bit forms have op8, the rest op8 + 1. */
+static const char *opc(uint8_t op8, unsigned int size)
+{
+	static char buf[3];
+
+	buf[0] = (char)(size == 1 ? op8 : op8 + 1);
+	buf[1] = 0;
+	return buf;
+}
+
+static const char *opc2(uint8_t op8, unsigned int size)
+{
+	static char buf[4];
+
+	buf[0] = 0x0f;
+	buf[1] = (char)(size == 1 ? op8 : op8 + 1);
+	buf[2] = 0;
+	return buf;
+}
+
+static const unsigned int sizes[] = { 1, 2, 4, 8 };
+
+static void add_alu(void)
+{
+	static const char *const mn[] = { "add", "or", "adc", "sbb", "and", "sub", "xor", "cmp" };
+
+	for (unsigned int op = 0; op < 8; op++) {
+		for (unsigned int i = 0; i < 4; i++) {
+			unsigned int s = sizes[i], il = s == 1 ? 1 : s == 2 ? 2 : 4;
+
+			add(fmt("%s m%s, r%s", mn[op], s), s, "", opc((uint8_t)(op * 8), s), 2, 0,
+			    0);
+			add(fmt("%s r%s, m%s", mn[op], s), s, "", opc((uint8_t)(op * 8 + 2), s),
+			    s == 1 ? 4 : 10, 0, 0); /* AH, or R10 */
+			add(fmt("%s m%s, imm", mn[op], s), s, "", s == 1 ? "\x80" : "\x81", op, il,
+			    0);
+			if (s > 1)
+				add(fmt("%s m%s, imm8", mn[op], s), s, "", "\x83", op, 1, 0);
+			if (op == 7)
+				continue;
+			add(fmt("lock %s m%s, r%s", mn[op], s), s, "\xf0",
+			    opc((uint8_t)(op * 8), s), 2, 0, 0);
+			if (s != 1)
+				continue;
+			add(fmt("lock %s m%s, imm", mn[op], s), s, "\xf0", "\x80", op, 1, 0);
+		}
+	}
+	for (unsigned int i = 0; i < 4; i++) {
+		unsigned int s = sizes[i];
+
+		add(fmt("test m%2$s, r%2$s", "", s), s, "", opc(0x84, s), 2, 0, 0);
+		add(fmt("test m%2$s, imm", "", s), s, "", s == 1 ? "\xf6" : "\xf7", 0,
+		    s == 1   ? 1
+		    : s == 2 ? 2
+			     : 4,
+		    0);
+	}
+}
+
+static void add_unary(void)
+{
+	static const struct {
+		const char *mn;
+		uint8_t op8, reg;
+	} u[] = { { "inc", 0xfe, 0 }, { "dec", 0xfe, 1 }, { "not", 0xf6, 2 }, { "neg", 0xf6, 3 } };
+
+	for (unsigned int k = 0; k < 4; k++) {
+		for (unsigned int i = 0; i < 4; i++) {
+			add(fmt("%s m%s", u[k].mn, sizes[i]), sizes[i], "", opc(u[k].op8, sizes[i]),
+			    u[k].reg, 0, 0);
+			add(fmt("lock %s m%s", u[k].mn, sizes[i]), sizes[i], "\xf0",
+			    opc(u[k].op8, sizes[i]), u[k].reg, 0, 0);
+		}
+	}
+}
+
+static void add_shifts(void)
+{
+	static const char *const mn[] = { "rol", "ror", "rcl", "rcr", "shl", "shr", "sal", "sar" };
+
+	for (unsigned int op = 0; op < 8; op++) {
+		for (unsigned int i = 0; i < 4; i++) {
+			unsigned int s = sizes[i];
+
+			if (op == 6 && s != 4)
+				continue; /* SAL /6: one size is enough for the alias */
+			add(fmt("%s m%s, 1", mn[op], s), s, "", opc(0xd0, s), op, 0, 0);
+			add(fmt("%s m%s, cl", mn[op], s), s, "", opc(0xd2, s), op, 0, 0);
+			add(fmt("%s m%s, imm8", mn[op], s), s, "", opc(0xc0, s), op, 1, 0);
+		}
+	}
+}
+
+static void add_bits(void)
+{
+	static const char *const mn[] = { "bt", "bts", "btr", "btc" };
+
+	for (unsigned int op = 0; op < 4; op++) {
+		for (unsigned int i = 1; i < 4; i++) {
+			unsigned int s = sizes[i];
+			char o[3] = { 0x0f, (char)(0xa3 + op * 8), 0 };
+
+			add(fmt("%s m%s, r%s", mn[op], s), s, "", o, 2, 0, DF_BTREG);
+			add(fmt("%s m%s, imm8", mn[op], s), s, "", "\x0f\xba", 4 + op, 1, 0);
+			if (op == 0)
+				continue;
+			add(fmt("lock %s m%s, r%s", mn[op], s), s, "\xf0", o, 2, 0, DF_BTREG);
+			add(fmt("lock %s m%s, imm8", mn[op], s), s, "\xf0", "\x0f\xba", 4 + op, 1,
+			    0);
+		}
+	}
+}
+
+static void add_exchange(void)
+{
+	for (unsigned int i = 0; i < 4; i++) {
+		unsigned int s = sizes[i];
+
+		add(fmt("xchg m%2$s, r%2$s", "", s), s, "", opc(0x86, s), 2, 0, 0);
+		add(fmt("xchg m%2$s, r%2$s (AH/R9)", "", s), s, "", opc(0x86, s), s == 1 ? 4 : 9, 0,
+		    0);
+		add(fmt("xadd m%2$s, r%2$s", "", s), s, "", opc2(0xc0, s), 2, 0, 0);
+		add(fmt("lock xadd m%2$s, r%2$s", "", s), s, "\xf0", opc2(0xc0, s), 2, 0, 0);
+		add(fmt("cmpxchg m%2$s, r%2$s", "", s), s, "", opc2(0xb0, s), 2, 0, DF_CMPX);
+		add(fmt("lock cmpxchg m%2$s, r%2$s", "", s), s, "\xf0", opc2(0xb0, s), 2, 0,
+		    DF_CMPX);
+	}
+	add("cmpxchg8b m64", 4, "", "\x0f\xc7", 1, 0, DF_CMPX);
+	add("lock cmpxchg8b m64", 4, "\xf0", "\x0f\xc7", 1, 0, DF_CMPX);
+	add("cmpxchg16b m128", 8, "", "\x0f\xc7", 1, 0, DF_CMPX);
+	add("lock cmpxchg16b m128", 8, "\xf0", "\x0f\xc7", 1, 0, DF_CMPX);
+}
+
+static void add_conditional(void)
+{
+	for (unsigned int cc = 0; cc < 16; cc++) {
+		char name[32], o[3] = { 0x0f, (char)(0x90 + cc), 0 };
+
+		snprintf(name, sizeof(name), "set%x m8", cc);
+		add(name, 1, "", o, 0, 0, 0);
+		o[1] = (char)(0x40 + cc);
+		for (unsigned int i = 1; i < 4; i++) {
+			snprintf(name, sizeof(name), "cmov%x r%s, m%s", cc, size_names[sizes[i]],
+				 size_names[sizes[i]]);
+			add(name, sizes[i], "", o, 2, 0, 0);
+		}
+	}
+}
+
+static void add_moves(void)
+{
+	for (unsigned int i = 1; i < 4; i++) {
+		unsigned int s = sizes[i];
+
+		add(fmt("movbe r%2$s, m%2$s", "", s), s, "", "\x0f\x38\xf0", 2, 0, 0);
+		add(fmt("movbe m%2$s, r%2$s", "", s), s, "", "\x0f\x38\xf1", 2, 0, 0);
+		if (s >= 4)
+			add(fmt("movnti m%2$s, r%2$s", "", s), s, "", "\x0f\xc3", 2, 0, 0);
+	}
+	/* PUSH/POP: 64-bit default size; RSP is R14 (DF_STACK) */
+	add("push m64", 8, "", "\xff", 6, 0, DF_STACK | DF_NO32);
+	add("push m16", 2, "", "\xff", 6, 0, DF_STACK | DF_NO32);
+	add("pop m64", 8, "", "\x8f", 0, 0, DF_STACK | DF_NO32);
+	add("pop m16", 2, "", "\x8f", 0, 0, DF_STACK | DF_NO32);
+	/* pop [rsp+8]: the address uses RSP after the pop */
+	add("pop [rsp+8]", 8, "", "\x8f\x44\x24\x08", 0, 0, DF_STACK | DF_NO32);
+	forms[nforms - 1].len--; /* no ModRM of add()'s: it is in the opcode bytes */
+}
+
+/** SSE and AVX loads and stores, XMM1 (or XMM9/YMM9) and [rbx]. */
+static void add_vector(void)
+{
+	enum { VA = DF_VEC, VU = DF_VEC | DF_UNAL, X = DF_NO32 };
+	static const struct {
+		const char *name;
+		unsigned int size;
+		const char *bytes;
+		unsigned int flags;
+	} rows[] = {
+		{ "movd xmm1, m32", 4, "\x66\x0f\x6e\x0b", VU },
+		{ "movd m32, xmm1", 4, "\x66\x0f\x7e\x0b", VU },
+		{ "movq xmm1, m64 (66 REX.W 0F 6E)", 8, "\x66\x48\x0f\x6e\x0b", VU | X },
+		{ "movq xmm1, m64 (F3 0F 7E)", 8, "\xf3\x0f\x7e\x0b", VU },
+		{ "movq m64, xmm1 (66 REX.W 0F 7E)", 8, "\x66\x48\x0f\x7e\x0b", VU | X },
+		{ "movq m64, xmm1 (66 0F D6)", 8, "\x66\x0f\xd6\x0b", VU },
+		{ "movdqa xmm1, m128", 16, "\x66\x0f\x6f\x0b", VA },
+		{ "movdqa m128, xmm1", 16, "\x66\x0f\x7f\x0b", VA },
+		{ "movdqu xmm1, m128", 16, "\xf3\x0f\x6f\x0b", VU },
+		{ "movdqu m128, xmm1", 16, "\xf3\x0f\x7f\x0b", VU },
+		{ "movdqu xmm9, m128", 16, "\xf3\x44\x0f\x6f\x0b", VU | X },
+		{ "movdqu m128, xmm9", 16, "\xf3\x44\x0f\x7f\x0b", VU | X },
+		{ "movaps xmm1, m128", 16, "\x0f\x28\x0b", VA },
+		{ "movaps m128, xmm1", 16, "\x0f\x29\x0b", VA },
+		{ "movups xmm1, m128", 16, "\x0f\x10\x0b", VU },
+		{ "movups m128, xmm1", 16, "\x0f\x11\x0b", VU },
+		{ "movapd xmm1, m128", 16, "\x66\x0f\x28\x0b", VA },
+		{ "movapd m128, xmm1", 16, "\x66\x0f\x29\x0b", VA },
+		{ "movupd xmm1, m128", 16, "\x66\x0f\x10\x0b", VU },
+		{ "movupd m128, xmm1", 16, "\x66\x0f\x11\x0b", VU },
+		{ "movntdq m128, xmm1", 16, "\x66\x0f\xe7\x0b", VA },
+		{ "movntps m128, xmm1", 16, "\x0f\x2b\x0b", VA },
+		{ "vmovd xmm1, m32", 4, "\xc5\xf9\x6e\x0b", VU },
+		{ "vmovd m32, xmm1", 4, "\xc5\xf9\x7e\x0b", VU },
+		{ "vmovq xmm1, m64", 8, "\xc5\xfa\x7e\x0b", VU },
+		{ "vmovq m64, xmm1", 8, "\xc5\xf9\xd6\x0b", VU },
+		{ "vmovdqa xmm1, m128", 16, "\xc5\xf9\x6f\x0b", VA },
+		{ "vmovdqa ymm1, m256", 32, "\xc5\xfd\x6f\x0b", VA },
+		{ "vmovdqa m128, xmm1", 16, "\xc5\xf9\x7f\x0b", VA },
+		{ "vmovdqa m256, ymm1", 32, "\xc5\xfd\x7f\x0b", VA },
+		{ "vmovdqu xmm1, m128", 16, "\xc5\xfa\x6f\x0b", VU },
+		{ "vmovdqu ymm1, m256", 32, "\xc5\xfe\x6f\x0b", VU },
+		{ "vmovdqu ymm9, m256", 32, "\xc5\x7e\x6f\x0b", VU | X },
+		{ "vmovdqu m128, xmm1", 16, "\xc5\xfa\x7f\x0b", VU },
+		{ "vmovdqu m256, ymm1", 32, "\xc5\xfe\x7f\x0b", VU },
+		{ "vmovdqu m256, ymm9", 32, "\xc5\x7e\x7f\x0b", VU | X },
+		{ "vmovaps xmm1, m128", 16, "\xc5\xf8\x28\x0b", VA },
+		{ "vmovaps ymm1, m256", 32, "\xc5\xfc\x28\x0b", VA },
+		{ "vmovaps m128, xmm1", 16, "\xc5\xf8\x29\x0b", VA },
+		{ "vmovaps m256, ymm1", 32, "\xc5\xfc\x29\x0b", VA },
+		{ "vmovups xmm1, m128", 16, "\xc5\xf8\x10\x0b", VU },
+		{ "vmovups ymm1, m256", 32, "\xc5\xfc\x10\x0b", VU },
+		{ "vmovups m128, xmm1", 16, "\xc5\xf8\x11\x0b", VU },
+		{ "vmovups m256, ymm1", 32, "\xc5\xfc\x11\x0b", VU },
+		{ "vmovapd ymm1, m256", 32, "\xc5\xfd\x28\x0b", VA },
+		{ "vmovapd m256, ymm1", 32, "\xc5\xfd\x29\x0b", VA },
+		{ "vmovupd xmm1, m128", 16, "\xc5\xf9\x10\x0b", VU },
+		{ "vmovupd m256, ymm1", 32, "\xc5\xfd\x11\x0b", VU },
+		{ "vmovntdq m128, xmm1", 16, "\xc5\xf9\xe7\x0b", VA },
+		{ "vmovntdq m256, ymm1", 32, "\xc5\xfd\xe7\x0b", VA },
+		{ "vmovntps m256, ymm1", 32, "\xc5\xfc\x2b\x0b", VA },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		add_raw(rows[i].name, rows[i].size, rows[i].bytes, strlen(rows[i].bytes),
+			rows[i].flags);
+}
+
+/** CMPS and SCAS, plain, REPE and REPNE, every size, and with 67h. */
+static void add_strings(void)
+{
+	static const char *const rep_names[] = { "", "repe ", "repne " };
+	static const char rep_bytes[] = { 0, (char)0xf3, (char)0xf2 };
+
+	for (unsigned int k = 0; k < 2; k++) {
+		for (unsigned int p = 0; p < 3; p++) {
+			for (unsigned int i = 0; i < 4; i++) {
+				unsigned int sz = sizes[i], n = 0;
+				char b[4], name[32];
+
+				if (sz == 2)
+					b[n++] = 0x66;
+				if (p)
+					b[n++] = rep_bytes[p];
+				if (sz == 8)
+					b[n++] = 0x48;
+				b[n++] = (char)((k ? 0xae : 0xa6) + (sz > 1));
+				snprintf(name, sizeof(name), "%s%s%c", rep_names[p],
+					 k ? "scas" : "cmps", "?bw?d???q"[sz]);
+				add_raw(name, sz, b, n, DF_STR | DF_NO32);
+			}
+		}
+	}
+	RAW("repe cmpsb (67)", 1, "\x67\xf3\xa6", DF_STR | DF_NO32 | DF_A32);
+	RAW("repne scasd (67)", 4, "\x67\xf2\xaf", DF_STR | DF_NO32 | DF_A32);
+}
+
+/** The address-size and RIP-relative forms: 67h in 64-bit mode, [rip+disp32]. */
+static void add_addressing(void)
+{
+	const unsigned int a = DF_A32 | DF_NO32, r = DF_RIP | DF_NO32;
+
+	RAW("lock add [ebx], edx (67)", 4, "\x67\xf0\x01\x13", a);
+	RAW("bts [ebx], edx (67)", 4, "\x67\x0f\xab\x13", a | DF_BTREG);
+	RAW("push qword [ebx] (67)", 8, "\x67\xff\x33", a | DF_STACK);
+	RAW("cmpxchg8b [ebx] (67)", 4, "\x67\x0f\xc7\x0b", a | DF_CMPX);
+	RAW("movdqu xmm1, [ebx] (67)", 16, "\x67\xf3\x0f\x6f\x0b", a | DF_VEC);
+	RAW("add [rip+d], edx", 4, "\x01\x15\0\0\0\0", r);
+	RAW("cmpxchg [rip+d], edx", 4, "\x0f\xb1\x15\0\0\0\0", r | DF_CMPX);
+	RAW("xor qword [rip+d], imm8", 8, "\x48\x83\x35\0\0\0\0\x5a", r);
+	forms[nforms - 1].imm_at = 7;
+	forms[nforms - 1].imm_len = 1;
+}
+
+static void build_forms(void)
+{
+	nforms = 0;
+	add_alu();
+	add_unary();
+	add_shifts();
+	add_bits();
+	add_exchange();
+	add_conditional();
+	add_moves();
+	add_vector();
+	add_strings();
+	add_addressing();
+}
+
+/* The stack swap around PUSH/POP natively: xchg rsp, r14 (49 87 e6). */
+static const uint8_t xchg_rsp_r14[] = { 0x49, 0x87, 0xe6 };
+
+static uint8_t *data(void)
+{
+	return region + PAGE;
+}
+
+#define STR_MAX	 24 /**< elements a CMPS/SCAS case compares at most */
+#define STR_AREA (STR_MAX * 8)
+
+/**
+ * CMPS/SCAS: up to STR_MAX elements forwards or backwards, from two areas
+ * that are equal, equal but for one byte, random, or random with one
+ * element equal (SCAS: rAX one of the elements, or all elements rAX but
+ * one byte), so that REPE and REPNE stop early and late.
+ */
+static void random_string(const struct dform *f, struct cpu *cpu)
+{
+	bool df = test_rng() & 1, scas = (f->bytes[f->len - 1] & 0xfe) == 0xae;
+	unsigned int src_lo = 16, dst_lo = 272, sz = f->size;
+	unsigned int k = (unsigned int)(test_rng() % (STR_AREA / sz));
+	unsigned int mode = (unsigned int)(test_rng() % 4);
+	uint64_t hi = (f->flags & DF_A32) ? 0xdead00000000ULL : 0;
+	uint8_t *d = data();
+
+	cpu->gpr[INSN_RCX] = (test_rng() % (STR_MAX + 1)) | hi;
+	cpu->gpr[INSN_RSI] = ((uint64_t)d + (df ? src_lo + STR_AREA - sz : src_lo)) | hi;
+	cpu->gpr[INSN_RDI] = ((uint64_t)d + (df ? dst_lo + STR_AREA - sz : dst_lo)) | hi;
+	cpu->rflags |= df ? 0x400 : 0;
+	if (scas) {
+		if (mode == 0)
+			memcpy(&cpu->gpr[INSN_RAX], d + dst_lo + k * sz, sz);
+		if (mode == 1) {
+			for (unsigned int i = 0; i < STR_AREA; i += sz)
+				memcpy(d + dst_lo + i, &cpu->gpr[INSN_RAX], sz);
+			d[dst_lo + test_rng() % STR_AREA]++;
+		}
+		return;
+	}
+	if (mode <= 1)
+		memcpy(d + dst_lo, d + src_lo, STR_AREA);
+	if (mode == 1)
+		d[dst_lo + test_rng() % STR_AREA]++;
+	if (mode == 3)
+		memcpy(d + dst_lo + k * sz, d + src_lo + k * sz, sz);
+}
+
+/** Random inputs for form f (memory: the bytes it can reach). */
+static void random_case(const struct dform *f, struct cpu *cpu)
+{
+	uint64_t *w = (uint64_t *)data();
+
+	if (f->flags & (DF_BTREG | DF_STR)) {
+		for (unsigned int i = 0; i < WINDOW / 8; i++)
+			w[i] = test_rng();
+	} else {
+		for (unsigned int i = MID / 8 - 1; i < MID / 8 + 9; i++)
+			w[i] = test_rng();
+		for (unsigned int i = STACK_AT / 8 - 2; i < STACK_AT / 8 + 4; i++)
+			w[i] = test_rng();
+	}
+	for (unsigned int i = 0; i < INSN_GPR_COUNT; i++)
+		cpu->gpr[i] = test_rng();
+	cpu->gpr[INSN_RBX] = (uint64_t)data() + MID;
+	if (f->flags & DF_A32)
+		cpu->gpr[INSN_RBX] |= 0xdead00000000ULL;
+	cpu->rflags = NATIVE_FLAGS_FIXED | (test_rng() & FLAGS_ARITH);
+	if (f->flags & DF_STACK)
+		cpu->gpr[INSN_R14] = (uint64_t)data() + STACK_AT;
+	if (f->flags & DF_UNAL)
+		cpu->gpr[INSN_RBX] += test_rng() % 32;
+	if (f->flags & DF_STR)
+		random_string(f, cpu);
+	if (f->flags & DF_BTREG) {
+		/* offsets of +-1024 bits, sign-extended from the operand size */
+		uint64_t m = f->size == 8 ? ~0ULL : (1ULL << (f->size * 8)) - 1;
+		uint64_t off = (uint64_t)((int64_t)(test_rng() % 2048) - 1024);
+
+		cpu->gpr[INSN_RDX] = (cpu->gpr[INSN_RDX] & ~m) | (off & m);
+	}
+	if ((f->flags & DF_CMPX) && (test_rng() & 1)) {
+		/* rDX:rAX (or rAX) equal to the operand: the exchange happens */
+		if (f->len >= 3 && (f->bytes[f->len - 2] == 0xc7)) {
+			uint64_t lo = w[MID / 8], hi = w[MID / 8 + 1];
+
+			if (f->size == 4) {
+				cpu->gpr[INSN_RAX] = (cpu->gpr[INSN_RAX] & ~0xffffffffULL) |
+						     (uint32_t)lo;
+				cpu->gpr[INSN_RDX] = (cpu->gpr[INSN_RDX] & ~0xffffffffULL) |
+						     (lo >> 32);
+			} else {
+				cpu->gpr[INSN_RAX] = lo;
+				cpu->gpr[INSN_RDX] = hi;
+			}
+		} else {
+			uint64_t m = f->size == 8 ? ~0ULL : (1ULL << (f->size * 8)) - 1;
+
+			cpu->gpr[INSN_RAX] = (cpu->gpr[INSN_RAX] & ~m) | (w[MID / 8] & m);
+		}
+	}
+}
+
+/**
+ * The immediate: random bytes in the code, and the same value in the
+ * cached decode (sign-extended where the decoder sign-extends it).
+ */
+static void random_imm(const struct dform *f, uint8_t *code, struct insn *insn, bool sign)
+{
+	unsigned int bits = f->imm_len * 8;
+	uint64_t v = test_rng() & ((1ULL << bits) - 1);
+
+	for (unsigned int i = 0; i < f->imm_len; i++)
+		code[f->imm_at + i] = (uint8_t)(v >> (8 * i));
+	if (sign)
+		v = (uint64_t)((int64_t)(v << (64 - bits)) >> (64 - bits));
+	insn->imm = v;
+}
+
+/** The form's decode, done once (and again on every DECODE_EVERY-th case). */
+struct cached {
+	struct insn insn[2]; /**< 64-bit and 32-bit mode */
+	bool imm_signed;
+};
+
+#define DECODE_EVERY 64
+
+static bool report(const struct dform *f, unsigned long n, const char *what, uint64_t native,
+		   uint64_t emulated, const struct cpu *init)
+{
+	print_error("%s (case %lu, %s mode): %s native %#llx emulated %#llx; rflags in %#llx "
+		    "rax %#llx rcx %#llx rdx %#llx [rbx] %#llx\n",
+		    f->name, n, (n & 1) && !(f->flags & DF_NO32) ? "32-bit" : "64-bit", what,
+		    (unsigned long long)native, (unsigned long long)emulated,
+		    (unsigned long long)init->rflags, (unsigned long long)init->gpr[INSN_RAX],
+		    (unsigned long long)init->gpr[INSN_RCX],
+		    (unsigned long long)init->gpr[INSN_RDX],
+		    (unsigned long long)*(uint64_t *)(shadow + MID));
+	return false;
+}
+
+/** Run case n of form f natively and emulated; true when they agree. */
+static bool run_case(const struct dform *f, unsigned long n, struct emul_ctxt *c, struct harness *h,
+		     uint8_t *code, size_t at, struct cached *cache)
+{
+	struct cpu init, native;
+	uint8_t before[WINDOW];
+	static uint8_t vec[INSN_VEC_COUNT][32], vec_in[INSN_VEC_COUNT][32];
+	bool mode32 = (n & 1) && !(f->flags & DF_NO32), is_vec = f->flags & DF_VEC;
+	enum emul_result r;
+
+	random_case(f, &init);
+	if (is_vec)
+		for (unsigned int i = 0; i < sizeof(vec) / 8; i++)
+			((uint64_t *)vec)[i] = test_rng();
+	if (f->imm_len)
+		random_imm(f, code + at, &cache->insn[mode32], cache->imm_signed);
+	memcpy(before, data(), WINDOW);
+	native = init;
+	if (is_vec)
+		memcpy(vec_in, vec, sizeof(vec)); /* the inputs, before native_run stores */
+	native_run(&native, code, is_vec ? vec : NULL);
+	memcpy(shadow, data(), WINDOW); /* native result */
+	memcpy(data(), before, WINDOW); /* the emulation runs on the inputs */
+
+	harness_init(h, (uint64_t)data(), data(), WINDOW, (uint64_t)(code + at), code + at,
+		     PAGE - at);
+	if (mode32)
+		harness_ctxt32(c, h, (uint64_t)(code + at));
+	else
+		harness_ctxt64(c, h, (uint64_t)(code + at));
+	if (is_vec)
+		memcpy(c->in.vec, vec_in, sizeof(vec_in));
+	memcpy(c->in.gpr, init.gpr, sizeof(c->in.gpr));
+	c->in.rflags = init.rflags;
+	c->in.wide_mem = true;
+	c->in.vec_valid = is_vec;
+	c->in.rep_limit = (f->flags & DF_STR) ? 1 + (unsigned int)(test_rng() % 5) : 0;
+	if (f->flags & DF_STACK) {
+		c->in.gpr[INSN_RSP] = init.gpr[INSN_R14];
+		native.gpr[INSN_RSP] = native.gpr[INSN_R14];
+		native.gpr[INSN_R14] = init.gpr[INSN_R14];
+	}
+	if (n % DECODE_EVERY >= 2 && !(f->flags & DF_STR)) {
+		c->insn = cache->insn[mode32];
+		c->insn_valid = true;
+		r = emul_execute(c, &harness_ops);
+	} else {
+		r = harness_run(c, NULL);
+	}
+	if (r != EMUL_OK)
+		return report(f, n, "result", EMUL_OK, r, &init);
+	if (c->out.rip != c->in.rip + f->len)
+		return report(f, n, "rip", c->in.rip + f->len, c->out.rip, &init);
+	for (unsigned int i = 0; i < INSN_GPR_COUNT; i++) {
+		if (i == INSN_RSP && !(f->flags & DF_STACK))
+			continue;
+		if (native.gpr[i] != c->out.gpr[i]) {
+			char what[16];
+
+			snprintf(what, sizeof(what), "gpr %u", i);
+			return report(f, n, what, native.gpr[i], c->out.gpr[i], &init);
+		}
+	}
+	if (native.rflags != c->out.rflags)
+		return report(f, n, "rflags", native.rflags, c->out.rflags, &init);
+	for (unsigned int i = 0; is_vec && i < sizeof(vec) / 8; i++) {
+		uint64_t nv, ev;
+
+		memcpy(&nv, (uint8_t *)vec + 8 * i, 8);
+		memcpy(&ev, (uint8_t *)c->out.vec + 8 * i, 8);
+		if (nv != ev) {
+			char what[24];
+
+			snprintf(what, sizeof(what), "ymm%u[%u]", i / 4, i % 4);
+			return report(f, n, what, nv, ev, &init);
+		}
+	}
+	for (unsigned int i = 0; i < WINDOW; i += 8)
+		if (memcmp(shadow + i, data() + i, 8))
+			return report(f, n, "memory", *(uint64_t *)(shadow + i),
+				      *(uint64_t *)(data() + i), &init);
+	return true;
+}
+
+/** All cases of one form; the code sits at the start of page 0 (after the stack swap). */
+static bool run_form(const struct dform *f)
+{
+	struct harness h;
+	struct emul_ctxt c;
+	struct cached cache;
+	uint8_t *code = region;
+	size_t at = 0, n = 0;
+
+	if (f->flags & DF_STACK) {
+		memcpy(code, xchg_rsp_r14, sizeof(xchg_rsp_r14));
+		at = n = sizeof(xchg_rsp_r14);
+	}
+	memcpy(code + n, f->bytes, f->len);
+	n += f->len;
+	if (f->flags & DF_STACK) {
+		memcpy(code + n, xchg_rsp_r14, sizeof(xchg_rsp_r14));
+		n += sizeof(xchg_rsp_r14);
+	}
+	code[n] = 0xc3;		 /* ret */
+	if (f->flags & DF_RIP) { /* disp32 ends where the immediate starts, or the form */
+		size_t end = f->imm_len ? f->imm_at : f->len;
+		int32_t disp = (int32_t)((uint64_t)data() + MID - (uint64_t)(code + at + f->len));
+
+		memcpy(code + at + end - 4, &disp, 4);
+	}
+	/* the cached decodes, with an immediate of all 0x80s to see its sign-extension */
+	memset(code + at + f->imm_at, 0x80, f->imm_len);
+	for (unsigned int m = 0; m < 2; m++) {
+		if (m && (f->flags & DF_NO32))
+			break;
+		assert_int_equal(insn_decode(code + at, f->len,
+					     m ? INSN_MODE_PROT32 : INSN_MODE_LONG64,
+					     (uint64_t)(code + at), &cache.insn[m]),
+				 INSN_OK);
+	}
+	cache.imm_signed = f->imm_len && f->imm_len < 8 && (cache.insn[0].imm >> 63);
+	for (unsigned long i = 0; i < cases_per_form; i++)
+		if (!run_case(f, i, &c, &h, code, at, &cache))
+			return false;
+	return true;
+}
+
+static unsigned int shard, shards = 1;
+
+static void test_differential(void **state)
+{
+	unsigned int failed = 0, run = 0;
+
+	(void)state;
+	build_forms();
+	for (size_t i = 0; i < nforms; i++) {
+		if (i % shards != shard)
+			continue;
+		run++;
+		failed += !run_form(&forms[i]);
+	}
+	print_message("shard %u/%u: %u of %zu forms, %lu cases each, %lu in all, %u failed\n",
+		      shard, shards, run, nforms, cases_per_form, run * cases_per_form, failed);
+	assert_int_equal(failed, 0);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	region = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE | PROT_EXEC,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	return region == MAP_FAILED ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	return munmap(region, 2 * PAGE);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_differential),
+	};
+	const char *env = getenv("EMUL_DIFF_CASES"), *seed = getenv("EMUL_DIFF_SEED");
+
+	if (env)
+		cases_per_form = strtoul(env, NULL, 0);
+	if (seed)
+		test_rng_state = strtoull(seed, NULL, 0) | 1;
+	if (argc == 3) {
+		shard = (unsigned int)strtoul(argv[1], NULL, 0);
+		shards = (unsigned int)strtoul(argv[2], NULL, 0);
+	}
+	test_rng_state += shard;
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
