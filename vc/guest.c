@@ -42,11 +42,30 @@ void vc_emul_start(struct emul_ctxt *c, struct vc_exit *e, struct vc_emul *m)
 	in->cpl = a->cpl;
 }
 
+/* The guest's XMM0-15 and the upper halves of YMM0-15 are in its VMSA
+ * (APM vol. 2, Table B-4: 0x470 and 0x570), saved there at every exit. */
+void vc_emul_load_vec(struct emul_ctxt *c, const struct vc_exit *e)
+{
+	for (unsigned int i = 0; i < INSN_VEC_COUNT; i++) {
+		memcpy(c->in.vec[i], e->vmsa->fpreg_xmm + 16 * i, 16);
+		memcpy(c->in.vec[i] + 16, e->vmsa->fpreg_ymm + 16 * i, 16);
+	}
+	c->in.vec_valid = true;
+}
+
+/* The engine's writes: GPRs, RFLAGS, and vector registers (a VEX load's
+ * zeroing of bits 511:256 has nothing to clear: no AVX-512 is offered). */
 void vc_emul_commit(struct vc_exit *e, const struct emul_output *out)
 {
 	for (unsigned int i = 0; i < INSN_GPR_COUNT; i++)
 		if (out->gpr_written & (1u << i))
 			*vc_gpr(e->vmsa, i) = out->gpr[i];
+	for (unsigned int i = 0; i < INSN_VEC_COUNT; i++) {
+		if (!(out->vec_written & (1u << i)))
+			continue;
+		memcpy(e->vmsa->fpreg_xmm + 16 * i, out->vec[i], 16);
+		memcpy(e->vmsa->fpreg_ymm + 16 * i, out->vec[i] + 16, 16);
+	}
 	e->vmsa->rflags = out->rflags;
 }
 

@@ -33,40 +33,128 @@ static enum emul_result translate(struct emul_ctxt *c, uint64_t gva, bool write,
 	}
 }
 
+/** Where an access goes: guest RAM (*ram set) or device space; the
+ * paravisor's own region is neither (EMUL_UNHANDLEABLE). */
+static enum emul_result place(struct emul_ctxt *c, uint64_t gva, unsigned int size, bool write,
+			      uint64_t *gpa, bool *ram)
+{
+	struct vc_emul *m = c->opaque;
+	enum emul_result r = translate(c, gva, write, gpa);
+	if (r != EMUL_OK)
+		return r;
+	if ((*gpa & PAGE_MASK) != ((*gpa + size - 1) & PAGE_MASK))
+		return EMUL_UNHANDLEABLE; /* split across pages: not for devices */
+	*ram = guest_gpa_ok(*gpa, size);
+	if (*ram)
+		return EMUL_OK;
+	if ((*gpa & PAGE_MASK) == m->fault_page)
+		m->hit = true;
+	if (*gpa >= mm.pv_base && *gpa < mm.pv_end)
+		return EMUL_UNHANDLEABLE; /* cannot be device space */
+	return EMUL_OK;
+}
+
+/** size bytes of device space, in pieces of at most 8 bytes (a 16- or
+ * 32-byte vector move is several device accesses, as KVM splits them). */
+static enum emul_result device(struct emul_ctxt *c, uint64_t gpa, void *buf, unsigned int size,
+			       bool write)
+{
+	for (unsigned int done = 0; done < size;) {
+		unsigned int n = MIN(size - done, 8u);
+		uint64_t v = 0;
+		struct x86_fault f;
+		if (write)
+			memcpy(&v, (uint8_t *)buf + done, n);
+		if (!devices_mmio(gpa + done, n, write, &v) &&
+		    ghcb_mmio(gpa + done, n, write, &v, &f) == GHCB_STATUS_EXCEPTION) {
+			emul_raise(c, f.vector, f.error); /* the hypervisor's #GP or #UD */
+			return EMUL_EXCEPTION;
+		}
+		if (!write)
+			memcpy((uint8_t *)buf + done, &v, n);
+		done += n;
+	}
+	return EMUL_OK;
+}
+
 /** One access of the instruction: device space or guest RAM, nothing else. */
 static enum emul_result access(struct emul_ctxt *c, uint64_t gva, void *buf, unsigned int size,
 			       bool write)
 {
-	struct vc_emul *m = c->opaque;
 	uint64_t gpa;
-	enum emul_result r = translate(c, gva, write, &gpa);
+	bool ram;
+	enum emul_result r = place(c, gva, size, write, &gpa, &ram);
 	if (r != EMUL_OK)
 		return r;
-	if ((gpa & PAGE_MASK) != ((gpa + size - 1) & PAGE_MASK))
-		return EMUL_UNHANDLEABLE; /* split across pages: not for devices */
-	if (guest_gpa_ok(gpa, size)) {
-		if (write)
-			memcpy(mm_private_va(gpa), buf, size);
-		else
-			memcpy(buf, mm_private_va(gpa), size);
+	if (!ram)
+		return device(c, gpa, buf, size, write);
+	if (write)
+		memcpy(mm_private_va(gpa), buf, size);
+	else
+		memcpy(buf, mm_private_va(gpa), size);
+	return EMUL_OK;
+}
+
+/* A LOCKed read-modify-write on device space: the read, the compare and
+ * the write under one lock, so no other vCPU's locked access to any device
+ * comes between them (a bus lock, as LOCK on uncacheable memory is). */
+static spinlock_t device_lock;
+
+static bool ram_cmpxchg(void *p, void *old, const void *new, unsigned int size)
+{
+	switch (size) {
+	case 1:
+		return __atomic_compare_exchange_n((uint8_t *)p, (uint8_t *)old,
+						   *(const uint8_t *)new, false, __ATOMIC_SEQ_CST,
+						   __ATOMIC_SEQ_CST);
+	case 2:
+		return __atomic_compare_exchange_n((uint16_t *)p, (uint16_t *)old,
+						   *(const uint16_t *)new, false, __ATOMIC_SEQ_CST,
+						   __ATOMIC_SEQ_CST);
+	case 4:
+		return __atomic_compare_exchange_n((uint32_t *)p, (uint32_t *)old,
+						   *(const uint32_t *)new, false, __ATOMIC_SEQ_CST,
+						   __ATOMIC_SEQ_CST);
+	case 8:
+		return __atomic_compare_exchange_n((uint64_t *)p, (uint64_t *)old,
+						   *(const uint64_t *)new, false, __ATOMIC_SEQ_CST,
+						   __ATOMIC_SEQ_CST);
+	default: { /* 16, 16-byte aligned: LOCK CMPXCHG16B itself */
+		uint64_t *o = old;
+		const uint64_t *w = new;
+		bool ok;
+		__asm__ volatile("lock cmpxchg16b %[m]"
+				 : [m] "+m"(*(volatile uint64_t(*)[2])p), "+a"(o[0]), "+d"(o[1]),
+				   "=@ccz"(ok)
+				 : "b"(w[0]), "c"(w[1])
+				 : "memory");
+		return ok;
+	}
+	}
+}
+
+static enum emul_result cmpxchg_mem(struct emul_ctxt *c, uint64_t gva, void *old, const void *new,
+				    unsigned int size, bool *ok)
+{
+	uint64_t gpa;
+	bool ram;
+	uint8_t cur[16];
+	enum emul_result r = place(c, gva, size, true, &gpa, &ram);
+	if (r != EMUL_OK)
+		return r;
+	if (ram) {
+		*ok = ram_cmpxchg(mm_private_va(gpa), old, new, size);
 		return EMUL_OK;
 	}
-	if ((gpa & PAGE_MASK) == m->fault_page)
-		m->hit = true;
-	if (gpa >= mm.pv_base && gpa < mm.pv_end)
-		return EMUL_UNHANDLEABLE; /* cannot be device space */
-	uint64_t v = 0;
-	struct x86_fault f;
-	if (write)
-		memcpy(&v, buf, size);
-	if (!devices_mmio(gpa, size, write, &v) &&
-	    ghcb_mmio(gpa, size, write, &v, &f) == GHCB_STATUS_EXCEPTION) {
-		emul_raise(c, f.vector, f.error); /* the hypervisor's #GP or #UD */
-		return EMUL_EXCEPTION;
-	}
-	if (!write)
-		memcpy(buf, &v, size);
-	return EMUL_OK;
+	spin_lock(&device_lock);
+	r = device(c, gpa, cur, size, false);
+	*ok = r == EMUL_OK && !memcmp(cur, old, size);
+	if (r == EMUL_OK && *ok)
+		r = device(c, gpa, (void *)new, size, true);
+	spin_unlock(&device_lock);
+	if (r == EMUL_OK && !*ok)
+		memcpy(old, cur, size);
+	return r;
 }
 
 static enum emul_result read_mem(struct emul_ctxt *c, uint64_t gva, void *buf, unsigned int size)
@@ -83,6 +171,7 @@ static enum emul_result write_mem(struct emul_ctxt *c, uint64_t gva, const void 
 static const struct emul_ops mmio_ops = {
 	.read_mem = read_mem,
 	.write_mem = write_mem,
+	.cmpxchg_mem = cmpxchg_mem,
 	.insn_fetch = vc_emul_fetch,
 };
 
@@ -95,6 +184,8 @@ enum vc_result vc_handle_npf(struct vc_exit *e)
 	struct emul_ctxt c;
 	vc_emul_start(&c, e, &m);
 	c.in.rep_limit = 64;
+	c.in.wide_mem = true; /* vector moves of 16 and 32 bytes */
+	vc_emul_load_vec(&c, e);
 	enum emul_result r = emul_execute(&c, &mmio_ops);
 	if (r == EMUL_UNHANDLEABLE) {
 		pv_notice("MMIO at GPA %#lx: %s instruction at rip %#lx not emulated",

@@ -75,6 +75,8 @@ struct vc_emul {
 uint64_t *vc_gpr(struct sev_vmsa *a, unsigned int index);
 /** A fresh engine context on the guest's state, opaque = m (m->e = e). */
 void vc_emul_start(struct emul_ctxt *c, struct vc_exit *e, struct vc_emul *m);
+/** The guest's vector registers into the engine (for SSE/AVX moves). */
+void vc_emul_load_vec(struct emul_ctxt *c, const struct vc_exit *e);
 /** The engine's register and RFLAGS writes into the VMSA. */
 void vc_emul_commit(struct vc_exit *e, const struct emul_output *out);
 /** Fetches and decodes the instruction at CS:RIP into c->insn (emul_decode). */

@@ -188,7 +188,7 @@ void irq_take_pending(void);
 void irq_deliver(struct vcpu *v);
 void irq_vnmi(struct vcpu *v);
 void irq_check_doorbell_read(struct vcpu *v, unsigned int target);
-	/* at RUN_VMPL */	    /* before VMRUN: a virtual NMI (Alternate Injection) */
+/* at RUN_VMPL */		    /* before VMRUN: a virtual NMI (Alternate Injection) */
 void irq_vnmi_iret(struct vcpu *v); /* the IRET intercept that ends one */
 void irq_wait(struct vcpu *v);
 /** isr.asm: with GIF clear, after the last check of the wake-up condition:

@@ -65,12 +65,9 @@ static void test_out(void **state)
 		uint8_t size;
 		uint32_t val;
 	} rows[] = {
-		{ "\xe6\x80", 0x80, 1, 0x88 },
-		{ "\x66\xe7\x80", 0x80, 2, 0x7788 },
-		{ "\xe7\x80", 0x80, 4, 0x55667788 },
-		{ "\xee", 0x3f8, 1, 0x88 },
-		{ "\x66\xef", 0x3f8, 2, 0x7788 },
-		{ "\xef", 0x3f8, 4, 0x55667788 },
+		{ "\xe6\x80", 0x80, 1, 0x88 },	     { "\x66\xe7\x80", 0x80, 2, 0x7788 },
+		{ "\xe7\x80", 0x80, 4, 0x55667788 }, { "\xee", 0x3f8, 1, 0x88 },
+		{ "\x66\xef", 0x3f8, 2, 0x7788 },    { "\xef", 0x3f8, 4, 0x55667788 },
 	};
 	struct fixture f;
 
@@ -155,8 +152,7 @@ static void test_ins_faults(void **state)
 	f.c.in.gpr[INSN_RCX] = 4;
 	f.h.fail_at = 4; /* port, store, port, *store* */
 	f.h.fail_with = EMUL_EXCEPTION;
-	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_PF, HARNESS_PF_WRITE,
-		     0x10041);
+	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_PF, HARNESS_PF_WRITE, 0x10041);
 	assert_int_equal(f.c.out.gpr[INSN_RCX], 3);
 	assert_int_equal(f.c.out.gpr[INSN_RDI], 0x10041);
 

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * MMIO exits (vc/npf.c) with the instruction forms a stock guest uses on
+ * device registers: a read-modify-write (OR into a register), a LOCKed
+ * compare-exchange, a 16-byte SSE store and load, and what reaches the
+ * device (the hypervisor's MMIO calls) for each.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "fake_hw.h"
+#include "fake_pv.h"
+
+#include <svm.h>
+#include <vmsa.h>
+
+#define DEVICE_GPA 0xFEB00040ULL /* no RAM, no device of the paravisor */
+
+static struct sev_vmsa *const a = &fake_guest.vmsa;
+
+/** The instruction at CS:RIP touching DEVICE_GPA (32-bit, paging off). */
+static void npf_exit(const uint8_t *insn, unsigned int len)
+{
+	a->rip = FAKE_GUEST_RIP;
+	a->event_inj = 0;
+	memcpy(fake_mem(FAKE_GUEST_RIP), insn, len);
+	vc_dispatch(fake_guest_exit(SVM_EXIT_NPF, 0, DEVICE_GPA, len));
+	assert_int_equal(a->event_inj, 0);
+	assert_int_equal(a->rip, FAKE_GUEST_RIP + len);
+}
+
+/** or [DEVICE_GPA], eax: the device is read, then written with the OR, and
+ * RFLAGS holds the result's flags. */
+static void test_or_into_device(void **state)
+{
+	static const uint8_t insn[] = { 0x09, 0x05, 0x40, 0x00, 0xB0, 0xFE };
+
+	(void)state;
+	fake_hv.mmio_read_value = 0x80000001;
+	a->rax = 0x00000010;
+	a->rflags = 0x2 | 0x40; /* ZF set before: must clear */
+	npf_exit(insn, sizeof(insn));
+	assert_int_equal(fake_hv.mmio_count, 2);
+	assert_false(fake_hv.mmio[0].write);
+	assert_int_equal(fake_hv.mmio[0].size, 4);
+	assert_true(fake_hv.mmio[1].write);
+	assert_int_equal(fake_hv.mmio[1].value, 0x80000011);
+	assert_int_equal(a->rflags & (0x40 | 0x80 | 0x1 | 0x800), 0x80); /* SF only */
+}
+
+/** lock cmpxchg [DEVICE_GPA], ecx: equal, so the new value is written. */
+static void test_lock_cmpxchg_device(void **state)
+{
+	static const uint8_t insn[] = { 0xF0, 0x0F, 0xB1, 0x0D, 0x40, 0x00, 0xB0, 0xFE };
+
+	(void)state;
+	fake_hv.mmio_read_value = 5;
+	a->rax = 5;
+	a->rcx = 9;
+	npf_exit(insn, sizeof(insn));
+	assert_int_equal(fake_hv.mmio_count, 2);
+	assert_true(fake_hv.mmio[1].write);
+	assert_int_equal(fake_hv.mmio[1].value, 9);
+	assert_int_equal(a->rflags & 0x40, 0x40); /* ZF: exchanged */
+}
+
+/** movdqu [DEVICE_GPA], xmm1 then movdqu xmm2, [DEVICE_GPA]: 16 bytes as
+ * two 8-byte device accesses each, from and into the VMSA's XMM registers. */
+static void test_sse_store_and_load(void **state)
+{
+	static const uint8_t store[] = { 0xF3, 0x0F, 0x7F, 0x0D, 0x40, 0x00, 0xB0, 0xFE };
+	static const uint8_t load[] = { 0xF3, 0x0F, 0x6F, 0x15, 0x40, 0x00, 0xB0, 0xFE };
+
+	(void)state;
+	for (unsigned int i = 0; i < 16; i++)
+		a->fpreg_xmm[16 + i] = (uint8_t)(0xA0 + i);
+	npf_exit(store, sizeof(store));
+	assert_int_equal(fake_hv.mmio_count, 2);
+	assert_true(fake_hv.mmio[0].write && fake_hv.mmio[1].write);
+	assert_int_equal(fake_hv.mmio[0].gpa, DEVICE_GPA);
+	assert_int_equal(fake_hv.mmio[1].gpa, DEVICE_GPA + 8);
+	assert_int_equal(fake_hv.mmio[0].value, 0xA7A6A5A4A3A2A1A0ULL);
+
+	fake_hv.mmio_read_value = 0x1122334455667788ULL;
+	npf_exit(load, sizeof(load));
+	assert_int_equal(fake_hv.mmio_count, 4);
+	for (unsigned int i = 0; i < 16; i++)
+		assert_int_equal(a->fpreg_xmm[32 + i], (uint8_t)(0x88 - 0x11 * (i % 8)));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_or_into_device, fake_pv_setup),
+		cmocka_unit_test_setup(test_lock_cmpxchg_device, fake_pv_setup),
+		cmocka_unit_test_setup(test_sse_store_and_load, fake_pv_setup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
