@@ -8,15 +8,12 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 command -v clang-format >/dev/null || { echo "format-check: clang-format is missing (scripts/deps.sh)" >&2; exit 2; }
-bad=0
-n=0
-for f in $(find core run vc platform devices decoder protocol images tests \
-               -name '*.[ch]' -not -path '*/build/*' | sort); do
-    n=$((n + 1))
-    if ! clang-format --dry-run -Werror "$f" >/dev/null 2>&1; then
-        echo "format-check: $f differs from .clang-format (clang-format -i $f)"
-        bad=$((bad + 1))
-    fi
+files=$(find core run vc platform devices decoder protocol images tests -name '*.[ch]' | sort)
+n=$(echo "$files" | wc -l)
+# one run over all files: each violation is reported as "FILE:LINE:COL: error: ..."
+bad=$(clang-format --dry-run -Werror $files 2>&1 | sed -n 's/^\([^:]*\):[0-9]*:[0-9]*: error: .*/\1/p' | sort -u)
+for f in $bad; do
+    echo "format-check: $f differs from .clang-format (clang-format -i $f)"
 done
-echo "format-check: $n files, $bad not formatted"
-[ "$bad" -eq 0 ]
+echo "format-check: $n files, $(echo "$bad" | grep -c .) not formatted"
+[ -z "$bad" ]
