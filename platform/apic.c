@@ -203,6 +203,24 @@ bool guest_apic_mmio(uint32_t offset, unsigned int size, bool write, uint64_t *v
  * guest's EOI, an expiry that delivers nothing (the real timer fired a
  * little early, or after a cancel) would keep the vector in service and
  * every lower host vector behind it. */
+/** A fixed I/O APIC interrupt to a logical set reached v alone (the host's
+ * I/O APIC names one CPU): every other vCPU the set names gets it too (SDM
+ * vol. 3, "Logical Destination Mode"), with its own EOI, which goes to no
+ * host (v's forwards the host's).  apic_lock held. */
+static void fan_out(struct vcpu *v, uint8_t vector, const struct ioapic_route *rt)
+{
+	const struct lapic_ipi ipi = {
+		.mode = LAPIC_IPI_FIXED, .logical = true, .dest = rt->dest, .vector = vector
+	};
+	for (unsigned int i = 0; i < PV_MAX_VCPUS; i++) {
+		struct vcpu *t = vcpu_by_index(i);
+		if (!t || t == v || !lapic_ipi_match(&t->lapic, &ipi))
+			continue;
+		lapic_set_irr(&t->lapic, vector, rt->level);
+		kick(t);
+	}
+}
+
 void guest_apic_host_vector(struct vcpu *v, uint8_t vector)
 {
 	if (vector == KICK_VECTOR || vector == PV_VECTOR_VIRTIO_QUEUE ||
@@ -214,14 +232,17 @@ void guest_apic_host_vector(struct vcpu *v, uint8_t vector)
 			pci_vector(vector);
 		return;
 	}
-	bool level = ioapic_vector_level(vector); /* platform_lock, not nested */
+	struct ioapic_route rt;
+	ioapic_route_of(vector, &rt); /* platform_lock, not nested */
 	spin_lock(&apic_lock);
 	if (v->timer_vector && vector == v->timer_vector) {
 		host_msr(X2APIC_EOI, 0);
 		CHECK(lapic_timer_fired(&v->lapic) != LAPIC_HOST_ERROR);
 	} else {
 		lapic_set_eoi_forward(&v->lapic, vector, true);
-		lapic_set_irr(&v->lapic, vector, level);
+		lapic_set_irr(&v->lapic, vector, rt.level);
+		if (rt.logical_set)
+			fan_out(v, vector, &rt);
 	}
 	spin_unlock(&apic_lock);
 }

@@ -196,16 +196,23 @@ static void host_ioapic_write(uint32_t reg, uint32_t val)
 	ghcb_mmio(IOAPIC_BASE + IOAPIC_WIN, 4, true, &v, NULL);
 }
 
-bool ioapic_vector_level(uint8_t vector)
+#define RTE_MODE(rte) (((rte) >> 8) & 7) /* 0 fixed, 1 lowest priority */
+
+bool ioapic_route_of(uint8_t vector, struct ioapic_route *rt)
 {
-	bool level = false;
+	*rt = (struct ioapic_route){ 0 };
 	spin_lock(&platform_lock);
-	for (unsigned int pin = 0; pin < IOAPIC_PINS && !level; pin++) {
+	for (unsigned int pin = 0; pin < IOAPIC_PINS && !rt->found; pin++) {
 		uint64_t rte = ioapic.rte[pin];
-		level = !(rte & RTE_MASKED) && (rte & RTE_LEVEL) && (uint8_t)rte == vector;
+		if ((rte & RTE_MASKED) || (uint8_t)rte != vector || RTE_MODE(rte) > 1)
+			continue;
+		rt->found = true;
+		rt->level = rte & RTE_LEVEL;
+		rt->logical_set = (rte & RTE_LOGICAL) && RTE_MODE(rte) == 0;
+		rt->dest = (uint8_t)(rte >> 56);
 	}
 	spin_unlock(&platform_lock);
-	return level;
+	return rt->found;
 }
 
 static uint64_t rte_for_host(uint64_t rte)

@@ -13,10 +13,20 @@ bool devices_port_io(uint16_t port, unsigned int size, bool in, uint32_t *val);
 bool devices_port_bulk(uint16_t port, unsigned int size, bool in, uint64_t count);
 /** The same for MMIO (the guest's local APIC page). */
 bool devices_mmio(uint64_t gpa, unsigned int size, bool write, uint64_t *val);
-/** An unmasked level-triggered I/O APIC pin of the guest's uses vector:
- * the host's delivery of it is a level interrupt (TMR set in the guest's
- * APIC, whose EOI the host's APIC then broadcasts to its I/O APIC). */
-bool ioapic_vector_level(uint8_t vector);
+/** How the guest's I/O APIC routes vector, from the first unmasked pin that
+ * uses it with fixed or lowest-priority delivery:
+ *  level        level-triggered: the host's delivery of it is a level
+ *               interrupt (TMR set in the guest's APIC; the host's APIC
+ *               broadcasts its EOI to its I/O APIC)
+ *  logical_set  fixed delivery to a logical destination, which may name
+ *               several vCPUs: every one of them gets it (the host's I/O
+ *               APIC can name one: platform/apic.c hands it to the rest)
+ * False if no pin uses vector. */
+struct ioapic_route {
+	bool found, level, logical_set;
+	uint8_t dest; /* the logical destination */
+};
+bool ioapic_route_of(uint8_t vector, struct ioapic_route *rt);
 
 /* pci.c: configuration space (mechanism #1 and ECAM) and the virtio proxy */
 void pci_init(void);

@@ -187,6 +187,37 @@ static void test_level_vector_sets_tmr(void **state)
 	assert_int_equal(tmr, 1u << 1);
 }
 
+/** A fixed I/O APIC interrupt to a logical set {vCPU 0, vCPU 1}: the host
+ * delivers it to vCPU 0 only; vCPU 1 gets it as well, with no host EOI of
+ * its own (SDM vol. 3, "Logical Destination Mode"). */
+static void test_logical_set_reaches_all(void **state)
+{
+	uint64_t svr = 0x1FF, ldr0 = 1u << 24, ldr1 = 2u << 24, irr = 0;
+	uint64_t sel_lo = 0x10 + 2 * 5, sel_hi = sel_lo + 1;
+	uint64_t lo = 0x800 | 0x45, hi = 0x03u << 24; /* logical, fixed, vector 0x45; dest 0x03 */
+
+	(void)state;
+	pv_clock.tsc_hz = 2500000000ULL;
+	guest_apic_init(&fake_guest.vcpu);
+	assert_true(guest_apic_mmio(0xF0, 4, true, &svr));
+	assert_true(guest_apic_mmio(0xD0, 4, true, &ldr0));
+	fake_guest_add_peer();
+	fake_guest.on_peer = true;
+	assert_true(guest_apic_mmio(0xD0, 4, true, &ldr1));
+	fake_guest.on_peer = false;
+	assert_true(devices_mmio(0xFEC00000, 4, true, &sel_hi));
+	assert_true(devices_mmio(0xFEC00010, 4, true, &hi));
+	assert_true(devices_mmio(0xFEC00000, 4, true, &sel_lo));
+	assert_true(devices_mmio(0xFEC00010, 4, true, &lo));
+	guest_apic_host_vector(&fake_guest.vcpu, 0x45);
+	assert_int_equal(guest_apic_pending(&fake_guest.vcpu), 0x45);
+	assert_int_equal(guest_apic_pending(&fake_guest.peer), 0x45);
+	fake_guest.on_peer = true;
+	assert_true(guest_apic_mmio(0x200 + 0x20, 4, false, &irr)); /* IRR 0x40-0x5F */
+	fake_guest.on_peer = false;
+	assert_int_equal(irr, 1u << 5);
+}
+
 /* ---- the end of a guest HLT (core/irq.c irq_wait) ---- */
 
 static void init_after_three_halts(void)
@@ -294,6 +325,7 @@ int main(void)
 		cmocka_unit_test_setup(test_rdtsc, fake_pv_setup),
 		cmocka_unit_test_setup(test_logical_target, fake_pv_setup),
 		cmocka_unit_test_setup(test_level_vector_sets_tmr, fake_pv_setup),
+		cmocka_unit_test_setup(test_logical_set_reaches_all, fake_pv_setup),
 		cmocka_unit_test_setup(test_rdtsc_bad_answers, fake_pv_setup),
 		cmocka_unit_test_setup(test_nops, fake_pv_setup),
 		cmocka_unit_test_setup(test_vmmcall_ud, fake_pv_setup),
