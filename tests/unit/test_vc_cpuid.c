@@ -28,13 +28,16 @@ static struct snp_cpuid_page *launch_page;
 static const struct snp_cpuid_fn entries[] = {
 	{ .eax_in = 0, .eax = 0x10, .ebx = 0x68747541 },
 	{ .eax_in = 1, .eax = 0x00A00F11, .ebx = 0x5A020800, .ecx = 0x7ED8320B, .edx = 0x178BFBFF },
-	{ .eax_in = 7, .ecx_in = 0, .eax = 1, .ebx = 0x219C91A9, .ecx = 0x10 }, /* OSPKE */
+	/* EBX with PQM and PQE (bits 12, 15), ECX with OSPKE and RDPID (bit 22) */
+	{ .eax_in = 7, .ecx_in = 0, .eax = 1, .ebx = 0x219C91A9, .ecx = 0x00400010 },
 	{ .eax_in = 7, .ecx_in = 1, .eax = 0x11 },
 	{ .eax_in = 0xB, .ecx_in = 0, .eax = 1, .ebx = 2, .ecx = 0x100, .edx = 0x77 },
 	{ .eax_in = 0xB, .ecx_in = 1, .eax = 4, .ebx = 4, .ecx = 0x201, .edx = 0x77 },
 	{ .eax_in = 0x1F, .ecx_in = 0, .eax = 1, .ebx = 2, .ecx = 0x100, .edx = 0x77 },
 	{ .eax_in = 0x80000001, .ecx = 0x00C003F1 }, /* PerfCtrExtCore, ExtApicSpace set */
 	{ .eax_in = 0x80000008, .eax = 0x3030, .ecx = 0x7 },
+	{ .eax_in = 0x8000000A, .eax = 1, .ebx = 0x8000, .edx = 0x1BFBCFF }, /* SVM */
+	{ .eax_in = 0xA, .eax = 0x07300403 },				     /* a PMU */
 	{ .eax_in = 0x8000001E, .eax = 0x55, .ebx = 0x0100 },
 	/* XSAVE: EBX of sub-leaves 0/1 is stale launch data, to be recomputed */
 	{ .eax_in = 0xD, .ecx_in = 0, .eax = 0x207, .ebx = 0x1111, .ecx = 0xA88 },
@@ -157,6 +160,26 @@ static void test_leaf1_apic_id(void **state)
 	assert_int_equal(cpuid_signature(), 0x00A00F11);
 }
 
+/** The allow-list: bits and leaves the paravisor does not know read as
+ * zero, whatever the page holds: resource monitoring, RDPID, VMX, SVM
+ * (leaf and bit), the PMU leaf; the known bits stay. */
+static void test_allow_list(void **state)
+{
+	uint32_t r[4];
+
+	(void)state;
+	cpuid(7, 0, r);
+	assert_regs(r, 1, 0x219C01A9, 0, 0); /* no PQM/PQE, no RDPID, OSPKE from CR4 (clear) */
+	cpuid(7, 1, r);
+	assert_regs(r, 0, 0, 0, 0);
+	cpuid(0x8000000A, 0, r);
+	assert_regs(r, 0, 0, 0, 0);
+	cpuid(0xA, 0, r);
+	assert_regs(r, 0, 0, 0, 0);
+	cpuid(1, 0, r);
+	assert_int_equal(r[2] & BIT(5), 0); /* VMX */
+}
+
 /** OSXSAVE and OSPKE follow the guest's CR4 at the time of the CPUID, as
  * on the CPU: the page's bits do not count. */
 static void test_os_bits_follow_cr4(void **state)
@@ -213,11 +236,11 @@ static void test_indexed_leaf_picks_subleaf(void **state)
 	uint32_t r[4];
 
 	(void)state;
-	cpuid(7, 0, r);
-	assert_regs(r, 1, 0x219C91A9, 0, 0);
-	cpuid(7, 1, r);
-	assert_regs(r, 0x11, 0, 0, 0);
-	cpuid(7, 2, r); /* a sub-leaf the page does not have */
+	cpuid(0xB, 0, r);
+	assert_regs(r, 1, 2, 0x100, APIC_ID);
+	cpuid(0xB, 1, r);
+	assert_regs(r, 4, 4, 0x201, APIC_ID);
+	cpuid(0xB, 2, r); /* a sub-leaf the page does not have */
 	assert_regs(r, 0, 0, 0, 0);
 }
 
@@ -261,8 +284,8 @@ static void test_upper_halves(void **state)
 	(void)state;
 	cpuid(0xFFFFFFFF00000001ULL, 0, r);
 	assert_int_equal(r[0], 0x00A00F11);
-	cpuid(7, 0xABCD000000000001ULL, r);
-	assert_int_equal(r[0], 0x11);
+	cpuid(0xB, 0xABCD000000000001ULL, r);
+	assert_int_equal(r[0], 4);
 }
 
 /**
@@ -329,6 +352,7 @@ int main(void)
 		cmocka_unit_test_setup(test_hypervisor_leaves_are_the_paravisors, setup),
 		cmocka_unit_test_setup(test_leaf1_apic_id, setup),
 		cmocka_unit_test_setup(test_os_bits_follow_cr4, setup),
+		cmocka_unit_test_setup(test_allow_list, setup),
 		cmocka_unit_test_setup(test_amd_leaves, setup),
 		cmocka_unit_test_setup(test_topology_leaves_apic_id, setup),
 		cmocka_unit_test_setup(test_indexed_leaf_picks_subleaf, setup),
