@@ -94,6 +94,7 @@ struct vproxy_stats {
 	uint64_t device_errors;	   /**< DEVICE_NEEDS_RESET set */
 	uint64_t split_pieces;	   /**< pieces of large virtio-blk requests */
 	uint64_t used_len_clamped; /**< used lengths above the chain's writable bytes */
+	uint64_t recv_held;	   /**< receive buffers held back at their share of the pool */
 };
 
 struct vproxy_dev;
@@ -102,6 +103,7 @@ struct vproxy {
 	struct vproxy_config cfg;
 	uint64_t *pool_map; /**< 1 bit per granule, 1 = used */
 	uint32_t pool_granules, pool_hint;
+	uint32_t recv_granules; /**< receive buffers with devices (virtio_proxy_priv.h) */
 	uint64_t checked[VPROXY_BDFS / 64]; /**< functions looked at */
 	uint64_t hidden[VPROXY_BDFS / 64];  /**< functions the guest does not see */
 	unsigned int nhidden;
