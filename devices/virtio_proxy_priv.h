@@ -92,7 +92,9 @@ struct msix_entry {
 
 struct vproxy_dev {
 	uint32_t bdf;
-	uint16_t device_id;
+	uint16_t device_id; /* modern: 0x1040 + the virtio device type */
+	bool transitional;  /* shown to the guest as its modern-only self */
+	uint8_t io_bars;    /* its I/O BARs (a transitional one's legacy interface) */
 	struct vproxy_region common, notify, isr_cfg, table, pba;
 	uint32_t notify_mult;
 	uint8_t msix_cap;
@@ -136,12 +138,13 @@ static inline uint32_t pool_granules_of(uint32_t bytes)
  * arrives and come back only when something does.  Let them fill the pool
  * and a request (virtio-net's control command, which Linux polls for, a
  * packet to send, a disk request) waits for room that no completion will
- * ever free.  So receive buffers hold at most a sixteenth of the pool per
- * queue and a quarter in all; a queue that holds none may always post one.
+ * ever free.  So receive buffers hold at most an eighth of the pool per
+ * queue (Linux's 256 buffers of 1.5 KiB fit) and a quarter in all; a queue
+ * that holds none may always post one.
  */
 static inline uint32_t recv_queue_cap(const struct vproxy *p)
 {
-	return p->pool_granules / 16;
+	return p->pool_granules / 8;
 }
 
 static inline uint32_t recv_total_cap(const struct vproxy *p)

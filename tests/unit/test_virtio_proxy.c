@@ -1176,7 +1176,7 @@ static void test_recv_buffers_leave_room(void **state)
 	assert_int_equal(f.hv_errors, 0);
 }
 
-/** Receive buffers hold at most a sixteenth of the pool per queue and a
+/** Receive buffers hold at most an eighth of the pool per queue and a
  * quarter in all, but a queue that holds none may always post one: a busy
  * queue cannot starve a quiet one.  A reset gives their share back. */
 static void test_recv_share_per_queue_and_total(void **state)
@@ -1195,27 +1195,105 @@ static void test_recv_share_per_queue_and_total(void **state)
 	vproxy_queue_interrupt(&proxy);
 	assert_int_equal(device_posted(0), 1); /* queue 0's second buffer */
 	assert_int_equal(device_posted(1), 2); /* and queue 1's, within both shares */
-	guest_recv_buffer(1, 2, 1536);
-	assert_int_equal(device_posted(1), 2); /* a sixteenth: 4 KiB of 64 */
-	assert_int_equal(proxy.recv_granules, 3 * 1536 / VPROXY_GRANULE);
+	for (uint16_t i = 2; i < 6; i++)
+		guest_recv_buffer(1, i, 1536);
+	assert_int_equal(device_posted(1), 5); /* an eighth: 8 KiB of 64 */
+	assert_int_equal(proxy.recv_granules, 6 * 1536 / VPROXY_GRANULE);
 	wr(C(device_status), 1, 0);
 	assert_int_equal(proxy.recv_granules, 0);
 	assert_int_equal(f.hv_errors, 0);
 }
 
-static void test_transitional_hidden(void **state)
+/** A transitional function, as `-drive file=F,if=virtio` makes one: the
+ * transitional device ID, revision 0, the virtio device @type as its
+ * subsystem ID, the legacy I/O BAR 0 (unassigned), and the same virtio 1.x
+ * capabilities as a modern one.  f.device_id: what the guest should see. */
+static void setup_transitional(uint16_t device_id, uint16_t type)
+{
+	setup_function(device_id);
+	const uint32_t io_bar = PCI_BAR_IO, subsystem = VIRTIO_PCI_VENDOR | (uint32_t)type << 16;
+	memcpy(&f.cfg[PCI_CFG_BAR0], &io_bar, 4);
+	memcpy(&f.cfg[0x2C], &subsystem, 4);
+	f.device_id = (uint16_t)(VIRTIO_PCI_DEVICE_MODERN_FIRST + type);
+	assert_true(vproxy_set_pool(&proxy, f.pool, POOL_GPA, POOL_SIZE));
+}
+
+/** The guest sees a transitional function as the same device made with
+ * disable-legacy=on: modern device ID, revision 1, QEMU's modern subsystem
+ * ID, no I/O BAR and no I/O decoding; its capabilities are parsed and its
+ * queues carried as a modern function's. */
+static void test_transitional_shown_modern(void **state)
 {
 	(void)state;
-	setup_function(0x1001);
+	setup_transitional(0x1001, VIRTIO_ID_BLOCK);
+	assert_int_equal(guest_cfg(PCI_CFG_VENDOR, 4), VIRTIO_PCI_VENDOR | 0x1042u << 16);
+	assert_int_equal(guest_cfg(2, 2), 0x1042);
+	assert_int_equal(guest_cfg(3, 1), 0x10);
+	assert_int_equal(guest_cfg(PCI_CFG_CLASS_REV, 1), 1);
+	assert_int_equal(guest_cfg(0x2C, 4), VIRTIO_PCI_VENDOR | 0x1100u << 16);
+	assert_int_equal(guest_cfg(0x2E, 2), 0x1100);
+	assert_true(strstr(f.log, "virtio 00:03.0 (transitional device 0x1001, 3 MSI-X vectors): "
+				  "proxied through bounce buffers, shown as device 0x1042 without "
+				  "its legacy I/O BAR"));
+	/* BAR 0 (I/O) is not implemented: it reads 0 and sizes to nothing,
+	 * and the device's stays unassigned */
+	assert_int_equal(guest_cfg(PCI_CFG_BAR0, 4), 0);
+	guest_cfg_write(PCI_CFG_BAR0, 4, 0xFFFFFFFFu);
+	assert_int_equal(guest_cfg(PCI_CFG_BAR0, 4), 0);
+	assert_int_equal(guest_cfg(PCI_CFG_BAR0 + 1, 1), 0);
+	assert_int_equal(f.cfg[PCI_CFG_BAR0], PCI_BAR_IO);
+	assert_int_equal(f.cfg[PCI_CFG_BAR0 + 1], 0);
+	assert_int_equal(guest_cfg(PCI_CFG_BAR0 + 4, 4), (uint32_t)BAR1); /* memory BARs pass */
+	/* the driver's I/O decoding never reaches the device */
+	guest_cfg_write(PCI_CFG_COMMAND, 2, 0x7); /* I/O, memory, bus master */
+	assert_int_equal(f.cfg[PCI_CFG_COMMAND], 0x6);
+	assert_int_equal(guest_cfg(PCI_CFG_COMMAND, 2), 0x6);
+	guest_cfg_write(PCI_CFG_COMMAND, 4, 0x7);
+	assert_int_equal(f.cfg[PCI_CFG_COMMAND], 0x6);
+	/* its modern interface, end to end */
+	guest_init();
+	assert_int_equal(f.gfeat[1], 0x3); /* VERSION_1 (and ACCESS_PLATFORM for the device) */
+	guest_request(0, 512);
+	assert_int_equal(device_complete(0, -1), 1);
+	vproxy_queue_interrupt(&proxy);
+	assert_int_equal(((struct virtq_used *)G(GUSED))->idx, 1);
+	assert_int_equal(G(GBUF + 0x1000)[511], 0xD1);
+	assert_int_equal(f.msis, 1);
+	assert_int_equal(f.hv_errors, 0);
+}
+
+/** A transitional virtio-blk disk is a virtio-blk disk: a read larger than
+ * the pool allows goes in pieces (OVMF reading a kernel from it). */
+static void test_transitional_blk_split(void **state)
+{
+	(void)state;
+	setup_transitional(0x1001, VIRTIO_ID_BLOCK);
+	blk_split(VIRTIO_BLK_T_IN);
+}
+
+/** What the proxy cannot carry stays hidden: a legacy-only function (no
+ * virtio 1.x capabilities, disable-modern=on), and one whose subsystem ID
+ * names no device type. */
+static void test_legacy_only_hidden(void **state)
+{
+	(void)state;
+	setup_transitional(0x1001, VIRTIO_ID_BLOCK);
+	f.cfg[MSIX_CAP + 1] = 0; /* MSI-X only, no virtio capabilities */
 	uint32_t v = 0;
 	assert_true(vproxy_cfg_access(&proxy, BDF, 0, 4, false, &v));
 	assert_int_equal(v, 0xFFFFFFFFu);
 	assert_true(vproxy_cfg_access(&proxy, BDF, 0, 2, false, &v));
 	assert_int_equal(v, 0xFFFF);
-	assert_true(strstr(f.log, "transitional"));
+	assert_true(strstr(f.log, "PCI 00:03.0 (1af4:1001): a legacy-only virtio function"));
 	assert_int_equal(vproxy_devices(&proxy), 0);
 	/* another function is not the proxy's */
 	assert_false(vproxy_cfg_access(&proxy, 0x20, 0, 4, false, &v));
+
+	setup_transitional(0x1001, 0);
+	assert_true(vproxy_cfg_access(&proxy, BDF, 0, 4, false, &v));
+	assert_int_equal(v, 0xFFFFFFFFu);
+	assert_true(strstr(f.log, "subsystem ID names no device type"));
+	assert_int_equal(vproxy_devices(&proxy), 0);
 }
 
 /* A function that moves data by DMA and is not virtio is hidden: the guest
@@ -1274,7 +1352,9 @@ int main(void)
 		cmocka_unit_test_setup(test_polled_control_queue, setup),
 		cmocka_unit_test_setup(test_recv_buffers_leave_room, setup),
 		cmocka_unit_test_setup(test_recv_share_per_queue_and_total, setup),
-		cmocka_unit_test_setup(test_transitional_hidden, setup),
+		cmocka_unit_test(test_transitional_shown_modern),
+		cmocka_unit_test(test_transitional_blk_split),
+		cmocka_unit_test(test_legacy_only_hidden),
 		cmocka_unit_test_setup(test_dma_classes_hidden, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
