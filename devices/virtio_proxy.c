@@ -51,10 +51,8 @@ static void pool_mark(struct vproxy *p, uint32_t first, uint32_t n, bool used)
 /** First fit from the hint, once around; the granule index or -1. */
 int64_t vproxy_pool_alloc(struct vproxy *p, uint32_t bytes)
 {
-	uint32_t n = (bytes + VPROXY_GRANULE - 1) / VPROXY_GRANULE;
+	uint32_t n = pool_granules_of(bytes);
 	uint32_t total = p->pool_granules;
-	if (!n)
-		n = 1;
 	if (n > total)
 		return -1;
 	for (uint32_t pass = 0; pass < 2; pass++) {
@@ -193,7 +191,11 @@ void vproxy_chain_free(struct vproxy *p, struct vproxy_queue *q, uint16_t head)
 {
 	struct vproxy_slot *h = &q->slot[head];
 	vproxy_pool_free(p, h->block, h->granules);
-	h->busy = false;
+	if (h->recv) {
+		q->recv_granules -= h->granules;
+		p->recv_granules -= h->granules;
+	}
+	h->busy = h->recv = false;
 	q->inflight--;
 }
 
@@ -292,7 +294,7 @@ void vproxy_enable_queue(struct vproxy *p, struct vproxy_dev *d, uint16_t qi)
 	memset(q->slot, 0, n * sizeof(*q->slot));
 	q->qsize = n;
 	q->ring_off = (uint32_t)ring * VPROXY_GRANULE;
-	q->ring_granules = (ring_bytes + VPROXY_GRANULE - 1) / VPROXY_GRANULE;
+	q->ring_granules = pool_granules_of(ring_bytes);
 	memset(pool_va(p, q->ring_off), 0, ring_bytes);
 	q->s_desc = pool_va(p, q->ring_off);
 	q->s_avail = pool_va(p, q->ring_off + avail_off);

@@ -19,12 +19,16 @@
  *     configuration changes to its config vector, and the proxy raises the
  *     guest's own MSI after copying;
  *   - the ISR byte: the proxy's (queue/config bits it raised).
- * Transitional and legacy virtio functions (device IDs 0x1000-0x103F) are
- * hidden: their legacy I/O BAR has no proxy (create them with
- * disable-legacy=on).  So are functions of the other classes that move data
- * by bus-master DMA (storage, network, multimedia, USB and FireWire
- * controllers, such as Q35's built-in AHCI at 00:1f.2): their DMA would meet
- * private memory, and an absent device is better than one that loses data.
+ * A transitional function (device IDs 0x1000-0x103F: a legacy I/O BAR
+ * beside the virtio 1.x capabilities, what QEMU makes by default) is carried
+ * through its modern interface and shown to the guest as the same device
+ * made with disable-legacy=on: modern device ID, revision 1, no I/O BAR, so
+ * every driver takes the modern interface.  A legacy-only function (no
+ * virtio 1.x capabilities) is hidden.  So are functions of the other classes
+ * that move data by bus-master DMA (storage, network, multimedia, USB and
+ * FireWire controllers, such as Q35's built-in AHCI at 00:1f.2): their DMA
+ * would meet private memory, and an absent device is better than one that
+ * loses data.
  *
  * Input from the guest that breaks the virtio rules (a bad ring address, a
  * descriptor loop, a buffer outside its RAM, an indirect descriptor) sets
@@ -50,7 +54,7 @@
 #define VPROXY_GRANULE	   256u /* bounce pool allocation unit */
 #define VPROXY_BDFS	   65536u
 
-/** How the proxy reaches the platform (core/pci.c, or a test's fakes). */
+/** How the proxy reaches the platform (platform/pci.c, or a test's fakes). */
 struct vproxy_ops {
 	/* the real device's configuration space, through the hypervisor */
 	uint32_t (*cfg_read)(void *ctx, uint32_t bdf, unsigned int reg, unsigned int size);
@@ -94,6 +98,7 @@ struct vproxy_stats {
 	uint64_t device_errors;	   /**< DEVICE_NEEDS_RESET set */
 	uint64_t split_pieces;	   /**< pieces of large virtio-blk requests */
 	uint64_t used_len_clamped; /**< used lengths above the chain's writable bytes */
+	uint64_t recv_held;	   /**< receive buffers held back at their share of the pool */
 };
 
 struct vproxy_dev;
@@ -102,6 +107,7 @@ struct vproxy {
 	struct vproxy_config cfg;
 	uint64_t *pool_map; /**< 1 bit per granule, 1 = used */
 	uint32_t pool_granules, pool_hint;
+	uint32_t recv_granules; /**< receive buffers with devices (virtio_proxy_priv.h) */
 	uint64_t checked[VPROXY_BDFS / 64]; /**< functions looked at */
 	uint64_t hidden[VPROXY_BDFS / 64];  /**< functions the guest does not see */
 	unsigned int nhidden;

@@ -9,6 +9,15 @@
 
 #include <lib/string.h>
 
+/* Header fields (PCI 3.0 §6.1) beside protocol/virtio.h's */
+#define PCI_CFG_DEVICE		    0x02u
+#define PCI_CFG_REVISION	    0x08u
+#define PCI_CFG_SUBSYSTEM_ID	    0x2Eu
+#define PCI_CMD_IO		    0x0001u
+/* The subsystem ID QEMU gives a modern-only virtio function (a transitional
+ * one's names its device type) */
+#define VIRTIO_PCI_SUBSYSTEM_MODERN 0x1100u
+
 /* --- the real device ------------------------------------------------------ */
 
 /** The memory BARs as the device decodes them now. */
@@ -79,12 +88,38 @@ static void parse_caps(struct vproxy *p, struct vproxy_dev *d)
 	}
 }
 
+/** Which BARs decode I/O space (bit 0 of a BAR is hardwired, PCI 3.0 §6.2.5.1). */
+static uint8_t io_bars(struct vproxy *p, const struct vproxy_dev *d)
+{
+	uint8_t io = 0;
+	for (unsigned int i = 0; i < 6; i++) {
+		uint32_t lo = cfg_rd(p, d, PCI_CFG_BAR0 + 4 * i, 4);
+		if (lo & PCI_BAR_IO)
+			io |= (uint8_t)(1u << i);
+		else if ((lo & 0x6) == PCI_BAR_TYPE_64)
+			i++;
+	}
+	return io;
+}
+
+static bool in_io_bar(const struct vproxy_dev *d, const struct vproxy_region *r)
+{
+	return d->io_bars >> r->bar & 1;
+}
+
 static const char *why_not_proxied(const struct vproxy_dev *d)
 {
-	if (d->device_id < VIRTIO_PCI_DEVICE_MODERN_FIRST)
-		return "a transitional (legacy) virtio function; use disable-legacy=on";
+	if (d->device_id < VIRTIO_PCI_DEVICE_MODERN_FIRST + 1 ||
+	    d->device_id > VIRTIO_PCI_DEVICE_MODERN_LAST)
+		return d->transitional ? "a transitional virtio function whose subsystem ID "
+					 "names no device type"
+				       : "virtio device type 0 (reserved)";
 	if (!d->common.present || !d->notify.present || !d->isr_cfg.present)
-		return "no virtio 1.x capabilities";
+		return d->transitional ? "a legacy-only virtio function (no virtio 1.x "
+					 "capabilities: disable-modern=on)"
+				       : "no virtio 1.x capabilities";
+	if (in_io_bar(d, &d->common) || in_io_bar(d, &d->notify) || in_io_bar(d, &d->isr_cfg))
+		return "virtio 1.x structures in an I/O BAR";
 	if (d->common.len < sizeof(struct virtio_pci_common_cfg) - 4)
 		return "common configuration too small";
 	if (!d->table.present || d->table.bar >= 6 || d->pba.bar >= 6)
@@ -145,8 +180,15 @@ static struct vproxy_dev *discover(struct vproxy *p, uint32_t bdf)
 	d->bdf = bdf;
 	d->device_id = device;
 	d->config_msix = VIRTIO_NO_VECTOR;
-	if (device >= VIRTIO_PCI_DEVICE_MODERN_FIRST)
-		parse_caps(p, d);
+	if (device <= VIRTIO_PCI_DEVICE_LEGACY_LAST) {
+		/* transitional: its subsystem ID is the device type (virtio 1.2
+		 * §4.1.2.1); it is carried through its modern interface */
+		d->transitional = true;
+		d->device_id = (uint16_t)(VIRTIO_PCI_DEVICE_MODERN_FIRST +
+					  MIN_U32(cfg_rd(p, d, PCI_CFG_SUBSYSTEM_ID, 2), 0x40));
+	}
+	d->io_bars = io_bars(p, d);
+	parse_caps(p, d);
 	const char *why = why_not_proxied(d);
 	if (!why) {
 		d->table_v = p->cfg.ops->alloc(p->cfg.ctx, d->msix_n * sizeof(*d->table_v));
@@ -163,10 +205,17 @@ static struct vproxy_dev *discover(struct vproxy *p, uint32_t bdf)
 	refresh_bars(p, d);
 	char name[12];
 	vproxy_bdf_name(bdf, name);
-	vproxy_note(p, false,
-		    "virtio %s (device %#x, %u MSI-X vectors): proxied through "
-		    "bounce buffers",
-		    name, device, d->msix_n);
+	if (d->transitional)
+		vproxy_note(p, false,
+			    "virtio %s (transitional device %#x, %u MSI-X vectors): proxied "
+			    "through bounce buffers, shown as device %#x without its legacy "
+			    "I/O BAR",
+			    name, device, d->msix_n, d->device_id);
+	else
+		vproxy_note(p, false,
+			    "virtio %s (device %#x, %u MSI-X vectors): proxied through "
+			    "bounce buffers",
+			    name, device, d->msix_n);
 	p->dev[p->ndev++] = d;
 	return d;
 }
@@ -424,6 +473,41 @@ bool vproxy_mmio(struct vproxy *p, uint64_t gpa, unsigned int size, bool write, 
 
 /* --- the guest's configuration space ---------------------------------------- */
 
+/** Byte @b of a transitional function's header as the guest sees it: the
+ * same device made with disable-legacy=on (modern device ID, revision 1,
+ * QEMU's modern subsystem ID), without its I/O BARs or I/O decoding.  So
+ * every driver takes the modern interface, the one the proxy carries:
+ * OVMF's binds only to modern IDs, Linux's prefers them.  @real: the
+ * device's byte. */
+static uint8_t modern_byte(const struct vproxy_dev *d, unsigned int b, uint8_t real)
+{
+	switch (b) {
+	case PCI_CFG_DEVICE:
+	case PCI_CFG_DEVICE + 1:
+		return (uint8_t)(d->device_id >> 8 * (b - PCI_CFG_DEVICE));
+	case PCI_CFG_REVISION:
+		return 1;
+	case PCI_CFG_SUBSYSTEM_ID:
+	case PCI_CFG_SUBSYSTEM_ID + 1:
+		return (uint8_t)(VIRTIO_PCI_SUBSYSTEM_MODERN >> 8 * (b - PCI_CFG_SUBSYSTEM_ID));
+	case PCI_CFG_COMMAND:
+		return real & (uint8_t)~PCI_CMD_IO;
+	}
+	if (b >= PCI_CFG_BAR0 && b < PCI_CFG_BAR_END && (d->io_bars >> (b - PCI_CFG_BAR0) / 4 & 1))
+		return 0; /* not implemented: sizing reads 0 */
+	return real;
+}
+
+static uint32_t modern_view(const struct vproxy_dev *d, unsigned int reg, unsigned int size,
+			    uint32_t v)
+{
+	for (unsigned int i = 0; i < size; i++) {
+		uint8_t b = modern_byte(d, reg + i, (uint8_t)(v >> 8 * i));
+		v = (v & ~(0xFFu << 8 * i)) | (uint32_t)b << 8 * i;
+	}
+	return v;
+}
+
 /** The byte holding Message Control's ENABLE and MASKALL (bits 15, 14). */
 static int msix_byte(const struct vproxy_dev *d, unsigned int reg, unsigned int size)
 {
@@ -452,10 +536,18 @@ bool vproxy_cfg_access(struct vproxy *p, uint32_t bdf, unsigned int reg, unsigne
 		uint32_t v = cfg_rd(p, d, reg, size);
 		if (shift >= 0)
 			v = (v & ~(0xC0u << shift)) | (uint32_t)(d->msix_ctrl >> 8 & 0xC0) << shift;
-		*val = v;
+		*val = d->transitional ? modern_view(d, reg, size, v) : v;
 		return true;
 	}
 	uint32_t v = *val;
+	if (d->transitional) {
+		/* its I/O BARs stay unassigned, its I/O decoding off */
+		if (reg >= PCI_CFG_BAR0 && reg < PCI_CFG_BAR_END &&
+		    (d->io_bars >> (reg - PCI_CFG_BAR0) / 4 & 1))
+			return true;
+		if (reg <= PCI_CFG_COMMAND && reg + size > PCI_CFG_COMMAND)
+			v &= ~((uint32_t)PCI_CMD_IO << 8 * (PCI_CFG_COMMAND - reg));
+	}
 	if (shift >= 0) {
 		d->msix_ctrl = (uint16_t)((v >> shift & 0xC0) << 8);
 		/* the real function stays as the proxy set it */

@@ -22,6 +22,7 @@ struct vproxy_slot {
 	uint16_t next;
 	/* for a head: the chain is with the device; its bounce block */
 	bool busy;
+	bool recv; /* a receive buffer: the device only writes it */
 	uint32_t block, granules;
 };
 
@@ -68,9 +69,10 @@ struct vproxy_queue {
 	struct virtq_desc *s_desc;
 	struct virtq_avail *s_avail;
 	struct virtq_used *s_used;
-	uint16_t s_avail_idx; /* shadow avail entries posted */
-	uint16_t s_last_used; /* next shadow used entry to take */
-	uint16_t inflight;    /* chains with the device */
+	uint16_t s_avail_idx;	/* shadow avail entries posted */
+	uint16_t s_last_used;	/* next shadow used entry to take */
+	uint16_t inflight;	/* chains with the device */
+	uint32_t recv_granules; /* receive buffers with the device, in the pool */
 	uint16_t notify_off;
 	bool deferred; /* a chain waits for pool space */
 	struct vproxy_slot *slot;
@@ -90,7 +92,9 @@ struct msix_entry {
 
 struct vproxy_dev {
 	uint32_t bdf;
-	uint16_t device_id;
+	uint16_t device_id; /* modern: 0x1040 + the virtio device type */
+	bool transitional;  /* shown to the guest as its modern-only self */
+	uint8_t io_bars;    /* its I/O BARs (a transitional one's legacy interface) */
 	struct vproxy_region common, notify, isr_cfg, table, pba;
 	uint32_t notify_mult;
 	uint8_t msix_cap;
@@ -119,6 +123,33 @@ static inline void *pool_va(const struct vproxy *p, uint32_t off)
 static inline uint64_t pool_gpa(const struct vproxy *p, uint32_t off)
 {
 	return p->cfg.pool_gpa + off;
+}
+
+/** Granules for @bytes in the pool (at least one). */
+static inline uint32_t pool_granules_of(uint32_t bytes)
+{
+	uint32_t n = (uint32_t)(((uint64_t)bytes + VPROXY_GRANULE - 1) / VPROXY_GRANULE);
+	return n ? n : 1;
+}
+
+/*
+ * Receive buffers (chains the device only writes: virtio-net's receive
+ * queues, virtio-scsi's event queue, ...) are posted before anything
+ * arrives and come back only when something does.  Let them fill the pool
+ * and a request (virtio-net's control command, which Linux polls for, a
+ * packet to send, a disk request) waits for room that no completion will
+ * ever free.  So receive buffers hold at most an eighth of the pool per
+ * queue (Linux's 256 buffers of 1.5 KiB fit) and a quarter in all; a queue
+ * that holds none may always post one.
+ */
+static inline uint32_t recv_queue_cap(const struct vproxy *p)
+{
+	return p->pool_granules / 8;
+}
+
+static inline uint32_t recv_total_cap(const struct vproxy *p)
+{
+	return p->pool_granules / 4;
 }
 
 /* --- the real device ------------------------------------------------------ */

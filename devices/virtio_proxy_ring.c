@@ -16,13 +16,15 @@
 #include <lib/string.h>
 
 /**
- * Post the guest's chain at @head on the shadow ring.  1: posted, 0: no
- * pool space now (try again after a completion), -1: a device error.
+ * Post the guest's chain at @head on the shadow ring.  1: posted, 0: not
+ * now (no pool space, or a receive buffer above its share of the pool: try
+ * again after a completion), -1: a device error.
  */
 static int post_chain(struct vproxy *p, struct vproxy_dev *d, struct vproxy_queue *q, uint16_t head)
 {
 	uint32_t bytes = 0;
 	uint16_t i = head, n = 0;
+	bool recv = true; /* only device-writable buffers */
 	for (;;) {
 		struct virtq_desc g;
 		memcpy(&g, &q->g_desc[i], sizeof(g)); /* one read of each field */
@@ -43,6 +45,7 @@ static int post_chain(struct vproxy *p, struct vproxy_dev *d, struct vproxy_queu
 		q->slot[i].boff = bytes; /* relative until the block is known */
 		q->slot[i].flags = g.flags & (VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE);
 		q->slot[i].next = g.next;
+		recv = recv && (g.flags & VIRTQ_DESC_F_WRITE);
 		bytes += ALIGN8(g.len);
 		if (!(g.flags & VIRTQ_DESC_F_NEXT))
 			break;
@@ -55,12 +58,23 @@ static int post_chain(struct vproxy *p, struct vproxy_dev *d, struct vproxy_queu
 	}
 	if (bytes > vproxy_split_above(p)) {
 		int r = vproxy_split_start(p, d, q, head, bytes);
+		if (r == 0)
+			p->stats.deferred++;
 		if (r != -2)
 			return r;
 	}
-	int64_t block = vproxy_pool_alloc(p, bytes);
-	if (block < 0)
+	uint32_t granules = pool_granules_of(bytes);
+	if (recv && q->recv_granules &&
+	    (q->recv_granules + granules > recv_queue_cap(p) ||
+	     p->recv_granules + granules > recv_total_cap(p))) {
+		p->stats.recv_held++;
 		return 0;
+	}
+	int64_t block = vproxy_pool_alloc(p, bytes);
+	if (block < 0) {
+		p->stats.deferred++;
+		return 0;
+	}
 	uint32_t base = (uint32_t)block * VPROXY_GRANULE;
 	for (i = head;; i = q->slot[i].next) {
 		struct vproxy_slot *s = &q->slot[i];
@@ -76,10 +90,13 @@ static int post_chain(struct vproxy *p, struct vproxy_dev *d, struct vproxy_queu
 			break;
 	}
 	q->slot[head].busy = true;
+	q->slot[head].recv = recv;
 	q->slot[head].block = (uint32_t)block;
-	q->slot[head].granules = (bytes + VPROXY_GRANULE - 1) / VPROXY_GRANULE;
-	if (!q->slot[head].granules)
-		q->slot[head].granules = 1;
+	q->slot[head].granules = granules;
+	if (recv) {
+		q->recv_granules += granules;
+		p->recv_granules += granules;
+	}
 	q->inflight++;
 	return 1;
 }
@@ -118,7 +135,6 @@ void vproxy_kick_queue(struct vproxy *p, struct vproxy_dev *d, uint16_t qi)
 			return;
 		if (r == 0) {
 			q->deferred = true;
-			p->stats.deferred++;
 			break;
 		}
 		__atomic_store_n(&q->s_avail->ring[q->s_avail_idx++ % q->qsize], head,

@@ -244,7 +244,7 @@ int vproxy_split_start(struct vproxy *p, struct vproxy_dev *d, struct vproxy_que
 		return 0;
 	sp.active = true;
 	sp.block = (uint32_t)block;
-	sp.granules = (SPLIT_DATA + split_chunk(p) + VPROXY_GRANULE - 1) / VPROXY_GRANULE;
+	sp.granules = pool_granules_of(SPLIT_DATA + split_chunk(p));
 	q->split = sp;
 	split_post(p, q);
 	q->slot[head].busy = true;

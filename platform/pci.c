@@ -300,6 +300,7 @@ static const struct {
 	PROXY_STAT(bytes_to_device, "bytes copied to devices"),
 	PROXY_STAT(bytes_to_guest, "bytes copied to the guest"),
 	PROXY_STAT(deferred, "requests deferred for bounce space"),
+	PROXY_STAT(recv_held, "receive buffers held back at their share"),
 	PROXY_STAT(split_pieces, "pieces of large requests"),
 	PROXY_STAT(guest_msis, "MSIs raised for the guest"),
 	PROXY_STAT(device_errors, "device errors"),

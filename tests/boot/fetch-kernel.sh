@@ -7,9 +7,9 @@
 # resolve the concrete linux-image-6.1.0-*-amd64 package and version from
 # linux-image-amd64's Depends (apt-cache), `apt-get download` that .deb into
 # CACHE_DIR/kernel/ (once), and take boot/vmlinuz-* out of it with dpkg-deb.
-# The .deb stays in the cache.  With OUT_MODULES_TAR, the virtio, SCSI and
-# CD-ROM and SCSI disk modules of that same package (the demo initramfs loads them to read
-# its disks) are written there as a tar of lib/modules/<version>/kernel/...
+# The .deb stays in the cache.  With OUT_MODULES_TAR, the virtio, SCSI,
+# CD-ROM, SCSI disk and virtio-net modules of that same package (the demo initramfs loads
+# them to read its disks and bring up its NIC) are written there as a tar of lib/modules/<version>/kernel/...
 # Without package indexes (offline), the newest cached .deb is used.
 set -euo pipefail
 
@@ -99,7 +99,10 @@ if [ -n "$modules_out" ]; then
         './lib/modules/*/kernel/lib/crc64.ko' \
         './lib/modules/*/kernel/lib/crc64-rocksoft.ko' \
         './lib/modules/*/kernel/crypto/crc64_rocksoft_generic.ko' \
-        || die "cannot extract the virtio/SCSI modules from $deb"
+        './lib/modules/*/kernel/net/core/failover.ko' \
+        './lib/modules/*/kernel/drivers/net/net_failover.ko' \
+        './lib/modules/*/kernel/drivers/net/virtio_net.ko' \
+        || die "cannot extract the virtio/SCSI/net modules from $deb"
     tar -C "$tmp" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
         -cf "$modules_out.tmp" lib && mv "$modules_out.tmp" "$modules_out" \
         || die "cannot write $modules_out"

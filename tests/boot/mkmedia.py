@@ -1,20 +1,21 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Write the boot test's data media: a raw disk image (virtio-blk) and a CD
-image (2048-byte sectors, on virtio-scsi) with deterministic content, a
-SHA-256 counter stream seeded with the medium's name.  The guest reads each
-device whole and prints its SHA-256; the test passes the expected values on
-the kernel command line, computed here from the same generator.
+"""Write the boot tests' data media: a raw disk image (virtio-blk), a CD
+image (2048-byte sectors, on virtio-scsi) and a second raw disk (the drop-in
+test's transitional virtio-blk) with deterministic content, a SHA-256
+counter stream seeded with the medium's name.  The guest reads each device
+whole and prints its SHA-256; the tests pass the expected values on the
+kernel command line, computed here from the same generator.
 
-    mkmedia.py --disk disk.img --cd cd.iso     write both
-    mkmedia.py --hashes                        print "<disk sha256> <cd sha256>"
+    mkmedia.py --disk disk.img --cd cd.iso --tdisk tdisk.img   write them
+    mkmedia.py --hashes        print "<disk sha256> <cd sha256> <tdisk sha256>"
 """
 import argparse
 import hashlib
 import os
 import sys
 
-MEDIA = {"disk": 2 << 20, "cd": 1 << 20}     # bytes; the CD is 512 sectors of 2048
+MEDIA = {"disk": 2 << 20, "cd": 1 << 20, "tdisk": 2 << 20}   # bytes; the CD: 512 sectors of 2048
 
 
 def content(name):
@@ -32,14 +33,16 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--disk")
     ap.add_argument("--cd")
+    ap.add_argument("--tdisk")
     ap.add_argument("--hashes", action="store_true")
     args = ap.parse_args()
     if args.hashes:
-        print(" ".join(hashlib.sha256(content(n)).hexdigest() for n in ("disk", "cd")))
+        print(" ".join(hashlib.sha256(content(n)).hexdigest() for n in MEDIA))
         return 0
-    if not (args.disk and args.cd):
-        ap.error("--disk and --cd, or --hashes")
-    for name, path in (("disk", args.disk), ("cd", args.cd)):
+    todo = [(n, getattr(args, n)) for n in MEDIA if getattr(args, n)]
+    if not todo:
+        ap.error("--disk, --cd and/or --tdisk, or --hashes")
+    for name, path in todo:
         with open(path + ".tmp", "wb") as f:
             f.write(content(name))
         os.replace(path + ".tmp", path)

@@ -51,6 +51,9 @@ static struct {
 	struct fake_queue q[2];
 	uint32_t real_table[MSIX_N][4];
 	unsigned int notifies[2];
+	/* a queue the device serves inside the notify (QEMU's virtio-net
+	 * control queue under TCG), with this chain function */
+	uint32_t (*sync_chain[2])(struct virtq_desc *d, uint16_t head, void *ctx);
 	/* what reached the guest and the log */
 	unsigned int msis;
 	uint64_t msi_addr;
@@ -61,6 +64,11 @@ static struct {
 } f;
 
 static struct vproxy proxy;
+
+static unsigned int device_serve_queue(uint16_t qi,
+				       uint32_t (*chain)(struct virtq_desc *d, uint16_t head,
+							 void *ctx),
+				       void *ctx, int bad_id);
 
 /* Functions of the Q35 platform and common devices that are not virtio:
  * vendor/device and class/revision (PCI Code and ID Assignment, §1) */
@@ -202,6 +210,8 @@ static void op_mmio_write(void *ctx, uint64_t gpa, unsigned int size, uint64_t v
 		assert_int_equal(size, 2);
 		assert_int_equal(val, (gpa - BAR4 - 0x3000) / NOTIFY_MULT);
 		f.notifies[val]++;
+		if (f.sync_chain[val])
+			device_serve_queue((uint16_t)val, f.sync_chain[val], NULL, -1);
 	} else if (gpa >= BAR1 && gpa < BAR1 + MSIX_N * 16) {
 		unsigned int off = (unsigned int)(gpa - BAR1);
 		f.real_table[off / 16][off % 16 / 4] = (uint32_t)val;
@@ -372,18 +382,53 @@ static void guest_init(void)
 	wr(C(device_status), 1, 0x0F);
 }
 
-static void gdesc(unsigned int i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
+/* queue 1's rings in guest memory */
+#define GDESC1	0x113000ull
+#define GAVAIL1 0x114000ull
+#define GUSED1	0x115000ull
+
+/** Queue 1 (size 8) on MSI-X vector @msix (VIRTIO_NO_VECTOR: none, as
+ * Linux leaves a queue without a callback, virtio-net's control queue). */
+static void guest_enable_queue1(uint16_t msix)
+{
+	memset(G(GDESC1), 0, 0x3000);
+	wr(C(queue_select), 2, 1);
+	wr(C(queue_size), 2, 8);
+	wr(C(queue_desc), 8, GDESC1);
+	wr(C(queue_driver), 8, GAVAIL1);
+	wr(C(queue_device), 8, GUSED1);
+	wr(C(queue_msix_vector), 2, msix);
+	wr(C(queue_enable), 2, 1);
+}
+
+static uint64_t gdesc_table(unsigned int qi)
+{
+	return qi ? GDESC1 : GDESC;
+}
+
+static void gdesc_q(unsigned int qi, unsigned int i, uint64_t addr, uint32_t len, uint16_t flags,
+		    uint16_t next)
 {
 	const struct virtq_desc d = { addr, len, flags, next };
-	memcpy(G(GDESC) + 16 * i, &d, sizeof(d));
+	memcpy(G(gdesc_table(qi)) + 16 * i, &d, sizeof(d));
+}
+
+static void gdesc(unsigned int i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
+{
+	gdesc_q(0, i, addr, len, flags, next);
+}
+
+static void guest_post_q(unsigned int qi, uint16_t head)
+{
+	struct virtq_avail *a = (void *)G(qi ? GAVAIL1 : GAVAIL);
+	a->ring[a->idx % 8] = head;
+	a->idx++;
+	wr(BAR4 + 0x3000 + qi * NOTIFY_MULT, 2, qi); /* notify the queue */
 }
 
 static void guest_post(uint16_t head)
 {
-	struct virtq_avail *a = (void *)G(GAVAIL);
-	a->ring[a->idx % 8] = head;
-	a->idx++;
-	wr(BAR4 + 0x3000, 2, 0); /* notify queue 0 */
+	guest_post_q(0, head);
 }
 
 /** The usual block request: 16-byte header in, @len data out, status out. */
@@ -397,7 +442,7 @@ static void guest_request(unsigned int head, uint32_t len)
 	guest_post((uint16_t)head);
 }
 
-/* ---- the fake device's side of queue 0 ---------------------------------- */
+/* ---- the fake device's side of its queues --------------------------------- */
 
 static void *pool_ptr(uint64_t gpa, uint64_t len)
 {
@@ -405,13 +450,15 @@ static void *pool_ptr(uint64_t gpa, uint64_t len)
 	return &f.pool[gpa - POOL_GPA];
 }
 
-/** The device's side of queue 0: every chain posted on the shadow ring
+/** The device's side of queue @qi: every chain posted on the shadow ring
  * (in the pool) goes to @chain, which returns the used length; the used
  * entry names @bad_id instead of the head if it is >= 0. */
-static unsigned int device_serve(uint32_t (*chain)(struct virtq_desc *d, uint16_t head, void *ctx),
-				 void *ctx, int bad_id)
+static unsigned int device_serve_queue(uint16_t qi,
+				       uint32_t (*chain)(struct virtq_desc *d, uint16_t head,
+							 void *ctx),
+				       void *ctx, int bad_id)
 {
-	struct fake_queue *q = &f.q[0];
+	struct fake_queue *q = &f.q[qi];
 	struct virtq_avail *a = pool_ptr(q->driver, VIRTQ_AVAIL_BYTES(q->size));
 	struct virtq_used *u = pool_ptr(q->device, VIRTQ_USED_BYTES(q->size));
 	struct virtq_desc *d = pool_ptr(q->desc, VIRTQ_DESC_BYTES(q->size));
@@ -424,6 +471,78 @@ static unsigned int device_serve(uint32_t (*chain)(struct virtq_desc *d, uint16_
 		u->idx = ++q->used_idx;
 	}
 	return n;
+}
+
+static unsigned int device_serve(uint32_t (*chain)(struct virtq_desc *d, uint16_t head, void *ctx),
+				 void *ctx, int bad_id)
+{
+	return device_serve_queue(0, chain, ctx, bad_id);
+}
+
+/** Chains on queue @qi the device has been given and not taken yet. */
+static uint16_t device_posted(uint16_t qi)
+{
+	const struct fake_queue *q = &f.q[qi];
+	const struct virtq_avail *a = pool_ptr(q->driver, VIRTQ_AVAIL_BYTES(q->size));
+	return (uint16_t)(a->idx - q->avail_seen);
+}
+
+/** A packet of @len bytes arrives on receive queue @qi: the device takes
+ * the next posted buffer (one descriptor), fills it with 0xA0 + its index. */
+static void device_receive(uint16_t qi, uint32_t len)
+{
+	struct fake_queue *q = &f.q[qi];
+	struct virtq_avail *a = pool_ptr(q->driver, VIRTQ_AVAIL_BYTES(q->size));
+	struct virtq_used *u = pool_ptr(q->device, VIRTQ_USED_BYTES(q->size));
+	struct virtq_desc *d = pool_ptr(q->desc, VIRTQ_DESC_BYTES(q->size));
+	assert_true(q->avail_seen != a->idx);
+	uint16_t head = a->ring[q->avail_seen++ % q->size];
+	assert_true(d[head].flags & VIRTQ_DESC_F_WRITE);
+	assert_false(d[head].flags & VIRTQ_DESC_F_NEXT);
+	assert_true(len <= d[head].len);
+	memset(pool_ptr(d[head].addr, len), 0xA0 + head, len);
+	u->ring[q->used_idx % q->size] = (struct virtq_used_elem){ head, len };
+	u->idx = ++q->used_idx;
+}
+
+/** A virtio-net control command (virtio 1.2 §5.1.6.5): class and command,
+ * their data, then the device's ack byte. */
+static uint32_t ctrl_chain(struct virtq_desc *d, uint16_t head, void *ctx)
+{
+	(void)ctx;
+	const uint8_t *cmd = pool_ptr(d[head].addr, 2);
+	assert_int_equal(d[head].len, 2);
+	assert_int_equal(cmd[0], 0); /* VIRTIO_NET_CTRL_RX */
+	assert_int_equal(cmd[1], 0); /* VIRTIO_NET_CTRL_RX_PROMISC */
+	const struct virtq_desc *data = &d[d[head].next], *ack = &d[data->next];
+	assert_int_equal(*(const uint8_t *)pool_ptr(data->addr, 1), 1);
+	assert_true(ack->flags & VIRTQ_DESC_F_WRITE);
+	*(uint8_t *)pool_ptr(ack->addr, 1) = 0; /* VIRTIO_NET_OK */
+	return 1;
+}
+
+/** The guest's control command on queue 1: RX_PROMISC on, ack 0xEE until
+ * the device answers; descriptors 0-2 of queue 1, buffers at GBUF + 0x200. */
+static void guest_ctrl_command(void)
+{
+	G(GBUF + 0x200)[0] = 0;
+	G(GBUF + 0x200)[1] = 0;
+	G(GBUF + 0x208)[0] = 1;
+	G(GBUF + 0x210)[0] = 0xEE;
+	gdesc_q(1, 0, GBUF + 0x200, 2, VIRTQ_DESC_F_NEXT, 1);
+	gdesc_q(1, 1, GBUF + 0x208, 1, VIRTQ_DESC_F_NEXT, 2);
+	gdesc_q(1, 2, GBUF + 0x210, 1, VIRTQ_DESC_F_WRITE, 0);
+	guest_post_q(1, 0);
+}
+
+/** Receive buffer i of queue @qi: @len bytes at GBUF + 0x8000 + i * 0x4000,
+ * one device-writable descriptor, posted. */
+static void guest_recv_buffer(unsigned int qi, uint16_t i, uint32_t len)
+{
+	uint64_t buf = GBUF + 0x8000 + qi * 0x20000ull + i * 0x4000ull;
+	memset(G(buf), 0, len);
+	gdesc_q(qi, i, buf, len, VIRTQ_DESC_F_WRITE, 0);
+	guest_post_q(qi, i);
 }
 
 /** Any chain: check what is readable, fill what is writable with 0xD0 +
@@ -985,19 +1104,196 @@ static void test_pool_full_defers(void **state)
 	assert_int_equal(G(GBUF + 0x1000)[40 * 1024 - 1], 0xD4);
 }
 
-static void test_transitional_hidden(void **state)
+/** virtio-net's control queue: Linux gives it no vector and no callback
+ * (NO_INTERRUPT) and spins on its used ring.  The answer must reach that
+ * ring whether the device gives it inside the notify (QEMU's control queue
+ * under TCG) or later (an ioeventfd on KVM): then the queue vector brings
+ * it, and no MSI goes to the guest. */
+static void test_polled_control_queue(void **state)
 {
 	(void)state;
-	setup_function(0x1001);
+	guest_init();
+	guest_enable_queue1(VIRTIO_NO_VECTOR);
+	((struct virtq_avail *)G(GAVAIL1))->flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
+	struct virtq_used *u = (void *)G(GUSED1);
+	f.sync_chain[1] = ctrl_chain;
+	guest_ctrl_command();
+	assert_int_equal(f.notifies[1], 1);
+	assert_int_equal(u->idx, 1); /* there when the notify returns */
+	assert_int_equal(u->ring[0].id, 0);
+	assert_int_equal(u->ring[0].len, 1);
+	assert_int_equal(G(GBUF + 0x210)[0], 0);
+	f.sync_chain[1] = NULL;
+	guest_ctrl_command();
+	assert_int_equal(f.notifies[1], 2);
+	assert_int_equal(u->idx, 1);
+	assert_int_equal(G(GBUF + 0x210)[0], 0xEE);
+	assert_int_equal(device_serve_queue(1, ctrl_chain, NULL, -1), 1);
+	vproxy_queue_interrupt(&proxy);
+	assert_int_equal(u->idx, 2);
+	assert_int_equal(G(GBUF + 0x210)[0], 0);
+	assert_int_equal(f.msis, 0);
+	assert_int_equal(f.hv_errors, 0);
+}
+
+/** virtio-net's receive buffers are posted before any packet and come
+ * back only with one.  These eight would take all the pool the two rings
+ * leave (254 granules), and the control command that Linux sends next and
+ * spins for (or a packet to send) would wait for room that nothing frees:
+ * the guest hung.  They get a share of the pool; the rest wait in the
+ * guest's ring and follow, one per packet, as buffers come back. */
+static void test_recv_buffers_leave_room(void **state)
+{
+	(void)state;
+	guest_init();
+	guest_enable_queue1(VIRTIO_NO_VECTOR);
+	((struct virtq_avail *)G(GAVAIL1))->flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
+	for (uint16_t i = 0; i < 8; i++)
+		guest_recv_buffer(0, i, i < 7 ? 8192 : 7680);
+	f.sync_chain[1] = ctrl_chain;
+	guest_ctrl_command();
+	assert_int_equal(((struct virtq_used *)G(GUSED1))->idx, 1);
+	assert_int_equal(G(GBUF + 0x210)[0], 0);
+	assert_int_equal(proxy.stats.deferred, 0);
+	assert_int_equal(device_posted(0), 1); /* a queue holding none may post one */
+	assert_true(proxy.stats.recv_held > 0);
+	struct virtq_used *u = (void *)G(GUSED);
+	for (uint16_t k = 0; k < 8; k++) {
+		assert_int_equal(device_posted(0), 1);
+		device_receive(0, 60u + k);
+		vproxy_queue_interrupt(&proxy);
+		assert_int_equal(u->idx, k + 1);
+		assert_int_equal(u->ring[k].id, k);
+		assert_int_equal(u->ring[k].len, 60u + k);
+		const uint8_t *b = G(GBUF + 0x8000 + k * 0x4000ull);
+		assert_int_equal(b[0], 0xA0 + k);
+		assert_int_equal(b[59 + k], 0xA0 + k);
+		assert_int_equal(b[60 + k], 0); /* not one byte more */
+	}
+	assert_int_equal(device_posted(0), 0);
+	assert_int_equal(f.msis, 8);
+	assert_int_equal(proxy.recv_granules, 0);
+	assert_int_equal(f.hv_errors, 0);
+}
+
+/** Receive buffers hold at most an eighth of the pool per queue and a
+ * quarter in all, but a queue that holds none may always post one: a busy
+ * queue cannot starve a quiet one.  A reset gives their share back. */
+static void test_recv_share_per_queue_and_total(void **state)
+{
+	(void)state;
+	guest_init();
+	guest_enable_queue1(2);
+	guest_msix_entry(2, 1, 0x42, false);
+	guest_recv_buffer(0, 0, POOL_SIZE / 4); /* the whole total share */
+	guest_recv_buffer(0, 1, 1536);
+	assert_int_equal(device_posted(0), 1);
+	guest_recv_buffer(1, 0, 1536);
+	guest_recv_buffer(1, 1, 1536);
+	assert_int_equal(device_posted(1), 1);
+	device_receive(0, 100);
+	vproxy_queue_interrupt(&proxy);
+	assert_int_equal(device_posted(0), 1); /* queue 0's second buffer */
+	assert_int_equal(device_posted(1), 2); /* and queue 1's, within both shares */
+	for (uint16_t i = 2; i < 6; i++)
+		guest_recv_buffer(1, i, 1536);
+	assert_int_equal(device_posted(1), 5); /* an eighth: 8 KiB of 64 */
+	assert_int_equal(proxy.recv_granules, 6 * 1536 / VPROXY_GRANULE);
+	wr(C(device_status), 1, 0);
+	assert_int_equal(proxy.recv_granules, 0);
+	assert_int_equal(f.hv_errors, 0);
+}
+
+/** A transitional function, as `-drive file=F,if=virtio` makes one: the
+ * transitional device ID, revision 0, the virtio device @type as its
+ * subsystem ID, the legacy I/O BAR 0 (unassigned), and the same virtio 1.x
+ * capabilities as a modern one.  f.device_id: what the guest should see. */
+static void setup_transitional(uint16_t device_id, uint16_t type)
+{
+	setup_function(device_id);
+	const uint32_t io_bar = PCI_BAR_IO, subsystem = VIRTIO_PCI_VENDOR | (uint32_t)type << 16;
+	memcpy(&f.cfg[PCI_CFG_BAR0], &io_bar, 4);
+	memcpy(&f.cfg[0x2C], &subsystem, 4);
+	f.device_id = (uint16_t)(VIRTIO_PCI_DEVICE_MODERN_FIRST + type);
+	assert_true(vproxy_set_pool(&proxy, f.pool, POOL_GPA, POOL_SIZE));
+}
+
+/** The guest sees a transitional function as the same device made with
+ * disable-legacy=on: modern device ID, revision 1, QEMU's modern subsystem
+ * ID, no I/O BAR and no I/O decoding; its capabilities are parsed and its
+ * queues carried as a modern function's. */
+static void test_transitional_shown_modern(void **state)
+{
+	(void)state;
+	setup_transitional(0x1001, VIRTIO_ID_BLOCK);
+	assert_int_equal(guest_cfg(PCI_CFG_VENDOR, 4), VIRTIO_PCI_VENDOR | 0x1042u << 16);
+	assert_int_equal(guest_cfg(2, 2), 0x1042);
+	assert_int_equal(guest_cfg(3, 1), 0x10);
+	assert_int_equal(guest_cfg(PCI_CFG_CLASS_REV, 1), 1);
+	assert_int_equal(guest_cfg(0x2C, 4), VIRTIO_PCI_VENDOR | 0x1100u << 16);
+	assert_int_equal(guest_cfg(0x2E, 2), 0x1100);
+	assert_true(strstr(f.log, "virtio 00:03.0 (transitional device 0x1001, 3 MSI-X vectors): "
+				  "proxied through bounce buffers, shown as device 0x1042 without "
+				  "its legacy I/O BAR"));
+	/* BAR 0 (I/O) is not implemented: it reads 0 and sizes to nothing,
+	 * and the device's stays unassigned */
+	assert_int_equal(guest_cfg(PCI_CFG_BAR0, 4), 0);
+	guest_cfg_write(PCI_CFG_BAR0, 4, 0xFFFFFFFFu);
+	assert_int_equal(guest_cfg(PCI_CFG_BAR0, 4), 0);
+	assert_int_equal(guest_cfg(PCI_CFG_BAR0 + 1, 1), 0);
+	assert_int_equal(f.cfg[PCI_CFG_BAR0], PCI_BAR_IO);
+	assert_int_equal(f.cfg[PCI_CFG_BAR0 + 1], 0);
+	assert_int_equal(guest_cfg(PCI_CFG_BAR0 + 4, 4), (uint32_t)BAR1); /* memory BARs pass */
+	/* the driver's I/O decoding never reaches the device */
+	guest_cfg_write(PCI_CFG_COMMAND, 2, 0x7); /* I/O, memory, bus master */
+	assert_int_equal(f.cfg[PCI_CFG_COMMAND], 0x6);
+	assert_int_equal(guest_cfg(PCI_CFG_COMMAND, 2), 0x6);
+	guest_cfg_write(PCI_CFG_COMMAND, 4, 0x7);
+	assert_int_equal(f.cfg[PCI_CFG_COMMAND], 0x6);
+	/* its modern interface, end to end */
+	guest_init();
+	assert_int_equal(f.gfeat[1], 0x3); /* VERSION_1 (and ACCESS_PLATFORM for the device) */
+	guest_request(0, 512);
+	assert_int_equal(device_complete(0, -1), 1);
+	vproxy_queue_interrupt(&proxy);
+	assert_int_equal(((struct virtq_used *)G(GUSED))->idx, 1);
+	assert_int_equal(G(GBUF + 0x1000)[511], 0xD1);
+	assert_int_equal(f.msis, 1);
+	assert_int_equal(f.hv_errors, 0);
+}
+
+/** A transitional virtio-blk disk is a virtio-blk disk: a read larger than
+ * the pool allows goes in pieces (OVMF reading a kernel from it). */
+static void test_transitional_blk_split(void **state)
+{
+	(void)state;
+	setup_transitional(0x1001, VIRTIO_ID_BLOCK);
+	blk_split(VIRTIO_BLK_T_IN);
+}
+
+/** What the proxy cannot carry stays hidden: a legacy-only function (no
+ * virtio 1.x capabilities, disable-modern=on), and one whose subsystem ID
+ * names no device type. */
+static void test_legacy_only_hidden(void **state)
+{
+	(void)state;
+	setup_transitional(0x1001, VIRTIO_ID_BLOCK);
+	f.cfg[MSIX_CAP + 1] = 0; /* MSI-X only, no virtio capabilities */
 	uint32_t v = 0;
 	assert_true(vproxy_cfg_access(&proxy, BDF, 0, 4, false, &v));
 	assert_int_equal(v, 0xFFFFFFFFu);
 	assert_true(vproxy_cfg_access(&proxy, BDF, 0, 2, false, &v));
 	assert_int_equal(v, 0xFFFF);
-	assert_true(strstr(f.log, "transitional"));
+	assert_true(strstr(f.log, "PCI 00:03.0 (1af4:1001): a legacy-only virtio function"));
 	assert_int_equal(vproxy_devices(&proxy), 0);
 	/* another function is not the proxy's */
 	assert_false(vproxy_cfg_access(&proxy, 0x20, 0, 4, false, &v));
+
+	setup_transitional(0x1001, 0);
+	assert_true(vproxy_cfg_access(&proxy, BDF, 0, 4, false, &v));
+	assert_int_equal(v, 0xFFFFFFFFu);
+	assert_true(strstr(f.log, "subsystem ID names no device type"));
+	assert_int_equal(vproxy_devices(&proxy), 0);
 }
 
 /* A function that moves data by DMA and is not virtio is hidden: the guest
@@ -1053,7 +1349,12 @@ int main(void)
 		cmocka_unit_test_setup(test_blk_split_read, setup),
 		cmocka_unit_test_setup(test_blk_split_write, setup),
 		cmocka_unit_test(test_scsi_read_split),
-		cmocka_unit_test_setup(test_transitional_hidden, setup),
+		cmocka_unit_test_setup(test_polled_control_queue, setup),
+		cmocka_unit_test_setup(test_recv_buffers_leave_room, setup),
+		cmocka_unit_test_setup(test_recv_share_per_queue_and_total, setup),
+		cmocka_unit_test(test_transitional_shown_modern),
+		cmocka_unit_test(test_transitional_blk_split),
+		cmocka_unit_test(test_legacy_only_hidden),
 		cmocka_unit_test_setup(test_dma_classes_hidden, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
