@@ -8,7 +8,7 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 command -v clang-format >/dev/null || { echo "format-check: clang-format is missing (scripts/deps.sh)" >&2; exit 2; }
-files=$(find core run vc platform devices decoder protocol images tests -name '*.[ch]' | sort)
+files=$(find core run vc platform devices decoder protocol lib images tests -name '*.[ch]' | sort)
 n=$(echo "$files" | wc -l)
 # one run over all files: each violation is reported as "FILE:LINE:COL: error: ..."
 bad=$(clang-format --dry-run -Werror $files 2>&1 | sed -n 's/^\([^:]*\):[0-9]*:[0-9]*: error: .*/\1/p' | sort -u)

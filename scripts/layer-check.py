@@ -32,8 +32,6 @@ INCLUDE = re.compile(r'^\s*(?:#\s*include\s+"([^"]+)"|%include\s+"([^"]+)")', re
 def layer_of(root, path):
     rel = os.path.relpath(os.path.realpath(path), root)
     parts = rel.split(os.sep)
-    if parts[0] == "core" and len(parts) > 1 and parts[1] == "lib":
-        return "lib"
     return parts[0] if parts[0] in RANK else None
 
 
@@ -55,9 +53,9 @@ def sources(build):
 
 def resolve(root, src, name):
     """The file an include names: beside the includer, from the root
-    (folder-qualified), or in protocol/ or core/lib/."""
+    (folder-qualified), or in protocol/ or lib/."""
     for base in (os.path.dirname(src), root, os.path.join(root, "protocol"),
-                 os.path.join(root, "core", "lib")):
+                 os.path.join(root, "lib")):
         p = os.path.join(base, name)
         if os.path.isfile(p):
             return p

@@ -3,7 +3,7 @@
  * Force-included (-include) into the core/, vc/ and devices/ sources that
  * the unit tests build for the host: their calls to the ISO C
  * names go to the project's own libc, as on the target.  Under -DLIBC_HOST
- * that libc's names carry the libc_ prefix (core/lib/include/lib/names.h),
+ * that libc's names carry the libc_ prefix (lib/include/lib/names.h),
  * next to glibc's.
  */
 #ifndef PV_HOST_SHIM_H

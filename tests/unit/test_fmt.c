@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* core/lib printf family (host build, libc_ prefix) against glibc's snprintf. */
+/* lib/ printf family (host build, libc_ prefix) against glibc's snprintf. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* core/lib SHA-384 against OpenSSL, one-shot and in random pieces. */
+/* lib/ SHA-384 against OpenSSL, one-shot and in random pieces. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* core/lib string functions (host build, libc_ prefix) against glibc. */
+/* lib/ string functions (host build, libc_ prefix) against glibc. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

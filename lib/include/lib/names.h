@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Link names of the core/lib functions that share a name with ISO C.
+ * Link names of the lib/ functions that share a name with ISO C.
  *
  * The freestanding build (libc_fs) defines the standard names: they are what
  * the compiler's implicit memcpy/memset calls and Zydis resolve to.  The host
