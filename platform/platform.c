@@ -35,6 +35,49 @@ static uint64_t guest_low_end;
  * latch itself (guests serialize configuration accesses). */
 static struct acpi_pm_snoop pm_snoop;
 
+/*
+ * The TPM's MMIO range: localities 0-4 at 0xFED40000, 4 KiB each (TCG PC
+ * Client Platform TPM Profile Specification for TPM 2.0, "TPM Interface
+ * Locality Addresses").  QEMU decodes it only when it has a TPM device;
+ * without one its reads return 0, which firmware takes for a TPM that is
+ * there but not ready, and it polls each wait out to its timeout: stock
+ * OVMF spends about 150,000 of the guest's exits there, two thirds of a
+ * boot to userspace.  On hardware an address no device claims reads all
+ * ones (the bus is not driven), and all ones is what TPM drivers test for
+ * absence (TPM_ACCESS_0 = 0xFF: edk2's Tpm2IsPtpPresence, TisPcPresenceCheck).
+ * So with no TPM behind the range the paravisor answers it as the bus
+ * would: reads all ones, writes dropped.  A TPM is there if its interface
+ * identifier (offset 0x30) or DID_VID (0xF00) reads other than 0 or all
+ * ones when the paravisor starts (a TPM 1.2 reads all ones at 0x30, a CRB
+ * TPM has no DID_VID: either register is enough).
+ */
+#define TPM_BASE    0xFED40000ULL
+#define TPM_SIZE    0x5000ULL
+#define TPM_INTF_ID 0x30
+#define TPM_DID_VID 0xF00
+static bool tpm_absent; /* [I] */
+
+static bool tpm_register_live(uint32_t off)
+{
+	uint64_t v = 0;
+	ghcb_mmio(TPM_BASE + off, 4, false, &v, NULL);
+	v &= 0xFFFFFFFF;
+	return v != 0 && v != 0xFFFFFFFF;
+}
+
+PV_COUNTER(tpm_absent_reads, "platform: TPM range reads answered as absent");
+
+static bool tpm_range(uint64_t gpa, unsigned int size, bool write, uint64_t *val)
+{
+	if (!tpm_absent || gpa < TPM_BASE || gpa >= TPM_BASE + TPM_SIZE)
+		return false;
+	if (!write) {
+		*val = size == 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
+		pv_count(&tpm_absent_reads);
+	}
+	return true;
+}
+
 struct e820_entry {
 	uint64_t addr, len;
 	uint32_t type;
@@ -115,6 +158,9 @@ unsigned int devices_init(void)
 		pv_terminate(PV_TERM_HV_ERROR, "fw_cfg directory unusable");
 	pv_info("guest e820: %u entries, low RAM ends at %#lx", n, (unsigned long)guest_low_end);
 	pm_snoop = (struct acpi_pm_snoop){ 0 };
+	tpm_absent = !tpm_register_live(TPM_INTF_ID) && !tpm_register_live(TPM_DID_VID);
+	pv_info("TPM at %#lx: %s", (unsigned long)TPM_BASE,
+		tpm_absent ? "none (the range reads all ones)" : "the host's, passed through");
 	pci_init();
 	return cpus;
 }
@@ -261,12 +307,14 @@ static bool ioapic_mmio(uint32_t off, unsigned int size, bool write, uint64_t *v
 }
 
 /** Device space the paravisor owns: the guest's local APIC page (vc/apic.c),
- * the I/O APIC's redirection entries, PCI configuration through ECAM and
- * the proxied virtio structures (core/pci.c). */
+ * the I/O APIC's redirection entries, an empty TPM range, PCI configuration
+ * through ECAM and the proxied virtio structures (platform/pci.c). */
 bool devices_mmio(uint64_t gpa, unsigned int size, bool write, uint64_t *val)
 {
 	if ((gpa & PAGE_MASK) == 0xFEE00000ULL)
 		return guest_apic_mmio((uint32_t)(gpa & ~PAGE_MASK), size, write, val);
+	if (tpm_range(gpa, size, write, val))
+		return true;
 	if ((gpa & PAGE_MASK) != IOAPIC_BASE)
 		return pci_mmio(gpa, size, write, val);
 	spin_lock(&platform_lock);
