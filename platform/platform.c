@@ -3,12 +3,16 @@
  * The guest's view of the platform devices the paravisor filters: fw_cfg
  * (etc/e820 without the paravisor's region, no DMA interface),
  * the CMOS memory size, and COM2, the paravisor's log, which the guest
- * finds empty (reads all ones, writes go nowhere: no UART there).  Everything else goes to the hypervisor, watched
+ * finds empty (reads all ones, writes go nowhere: no UART there), an empty
+ * TPM range, and the ACPI PM timer, answered from the TSC
+ * (devices/pm_timer.h).  Everything else goes to the hypervisor, watched
  * for the ACPI power-off and the platform reset, before which the exit
  * counts are printed (protocol/acpi_pm.h).
  */
 #include "platform/platform.h"
+#include "core/clock.h"
 #include "core/ghcb_call.h"
+#include "core/hw.h"
 #include "platform/apic.h"
 #include "core/mm.h"
 #include "core/stats.h"
@@ -17,6 +21,7 @@
 #include "devices/acpi_pm.h"
 #include "devices/cmos.h"
 #include "devices/fwcfg.h"
+#include "devices/pm_timer.h"
 
 #include <lib/string.h>
 
@@ -34,6 +39,7 @@ static uint64_t guest_low_end;
  * set them: one platform, so one copy for all vCPUs, unlocked like the
  * latch itself (guests serialize configuration accesses). */
 static struct acpi_pm_snoop pm_snoop;
+static struct pm_timer pm_timer;
 
 /*
  * The TPM's MMIO range: localities 0-4 at 0xFED40000, 4 KiB each (TCG PC
@@ -158,6 +164,7 @@ unsigned int devices_init(void)
 		pv_terminate(PV_TERM_HV_ERROR, "fw_cfg directory unusable");
 	pv_info("guest e820: %u entries, low RAM ends at %#lx", n, (unsigned long)guest_low_end);
 	pm_snoop = (struct acpi_pm_snoop){ 0 };
+	pm_timer_reset(&pm_timer);
 	tpm_absent = !tpm_register_live(TPM_INTF_ID) && !tpm_register_live(TPM_DID_VID);
 	pv_info("TPM at %#lx: %s", (unsigned long)TPM_BASE,
 		tpm_absent ? "none (the range reads all ones)" : "the host's, passed through");
@@ -171,8 +178,10 @@ static void pm_watch_out(uint16_t port, unsigned int size, uint32_t val)
 {
 	char line[96];
 	enum acpi_pm_event ev = acpi_pm_watch(&pm_snoop, port, size, val, line, sizeof(line));
-	if (ev == ACPI_PM_BASE)
+	if (ev == ACPI_PM_BASE) {
 		pv_info("%s", line);
+		pm_timer_reset(&pm_timer); /* anchored again at the next read */
+	}
 	if (ev == ACPI_PM_SLEEP || ev == ACPI_PM_RESET) {
 		pv_info("%s: counters follow", line);
 		pv_counters_print();
@@ -187,6 +196,34 @@ static bool port_hidden(uint16_t port, unsigned int size)
 	       (port + size > PV_LOG_PORT && port < PV_LOG_PORT + PV_LOG_PORTS);
 }
 
+PV_COUNTER(pm_timer_reads, "platform: ACPI PM timer reads answered from the TSC");
+
+static bool pm_timer_port(uint16_t port)
+{
+	return pm_snoop.base && port == pm_snoop.base + PM_TMR_OFFSET;
+}
+
+/** A 32-bit read of PM_TMR: from the TSC once the timer is anchored; the
+ * first read anchors it with the device's own count (the paravisor's read:
+ * an exception the hypervisor asks for there ends the VM).  Other sizes,
+ * and reads while the PM block is not decoded, go to the device. */
+static bool pm_timer_in(unsigned int size, uint32_t *val)
+{
+	if (size != 4)
+		return false;
+	if (!pm_timer_anchored(&pm_timer)) {
+		uint32_t v = 0;
+		ghcb_ioio(pm_snoop.base + PM_TMR_OFFSET, 4, true, &v, NULL);
+		if (!pm_timer_anchor(&pm_timer, hw_rdtsc(), v, pv_clock.tsc_hz))
+			return false;
+		*val = v;
+		return true;
+	}
+	*val = pm_timer_read(&pm_timer, hw_rdtsc());
+	pv_count(&pm_timer_reads);
+	return true;
+}
+
 static bool port_io_locked(uint16_t port, unsigned int size, bool in, uint32_t *val)
 {
 	if (port_hidden(port, size)) {
@@ -196,6 +233,8 @@ static bool port_io_locked(uint16_t port, unsigned int size, bool in, uint32_t *
 	}
 	if (in) {
 		if (fwcfg_filter_in(&filter, port, size, val))
+			return true;
+		if (pm_timer_port(port) && pm_timer_in(size, val))
 			return true;
 		int cmos = port == CMOS_PORT_DATA && size == 1
 				   ? cmos_memory_register(cmos_index, guest_low_end, 0)
@@ -331,6 +370,9 @@ static bool port_bulk_locked(uint16_t port, unsigned int size, bool in, uint64_t
 	if (port_hidden(port, size) || port == CMOS_PORT_DATA || port == CMOS_PORT_INDEX)
 		return false;
 	if (port == FWCFG_PORT_SEL || (!in && acpi_pm_snoop_port(&pm_snoop, port, size)))
+		return false;
+	uint32_t pm_tmr = pm_snoop.base + PM_TMR_OFFSET, first = port, end = first + size;
+	if (in && pm_snoop.base && first < pm_tmr + 4 && end > pm_tmr)
 		return false;
 	if (port + size > PCI_CONFIG_ADDRESS && port < PCI_CONFIG_DATA + 4)
 		return false; /* core/pci.c: one access at a time */

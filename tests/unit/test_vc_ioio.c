@@ -18,7 +18,9 @@
 #include "fake_hw.h"
 #include "fake_pv.h"
 
+#include "core/clock.h"
 #include "devices/fwcfg.h"
+#include "devices/pm_timer.h"
 
 #include <svm.h>
 #include <vmsa.h>
@@ -733,6 +735,102 @@ static void test_acpi_poweroff_rep_outs(void **state)
 	assert_int_equal(last_io()->port, 0xB004);
 }
 
+/* ---- the ACPI PM timer and the TPM range (platform/platform.c) ---------- */
+
+#define PM_TSC_HZ (PM_TMR_HZ * 1000ULL) /* 1000 TSC ticks per timer tick */
+
+static void set_pm_base(uint16_t base)
+{
+	guest_out(0xCF8, SVM_IOIO_SZ32, 0x8000F840); /* 00:1f.0 PMBASE */
+	guest_out(0xCFC, SVM_IOIO_SZ32, base | 1u);
+}
+
+/** The first 32-bit read anchors the count with the device's, the next
+ * come from the TSC: same rate, 24 bits, no read reaches the hypervisor. */
+static void test_pm_timer_from_tsc(void **state)
+{
+	(void)state;
+	pv_clock.tsc_hz = PM_TSC_HZ;
+	const uint32_t first = 0x123456;
+	guest_in(0x608, SVM_IOIO_SZ32); /* no PM base yet: the device's */
+	assert_int_equal(last_io()->port, 0x608);
+	set_pm_base(0x600);
+	fake_hv.io_count = 0;
+	fake_hv_script_in(&first, 1);
+	assert_int_equal(guest_in(0x608, SVM_IOIO_SZ32), first);
+	assert_int_equal(fake_hv_io_in_range(0x608, 0x60B), 1);
+
+	fake_hv.now_tsc += 500 * 1000;
+	uint32_t v = guest_in(0x608, SVM_IOIO_SZ32);
+	assert_in_range(v - first, 500, 501);
+	fake_hv.now_tsc += (PM_TMR_MASK + 1ULL) * 1000 + 7 * 1000; /* past a wrap */
+	uint32_t w = guest_in(0x608, SVM_IOIO_SZ32);
+	assert_true(w <= PM_TMR_MASK);
+	assert_in_range((w - v) & PM_TMR_MASK, 7, 8);
+	assert_int_equal(fake_hv_io_in_range(0x608, 0x60B), 1);
+	assert_int_equal(a->rip, NRIP);
+
+	guest_in(0x608, SVM_IOIO_SZ16); /* not the register's width: the device's */
+	assert_int_equal(fake_hv_io_in_range(0x608, 0x60B), 2);
+
+	set_pm_base(0xB000); /* moved: anchored again, at the new place */
+	const uint32_t again = 0x42;
+	fake_hv_script_in(&again, 1);
+	assert_int_equal(guest_in(0xB008, SVM_IOIO_SZ32), again);
+	assert_int_equal(last_io()->port, 0xB008);
+	assert_int_equal(guest_in(0x608, SVM_IOIO_SZ32), fake_hv.in_default); /* old place */
+}
+
+/** A PM block that reads all ones is not decoded yet: no anchor, the
+ * guest gets the device's answer until a count comes back. */
+static void test_pm_timer_not_decoded(void **state)
+{
+	(void)state;
+	pv_clock.tsc_hz = PM_TSC_HZ;
+	set_pm_base(0x600);
+	const uint32_t script[] = { 0xFFFFFFFF, 0xFFFFFFFF, 0x10 };
+	fake_hv_script_in(script, ARRAY_SIZE(script));
+	assert_int_equal(guest_in(0x608, SVM_IOIO_SZ32), 0xFFFFFFFF);
+	assert_int_equal(guest_in(0x608, SVM_IOIO_SZ32), 0x10);
+	unsigned int n = fake_hv_io_in_range(0x608, 0x60B);
+	fake_hv.now_tsc += 3 * 1000;
+	assert_in_range(guest_in(0x608, SVM_IOIO_SZ32), 0x13, 0x14);
+	assert_int_equal(fake_hv_io_in_range(0x608, 0x60B), n);
+}
+
+/** No TPM behind 0xFED40000 (its ID registers read 0): the range reads all
+ * ones and takes writes, without the hypervisor. */
+static void test_tpm_absent(void **state)
+{
+	uint64_t v = 0;
+	(void)state;
+	fake_hv.mmio_count = 0;
+	assert_true(devices_mmio(0xFED40000, 1, false, &v));
+	assert_int_equal(v, 0xFF);
+	assert_true(devices_mmio(0xFED44F00, 4, false, &v));
+	assert_int_equal(v, 0xFFFFFFFF);
+	assert_true(devices_mmio(0xFED40018, 8, false, &v));
+	assert_int_equal(v, ~0ULL);
+	v = 0x20;
+	assert_true(devices_mmio(0xFED40000, 1, true, &v));
+	assert_int_equal(fake_hv.mmio_count, 0);
+	assert_false(devices_mmio(0xFED45000, 4, false, &v)); /* past locality 4 */
+	assert_true(fake_pv_log_has("TPM at 0xfed40000: none"));
+}
+
+/** A TPM that answers its ID registers is the guest's to use. */
+static void test_tpm_present(void **state)
+{
+	uint64_t v = 0;
+	(void)state;
+	fake_pv_boot();
+	host_fwcfg();
+	fake_hv.mmio_read_value = 0x00011014; /* DID_VID of QEMU's TIS TPM */
+	devices_init();
+	assert_false(devices_mmio(0xFED40000, 1, false, &v));
+	assert_true(fake_pv_log_has("TPM at 0xfed40000: the host's"));
+}
+
 static void test_reset_prints_counts(void **state)
 {
 	(void)state;
@@ -798,6 +896,10 @@ int main(void)
 		cmocka_unit_test_setup(test_acpi_poweroff_prints_counts, setup_platform),
 		cmocka_unit_test_setup(test_acpi_poweroff_rep_outs, setup_platform),
 		cmocka_unit_test_setup(test_reset_prints_counts, setup_platform),
+		cmocka_unit_test_setup(test_pm_timer_from_tsc, setup_platform),
+		cmocka_unit_test_setup(test_pm_timer_not_decoded, setup_platform),
+		cmocka_unit_test_setup(test_tpm_absent, setup_platform),
+		cmocka_unit_test_setup(test_tpm_present, fake_pv_setup),
 		cmocka_unit_test_setup(test_devices_init_bad_directory, fake_pv_setup),
 		cmocka_unit_test_setup(test_devices_init_vcpu_count, fake_pv_setup),
 		cmocka_unit_test_setup(test_fwcfg_e820_split, fake_pv_setup),
