@@ -90,7 +90,7 @@ static void hist_merge(const struct pv_hist *h)
 /** The PV_HIST_TOP keys with the most events, most first, then "others". */
 static void hist_print(const struct pv_hist *h)
 {
-	char name[64];
+	char name[112];
 	hist_merge(h);
 	for (unsigned int rank = 0; rank < PV_HIST_TOP; rank++) {
 		struct merged *best = NULL;
@@ -101,8 +101,12 @@ static void hist_print(const struct pv_hist *h)
 				best = &merged[i];
 		if (!best)
 			break;
-		snprintf(name, sizeof(name), "%s %#lx", h->name,
-			 (unsigned long)(best->key_plus_1 - 1));
+		char what[40] = "";
+		uint64_t key = best->key_plus_1 - 1;
+		if (h->label)
+			h->label(key, what, sizeof(what));
+		snprintf(name, sizeof(name), what[0] ? "%s %#lx (%s)" : "%s %#lx", h->name,
+			 (unsigned long)key, what);
 		print_line(name, best->n, PV_MAX_VCPUS);
 		best->total = 0;
 	}

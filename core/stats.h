@@ -51,6 +51,8 @@ struct pv_hist_slot {
 
 struct pv_hist {
 	const char *name;
+	/** What a key is, for the printout (may be NULL; buf empty: nothing). */
+	void (*label)(uint64_t key, char *buf, size_t len);
 	struct pv_hist_slot slot[PV_MAX_VCPUS][PV_HIST_SLOTS]; /* [V] by row */
 	uint64_t other[PV_MAX_VCPUS];			       /* [V] by slot */
 };
@@ -58,6 +60,12 @@ struct pv_hist {
 #define PV_HIST(var, label) \
 	struct pv_hist var  \
 		__attribute__((section("pv_hists"), used, aligned(8))) = { .name = (label) }
+
+/** A histogram whose printed keys are named by labeller, e.g. "exits by
+ * MMIO page 0xfed00000 (HPET): 80". */
+#define PV_HIST_NAMED(var, title, labeller)                          \
+	struct pv_hist var __attribute__((section("pv_hists"), used, \
+					  aligned(8))) = { .name = (title), .label = (labeller) }
 
 /** One event of key on this vCPU. */
 void pv_hist_count(struct pv_hist *h, uint64_t key);

@@ -258,6 +258,15 @@ bool pci_port_io(uint16_t port, unsigned int size, bool in, uint32_t *val)
 	return true;
 }
 
+bool pci_ecam_label(uint64_t gpa, char *buf, size_t len)
+{
+	if (!ecam.on || gpa < ecam.base || gpa - ecam.base >= ecam.size)
+		return false;
+	uint32_t bdf = (uint32_t)((gpa - ecam.base) >> 12);
+	snprintf(buf, len, "PCI config %02x:%02x.%x", bdf >> 8, (bdf >> 3) & 0x1F, bdf & 7);
+	return true;
+}
+
 bool pci_mmio(uint64_t gpa, unsigned int size, bool write, uint64_t *val)
 {
 	if (ecam.on && gpa >= ecam.base && gpa - ecam.base < ecam.size) {

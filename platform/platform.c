@@ -23,6 +23,7 @@
 #include "devices/fwcfg.h"
 #include "devices/pm_timer.h"
 
+#include <lib/fmt.h>
 #include <lib/string.h>
 
 #define E820_ENTRY 20
@@ -393,4 +394,61 @@ bool devices_port_bulk(uint16_t port, unsigned int size, bool in, uint64_t count
 	bool bulk = port_bulk_locked(port, size, in, count);
 	spin_unlock(&platform_lock);
 	return bulk;
+}
+
+/* --- names for the exit histograms ----------------------------------------- */
+
+static const struct {
+	uint16_t first, last;
+	const char *name;
+} port_names[] = {
+	{ 0x20, 0x21, "PIC" },
+	{ 0x40, 0x43, "PIT" },
+	{ 0x60, 0x60, "i8042 data" },
+	{ 0x61, 0x61, "NMI status/speaker" },
+	{ 0x64, 0x64, "i8042 status" },
+	{ 0x70, 0x71, "CMOS/RTC" },
+	{ 0x80, 0x80, "POST" },
+	{ 0xA0, 0xA1, "PIC" },
+	{ 0x2F8, 0x2FF, "COM2, the paravisor's log" },
+	{ 0x3F8, 0x3F8, "COM1 data" },
+	{ 0x3F9, 0x3FC, "COM1 control" },
+	{ 0x3FD, 0x3FD, "COM1 line status" },
+	{ 0x3FE, 0x3FF, "COM1 modem" },
+	{ 0x402, 0x402, "firmware debug port" },
+	{ FWCFG_PORT_SEL, FWCFG_PORT_DATA, "fw_cfg" },
+	{ FWCFG_PORT_DMA_HI, FWCFG_PORT_DMA_LO + 3, "fw_cfg DMA" },
+	{ PCI_CONFIG_ADDRESS, PCI_CONFIG_ADDRESS + 3, "PCI CONFIG_ADDRESS" },
+	{ PCI_RESET_CONTROL, PCI_RESET_CONTROL, "reset control" },
+	{ PCI_CONFIG_DATA, PCI_CONFIG_DATA + 3, "PCI CONFIG_DATA" },
+};
+
+void devices_port_label(uint64_t port, char *buf, size_t len)
+{
+	buf[0] = 0;
+	uint16_t base = pm_snoop.base;
+	if (base && port >= base && port < base + 0x80ULL) {
+		snprintf(buf, len,
+			 port == (uint64_t)base + PM_TMR_OFFSET ? "ACPI PM timer"
+								: "ACPI PM block");
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(port_names); i++)
+		if (port >= port_names[i].first && port <= port_names[i].last)
+			snprintf(buf, len, "%s", port_names[i].name);
+}
+
+void devices_mmio_label(uint64_t gpa, char *buf, size_t len)
+{
+	buf[0] = 0;
+	if ((gpa & PAGE_MASK) == 0xFEE00000ULL)
+		snprintf(buf, len, "local APIC");
+	else if ((gpa & PAGE_MASK) == IOAPIC_BASE)
+		snprintf(buf, len, "I/O APIC");
+	else if ((gpa & PAGE_MASK) == 0xFED00000ULL)
+		snprintf(buf, len, "HPET");
+	else if (gpa >= TPM_BASE && gpa < TPM_BASE + TPM_SIZE)
+		snprintf(buf, len, tpm_absent ? "TPM, none" : "TPM");
+	else
+		pci_ecam_label(gpa, buf, len);
 }

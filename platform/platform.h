@@ -13,6 +13,10 @@ bool devices_port_io(uint16_t port, unsigned int size, bool in, uint32_t *val);
 bool devices_port_bulk(uint16_t port, unsigned int size, bool in, uint64_t count);
 /** The same for MMIO (the guest's local APIC page). */
 bool devices_mmio(uint64_t gpa, unsigned int size, bool write, uint64_t *val);
+/** The device at a port, or at an MMIO address, for the exit histograms
+ * ("ACPI PM timer", "HPET"); an empty string for one it does not know. */
+void devices_port_label(uint64_t port, char *buf, size_t len);
+void devices_mmio_label(uint64_t gpa, char *buf, size_t len);
 /** How the guest's I/O APIC routes vector, from the first unmasked pin that
  * uses it with fixed or lowest-priority delivery:
  *  level        level-triggered: the host's delivery of it is a level
@@ -32,6 +36,9 @@ bool ioapic_route_of(uint8_t vector, struct ioapic_route *rt);
 void pci_init(void);
 bool pci_port_io(uint16_t port, unsigned int size, bool in, uint32_t *val); /* 0xCF8-0xCFF */
 bool pci_mmio(uint64_t gpa, unsigned int size, bool write, uint64_t *val);
+/** The function whose ECAM page gpa is in ("PCI config 00:1f.0"); false
+ * outside ECAM. */
+bool pci_ecam_label(uint64_t gpa, char *buf, size_t len);
 void pci_vector(uint8_t vector); /* PV_VECTOR_VIRTIO_* arrived (platform/apic.h) */
 
 #endif

@@ -123,7 +123,7 @@ static enum vc_result string_io(struct vc_exit *e, const struct io_access *io)
 	return VC_OK;
 }
 
-PV_HIST(exits_by_port, "exits by port");
+PV_HIST_NAMED(exits_by_port, "exits by port", devices_port_label);
 
 enum vc_result vc_handle_ioio(struct vc_exit *e)
 {

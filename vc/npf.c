@@ -175,7 +175,7 @@ static const struct emul_ops mmio_ops = {
 	.insn_fetch = vc_emul_fetch,
 };
 
-PV_HIST(exits_by_mmio_page, "exits by MMIO page");
+PV_HIST_NAMED(exits_by_mmio_page, "exits by MMIO page", devices_mmio_label);
 
 enum vc_result vc_handle_npf(struct vc_exit *e)
 {

@@ -713,6 +713,7 @@ static void test_acpi_poweroff_prints_counts(void **state)
 	guest_out(0x604, SVM_IOIO_SZ16, 0x3401);
 	assert_true(fake_pv_log_has("guest enters ACPI sleep (SLP_TYP 5): counters follow"));
 	assert_true(fake_pv_log_has("exits 0x7b (ioio): "));
+	assert_true(fake_pv_log_has("exits by port 0x604 (ACPI PM block): "));
 	assert_int_equal(last_io()->port, 0x604);
 	assert_int_equal(last_io()->value, 0x3401);
 	/* the PCI configuration writes reached the hypervisor (core/pci.c
@@ -816,6 +817,15 @@ static void test_tpm_absent(void **state)
 	assert_int_equal(fake_hv.mmio_count, 0);
 	assert_false(devices_mmio(0xFED45000, 4, false, &v)); /* past locality 4 */
 	assert_true(fake_pv_log_has("TPM at 0xfed40000: none"));
+	char name[40];
+	devices_mmio_label(0xFED40000, name, sizeof(name));
+	assert_string_equal(name, "TPM, none");
+	devices_mmio_label(0xFEC00000, name, sizeof(name));
+	assert_string_equal(name, "I/O APIC");
+	devices_mmio_label(0xC0000000, name, sizeof(name));
+	assert_string_equal(name, "");
+	devices_port_label(0x3FD, name, sizeof(name));
+	assert_string_equal(name, "COM1 line status");
 }
 
 /** A TPM that answers its ID registers is the guest's to use. */
