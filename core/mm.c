@@ -238,6 +238,20 @@ static void for_each_guest_range(void (*fn)(uint64_t start, uint64_t end))
 /** Everything outside the paravisor's region becomes the guest's.  The
  * launch region (CPUID and secrets pages, boot code) is wiped first: the
  * paravisor keeps its own copies. */
+static uint64_t guest_bytes;
+
+static void count_range(uint64_t start, uint64_t end)
+{
+	guest_bytes += end - start;
+}
+
+uint64_t mm_guest_bytes(void)
+{
+	if (!guest_bytes)
+		for_each_guest_range(count_range);
+	return guest_bytes;
+}
+
 void mm_give_guest_memory(void)
 {
 	for_each_guest_range(validate_range);

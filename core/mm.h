@@ -29,5 +29,6 @@ void *mm_shared_va(uint64_t gpa);   /* the same page with C=0 */
 void mm_make_shared(uint64_t gpa);  /* rescind + page state change */
 bool mm_is_guest_ram(uint64_t gpa); /* RAM the guest owns (not ours) */
 void mm_give_guest_memory(void);    /* validate and grant VMPL1 everything */
+uint64_t mm_guest_bytes(void);	    /* the guest's RAM: all but our region */
 
 #endif

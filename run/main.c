@@ -39,9 +39,16 @@ static uint32_t read_apic_id(void)
 	return (uint32_t)id;
 }
 
+/** TSC ticks as ms, once the clock is calibrated. */
+static uint64_t ticks_to_ms(uint64_t ticks)
+{
+	return ticks / (pv_clock.tsc_hz / 1000);
+}
+
 void pv_main(void);
 void pv_main(void)
 {
+	uint64_t tsc_entry = hw_rdtsc();
 	hw_wrmsr(MSR_GS_BASE, (uint64_t)vcpu_bsp());
 	check_sev_status();
 	idt_init();
@@ -54,9 +61,13 @@ void pv_main(void)
 		(unsigned long)mm.fw_end);
 	unsigned int count = devices_init();
 	vcpus_init(count);
+	uint64_t tsc_validate = hw_rdtsc();
 	mm_give_guest_memory();
-	pv_info("guest memory validated and granted to VMPL1");
+	uint64_t tsc_validated = hw_rdtsc();
 	clock_init();
+	pv_info("guest memory (%lu MiB) validated and granted to VMPL1 in %lu ms",
+		(unsigned long)(mm_guest_bytes() >> 20),
+		(unsigned long)ticks_to_ms(tsc_validated - tsc_validate));
 	struct vcpu *bsp = vcpu_bsp();
 	if (read_apic_id() != bsp->apic_id)
 		pv_terminate(PV_TERM_BAD_CONFIG, "the BSP's APIC ID is not 0");
@@ -64,5 +75,7 @@ void pv_main(void)
 	guest_apic_init(bsp);
 	smp_start_aps(count);
 	vcpu_start_guest(bsp);
+	pv_info("start-up: the guest's first instruction %lu ms after the paravisor's",
+		(unsigned long)ticks_to_ms(hw_rdtsc() - tsc_entry));
 	vcpu_run(bsp);
 }
