@@ -67,10 +67,30 @@ static void host_cf8_set(uint32_t v)
 	host_cf8_known = true;
 }
 
-/** One data access at CONFIG_ADDRESS @cf8 (cf8_lock held). */
+/** How a configuration access reaches the hypervisor. */
+enum cfg_path {
+	CFG_ANY,   /* ECAM when the chipset decodes it, else mechanism #1 */
+	CFG_PORTS, /* mechanism #1 only: for reading PCIEXBAR itself */
+};
+
+/**
+ * One data access at CONFIG_ADDRESS @cf8 (cf8_lock held).  Through ECAM
+ * when the chipset decodes it: one hypervisor call instead of a
+ * CONFIG_ADDRESS write and a data access, to the same register (PCI Express
+ * Base 4.0 §7.2.2: ECAM offset = bus << 20 | device << 15 | function << 12
+ * | register, the fields mechanism #1 names at bits 23:16, 15:11, 10:8,
+ * 7:2).  Else through the hypervisor's 0xCF8/0xCFC.
+ */
 static uint32_t cf8_access(uint32_t cf8, unsigned int data_off, unsigned int size, bool write,
-			   uint32_t val)
+			   uint32_t val, enum cfg_path path)
 {
+	uint64_t bus = (cf8 >> 16) & 0xFF;
+	if (path == CFG_ANY && ecam.on && (bus << 20) < ecam.size) {
+		uint64_t v = val;
+		uint64_t off = (uint64_t)(cf8 & 0x00FFFF00u) << 4 | (cf8 & 0xFC);
+		ghcb_mmio(ecam.base + off + data_off, size, write, &v, NULL);
+		return (uint32_t)v;
+	}
 	host_cf8_set(cf8);
 	ghcb_ioio((uint16_t)(PCI_CONFIG_DATA + data_off), size, !write, &val, NULL);
 	return val;
@@ -82,22 +102,28 @@ static uint32_t cf8_of(uint32_t bdf, unsigned int reg)
 }
 
 /** The paravisor's own configuration access (the proxy's). */
+static uint32_t host_cfg_by(enum cfg_path path, uint32_t bdf, unsigned int reg, unsigned int size,
+			    bool write, uint32_t val)
+{
+	spin_lock(&cf8_lock);
+	uint32_t r = cf8_access(cf8_of(bdf, reg), reg & 3, size, write, val, path);
+	spin_unlock(&cf8_lock);
+	return r;
+}
+
 static uint32_t host_cfg(uint32_t bdf, unsigned int reg, unsigned int size, bool write,
 			 uint32_t val)
 {
-	spin_lock(&cf8_lock);
-	uint32_t r = cf8_access(cf8_of(bdf, reg), reg & 3, size, write, val);
-	spin_unlock(&cf8_lock);
-	return r;
+	return host_cfg_by(CFG_ANY, bdf, reg, size, write, val);
 }
 
 /** PCIEXBAR moved: where the ECAM window is now. */
 static void ecam_update(void)
 {
-	if (host_cfg(0, 0, 4, false, 0) != Q35_MCH_ID)
+	if (host_cfg_by(CFG_PORTS, 0, 0, 4, false, 0) != Q35_MCH_ID)
 		return;
-	uint64_t bar = host_cfg(0, PCIEXBAR, 4, false, 0) |
-		       (uint64_t)host_cfg(0, PCIEXBAR + 4, 4, false, 0) << 32;
+	uint64_t bar = host_cfg_by(CFG_PORTS, 0, PCIEXBAR, 4, false, 0) |
+		       (uint64_t)host_cfg_by(CFG_PORTS, 0, PCIEXBAR + 4, 4, false, 0) << 32;
 	unsigned int len = (bar >> PCIEXBAR_LEN_SHIFT) & 3;
 	if (len == 3) { /* reserved encoding: the chipset decodes nothing */
 		ecam.on = false;
@@ -225,7 +251,7 @@ static void config_access(uint32_t bdf, unsigned int reg, unsigned int size, boo
 			*val = (uint32_t)v;
 	} else {
 		spin_lock(&cf8_lock);
-		uint32_t r = cf8_access(guest_cf8, reg & 3, size, write, *val);
+		uint32_t r = cf8_access(guest_cf8, reg & 3, size, write, *val, CFG_ANY);
 		spin_unlock(&cf8_lock);
 		if (!write)
 			*val = r;

@@ -841,6 +841,40 @@ static void test_tpm_present(void **state)
 	assert_true(fake_pv_log_has("TPM at 0xfed40000: the host's"));
 }
 
+/** With ECAM decoded, a mechanism #1 access of the guest reaches the
+ * hypervisor as one ECAM access to the same register (no 0xCF8 write). */
+static void test_pci_cf8_through_ecam(void **state)
+{
+	(void)state;
+	/* the guest enables a 256 MiB ECAM at 0xB0000000 (PCIEXBAR, 00:00.0
+	 * 0x60); the paravisor reads it back through the ports: device ID,
+	 * PCIEXBAR low, high */
+	guest_out(0xCF8, SVM_IOIO_SZ32, 0x80000060);
+	const uint32_t script[] = { 0x29C08086, 0xB0000001, 0 };
+	fake_hv.in_default = 0;
+	guest_out(0xCFC, SVM_IOIO_SZ32, 0xB0000001);
+	fake_hv.io_count = 0;
+	fake_hv_script_in(script, ARRAY_SIZE(script));
+	guest_out(0xCFC, SVM_IOIO_SZ32, 0xB0000001);
+	assert_true(fake_pv_log_has("PCI: ECAM on at 0xb0000000, 256 MiB"));
+
+	fake_hv.io_count = 0;
+	fake_hv.mmio_count = 0;
+	fake_hv.mmio_read_value = 0x12345678;
+	guest_out(0xCF8, SVM_IOIO_SZ32, 0x8001FA08); /* 01:1f.2, register 8 */
+	assert_int_equal(guest_in(0xCFE, SVM_IOIO_SZ16), 0x5678);
+	/* before it, the proxy reads the function's IDs once, also by ECAM */
+	assert_int_equal(fake_hv.io_count, 0);
+	assert_true(fake_hv.mmio_count >= 1);
+	const struct fake_mmio *m = &fake_hv.mmio[fake_hv.mmio_count - 1];
+	for (size_t i = 0; i < fake_hv.mmio_count; i++)
+		assert_int_equal(fake_hv.mmio[i].gpa & ~0xFFFULL,
+				 0xB0000000 + (1 << 20) + (0x1F << 15) + (2 << 12));
+	assert_int_equal(m->gpa & 0xFFF, 0xA);
+	assert_int_equal(m->size, 2);
+	assert_false(m->write);
+}
+
 static void test_reset_prints_counts(void **state)
 {
 	(void)state;
@@ -909,6 +943,7 @@ int main(void)
 		cmocka_unit_test_setup(test_pm_timer_from_tsc, setup_platform),
 		cmocka_unit_test_setup(test_pm_timer_not_decoded, setup_platform),
 		cmocka_unit_test_setup(test_tpm_absent, setup_platform),
+		cmocka_unit_test_setup(test_pci_cf8_through_ecam, setup_platform),
 		cmocka_unit_test_setup(test_tpm_present, fake_pv_setup),
 		cmocka_unit_test_setup(test_devices_init_bad_directory, fake_pv_setup),
 		cmocka_unit_test_setup(test_devices_init_vcpu_count, fake_pv_setup),
