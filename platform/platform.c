@@ -22,6 +22,7 @@
 #include "devices/cmos.h"
 #include "devices/fwcfg.h"
 #include "devices/pm_timer.h"
+#include "devices/uart_tx.h"
 
 #include <lib/fmt.h>
 #include <lib/string.h>
@@ -41,6 +42,48 @@ static uint64_t guest_low_end;
  * latch itself (guests serialize configuration accesses). */
 static struct acpi_pm_snoop pm_snoop;
 static struct pm_timer pm_timer;
+
+/* The guest's console, COM1: its transmit side batched (devices/uart_tx.h). */
+#define COM1_BASE PV_CONSOLE_PORT
+static struct uart_tx com1;
+static bool com1_pending; /* com1 holds bytes: read without the lock */
+
+static uint8_t com1_read_lsr(void *ctx)
+{
+	uint32_t v = 0;
+	(void)ctx;
+	ghcb_ioio(COM1_BASE + UART_LSR, 1, true, &v, NULL);
+	return (uint8_t)v;
+}
+
+static void com1_send(void *ctx, const uint8_t *buf, unsigned int len)
+{
+	(void)ctx;
+	ghcb_ioio_string_out(COM1_BASE + UART_THR, buf, len);
+}
+
+static const struct uart_tx_ops com1_ops = { .read_lsr = com1_read_lsr, .send = com1_send };
+
+static const char *const com1_stat_names[UART_TX_STATS] = {
+	[UART_TX_BYTES_BATCHED] = "COM1 bytes batched",
+	[UART_TX_LSR_LOCAL] = "COM1 LSR reads answered here",
+	[UART_TX_WRITES] = "COM1 batches written",
+	[UART_TX_NO_THRE] = "COM1 batches written without THRE (the device never showed it)",
+};
+
+static void com1_stat_name(unsigned int i, char *buf, size_t len)
+{
+	snprintf(buf, len, "platform: %s", com1_stat_names[i]);
+}
+
+static uint64_t com1_stat(unsigned int i, unsigned int vcpu)
+{
+	(void)vcpu;
+	return com1.stats[i];
+}
+
+PV_COUNTER_SET(com1_stats, .count = UART_TX_STATS, .per_vcpu = false, .name = com1_stat_name,
+	       .read = com1_stat);
 
 /*
  * The TPM's MMIO range: localities 0-4 at 0xFED40000, 4 KiB each (TCG PC
@@ -166,6 +209,8 @@ unsigned int devices_init(void)
 	pv_info("guest e820: %u entries, low RAM ends at %#lx", n, (unsigned long)guest_low_end);
 	pm_snoop = (struct acpi_pm_snoop){ 0 };
 	pm_timer_reset(&pm_timer);
+	uart_tx_init(&com1, COM1_BASE, &com1_ops, NULL);
+	com1_pending = false;
 	tpm_absent = !tpm_register_live(TPM_INTF_ID) && !tpm_register_live(TPM_DID_VID);
 	pv_info("TPM at %#lx: %s", (unsigned long)TPM_BASE,
 		tpm_absent ? "none (the range reads all ones)" : "the host's, passed through");
@@ -184,6 +229,8 @@ static void pm_watch_out(uint16_t port, unsigned int size, uint32_t val)
 		pm_timer_reset(&pm_timer); /* anchored again at the next read */
 	}
 	if (ev == ACPI_PM_SLEEP || ev == ACPI_PM_RESET) {
+		uart_tx_flush(&com1); /* the guest's last words first */
+		com1_pending = false;
 		pv_info("%s: counters follow", line);
 		pv_counters_print();
 	}
@@ -231,6 +278,11 @@ static bool port_io_locked(uint16_t port, unsigned int size, bool in, uint32_t *
 		if (in)
 			*val = 0xFFFFFFFF;
 		return true;
+	}
+	if (uart_tx_port(&com1, port)) {
+		bool done = uart_tx_access(&com1, port, size, in, val);
+		com1_pending = com1.len;
+		return done;
 	}
 	if (in) {
 		if (fwcfg_filter_in(&filter, port, size, val))
@@ -368,6 +420,10 @@ bool devices_mmio(uint64_t gpa, unsigned int size, bool write, uint64_t *val)
 static bool port_bulk_locked(uint16_t port, unsigned int size, bool in, uint64_t count)
 {
 	uint32_t bytes = (uint32_t)(count * size);
+	if (uart_tx_port(&com1, port) || uart_tx_port(&com1, (uint16_t)(port + size - 1))) {
+		uart_tx_flush(&com1); /* the guest's own string write after ours */
+		com1_pending = false;
+	}
 	if (port_hidden(port, size) || port == CMOS_PORT_DATA || port == CMOS_PORT_INDEX)
 		return false;
 	if (port == FWCFG_PORT_SEL || (!in && acpi_pm_snoop_port(&pm_snoop, port, size)))
@@ -386,6 +442,16 @@ bool devices_port_io(uint16_t port, unsigned int size, bool in, uint32_t *val)
 	bool done = port_io_locked(port, size, in, val);
 	spin_unlock(&platform_lock);
 	return done;
+}
+
+void devices_flush_output(void)
+{
+	if (!__atomic_load_n(&com1_pending, __ATOMIC_RELAXED))
+		return;
+	spin_lock(&platform_lock);
+	uart_tx_flush(&com1);
+	com1_pending = false;
+	spin_unlock(&platform_lock);
 }
 
 bool devices_port_bulk(uint16_t port, unsigned int size, bool in, uint64_t count)

@@ -9,6 +9,15 @@ unsigned int devices_init(void);
 /** true if the paravisor answered the access (for IN: *val), false to
  * send it to the hypervisor. */
 bool devices_port_io(uint16_t port, unsigned int size, bool in, uint32_t *val);
+/** The guest's console output the paravisor holds (devices/uart_tx.h),
+ * to the device: at every exit that is not more of it. */
+void devices_flush_output(void);
+/** The guest's console UART, COM1: 8 ports; its accesses flush it themselves. */
+#define PV_CONSOLE_PORT 0x3F8
+static inline bool devices_port_console(uint16_t port)
+{
+	return port >= PV_CONSOLE_PORT && port < PV_CONSOLE_PORT + 8;
+}
 /** A string access the hypervisor may take whole (see platform.c). */
 bool devices_port_bulk(uint16_t port, unsigned int size, bool in, uint64_t count);
 /** The same for MMIO (the guest's local APIC page). */

@@ -4,6 +4,7 @@
  * handler's result into RIP advance, a guest exception or a termination.
  */
 #include "core/ghcb_call.h"
+#include "platform/platform.h"
 #include "svm.h"
 #include "vc/vc.h"
 #include "core/stats.h"
@@ -102,6 +103,9 @@ void vc_dispatch(struct vc_exit *e)
 			     "guest exit %#lx at rip %#lx info1 %#lx info2 %#lx",
 			     (unsigned long)e->code, (unsigned long)e->vmsa->rip,
 			     (unsigned long)e->info1, (unsigned long)e->info2);
+	/* console bytes the paravisor holds go out at the first exit that is not more of them */
+	if (e->code != SVM_EXIT_IOIO || !devices_port_console(SVM_IOIO_PORT(e->info1)))
+		devices_flush_output();
 	enum vc_result r = h->fn(e);
 	switch (r) {
 	case VC_OK:

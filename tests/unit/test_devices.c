@@ -14,6 +14,7 @@
 #include "devices/cmos.h"
 #include "devices/fwcfg.h"
 #include "devices/pm_timer.h"
+#include "devices/uart_tx.h"
 
 struct file {
 	const char *name;
@@ -244,6 +245,150 @@ static void test_pm_timer_count(void **state)
 	}
 }
 
+/* ---- devices/uart_tx.c: the console's batched transmit side ------------ */
+
+static struct {
+	uint8_t lsr[8]; /* read_lsr's answers in turn; then lsr_default */
+	unsigned int lsr_next, lsr_reads;
+	uint8_t lsr_default;
+	char sent[256];
+	unsigned int sent_len, sends;
+} dev;
+
+static uint8_t dev_lsr(void *ctx)
+{
+	(void)ctx;
+	dev.lsr_reads++;
+	return dev.lsr_next < sizeof(dev.lsr) && dev.lsr[dev.lsr_next] ? dev.lsr[dev.lsr_next++]
+								       : dev.lsr_default;
+}
+
+static void dev_send(void *ctx, const uint8_t *buf, unsigned int len)
+{
+	(void)ctx;
+	assert_true(len <= UART_TX_FIFO);
+	memcpy(dev.sent + dev.sent_len, buf, len);
+	dev.sent_len += len;
+	dev.sends++;
+}
+
+static const struct uart_tx_ops dev_ops = { .read_lsr = dev_lsr, .send = dev_send };
+static struct uart_tx uart;
+
+/** The guest's access; true if the engine answered it. */
+static bool uart_io(unsigned int reg, bool in, uint32_t *v)
+{
+	return uart_tx_access(&uart, (uint16_t)(0x3F8 + reg), 1, in, v);
+}
+
+static void uart_out(unsigned int reg, uint32_t v, bool local)
+{
+	assert_int_equal(uart_io(reg, false, &v), local);
+}
+
+static int uart_setup(void **state)
+{
+	(void)state;
+	memset(&dev, 0, sizeof(dev));
+	dev.lsr_default = UART_LSR_THRE | UART_LSR_TEMT;
+	uart_tx_init(&uart, 0x3F8, &dev_ops, NULL);
+	uart_out(UART_FCR, UART_FCR_FIFO, false); /* FIFOs on: batching */
+	return 0;
+}
+
+/** A polled transmit loop: THR writes and the LSR read after each are
+ * answered here; a newline, 16 bytes or a second LSR read send the batch,
+ * each after one LSR read of the device showing THRE. */
+static void test_uart_batches(void **state)
+{
+	uint32_t v = 0;
+	(void)state;
+	const char *line = "0123456789abcdefXY\n";
+	for (const char *c = line; *c; c++) {
+		assert_true(uart_io(UART_LSR, true, &v) || c == line);
+		if (c != line)
+			assert_int_equal(v, UART_LSR_THRE | UART_LSR_TEMT);
+		uart_out(UART_THR, (uint8_t)*c, true);
+	}
+	assert_int_equal(dev.sent_len, strlen(line));
+	assert_memory_equal(dev.sent, line, strlen(line));
+	assert_int_equal(dev.sends, 2);	    /* 16 bytes, then "XY\n" */
+	assert_int_equal(dev.lsr_reads, 2); /* one before each */
+	uart_out(UART_THR, 'Z', true);
+	assert_true(uart_io(UART_LSR, true, &v));
+	assert_false(uart_io(UART_LSR, true, &v)); /* twice in a row: the device's */
+	assert_int_equal(dev.sent_len, strlen(line) + 1);
+	assert_int_equal(uart.stats[UART_TX_BYTES_BATCHED], strlen(line) + 1);
+	assert_int_equal(uart.stats[UART_TX_WRITES], 3);
+}
+
+/** Other registers, other modes: the batch goes first, then the access
+ * goes to the device; no batching while THRE interrupts are on, with
+ * DLAB set, in loopback or without FIFOs. */
+static void test_uart_modes(void **state)
+{
+	uint32_t v = 0;
+	(void)state;
+	uart_out(UART_THR, 'a', true);
+	assert_false(uart_io(UART_IER, true, &v)); /* IER read: batch out first */
+	assert_int_equal(dev.sent_len, 1);
+	uart_out(UART_IER, UART_IER_THRI, false);
+	uart_out(UART_THR, 'b', false);
+	uart_out(UART_IER, 0, false);
+	uart_out(UART_THR, 'c', true);
+	uart_out(UART_LCR, UART_LCR_DLAB | 3, false); /* flushes */
+	assert_int_equal(dev.sent_len, 2);
+	uart_out(UART_THR, 1, false);		  /* the divisor latch */
+	uart_out(UART_IER, UART_IER_THRI, false); /* DLM, not IER */
+	uart_out(UART_LCR, 3, false);
+	uart_out(UART_THR, 'd', true);
+	uart_out(UART_MCR, UART_MCR_LOOP, false);
+	uart_out(UART_THR, 'e', false);
+	uart_out(UART_MCR, 0, false);
+	uart_out(UART_FCR, 0, false);
+	uart_out(UART_THR, 'f', false);
+	assert_memory_equal(dev.sent, "acd", 3);
+	assert_int_equal(dev.sent_len, 3);
+	v = 'g';
+	assert_false(uart_tx_access(&uart, 0x3F8, 2, false, &v)); /* 16-bit: the device's */
+}
+
+/** Line errors the engine's own LSR reads took reach the guest once,
+ * whether its next LSR read is answered here or by the device. */
+static void test_uart_line_errors(void **state)
+{
+	uint32_t v = 0;
+	(void)state;
+	dev.lsr[0] = UART_LSR_THRE | 0x02; /* overrun */
+	uart_out(UART_THR, 'a', true);
+	uart_tx_flush(&uart);
+	uart_out(UART_THR, 'b', true);
+	assert_true(uart_io(UART_LSR, true, &v));
+	assert_int_equal(v, UART_LSR_THRE | UART_LSR_TEMT | 0x02);
+	uart_out(UART_THR, 'c', true);
+	assert_true(uart_io(UART_LSR, true, &v));
+	assert_int_equal(v, UART_LSR_THRE | UART_LSR_TEMT);
+
+	dev.lsr[1] = UART_LSR_THRE | 0x10; /* break, at the next flush */
+	uart_out(UART_THR, '\n', true);
+	assert_true(uart_io(UART_FCR, true, &v) == false);
+	assert_true(uart_io(UART_LSR, true, &v)); /* the device's, with the break */
+	assert_int_equal(v, dev.lsr_default | 0x10);
+	assert_false(uart_io(UART_LSR, true, &v)); /* then the device's alone */
+}
+
+/** A device that never shows THRE: the batch is written after the poll
+ * limit, and counted. */
+static void test_uart_no_thre(void **state)
+{
+	(void)state;
+	dev.lsr_default = 0x01;
+	uart_out(UART_THR, '\n', true);
+	assert_int_equal(dev.lsr_reads, UART_TX_POLL_LIMIT);
+	assert_int_equal(dev.sent_len, 1);
+	assert_int_equal(uart.stats[UART_TX_NO_THRE], 1);
+}
+
 static void test_cmos_registers(void **state)
 {
 	static const int big[9] = { 0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x7D, 0x00, 0x40, 0x00 };
@@ -283,6 +428,10 @@ int main(void)
 		cmocka_unit_test(test_dma_ports_hidden),
 		cmocka_unit_test(test_cmos_registers),
 		cmocka_unit_test(test_pm_timer_count),
+		cmocka_unit_test_setup(test_uart_batches, uart_setup),
+		cmocka_unit_test_setup(test_uart_modes, uart_setup),
+		cmocka_unit_test_setup(test_uart_line_errors, uart_setup),
+		cmocka_unit_test_setup(test_uart_no_thre, uart_setup),
 		cmocka_unit_test(test_cmos_other_registers),
 	};
 

@@ -875,6 +875,39 @@ static void test_pci_cf8_through_ecam(void **state)
 	assert_false(m->write);
 }
 
+/** The console's polled transmit loop through the paravisor: one string
+ * write per line instead of two hypervisor calls per byte; a partial line
+ * goes out at the guest's next exit of another kind (here a HLT). */
+static void test_console_batched(void **state)
+{
+	(void)state;
+	fake_hv.in_default = 0x60;	      /* LSR: THRE, TEMT */
+	guest_out(0x3FA, SVM_IOIO_SZ8, 0x07); /* FCR: FIFOs on, cleared */
+	fake_hv.io_count = 0;
+	fake_hv.string_out_len = 0;
+	const char *text = "hello\n";
+	for (const char *c = text; *c; c++) {
+		assert_int_equal(guest_in(0x3FD, SVM_IOIO_SZ8) & 0x20, 0x20);
+		guest_out(0x3F8, SVM_IOIO_SZ8, (uint8_t)*c);
+	}
+	assert_int_equal(fake_hv.string_out_len, 6);
+	assert_memory_equal(fake_hv.string_out, text, 6);
+	/* the first LSR read (before any byte), one before the batch, the batch */
+	assert_int_equal(fake_hv_io_in_range(0x3F8, 0x3FF), 2 + 6);
+	guest_in(0x3FD, SVM_IOIO_SZ8);
+	guest_out(0x3F8, SVM_IOIO_SZ8, '>');
+	assert_int_equal(fake_hv.string_out_len, 6);
+	a->rip = FAKE_GUEST_RIP;
+	vc_dispatch(fake_guest_exit(SVM_EXIT_HLT, 0, 0, 1));
+	assert_int_equal(fake_hv.string_out_len, 7);
+	assert_int_equal(fake_hv.string_out[6], '>');
+	guest_out(0x3F8, SVM_IOIO_SZ8, '!'); /* out before the power-off's counters */
+	set_pm_base(0x600);
+	guest_out(0x604, SVM_IOIO_SZ16, 0x2000);
+	assert_int_equal(fake_hv.string_out[7], '!');
+	assert_true(fake_pv_log_has("platform: COM1 bytes batched: 8"));
+}
+
 static void test_reset_prints_counts(void **state)
 {
 	(void)state;
@@ -944,6 +977,7 @@ int main(void)
 		cmocka_unit_test_setup(test_pm_timer_not_decoded, setup_platform),
 		cmocka_unit_test_setup(test_tpm_absent, setup_platform),
 		cmocka_unit_test_setup(test_pci_cf8_through_ecam, setup_platform),
+		cmocka_unit_test_setup(test_console_batched, setup_platform),
 		cmocka_unit_test_setup(test_tpm_present, fake_pv_setup),
 		cmocka_unit_test_setup(test_devices_init_bad_directory, fake_pv_setup),
 		cmocka_unit_test_setup(test_devices_init_vcpu_count, fake_pv_setup),
