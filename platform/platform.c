@@ -420,10 +420,8 @@ bool devices_mmio(uint64_t gpa, unsigned int size, bool write, uint64_t *val)
 static bool port_bulk_locked(uint16_t port, unsigned int size, bool in, uint64_t count)
 {
 	uint32_t bytes = (uint32_t)(count * size);
-	if (uart_tx_port(&com1, port) || uart_tx_port(&com1, (uint16_t)(port + size - 1))) {
-		uart_tx_flush(&com1); /* the guest's own string write after ours */
-		com1_pending = false;
-	}
+	if (uart_tx_port(&com1, port) || uart_tx_port(&com1, (uint16_t)(port + size - 1)))
+		return false; /* element by element through the batching */
 	if (port_hidden(port, size) || port == CMOS_PORT_DATA || port == CMOS_PORT_INDEX)
 		return false;
 	if (port == FWCFG_PORT_SEL || (!in && acpi_pm_snoop_port(&pm_snoop, port, size)))

@@ -901,11 +901,19 @@ static void test_console_batched(void **state)
 	vc_dispatch(fake_guest_exit(SVM_EXIT_HLT, 0, 0, 1));
 	assert_int_equal(fake_hv.string_out_len, 7);
 	assert_int_equal(fake_hv.string_out[6], '>');
-	guest_out(0x3F8, SVM_IOIO_SZ8, '!'); /* out before the power-off's counters */
+	memcpy(fake_mem(0x10000), "ab\n", 3); /* a REP OUTSB goes through the batch */
+	a->rsi = 0x10000;
+	a->rcx = 3;
+	size_t calls = fake_hv.exit_count;
+	io_exit(INFO(0x3F8, SVM_IOIO_SZ8) | STR_DS | SVM_IOIO_REP | SVM_IOIO_A32);
+	assert_int_equal(a->rcx, 0);
+	assert_memory_equal(fake_hv.string_out + 7, "ab\n", 3);
+	assert_int_equal(fake_hv.exit_count, calls + 2); /* LSR, then one string write */
+	guest_out(0x3F8, SVM_IOIO_SZ8, '!');		 /* out before the power-off's counters */
 	set_pm_base(0x600);
 	guest_out(0x604, SVM_IOIO_SZ16, 0x2000);
-	assert_int_equal(fake_hv.string_out[7], '!');
-	assert_true(fake_pv_log_has("platform: COM1 bytes batched: 8"));
+	assert_int_equal(fake_hv.string_out[10], '!');
+	assert_true(fake_pv_log_has("platform: COM1 bytes batched: 11"));
 }
 
 static void test_reset_prints_counts(void **state)
