@@ -13,7 +13,8 @@
  * exits fill REP_NS, then REPS repetitions of that many, each timed with
  * CLOCK_MONOTONIC; the table gives the median and the fastest repetition
  * in ns per exit.  Zydis's own decode of the same bytes is timed the same
- * way, so the MMIO rows show how much of them is Zydis.
+ * way, so the MMIO rows show how much of them is Zydis.  `exit_cost CASE`
+ * runs only the cases whose name has CASE (for perf record).
  *
  * Not a test (nothing in make test runs it, and no time is judged): each
  * case is checked once before and once after it is timed, and the exit
@@ -155,7 +156,10 @@ struct bench_case {
 	void (*before)(void);
 	void (*prep)(void);
 	struct timing t;
+	bool ran;
 };
+
+static const char *only; /* the command line's: the cases whose name has it */
 
 static void checked_run(const struct bench_case *c)
 {
@@ -173,6 +177,8 @@ static void checked_run(const struct bench_case *c)
 
 static void run_case(struct bench_case *c)
 {
+	if (only && !strstr(c->name, only))
+		return;
 	if (setjmp(harness_jb))
 		harness_wrong("case \"%s\" ended the VM: %s", c->name, fake_pv.term_msg);
 	fake_pv.catcher = &harness_jb;
@@ -188,6 +194,7 @@ static void run_case(struct bench_case *c)
 	}
 	checked_run(c);
 	fake_pv.catcher = NULL;
+	c->ran = true;
 }
 
 /* ---- the guest's machine ------------------------------------------------- */
@@ -588,24 +595,28 @@ static bool check_fake_answer(void)
 
 /* ---- the table ------------------------------------------------------------- */
 
-static void row(const char *name, struct timing t, const char *note)
+/** A line of the table; with zydis, its share of the case's time. */
+static void row(const struct bench_case *c, const struct bench_case *zydis)
 {
-	printf("  %-44s %9.1f %9.1f  %s\n", name, t.median, t.min, note);
+	char note[64] = "";
+
+	if (!c->ran)
+		return;
+	if (c->prep)
+		snprintf(note, sizeof(note), "net of taking the vector");
+	if (zydis && zydis->ran)
+		snprintf(note, sizeof(note), "Zydis %.0f%%", 100.0 * zydis->t.median / c->t.median);
+	printf("  %-44s %9.1f %9.1f  %s\n", c->name, c->t.median, c->t.min, note);
 }
 
-static void run(struct bench_case *c)
+static void target(const struct bench_case *c, double limit)
 {
-	run_case(c);
-	row(c->name, c->t, "");
+	if (c->ran)
+		printf("  %-44s %9.1f  target < %.0f ns: %s\n", c->name, c->t.median, limit,
+		       c->t.median < limit ? "met" : "NOT met");
 }
 
-static void target(const char *what, double ns, double limit)
-{
-	printf("  %-44s %9.1f  target < %.0f ns: %s\n", what, ns, limit,
-	       ns < limit ? "met" : "NOT met");
-}
-
-int main(void)
+int main(int argc, char **argv)
 {
 	struct bench_case cpuid1 = { .name = "CPUID leaf 1",
 				     .op = op_cpuid1,
@@ -655,19 +666,25 @@ int main(void)
 				   .op = op_fake_answer,
 				   .check = check_fake_answer };
 
+	struct bench_case *const table[][2] = {
+		{ &cpuid1, NULL }, { &cpuid7, NULL }, { &nop, NULL },	 { &store, &zstore },
+		{ &zstore, NULL }, { &dstore, NULL }, { &load, &zload }, { &zload, NULL },
+		{ &dload, NULL },  { &out, NULL },    { &outs, NULL },	 { &xl, NULL },
+		{ &xh, NULL },	   { &x2l, NULL },    { &x2h, NULL },	 { &fake, NULL },
+	};
+
+	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
+		fprintf(stderr, "usage: exit_cost [CASE]  (only the cases whose name has CASE)\n");
+		return 2;
+	}
+	only = argc == 2 ? argv[1] : NULL;
 	machine_init();
 	zydis_init();
 	fake_hv.mmio_read_value = 0x9ABCDEF0;
 
-	printf("exit_cost: the paravisor's own work per exit on the host, GHCB calls answered\n"
-	       "at once by the fake hypervisor (tests/unit/fake_hw.c), no world switch;\n"
-	       "ns per exit over %u repetitions of about %.0f ms each\n\n",
-	       REPS, REP_NS / 1e6);
-	printf("  %-44s %9s %9s\n", "case", "median", "min");
-	run(&cpuid1);
-	run(&cpuid7);
-	run(&nop);
-
+	run_case(&cpuid1);
+	run_case(&cpuid7);
+	run_case(&nop);
 	guest_at(mov_store, sizeof(mov_store));
 	decode_bytes = fake_mem(FAKE_GUEST_RIP);
 	run_case(&store);
@@ -677,38 +694,29 @@ int main(void)
 	run_case(&load);
 	run_case(&zload);
 	run_case(&dload);
-	char note[64];
-	snprintf(note, sizeof(note), "Zydis %.0f%%", 100.0 * zstore.t.median / store.t.median);
-	row(store.name, store.t, note);
-	row(zstore.name, zstore.t, "");
-	row(dstore.name, dstore.t, "");
-	snprintf(note, sizeof(note), "Zydis %.0f%%", 100.0 * zload.t.median / load.t.median);
-	row(load.name, load.t, note);
-	row(zload.name, zload.t, "");
-	row(dload.name, dload.t, "");
-
-	run(&out);
+	run_case(&out);
 	guest_at(rep_outsb, sizeof(rep_outsb));
-	run(&outs);
-
+	run_case(&outs);
 	xapic_enable();
 	run_case(&xl);
 	lapic_set_eoi_forward(apic, VEC_HOST, true);
 	run_case(&xh);
-	row(xl.name, xl.t, "net of taking the vector");
-	row(xh.name, xh.t, "net of taking the vector");
 	x2apic_enable();
 	run_case(&x2l);
 	run_case(&x2h);
-	row(x2l.name, x2l.t, "net of taking the vector");
-	row(x2h.name, x2h.t, "net of taking the vector");
+	run_case(&fake);
 
-	run(&fake);
-
+	printf("exit_cost: the paravisor's own work per exit on the host, GHCB calls answered\n"
+	       "at once by the fake hypervisor (tests/unit/fake_hw.c), no world switch;\n"
+	       "ns per exit over %u repetitions of about %.0f ms each\n\n",
+	       REPS, REP_NS / 1e6);
+	printf("  %-44s %9s %9s\n", "case", "median", "min");
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
+		row(table[i][0], table[i][1]);
 	printf("\n");
-	target("CPUID leaf 1", cpuid1.t.median, TARGET_CPUID_NS);
-	target("CPUID leaf 7", cpuid7.t.median, TARGET_CPUID_NS);
-	target("MMIO MOV store", store.t.median, TARGET_MMIO_NS);
-	target("MMIO MOV load", load.t.median, TARGET_MMIO_NS);
+	target(&cpuid1, TARGET_CPUID_NS);
+	target(&cpuid7, TARGET_CPUID_NS);
+	target(&store, TARGET_MMIO_NS);
+	target(&load, TARGET_MMIO_NS);
 	return 0;
 }
