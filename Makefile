@@ -4,7 +4,9 @@
 #   make run ARGS=...   install what is missing, build, boot OVMF + Debian's kernel
 #                       through the paravisor in snpemu (tests/boot/run)
 #   make tour ARGS=...  the same for snpemu's own demo SNP guest (tests/snpemu/demo)
-#   make bench          boot-time benchmark (tests/boot/bench; not a test)
+#   make bench          the paravisor's cost per exit on the host, then the
+#                       boot-time benchmark (tests/boot/bench); not tests
+#   make bench-host     only the cost per exit (build/tests/bench/exit_cost)
 #   make smp-io ARGS=.. the SMP I/O integrity run (tests/boot/smp-io, 4 vCPUs)
 #   make distro-test    the Debian 12 systemd disk's boot tests (suite distro)
 #   make soak ARGS=...  boot the Debian 12 systemd disk N times in a row through
@@ -15,7 +17,7 @@ BUILD := build
 DEPS := .deps
 MESON_TEST := meson test -C $(BUILD) --print-errorlogs --num-processes 2 --timeout-multiplier 1
 
-.PHONY: all deps build test run tour bench smp-io distro-test soak clean distclean
+.PHONY: all deps build test run tour bench bench-host smp-io distro-test soak clean distclean
 
 all: build
 
@@ -49,8 +51,14 @@ run: build
 tour: build
 	tests/snpemu/demo $(ARGS)
 
+# The paravisor's own work per exit against the fake hypervisor
+# (docs/performance.md), then whole boots.
 bench: build
+	$(BUILD)/tests/bench/exit_cost
 	tests/boot/bench $(ARGS)
+
+bench-host: build
+	$(BUILD)/tests/bench/exit_cost
 
 # 256 MiB through virtio-blk and virtio-scsi from every vCPU at once, checked
 # in the guest and on the host (make test runs it with 4 vCPUs; ARGS=--smp N).

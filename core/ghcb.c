@@ -174,7 +174,10 @@ enum ghcb_status ghcb_call(struct ghcb *g, uint64_t exit_code, uint64_t info1, u
 	ghcb_set_sw_exit_info_1(g, info1);
 	ghcb_set_sw_exit_info_2(g, info2);
 	hw_vmgexit(c->gpa);
-	memcpy(answer, g, sizeof(*answer)); /* snapshot: use only the copy */
+	/* snapshot of the save area, outputs and valid bitmap: use only the
+	 * copy.  Not the page: a caller that wants the shared buffer reads the
+	 * bytes it needs from the page once, into its own memory. */
+	memcpy(&answer->save, &g->save, sizeof(answer->save));
 	uint64_t result = answer->save.sw_exit_info_1 & GHCB_RESULT_MASK;
 	if (result == GHCB_RESULT_OK)
 		return GHCB_STATUS_OK;
@@ -240,7 +243,7 @@ enum ghcb_status ghcb_ioio_string(uint16_t port, unsigned int size, bool in, voi
 	if (ghcb_call(g, SVM_EXIT_IOIO, info, count, f) != GHCB_STATUS_OK)
 		return GHCB_STATUS_EXCEPTION;
 	if (in)
-		memcpy(buf, my()->answer.shared_buffer, bytes);
+		memcpy(buf, g->shared_buffer, bytes); /* once, into private memory */
 	return GHCB_STATUS_OK;
 }
 
@@ -292,7 +295,7 @@ enum ghcb_status ghcb_mmio(uint64_t gpa, unsigned int size, bool write, uint64_t
 		return GHCB_STATUS_EXCEPTION;
 	if (!write) {
 		*val = 0;
-		memcpy(val, my()->answer.shared_buffer, size);
+		memcpy(val, g->shared_buffer, size); /* once, into private memory */
 	}
 	return GHCB_STATUS_OK;
 }

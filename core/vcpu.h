@@ -26,7 +26,7 @@
 struct vcpu_ghcb {
 	struct ghcb *page; /* shared mapping, NULL until registered */
 	uint64_t gpa;
-	struct ghcb answer; /* private snapshot of the last answer */
+	struct ghcb answer; /* private snapshot of the last answer's save area */
 };
 
 struct vcpu {

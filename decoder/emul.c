@@ -259,6 +259,12 @@ enum emul_result emul_decode(struct emul_ctxt *ctxt, const struct emul_ops *ops)
 	return emul_decode_status(ctxt, st);
 }
 
+bool emul_needs_vec(const struct emul_ctxt *ctxt)
+{
+	return ctxt->insn_valid && ctxt->insn.cls < INSN_CLASS_COUNT &&
+	       (emul_needs[ctxt->insn.cls] & EMUL_NEED_VEC);
+}
+
 static bool emul_hooks_present(const struct emul_ctxt *ctxt, unsigned int needs,
 			       const struct emul_ops *ops)
 {

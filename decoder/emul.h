@@ -179,6 +179,13 @@ enum insn_mode emul_mode(const struct emul_input *in);
 enum emul_result emul_decode(struct emul_ctxt *ctxt, const struct emul_ops *ops);
 
 /**
+ * True when the instruction emul_decode() decoded is one of the SSE/AVX
+ * moves (MOVD..MOVNTPS), the only classes that need in.vec: a caller may
+ * decode first and load the guest's vector registers only for those.
+ */
+bool emul_needs_vec(const struct emul_ctxt *ctxt);
+
+/**
  * Run one instruction of class MOV_LOAD, MOV_STORE, MOV_STORE_IMM, MOVZX,
  * MOVSX, MOVS, STOS, LODS, CMPS, SCAS, IN, OUT, INS or OUTS (with REP: at
  * most in.rep_limit elements, then EMUL_RETRY), or of the memory forms of

@@ -185,8 +185,13 @@ enum vc_result vc_handle_npf(struct vc_exit *e)
 	vc_emul_start(&c, e, &m);
 	c.in.rep_limit = 64;
 	c.in.wide_mem = true; /* vector moves of 16 and 32 bytes */
-	vc_emul_load_vec(&c, e);
-	enum emul_result r = emul_execute(&c, &mmio_ops);
+	/* Decoded first, so that the 512 bytes of XMM/YMM state are copied from
+	 * the VMSA only for the SSE/AVX moves, not for every MOV to a device. */
+	enum emul_result r = vc_emul_decode(&c);
+	if (r == EMUL_OK && emul_needs_vec(&c))
+		vc_emul_load_vec(&c, e);
+	if (r == EMUL_OK)
+		r = emul_execute(&c, &mmio_ops);
 	if (r == EMUL_UNHANDLEABLE) {
 		pv_notice("MMIO at GPA %#lx: %s instruction at rip %#lx not emulated",
 			  (unsigned long)e->info2,

@@ -36,6 +36,13 @@ static void record_full(const char *what)
 		(array)[(count)++] = (value);                      \
 	} while (0)
 
+/* A record of what the platform saw: none with no_records. */
+#define LOG(array, count, value)                     \
+	do {                                         \
+		if (!fake_hv.no_records)             \
+			RECORD(array, count, value); \
+	} while (0)
+
 void fake_hv_reset(void)
 {
 	free(fake_hv.exits);
@@ -108,16 +115,16 @@ size_t fake_hv_io_in_range(uint16_t first, uint16_t last)
 
 uint32_t hw_pvalidate(uint64_t va, bool size_2m, bool validate, bool *unchanged)
 {
-	RECORD(fake_hv.pvalidates, fake_hv.pvalidate_count,
-	       ((struct fake_pvalidate){ va, size_2m, validate }));
+	LOG(fake_hv.pvalidates, fake_hv.pvalidate_count,
+	    ((struct fake_pvalidate){ va, size_2m, validate }));
 	*unchanged = false;
 	return fake_hv.pvalidate_rc;
 }
 
 uint32_t hw_rmpadjust(uint64_t va, bool size_2m, uint64_t attrs)
 {
-	RECORD(fake_hv.rmpadjusts, fake_hv.rmpadjust_count,
-	       ((struct fake_rmpadjust){ va, size_2m, attrs }));
+	LOG(fake_hv.rmpadjusts, fake_hv.rmpadjust_count,
+	    ((struct fake_rmpadjust){ va, size_2m, attrs }));
 	return fake_hv.rmpadjust_rc;
 }
 
@@ -128,7 +135,7 @@ uint64_t hw_rdmsr(uint32_t msr)
 
 void hw_wrmsr(uint32_t msr, uint64_t val)
 {
-	RECORD(fake_hv.msr_writes, fake_hv.msr_write_count, ((struct fake_msr){ msr, val, false }));
+	LOG(fake_hv.msr_writes, fake_hv.msr_write_count, ((struct fake_msr){ msr, val, false }));
 }
 
 /* An event that lands in the window (on_halt_window) sets *wake through
@@ -196,7 +203,7 @@ static uint64_t register_gpa(uint64_t gfn)
 
 uint64_t hw_vmgexit_msr(uint64_t v)
 {
-	RECORD(fake_hv.msr_requests, fake_hv.msr_request_count, v);
+	LOG(fake_hv.msr_requests, fake_hv.msr_request_count, v);
 	switch (ghcb_msr_info(v)) {
 	case GHCB_MSR_SEV_INFO_REQ:
 		if (fake_hv.hostile == FAKE_HOSTILE_NO_V2)
@@ -382,6 +389,13 @@ static void device_out(uint16_t port, unsigned int size, uint32_t v)
 	}
 }
 
+/** No fake device decodes the port: an OUT there changes nothing but the clock. */
+static bool port_plain(uint16_t port)
+{
+	return !pit_port(port) && !(fake_hv.fwcfg && port == FWCFG_SEL) && port != 0x70 &&
+	       port != 0x71;
+}
+
 static uint32_t size_mask(unsigned int size)
 {
 	return size >= 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
@@ -394,7 +408,7 @@ static uint32_t port_access(uint16_t port, unsigned int size, bool in, uint32_t 
 		v = device_in(port, size) & size_mask(size);
 	else
 		device_out(port, size, v &= size_mask(size)); /* what the bus carries */
-	RECORD(fake_hv.io, fake_hv.io_count, ((struct fake_io){ port, (uint8_t)size, in, v }));
+	LOG(fake_hv.io, fake_hv.io_count, ((struct fake_io){ port, (uint8_t)size, in, v }));
 	return v;
 }
 
@@ -478,8 +492,8 @@ static void nae_msr(struct ghcb *g, const struct ghcb *req)
 			answer_event(g, gp);
 			return;
 		}
-		RECORD(fake_hv.msr_writes, fake_hv.msr_write_count,
-		       ((struct fake_msr){ msr, v, false }));
+		LOG(fake_hv.msr_writes, fake_hv.msr_write_count,
+		    ((struct fake_msr){ msr, v, false }));
 		fake_hv_set_msr(msr, v, false);
 		return;
 	}
@@ -503,6 +517,10 @@ static void nae_ioio(struct ghcb *g, const struct ghcb *req)
 			ghcb_set_rax(g, v);
 		return;
 	}
+	if (!in && fake_hv.no_records && port_plain(port)) { /* nothing to record or decode */
+		fake_hv.now_tsc += req->save.sw_exit_info_2 * fake_hv.io_cost;
+		return;
+	}
 	uint8_t *buf = g->shared_buffer + (req->save.sw_scratch - fake_hv.registered_gpa -
 					   offsetof(struct ghcb, shared_buffer));
 	for (uint64_t i = 0; i < req->save.sw_exit_info_2; i++) {
@@ -514,8 +532,8 @@ static void nae_ioio(struct ghcb *g, const struct ghcb *req)
 			memcpy(buf + i * size, &v, size);
 		else
 			for (unsigned int b = 0; b < size; b++)
-				RECORD(fake_hv.string_out, fake_hv.string_out_len,
-				       (uint8_t)(v >> (8 * b)));
+				LOG(fake_hv.string_out, fake_hv.string_out_len,
+				    (uint8_t)(v >> (8 * b)));
 	}
 }
 
@@ -532,7 +550,7 @@ static void nae_mmio(struct ghcb *g, const struct ghcb *req, bool write)
 		memcpy(buf, &fake_hv.mmio_read_value, MIN(m.size, 8u));
 	if (!write)
 		m.value = fake_hv.mmio_read_value;
-	RECORD(fake_hv.mmio, fake_hv.mmio_count, m);
+	LOG(fake_hv.mmio, fake_hv.mmio_count, m);
 }
 
 static void nae_serve(struct ghcb *g, const struct ghcb *req)
@@ -594,9 +612,18 @@ static void record_exit(const struct ghcb *g)
 
 void hw_vmgexit(uint64_t ghcb_gpa)
 {
+	static struct ghcb request; /* no_records: the request, as the answer overwrites it */
 	struct ghcb *g = fake_mem(ghcb_gpa);
-	record_exit(g);
-	const struct ghcb *req = fake_hv_last_exit();
+	const struct ghcb *req = &request;
+	if (fake_hv.no_records) {
+		request.save = g->save; /* the shared buffer is read in place */
+		request.protocol_version = g->protocol_version;
+		request.ghcb_usage = g->ghcb_usage;
+	} else {
+		record_exit(g);
+		req = fake_hv_last_exit();
+	}
+	fake_hv.served++;
 	uint64_t err = ghcb_gpa == fake_hv.registered_gpa ? check_request(req)
 							  : GHCB_ERR_NOT_REGISTERED;
 	ghcb_valid_clear_all(g); /* KVM clears it once it has read the request */

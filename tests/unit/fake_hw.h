@@ -107,6 +107,12 @@ struct fake_hv {
 	uint64_t now_tsc, rdtsc_cost, io_cost;
 	bool pit;
 	uint64_t pit_hz;
+	/* A benchmark's hypervisor (tests/bench): it answers as above but keeps
+	 * none of the records below, so that millions of calls neither fill
+	 * them nor pay for them.  served counts the VMGEXITs with the GHCB
+	 * page it answered, records or not. */
+	bool no_records;
+	uint64_t served;
 
 	/* --- state of the fake devices --- */
 	uint64_t registered_gpa; /* ~0: none */
