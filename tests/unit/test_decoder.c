@@ -21,10 +21,10 @@
 #define SNONE INSN_SEG_NONE
 
 /* Defaults, then the row's own fields (-Wno-override-init for this file). */
-#define X(...)                                                                    \
-	{                                                                         \
-		.seg_override = SNONE, .reg = { .index = NONE },                  \
-		.mem = { .base = NONE, .index = NONE, .seg = SNONE }, __VA_ARGS__ \
+#define X(...)                                                                              \
+	{                                                                                   \
+		.seg_override = SNONE, .reg = { .index = NONE }, .reg2 = { .index = NONE }, \
+		.mem = { .base = NONE, .index = NONE, .seg = SNONE }, __VA_ARGS__           \
 	}
 #define GPR(i, s)                         \
 	{                                 \
@@ -86,6 +86,8 @@ static void check_row(const struct row *r)
 	EQ(reg.index);
 	EQ(reg.size);
 	EQ(reg.high8);
+	EQ(reg2.index);
+	EQ(reg2.size);
 	EQ(has_mem);
 	EQ(mem.base);
 	EQ(mem.index);
