@@ -70,6 +70,11 @@ static const uint8_t emul_needs[INSN_CLASS_COUNT] = {
 	[INSN_SCAS] = EMUL_NEED_READ,
 	[INSN_MOVBE] = EMUL_LOAD_STORE,
 	[INSN_MOVNTI] = EMUL_NEED_WRITE,
+	[INSN_MUL] = EMUL_NEED_READ,
+	[INSN_IMUL] = EMUL_NEED_READ,
+	[INSN_DIV] = EMUL_NEED_READ,
+	[INSN_IDIV] = EMUL_NEED_READ,
+	[INSN_MULX] = EMUL_NEED_READ,
 	[INSN_MOVD] = EMUL_LOAD_STORE | EMUL_NEED_VEC,
 	[INSN_MOVQ] = EMUL_LOAD_STORE | EMUL_NEED_VEC,
 	[INSN_MOVDQA] = EMUL_LOAD_STORE | EMUL_NEED_VEC,
@@ -334,6 +339,8 @@ enum emul_result emul_execute(struct emul_ctxt *ctxt, const struct emul_ops *ops
 		r = emul_string(ctxt, ops);
 	else if (emul_is_arith(insn->cls))
 		r = emul_arith(ctxt, ops);
+	else if (insn->cls >= INSN_MUL && insn->cls <= INSN_MULX)
+		r = emul_muldiv(ctxt, ops);
 	else if (needs & EMUL_NEED_VEC)
 		r = emul_vec(ctxt, ops);
 	else

@@ -94,6 +94,13 @@ enum emul_result emul_read_buf(struct emul_ctxt *ctxt, const struct emul_ops *op
 enum emul_result emul_write_buf(struct emul_ctxt *ctxt, const struct emul_ops *ops, uint64_t linear,
 				const void *buf, unsigned int size);
 
+/**
+ * Read the instruction's memory operand (mem.size bytes, at most 8) after
+ * the checks of a read access: emul_operand_linear(), then read_mem.
+ */
+enum emul_result emul_read_operand(struct emul_ctxt *ctxt, const struct emul_ops *ops,
+				   uint64_t *val);
+
 /** A hook's result, made safe: EXCEPTION needs a fault, anything unknown is UNHANDLEABLE. */
 enum emul_result emul_hook_result(struct emul_ctxt *ctxt, enum emul_result r);
 
@@ -119,6 +126,9 @@ bool emul_cond(unsigned int cc, uint64_t rflags);
 
 /** ADD..SAR, BT..BTC, XCHG, CMPXCHG, CMPXCHG8B/16B, XADD on memory (emul_arith.c). */
 enum emul_result emul_arith(struct emul_ctxt *ctxt, const struct emul_ops *ops);
+
+/** MUL, IMUL, DIV, IDIV, MULX with a memory operand (emul_muldiv.c). */
+enum emul_result emul_muldiv(struct emul_ctxt *ctxt, const struct emul_ops *ops);
 
 /** MOVD..MOVNTPS between a vector register and memory (emul_vec.c). */
 enum emul_result emul_vec(struct emul_ctxt *ctxt, const struct emul_ops *ops);
