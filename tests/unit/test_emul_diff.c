@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Differential tests of the engine (decoder/emul_arith.c, emul_alu.c,
- * emul_move.c, emul_string.c, emul_muldiv.c, emul_vec.c): 552 forms of
- * the read-modify-write, bit, exchange, conditional, stack, byte-swap,
- * multiply, divide, string compare and SSE/AVX move instructions (every
- * operand size, memory as destination and as source, immediates, LOCK,
- * 67h, RIP-relative) run on this CPU (inline code, x86-64 Linux hosts) and
+ * emul_move.c, emul_string.c, emul_muldiv.c, emul_bitop.c, emul_vec.c):
+ * 624 forms of the read-modify-write, bit, exchange, conditional, stack,
+ * byte-swap, multiply, divide, shift-double, bit-count, BMI1/BMI2, ADX,
+ * CRC32, string compare and SSE/AVX move instructions (every operand size,
+ * memory as destination and as source, immediates, LOCK, 67h,
+ * RIP-relative) run on this CPU (inline code, x86-64 Linux hosts) and
  * through emul_execute() on the same memory (emul_harness.c), over random
  * registers, YMM0-15, memory, immediates, counts, bit offsets and input
  * flags from a seeded generator; the GPRs, RFLAGS, vector registers and
@@ -19,9 +20,9 @@
  * which runs through EMUL_RETRY with a REP budget of 1 to 5).
  *
  * No flag is masked: where the manuals leave a flag undefined the engine
- * does what this CPU (AMD Zen) does (decoder/emul_alu.c and emul_muldiv.c
- * name each case), so a run on a CPU that differs there fails and says
- * which form and flag.
+ * does what this CPU (AMD Zen) does (decoder/emul_alu.c, emul_muldiv.c and
+ * emul_bitop.c name each case), so a run on a CPU that differs there fails
+ * and says which form and flag.
  *
  * Usage: test_emul_diff [SHARD COUNT]
  *   runs the forms i with i % COUNT == SHARD (meson runs the shards in
@@ -62,6 +63,7 @@ enum {
 	DF_DIV = 1 << 9, /**< DIV/IDIV: dividends and divisors around #DE's edges (#DE compared) */
 	DF_SDIV = 1 << 10,  /**< ... signed (IDIV) */
 	DF_SMALL = 1 << 11, /**< products that fit: [rbx], rAX, rDX, R10 often small or zero */
+	DF_CTRL = 1 << 12,  /**< RCX, R10 (BEXTR/BZHI control) mostly in 0..79 per byte */
 };
 
 /** One form: bytes, where an immediate to randomise sits, and what the registers mean. */
@@ -350,6 +352,95 @@ static void add_muldiv(void)
 	RAW("mulx ecx, esi, m32", 4, "\xc4\xe2\x4b\xf6\x0b", DF_SMALL);
 }
 
+/** SHLD and SHRD into [rbx] (by imm8 and by CL), BSF..POPCNT, ADCX, ADOX, CRC32. */
+static void add_bitops(void)
+{
+	static const struct {
+		const char *mn, *pfx, *op;
+	} rm[] = {
+		{ "bsf", "", "\x0f\xbc" },	  { "bsr", "", "\x0f\xbd" },
+		{ "tzcnt", "\xf3", "\x0f\xbc" },  { "lzcnt", "\xf3", "\x0f\xbd" },
+		{ "popcnt", "\xf3", "\x0f\xb8" },
+	};
+
+	for (unsigned int i = 1; i < 4; i++) {
+		unsigned int s = sizes[i];
+
+		add(fmt("shld m%2$s, r%2$s, imm8", "", s), s, "", "\x0f\xa4", 2, 1, 0);
+		add(fmt("shld m%2$s, r%2$s, cl", "", s), s, "", "\x0f\xa5", 2, 0, 0);
+		add(fmt("shrd m%2$s, r%2$s, imm8", "", s), s, "", "\x0f\xac", 2, 1, 0);
+		add(fmt("shrd m%2$s, r%2$s, cl", "", s), s, "", "\x0f\xad", 2, 0, 0);
+		for (unsigned int k = 0; k < sizeof(rm) / sizeof(rm[0]); k++)
+			add(fmt("%s r%s, m%s", rm[k].mn, s), s, rm[k].pfx, rm[k].op, 2, 0,
+			    DF_SMALL);
+	}
+	add("shld m16 (r10), cl", 2, "", "\x0f\xa5", 10, 0, 0);
+	add("bsf r32 (r10), m32", 4, "", "\x0f\xbc", 10, 0, DF_SMALL);
+	for (unsigned int i = 2; i < 4; i++) {
+		unsigned int s = sizes[i];
+
+		add(fmt("adcx r%2$s, m%2$s", "", s), s, "\x66", "\x0f\x38\xf6", 2, 0, 0);
+		add(fmt("adox r%2$s, m%2$s", "", s), s, "\xf3", "\x0f\x38\xf6", 2, 0, 0);
+	}
+	RAW("crc32 r32, m8", 4, "\xf2\x0f\x38\xf0\x13", 0);
+	RAW("crc32 r32, m16", 4, "\x66\xf2\x0f\x38\xf1\x13", 0);
+	RAW("crc32 r32, m32", 4, "\xf2\x0f\x38\xf1\x13", 0);
+	RAW("crc32 r64, m64", 8, "\xf2\x48\x0f\x38\xf1\x13", DF_NO32);
+	RAW("crc32 r64, m8", 8, "\xf2\x48\x0f\x38\xf0\x13", DF_NO32);
+}
+
+/** BMI1 and BMI2 but MULX (VEX): R10 (or ECX) as VEX.vvvv, EDX/RDX as the destination. */
+static void add_bmi(void)
+{
+	enum { C = DF_CTRL, Z = DF_SMALL, X = DF_NO32 };
+	static const struct {
+		const char *name;
+		unsigned int size;
+		const char *bytes;
+		unsigned int flags;
+	} rows[] = {
+		{ "andn r32, r10d, m32", 4, "\xc4\xe2\x28\xf2\x13", Z | X },
+		{ "andn r64, r10, m64", 8, "\xc4\xe2\xa8\xf2\x13", Z | X },
+		{ "andn r32, ecx, m32", 4, "\xc4\xe2\x70\xf2\x13", Z },
+		{ "bextr r32, m32, r10d", 4, "\xc4\xe2\x28\xf7\x13", C | X },
+		{ "bextr r64, m64, r10", 8, "\xc4\xe2\xa8\xf7\x13", C | X },
+		{ "bextr r32, m32, ecx", 4, "\xc4\xe2\x70\xf7\x13", C },
+		{ "blsi r10d, m32", 4, "\xc4\xe2\x28\xf3\x1b", Z | X },
+		{ "blsi r10, m64", 8, "\xc4\xe2\xa8\xf3\x1b", Z | X },
+		{ "blsi ecx, m32", 4, "\xc4\xe2\x70\xf3\x1b", Z },
+		{ "blsmsk r10d, m32", 4, "\xc4\xe2\x28\xf3\x13", Z | X },
+		{ "blsmsk r10, m64", 8, "\xc4\xe2\xa8\xf3\x13", Z | X },
+		{ "blsr r10d, m32", 4, "\xc4\xe2\x28\xf3\x0b", Z | X },
+		{ "blsr r10, m64", 8, "\xc4\xe2\xa8\xf3\x0b", Z | X },
+		{ "bzhi r32, m32, r10d", 4, "\xc4\xe2\x28\xf5\x13", C | X },
+		{ "bzhi r64, m64, r10", 8, "\xc4\xe2\xa8\xf5\x13", C | X },
+		{ "bzhi r32, m32, ecx", 4, "\xc4\xe2\x70\xf5\x13", C },
+		{ "pdep r32, r10d, m32", 4, "\xc4\xe2\x2b\xf5\x13", X },
+		{ "pdep r64, r10, m64", 8, "\xc4\xe2\xab\xf5\x13", X },
+		{ "pext r32, r10d, m32", 4, "\xc4\xe2\x2a\xf5\x13", X },
+		{ "pext r64, r10, m64", 8, "\xc4\xe2\xaa\xf5\x13", X },
+		{ "pext r32, ecx, m32", 4, "\xc4\xe2\x72\xf5\x13", 0 },
+		{ "sarx r32, m32, r10d", 4, "\xc4\xe2\x2a\xf7\x13", X },
+		{ "sarx r64, m64, r10", 8, "\xc4\xe2\xaa\xf7\x13", X },
+		{ "shlx r32, m32, r10d", 4, "\xc4\xe2\x29\xf7\x13", X },
+		{ "shlx r64, m64, r10", 8, "\xc4\xe2\xa9\xf7\x13", X },
+		{ "shrx r32, m32, r10d", 4, "\xc4\xe2\x2b\xf7\x13", X },
+		{ "shrx r64, m64, r10", 8, "\xc4\xe2\xab\xf7\x13", X },
+		{ "shrx r32, m32, ecx", 4, "\xc4\xe2\x73\xf7\x13", 0 },
+		{ "rorx r32, m32, imm8", 4, "\xc4\xe3\x7b\xf0\x13\x05", 0 },
+		{ "rorx r64, m64, imm8", 8, "\xc4\xe3\xfb\xf0\x13\x2d", X },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		add_raw(rows[i].name, rows[i].size, rows[i].bytes, strlen(rows[i].bytes),
+			rows[i].flags);
+		if (rows[i].bytes[3] == (char)0xf0) { /* RORX: the last byte is the imm8 */
+			forms[nforms - 1].imm_at = (uint8_t)(forms[nforms - 1].len - 1);
+			forms[nforms - 1].imm_len = 1;
+		}
+	}
+}
+
 /** SSE and AVX loads and stores, XMM1 (or XMM9/YMM9) and [rbx]. */
 static void add_vector(void)
 {
@@ -466,10 +557,16 @@ static void add_addressing(void)
 	RAW("imul edx, [ebx], imm8 (67)", 4, "\x67\x6b\x13\x05", a | DF_SMALL);
 	forms[nforms - 1].imm_at = 3;
 	forms[nforms - 1].imm_len = 1;
+	RAW("shrd [ebx], edx, cl (67)", 4, "\x67\x0f\xad\x13", a);
+	RAW("andn edx, r10d, [ebx] (67)", 4, "\x67\xc4\xe2\x28\xf2\x13", a);
+	RAW("bsr rdx, [rip+d]", 8, "\x48\x0f\xbd\x15\0\0\0\0", r | DF_SMALL);
 	RAW("idiv qword [rip+d]", 8, "\x48\xf7\x3d\0\0\0\0", r | DF_DIV | DF_SDIV);
 	RAW("imul edx, [rip+d], imm32", 4, "\x69\x15\0\0\0\0\x78\x56\x34\x12", r);
 	forms[nforms - 1].imm_at = 6;
 	forms[nforms - 1].imm_len = 4;
+	RAW("rorx rdx, [rip+d], imm8", 8, "\xc4\xe3\xfb\xf0\x15\0\0\0\0\x2d", r);
+	forms[nforms - 1].imm_at = 9;
+	forms[nforms - 1].imm_len = 1;
 }
 
 static void build_forms(void)
@@ -483,6 +580,8 @@ static void build_forms(void)
 	add_conditional();
 	add_moves();
 	add_muldiv();
+	add_bitops();
+	add_bmi();
 	add_vector();
 	add_strings();
 	add_addressing();
@@ -648,6 +747,12 @@ static void random_case(const struct dform *f, struct cpu *cpu)
 		cpu->gpr[INSN_RAX] = small_value();
 		cpu->gpr[INSN_RDX] = small_value();
 		cpu->gpr[INSN_R10] = small_value();
+	}
+	if (f->flags & DF_CTRL) {
+		cpu->gpr[INSN_RCX] = (cpu->gpr[INSN_RCX] & ~0xffffULL) | (test_rng() % 80) |
+				     (test_rng() % 80) << 8;
+		cpu->gpr[INSN_R10] = (cpu->gpr[INSN_R10] & ~0xffffULL) | (test_rng() % 80) |
+				     (test_rng() % 80) << 8;
 	}
 	if (f->flags & DF_BTREG) {
 		/* offsets of +-1024 bits, sign-extended from the operand size */
