@@ -121,6 +121,11 @@ static unsigned int emul_insn_needs(const struct insn *insn)
 	return needs;
 }
 
+bool emul_runs(const struct insn *insn)
+{
+	return insn->cls < INSN_CLASS_COUNT && emul_needs[insn->cls];
+}
+
 enum insn_mode emul_mode(const struct emul_input *in)
 {
 	uint16_t cs = in->seg[INSN_SEG_CS].attrib;

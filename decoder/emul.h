@@ -190,9 +190,17 @@ enum emul_result emul_decode(struct emul_ctxt *ctxt, const struct emul_ops *ops)
  * architectural ones (emul_alu.c); flags the manuals leave undefined are
  * what an AMD Zen CPU leaves there.  Decodes first unless insn_valid (so
  * vc/ may decode, cross-check against the exit, then run).  Other classes
- * are EMUL_UNHANDLEABLE: vc/ handles them itself.
+ * are EMUL_UNHANDLEABLE (emul_runs() is false for them): vc/ handles them
+ * itself.
  */
 enum emul_result emul_execute(struct emul_ctxt *ctxt, const struct emul_ops *ops);
+
+/**
+ * True when emul_execute() runs instructions of insn's class; false for
+ * INSN_OTHER (x87, SSE arithmetic, far pointers, ...) and for the classes
+ * the caller handles itself (CPUID, RDMSR, HLT, ...).
+ */
+bool emul_runs(const struct insn *insn);
 
 /**
  * The linear address of the memory operand of the decoded instruction (for

@@ -129,6 +129,13 @@ const char *insn_class_name(unsigned int cls)
 	return cls < INSN_CLASS_COUNT ? insn_class_names[cls] : "?";
 }
 
+const char *insn_mnemonic(const struct insn *insn)
+{
+	const char *s = ZydisMnemonicGetString((ZydisMnemonic)insn->mnemonic);
+
+	return s ? s : "?";
+}
+
 /**
  * Zydis's error statuses as the guest sees them.  Everything but "no more
  * data" and "too long" is an encoding the CPU rejects with #UD: an unknown
@@ -198,6 +205,7 @@ static uint8_t insn_seg_override(ZydisInstructionAttributes attr)
 static void insn_fill_common(const ZydisDecodedInstruction *zi, struct insn *insn)
 {
 	insn->length = zi->length;
+	insn->mnemonic = (uint16_t)zi->mnemonic;
 	insn->op_size = zi->operand_width / 8;
 	insn->addr_size = zi->address_width / 8;
 	insn->rep = zi->attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE);
@@ -225,6 +233,10 @@ enum insn_status insn_decode(const uint8_t *bytes, size_t len, enum insn_mode mo
 	if (status != INSN_OK)
 		return status;
 	insn_fill_common(&zi, insn);
+	for (unsigned int i = 0; i < zi.operand_count; i++)
+		if (ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY &&
+		    ops[i].mem.type != ZYDIS_MEMOP_TYPE_AGEN)
+			insn->touches_mem = true;
 	insn_fill_class(&zi, ops, rip, insn);
 	return INSN_OK;
 }

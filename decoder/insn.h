@@ -247,8 +247,9 @@ struct insn_mem {
  *   RORX                     reg <- mem rotated right by imm, reg_dst
  */
 struct insn {
-	uint8_t length;	 /**< bytes, 1..15 */
-	uint8_t cls;	 /**< enum insn_class */
+	uint8_t length;	   /**< bytes, 1..15 */
+	uint8_t cls;	   /**< enum insn_class */
+	uint16_t mnemonic; /**< Zydis's mnemonic, for insn_mnemonic() (logs) */
 	uint8_t op_size; /**< operand size in bytes: reg's size (per element for strings, ports) */
 	uint8_t addr_size;    /**< address size in bytes: 2, 4 or 8 */
 	bool rep;	      /**< F3 prefix (REP/REPE) */
@@ -256,6 +257,7 @@ struct insn {
 	bool lock;	      /**< F0 prefix */
 	bool has_mem;	      /**< mem is used */
 	bool has_imm;	      /**< imm is used */
+	bool touches_mem;     /**< some operand, implicit ones too, is memory (not LEA's) */
 	uint8_t seg_override; /**< enum insn_seg of the segment prefix, or INSN_SEG_NONE */
 	uint8_t dr;	      /**< debug register number for MOV_TO_DR / MOV_FROM_DR */
 	uint8_t cc;	      /**< SETCC, CMOVCC: condition, the opcode's low 4 bits */
@@ -280,5 +282,8 @@ enum insn_status insn_decode(const uint8_t *bytes, size_t len, enum insn_mode mo
 
 /** Name of an enum insn_class, for logs ("?" when out of range). */
 const char *insn_class_name(unsigned int cls);
+
+/** The instruction's mnemonic ("fld", "addps", ...), for logs ("?" when unknown). */
+const char *insn_mnemonic(const struct insn *insn);
 
 #endif /* DECODER_INSN_H */
