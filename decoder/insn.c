@@ -122,6 +122,11 @@ static const char *const insn_class_names[INSN_CLASS_COUNT] = {
 	[INSN_MOVUPD] = "movupd",
 	[INSN_MOVNTDQ] = "movntdq",
 	[INSN_MOVNTPS] = "movntps",
+	[INSN_MOVSS] = "movss",
+	[INSN_MOVSD] = "movsd",
+	[INSN_MOVNTPD] = "movntpd",
+	[INSN_MOVNTDQA] = "movntdqa",
+	[INSN_LDDQU] = "lddqu",
 };
 
 const char *insn_class_name(unsigned int cls)

@@ -2,7 +2,7 @@
 /*
  * Differential tests of the engine (decoder/emul_arith.c, emul_alu.c,
  * emul_move.c, emul_string.c, emul_muldiv.c, emul_bitop.c, emul_vec.c):
- * 624 forms of the read-modify-write, bit, exchange, conditional, stack,
+ * 642 forms of the read-modify-write, bit, exchange, conditional, stack,
  * byte-swap, multiply, divide, shift-double, bit-count, BMI1/BMI2, ADX,
  * CRC32, string compare and SSE/AVX move instructions (every operand size,
  * memory as destination and as source, immediates, LOCK, 67h,
@@ -502,6 +502,24 @@ static void add_vector(void)
 		{ "vmovntdq m128, xmm1", 16, "\xc5\xf9\xe7\x0b", VA },
 		{ "vmovntdq m256, ymm1", 32, "\xc5\xfd\xe7\x0b", VA },
 		{ "vmovntps m256, ymm1", 32, "\xc5\xfc\x2b\x0b", VA },
+		{ "movss xmm1, m32", 4, "\xf3\x0f\x10\x0b", VU },
+		{ "movss m32, xmm1", 4, "\xf3\x0f\x11\x0b", VU },
+		{ "movss xmm9, m32", 4, "\xf3\x44\x0f\x10\x0b", VU | X },
+		{ "movsd xmm1, m64", 8, "\xf2\x0f\x10\x0b", VU },
+		{ "movsd m64, xmm1", 8, "\xf2\x0f\x11\x0b", VU },
+		{ "vmovss xmm1, m32", 4, "\xc5\xfa\x10\x0b", VU },
+		{ "vmovss m32, xmm1", 4, "\xc5\xfa\x11\x0b", VU },
+		{ "vmovsd xmm1, m64", 8, "\xc5\xfb\x10\x0b", VU },
+		{ "vmovsd m64, xmm1", 8, "\xc5\xfb\x11\x0b", VU },
+		{ "movntpd m128, xmm1", 16, "\x66\x0f\x2b\x0b", VA },
+		{ "vmovntpd m128, xmm1", 16, "\xc5\xf9\x2b\x0b", VA },
+		{ "vmovntpd m256, ymm1", 32, "\xc5\xfd\x2b\x0b", VA },
+		{ "movntdqa xmm1, m128", 16, "\x66\x0f\x38\x2a\x0b", VA },
+		{ "vmovntdqa xmm1, m128", 16, "\xc4\xe2\x79\x2a\x0b", VA },
+		{ "vmovntdqa ymm1, m256", 32, "\xc4\xe2\x7d\x2a\x0b", VA },
+		{ "lddqu xmm1, m128", 16, "\xf2\x0f\xf0\x0b", VU },
+		{ "vlddqu xmm1, m128", 16, "\xc5\xfb\xf0\x0b", VU },
+		{ "vlddqu ymm1, m256", 32, "\xc5\xff\xf0\x0b", VU },
 	};
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)

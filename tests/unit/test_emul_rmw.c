@@ -97,6 +97,16 @@ static void test_decode_classes(void **state)
 		  false, false, INSN_REG_NONE, 0, 0, 9, true },
 		{ "movntps [ebx], xmm7 (32)", "\x0f\x2b\x3b", INSN_MODE_PROT32, INSN_MOVNTPS, 16, 4,
 		  false, false, INSN_REG_NONE, 0, 16, 7 },
+		{ "movsd xmm1, [ebx] (32)", "\xf2\x0f\x10\x0b", INSN_MODE_PROT32, INSN_MOVSD, 8, 4,
+		  true, false, INSN_REG_NONE, 0, 0, 1 },
+		{ "vmovss [rbx], xmm9", "\xc5\x7a\x11\x0b", INSN_MODE_LONG64, INSN_MOVSS, 4, 4,
+		  false, false, INSN_REG_NONE, 0, 0, 9, true },
+		{ "vmovntdqa ymm1, [rbx]", "\xc4\xe2\x7d\x2a\x0b", INSN_MODE_LONG64, INSN_MOVNTDQA,
+		  32, 4, true, false, INSN_REG_NONE, 0, 32, 1, true },
+		{ "lddqu xmm1, [rbx]", "\xf2\x0f\xf0\x0b", INSN_MODE_LONG64, INSN_LDDQU, 16, 4,
+		  true, false, INSN_REG_NONE, 0, 0, 1 },
+		{ "movntpd [rbx], xmm1", "\x66\x0f\x2b\x0b", INSN_MODE_LONG64, INSN_MOVNTPD, 16, 4,
+		  false, false, INSN_REG_NONE, 0, 16, 1 },
 	};
 	/* register-only forms, MMX, EVEX and other operand kinds stay OTHER */
 	static const char *const other[] = {
@@ -517,7 +527,12 @@ static void test_alignment(void **state)
 		{ "\x48\x0f\xc7\x0b", 0x10048, true },	/* cmpxchg16b */
 		{ "\xf0\x48\x0f\xc7\x0b", 0x10048, true },
 		{ "\x48\x0f\xc7\x0b", 0x10040, false },
-		{ "\x0f\xc7\x0b", 0x10041, false }, /* cmpxchg8b: no rule */
+		{ "\x0f\xc7\x0b", 0x10041, false },	   /* cmpxchg8b: no rule */
+		{ "\x66\x0f\x38\x2a\x0b", 0x10048, true }, /* movntdqa */
+		{ "\xc4\xe2\x7d\x2a\x0b", 0x10050, true }, /* vmovntdqa ymm1 */
+		{ "\x66\x0f\x2b\x0b", 0x10044, true },	   /* movntpd */
+		{ "\xf2\x0f\xf0\x0b", 0x10043, false },	   /* lddqu */
+		{ "\xf3\x0f\x10\x0b", 0x10041, false },	   /* movss */
 	};
 	struct fixture f;
 
