@@ -112,6 +112,8 @@ static const uint8_t emul_needs[INSN_CLASS_COUNT] = {
 	[INSN_MOVNTPD] = EMUL_LOAD_STORE | EMUL_NEED_VEC,
 	[INSN_MOVNTDQA] = EMUL_LOAD_STORE | EMUL_NEED_VEC,
 	[INSN_LDDQU] = EMUL_LOAD_STORE | EMUL_NEED_VEC,
+	[INSN_MOVNTSS] = EMUL_LOAD_STORE | EMUL_NEED_VEC,
+	[INSN_MOVNTSD] = EMUL_LOAD_STORE | EMUL_NEED_VEC,
 };
 
 /** What this instance needs: the class's needs, its direction, LOCK. */

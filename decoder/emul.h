@@ -186,7 +186,7 @@ enum emul_result emul_decode(struct emul_ctxt *ctxt, const struct emul_ops *ops)
  * CMPXCHG8B, CMPXCHG16B, XADD, SETCC, CMOVCC, PUSH, POP, MOVBE, MOVNTI,
  * MUL, IMUL, DIV, IDIV (#DE in out.fault for a zero divisor or a quotient
  * too large), MULX, SHLD, SHRD, BSF..POPCNT, ANDN..RORX, ADCX, ADOX, CRC32
- * and (with in.vec_valid) MOVD..LDDQU.  Results and RFLAGS are the
+ * and (with in.vec_valid) MOVD..MOVNTSD.  Results and RFLAGS are the
  * architectural ones (emul_alu.c); flags the manuals leave undefined are
  * what an AMD Zen CPU leaves there.  Decodes first unless insn_valid (so
  * vc/ may decode, cross-check against the exit, then run).  Other classes

@@ -143,7 +143,7 @@ enum emul_result emul_muldiv(struct emul_ctxt *ctxt, const struct emul_ops *ops)
 /** BSF..POPCNT, the BMI1/BMI2 classes, ADCX, ADOX, CRC32 from memory (emul_bitop.c). */
 enum emul_result emul_bitop(struct emul_ctxt *ctxt, const struct emul_ops *ops);
 
-/** MOVD..LDDQU between a vector register and memory (emul_vec.c). */
+/** MOVD..MOVNTSD between a vector register and memory (emul_vec.c). */
 enum emul_result emul_vec(struct emul_ctxt *ctxt, const struct emul_ops *ops);
 
 #endif /* DECODER_EMUL_PRIV_H */

@@ -4,7 +4,9 @@
  * (V)MOVQ, (V)MOVDQA, (V)MOVDQU, (V)MOVAPS, (V)MOVUPS, (V)MOVAPD,
  * (V)MOVUPD, (V)MOVNTDQ, (V)MOVNTPS, (V)MOVSS, (V)MOVSD, (V)MOVNTPD,
  * (V)MOVNTDQA (the non-temporal load that reads write-combining device
- * memory), (V)LDDQU, VEX.128 and VEX.256.  The registers are the caller's
+ * memory), (V)LDDQU, VEX.128 and VEX.256, and SSE4A's MOVNTSS and MOVNTSD
+ * (APM 26568 "MOVNTSS", "MOVNTSD": stores of the low 4 or 8 bytes, which
+ * the offered CPUID passes through).  The registers are the caller's
  * copy in in.vec (emul.h): the engine never uses the host's.  A store
  * writes the operand's low mem.size bytes; a load writes them and zeroes
  * the rest of the XMM register (legacy SSE: bits 255:128 are kept) or of

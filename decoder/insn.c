@@ -127,6 +127,8 @@ static const char *const insn_class_names[INSN_CLASS_COUNT] = {
 	[INSN_MOVNTPD] = "movntpd",
 	[INSN_MOVNTDQA] = "movntdqa",
 	[INSN_LDDQU] = "lddqu",
+	[INSN_MOVNTSS] = "movntss",
+	[INSN_MOVNTSD] = "movntsd",
 };
 
 const char *insn_class_name(unsigned int cls)

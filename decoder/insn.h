@@ -171,6 +171,8 @@ enum insn_class {
 	INSN_MOVNTPD,	 /**< (V)MOVNTPD: 66 0F 2B */
 	INSN_MOVNTDQA,	 /**< (V)MOVNTDQA: 66 0F 38 2A (a load) */
 	INSN_LDDQU,	 /**< (V)LDDQU: F2 0F F0 */
+	INSN_MOVNTSS,	 /**< MOVNTSS mem32, xmm (SSE4A): F3 0F 2B */
+	INSN_MOVNTSD,	 /**< MOVNTSD mem64, xmm (SSE4A): F2 0F 2B */
 	INSN_CLASS_COUNT,
 };
 
@@ -238,7 +240,7 @@ struct insn_mem {
  *   MOVNTI                   mem <- reg
  *   CMPS                     compare mem (seg:rSI) with ES:rDI
  *   SCAS                     compare reg (rAX) with mem (ES:rDI)
- *   MOVD..LDDQU              vreg <- mem with reg_dst, else mem <- vreg; align
+ *   MOVD..MOVNTSD            vreg <- mem with reg_dst, else mem <- vreg; align
  *   MUL, IMUL, DIV, IDIV     mem alone: rDX:rAX (AX for 8 bits) op= mem; IMUL with reg
  *                            (reg_dst): reg <- reg * mem, or reg <- mem * imm if has_imm
  *   MULX                     reg:reg2 <- rDX * mem (reg the high half, reg2 = VEX.vvvv)
@@ -270,7 +272,7 @@ struct insn {
 	bool reg_dst;	     /**< the register operand (reg or vreg) is written from mem */
 	struct insn_reg reg; /**< the register operand */
 	struct insn_reg reg2;  /**< a second register operand (see the table above) */
-	struct insn_vreg vreg; /**< the vector register operand (MOVD..LDDQU) */
+	struct insn_vreg vreg; /**< the vector register operand (MOVD..MOVNTSD) */
 	struct insn_mem mem;   /**< the memory operand */
 	uint64_t imm;	       /**< immediate (the port for IN/OUT imm8) */
 };

@@ -2,7 +2,7 @@
 /*
  * Differential tests of the engine (decoder/emul_arith.c, emul_alu.c,
  * emul_move.c, emul_string.c, emul_muldiv.c, emul_bitop.c, emul_vec.c):
- * 642 forms of the read-modify-write, bit, exchange, conditional, stack,
+ * 645 forms of the read-modify-write, bit, exchange, conditional, stack,
  * byte-swap, multiply, divide, shift-double, bit-count, BMI1/BMI2, ADX,
  * CRC32, string compare and SSE/AVX move instructions (every operand size,
  * memory as destination and as source, immediates, LOCK, 67h,
@@ -520,6 +520,9 @@ static void add_vector(void)
 		{ "lddqu xmm1, m128", 16, "\xf2\x0f\xf0\x0b", VU },
 		{ "vlddqu xmm1, m128", 16, "\xc5\xfb\xf0\x0b", VU },
 		{ "vlddqu ymm1, m256", 32, "\xc5\xff\xf0\x0b", VU },
+		{ "movntss m32, xmm1", 4, "\xf3\x0f\x2b\x0b", VU },
+		{ "movntsd m64, xmm1", 8, "\xf2\x0f\x2b\x0b", VU },
+		{ "movntsd m64, xmm9", 8, "\xf2\x44\x0f\x2b\x0b", VU | X },
 	};
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)

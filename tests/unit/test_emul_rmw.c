@@ -107,6 +107,8 @@ static void test_decode_classes(void **state)
 		  true, false, INSN_REG_NONE, 0, 0, 1 },
 		{ "movntpd [rbx], xmm1", "\x66\x0f\x2b\x0b", INSN_MODE_LONG64, INSN_MOVNTPD, 16, 4,
 		  false, false, INSN_REG_NONE, 0, 16, 1 },
+		{ "movntss [rbx], xmm2", "\xf3\x0f\x2b\x13", INSN_MODE_LONG64, INSN_MOVNTSS, 4, 4,
+		  false, false, INSN_REG_NONE, 0, 0, 2 },
 	};
 	/* register-only forms, MMX, EVEX and other operand kinds stay OTHER */
 	static const char *const other[] = {
