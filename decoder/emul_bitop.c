@@ -13,8 +13,10 @@
  * so F3 0F BC/BD are TZCNT/LZCNT here (a CPU without BMI1/ABM would run
  * them as BSF/BSR, APM 24594 "LZCNT", "TZCNT").
  *
- * Flags, as APM 24594 defines them on each instruction's page; where it
- * leaves a flag undefined the engine follows what this CPU (AMD family
+ * Flags, as APM 24594 (vol. 3) defines them on each instruction's page
+ * ("BSF", "BSR", "TZCNT", "LZCNT", "POPCNT", "ANDN", "BEXTR (register
+ * form)", "BLSI", "BLSMSK", "BLSR", "BZHI", "ADCX", "ADOX"); where it lists
+ * a flag as undefined the engine follows what the AMD CPU (this one: family
  * 1Ah) does, and the differential tests (tests/unit/test_emul_diff.c)
  * compare it:
  *   BSF, BSR    ZF = (source 0), and then the destination is unchanged;

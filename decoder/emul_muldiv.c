@@ -6,8 +6,8 @@
  * then read_mem); registers and RFLAGS change only after that and, for
  * DIV and IDIV, only if the quotient fits: a divisor of 0, or a quotient
  * too large for its register (IDIV: outside -2^(n-1)..2^(n-1)-1), is #DE
- * with nothing changed (APM 24594 "DIV", "IDIV", and APM 24593 §8.2.1
- * "#DE—Divide-by-Zero-Error Exception").
+ * with nothing changed (APM 24594 "DIV", "IDIV"; APM 24593, the #DE
+ * divide-by-zero-error exception).
  *
  * Flags: MUL and IMUL set CF and OF when the high half of the product is
  * significant (MUL: not zero; IMUL: not the sign extension of the low
