@@ -70,6 +70,33 @@ static const uint8_t emul_needs[INSN_CLASS_COUNT] = {
 	[INSN_SCAS] = EMUL_NEED_READ,
 	[INSN_MOVBE] = EMUL_LOAD_STORE,
 	[INSN_MOVNTI] = EMUL_NEED_WRITE,
+	[INSN_MUL] = EMUL_NEED_READ,
+	[INSN_IMUL] = EMUL_NEED_READ,
+	[INSN_DIV] = EMUL_NEED_READ,
+	[INSN_IDIV] = EMUL_NEED_READ,
+	[INSN_MULX] = EMUL_NEED_READ,
+	[INSN_SHLD] = EMUL_RW,
+	[INSN_SHRD] = EMUL_RW,
+	[INSN_BSF] = EMUL_NEED_READ,
+	[INSN_BSR] = EMUL_NEED_READ,
+	[INSN_TZCNT] = EMUL_NEED_READ,
+	[INSN_LZCNT] = EMUL_NEED_READ,
+	[INSN_POPCNT] = EMUL_NEED_READ,
+	[INSN_ANDN] = EMUL_NEED_READ,
+	[INSN_BEXTR] = EMUL_NEED_READ,
+	[INSN_BLSI] = EMUL_NEED_READ,
+	[INSN_BLSMSK] = EMUL_NEED_READ,
+	[INSN_BLSR] = EMUL_NEED_READ,
+	[INSN_BZHI] = EMUL_NEED_READ,
+	[INSN_PDEP] = EMUL_NEED_READ,
+	[INSN_PEXT] = EMUL_NEED_READ,
+	[INSN_SARX] = EMUL_NEED_READ,
+	[INSN_SHLX] = EMUL_NEED_READ,
+	[INSN_SHRX] = EMUL_NEED_READ,
+	[INSN_RORX] = EMUL_NEED_READ,
+	[INSN_ADCX] = EMUL_NEED_READ,
+	[INSN_ADOX] = EMUL_NEED_READ,
+	[INSN_CRC32] = EMUL_NEED_READ,
 	[INSN_MOVD] = EMUL_LOAD_STORE | EMUL_NEED_VEC,
 	[INSN_MOVQ] = EMUL_LOAD_STORE | EMUL_NEED_VEC,
 	[INSN_MOVDQA] = EMUL_LOAD_STORE | EMUL_NEED_VEC,
@@ -80,6 +107,13 @@ static const uint8_t emul_needs[INSN_CLASS_COUNT] = {
 	[INSN_MOVUPD] = EMUL_LOAD_STORE | EMUL_NEED_VEC,
 	[INSN_MOVNTDQ] = EMUL_LOAD_STORE | EMUL_NEED_VEC,
 	[INSN_MOVNTPS] = EMUL_LOAD_STORE | EMUL_NEED_VEC,
+	[INSN_MOVSS] = EMUL_LOAD_STORE | EMUL_NEED_VEC,
+	[INSN_MOVSD] = EMUL_LOAD_STORE | EMUL_NEED_VEC,
+	[INSN_MOVNTPD] = EMUL_LOAD_STORE | EMUL_NEED_VEC,
+	[INSN_MOVNTDQA] = EMUL_LOAD_STORE | EMUL_NEED_VEC,
+	[INSN_LDDQU] = EMUL_LOAD_STORE | EMUL_NEED_VEC,
+	[INSN_MOVNTSS] = EMUL_LOAD_STORE | EMUL_NEED_VEC,
+	[INSN_MOVNTSD] = EMUL_LOAD_STORE | EMUL_NEED_VEC,
 };
 
 /** What this instance needs: the class's needs, its direction, LOCK. */
@@ -92,6 +126,11 @@ static unsigned int emul_insn_needs(const struct insn *insn)
 	if (insn->lock)
 		needs |= EMUL_NEED_CAS;
 	return needs;
+}
+
+bool emul_runs(const struct insn *insn)
+{
+	return insn->cls < INSN_CLASS_COUNT && emul_needs[insn->cls];
 }
 
 enum insn_mode emul_mode(const struct emul_input *in)
@@ -311,7 +350,7 @@ static bool emul_is_string(unsigned int cls)
 /** The classes of emul_arith.c. */
 static bool emul_is_arith(unsigned int cls)
 {
-	return (cls >= INSN_ADD && cls <= INSN_XADD);
+	return (cls >= INSN_ADD && cls <= INSN_XADD) || cls == INSN_SHLD || cls == INSN_SHRD;
 }
 
 enum emul_result emul_execute(struct emul_ctxt *ctxt, const struct emul_ops *ops)
@@ -340,6 +379,10 @@ enum emul_result emul_execute(struct emul_ctxt *ctxt, const struct emul_ops *ops
 		r = emul_string(ctxt, ops);
 	else if (emul_is_arith(insn->cls))
 		r = emul_arith(ctxt, ops);
+	else if (insn->cls >= INSN_MUL && insn->cls <= INSN_MULX)
+		r = emul_muldiv(ctxt, ops);
+	else if (insn->cls >= INSN_BSF && insn->cls <= INSN_CRC32)
+		r = emul_bitop(ctxt, ops);
 	else if (needs & EMUL_NEED_VEC)
 		r = emul_vec(ctxt, ops);
 	else

@@ -190,14 +190,24 @@ bool emul_needs_vec(const struct emul_ctxt *ctxt);
  * MOVSX, MOVS, STOS, LODS, CMPS, SCAS, IN, OUT, INS or OUTS (with REP: at
  * most in.rep_limit elements, then EMUL_RETRY), or of the memory forms of
  * ADD..TEST, INC, DEC, NEG, NOT, ROL..SAR, BT..BTC, XCHG, CMPXCHG,
- * CMPXCHG8B, CMPXCHG16B, XADD, SETCC, CMOVCC, PUSH, POP, MOVBE, MOVNTI and
- * (with in.vec_valid) MOVD..MOVNTPS.  Results and RFLAGS are the
+ * CMPXCHG8B, CMPXCHG16B, XADD, SETCC, CMOVCC, PUSH, POP, MOVBE, MOVNTI,
+ * MUL, IMUL, DIV, IDIV (#DE in out.fault for a zero divisor or a quotient
+ * too large), MULX, SHLD, SHRD, BSF..POPCNT, ANDN..RORX, ADCX, ADOX, CRC32
+ * and (with in.vec_valid) MOVD..MOVNTSD.  Results and RFLAGS are the
  * architectural ones (emul_alu.c); flags the manuals leave undefined are
  * what an AMD Zen CPU leaves there.  Decodes first unless insn_valid (so
  * vc/ may decode, cross-check against the exit, then run).  Other classes
- * are EMUL_UNHANDLEABLE: vc/ handles them itself.
+ * are EMUL_UNHANDLEABLE (emul_runs() is false for them): vc/ handles them
+ * itself.
  */
 enum emul_result emul_execute(struct emul_ctxt *ctxt, const struct emul_ops *ops);
+
+/**
+ * True when emul_execute() runs instructions of insn's class; false for
+ * INSN_OTHER (x87, SSE arithmetic, far pointers, ...) and for the classes
+ * the caller handles itself (CPUID, RDMSR, HLT, ...).
+ */
+bool emul_runs(const struct insn *insn);
 
 /**
  * The linear address of the memory operand of the decoded instruction (for

@@ -187,3 +187,15 @@ enum emul_result emul_write_linear(struct emul_ctxt *ctxt, const struct emul_ops
 		buf[i] = (uint8_t)(val >> (8 * i));
 	return emul_write_buf(ctxt, ops, linear, buf, size);
 }
+
+enum emul_result emul_read_operand(struct emul_ctxt *ctxt, const struct emul_ops *ops,
+				   uint64_t *val)
+{
+	enum emul_result r;
+	uint64_t la;
+
+	r = emul_operand_linear(ctxt, 0, false, &la);
+	if (r != EMUL_OK)
+		return r;
+	return emul_read_linear(ctxt, ops, la, ctxt->insn.mem.size, val);
+}

@@ -2,9 +2,9 @@
 /*
  * The arithmetic of the read-modify-write instructions: results and RFLAGS
  * (CF PF AF ZF SF OF) of ADD..CMP, TEST, INC, DEC, NEG, NOT, the shifts and
- * rotates, and BT..BTC, as APM 24594 (vol. 3) ch. 3 and the SDM vol. 2
- * define each one, and the condition codes (APM 24594 "Jcc", SDM vol. 1
- * Appendix B "EFLAGS Condition Codes").
+ * rotates, SHLD, SHRD, and BT..BTC, as APM 24594 (vol. 3) ch. 3 and the
+ * SDM vol. 2 define each one, and the condition codes (APM 24594 "Jcc",
+ * SDM vol. 1 Appendix B "EFLAGS Condition Codes").
  *
  * Where the manuals call a flag undefined, the engine leaves what an AMD
  * Zen CPU leaves (the differential tests in tests/unit/test_emul_diff.c run
@@ -19,7 +19,7 @@ static uint64_t emul_msb(uint64_t v, unsigned int size)
 }
 
 /** PF: even parity of the result's low byte (APM 24592 "Flags Register"). */
-static uint64_t emul_pf(uint64_t r)
+uint64_t emul_parity(uint64_t r)
 {
 	return (0x9669u >> ((r ^ (r >> 4)) & 0xf)) & 1 ? EMUL_PF : 0;
 }
@@ -28,7 +28,7 @@ static uint64_t emul_pf(uint64_t r)
 static uint64_t emul_szp(uint64_t r, unsigned int size)
 {
 	r &= emul_size_mask(size);
-	return (emul_msb(r, size) ? EMUL_SF : 0) | (r ? 0 : EMUL_ZF) | emul_pf(r);
+	return (emul_msb(r, size) ? EMUL_SF : 0) | (r ? 0 : EMUL_ZF) | emul_parity(r);
 }
 
 /**
@@ -156,6 +156,51 @@ static uint64_t emul_shift(unsigned int cls, unsigned int size, uint64_t d, uint
 	} else {
 		*rflags = (*rflags & ~(EMUL_CF | EMUL_OF)) | f;
 	}
+	return r;
+}
+
+/**
+ * SHLD and SHRD (APM 24594 "SHLD", "SHRD"): d shifted left (right) by the
+ * count, the vacated bits filled from the top (bottom) of s.  The count is
+ * masked to 5 bits (6 with a 64-bit operand); a masked count of 0 changes
+ * nothing.  CF is the last bit shifted out of d, SF ZF PF are from the
+ * result, OF is defined for a count of 1 (set if the sign changed).
+ * Undefined in APM 24594, and what this CPU (AMD family 1Ah) does, which
+ * the engine follows (the differential tests compare it):
+ *   OF for any count: MSB(r) ^ CF (SHLD), MSB(r) ^ MSB-1(r) (SHRD), which
+ *   for a count of 1 is the sign change; AF is set.
+ *   16-bit operands with a count of 16 to 31 (APM: "the result ... is
+ *   undefined"): the shift runs through d:s:s (SHLD) or s:s:d (SHRD), so
+ *   a count of 16 + k gives s rotated by k; CF is 0 for counts above 16;
+ *   SHLD's OF is CF for counts of 16 and above.
+ */
+uint64_t emul_shift_double(unsigned int cls, unsigned int size, uint64_t d, uint64_t s,
+			   uint64_t count, uint64_t *rflags)
+{
+	unsigned int bits = size * 8, n = (unsigned int)(count & (size == 8 ? 0x3f : 0x1f));
+	uint64_t mask = emul_size_mask(size), r, cf, of;
+	bool left = cls == INSN_SHLD;
+
+	d &= mask;
+	s &= mask;
+	if (!n)
+		return d;
+	if (n > bits) { /* 16-bit operands only: s rotated by n - 16 */
+		r = emul_rotl(s, left ? n - bits : bits - (n - bits), bits);
+		cf = 0;
+	} else if (left) {
+		r = ((d << n) | (s >> (bits - n))) & mask;
+		cf = (d >> (bits - n)) & 1;
+	} else {
+		r = ((d >> n) | (s << (bits - n))) & mask;
+		cf = (d >> (n - 1)) & 1;
+	}
+	if (left)
+		of = n >= 16 && size == 2 ? cf : emul_msb(r, size) ^ cf;
+	else
+		of = emul_msb(r, size) ^ ((r >> (bits - 2)) & 1);
+	*rflags = (*rflags & ~EMUL_FLAGS_ARITH) | (cf ? EMUL_CF : 0) | (of ? EMUL_OF : 0) |
+		  emul_szp(r, size) | EMUL_AF;
 	return r;
 }
 

@@ -2,7 +2,8 @@
 /*
  * Read-modify-write instructions on a memory operand: ADD..CMP and TEST
  * (mem op= reg/imm, reg op= mem), INC, DEC, NEG, NOT, the shifts and
- * rotates, BT..BTC, XCHG, CMPXCHG, CMPXCHG8B, CMPXCHG16B and XADD.
+ * rotates, SHLD, SHRD, BT..BTC, XCHG, CMPXCHG, CMPXCHG8B, CMPXCHG16B and
+ * XADD.
  *
  * Order (emul.h): the address is checked first (for a write when the
  * operand is written), then the operand is read, the result computed, the
@@ -62,6 +63,7 @@ static enum emul_result emul_cas(struct emul_ctxt *ctxt, const struct emul_ops *
 struct emul_rmw {
 	unsigned int cls, size;
 	uint64_t src;	 /**< the source operand, shift count or bit offset */
+	uint64_t count;	 /**< SHLD, SHRD: the shift count (src: the bits shifted in) */
 	uint64_t old;	 /**< the operand as read */
 	uint64_t new;	 /**< what is written back */
 	uint64_t rflags; /**< RFLAGS after the instruction */
@@ -72,6 +74,8 @@ static void emul_rmw_compute(const struct emul_ctxt *ctxt, struct emul_rmw *m)
 	m->rflags = ctxt->out.rflags;
 	if (m->cls == INSN_XCHG)
 		m->new = m->src &emul_size_mask(m->size);
+	else if (m->cls == INSN_SHLD || m->cls == INSN_SHRD)
+		m->new = emul_shift_double(m->cls, m->size, m->old, m->src, m->count, &m->rflags);
 	else
 		m->new = emul_alu(m->cls, m->size, m->old, m->src, &m->rflags);
 }
@@ -134,7 +138,7 @@ static enum emul_result emul_reg_op_mem(struct emul_ctxt *ctxt, const struct emu
 	return EMUL_OK;
 }
 
-/** mem op= reg/imm/count, INC..NOT, XCHG, XADD. */
+/** mem op= reg/imm/count, INC..NOT, XCHG, XADD, SHLD, SHRD. */
 static enum emul_result emul_mem_op(struct emul_ctxt *ctxt, const struct emul_ops *ops)
 {
 	const struct insn *insn = &ctxt->insn;
@@ -142,10 +146,14 @@ static enum emul_result emul_mem_op(struct emul_ctxt *ctxt, const struct emul_op
 	uint64_t la;
 	enum emul_result r;
 
-	if (insn->has_imm)
-		m.src = insn->imm;
-	else if (insn->reg.index < INSN_GPR_COUNT)
+	if (m.cls == INSN_SHLD || m.cls == INSN_SHRD) {
 		m.src = emul_reg_read(ctxt, &insn->reg);
+		m.count = insn->has_imm ? insn->imm : emul_reg_read(ctxt, &insn->reg2);
+	} else if (insn->has_imm) {
+		m.src = insn->imm;
+	} else if (insn->reg.index < INSN_GPR_COUNT) {
+		m.src = emul_reg_read(ctxt, &insn->reg);
+	}
 	r = emul_operand_linear(ctxt, emul_operand_disp(ctxt), emul_writes_mem(m.cls), &la);
 	if (r == EMUL_OK)
 		r = emul_rmw_run(ctxt, ops, la, insn->lock || m.cls == INSN_XCHG, &m);

@@ -94,6 +94,13 @@ enum emul_result emul_read_buf(struct emul_ctxt *ctxt, const struct emul_ops *op
 enum emul_result emul_write_buf(struct emul_ctxt *ctxt, const struct emul_ops *ops, uint64_t linear,
 				const void *buf, unsigned int size);
 
+/**
+ * Read the instruction's memory operand (mem.size bytes, at most 8) after
+ * the checks of a read access: emul_operand_linear(), then read_mem.
+ */
+enum emul_result emul_read_operand(struct emul_ctxt *ctxt, const struct emul_ops *ops,
+				   uint64_t *val);
+
 /** A hook's result, made safe: EXCEPTION needs a fault, anything unknown is UNHANDLEABLE. */
 enum emul_result emul_hook_result(struct emul_ctxt *ctxt, enum emul_result r);
 
@@ -114,13 +121,29 @@ enum emul_result emul_string(struct emul_ctxt *ctxt, const struct emul_ops *ops)
  */
 uint64_t emul_alu(unsigned int cls, unsigned int size, uint64_t d, uint64_t s, uint64_t *rflags);
 
+/**
+ * SHLD or SHRD (cls) of d with the bits of s, by count, on size bytes
+ * (emul_alu.c).  [IN/OUT] rflags: CF PF AF ZF SF OF replaced (count not 0)
+ */
+uint64_t emul_shift_double(unsigned int cls, unsigned int size, uint64_t d, uint64_t s,
+			   uint64_t count, uint64_t *rflags);
+
+/** PF (EMUL_PF or 0): even parity of the low byte of r (emul_alu.c). */
+uint64_t emul_parity(uint64_t r);
+
 /** Condition code cc (0-15, as in Jcc/SETcc/CMOVcc) on rflags. */
 bool emul_cond(unsigned int cc, uint64_t rflags);
 
-/** ADD..SAR, BT..BTC, XCHG, CMPXCHG, CMPXCHG8B/16B, XADD on memory (emul_arith.c). */
+/** ADD..SAR, SHLD, SHRD, BT..BTC, XCHG, CMPXCHG, CMPXCHG8B/16B, XADD on memory (emul_arith.c). */
 enum emul_result emul_arith(struct emul_ctxt *ctxt, const struct emul_ops *ops);
 
-/** MOVD..MOVNTPS between a vector register and memory (emul_vec.c). */
+/** MUL, IMUL, DIV, IDIV, MULX with a memory operand (emul_muldiv.c). */
+enum emul_result emul_muldiv(struct emul_ctxt *ctxt, const struct emul_ops *ops);
+
+/** BSF..POPCNT, the BMI1/BMI2 classes, ADCX, ADOX, CRC32 from memory (emul_bitop.c). */
+enum emul_result emul_bitop(struct emul_ctxt *ctxt, const struct emul_ops *ops);
+
+/** MOVD..MOVNTSD between a vector register and memory (emul_vec.c). */
 enum emul_result emul_vec(struct emul_ctxt *ctxt, const struct emul_ops *ops);
 
 #endif /* DECODER_EMUL_PRIV_H */

@@ -85,6 +85,33 @@ static const char *const insn_class_names[INSN_CLASS_COUNT] = {
 	[INSN_SCAS] = "scas",
 	[INSN_MOVBE] = "movbe",
 	[INSN_MOVNTI] = "movnti",
+	[INSN_MUL] = "mul",
+	[INSN_IMUL] = "imul",
+	[INSN_DIV] = "div",
+	[INSN_IDIV] = "idiv",
+	[INSN_MULX] = "mulx",
+	[INSN_SHLD] = "shld",
+	[INSN_SHRD] = "shrd",
+	[INSN_BSF] = "bsf",
+	[INSN_BSR] = "bsr",
+	[INSN_TZCNT] = "tzcnt",
+	[INSN_LZCNT] = "lzcnt",
+	[INSN_POPCNT] = "popcnt",
+	[INSN_ANDN] = "andn",
+	[INSN_BEXTR] = "bextr",
+	[INSN_BLSI] = "blsi",
+	[INSN_BLSMSK] = "blsmsk",
+	[INSN_BLSR] = "blsr",
+	[INSN_BZHI] = "bzhi",
+	[INSN_PDEP] = "pdep",
+	[INSN_PEXT] = "pext",
+	[INSN_SARX] = "sarx",
+	[INSN_SHLX] = "shlx",
+	[INSN_SHRX] = "shrx",
+	[INSN_RORX] = "rorx",
+	[INSN_ADCX] = "adcx",
+	[INSN_ADOX] = "adox",
+	[INSN_CRC32] = "crc32",
 	[INSN_MOVD] = "movd",
 	[INSN_MOVQ] = "movq",
 	[INSN_MOVDQA] = "movdqa",
@@ -95,11 +122,25 @@ static const char *const insn_class_names[INSN_CLASS_COUNT] = {
 	[INSN_MOVUPD] = "movupd",
 	[INSN_MOVNTDQ] = "movntdq",
 	[INSN_MOVNTPS] = "movntps",
+	[INSN_MOVSS] = "movss",
+	[INSN_MOVSD] = "movsd",
+	[INSN_MOVNTPD] = "movntpd",
+	[INSN_MOVNTDQA] = "movntdqa",
+	[INSN_LDDQU] = "lddqu",
+	[INSN_MOVNTSS] = "movntss",
+	[INSN_MOVNTSD] = "movntsd",
 };
 
 const char *insn_class_name(unsigned int cls)
 {
 	return cls < INSN_CLASS_COUNT ? insn_class_names[cls] : "?";
+}
+
+const char *insn_mnemonic(const struct insn *insn)
+{
+	const char *s = ZydisMnemonicGetString((ZydisMnemonic)insn->mnemonic);
+
+	return s ? s : "?";
 }
 
 /**
@@ -141,6 +182,7 @@ static void insn_clear(struct insn *insn)
 	*insn = (struct insn){
 		.seg_override = INSN_SEG_NONE,
 		.reg = { .index = INSN_REG_NONE },
+		.reg2 = { .index = INSN_REG_NONE },
 		.mem = { .base = INSN_REG_NONE, .index = INSN_REG_NONE, .seg = INSN_SEG_NONE },
 	};
 }
@@ -170,6 +212,7 @@ static uint8_t insn_seg_override(ZydisInstructionAttributes attr)
 static void insn_fill_common(const ZydisDecodedInstruction *zi, struct insn *insn)
 {
 	insn->length = zi->length;
+	insn->mnemonic = (uint16_t)zi->mnemonic;
 	insn->op_size = zi->operand_width / 8;
 	insn->addr_size = zi->address_width / 8;
 	insn->rep = zi->attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE);
@@ -197,6 +240,10 @@ enum insn_status insn_decode(const uint8_t *bytes, size_t len, enum insn_mode mo
 	if (status != INSN_OK)
 		return status;
 	insn_fill_common(&zi, insn);
+	for (unsigned int i = 0; i < zi.operand_count; i++)
+		if (ops[i].type == ZYDIS_OPERAND_TYPE_MEMORY &&
+		    ops[i].mem.type != ZYDIS_MEMOP_TYPE_AGEN)
+			insn->touches_mem = true;
 	insn_fill_class(&zi, ops, rip, insn);
 	return INSN_OK;
 }

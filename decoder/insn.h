@@ -129,6 +129,33 @@ enum insn_class {
 	INSN_SCAS,	 /**< SCAS: AE, AF */
 	INSN_MOVBE,	 /**< MOVBE: 0F 38 F0, 0F 38 F1 */
 	INSN_MOVNTI,	 /**< MOVNTI mem, reg: 0F C3 */
+	INSN_MUL,	 /**< MUL: F6/F7 /4 */
+	INSN_IMUL,	 /**< IMUL: F6/F7 /5; 0F AF; 69, 6B */
+	INSN_DIV,	 /**< DIV: F6/F7 /6 */
+	INSN_IDIV,	 /**< IDIV: F6/F7 /7 */
+	INSN_MULX,	 /**< MULX: VEX.F2.0F38 F6 */
+	INSN_SHLD,	 /**< SHLD: 0F A4, 0F A5 */
+	INSN_SHRD,	 /**< SHRD: 0F AC, 0F AD */
+	INSN_BSF,	 /**< BSF: 0F BC */
+	INSN_BSR,	 /**< BSR: 0F BD */
+	INSN_TZCNT,	 /**< TZCNT: F3 0F BC */
+	INSN_LZCNT,	 /**< LZCNT: F3 0F BD */
+	INSN_POPCNT,	 /**< POPCNT: F3 0F B8 */
+	INSN_ANDN,	 /**< ANDN: VEX.0F38 F2 */
+	INSN_BEXTR,	 /**< BEXTR (register control): VEX.0F38 F7 */
+	INSN_BLSI,	 /**< BLSI: VEX.0F38 F3 /3 */
+	INSN_BLSMSK,	 /**< BLSMSK: VEX.0F38 F3 /2 */
+	INSN_BLSR,	 /**< BLSR: VEX.0F38 F3 /1 */
+	INSN_BZHI,	 /**< BZHI: VEX.0F38 F5 */
+	INSN_PDEP,	 /**< PDEP: VEX.F2.0F38 F5 */
+	INSN_PEXT,	 /**< PEXT: VEX.F3.0F38 F5 */
+	INSN_SARX,	 /**< SARX: VEX.F3.0F38 F7 */
+	INSN_SHLX,	 /**< SHLX: VEX.66.0F38 F7 */
+	INSN_SHRX,	 /**< SHRX: VEX.F2.0F38 F7 */
+	INSN_RORX,	 /**< RORX: VEX.F2.0F3A F0 */
+	INSN_ADCX,	 /**< ADCX: 66 0F 38 F6 */
+	INSN_ADOX,	 /**< ADOX: F3 0F 38 F6 */
+	INSN_CRC32,	 /**< CRC32: F2 0F 38 F0, F2 0F 38 F1 */
 	INSN_MOVD,	 /**< (V)MOVD xmm <-> mem32: 66 0F 6E, 66 0F 7E */
 	INSN_MOVQ,	 /**< (V)MOVQ xmm <-> mem64: 66 REX.W 0F 6E/7E, F3 0F 7E, 66 0F D6 */
 	INSN_MOVDQA,	 /**< (V)MOVDQA: 66 0F 6F, 66 0F 7F */
@@ -139,6 +166,13 @@ enum insn_class {
 	INSN_MOVUPD,	 /**< (V)MOVUPD: 66 0F 10, 66 0F 11 */
 	INSN_MOVNTDQ,	 /**< (V)MOVNTDQ: 66 0F E7 */
 	INSN_MOVNTPS,	 /**< (V)MOVNTPS: 0F 2B */
+	INSN_MOVSS,	 /**< (V)MOVSS xmm <-> mem32: F3 0F 10, F3 0F 11 */
+	INSN_MOVSD,	 /**< (V)MOVSD xmm <-> mem64: F2 0F 10, F2 0F 11 */
+	INSN_MOVNTPD,	 /**< (V)MOVNTPD: 66 0F 2B */
+	INSN_MOVNTDQA,	 /**< (V)MOVNTDQA: 66 0F 38 2A (a load) */
+	INSN_LDDQU,	 /**< (V)LDDQU: F2 0F F0 */
+	INSN_MOVNTSS,	 /**< MOVNTSS mem32, xmm (SSE4A): F3 0F 2B */
+	INSN_MOVNTSD,	 /**< MOVNTSD mem64, xmm (SSE4A): F2 0F 2B */
 	INSN_CLASS_COUNT,
 };
 
@@ -182,7 +216,7 @@ struct insn_mem {
 
 /**
  * A decoded instruction.  Fields a class does not use are zero, with
- * reg.index = mem.base = mem.index = INSN_REG_NONE.
+ * reg.index = reg2.index = mem.base = mem.index = INSN_REG_NONE.
  *
  * Operands by class:
  *   MOV_LOAD, MOVZX, MOVSX   reg <- mem (reg.size may exceed mem.size)
@@ -206,11 +240,23 @@ struct insn_mem {
  *   MOVNTI                   mem <- reg
  *   CMPS                     compare mem (seg:rSI) with ES:rDI
  *   SCAS                     compare reg (rAX) with mem (ES:rDI)
- *   MOVD..MOVNTPS            vreg <- mem with reg_dst, else mem <- vreg; align
+ *   MOVD..MOVNTSD            vreg <- mem with reg_dst, else mem <- vreg; align
+ *   MUL, IMUL, DIV, IDIV     mem alone: rDX:rAX (AX for 8 bits) op= mem; IMUL with reg
+ *                            (reg_dst): reg <- reg * mem, or reg <- mem * imm if has_imm
+ *   MULX                     reg:reg2 <- rDX * mem (reg the high half, reg2 = VEX.vvvv)
+ *   SHLD, SHRD               mem <- mem:reg shifted by count: imm if has_imm, else reg2 (CL)
+ *   BSF..POPCNT, ADCX, ADOX, reg <- f(mem) (ADCX/ADOX: reg + mem + carry), reg_dst
+ *   CRC32                    (CRC32: reg.size 4 or 8, mem.size 1..8)
+ *   ANDN, PDEP, PEXT         reg <- f(reg2, mem), reg2 = VEX.vvvv, reg_dst
+ *   BEXTR, BZHI, SARX,       reg <- f(mem, reg2), reg2 = VEX.vvvv, reg_dst
+ *   SHLX, SHRX
+ *   BLSI, BLSMSK, BLSR       reg (VEX.vvvv) <- f(mem), reg_dst
+ *   RORX                     reg <- mem rotated right by imm, reg_dst
  */
 struct insn {
-	uint8_t length;	 /**< bytes, 1..15 */
-	uint8_t cls;	 /**< enum insn_class */
+	uint8_t length;	   /**< bytes, 1..15 */
+	uint8_t cls;	   /**< enum insn_class */
+	uint16_t mnemonic; /**< Zydis's mnemonic, for insn_mnemonic() (logs) */
 	uint8_t op_size; /**< operand size in bytes: reg's size (per element for strings, ports) */
 	uint8_t addr_size;    /**< address size in bytes: 2, 4 or 8 */
 	bool rep;	      /**< F3 prefix (REP/REPE) */
@@ -218,13 +264,15 @@ struct insn {
 	bool lock;	      /**< F0 prefix */
 	bool has_mem;	      /**< mem is used */
 	bool has_imm;	      /**< imm is used */
+	bool touches_mem;     /**< some operand, implicit ones too, is memory (not LEA's) */
 	uint8_t seg_override; /**< enum insn_seg of the segment prefix, or INSN_SEG_NONE */
 	uint8_t dr;	      /**< debug register number for MOV_TO_DR / MOV_FROM_DR */
 	uint8_t cc;	      /**< SETCC, CMOVCC: condition, the opcode's low 4 bits */
 	uint8_t align;	     /**< the memory operand must be aligned to this (#GP(0)); 0: no rule */
 	bool reg_dst;	     /**< the register operand (reg or vreg) is written from mem */
 	struct insn_reg reg; /**< the register operand */
-	struct insn_vreg vreg; /**< the vector register operand (MOVD..MOVNTPS) */
+	struct insn_reg reg2;  /**< a second register operand (see the table above) */
+	struct insn_vreg vreg; /**< the vector register operand (MOVD..MOVNTSD) */
 	struct insn_mem mem;   /**< the memory operand */
 	uint64_t imm;	       /**< immediate (the port for IN/OUT imm8) */
 };
@@ -241,5 +289,8 @@ enum insn_status insn_decode(const uint8_t *bytes, size_t len, enum insn_mode mo
 
 /** Name of an enum insn_class, for logs ("?" when out of range). */
 const char *insn_class_name(unsigned int cls);
+
+/** The instruction's mnemonic ("fld", "addps", ...), for logs ("?" when unknown). */
+const char *insn_mnemonic(const struct insn *insn);
 
 #endif /* DECODER_INSN_H */

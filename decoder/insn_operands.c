@@ -89,6 +89,39 @@ static const struct {
 	{ ZYDIS_MNEMONIC_SCASQ, INSN_SCAS },
 	{ ZYDIS_MNEMONIC_MOVBE, INSN_MOVBE },
 	{ ZYDIS_MNEMONIC_MOVNTI, INSN_MOVNTI },
+	{ ZYDIS_MNEMONIC_MUL, INSN_MUL },
+	{ ZYDIS_MNEMONIC_IMUL, INSN_IMUL },
+	{ ZYDIS_MNEMONIC_DIV, INSN_DIV },
+	{ ZYDIS_MNEMONIC_IDIV, INSN_IDIV },
+	{ ZYDIS_MNEMONIC_SHLD, INSN_SHLD },
+	{ ZYDIS_MNEMONIC_SHRD, INSN_SHRD },
+	{ ZYDIS_MNEMONIC_BSF, INSN_BSF },
+	{ ZYDIS_MNEMONIC_BSR, INSN_BSR },
+	{ ZYDIS_MNEMONIC_TZCNT, INSN_TZCNT },
+	{ ZYDIS_MNEMONIC_LZCNT, INSN_LZCNT },
+	{ ZYDIS_MNEMONIC_POPCNT, INSN_POPCNT },
+	{ ZYDIS_MNEMONIC_ADCX, INSN_ADCX },
+	{ ZYDIS_MNEMONIC_ADOX, INSN_ADOX },
+	{ ZYDIS_MNEMONIC_CRC32, INSN_CRC32 },
+};
+
+/**
+ * The VEX-encoded general-purpose classes (BMI1, BMI2).  TBM's XOP-encoded
+ * BEXTR imm32 and the other TBM instructions are not among them: no CPU
+ * that runs SEV-SNP has TBM (APM 24594 "BEXTR (immediate form)"), so the CPU
+ * itself raises #UD on them before any memory access.
+ */
+static const struct {
+	ZydisMnemonic mnemonic;
+	uint8_t cls;
+} insn_vex_gp_classes[] = {
+	{ ZYDIS_MNEMONIC_MULX, INSN_MULX },	{ ZYDIS_MNEMONIC_ANDN, INSN_ANDN },
+	{ ZYDIS_MNEMONIC_BEXTR, INSN_BEXTR },	{ ZYDIS_MNEMONIC_BLSI, INSN_BLSI },
+	{ ZYDIS_MNEMONIC_BLSMSK, INSN_BLSMSK }, { ZYDIS_MNEMONIC_BLSR, INSN_BLSR },
+	{ ZYDIS_MNEMONIC_BZHI, INSN_BZHI },	{ ZYDIS_MNEMONIC_PDEP, INSN_PDEP },
+	{ ZYDIS_MNEMONIC_PEXT, INSN_PEXT },	{ ZYDIS_MNEMONIC_SARX, INSN_SARX },
+	{ ZYDIS_MNEMONIC_SHLX, INSN_SHLX },	{ ZYDIS_MNEMONIC_SHRX, INSN_SHRX },
+	{ ZYDIS_MNEMONIC_RORX, INSN_RORX },
 };
 
 /** SSE and AVX moves between a vector register and memory (legacy or VEX encoded). */
@@ -107,6 +140,14 @@ static const struct {
 	{ ZYDIS_MNEMONIC_MOVUPD, ZYDIS_MNEMONIC_VMOVUPD, INSN_MOVUPD, false },
 	{ ZYDIS_MNEMONIC_MOVNTDQ, ZYDIS_MNEMONIC_VMOVNTDQ, INSN_MOVNTDQ, true },
 	{ ZYDIS_MNEMONIC_MOVNTPS, ZYDIS_MNEMONIC_VMOVNTPS, INSN_MOVNTPS, true },
+	{ ZYDIS_MNEMONIC_MOVSS, ZYDIS_MNEMONIC_VMOVSS, INSN_MOVSS, false },
+	{ ZYDIS_MNEMONIC_MOVSD, ZYDIS_MNEMONIC_VMOVSD, INSN_MOVSD,
+	  false }, /* not the string MOVSD */
+	{ ZYDIS_MNEMONIC_MOVNTPD, ZYDIS_MNEMONIC_VMOVNTPD, INSN_MOVNTPD, true },
+	{ ZYDIS_MNEMONIC_MOVNTDQA, ZYDIS_MNEMONIC_VMOVNTDQA, INSN_MOVNTDQA, true },
+	{ ZYDIS_MNEMONIC_LDDQU, ZYDIS_MNEMONIC_VLDDQU, INSN_LDDQU, false },
+	{ ZYDIS_MNEMONIC_MOVNTSS, ZYDIS_MNEMONIC_INVALID, INSN_MOVNTSS, false }, /* no VEX form */
+	{ ZYDIS_MNEMONIC_MOVNTSD, ZYDIS_MNEMONIC_INVALID, INSN_MOVNTSD, false },
 };
 
 /** A general purpose register as index, size and high-byte flag. */
@@ -249,6 +290,41 @@ static uint8_t insn_mem_class(uint8_t cls, const ZydisDecodedInstruction *zi,
 	return insn_op_gpr(other, &insn->reg) ? cls : INSN_OTHER;
 }
 
+/**
+ * MUL..CRC32: one memory operand, up to two GPRs and an immediate among
+ * the visible operands, in Zydis's order (the destination first): the
+ * first GPR is reg, the second reg2 (VEX.vvvv, or SHLD/SHRD's CL); reg_dst
+ * when operand 0 is a register.  A form without a memory operand, or with
+ * another kind of operand, is OTHER.
+ */
+static uint8_t insn_gpr_ops_class(uint8_t cls, const ZydisDecodedInstruction *zi,
+				  const ZydisDecodedOperand *ops, uint64_t next_rip,
+				  struct insn *insn)
+{
+	unsigned int nregs = 0;
+	struct insn_reg r;
+
+	for (unsigned int i = 0; i < zi->operand_count_visible; i++) {
+		if (ops[i].type == ZYDIS_OPERAND_TYPE_IMMEDIATE && !insn->has_imm) {
+			insn->imm = ops[i].imm.value.u;
+			insn->has_imm = true;
+		} else if (!insn->has_mem && insn_mem(&ops[i], next_rip, &insn->mem)) {
+			insn->has_mem = true;
+		} else if (nregs < 2 && insn_op_gpr(&ops[i], &r)) {
+			if (nregs++)
+				insn->reg2 = r;
+			else
+				insn->reg = r;
+		} else {
+			return INSN_OTHER;
+		}
+	}
+	if (!insn->has_mem)
+		return INSN_OTHER;
+	insn->reg_dst = ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER;
+	return cls;
+}
+
 /** The SSE/AVX move classes; VEX.128 and VEX.256 only (no EVEX, no MMX). */
 static uint8_t insn_vec_class(const ZydisDecodedInstruction *zi, const ZydisDecodedOperand *ops,
 			      uint64_t next_rip, struct insn *insn)
@@ -315,12 +391,20 @@ static uint8_t insn_string_io_class(uint8_t cls, const ZydisDecodedInstruction *
 /**
  * The class by mnemonic; SETcc and CMOVcc by opcode (0F 90-9F, 0F 40-4F);
  * string instructions only in the one-byte map (SSE MOVSD is 0F 10, CMPSD
- * F2 0F C2).
+ * F2 0F C2); the VEX-encoded ones from their own table (the vector moves
+ * are OTHER here: insn_vec_class() takes them).
  */
 static uint8_t insn_mnemonic_class(const ZydisDecodedInstruction *zi)
 {
 	uint8_t cls;
 
+	if (zi->encoding == ZYDIS_INSTRUCTION_ENCODING_VEX) {
+		for (size_t i = 0; i < sizeof(insn_vex_gp_classes) / sizeof(insn_vex_gp_classes[0]);
+		     i++)
+			if (insn_vex_gp_classes[i].mnemonic == zi->mnemonic)
+				return insn_vex_gp_classes[i].cls;
+		return INSN_OTHER;
+	}
 	if (zi->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY)
 		return INSN_OTHER;
 	if (zi->opcode_map == ZYDIS_OPCODE_MAP_0F && (zi->opcode & 0xf0) == 0x90)
@@ -384,6 +468,8 @@ static uint8_t insn_class_of(const ZydisDecodedInstruction *zi, const ZydisDecod
 	case INSN_OTHER:
 		return insn_vec_class(zi, ops, next_rip, insn);
 	default:
+		if (cls >= INSN_MUL && cls <= INSN_CRC32)
+			return insn_gpr_ops_class(cls, zi, ops, next_rip, insn);
 		if (cls >= INSN_ADD)
 			return insn_mem_class(cls, zi, ops, next_rip, insn);
 		return cls;
@@ -397,7 +483,7 @@ void insn_fill_class(const ZydisDecodedInstruction *zi, const ZydisDecodedOperan
 	if (insn->cls != INSN_OTHER)
 		return;
 	/* A partly matched form (MOV to a segment register, say): no operands. */
-	insn->reg = (struct insn_reg){ .index = INSN_REG_NONE };
+	insn->reg = insn->reg2 = (struct insn_reg){ .index = INSN_REG_NONE };
 	insn->mem = (struct insn_mem){ .base = INSN_REG_NONE,
 				       .index = INSN_REG_NONE,
 				       .seg = INSN_SEG_NONE };

@@ -5,7 +5,10 @@
  * emulation engine (decoder/emul.h) with hooks that send accesses to the
  * faulting device page to the device model or the hypervisor (GHCB MMIO),
  * and accesses to guest RAM to guest RAM.  At least one access must hit the
- * page that faulted (the bytes are re-read and can have changed).
+ * page that faulted (the bytes are re-read and can have changed).  An
+ * instruction with a memory operand that the engine does not run (x87, SSE
+ * arithmetic, far pointers, ...) is the guest's #UD, with a log line that
+ * names it.
  */
 #include "platform/platform.h"
 #include "core/ghcb_call.h"
@@ -192,6 +195,15 @@ enum vc_result vc_handle_npf(struct vc_exit *e)
 		vc_emul_load_vec(&c, e);
 	if (r == EMUL_OK)
 		r = emul_execute(&c, &mmio_ops);
+	if (r == EMUL_UNHANDLEABLE && c.insn_valid && c.insn.touches_mem && !emul_runs(&c.insn)) {
+		/* an instruction the engine does not run on memory (x87, SSE arithmetic,
+		 * far pointers, CALL through memory, ...): to the guest it is one this
+		 * machine does not have, #UD, with a line that names it; the VM goes on */
+		pv_notice("MMIO at GPA %#lx: %s at rip %#lx is not emulated: #UD",
+			  (unsigned long)e->info2, insn_mnemonic(&c.insn),
+			  (unsigned long)e->vmsa->rip);
+		return vc_raise(e, x86_fault_ud());
+	}
 	if (r == EMUL_UNHANDLEABLE) {
 		pv_notice("MMIO at GPA %#lx: %s instruction at rip %#lx not emulated",
 			  (unsigned long)e->info2,

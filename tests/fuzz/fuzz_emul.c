@@ -14,7 +14,8 @@
  *            6: in.wide_mem, 7: another CPU interferes with cmpxchg_mem
  *   [4..6]   up to three prefixes (a byte >= 0xc0 is none)
  *   [7]      the opcode template (the read-modify-write, exchange, stack,
- *            string compare and SSE/AVX classes among them)
+ *            string compare, multiply/divide, bit-count, BMI and SSE/AVX
+ *            classes among them)
  *   [8..23]  one selector per GPR (value table + small offset)
  *   [24..39] instruction bytes after the template (or all, when raw)
  *   [40..]   the data window's contents (also the start of YMM0-15)
@@ -131,6 +132,22 @@ static const uint8_t templates[][3] = {
 	{ 0x0f, 0x38, 0xf0 },
 	{ 0x0f, 0x38, 0xf1 },
 	{ 0x0f, 0xc3 },
+	/* multiply and divide (F6/F7 above), shift-double, bit counts, ADX, CRC32, BMI */
+	{ 0x0f, 0xaf },
+	{ 0x69 },
+	{ 0x6b },
+	{ 0x0f, 0xa4 },
+	{ 0x0f, 0xa5 },
+	{ 0x0f, 0xac },
+	{ 0x0f, 0xad },
+	{ 0x0f, 0xbc },
+	{ 0x0f, 0xbd },
+	{ 0x0f, 0xb8 },
+	{ 0x0f, 0x38, 0xf6 },
+	{ 0x0f, 0x38, 0xf0 },
+	{ 0xc4, 0xe2 },
+	{ 0xc4, 0x62 },
+	{ 0xc4, 0xe3 },
 	/* SSE moves (the 66/F3 prefixes come from [4..6]) and VEX */
 	{ 0x0f, 0x6e },
 	{ 0x0f, 0x7e },
@@ -142,6 +159,8 @@ static const uint8_t templates[][3] = {
 	{ 0x0f, 0xe7 },
 	{ 0x0f, 0x2b },
 	{ 0x0f, 0xd6 },
+	{ 0x0f, 0x38, 0x2a },
+	{ 0x0f, 0xf0 },
 	{ 0xc5, 0xfd },
 	{ 0xc5, 0xfe },
 	{ 0xc5, 0xf9 },
@@ -249,7 +268,7 @@ static struct emul_ops fuzz_ops(uint8_t remove)
 
 /**
  * Registers the instruction may write: the count and index registers, rAX,
- * rDX (CMPXCHG8B/16B), rSP (PUSH, POP), its operand.
+ * rDX (CMPXCHG8B/16B, MUL, DIV), rSP (PUSH, POP), its operands (MULX: both).
  */
 static uint16_t fuzz_writable(const struct insn *insn)
 {
@@ -258,6 +277,8 @@ static uint16_t fuzz_writable(const struct insn *insn)
 
 	if (insn->reg.index < INSN_GPR_COUNT)
 		m |= (uint16_t)(1 << insn->reg.index);
+	if (insn->reg2.index < INSN_GPR_COUNT)
+		m |= (uint16_t)(1 << insn->reg2.index);
 	return m;
 }
 
@@ -284,8 +305,10 @@ static void fuzz_check(const struct emul_ctxt *c, enum emul_result r, bool execu
 	if (r == EMUL_EXCEPTION) {
 		uint8_t v = o->fault.vector;
 
-		CHECK(v == X86_VEC_UD || v == X86_VEC_GP || v == X86_VEC_SS || v == X86_VEC_PF);
-		CHECK(o->fault.has_error == (v != X86_VEC_UD));
+		CHECK(v == X86_VEC_UD || v == X86_VEC_GP || v == X86_VEC_SS || v == X86_VEC_PF ||
+		      (v == X86_VEC_DE && c->insn_valid && c->insn.cls >= INSN_DIV &&
+		       c->insn.cls <= INSN_IDIV));
+		CHECK(o->fault.has_error == (v != X86_VEC_UD && v != X86_VEC_DE));
 		CHECK(v == X86_VEC_PF || o->fault.error == 0);
 	}
 	if (!c->insn_valid) {

@@ -21,10 +21,10 @@
 #define SNONE INSN_SEG_NONE
 
 /* Defaults, then the row's own fields (-Wno-override-init for this file). */
-#define X(...)                                                                    \
-	{                                                                         \
-		.seg_override = SNONE, .reg = { .index = NONE },                  \
-		.mem = { .base = NONE, .index = NONE, .seg = SNONE }, __VA_ARGS__ \
+#define X(...)                                                                              \
+	{                                                                                   \
+		.seg_override = SNONE, .reg = { .index = NONE }, .reg2 = { .index = NONE }, \
+		.mem = { .base = NONE, .index = NONE, .seg = SNONE }, __VA_ARGS__           \
 	}
 #define GPR(i, s)                         \
 	{                                 \
@@ -86,6 +86,8 @@ static void check_row(const struct row *r)
 	EQ(reg.index);
 	EQ(reg.size);
 	EQ(reg.high8);
+	EQ(reg2.index);
+	EQ(reg2.size);
 	EQ(has_mem);
 	EQ(mem.base);
 	EQ(mem.index);
@@ -215,8 +217,9 @@ static void test_extend_and_other_movs(void **state)
 		  X(.length = 2, .cls = INSN_OTHER, .op_size = 4, .addr_size = 8) },
 		{ "mov cr0, rax", M64, B("\x0f\x22\xc0"),
 		  X(.length = 3, .cls = INSN_OTHER, .op_size = 8, .addr_size = 8) },
-		{ "movsd xmm0, [rdi] (SSE)", M64, B("\xf2\x0f\x10\x07"),
-		  X(.length = 4, .cls = INSN_OTHER, .op_size = 4, .addr_size = 8) },
+		{ "movsd xmm0, [rdi] (SSE, not the string MOVSD)", M64, B("\xf2\x0f\x10\x07"),
+		  X(.length = 4, .cls = INSN_MOVSD, .op_size = 4, .addr_size = 8, .has_mem = true,
+		    .mem = AT(INSN_RDI, INSN_SEG_DS, 8)) },
 		{ "mov dr7, rax", M64, B("\x0f\x23\xf8"),
 		  X(.length = 3, .cls = INSN_MOV_TO_DR, .op_size = 8, .addr_size = 8, .dr = 7,
 		    .reg = GPR(INSN_RAX, 8)) },
@@ -438,6 +441,48 @@ static void test_class_names(void **state)
 	assert_string_equal(insn_class_name(INSN_CLASS_COUNT), "?");
 }
 
+/** The mnemonic names an instruction of no class in a log line. */
+static void test_mnemonic(void **state)
+{
+	struct insn got;
+
+	(void)state;
+	assert_int_equal(insn_decode(B("\xd9\x03"), M64, 0, &got), INSN_OK);
+	assert_int_equal(got.cls, INSN_OTHER);
+	assert_string_equal(insn_mnemonic(&got), "fld");
+	assert_int_equal(insn_decode(B("\xc4\xe2\x28\xf2\x13"), M64, 0, &got), INSN_OK);
+	assert_string_equal(insn_mnemonic(&got), "andn");
+	got.mnemonic = 0xffff;
+	assert_string_equal(insn_mnemonic(&got), "?");
+}
+
+/** touches_mem: explicit and implicit (stack) memory operands, not LEA's address. */
+static void test_touches_mem(void **state)
+{
+	static const struct {
+		const char *bytes;
+		size_t len;
+		bool mem;
+	} rows[] = {
+		{ "\xd9\x03", 2, true },     /* fld dword [rbx] */
+		{ "\x89\x03", 2, true },     /* mov [rbx], eax */
+		{ "\x50", 1, true },	     /* push rax: the stack */
+		{ "\xa4", 1, true },	     /* movsb */
+		{ "\x8d\x03", 2, false },    /* lea eax, [rbx] */
+		{ "\x89\xc8", 2, false },    /* mov eax, ecx */
+		{ "\x0f\x18\x0b", 3, true }, /* prefetcht0 [rbx] */
+	};
+	struct insn got;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		assert_int_equal(
+			insn_decode((const uint8_t *)rows[i].bytes, rows[i].len, M64, 0, &got),
+			INSN_OK);
+		assert_int_equal(got.touches_mem, rows[i].mem);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -445,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_string),	     cmocka_unit_test(test_port_io),
 		cmocka_unit_test(test_legacy_modes), cmocka_unit_test(test_exit_classes),
 		cmocka_unit_test(test_status),	     cmocka_unit_test(test_class_names),
+		cmocka_unit_test(test_mnemonic),     cmocka_unit_test(test_touches_mem),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,23 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Differential tests of the engine (decoder/emul_arith.c, emul_alu.c,
- * emul_move.c, emul_string.c, emul_vec.c): 514 forms of the
- * read-modify-write, bit, exchange, conditional, stack, byte-swap, string
- * compare and SSE/AVX move instructions (every operand size, memory as
- * destination and as source, immediates, LOCK, 67h, RIP-relative) run on
- * this CPU (inline code, x86-64 Linux hosts) and through emul_execute() on
- * the same memory (emul_harness.c), over random registers, YMM0-15,
- * memory, immediates, counts, bit offsets and input flags from a seeded
- * generator; the GPRs, RFLAGS, vector registers and memory must be equal
- * bit for bit.  Forms without REX (and without 67h) run emulated in 32-bit
- * protected mode on every other case (the same bytes mean the same there;
- * the data sits below 4 GiB).  The decode is cached per form and redone on
- * 2 of every DECODE_EVERY cases (and on every CMPS/SCAS case, which runs
- * through EMUL_RETRY with a REP budget of 1 to 5).
+ * emul_move.c, emul_string.c, emul_muldiv.c, emul_bitop.c, emul_vec.c):
+ * 645 forms of the read-modify-write, bit, exchange, conditional, stack,
+ * byte-swap, multiply, divide, shift-double, bit-count, BMI1/BMI2, ADX,
+ * CRC32, string compare and SSE/AVX move instructions (every operand size,
+ * memory as destination and as source, immediates, LOCK, 67h,
+ * RIP-relative) run on this CPU (inline code, x86-64 Linux hosts) and
+ * through emul_execute() on the same memory (emul_harness.c), over random
+ * registers, YMM0-15, memory, immediates, counts, bit offsets and input
+ * flags from a seeded generator; the GPRs, RFLAGS, vector registers and
+ * memory must be equal bit for bit.  DIV and IDIV cases sit around the
+ * edges of #DE (zero divisors, quotients at and just past their range):
+ * where the CPU raises #DE (SIGFPE here) the engine must report #DE and
+ * change nothing.  Forms without REX (and without 67h) run emulated in
+ * 32-bit protected mode on every other case (the same bytes mean the same
+ * there; the data sits below 4 GiB).  The decode is cached per form and
+ * redone on 2 of every DECODE_EVERY cases (and on every CMPS/SCAS case,
+ * which runs through EMUL_RETRY with a REP budget of 1 to 5).
  *
  * No flag is masked: where the manuals leave a flag undefined the engine
- * does what this CPU (AMD Zen) does (decoder/emul_alu.c names each case),
- * so a run on a CPU that differs there fails and says which form and flag.
+ * does what this CPU (AMD Zen) does (decoder/emul_alu.c, emul_muldiv.c and
+ * emul_bitop.c name each case), so a run on a CPU that differs there fails
+ * and says which form and flag.
  *
  * Usage: test_emul_diff [SHARD COUNT]
  *   runs the forms i with i % COUNT == SHARD (meson runs the shards in
@@ -30,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <cmocka.h>
@@ -54,6 +60,10 @@ enum {
 	DF_STR = 1 << 6,   /**< CMPS/SCAS: RSI, RDI, RCX, DF and the data arranged to match */
 	DF_A32 = 1 << 7,   /**< 67h: RBX, RSI, RDI, RCX get garbage in bits 63:32 */
 	DF_RIP = 1 << 8,   /**< RIP-relative: the disp32 before the immediate targets RBX's byte */
+	DF_DIV = 1 << 9, /**< DIV/IDIV: dividends and divisors around #DE's edges (#DE compared) */
+	DF_SDIV = 1 << 10,  /**< ... signed (IDIV) */
+	DF_SMALL = 1 << 11, /**< products that fit: [rbx], rAX, rDX, R10 often small or zero */
+	DF_CTRL = 1 << 12,  /**< RCX, R10 (BEXTR/BZHI control) mostly in 0..79 per byte */
 };
 
 /** One form: bytes, where an immediate to randomise sits, and what the registers mean. */
@@ -66,7 +76,7 @@ struct dform {
 	uint16_t flags;
 };
 
-#define MAX_FORMS 640
+#define MAX_FORMS 768
 static struct dform forms[MAX_FORMS];
 static size_t nforms;
 
@@ -307,6 +317,130 @@ static void add_moves(void)
 	forms[nforms - 1].len--; /* no ModRM of add()'s: it is in the opcode bytes */
 }
 
+/**
+ * MUL, IMUL (1, 2 and 3 operands), DIV, IDIV: RDX or R10 with [rbx], every
+ * size; MULX with distinct and equal destinations.
+ */
+static void add_muldiv(void)
+{
+	static const struct {
+		const char *mn;
+		unsigned int reg, flags;
+	} one[] = { { "mul", 4, DF_SMALL },
+		    { "imul", 5, DF_SMALL },
+		    { "div", 6, DF_DIV },
+		    { "idiv", 7, DF_DIV | DF_SDIV } };
+
+	for (unsigned int k = 0; k < 4; k++)
+		for (unsigned int i = 0; i < 4; i++)
+			add(fmt("%s m%s", one[k].mn, sizes[i]), sizes[i], "", opc(0xf6, sizes[i]),
+			    one[k].reg, 0, one[k].flags);
+	for (unsigned int i = 1; i < 4; i++) {
+		unsigned int s = sizes[i];
+
+		add(fmt("imul r%2$s, m%2$s", "", s), s, "", "\x0f\xaf", 2, 0, DF_SMALL);
+		add(fmt("imul r%2$s (r10), m%2$s", "", s), s, "", "\x0f\xaf", 10, 0, DF_SMALL);
+		add(fmt("imul r%2$s, m%2$s, imm8", "", s), s, "", "\x6b", 2, 1, DF_SMALL);
+		add(fmt("imul r%2$s, m%2$s, imm", "", s), s, "", "\x69", 2, s == 2 ? 2 : 4,
+		    DF_SMALL);
+	}
+	RAW("mulx r10d, ecx, m32", 4, "\xc4\x62\x73\xf6\x13", DF_SMALL | DF_NO32);
+	RAW("mulx r10, rcx, m64", 8, "\xc4\x62\xf3\xf6\x13", DF_SMALL | DF_NO32);
+	RAW("mulx rcx, r10, m64", 8, "\xc4\xe2\xab\xf6\x0b", DF_SMALL | DF_NO32);
+	RAW("mulx edx, edx, m32", 4, "\xc4\xe2\x6b\xf6\x13", DF_SMALL);
+	RAW("mulx rdx, rdx, m64", 8, "\xc4\xe2\xeb\xf6\x13", DF_SMALL | DF_NO32);
+	RAW("mulx ecx, esi, m32", 4, "\xc4\xe2\x4b\xf6\x0b", DF_SMALL);
+}
+
+/** SHLD and SHRD into [rbx] (by imm8 and by CL), BSF..POPCNT, ADCX, ADOX, CRC32. */
+static void add_bitops(void)
+{
+	static const struct {
+		const char *mn, *pfx, *op;
+	} rm[] = {
+		{ "bsf", "", "\x0f\xbc" },	  { "bsr", "", "\x0f\xbd" },
+		{ "tzcnt", "\xf3", "\x0f\xbc" },  { "lzcnt", "\xf3", "\x0f\xbd" },
+		{ "popcnt", "\xf3", "\x0f\xb8" },
+	};
+
+	for (unsigned int i = 1; i < 4; i++) {
+		unsigned int s = sizes[i];
+
+		add(fmt("shld m%2$s, r%2$s, imm8", "", s), s, "", "\x0f\xa4", 2, 1, 0);
+		add(fmt("shld m%2$s, r%2$s, cl", "", s), s, "", "\x0f\xa5", 2, 0, 0);
+		add(fmt("shrd m%2$s, r%2$s, imm8", "", s), s, "", "\x0f\xac", 2, 1, 0);
+		add(fmt("shrd m%2$s, r%2$s, cl", "", s), s, "", "\x0f\xad", 2, 0, 0);
+		for (unsigned int k = 0; k < sizeof(rm) / sizeof(rm[0]); k++)
+			add(fmt("%s r%s, m%s", rm[k].mn, s), s, rm[k].pfx, rm[k].op, 2, 0,
+			    DF_SMALL);
+	}
+	add("shld m16 (r10), cl", 2, "", "\x0f\xa5", 10, 0, 0);
+	add("bsf r32 (r10), m32", 4, "", "\x0f\xbc", 10, 0, DF_SMALL);
+	for (unsigned int i = 2; i < 4; i++) {
+		unsigned int s = sizes[i];
+
+		add(fmt("adcx r%2$s, m%2$s", "", s), s, "\x66", "\x0f\x38\xf6", 2, 0, 0);
+		add(fmt("adox r%2$s, m%2$s", "", s), s, "\xf3", "\x0f\x38\xf6", 2, 0, 0);
+	}
+	RAW("crc32 r32, m8", 4, "\xf2\x0f\x38\xf0\x13", 0);
+	RAW("crc32 r32, m16", 4, "\x66\xf2\x0f\x38\xf1\x13", 0);
+	RAW("crc32 r32, m32", 4, "\xf2\x0f\x38\xf1\x13", 0);
+	RAW("crc32 r64, m64", 8, "\xf2\x48\x0f\x38\xf1\x13", DF_NO32);
+	RAW("crc32 r64, m8", 8, "\xf2\x48\x0f\x38\xf0\x13", DF_NO32);
+}
+
+/** BMI1 and BMI2 but MULX (VEX): R10 (or ECX) as VEX.vvvv, EDX/RDX as the destination. */
+static void add_bmi(void)
+{
+	enum { C = DF_CTRL, Z = DF_SMALL, X = DF_NO32 };
+	static const struct {
+		const char *name;
+		unsigned int size;
+		const char *bytes;
+		unsigned int flags;
+	} rows[] = {
+		{ "andn r32, r10d, m32", 4, "\xc4\xe2\x28\xf2\x13", Z | X },
+		{ "andn r64, r10, m64", 8, "\xc4\xe2\xa8\xf2\x13", Z | X },
+		{ "andn r32, ecx, m32", 4, "\xc4\xe2\x70\xf2\x13", Z },
+		{ "bextr r32, m32, r10d", 4, "\xc4\xe2\x28\xf7\x13", C | X },
+		{ "bextr r64, m64, r10", 8, "\xc4\xe2\xa8\xf7\x13", C | X },
+		{ "bextr r32, m32, ecx", 4, "\xc4\xe2\x70\xf7\x13", C },
+		{ "blsi r10d, m32", 4, "\xc4\xe2\x28\xf3\x1b", Z | X },
+		{ "blsi r10, m64", 8, "\xc4\xe2\xa8\xf3\x1b", Z | X },
+		{ "blsi ecx, m32", 4, "\xc4\xe2\x70\xf3\x1b", Z },
+		{ "blsmsk r10d, m32", 4, "\xc4\xe2\x28\xf3\x13", Z | X },
+		{ "blsmsk r10, m64", 8, "\xc4\xe2\xa8\xf3\x13", Z | X },
+		{ "blsr r10d, m32", 4, "\xc4\xe2\x28\xf3\x0b", Z | X },
+		{ "blsr r10, m64", 8, "\xc4\xe2\xa8\xf3\x0b", Z | X },
+		{ "bzhi r32, m32, r10d", 4, "\xc4\xe2\x28\xf5\x13", C | X },
+		{ "bzhi r64, m64, r10", 8, "\xc4\xe2\xa8\xf5\x13", C | X },
+		{ "bzhi r32, m32, ecx", 4, "\xc4\xe2\x70\xf5\x13", C },
+		{ "pdep r32, r10d, m32", 4, "\xc4\xe2\x2b\xf5\x13", X },
+		{ "pdep r64, r10, m64", 8, "\xc4\xe2\xab\xf5\x13", X },
+		{ "pext r32, r10d, m32", 4, "\xc4\xe2\x2a\xf5\x13", X },
+		{ "pext r64, r10, m64", 8, "\xc4\xe2\xaa\xf5\x13", X },
+		{ "pext r32, ecx, m32", 4, "\xc4\xe2\x72\xf5\x13", 0 },
+		{ "sarx r32, m32, r10d", 4, "\xc4\xe2\x2a\xf7\x13", X },
+		{ "sarx r64, m64, r10", 8, "\xc4\xe2\xaa\xf7\x13", X },
+		{ "shlx r32, m32, r10d", 4, "\xc4\xe2\x29\xf7\x13", X },
+		{ "shlx r64, m64, r10", 8, "\xc4\xe2\xa9\xf7\x13", X },
+		{ "shrx r32, m32, r10d", 4, "\xc4\xe2\x2b\xf7\x13", X },
+		{ "shrx r64, m64, r10", 8, "\xc4\xe2\xab\xf7\x13", X },
+		{ "shrx r32, m32, ecx", 4, "\xc4\xe2\x73\xf7\x13", 0 },
+		{ "rorx r32, m32, imm8", 4, "\xc4\xe3\x7b\xf0\x13\x05", 0 },
+		{ "rorx r64, m64, imm8", 8, "\xc4\xe3\xfb\xf0\x13\x2d", X },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		add_raw(rows[i].name, rows[i].size, rows[i].bytes, strlen(rows[i].bytes),
+			rows[i].flags);
+		if (rows[i].bytes[3] == (char)0xf0) { /* RORX: the last byte is the imm8 */
+			forms[nforms - 1].imm_at = (uint8_t)(forms[nforms - 1].len - 1);
+			forms[nforms - 1].imm_len = 1;
+		}
+	}
+}
+
 /** SSE and AVX loads and stores, XMM1 (or XMM9/YMM9) and [rbx]. */
 static void add_vector(void)
 {
@@ -368,6 +502,27 @@ static void add_vector(void)
 		{ "vmovntdq m128, xmm1", 16, "\xc5\xf9\xe7\x0b", VA },
 		{ "vmovntdq m256, ymm1", 32, "\xc5\xfd\xe7\x0b", VA },
 		{ "vmovntps m256, ymm1", 32, "\xc5\xfc\x2b\x0b", VA },
+		{ "movss xmm1, m32", 4, "\xf3\x0f\x10\x0b", VU },
+		{ "movss m32, xmm1", 4, "\xf3\x0f\x11\x0b", VU },
+		{ "movss xmm9, m32", 4, "\xf3\x44\x0f\x10\x0b", VU | X },
+		{ "movsd xmm1, m64", 8, "\xf2\x0f\x10\x0b", VU },
+		{ "movsd m64, xmm1", 8, "\xf2\x0f\x11\x0b", VU },
+		{ "vmovss xmm1, m32", 4, "\xc5\xfa\x10\x0b", VU },
+		{ "vmovss m32, xmm1", 4, "\xc5\xfa\x11\x0b", VU },
+		{ "vmovsd xmm1, m64", 8, "\xc5\xfb\x10\x0b", VU },
+		{ "vmovsd m64, xmm1", 8, "\xc5\xfb\x11\x0b", VU },
+		{ "movntpd m128, xmm1", 16, "\x66\x0f\x2b\x0b", VA },
+		{ "vmovntpd m128, xmm1", 16, "\xc5\xf9\x2b\x0b", VA },
+		{ "vmovntpd m256, ymm1", 32, "\xc5\xfd\x2b\x0b", VA },
+		{ "movntdqa xmm1, m128", 16, "\x66\x0f\x38\x2a\x0b", VA },
+		{ "vmovntdqa xmm1, m128", 16, "\xc4\xe2\x79\x2a\x0b", VA },
+		{ "vmovntdqa ymm1, m256", 32, "\xc4\xe2\x7d\x2a\x0b", VA },
+		{ "lddqu xmm1, m128", 16, "\xf2\x0f\xf0\x0b", VU },
+		{ "vlddqu xmm1, m128", 16, "\xc5\xfb\xf0\x0b", VU },
+		{ "vlddqu ymm1, m256", 32, "\xc5\xff\xf0\x0b", VU },
+		{ "movntss m32, xmm1", 4, "\xf3\x0f\x2b\x0b", VU },
+		{ "movntsd m64, xmm1", 8, "\xf2\x0f\x2b\x0b", VU },
+		{ "movntsd m64, xmm9", 8, "\xf2\x44\x0f\x2b\x0b", VU | X },
 	};
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
@@ -419,6 +574,20 @@ static void add_addressing(void)
 	RAW("xor qword [rip+d], imm8", 8, "\x48\x83\x35\0\0\0\0\x5a", r);
 	forms[nforms - 1].imm_at = 7;
 	forms[nforms - 1].imm_len = 1;
+	RAW("div dword [ebx] (67)", 4, "\x67\xf7\x33", a | DF_DIV);
+	RAW("imul edx, [ebx], imm8 (67)", 4, "\x67\x6b\x13\x05", a | DF_SMALL);
+	forms[nforms - 1].imm_at = 3;
+	forms[nforms - 1].imm_len = 1;
+	RAW("shrd [ebx], edx, cl (67)", 4, "\x67\x0f\xad\x13", a);
+	RAW("andn edx, r10d, [ebx] (67)", 4, "\x67\xc4\xe2\x28\xf2\x13", a);
+	RAW("bsr rdx, [rip+d]", 8, "\x48\x0f\xbd\x15\0\0\0\0", r | DF_SMALL);
+	RAW("idiv qword [rip+d]", 8, "\x48\xf7\x3d\0\0\0\0", r | DF_DIV | DF_SDIV);
+	RAW("imul edx, [rip+d], imm32", 4, "\x69\x15\0\0\0\0\x78\x56\x34\x12", r);
+	forms[nforms - 1].imm_at = 6;
+	forms[nforms - 1].imm_len = 4;
+	RAW("rorx rdx, [rip+d], imm8", 8, "\xc4\xe3\xfb\xf0\x15\0\0\0\0\x2d", r);
+	forms[nforms - 1].imm_at = 9;
+	forms[nforms - 1].imm_len = 1;
 }
 
 static void build_forms(void)
@@ -431,6 +600,9 @@ static void build_forms(void)
 	add_exchange();
 	add_conditional();
 	add_moves();
+	add_muldiv();
+	add_bitops();
+	add_bmi();
 	add_vector();
 	add_strings();
 	add_addressing();
@@ -484,6 +656,84 @@ static void random_string(const struct dform *f, struct cpu *cpu)
 		memcpy(d + dst_lo + k * sz, d + src_lo + k * sz, sz);
 }
 
+/** A small value, zero-extended or sign-extended from a byte: 0..255 or -256..-1. */
+static uint64_t small_value(void)
+{
+	uint64_t v = test_rng() % 256;
+
+	return (test_rng() & 1) ? v : (uint64_t) - (int64_t)(v + 1);
+}
+
+/** Set the low size bytes of *r to v, keeping the rest. */
+static void set_low(uint64_t *r, uint64_t v, unsigned int size)
+{
+	uint64_t m = size == 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+
+	*r = (*r & ~m) | (v & m);
+}
+
+/** The low bits bits of v, zero- or sign-extended. */
+static __int128 extend(uint64_t v, unsigned int bits, bool sgn)
+{
+	if (sgn)
+		return (__int128)((int64_t)(v << (64 - bits)) >> (64 - bits));
+	return (__int128)(bits == 64 ? v : v & ((1ULL << bits) - 1));
+}
+
+/**
+ * DIV/IDIV: a zero divisor (1 in 8), random operands (1 in 8, mostly a
+ * quotient too large), or dividend = quotient * divisor + remainder with
+ * the quotient at or just past the edges of its range, or random in it
+ * (the divisor 1, -1 or 2 on 1 in 8).
+ */
+static void random_div(const struct dform *f, struct cpu *cpu, uint8_t *mem)
+{
+	unsigned int size = f->size, bits = size * 8, pick = (unsigned int)(test_rng() % 8);
+	bool sgn = f->flags & DF_SDIV, neg;
+	__int128 max = sgn ? ((__int128)1 << (bits - 1)) - 1 : ((__int128)1 << bits) - 1;
+	__int128 min = sgn ? -((__int128)1 << (bits - 1)) : 0, q, d;
+	unsigned __int128 n, r;
+
+	if (pick == 0)
+		memset(mem, 0, size);
+	if (pick <= 1)
+		return;
+	d = extend(test_rng(), bits, sgn);
+	if (pick == 2)
+		d = (test_rng() & 1) ? 1 : sgn ? -1 : 2;
+	if (!d)
+		d = 3;
+	switch (test_rng() % 6) {
+	case 0:
+		q = max;
+		break;
+	case 1:
+		q = max + 1;
+		break;
+	case 2:
+		q = sgn ? min : 0;
+		break;
+	case 3:
+		q = sgn ? min - 1 : max - 1;
+		break;
+	default:
+		q = extend(test_rng(), bits, sgn);
+		break;
+	}
+	/* in unsigned arithmetic (the bits are those of the signed values) */
+	n = (unsigned __int128)q * (unsigned __int128)d;
+	r = (unsigned __int128)(test_rng() % (uint64_t)(d < 0 ? -d : d));
+	neg = sgn && (q && d ? (q < 0) != (d < 0) : test_rng() & 1);
+	n = neg ? n - r : n + r;
+	memcpy(mem, &d, size);
+	if (size == 1) {
+		set_low(&cpu->gpr[INSN_RAX], (uint64_t)n, 2);
+		return;
+	}
+	set_low(&cpu->gpr[INSN_RAX], (uint64_t)n, size);
+	set_low(&cpu->gpr[INSN_RDX], (uint64_t)(n >> bits), size);
+}
+
 /** Random inputs for form f (memory: the bytes it can reach). */
 static void random_case(const struct dform *f, struct cpu *cpu)
 {
@@ -510,6 +760,21 @@ static void random_case(const struct dform *f, struct cpu *cpu)
 		cpu->gpr[INSN_RBX] += test_rng() % 32;
 	if (f->flags & DF_STR)
 		random_string(f, cpu);
+	if (f->flags & DF_DIV)
+		random_div(f, cpu, data() + MID);
+	if ((f->flags & DF_SMALL) && (test_rng() & 1))
+		w[MID / 8] = test_rng() % 4 ? small_value() : 0;
+	if ((f->flags & DF_SMALL) && (test_rng() & 1)) {
+		cpu->gpr[INSN_RAX] = small_value();
+		cpu->gpr[INSN_RDX] = small_value();
+		cpu->gpr[INSN_R10] = small_value();
+	}
+	if (f->flags & DF_CTRL) {
+		cpu->gpr[INSN_RCX] = (cpu->gpr[INSN_RCX] & ~0xffffULL) | (test_rng() % 80) |
+				     (test_rng() % 80) << 8;
+		cpu->gpr[INSN_R10] = (cpu->gpr[INSN_R10] & ~0xffffULL) | (test_rng() % 80) |
+				     (test_rng() % 80) << 8;
+	}
 	if (f->flags & DF_BTREG) {
 		/* offsets of +-1024 bits, sign-extended from the operand size */
 		uint64_t m = f->size == 8 ? ~0ULL : (1ULL << (f->size * 8)) - 1;
@@ -555,6 +820,24 @@ static void random_imm(const struct dform *f, uint8_t *code, struct insn *insn, 
 	insn->imm = v;
 }
 
+static sigjmp_buf de_jump;
+static unsigned long de_cases; /**< cases where the CPU raised #DE (and so must the engine) */
+
+static void on_sigfpe(int sig)
+{
+	(void)sig;
+	siglongjmp(de_jump, 1);
+}
+
+/** native_run(), with a #DE (SIGFPE) caught: true when the CPU raised it. */
+static bool native_run_de(struct cpu *cpu, const void *code)
+{
+	if (sigsetjmp(de_jump, 1))
+		return true;
+	native_run(cpu, code, NULL);
+	return false;
+}
+
 /** The form's decode, done once (and again on every DECODE_EVERY-th case). */
 struct cached {
 	struct insn insn[2]; /**< 64-bit and 32-bit mode */
@@ -567,12 +850,13 @@ static bool report(const struct dform *f, unsigned long n, const char *what, uin
 		   uint64_t emulated, const struct cpu *init)
 {
 	print_error("%s (case %lu, %s mode): %s native %#llx emulated %#llx; rflags in %#llx "
-		    "rax %#llx rcx %#llx rdx %#llx [rbx] %#llx\n",
+		    "rax %#llx rcx %#llx rdx %#llx r10 %#llx [rbx] %#llx\n",
 		    f->name, n, (n & 1) && !(f->flags & DF_NO32) ? "32-bit" : "64-bit", what,
 		    (unsigned long long)native, (unsigned long long)emulated,
 		    (unsigned long long)init->rflags, (unsigned long long)init->gpr[INSN_RAX],
 		    (unsigned long long)init->gpr[INSN_RCX],
 		    (unsigned long long)init->gpr[INSN_RDX],
+		    (unsigned long long)init->gpr[INSN_R10],
 		    (unsigned long long)*(uint64_t *)(shadow + MID));
 	return false;
 }
@@ -584,7 +868,7 @@ static bool run_case(const struct dform *f, unsigned long n, struct emul_ctxt *c
 	struct cpu init, native;
 	uint8_t before[WINDOW];
 	static uint8_t vec[INSN_VEC_COUNT][32], vec_in[INSN_VEC_COUNT][32];
-	bool mode32 = (n & 1) && !(f->flags & DF_NO32), is_vec = f->flags & DF_VEC;
+	bool mode32 = (n & 1) && !(f->flags & DF_NO32), is_vec = f->flags & DF_VEC, de = false;
 	enum emul_result r;
 
 	random_case(f, &init);
@@ -597,7 +881,11 @@ static bool run_case(const struct dform *f, unsigned long n, struct emul_ctxt *c
 	native = init;
 	if (is_vec)
 		memcpy(vec_in, vec, sizeof(vec)); /* the inputs, before native_run stores */
-	native_run(&native, code, is_vec ? vec : NULL);
+	if (f->flags & DF_DIV)
+		de = native_run_de(&native, code);
+	else
+		native_run(&native, code, is_vec ? vec : NULL);
+	de_cases += de;
 	memcpy(shadow, data(), WINDOW); /* native result */
 	memcpy(data(), before, WINDOW); /* the emulation runs on the inputs */
 
@@ -626,10 +914,13 @@ static bool run_case(const struct dform *f, unsigned long n, struct emul_ctxt *c
 	} else {
 		r = harness_run(c, NULL);
 	}
-	if (r != EMUL_OK)
+	if (de && (r != EMUL_EXCEPTION || c->out.fault.vector != X86_VEC_DE))
+		return report(f, n, "#DE: result << 8 | vector", EMUL_EXCEPTION << 8 | X86_VEC_DE,
+			      (uint64_t)r << 8 | c->out.fault.vector, &init);
+	if (!de && r != EMUL_OK)
 		return report(f, n, "result", EMUL_OK, r, &init);
-	if (c->out.rip != c->in.rip + f->len)
-		return report(f, n, "rip", c->in.rip + f->len, c->out.rip, &init);
+	if (c->out.rip != c->in.rip + (de ? 0 : f->len)) /* a fault leaves RIP */
+		return report(f, n, "rip", c->in.rip + (de ? 0 : f->len), c->out.rip, &init);
 	for (unsigned int i = 0; i < INSN_GPR_COUNT; i++) {
 		if (i == INSN_RSP && !(f->flags & DF_STACK))
 			continue;
@@ -708,9 +999,12 @@ static unsigned int shard, shards = 1;
 
 static void test_differential(void **state)
 {
+	struct sigaction sa = { .sa_handler = on_sigfpe };
 	unsigned int failed = 0, run = 0;
 
 	(void)state;
+	/* here, not in setup(): cmocka installs its own SIGFPE handler around each test */
+	assert_int_equal(sigaction(SIGFPE, &sa, NULL), 0);
 	build_forms();
 	for (size_t i = 0; i < nforms; i++) {
 		if (i % shards != shard)
@@ -718,8 +1012,10 @@ static void test_differential(void **state)
 		run++;
 		failed += !run_form(&forms[i]);
 	}
-	print_message("shard %u/%u: %u of %zu forms, %lu cases each, %lu in all, %u failed\n",
-		      shard, shards, run, nforms, cases_per_form, run * cases_per_form, failed);
+	print_message("shard %u/%u: %u of %zu forms, %lu cases each, %lu in all (%lu of them "
+		      "#DE), %u failed\n",
+		      shard, shards, run, nforms, cases_per_form, run * cases_per_form, de_cases,
+		      failed);
 	assert_int_equal(failed, 0);
 }
 

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "emul_fixture.h"
@@ -52,13 +53,26 @@ static void test_null_hooks(void **state)
 	assert_int_equal(emul_execute(&f.c, &(const struct emul_ops){ 0 }), EMUL_UNHANDLEABLE);
 }
 
-/** Instructions the engine does not run are unhandleable (vc/ runs them itself). */
+/**
+ * Instructions the engine does not run are unhandleable before any access
+ * (vc/ runs the exit classes itself; vc/npf.c raises #UD for the rest).
+ */
 static void test_other_classes(void **state)
 {
-	static const char *const rows[] = { "\x0f\xa2",	    "\x0f\x30",
-					    "\xf4",	    "\x89\xc8",
-					    "\x0f\x23\xf8", "\x0f\xaf\x03" /* imul eax, [rbx] */,
-					    "\xf7\x33" /* div dword [rbx] */ };
+	static const char *const rows[] = {
+		"\x0f\xa2",				/* cpuid */
+		"\x0f\x30",				/* wrmsr */
+		"\xf4",					/* hlt */
+		"\x89\xc8",				/* mov eax, ecx */
+		"\x0f\x23\xf8",				/* mov dr7, rax */
+		"\xd9\x03",				/* fld dword [rbx] */
+		"\xff\x13",				/* call [rbx] */
+		"\x8e\x1b",				/* mov ds, [rbx] */
+		"\xd7",					/* xlat */
+		"\x0f\x58\x0b",				/* addps xmm1, [rbx] */
+		"\x0f\xae\x3b",				/* clflush [rbx] */
+		"\x8f\xea\x78\x10\x13\x01\x02\x00\x00", /* bextr edx, [rbx], 0x201 (TBM) */
+	};
 	struct fixture f;
 
 	(void)state;
@@ -66,6 +80,113 @@ static void test_other_classes(void **state)
 		fixture64(&f, rows[i], strlen(rows[i]));
 		assert_int_equal(emul_execute(&f.c, &harness_ops), EMUL_UNHANDLEABLE);
 		assert_int_equal(f.h.reads + f.h.writes, 0);
+	}
+}
+
+/** A quotient too large or a zero divisor: #DE after the read, nothing committed. */
+static void test_divide_error(void **state)
+{
+	static const struct {
+		const char *name, *bytes;
+		uint64_t rax, rdx, m; /* m: the divisor at [rbx] */
+		bool de;
+	} rows[] = {
+		{ "div dword by 0", "\xf7\x33", 5, 0, 0, true },
+		{ "div qword by 0", "\x48\xf7\x33", 5, 0, 0, true },
+		{ "idiv byte by 0", "\xf6\x3b", 5, 0, 0, true },
+		{ "div byte: 0x1000 / 0x10", "\xf6\x33", 0x1000, 0, 0x10, true },
+		{ "div byte: 0x0fff / 0x10", "\xf6\x33", 0x0fff, 0, 0x10, false },
+		{ "div word: dx = divisor", "\x66\xf7\x33", 0, 7, 7, true },
+		{ "div qword: rdx = divisor", "\x48\xf7\x33", 0, 7, 7, true },
+		{ "div qword: rdx = divisor - 1", "\x48\xf7\x33", ~0ULL, 6, 7, false },
+		{ "idiv byte: -128 / -1", "\xf6\x3b", 0xff80, 0, 0xff, true },
+		{ "idiv byte: -256 / 2 = -128", "\xf6\x3b", 0xff00, 0, 2, false },
+		{ "idiv byte: 256 / 2 = 128", "\xf6\x3b", 0x0100, 0, 2, true },
+		{ "idiv dword: -2^31 / -1", "\xf7\x3b", 0x80000000, ~0ULL, ~0ULL, true },
+		{ "idiv qword: -2^63 / -1", "\x48\xf7\x3b", 1ULL << 63, ~0ULL, ~0ULL, true },
+		{ "idiv qword: -2^63 / 1", "\x48\xf7\x3b", 1ULL << 63, ~0ULL, 1, false },
+	};
+	struct fixture f;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		enum emul_result r;
+
+		print_message("%s\n", rows[i].name);
+		fixture64(&f, rows[i].bytes, strlen(rows[i].bytes));
+		memcpy(f.data + 0x40, &rows[i].m, 8);
+		f.c.in.gpr[INSN_RAX] = rows[i].rax;
+		f.c.in.gpr[INSN_RDX] = rows[i].rdx;
+		f.c.in.rflags = 0x2 | 0x8d5;
+		r = emul_execute(&f.c, &harness_ops);
+		assert_int_equal(f.h.reads, 1);
+		if (!rows[i].de) {
+			assert_int_equal(r, EMUL_OK);
+			continue;
+		}
+		assert_fault(&f.c, r, X86_VEC_DE, 0, 0);
+		assert_false(f.c.out.fault.has_error);
+		assert_int_equal(f.c.out.gpr_written, 0);
+		assert_int_equal(f.c.out.rflags, f.c.in.rflags);
+		assert_int_equal(f.h.writes, 0);
+	}
+
+	REAL(&f, "\xf7\x37"); /* div word [bx] in real mode: DX:AX / [bx] */
+	f.c.in.gpr[INSN_RBX] = 0x10;
+	f.c.in.gpr[INSN_RAX] = 0x0000; /* DX:AX = 0x10000 / D(0x10):D(0x11) = 0xb4b5 */
+	f.c.in.gpr[INSN_RDX] = 0x0001;
+	assert_int_equal(emul_execute(&f.c, &harness_ops), EMUL_OK);
+	assert_int_equal(f.c.out.gpr[INSN_RAX], 0x10000 / 0xb4b5);
+	assert_int_equal(f.c.out.gpr[INSN_RDX], 0x10000 % 0xb4b5);
+	assert_int_equal(f.c.out.rip, 0x102);
+
+	FIX64(&f, "\xf7\x33"); /* the read's #PF comes first: the divisor is not known */
+	f.c.in.gpr[INSN_RBX] = 0x20000;
+	assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_PF, 0, 0x20000);
+}
+
+/** LOCK on the multiply, divide, shift-double, bit-count and BMI forms: #UD, no access. */
+static void test_lock_ud(void **state)
+{
+	static const char *const rows[] = {
+		"\xf0\xf7\x23",		    /* lock mul dword [rbx] */
+		"\xf0\xf7\x2b",		    /* lock imul dword [rbx] */
+		"\xf0\x0f\xaf\x13",	    /* lock imul edx, [rbx] */
+		"\xf0\x6b\x13\x05",	    /* lock imul edx, [rbx], 5 */
+		"\xf0\xf7\x33",		    /* lock div */
+		"\xf0\xf6\x3b",		    /* lock idiv byte */
+		"\xf0\x0f\xa5\x13",	    /* lock shld [rbx], edx, cl */
+		"\xf0\x0f\xac\x13\x03",	    /* lock shrd [rbx], edx, 3 */
+		"\xf0\x0f\xbc\x13",	    /* lock bsf */
+		"\xf0\xf3\x0f\xbd\x13",	    /* lock lzcnt */
+		"\xf0\xf3\x0f\xb8\x13",	    /* lock popcnt */
+		"\xf0\x66\x0f\x38\xf6\x13", /* lock adcx */
+		"\xf0\xf2\x0f\x38\xf1\x13", /* lock crc32 */
+		"\xf0\xc4\xe2\x28\xf2\x13", /* lock andn */
+		"\xf0\xc4\x62\xf3\xf6\x13", /* lock mulx */
+		"\xc4\xe2\x2c\xf2\x13",	    /* andn with VEX.L = 1 */
+		"\xc4\xe2\x2c\xf3\x0b",	    /* blsr with VEX.L = 1 */
+	};
+	static const uint8_t classes[] = { INSN_MUL,   INSN_IMUL,   INSN_DIV,  INSN_IDIV,
+					   INSN_MULX,  INSN_SHLD,   INSN_SHRD, INSN_BSF,
+					   INSN_TZCNT, INSN_POPCNT, INSN_ANDN, INSN_CRC32 };
+	struct fixture f;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		fixture64(&f, rows[i], strlen(rows[i]));
+		assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_UD, 0, 0);
+		assert_false(f.c.out.fault.has_error);
+		assert_int_equal(f.h.reads + f.h.writes + f.h.cas_calls, 0);
+	}
+	/* a caller-supplied decode with lock set: the engine's own check */
+	for (size_t i = 0; i < sizeof(classes); i++) {
+		FIX64(&f, "\xf7\x23");
+		assert_int_equal(emul_decode(&f.c, &harness_ops), EMUL_OK);
+		f.c.insn.cls = classes[i];
+		f.c.insn.lock = true;
+		assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_UD, 0, 0);
+		assert_int_equal(f.h.reads + f.h.writes + f.h.cas_calls, 0);
 	}
 }
 
@@ -348,6 +469,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_null_hooks),    cmocka_unit_test(test_other_classes),
+		cmocka_unit_test(test_divide_error),  cmocka_unit_test(test_lock_ud),
 		cmocka_unit_test(test_page_faults),   cmocka_unit_test(test_rep_fault_midway),
 		cmocka_unit_test(test_hook_results),  cmocka_unit_test(test_raise),
 		cmocka_unit_test(test_canonical),     cmocka_unit_test(test_fetch),

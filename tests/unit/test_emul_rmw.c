@@ -97,6 +97,18 @@ static void test_decode_classes(void **state)
 		  false, false, INSN_REG_NONE, 0, 0, 9, true },
 		{ "movntps [ebx], xmm7 (32)", "\x0f\x2b\x3b", INSN_MODE_PROT32, INSN_MOVNTPS, 16, 4,
 		  false, false, INSN_REG_NONE, 0, 16, 7 },
+		{ "movsd xmm1, [ebx] (32)", "\xf2\x0f\x10\x0b", INSN_MODE_PROT32, INSN_MOVSD, 8, 4,
+		  true, false, INSN_REG_NONE, 0, 0, 1 },
+		{ "vmovss [rbx], xmm9", "\xc5\x7a\x11\x0b", INSN_MODE_LONG64, INSN_MOVSS, 4, 4,
+		  false, false, INSN_REG_NONE, 0, 0, 9, true },
+		{ "vmovntdqa ymm1, [rbx]", "\xc4\xe2\x7d\x2a\x0b", INSN_MODE_LONG64, INSN_MOVNTDQA,
+		  32, 4, true, false, INSN_REG_NONE, 0, 32, 1, true },
+		{ "lddqu xmm1, [rbx]", "\xf2\x0f\xf0\x0b", INSN_MODE_LONG64, INSN_LDDQU, 16, 4,
+		  true, false, INSN_REG_NONE, 0, 0, 1 },
+		{ "movntpd [rbx], xmm1", "\x66\x0f\x2b\x0b", INSN_MODE_LONG64, INSN_MOVNTPD, 16, 4,
+		  false, false, INSN_REG_NONE, 0, 16, 1 },
+		{ "movntss [rbx], xmm2", "\xf3\x0f\x2b\x13", INSN_MODE_LONG64, INSN_MOVNTSS, 4, 4,
+		  false, false, INSN_REG_NONE, 0, 0, 2 },
 	};
 	/* register-only forms, MMX, EVEX and other operand kinds stay OTHER */
 	static const char *const other[] = {
@@ -109,7 +121,13 @@ static void test_decode_classes(void **state)
 		"\x0f\x6e\x0b",		    /* movd mm1, [rbx] */
 		"\x66\x0f\x6e\xcb",	    /* movd xmm1, ebx */
 		"\x62\xf1\x7c\x48\x28\x0b", /* vmovaps zmm1, [rbx] (EVEX) */
-		"\x0f\xaf\x03",		    /* imul eax, [rbx] */
+		"\x0f\xaf\xc3",		    /* imul eax, ebx */
+		"\xf7\xf3",		    /* div ebx */
+		"\x0f\xa5\xd8",		    /* shld eax, ebx, cl */
+		"\xf3\x0f\xbc\xc3",	    /* tzcnt eax, ebx */
+		"\xc4\xe2\x70\xf2\xc3",	    /* andn eax, ecx, ebx */
+		"\xc4\xe2\x78\xf3\xcb",	    /* blsr eax, ebx */
+		"\xc4\xe3\x7b\xf0\xc3\x05", /* rorx eax, ebx, 5 */
 	};
 	struct insn insn;
 
@@ -144,6 +162,97 @@ static void test_decode_classes(void **state)
 			 INSN_OK);
 	assert_int_equal(insn.mem.base, INSN_RSI);
 	assert_int_equal(insn.mem.seg, INSN_SEG_FS);
+}
+
+/** MUL..CRC32: the class, reg, reg2 (VEX.vvvv or CL), the immediate and the direction. */
+static void test_decode_gpr_ops(void **state)
+{
+	enum { N = INSN_REG_NONE };
+	static const struct {
+		const char *name, *bytes;
+		enum insn_mode mode;
+		uint8_t cls, mem_size, reg, reg_size, reg2;
+		bool reg_dst, has_imm;
+		uint64_t imm;
+	} rows[] = {
+		{ "mul byte [rbx]", "\xf6\x23", INSN_MODE_LONG64, INSN_MUL, 1, N, 0, N },
+		{ "imul qword [rbx]", "\x48\xf7\x2b", INSN_MODE_LONG64, INSN_IMUL, 8, N, 0, N },
+		{ "imul edx, [rbx]", "\x0f\xaf\x13", INSN_MODE_LONG64, INSN_IMUL, 4, 2, 4, N,
+		  true },
+		{ "imul dx, [rbx], -2", "\x66\x6b\x13\xfe", INSN_MODE_LONG64, INSN_IMUL, 2, 2, 2, N,
+		  true, true, (uint64_t)-2 },
+		{ "imul r10, [rbx], imm32", "\x4c\x69\x13\x21\x43\x65\x87", INSN_MODE_LONG64,
+		  INSN_IMUL, 8, INSN_R10, 8, N, true, true, 0xffffffff87654321ULL },
+		{ "div word [bx+si] (real)", "\xf7\x30", INSN_MODE_REAL, INSN_DIV, 2, N, 0, N },
+		{ "idiv dword [ebx] (32)", "\xf7\x3b", INSN_MODE_PROT32, INSN_IDIV, 4, N, 0, N },
+		{ "mulx r10, rcx, [rbx]", "\xc4\x62\xf3\xf6\x13", INSN_MODE_LONG64, INSN_MULX, 8,
+		  INSN_R10, 8, INSN_RCX, true },
+		{ "shld [rbx], edx, cl", "\x0f\xa5\x13", INSN_MODE_LONG64, INSN_SHLD, 4, 2, 4,
+		  INSN_RCX },
+		{ "shrd [rbx], dx, 3", "\x66\x0f\xac\x13\x03", INSN_MODE_LONG64, INSN_SHRD, 2, 2, 2,
+		  N, false, true, 3 },
+		{ "bsf edx, [rbx]", "\x0f\xbc\x13", INSN_MODE_LONG64, INSN_BSF, 4, 2, 4, N, true },
+		{ "bsr dx, [bx] (real)", "\x0f\xbd\x17", INSN_MODE_REAL, INSN_BSR, 2, 2, 2, N,
+		  true },
+		{ "tzcnt rdx, [rbx]", "\xf3\x48\x0f\xbc\x13", INSN_MODE_LONG64, INSN_TZCNT, 8, 2, 8,
+		  N, true },
+		{ "lzcnt edx, [rbx]", "\xf3\x0f\xbd\x13", INSN_MODE_LONG64, INSN_LZCNT, 4, 2, 4, N,
+		  true },
+		{ "popcnt edx, [ebx] (32)", "\xf3\x0f\xb8\x13", INSN_MODE_PROT32, INSN_POPCNT, 4, 2,
+		  4, N, true },
+		{ "andn edx, r10d, [rbx]", "\xc4\xe2\x28\xf2\x13", INSN_MODE_LONG64, INSN_ANDN, 4,
+		  2, 4, INSN_R10, true },
+		{ "bextr rdx, [rbx], r10", "\xc4\xe2\xa8\xf7\x13", INSN_MODE_LONG64, INSN_BEXTR, 8,
+		  2, 8, INSN_R10, true },
+		{ "blsi ecx, [ebx] (32)", "\xc4\xe2\x70\xf3\x1b", INSN_MODE_PROT32, INSN_BLSI, 4, 1,
+		  4, N, true },
+		{ "blsmsk r10, [rbx]", "\xc4\xe2\xa8\xf3\x13", INSN_MODE_LONG64, INSN_BLSMSK, 8,
+		  INSN_R10, 8, N, true },
+		{ "blsr r10d, [rbx]", "\xc4\xe2\x28\xf3\x0b", INSN_MODE_LONG64, INSN_BLSR, 4,
+		  INSN_R10, 4, N, true },
+		{ "bzhi edx, [rbx], ecx", "\xc4\xe2\x70\xf5\x13", INSN_MODE_LONG64, INSN_BZHI, 4, 2,
+		  4, INSN_RCX, true },
+		{ "pdep rdx, r10, [rbx]", "\xc4\xe2\xab\xf5\x13", INSN_MODE_LONG64, INSN_PDEP, 8, 2,
+		  8, INSN_R10, true },
+		{ "pext edx, r10d, [rbx]", "\xc4\xe2\x2a\xf5\x13", INSN_MODE_LONG64, INSN_PEXT, 4,
+		  2, 4, INSN_R10, true },
+		{ "sarx edx, [rbx], r10d", "\xc4\xe2\x2a\xf7\x13", INSN_MODE_LONG64, INSN_SARX, 4,
+		  2, 4, INSN_R10, true },
+		{ "shlx rdx, [rbx], r10", "\xc4\xe2\xa9\xf7\x13", INSN_MODE_LONG64, INSN_SHLX, 8, 2,
+		  8, INSN_R10, true },
+		{ "shrx edx, [rbx], r10d", "\xc4\xe2\x2b\xf7\x13", INSN_MODE_LONG64, INSN_SHRX, 4,
+		  2, 4, INSN_R10, true },
+		{ "rorx rdx, [rbx], 45", "\xc4\xe3\xfb\xf0\x13\x2d", INSN_MODE_LONG64, INSN_RORX, 8,
+		  2, 8, N, true, true, 45 },
+		{ "adcx edx, [rbx]", "\x66\x0f\x38\xf6\x13", INSN_MODE_LONG64, INSN_ADCX, 4, 2, 4,
+		  N, true },
+		{ "adox rdx, [rbx]", "\xf3\x48\x0f\x38\xf6\x13", INSN_MODE_LONG64, INSN_ADOX, 8, 2,
+		  8, N, true },
+		{ "crc32 edx, byte [rbx]", "\xf2\x0f\x38\xf0\x13", INSN_MODE_LONG64, INSN_CRC32, 1,
+		  2, 4, N, true },
+		{ "crc32 rdx, qword [rbx]", "\xf2\x48\x0f\x38\xf1\x13", INSN_MODE_LONG64,
+		  INSN_CRC32, 8, 2, 8, N, true },
+	};
+	struct insn insn;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		print_message("%s\n", rows[i].name);
+		assert_int_equal(insn_decode((const uint8_t *)rows[i].bytes, strlen(rows[i].bytes),
+					     rows[i].mode, 0, &insn),
+				 INSN_OK);
+		assert_int_equal(insn.cls, rows[i].cls);
+		assert_true(insn.has_mem);
+		assert_int_equal(insn.mem.size, rows[i].mem_size);
+		assert_int_equal(insn.reg.index, rows[i].reg);
+		if (rows[i].reg != N)
+			assert_int_equal(insn.reg.size, rows[i].reg_size);
+		assert_int_equal(insn.reg2.index, rows[i].reg2);
+		assert_int_equal(insn.reg_dst, rows[i].reg_dst);
+		assert_int_equal(insn.has_imm, rows[i].has_imm);
+		assert_int_equal(insn.imm, rows[i].imm);
+		assert_false(insn.lock);
+	}
 }
 
 /** Every class has a name of its own, for the caller's log line. */
@@ -420,7 +529,12 @@ static void test_alignment(void **state)
 		{ "\x48\x0f\xc7\x0b", 0x10048, true },	/* cmpxchg16b */
 		{ "\xf0\x48\x0f\xc7\x0b", 0x10048, true },
 		{ "\x48\x0f\xc7\x0b", 0x10040, false },
-		{ "\x0f\xc7\x0b", 0x10041, false }, /* cmpxchg8b: no rule */
+		{ "\x0f\xc7\x0b", 0x10041, false },	   /* cmpxchg8b: no rule */
+		{ "\x66\x0f\x38\x2a\x0b", 0x10048, true }, /* movntdqa */
+		{ "\xc4\xe2\x7d\x2a\x0b", 0x10050, true }, /* vmovntdqa ymm1 */
+		{ "\x66\x0f\x2b\x0b", 0x10044, true },	   /* movntpd */
+		{ "\xf2\x0f\xf0\x0b", 0x10043, false },	   /* lddqu */
+		{ "\xf3\x0f\x10\x0b", 0x10041, false },	   /* movss */
 	};
 	struct fixture f;
 
@@ -598,13 +712,13 @@ static void test_cmps_retry(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_decode_classes), cmocka_unit_test(test_class_names),
-		cmocka_unit_test(test_page_faults),    cmocka_unit_test(test_segment_faults),
-		cmocka_unit_test(test_bt_offset),      cmocka_unit_test(test_mem_linear),
-		cmocka_unit_test(test_lock_ud),	       cmocka_unit_test(test_lock),
-		cmocka_unit_test(test_alignment),      cmocka_unit_test(test_opt_in),
-		cmocka_unit_test(test_real_mode),      cmocka_unit_test(test_prot_modes),
-		cmocka_unit_test(test_cmps_retry),
+		cmocka_unit_test(test_decode_classes), cmocka_unit_test(test_decode_gpr_ops),
+		cmocka_unit_test(test_class_names),    cmocka_unit_test(test_page_faults),
+		cmocka_unit_test(test_segment_faults), cmocka_unit_test(test_bt_offset),
+		cmocka_unit_test(test_mem_linear),     cmocka_unit_test(test_lock_ud),
+		cmocka_unit_test(test_lock),	       cmocka_unit_test(test_alignment),
+		cmocka_unit_test(test_opt_in),	       cmocka_unit_test(test_real_mode),
+		cmocka_unit_test(test_prot_modes),     cmocka_unit_test(test_cmps_retry),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

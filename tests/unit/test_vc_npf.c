@@ -92,12 +92,50 @@ static void test_sse_store_and_load(void **state)
 		assert_int_equal(a->fpreg_xmm[32 + i], (uint8_t)(0x88 - 0x11 * (i % 8)));
 }
 
+/** fld dword [DEVICE_GPA]: an instruction the engine does not run is the
+ * guest's #UD (RIP unchanged, no device access) and a log line naming it. */
+static void test_not_emulated_ud(void **state)
+{
+	static const uint8_t insn[] = { 0xD9, 0x05, 0x40, 0x00, 0xB0, 0xFE };
+
+	(void)state;
+	a->rip = FAKE_GUEST_RIP;
+	a->event_inj = 0;
+	memcpy(fake_mem(FAKE_GUEST_RIP), insn, sizeof(insn));
+	vc_dispatch(fake_guest_exit(SVM_EXIT_NPF, 0, DEVICE_GPA, sizeof(insn)));
+	assert_int_equal(a->event_inj & 0xFF, X86_VEC_UD);
+	assert_true(a->event_inj & SVM_EVT_VALID);
+	assert_int_equal(a->rip, FAKE_GUEST_RIP);
+	assert_int_equal(fake_hv.mmio_count, 0);
+	assert_false(fake_pv.terminated);
+	assert_true(fake_pv_log_has("fld at rip"));
+	assert_true(fake_pv_log_has("not emulated: #UD"));
+}
+
+/** An instruction with no memory operand cannot have made the exit (the
+ * bytes at RIP changed): no #UD for it, the VM ends as before, with a line. */
+static void test_no_memory_operand_ends(void **state)
+{
+	static const uint8_t insn[] = { 0x89, 0xC8 }; /* mov eax, ecx */
+
+	(void)state;
+	a->rip = FAKE_GUEST_RIP;
+	a->event_inj = 0;
+	memcpy(fake_mem(FAKE_GUEST_RIP), insn, sizeof(insn));
+	FAKE_EXPECT_TERM(PV_TERM_DECODE_FAILED,
+			 vc_dispatch(fake_guest_exit(SVM_EXIT_NPF, 0, DEVICE_GPA, sizeof(insn))));
+	assert_int_equal(a->event_inj, 0);
+	assert_true(fake_pv_log_has("other instruction at rip"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_or_into_device, fake_pv_setup),
 		cmocka_unit_test_setup(test_lock_cmpxchg_device, fake_pv_setup),
 		cmocka_unit_test_setup(test_sse_store_and_load, fake_pv_setup),
+		cmocka_unit_test_setup(test_not_emulated_ud, fake_pv_setup),
+		cmocka_unit_test_setup(test_no_memory_operand_ends, fake_pv_setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
