@@ -5,7 +5,7 @@
 #                       through the paravisor in snpemu (tests/boot/run)
 #   make tour ARGS=...  the same for snpemu's own demo SNP guest (tests/snpemu/demo)
 #   make bench          the paravisor's cost per exit on the host, then the
-#                       boot-time benchmark (tests/boot/bench); not tests
+#                       boot ratios, exits and start-up (tests/boot/bench); not tests
 #   make bench-host     only the cost per exit (build/tests/bench/exit_cost)
 #   make smp-io ARGS=.. the SMP I/O integrity run (tests/boot/smp-io, 4 vCPUs)
 #   make distro-test    the Debian 12 systemd disk's boot tests (suite distro)
@@ -53,9 +53,18 @@ tour: build
 
 # The paravisor's own work per exit against the fake hypervisor
 # (docs/performance.md), then whole boots.
+# Without ARGS: the cost per exit, the demo's boot ratio and exits with 1 and
+# 2 vCPUs (3 boots each, median), and the start-up by memory size
+# (docs/performance.md); with ARGS, one tests/boot/bench run with them.
 bench: build
 	$(BUILD)/tests/bench/exit_cost
+ifeq ($(ARGS),)
+	tests/boot/bench --runs 3
+	tests/boot/bench --runs 3 --smp 2
+	tests/boot/bench --mem-scale 1G,4G,8G
+else
 	tests/boot/bench $(ARGS)
+endif
 
 bench-host: build
 	$(BUILD)/tests/bench/exit_cost
