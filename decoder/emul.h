@@ -220,6 +220,11 @@ bool emul_runs(const struct insn *insn);
  */
 enum emul_result emul_mem_linear(struct emul_ctxt *ctxt, bool write, uint64_t *linear);
 
+/** The instruction is done: RIP past it (wrapped as the mode wraps it),
+ * RFLAGS.RF cleared.  emul_execute() does it; a caller that completes an
+ * instruction the engine does not run (a cache-line hint) calls it. */
+void emul_finish(struct emul_ctxt *ctxt);
+
 /**
  * INS and OUTS in runs, for a caller that moves the data itself (vc/ioio.c
  * carries a run to the hypervisor in one string call): the linear address

@@ -76,9 +76,6 @@ enum emul_result emul_operand_linear(struct emul_ctxt *ctxt, uint64_t disp, bool
  */
 uint64_t emul_operand_disp(const struct emul_ctxt *ctxt);
 
-/** The instruction is done: RIP past it, RFLAGS.RF cleared. */
-void emul_finish(struct emul_ctxt *ctxt);
-
 /** Read or write size bytes at a checked linear address through the hooks. */
 enum emul_result emul_read_linear(struct emul_ctxt *ctxt, const struct emul_ops *ops,
 				  uint64_t linear, unsigned int size, uint64_t *val);

@@ -129,6 +129,7 @@ static const char *const insn_class_names[INSN_CLASS_COUNT] = {
 	[INSN_LDDQU] = "lddqu",
 	[INSN_MOVNTSS] = "movntss",
 	[INSN_MOVNTSD] = "movntsd",
+	[INSN_CACHE_HINT] = "cache-line hint",
 };
 
 const char *insn_class_name(unsigned int cls)

@@ -173,6 +173,11 @@ enum insn_class {
 	INSN_LDDQU,	 /**< (V)LDDQU: F2 0F F0 */
 	INSN_MOVNTSS,	 /**< MOVNTSS mem32, xmm (SSE4A): F3 0F 2B */
 	INSN_MOVNTSD,	 /**< MOVNTSD mem64, xmm (SSE4A): F2 0F 2B */
+	/* Cache-line hints with a memory operand that access no data:
+	 * CLFLUSH, CLFLUSHOPT, CLWB, PREFETCHh, PREFETCH/PREFETCHW.  The engine
+	 * does not run them (there is nothing to emulate); vc/npf.c completes
+	 * them on device space. */
+	INSN_CACHE_HINT,
 	INSN_CLASS_COUNT,
 };
 

@@ -178,6 +178,32 @@ static const struct emul_ops mmio_ops = {
 	.insn_fetch = vc_emul_fetch,
 };
 
+/**
+ * CLFLUSH, CLFLUSHOPT, CLWB and the prefetches on device space: they read
+ * and write no data, and device memory is uncacheable, so there is nothing
+ * to do but go on (APM vol. 3, "CLFLUSH": no exception for an uncacheable
+ * line; the PREFETCH pages: a hint).  The CPU made the segment and page
+ * checks before the exit (a nested fault follows the guest's own
+ * translation); the operand must still be on the page that faulted (the
+ * bytes were re-read).
+ */
+static enum vc_result cache_hint(struct vc_exit *e, struct emul_ctxt *c)
+{
+	uint64_t la, gpa;
+	bool ram;
+	enum emul_result r = emul_mem_linear(c, false, &la);
+	if (r == EMUL_OK)
+		r = place(c, la, 1, false, &gpa, &ram);
+	if (r == EMUL_EXCEPTION)
+		return vc_raise(e, c->out.fault);
+	if (r != EMUL_OK || !((struct vc_emul *)c->opaque)->hit)
+		return VC_DECODE_FAILED;
+	emul_finish(c);
+	vc_emul_commit(e, &c->out);
+	e->nrip = c->out.rip;
+	return VC_OK;
+}
+
 PV_HIST_NAMED(exits_by_mmio_page, "exits by MMIO page", devices_mmio_label);
 
 enum vc_result vc_handle_npf(struct vc_exit *e)
@@ -191,6 +217,8 @@ enum vc_result vc_handle_npf(struct vc_exit *e)
 	/* Decoded first, so that the 512 bytes of XMM/YMM state are copied from
 	 * the VMSA only for the SSE/AVX moves, not for every MOV to a device. */
 	enum emul_result r = vc_emul_decode(&c);
+	if (r == EMUL_OK && c.insn.cls == INSN_CACHE_HINT)
+		return cache_hint(e, &c);
 	if (r == EMUL_OK && emul_needs_vec(&c))
 		vc_emul_load_vec(&c, e);
 	if (r == EMUL_OK)

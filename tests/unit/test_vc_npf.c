@@ -112,6 +112,44 @@ static void test_not_emulated_ud(void **state)
 	assert_true(fake_pv_log_has("not emulated: #UD"));
 }
 
+/** clflush, clflushopt, clwb, prefetcht0, prefetchw [DEVICE_GPA]: no data
+ * moves, no device access, no fault; the guest goes on past them. */
+static void test_cache_hints_complete(void **state)
+{
+	static const struct {
+		unsigned int len;
+		uint8_t bytes[8];
+	} forms[] = {
+		{ 7, { 0x0F, 0xAE, 0x3D, 0x40, 0x00, 0xB0, 0xFE } },	   /* clflush */
+		{ 8, { 0x66, 0x0F, 0xAE, 0x3D, 0x40, 0x00, 0xB0, 0xFE } }, /* clflushopt */
+		{ 8, { 0x66, 0x0F, 0xAE, 0x35, 0x40, 0x00, 0xB0, 0xFE } }, /* clwb */
+		{ 7, { 0x0F, 0x18, 0x0D, 0x40, 0x00, 0xB0, 0xFE } },	   /* prefetcht0 */
+		{ 7, { 0x0F, 0x0D, 0x0D, 0x40, 0x00, 0xB0, 0xFE } },	   /* prefetchw */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		npf_exit(forms[i].bytes, forms[i].len);
+		assert_int_equal(fake_hv.mmio_count, 0);
+		assert_false(fake_pv.terminated);
+	}
+}
+
+/** A hint whose operand is not on the page that faulted did not make the
+ * exit (the bytes changed): the VM ends, as for any other such instruction. */
+static void test_cache_hint_elsewhere_ends(void **state)
+{
+	static const uint8_t insn[] = { 0x0F, 0xAE, 0x3D, 0x40, 0x00, 0xC0, 0xFE }; /* other page */
+
+	(void)state;
+	a->rip = FAKE_GUEST_RIP;
+	a->event_inj = 0;
+	memcpy(fake_mem(FAKE_GUEST_RIP), insn, sizeof(insn));
+	FAKE_EXPECT_TERM(PV_TERM_DECODE_FAILED,
+			 vc_dispatch(fake_guest_exit(SVM_EXIT_NPF, 0, DEVICE_GPA, sizeof(insn))));
+	assert_int_equal(a->event_inj, 0);
+}
+
 /** An instruction with no memory operand cannot have made the exit (the
  * bytes at RIP changed): no #UD for it, the VM ends as before, with a line. */
 static void test_no_memory_operand_ends(void **state)
@@ -136,6 +174,8 @@ int main(void)
 		cmocka_unit_test_setup(test_sse_store_and_load, fake_pv_setup),
 		cmocka_unit_test_setup(test_not_emulated_ud, fake_pv_setup),
 		cmocka_unit_test_setup(test_no_memory_operand_ends, fake_pv_setup),
+		cmocka_unit_test_setup(test_cache_hints_complete, fake_pv_setup),
+		cmocka_unit_test_setup(test_cache_hint_elsewhere_ends, fake_pv_setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
