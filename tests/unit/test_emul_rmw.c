@@ -30,6 +30,19 @@ static void assert_nothing_committed(const struct fixture *f)
 }
 
 /** The decode of each new class: class, direction, cc, alignment, vector register, sizes. */
+/** A row of a decode table: decodes in its mode, to its class, with a
+ * memory operand of its size (the row's name printed first, for a failure). */
+static void decode_row(const char *name, const char *bytes, enum insn_mode mode, unsigned int cls,
+		       unsigned int mem_size, struct insn *insn)
+{
+	print_message("%s\n", name);
+	assert_int_equal(insn_decode((const uint8_t *)bytes, strlen(bytes), mode, 0, insn),
+			 INSN_OK);
+	assert_int_equal(insn->cls, cls);
+	assert_true(insn->has_mem);
+	assert_int_equal(insn->mem.size, mem_size);
+}
+
 static void test_decode_classes(void **state)
 {
 	static const struct {
@@ -133,13 +146,8 @@ static void test_decode_classes(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		print_message("%s\n", rows[i].name);
-		assert_int_equal(insn_decode((const uint8_t *)rows[i].bytes, strlen(rows[i].bytes),
-					     rows[i].mode, 0, &insn),
-				 INSN_OK);
-		assert_int_equal(insn.cls, rows[i].cls);
-		assert_true(insn.has_mem);
-		assert_int_equal(insn.mem.size, rows[i].mem_size);
+		decode_row(rows[i].name, rows[i].bytes, rows[i].mode, rows[i].cls, rows[i].mem_size,
+			   &insn);
 		assert_int_equal(insn.op_size, rows[i].op_size);
 		assert_int_equal(insn.reg_dst, rows[i].reg_dst);
 		assert_int_equal(insn.has_imm, rows[i].has_imm);
@@ -237,13 +245,8 @@ static void test_decode_gpr_ops(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		print_message("%s\n", rows[i].name);
-		assert_int_equal(insn_decode((const uint8_t *)rows[i].bytes, strlen(rows[i].bytes),
-					     rows[i].mode, 0, &insn),
-				 INSN_OK);
-		assert_int_equal(insn.cls, rows[i].cls);
-		assert_true(insn.has_mem);
-		assert_int_equal(insn.mem.size, rows[i].mem_size);
+		decode_row(rows[i].name, rows[i].bytes, rows[i].mode, rows[i].cls, rows[i].mem_size,
+			   &insn);
 		assert_int_equal(insn.reg.index, rows[i].reg);
 		if (rows[i].reg != N)
 			assert_int_equal(insn.reg.size, rows[i].reg_size);

@@ -33,6 +33,18 @@ static void npf_exit(const uint8_t *insn, unsigned int len)
 	assert_int_equal(a->rip, FAKE_GUEST_RIP + len);
 }
 
+/** The same, for bytes that cannot have made the exit: the VM ends with
+ * PV_TERM_DECODE_FAILED, no event for the guest. */
+static void npf_exit_ends(const uint8_t *insn, unsigned int len)
+{
+	a->rip = FAKE_GUEST_RIP;
+	a->event_inj = 0;
+	memcpy(fake_mem(FAKE_GUEST_RIP), insn, len);
+	FAKE_EXPECT_TERM(PV_TERM_DECODE_FAILED,
+			 vc_dispatch(fake_guest_exit(SVM_EXIT_NPF, 0, DEVICE_GPA, len)));
+	assert_int_equal(a->event_inj, 0);
+}
+
 /** or [DEVICE_GPA], eax: the device is read, then written with the OR, and
  * RFLAGS holds the result's flags. */
 static void test_or_into_device(void **state)
@@ -142,12 +154,7 @@ static void test_cache_hint_elsewhere_ends(void **state)
 	static const uint8_t insn[] = { 0x0F, 0xAE, 0x3D, 0x40, 0x00, 0xC0, 0xFE }; /* other page */
 
 	(void)state;
-	a->rip = FAKE_GUEST_RIP;
-	a->event_inj = 0;
-	memcpy(fake_mem(FAKE_GUEST_RIP), insn, sizeof(insn));
-	FAKE_EXPECT_TERM(PV_TERM_DECODE_FAILED,
-			 vc_dispatch(fake_guest_exit(SVM_EXIT_NPF, 0, DEVICE_GPA, sizeof(insn))));
-	assert_int_equal(a->event_inj, 0);
+	npf_exit_ends(insn, sizeof(insn));
 }
 
 /** An instruction with no memory operand cannot have made the exit (the
@@ -157,12 +164,7 @@ static void test_no_memory_operand_ends(void **state)
 	static const uint8_t insn[] = { 0x89, 0xC8 }; /* mov eax, ecx */
 
 	(void)state;
-	a->rip = FAKE_GUEST_RIP;
-	a->event_inj = 0;
-	memcpy(fake_mem(FAKE_GUEST_RIP), insn, sizeof(insn));
-	FAKE_EXPECT_TERM(PV_TERM_DECODE_FAILED,
-			 vc_dispatch(fake_guest_exit(SVM_EXIT_NPF, 0, DEVICE_GPA, sizeof(insn))));
-	assert_int_equal(a->event_inj, 0);
+	npf_exit_ends(insn, sizeof(insn));
 	assert_true(fake_pv_log_has("other instruction at rip"));
 }
 
