@@ -101,7 +101,8 @@ void *phys_to_virt(uint64_t pa)
 {
 	if (snpemu_owns(pa))
 		return (void *)(pa - snpemu_phys_base + KERNEL_VMA);
-	CHECK(pa < (4ULL << 30) || gpa_is_mmio(pa)); /* the 1:1 map: 0-4 GiB, device space */
+	/* the 1:1 map: below vm.phys_top (4 GiB before memmap_init), device space */
+	CHECK(pa < MAX(vm.phys_top, 4ULL << 30) || gpa_is_mmio(pa));
 	return (void *)pa;
 }
 
@@ -150,11 +151,22 @@ void svm_enable_cpu(void)
 	wrmsr(MSR_VM_HSAVE_PA, virt_to_phys(page_alloc_locked(1)));
 }
 
-/** The 1:1 map of the 64-bit PCI window (1 GiB pages, uncached), so
- * MMIO the guest asks for there can be performed (io.c). */
-static void map_high_mmio(void)
+/** The 1:1 map above 4 GiB (boot.asm maps below): up to vm.phys_top in
+ * 2 MiB pages, write-back where QEMU has RAM,
+ * uncached elsewhere; above it the 64-bit PCI window in 1 GiB pages,
+ * uncached, so MMIO the guest asks for there can be performed (io.c). */
+static void map_high(void)
 {
-	for (uint64_t g = HIGH_MMIO_START >> 30; g < HIGH_MMIO_END >> 30; g++)
+	for (uint64_t g = 4; g < vm.phys_top >> 30; g++) {
+		uint64_t *pd = page_alloc(1);
+		for (uint64_t i = 0; i < 512; i++) {
+			uint64_t pa = (g << 30) + i * PAGE_2M;
+			pd[i] = pa | (memmap_host_ram_in(pa, PAGE_2M) ? 0x83   /* P, RW, PS */
+								      : 0x9B); /* and PWT, PCD */
+		}
+		boot_pdpt_low[g] = virt_to_phys(pd) | 0x3;
+	}
+	for (uint64_t g = vm.phys_top >> 30; g < HIGH_MMIO_END >> 30; g++)
 		if (high_mmio_gib(g << 30))
 			boot_pdpt_low[g] = (g << 30) | 0x9B; /* P, RW, PWT, PCD, PS */
 	/* the entries were not present: nothing cached to flush */
@@ -170,7 +182,7 @@ void snpemu_main(void)
 	config_load();
 	struct vcpu *bsp = smp_bsp_setup();
 	memmap_init();
-	map_high_mmio();
+	map_high();
 	rmp_init();
 	iommu_init();
 	guest_fwcfg_init();

@@ -74,6 +74,11 @@ uint64_t memmap_rmp_entries(void)
 static struct e820_entry host_e820[MAX_E820];
 static unsigned int host_e820_count;
 
+void *memmap_rmp_memory(uint64_t bytes)
+{
+	return page_alloc(ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE);
+}
+
 static void ram_add(uint64_t start, uint64_t end)
 {
 	if (start >= end)
@@ -120,10 +125,15 @@ void memmap_init(void)
 	fwcfg_read(f.select, 0, host_e820, f.size);
 	host_e820_count = f.size / sizeof(struct e820_entry);
 
+	uint64_t host_top = 0;
 	for (unsigned int i = 0; i < host_e820_count; i++) {
 		const struct e820_entry *e = &host_e820[i];
 		if (e->type != E820_RAM)
 			continue;
+		if (e->addr + e->len < e->addr || e->addr + e->len > HIGH_MMIO_END)
+			panic("etc/e820: RAM %#lx+%#lx beyond the C-bit", (unsigned long)e->addr,
+			      (unsigned long)e->len);
+		host_top = MAX(host_top, e->addr + e->len);
 		uint64_t end = e->addr + e->len;
 		if (end > (4ULL << 30)) {
 			log_printf("RAM above 4 GiB (%#lx-%#lx) is not given to the guest",
@@ -132,6 +142,7 @@ void memmap_init(void)
 		}
 		ram_add_filtered(e->addr, end);
 	}
+	vm.phys_top = MAX(4ULL << 30, ALIGN_UP(host_top, 1ULL << 30));
 	if (!vm.ram_count)
 		panic("no guest RAM");
 	if (gpa_is_ram(LEGACY_HOLE_START))
@@ -140,6 +151,31 @@ void memmap_init(void)
 	for (unsigned int i = 0; i < vm.ram_count; i++)
 		log_printf("guest RAM 0x%09lx-0x%09lx", (unsigned long)vm.ram[i].start,
 			   (unsigned long)vm.ram[i].end);
+}
+
+bool memmap_ram_overlaps(uint64_t start, uint64_t len)
+{
+	for (unsigned int i = 0; i < vm.ram_count; i++)
+		if (vm.ram[i].start < start + len && start < vm.ram[i].end)
+			return true;
+	return false;
+}
+
+bool memmap_ram_covers(uint64_t start, uint64_t len)
+{
+	for (unsigned int i = 0; i < vm.ram_count; i++)
+		if (start >= vm.ram[i].start && start + len <= vm.ram[i].end)
+			return true;
+	return false;
+}
+
+bool memmap_identity_ram(uint64_t start, uint64_t len)
+{
+	if (start < LEGACY_HOLE_END && start + len > LEGACY_HOLE_START && legacy_hpa)
+		return false;
+	if (start < (4ULL << 30) && start + len > FW_WINDOW_START)
+		return false;
+	return memmap_ram_covers(start, len);
 }
 
 /** Guest memory: RAM, or a backed firmware-window page. */
@@ -151,8 +187,8 @@ bool gpa_is_ram(uint64_t gpa)
 	return fw_backed(gpa);
 }
 
-/** The host has RAM there (above 4 GiB: RAM the guest is not given). */
-static bool host_ram_in(uint64_t start, uint64_t len)
+/** QEMU has RAM there (above 4 GiB: RAM the guest is not given). */
+bool memmap_host_ram_in(uint64_t start, uint64_t len)
 {
 	for (unsigned int i = 0; i < host_e820_count; i++) {
 		const struct e820_entry *e = &host_e820[i];
@@ -168,14 +204,14 @@ static bool host_ram_in(uint64_t start, uint64_t len)
 bool gpa_is_mmio(uint64_t gpa)
 {
 	if (gpa >= HIGH_MMIO_START)
-		return gpa < HIGH_MMIO_END && !host_ram_in(gpa & PAGE_MASK, PAGE_SIZE);
+		return gpa < HIGH_MMIO_END && !memmap_host_ram_in(gpa & PAGE_MASK, PAGE_SIZE);
 	return !gpa_is_ram(gpa) && !snpemu_owns(gpa);
 }
 
 bool high_mmio_gib(uint64_t base)
 {
 	return base >= HIGH_MMIO_START && base + (1ULL << 30) <= HIGH_MMIO_END &&
-	       !host_ram_in(base, 1ULL << 30);
+	       !memmap_host_ram_in(base, 1ULL << 30);
 }
 
 uint64_t gpa_to_hpa(uint64_t gpa)
