@@ -23,7 +23,8 @@ uint64_t boot_pd_low[4 * 512] __attribute__((aligned(4096)));
 uint64_t boot_pdpt_high[512] __attribute__((aligned(4096)));
 uint64_t boot_pd_high[512] __attribute__((aligned(4096)));
 
-static uint64_t alloc_next; /* next free physical page */
+static uint64_t alloc_next;			 /* next free physical page of the reserve */
+static uint64_t pool_start, pool_next, pool_end; /* then the pool above 4 GiB (memmap.c) */
 
 static void log_putc(char c, void *ctx)
 {
@@ -119,15 +120,32 @@ bool snpemu_owns(uint64_t pa)
 	return pa >= snpemu_phys_base && pa < snpemu_phys_base + SNPEMU_RESERVE;
 }
 
-/** Callers hold vm_lock (or run before the APs start). */
+/** Callers hold vm_lock (or run before the APs start).  The reserve
+ * first; the pool above 4 GiB (page tables of the RAM there) once it is
+ * full. */
 void *page_alloc(uint64_t count)
 {
-	uint64_t pa = alloc_next;
-	if (pa + count * PAGE_SIZE > snpemu_phys_base + SNPEMU_RESERVE)
+	uint64_t bytes = count * PAGE_SIZE, pa;
+	if (alloc_next + bytes <= snpemu_phys_base + SNPEMU_RESERVE) {
+		pa = alloc_next;
+		alloc_next += bytes;
+	} else if (pool_next + bytes <= pool_end) {
+		pa = pool_next;
+		pool_next += bytes;
+	} else
 		panic("out of snpemu memory (%lu pages wanted)", (unsigned long)count);
-	alloc_next += count * PAGE_SIZE;
 	void *va = phys_to_virt(pa);
-	return __builtin_memset(va, 0, count * PAGE_SIZE);
+	return __builtin_memset(va, 0, bytes);
+}
+
+void page_alloc_report(void)
+{
+	log_printf("memory: %lu of %lu KiB of the reserve used, %lu of %lu KiB of the pool "
+		   "above 4 GiB",
+		   (unsigned long)((alloc_next - snpemu_phys_base) >> 10),
+		   (unsigned long)(SNPEMU_RESERVE >> 10),
+		   (unsigned long)((pool_next - pool_start) >> 10),
+		   (unsigned long)((pool_end - pool_start) >> 10));
 }
 
 void *page_alloc_locked(uint64_t count)
@@ -152,7 +170,7 @@ void svm_enable_cpu(void)
 }
 
 /** The 1:1 map above 4 GiB (boot.asm maps below): up to vm.phys_top in
- * 2 MiB pages, write-back where QEMU has RAM,
+ * 2 MiB pages, write-back where QEMU has RAM (the guest's and snpemu's),
  * uncached elsewhere; above it the 64-bit PCI window in 1 GiB pages,
  * uncached, so MMIO the guest asks for there can be performed (io.c). */
 static void map_high(void)
@@ -183,6 +201,10 @@ void snpemu_main(void)
 	struct vcpu *bsp = smp_bsp_setup();
 	memmap_init();
 	map_high();
+	uint64_t pool_bytes;
+	memmap_table_pool(&pool_start, &pool_bytes);
+	pool_next = pool_start;
+	pool_end = pool_start + pool_bytes;
 	rmp_init();
 	iommu_init();
 	guest_fwcfg_init();

@@ -26,11 +26,12 @@
  * with a present RAM leaf has a 4 KiB table; a chunk that maps nothing (RAM
  * not validated, or private in the shared half) has none, and one of device
  * space only is one large MMIO leaf.  Present RAM is never mapped by a large
- * leaf, as KVM could for a 2 MiB guest_memfd folio: under the guest's own
- * large pages QEMU 7.2 TCG then keeps large TLB entries, and every INVLPG
- * inside their range flushes its whole TLB (observed: the demo boots 30%
- * slower).  An RMP change in a chunk without a table gives it one; a 2 MiB
- * change (PVALIDATE, RMPADJUST of a 2 MiB entry) recomputes the chunk once.
+ * leaf, as KVM could for a 2 MiB guest_memfd folio: the demo then booted
+ * 30% slower under QEMU 7.2 TCG (observed; most likely its large-page TLB
+ * tracking: under the guest's own large pages it keeps large TLB entries,
+ * and an INVLPG inside their range flushes the whole TLB).  An RMP change
+ * in a chunk without a table gives it one; a 2 MiB change (PVALIDATE,
+ * RMPADJUST of a 2 MiB entry) recomputes the chunk once.
  */
 #include "sev.h"
 #include "vm.h"

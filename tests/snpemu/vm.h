@@ -127,7 +127,9 @@ uint64_t gpa_to_hpa(uint64_t gpa);
 bool memmap_back_firmware_page(uint64_t gpa);
 uint64_t memmap_rmp_index(uint64_t gpa);
 uint64_t memmap_rmp_entries(void);
-void *memmap_rmp_memory(uint64_t bytes); /* where the RMP lives (zeroed) */
+void *memmap_rmp_memory(uint64_t bytes);	       /* where the RMP lives (zeroed) */
+void memmap_table_pool(uint64_t *pa, uint64_t *bytes); /* for page_alloc, above 4 GiB */
+uint64_t memmap_high_ram_bytes(void);		       /* guest RAM above 4 GiB */
 unsigned int memmap_e820(void *buf, unsigned int max_entries);
 
 /* rmp.c */
