@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Memory.  The IGVM memory map says where RAM is.  The paravisor takes
- * PV_RESERVE bytes at the top of the highest RAM range below 4 GiB, moves
- * its image there and builds its page tables:
- *   [0, 4 GiB)                     1:1, private (C-bit), 2 MiB pages
+ * Memory.  The IGVM memory map says where RAM is, below and above 4 GiB
+ * (core/mm_layout.c).  The paravisor takes PV_RESERVE bytes at the top of
+ * the highest RAM range below 4 GiB, moves its image there and builds its
+ * page tables:
+ *   [0, mm.map_end)                1:1, private (C-bit), 2 MiB pages: low
+ *                                  memory and every GiB with guest RAM
  *   MM_SHARED_BASE + [0, 4 GiB)    the same with C=0, for shared pages
+ *                                  (all of them in its region)
  *   PV_KERNEL_VMA                  the image in its region
  * Then every other page of guest RAM and of the firmware is validated
  * (2 MiB PVALIDATE where possible) and granted to VMPL1 with RMPADJUST;
@@ -20,6 +23,7 @@
 #include <lib/string.h>
 
 #define MM_SHARED_BASE 0xFFFF800000000000ULL
+#define MM_MAP_LIMIT   (512ULL << 30) /* the 1:1 map is PML4[0] */
 #define PTE_P	       BIT(0)
 #define PTE_RW	       BIT(1)
 #define PTE_PS	       BIT(7)
@@ -51,7 +55,7 @@ uint64_t mm_virt_to_phys(const void *va)
 
 void *mm_private_va(uint64_t gpa)
 {
-	CHECK(gpa < (4ULL << 30));
+	CHECK(gpa < (reloc_done ? mm.map_end : (4ULL << 30))); /* boot.asm maps 4 GiB */
 	return (void *)gpa;
 }
 
@@ -71,41 +75,20 @@ void *mm_alloc_pages(uint64_t count)
 	return memset(mm_private_va(pa), 0, count * PAGE_SIZE); /* the 1:1 map */
 }
 
+/** The memory map and firmware info that mkigvm and the launch put in
+ * low memory (boot.asm's map); guest RAM ends below the C-bit and within
+ * the 1:1 map's PML4 entry. */
 static void read_memory_map(void)
 {
-	const struct igvm_memory_map_entry *e = mm_private_va(PV_MEMMAP_GPA);
-	for (unsigned int i = 0; i < PAGE_SIZE / sizeof(*e) && e[i].page_count; i++) {
-		if (mm.ram_count == MM_MAX_RANGES)
-			pv_terminate(PV_TERM_BAD_CONFIG, "more than %u RAM ranges", MM_MAX_RANGES);
-		if (e[i].entry_type != IGVM_MEMMAP_MEMORY)
-			continue;
-		uint64_t start = e[i].start_gpa_page_number << PAGE_SHIFT;
-		uint64_t end = start + (e[i].page_count << PAGE_SHIFT);
-		if (end <= start || end > (4ULL << 30))
-			pv_terminate(PV_TERM_BAD_CONFIG, "RAM range %#lx-%#lx not supported",
-				     (unsigned long)start, (unsigned long)end);
-		mm.ram[mm.ram_count++] = (struct mm_range){ start, end };
-	}
-	const struct pv_fw_info *fw = mm_private_va(PV_FW_INFO_GPA);
-	if (fw->magic != PV_FW_INFO_MAGIC || fw->fw_base + fw->fw_size != (4ULL << 30) ||
-	    fw->fw_size > (16ULL << 20) || (fw->fw_base & ~PAGE_MASK))
-		pv_terminate(PV_TERM_BAD_CONFIG, "bad firmware info page");
-	mm.fw_base = fw->fw_base;
-	mm.fw_end = fw->fw_base + fw->fw_size;
+	mm_layout_read(&mm, mm_private_va(PV_MEMMAP_GPA),
+		       PAGE_SIZE / sizeof(struct igvm_memory_map_entry),
+		       mm_private_va(PV_FW_INFO_GPA), MIN(pv_cbit, MM_MAP_LIMIT));
 }
 
-static void choose_region(void)
+/** PVALIDATE and RMPADJUST take a virtual address: the private 1:1 map's. */
+static uint64_t va(uint64_t gpa)
 {
-	const struct mm_range *top = NULL;
-	for (unsigned int i = 0; i < mm.ram_count; i++)
-		if (!top || mm.ram[i].end > top->end)
-			top = &mm.ram[i];
-	if (!top)
-		pv_terminate(PV_TERM_BAD_CONFIG, "no RAM");
-	mm.pv_end = ALIGN_DOWN(top->end, PAGE_2M);
-	mm.pv_base = mm.pv_end - PV_RESERVE;
-	if (mm.pv_base < top->start || mm.pv_base < PV_LAUNCH_END)
-		pv_terminate(PV_TERM_BAD_CONFIG, "not enough RAM for the paravisor");
+	return (uint64_t)mm_private_va(gpa);
 }
 
 /** PVALIDATE [gpa, gpa + len): 2 MiB where aligned and the RMP agrees. */
@@ -114,7 +97,7 @@ static void validate_range(uint64_t gpa, uint64_t end)
 	while (gpa < end) {
 		bool unchanged;
 		if (!(gpa & (PAGE_2M - 1)) && end - gpa >= PAGE_2M) {
-			uint32_t rc = hw_pvalidate(gpa, true, true, &unchanged);
+			uint32_t rc = hw_pvalidate(va(gpa), true, true, &unchanged);
 			if (rc == PVALIDATE_SUCCESS) {
 				gpa += PAGE_2M;
 				continue;
@@ -123,7 +106,7 @@ static void validate_range(uint64_t gpa, uint64_t end)
 				pv_terminate(PV_TERM_HV_ERROR, "PVALIDATE 2M %#lx: %u",
 					     (unsigned long)gpa, rc);
 		}
-		uint32_t rc = hw_pvalidate(gpa, false, true, &unchanged);
+		uint32_t rc = hw_pvalidate(va(gpa), false, true, &unchanged);
 		if (rc != PVALIDATE_SUCCESS)
 			pv_terminate(PV_TERM_HV_ERROR, "PVALIDATE %#lx: %u", (unsigned long)gpa,
 				     rc);
@@ -141,12 +124,13 @@ static uint64_t table_pa(const uint64_t *t)
 	return mm_virt_to_phys(t) | pv_cbit | PTE_P | PTE_RW;
 }
 
-/** 2 MiB mappings of [0, 4 GiB) at va_base, with or without the C-bit. */
-static void map_low_4g(uint64_t *pml4, uint64_t va_base, bool private)
+/** 2 MiB mappings of [0, end) at va_base, with or without the C-bit
+ * (end: a GiB boundary, at most 512 GiB). */
+static void map_1to1(uint64_t *pml4, uint64_t va_base, uint64_t end, bool private)
 {
 	uint64_t *pdpt = new_table();
 	pml4[(va_base >> 39) & 511] = table_pa(pdpt);
-	for (uint64_t g = 0; g < 4; g++) {
+	for (uint64_t g = 0; g < end >> 30; g++) {
 		uint64_t *pd = new_table();
 		pdpt[((va_base >> 30) & 511) + g] = table_pa(pd);
 		for (uint64_t i = 0; i < 512; i++)
@@ -158,8 +142,8 @@ static void map_low_4g(uint64_t *pml4, uint64_t va_base, bool private)
 static uint64_t build_page_tables(void)
 {
 	uint64_t *pml4 = new_table();
-	map_low_4g(pml4, 0, true);
-	map_low_4g(pml4, MM_SHARED_BASE, false);
+	map_1to1(pml4, 0, mm.map_end, true);
+	map_1to1(pml4, MM_SHARED_BASE, 4ULL << 30, false);
 	uint64_t *pdpt = new_table(), *pd = new_table();
 	pml4[511] = table_pa(pdpt);
 	pdpt[510] = table_pa(pd);
@@ -171,7 +155,6 @@ static uint64_t build_page_tables(void)
 void mm_init(void)
 {
 	read_memory_map();
-	choose_region();
 	validate_range(mm.pv_base, mm.pv_end);
 	uint64_t image_len = ALIGN_UP((uint64_t)(__image_end - __image_vma_start), PAGE_SIZE);
 	if (image_len > PV_RESERVE / 2)
@@ -211,11 +194,11 @@ static void grant_vmpl1(uint64_t gpa, uint64_t end)
 	const uint64_t attrs = 1 | RMPADJUST_FULL_PERMS;
 	while (gpa < end) {
 		if (!(gpa & (PAGE_2M - 1)) && end - gpa >= PAGE_2M &&
-		    hw_rmpadjust(gpa, true, attrs) == RMPADJUST_SUCCESS) {
+		    hw_rmpadjust(va(gpa), true, attrs) == RMPADJUST_SUCCESS) {
 			gpa += PAGE_2M;
 			continue;
 		}
-		uint32_t rc = hw_rmpadjust(gpa, false, attrs);
+		uint32_t rc = hw_rmpadjust(va(gpa), false, attrs);
 		if (rc != RMPADJUST_SUCCESS)
 			pv_terminate(PV_TERM_HV_ERROR, "RMPADJUST %#lx: %u", (unsigned long)gpa,
 				     rc);

@@ -30,7 +30,6 @@
 #include "devices/virtio_proxy.h"
 
 #include <acpi_pm.h> /* PCI_CONFIG_ADDRESS, PCI_CONFIG_DATA */
-#include <paravisor_layout.h>
 
 #define CF8_ENABLE	   BIT(31)
 #define PCIEXBAR	   0x60
@@ -167,7 +166,7 @@ static void op_mmio_write(void *ctx, uint64_t gpa, unsigned int size, uint64_t v
 static void *op_guest_ptr(void *ctx, uint64_t gpa, uint64_t len)
 {
 	(void)ctx;
-	if (gpa + len < gpa || gpa + len > PV_GUEST_VTOM || !guest_gpa_ok(gpa, len))
+	if (gpa + len < gpa || gpa + len > mm.guest_vtom || !guest_gpa_ok(gpa, len))
 		return NULL;
 	return mm_private_va(gpa);
 }

@@ -36,7 +36,7 @@
 static spinlock_t platform_lock;
 static struct fwcfg_filter filter;
 static uint8_t cmos_index;
-static uint64_t guest_low_end;
+static uint64_t guest_low_end, guest_high_bytes; /* RAM below 4 GiB ends; RAM above it */
 /* The platform's CONFIG_ADDRESS latch and PM base as the guest's writes
  * set them: one platform, so one copy for all vCPUs, unlocked like the
  * latch itself (guests serialize configuration accesses). */
@@ -150,7 +150,8 @@ static uint32_t be32(const uint8_t *p)
 	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
-/** The host's e820 without the paravisor's region. */
+/** The host's e820 without the paravisor's region (RAM above 4 GiB as it
+ * is: the paravisor validated it and granted it to the guest). */
 static unsigned int guest_e820(const uint8_t *dir, uint32_t dir_len, struct e820_entry *out)
 {
 	static struct e820_entry host[MAX_E820];
@@ -174,9 +175,16 @@ static unsigned int guest_e820(const uint8_t *dir, uint32_t dir_len, struct e820
 		if (end > mm.pv_end)
 			out[n++] = (struct e820_entry){ mm.pv_end, end - mm.pv_end, E820_RAM };
 	}
-	for (unsigned int i = 0; i < n; i++)
-		if (out[i].type == E820_RAM && out[i].addr + out[i].len <= (4ULL << 30))
-			guest_low_end = MAX(guest_low_end, out[i].addr + out[i].len);
+	guest_low_end = guest_high_bytes = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t end = out[i].addr + out[i].len;
+		if (out[i].type != E820_RAM)
+			continue;
+		if (end <= (4ULL << 30))
+			guest_low_end = MAX(guest_low_end, end);
+		else
+			guest_high_bytes += end - MAX(out[i].addr, 4ULL << 30);
+	}
 	return n;
 }
 
@@ -206,7 +214,8 @@ unsigned int devices_init(void)
 	unsigned int n = guest_e820(dir, dir_len, e820);
 	if (!fwcfg_filter_init(&filter, dir, dir_len, e820, n * E820_ENTRY))
 		pv_terminate(PV_TERM_HV_ERROR, "fw_cfg directory unusable");
-	pv_info("guest e820: %u entries, low RAM ends at %#lx", n, (unsigned long)guest_low_end);
+	pv_info("guest e820: %u entries, low RAM ends at %#lx, %lu MiB above 4 GiB", n,
+		(unsigned long)guest_low_end, (unsigned long)(guest_high_bytes >> 20));
 	pm_snoop = (struct acpi_pm_snoop){ 0 };
 	pm_timer_reset(&pm_timer);
 	uart_tx_init(&com1, COM1_BASE, &com1_ops, NULL);
@@ -290,7 +299,8 @@ static bool port_io_locked(uint16_t port, unsigned int size, bool in, uint32_t *
 		if (pm_timer_port(port) && pm_timer_in(size, val))
 			return true;
 		int cmos = port == CMOS_PORT_DATA && size == 1
-				   ? cmos_memory_register(cmos_index, guest_low_end, 0)
+				   ? cmos_memory_register(cmos_index, guest_low_end,
+							  guest_high_bytes)
 				   : -1;
 		if (cmos >= 0) {
 			*val = (uint32_t)cmos;

@@ -42,13 +42,27 @@
 #define PV_SEL_CODE64 0x18
 #define PV_SEL_TSS    0x20 /* 64-bit TSS, 16 bytes (core/idt.c) */
 
-/** VMPL1's vTOM: every guest access below it is private (the guest is not
- * SNP-aware), so it sits above all guest memory including the firmware at
- * the top of 4 GiB. */
-#define PV_GUEST_VTOM (4ULL << 30)
-
 #ifndef __ASSEMBLER__
 #include <stdint.h>
+
+/**
+ * VMPL1's vTOM for guest RAM that ends at ram_end.  Every guest access below
+ * vTOM is private and every one at or above it shared, whatever the guest's
+ * page tables say (APM vol. 2, 15.36.8 "Virtual Top-of-Memory"); the guest
+ * is not SNP-aware, so vTOM sits above all its memory: its RAM below and
+ * above 4 GiB and the firmware at the top of 4 GiB.  It is the top of RAM
+ * rounded up to 2 MiB (VIRTUAL_TOM is 2 MiB aligned, 15.36.8), at least
+ * 4 GiB, and no higher: device space above RAM (the firmware's 64-bit PCI
+ * window) stays above it, where the guest's accesses are shared, as device
+ * accesses are on the host.
+ */
+static inline uint64_t pv_guest_vtom(uint64_t ram_end)
+{
+	const uint64_t two_mib = 2ULL << 20, four_gib = 4ULL << 30;
+	uint64_t top = (ram_end + two_mib - 1) & ~(two_mib - 1);
+	return top > four_gib ? top : four_gib;
+}
+
 /** Where the firmware (OVMF) was loaded: mkigvm writes it, measured. */
 struct pv_fw_info {
 	uint64_t magic;	  /* PV_FW_INFO_MAGIC */

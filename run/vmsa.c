@@ -3,14 +3,14 @@
  * The guest's VMSA: VMPL1 at the x86 reset state (protocol/vmsa.h, "Reset
  * (INIT) values"), CS:IP = F000:FFF0 with CS base 0xFFFF0000, so the unmodified
  * firmware starts at its reset vector as on bare metal.  SEV features
- * (docs/architecture.md, "Boot"): SNP, vTOM above all guest memory (every access private whatever
- * the guest's page tables say), ReflectVC (its #VCs come to us), Alternate
- * Injection (we inject its interrupts through the VMSA).
+ * (docs/architecture.md, "Boot"): SNP, vTOM above all guest memory, its RAM
+ * above 4 GiB included (mm.guest_vtom, pv_guest_vtom(): every access private
+ * whatever the guest's page tables say), ReflectVC (its #VCs come to us),
+ * Alternate Injection (we inject its interrupts through the VMSA).
  */
 #include "core/ghcb_call.h"
 #include "core/hw.h"
 #include "core/mm.h"
-#include "paravisor_layout.h"
 #include "sev.h"
 #include "vc/vc.h"
 #include "core/vcpu.h"
@@ -47,7 +47,7 @@ static void reset_state(struct sev_vmsa *a, uint32_t cpu_signature)
 	a->x87_fcw = 0x37F;
 	a->vmpl = 1;
 	a->sev_features = GUEST_SEV_FEATURES;
-	a->virtual_tom = PV_GUEST_VTOM;
+	a->virtual_tom = mm.guest_vtom;
 	a->vintr_ctrl = VINTR_NMI_ENABLE; /* NMIs go in through V_NMI (run/irq.c) */
 }
 

@@ -30,7 +30,7 @@ static uint64_t refused; /* registrations outside guest RAM */
  * inside one page of the guest's own RAM (never ours, never MMIO). */
 static void *guest_record(uint64_t gpa, uint64_t len)
 {
-	if (gpa >= (4ULL << 30) || (gpa & PAGE_MASK) != ((gpa + len - 1) & PAGE_MASK) ||
+	if ((gpa & PAGE_MASK) != ((gpa + len - 1) & PAGE_MASK) ||
 	    !mm_is_guest_ram(gpa & PAGE_MASK)) {
 		if (!refused++)
 			pv_notice("kvmclock: %#lx is not guest RAM; the record is not written",

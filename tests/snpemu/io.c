@@ -133,7 +133,8 @@ bool io_port_in(uint16_t port, unsigned int size, uint32_t *val)
 	if (fwcfg_filter_in(&gfw, port, size, val))
 		return true;
 	int cmos = port == CMOS_PORT_DATA && size == 1
-			   ? cmos_memory_register(cmos_index, guest_low_ram_end(), 0)
+			   ? cmos_memory_register(cmos_index, guest_low_ram_end(),
+						  memmap_high_ram_bytes())
 			   : -1;
 	if (cmos >= 0) {
 		*val = (uint32_t)cmos;

@@ -88,17 +88,18 @@
 #define SL_RW	      (BIT(0) | BIT(1))
 #define DOMAIN_ID     1
 
-#define CHUNKS	   2048 /* 2 MiB chunks below 4 GiB */
+#define MAX_GIB	   512 /* what one 3-level table (39 bits) reaches */
 #define SPIN_LIMIT 10000000u
 
 static struct {
 	volatile uint8_t *regs;
 	uint64_t cap;
-	uint32_t iotlb_reg;   /* offset of the IOTLB invalidate register */
-	uint32_t fro, nfr;    /* fault recording registers */
-	uint64_t *pd[4];      /* [GiB] */
-	uint64_t *pt[CHUNKS]; /* NULL until a page of the chunk is shared */
-	bool on;	      /* translation enabled */
+	uint32_t iotlb_reg;    /* offset of the IOTLB invalidate register */
+	uint32_t fro, nfr;     /* fault recording registers */
+	uint64_t *pd[MAX_GIB]; /* [GiB] below vm.phys_top */
+	uint64_t **pt;	       /* [2 MiB chunk]: NULL until a page of the chunk is shared */
+	uint64_t chunks;       /* vm.phys_top / 2 MiB */
+	bool on;	       /* translation enabled */
 } dmar;
 
 static uint32_t rd32(uint32_t off)
@@ -182,7 +183,7 @@ static uint64_t dma_leaf(uint64_t gpa)
 static uint64_t *leaf_slot(uint64_t gpa, bool alloc)
 {
 	uint64_t chunk = gpa / PAGE_2M;
-	CHECK(chunk < CHUNKS);
+	CHECK(chunk < dmar.chunks);
 	if (!dmar.pt[chunk]) {
 		if (!alloc)
 			return NULL;
@@ -218,7 +219,10 @@ static uint64_t build_tables(unsigned int levels)
 		pml4[0] = top | SL_RW;
 		top = virt_to_phys(pml4);
 	}
-	for (unsigned int g = 0; g < 4; g++) {
+	CHECK(vm.phys_top >> 30 <= MAX_GIB);
+	dmar.chunks = vm.phys_top / PAGE_2M;
+	dmar.pt = page_alloc(ALIGN_UP(dmar.chunks * sizeof(uint64_t *), PAGE_SIZE) / PAGE_SIZE);
+	for (unsigned int g = 0; g < vm.phys_top >> 30; g++) {
 		dmar.pd[g] = page_alloc(1);
 		pdpt[g] = virt_to_phys(dmar.pd[g]) | SL_RW;
 	}
@@ -231,6 +235,12 @@ static uint64_t build_tables(unsigned int levels)
 	uint64_t shared = 0;
 	for (unsigned int r = 0; r < vm.ram_count; r++)
 		for (uint64_t gpa = vm.ram[r].start; gpa < vm.ram[r].end; gpa += PAGE_SIZE) {
+			/* launch state: RAM is guest-owned in 2 MiB entries */
+			if (!(gpa & (PAGE_2M - 1)) && gpa + PAGE_2M <= vm.ram[r].end &&
+			    rmp_is_2m(gpa) && (rmp_get(gpa)->flags & RMP_ASSIGNED)) {
+				gpa += PAGE_2M - PAGE_SIZE;
+				continue;
+			}
 			uint64_t leaf = dma_leaf(gpa);
 			if (leaf) {
 				*leaf_slot(gpa, true) = leaf;

@@ -23,7 +23,8 @@ uint64_t boot_pd_low[4 * 512] __attribute__((aligned(4096)));
 uint64_t boot_pdpt_high[512] __attribute__((aligned(4096)));
 uint64_t boot_pd_high[512] __attribute__((aligned(4096)));
 
-static uint64_t alloc_next; /* next free physical page */
+static uint64_t alloc_next;			 /* next free physical page of the reserve */
+static uint64_t pool_start, pool_next, pool_end; /* then the pool above 4 GiB (memmap.c) */
 
 static void log_putc(char c, void *ctx)
 {
@@ -101,7 +102,8 @@ void *phys_to_virt(uint64_t pa)
 {
 	if (snpemu_owns(pa))
 		return (void *)(pa - snpemu_phys_base + KERNEL_VMA);
-	CHECK(pa < (4ULL << 30) || gpa_is_mmio(pa)); /* the 1:1 map: 0-4 GiB, device space */
+	/* the 1:1 map: below vm.phys_top (4 GiB before memmap_init), device space */
+	CHECK(pa < MAX(vm.phys_top, 4ULL << 30) || gpa_is_mmio(pa));
 	return (void *)pa;
 }
 
@@ -118,15 +120,32 @@ bool snpemu_owns(uint64_t pa)
 	return pa >= snpemu_phys_base && pa < snpemu_phys_base + SNPEMU_RESERVE;
 }
 
-/** Callers hold vm_lock (or run before the APs start). */
+/** Callers hold vm_lock (or run before the APs start).  The reserve
+ * first; the pool above 4 GiB (page tables of the RAM there) once it is
+ * full. */
 void *page_alloc(uint64_t count)
 {
-	uint64_t pa = alloc_next;
-	if (pa + count * PAGE_SIZE > snpemu_phys_base + SNPEMU_RESERVE)
+	uint64_t bytes = count * PAGE_SIZE, pa;
+	if (alloc_next + bytes <= snpemu_phys_base + SNPEMU_RESERVE) {
+		pa = alloc_next;
+		alloc_next += bytes;
+	} else if (pool_next + bytes <= pool_end) {
+		pa = pool_next;
+		pool_next += bytes;
+	} else
 		panic("out of snpemu memory (%lu pages wanted)", (unsigned long)count);
-	alloc_next += count * PAGE_SIZE;
 	void *va = phys_to_virt(pa);
-	return __builtin_memset(va, 0, count * PAGE_SIZE);
+	return __builtin_memset(va, 0, bytes);
+}
+
+void page_alloc_report(void)
+{
+	log_printf("memory: %lu of %lu KiB of the reserve used, %lu of %lu KiB of the pool "
+		   "above 4 GiB",
+		   (unsigned long)((alloc_next - snpemu_phys_base) >> 10),
+		   (unsigned long)(SNPEMU_RESERVE >> 10),
+		   (unsigned long)((pool_next - pool_start) >> 10),
+		   (unsigned long)((pool_end - pool_start) >> 10));
 }
 
 void *page_alloc_locked(uint64_t count)
@@ -150,11 +169,22 @@ void svm_enable_cpu(void)
 	wrmsr(MSR_VM_HSAVE_PA, virt_to_phys(page_alloc_locked(1)));
 }
 
-/** The 1:1 map of the 64-bit PCI window (1 GiB pages, uncached), so
- * MMIO the guest asks for there can be performed (io.c). */
-static void map_high_mmio(void)
+/** The 1:1 map above 4 GiB (boot.asm maps below): up to vm.phys_top in
+ * 2 MiB pages, write-back where QEMU has RAM (the guest's and snpemu's),
+ * uncached elsewhere; above it the 64-bit PCI window in 1 GiB pages,
+ * uncached, so MMIO the guest asks for there can be performed (io.c). */
+static void map_high(void)
 {
-	for (uint64_t g = HIGH_MMIO_START >> 30; g < HIGH_MMIO_END >> 30; g++)
+	for (uint64_t g = 4; g < vm.phys_top >> 30; g++) {
+		uint64_t *pd = page_alloc(1);
+		for (uint64_t i = 0; i < 512; i++) {
+			uint64_t pa = (g << 30) + i * PAGE_2M;
+			pd[i] = pa | (memmap_host_ram_in(pa, PAGE_2M) ? 0x83   /* P, RW, PS */
+								      : 0x9B); /* and PWT, PCD */
+		}
+		boot_pdpt_low[g] = virt_to_phys(pd) | 0x3;
+	}
+	for (uint64_t g = vm.phys_top >> 30; g < HIGH_MMIO_END >> 30; g++)
 		if (high_mmio_gib(g << 30))
 			boot_pdpt_low[g] = (g << 30) | 0x9B; /* P, RW, PWT, PCD, PS */
 	/* the entries were not present: nothing cached to flush */
@@ -170,7 +200,11 @@ void snpemu_main(void)
 	config_load();
 	struct vcpu *bsp = smp_bsp_setup();
 	memmap_init();
-	map_high_mmio();
+	map_high();
+	uint64_t pool_bytes;
+	memmap_table_pool(&pool_start, &pool_bytes);
+	pool_next = pool_start;
+	pool_end = pool_start + pool_bytes;
 	rmp_init();
 	iommu_init();
 	guest_fwcfg_init();

@@ -16,13 +16,27 @@
  *       private page the guest's page walk reached without the C-bit (the
  *       hardware walks page tables privately; TCG cannot, see exit.c);
  *   device space, private or shared: the reserved-bit MMIO marker, so
- *       the access becomes #VC 0x400 (NPF with PFCODE.RSV); above 4 GiB
- *       (the 64-bit PCI window, up to the C-bit) with 1 GiB leaves;
- *   anything else (snpemu's memory, host RAM above 4 GiB): not present.
+ *       the access becomes #VC 0x400 (NPF with PFCODE.RSV); above
+ *       vm.phys_top (the 64-bit PCI window, up to the C-bit) with 1 GiB
+ *       leaves;
+ *   anything else (snpemu's memory, the RMP): not present.
  * A not-present leaf exits #NPF and exit.c applies the hardware's rule.
+ *
+ * Below vm.phys_top (guest RAM, below and above 4 GiB) every 2 MiB chunk
+ * with a present RAM leaf has a 4 KiB table; a chunk that maps nothing (RAM
+ * not validated, or private in the shared half) has none, and one of device
+ * space only is one large MMIO leaf.  Present RAM is never mapped by a large
+ * leaf, as KVM could for a 2 MiB guest_memfd folio: the demo then booted
+ * 30% slower under QEMU 7.2 TCG (observed; most likely its large-page TLB
+ * tracking: under the guest's own large pages it keeps large TLB entries,
+ * and an INVLPG inside their range flushes the whole TLB).  An RMP change
+ * in a chunk without a table gives it one; a 2 MiB change (PVALIDATE,
+ * RMPADJUST of a 2 MiB entry) recomputes the chunk once.
  */
 #include "sev.h"
 #include "vm.h"
+
+#include <lib/string.h>
 
 #define NPT_P	  BIT(0)
 #define NPT_RW	  BIT(1)
@@ -32,20 +46,24 @@
 #define NPT_TABLE (NPT_P | NPT_RW | NPT_US)
 #define NPT_LEAF  (NPT_P | NPT_RW | NPT_US)
 
-#define CHUNKS	  2048 /* 2 MiB chunks below 4 GiB */
 #define MAX_VIEWS 8
+#define MAX_GIB	  512	      /* one PML4 entry per half */
+#define PT_INDEX  0x1FF000ULL /* a leaf's address bits inside its 2 MiB */
 
 struct npt_view {
 	unsigned int vmpl;
 	uint64_t vtom;
 	uint64_t *pml4;
 	uint64_t pml4_pa;
-	uint64_t *pd[2][4];	 /* [half][GiB]: half 1 = C-bit half */
-	uint64_t *pt[2][CHUNKS]; /* NULL where a large leaf (or nothing) maps */
+	uint64_t *pd[2][MAX_GIB]; /* [half][GiB] below vm.phys_top; half 1 = C-bit half */
+	/* [half][chunk]: the chunk's 4 KiB table once it needed one; kept when
+	 * its PDE goes back to a large leaf, for the next time */
+	uint64_t **pt[2];
 };
 
 static struct npt_view views[MAX_VIEWS];
 static unsigned int view_count;
+static uint64_t chunks; /* 2 MiB chunks below vm.phys_top */
 
 bool npt_private_access(uint64_t vtom, uint64_t gpa)
 {
@@ -92,48 +110,64 @@ static uint64_t leaf(const struct npt_view *w, unsigned int half, uint64_t gpa)
 	return private ? private_leaf(w->vmpl, gpa) : shared_leaf(gpa);
 }
 
-/** How a 2 MiB chunk is mapped in a half: nothing, one large MMIO leaf,
- * or page by page. */
-enum chunk_kind { CHUNK_EMPTY, CHUNK_MMIO, CHUNK_PAGES };
-
-static enum chunk_kind chunk_kind(const struct npt_view *w, unsigned int half, uint64_t base)
+/** Whether the 512 leaves of the chunk at base are *first, *first + 4 KiB,
+ * ... (or all 0): identity RAM with 512 equal RMP entries is (its leaves
+ * depend on the entry alone), anything else is checked leaf by leaf. */
+static bool chunk_uniform(const struct npt_view *w, unsigned int half, uint64_t base,
+			  uint64_t *first)
 {
-	unsigned int mmio = 0;
-	if (w->vtom && half == 1)
-		return CHUNK_EMPTY;
-	for (uint64_t p = base; p < base + PAGE_2M; p += PAGE_SIZE) {
-		if (gpa_is_ram(p))
-			return CHUNK_PAGES;
-		if (gpa_is_mmio(p))
-			mmio++;
+	*first = leaf(w, half, base);
+	if (*first & PT_INDEX)
+		return false; /* not 2 MiB aligned in host memory */
+	if (w->vtom > base && w->vtom < base + PAGE_2M)
+		return false; /* vTOM inside (VMRUN refuses that, but a first VMSA is not checked) */
+	if (memmap_identity_ram(base, PAGE_2M)) {
+		const struct rmp_entry *e = rmp_get(base);
+		for (unsigned int i = 1; i < 512; i++)
+			if (memcmp(&e[0], &e[i], sizeof(*e)))
+				return false;
+		return true;
 	}
-	if (!mmio)
-		return CHUNK_EMPTY;
-	return mmio == 512 ? CHUNK_MMIO : CHUNK_PAGES;
+	for (unsigned int i = 1; i < 512; i++)
+		if (leaf(w, half, base + i * PAGE_SIZE) != (*first ? *first + i * PAGE_SIZE : 0))
+			return false;
+	return true;
 }
 
-static void build_chunk(struct npt_view *w, unsigned int half, uint64_t chunk)
+/** Maps the chunk from scratch: nothing, one large MMIO leaf, or its table
+ * (present RAM: see above). */
+static void map_chunk(struct npt_view *w, unsigned int half, uint64_t chunk)
 {
 	uint64_t base = chunk * PAGE_2M;
 	uint64_t *pde = &w->pd[half][chunk / 512][chunk % 512];
-	switch (chunk_kind(w, half, base)) {
-	case CHUNK_EMPTY:
+	uint64_t first;
+	if (w->vtom && half == 1) {
+		*pde = 0; /* a C-bit under vTOM: not mapped */
 		return;
-	case CHUNK_MMIO:
-		*pde = base | NPT_LEAF | NPT_PS | NPT_MMIO_MARKER;
-		return;
-	case CHUNK_PAGES:
-		w->pt[half][chunk] = page_alloc(1);
-		for (unsigned int i = 0; i < 512; i++)
-			w->pt[half][chunk][i] = leaf(w, half, base + i * PAGE_SIZE);
-		*pde = virt_to_phys(w->pt[half][chunk]) | NPT_TABLE;
 	}
+	bool uniform = chunk_uniform(w, half, base, &first);
+	if (uniform && !first) {
+		*pde = 0;
+		return;
+	}
+	if (uniform && (first & NPT_MMIO_MARKER)) {
+		*pde = first | NPT_PS;
+		return;
+	}
+	uint64_t *pt = w->pt[half][chunk];
+	if (!pt)
+		pt = w->pt[half][chunk] = page_alloc(1);
+	for (unsigned int i = 0; i < 512; i++)
+		pt[i] = uniform ? first + i * PAGE_SIZE : leaf(w, half, base + i * PAGE_SIZE);
+	*pde = virt_to_phys(pt) | NPT_TABLE; /* the table is complete first */
 }
 
 static struct npt_view *view_build(unsigned int vmpl, uint64_t vtom)
 {
 	if (view_count == MAX_VIEWS)
 		panic("too many NPT views");
+	if (!chunks)
+		chunks = vm.phys_top / PAGE_2M;
 	struct npt_view *w = &views[view_count];
 	w->vmpl = vmpl;
 	w->vtom = vtom;
@@ -142,15 +176,17 @@ static struct npt_view *view_build(unsigned int vmpl, uint64_t vtom)
 	for (unsigned int half = 0; half < 2; half++) {
 		uint64_t *pdpt = page_alloc(1);
 		w->pml4[half] = virt_to_phys(pdpt) | NPT_TABLE;
-		for (unsigned int g = 0; g < 4; g++) {
+		w->pt[half] =
+			page_alloc(ALIGN_UP(chunks * sizeof(uint64_t *), PAGE_SIZE) / PAGE_SIZE);
+		for (uint64_t g = 0; g < vm.phys_top >> 30; g++) {
 			w->pd[half][g] = page_alloc(1);
 			pdpt[g] = virt_to_phys(w->pd[half][g]) | NPT_TABLE;
 		}
-		for (uint64_t chunk = 0; chunk < CHUNKS; chunk++)
-			build_chunk(w, half, chunk);
+		for (uint64_t chunk = 0; chunk < chunks; chunk++)
+			map_chunk(w, half, chunk);
 		/* the 64-bit PCI window: 1 GiB MMIO leaves (never RAM, never
-         * changed by the RMP); a C-bit under vTOM stays unmapped */
-		for (uint64_t g = HIGH_MMIO_START >> 30; g < HIGH_MMIO_END >> 30; g++)
+                 * changed by the RMP); a C-bit under vTOM stays unmapped */
+		for (uint64_t g = vm.phys_top >> 30; g < HIGH_MMIO_END >> 30; g++)
 			if (!(w->vtom && half == 1) && high_mmio_gib(g << 30))
 				pdpt[g] = (g << 30) | NPT_LEAF | NPT_PS | NPT_MMIO_MARKER;
 	}
@@ -172,16 +208,42 @@ uint64_t npt_root(unsigned int vmpl, uint64_t vtom)
 	return w->pml4_pa;
 }
 
-/** Caller holds vm_lock (RMP changes do). */
-void npt_sync_page(uint64_t gpa)
+/** One page of a chunk changed: its table entry, or, under a large leaf
+ * that no longer maps it, the chunk gets a table. */
+static void sync_page(struct npt_view *w, unsigned int half, uint64_t gpa)
 {
 	uint64_t chunk = gpa / PAGE_2M;
-	CHECK(chunk < CHUNKS);
+	uint64_t *pde = &w->pd[half][chunk / 512][chunk % 512];
+	uint64_t want = leaf(w, half, gpa);
+	if (*pde && !(*pde & NPT_PS)) {
+		w->pt[half][chunk][(gpa / PAGE_SIZE) % 512] = want;
+		return;
+	}
+	uint64_t have = *pde ? (*pde & ~NPT_PS) + (gpa & PT_INDEX) : 0;
+	if (have != want)
+		map_chunk(w, half, chunk);
+}
+
+/** Caller holds vm_lock (RMP changes do). */
+void npt_sync(uint64_t gpa, uint64_t size)
+{
+	CHECK(gpa / PAGE_2M < chunks || !view_count);
+	CHECK(size == PAGE_SIZE || (size == PAGE_2M && !(gpa & (PAGE_2M - 1))));
 	for (unsigned int i = 0; i < view_count; i++) {
 		struct npt_view *w = &views[i];
-		for (unsigned int half = 0; half < 2; half++)
-			if (w->pt[half][chunk])
-				w->pt[half][chunk][(gpa / PAGE_SIZE) % 512] = leaf(w, half, gpa);
+		for (unsigned int half = 0; half < 2; half++) {
+			if (w->vtom && half == 1)
+				continue; /* nothing mapped there */
+			if (size == PAGE_2M)
+				map_chunk(w, half, gpa / PAGE_2M);
+			else
+				sync_page(w, half, gpa);
+		}
 	}
 	__atomic_add_fetch(&vm.npt_gen, 1, __ATOMIC_SEQ_CST);
+}
+
+void npt_sync_page(uint64_t gpa)
+{
+	npt_sync(gpa, PAGE_SIZE);
 }

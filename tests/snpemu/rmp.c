@@ -21,14 +21,13 @@ void rmp_init(void)
 {
 	rmp_pages = memmap_rmp_entries();
 	uint64_t bytes = rmp_pages * sizeof(struct rmp_entry);
-	vm.rmp = page_alloc(ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE);
+	vm.rmp = memmap_rmp_memory(bytes);
 	for (uint64_t gpa = 0; gpa < vm.ram_top; gpa += PAGE_2M) {
-		bool whole = true;
-		for (uint64_t p = gpa; p < gpa + PAGE_2M && p < vm.ram_top; p += PAGE_SIZE)
-			if (!gpa_is_ram(p))
-				whole = false;
+		if (!memmap_ram_overlaps(gpa, PAGE_2M))
+			continue;
+		bool whole = memmap_ram_covers(gpa, PAGE_2M);
 		for (uint64_t p = gpa; p < gpa + PAGE_2M && p < vm.ram_top; p += PAGE_SIZE) {
-			if (!gpa_is_ram(p))
+			if (!whole && !gpa_is_ram(p))
 				continue;
 			struct rmp_entry *e = &vm.rmp[p >> PAGE_SHIFT];
 			e->flags = RMP_ASSIGNED | (whole ? RMP_2M : 0);
@@ -96,12 +95,26 @@ void rmp_assign_launch_page(uint64_t gpa)
 	rmp_update(gpa, RMP_ASSIGNED | RMP_VALIDATED);
 }
 
-void rmp_set_validated(uint64_t gpa, bool v)
+static void set_validated(uint64_t gpa, bool v)
 {
 	struct rmp_entry *e = rmp_get(gpa);
 	if (v)
 		e->flags |= RMP_VALIDATED;
 	else
 		e->flags &= (uint8_t) ~(RMP_VALIDATED | RMP_WALK_ALIAS);
+}
+
+void rmp_set_validated(uint64_t gpa, bool v)
+{
+	set_validated(gpa, v);
 	npt_sync_page(gpa);
+}
+
+/** A 2 MiB entry changes as one: its 512 pages, then the NPT once. */
+void rmp_set_validated_range(uint64_t gpa, uint64_t size, bool v)
+{
+	CHECK(size == PAGE_SIZE || (size == PAGE_2M && !(gpa & (PAGE_2M - 1))));
+	for (uint64_t p = gpa; p < gpa + size; p += PAGE_SIZE)
+		set_validated(p, v);
+	npt_sync(gpa, size);
 }

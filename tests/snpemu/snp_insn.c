@@ -120,8 +120,7 @@ static void pvalidate(struct vcpu *v)
 		return;
 	bool was = rmp_get(op.gpa)->flags & RMP_VALIDATED;
 	if (was != validate)
-		for (uint64_t p = op.gpa; p < op.gpa + op.size; p += PAGE_SIZE)
-			rmp_set_validated(p, validate);
+		rmp_set_validated_range(op.gpa, op.size, validate);
 	if (validate)
 		hostile_note_validated(op.gpa);
 	set_result(v, PVALIDATE_SUCCESS, was == validate);
@@ -169,8 +168,8 @@ static void rmpadjust(struct vcpu *v)
 			else
 				pe->flags &= (uint8_t)~RMP_VMSA;
 		}
-		npt_sync_page(p);
 	}
+	npt_sync(op.gpa, op.size); /* a 2 MiB entry changes as one */
 	set_result(v, RMPADJUST_SUCCESS, false);
 }
 

@@ -48,6 +48,7 @@ void *phys_to_virt(uint64_t pa);
 uint64_t virt_to_phys(const void *va);
 void *page_alloc(uint64_t count);	 /* zeroed, page aligned; panics when out */
 void *page_alloc_locked(uint64_t count); /* the same, taking vm_lock */
+void page_alloc_report(void);		 /* log what is used */
 void svm_enable_cpu(void);
 bool snpemu_owns(uint64_t pa);
 

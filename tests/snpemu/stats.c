@@ -24,6 +24,7 @@ void stat_vmpl(struct vcpu *v, unsigned int which)
 
 void stats_print(void)
 {
+	page_alloc_report();
 	for (uint64_t c = 0; c < EXIT_SLOTS; c++)
 		if (exit_count[c])
 			log_printf("stat exit %#lx: %lu", (unsigned long)c,

@@ -52,9 +52,12 @@ struct vm {
 	struct mem_range ram[MAX_RAM_RANGES]; /* [I] guest RAM, sorted */
 	unsigned int ram_count;		      /* [I] */
 	uint64_t ram_top;		      /* [I] highest RAM GPA + 1 */
-	struct rmp_entry *rmp;		      /* [V] one per 4 KiB below ram_top */
-	volatile uint64_t npt_gen;	      /* [A] bumped on every NPT change */
-	uint8_t launch_digest[48];	      /* [I] */
+	/* [I] 4 GiB, or the GiB boundary above QEMU's highest RAM: below it the
+	 * NPT and snpemu's own map go by 2 MiB, above it by 1 GiB */
+	uint64_t phys_top;
+	struct rmp_entry *rmp;	   /* [V] one per 4 KiB below ram_top */
+	volatile uint64_t npt_gen; /* [A] bumped on every NPT change */
+	uint8_t launch_digest[48]; /* [I] */
 };
 extern struct vm vm;
 
@@ -113,11 +116,20 @@ bool gpa_is_mmio(uint64_t gpa);
 #define HIGH_MMIO_START (4ULL << 30)
 #define HIGH_MMIO_END	CBIT_MASK
 bool high_mmio_gib(uint64_t base);
-void *gpa_to_hva(uint64_t gpa); /* guest memory only; NULL otherwise */
+bool memmap_host_ram_in(uint64_t start, uint64_t len); /* QEMU's RAM, any of it */
+/** [start, start + len) lies in one guest RAM range and is its own host
+ * memory (outside the legacy and firmware windows). */
+bool memmap_identity_ram(uint64_t start, uint64_t len);
+bool memmap_ram_overlaps(uint64_t start, uint64_t len); /* any guest RAM range */
+bool memmap_ram_covers(uint64_t start, uint64_t len);	/* one guest RAM range */
+void *gpa_to_hva(uint64_t gpa);				/* guest memory only; NULL otherwise */
 uint64_t gpa_to_hpa(uint64_t gpa);
 bool memmap_back_firmware_page(uint64_t gpa);
 uint64_t memmap_rmp_index(uint64_t gpa);
 uint64_t memmap_rmp_entries(void);
+void *memmap_rmp_memory(uint64_t bytes);	       /* where the RMP lives (zeroed) */
+void memmap_table_pool(uint64_t *pa, uint64_t *bytes); /* for page_alloc, above 4 GiB */
+uint64_t memmap_high_ram_bytes(void);		       /* guest RAM above 4 GiB */
 unsigned int memmap_e820(void *buf, unsigned int max_entries);
 
 /* rmp.c */
@@ -129,10 +141,15 @@ bool rmp_is_2m(uint64_t gpa);
 void rmp_make_private(uint64_t gpa); /* RMPUPDATE: assigned, not validated */
 void rmp_make_shared(uint64_t gpa);  /* RMPUPDATE: hypervisor-owned */
 void rmp_set_validated(uint64_t gpa, bool v);
+/** PVALIDATE of [gpa, gpa + size): 4 KiB, or an aligned 2 MiB entry. */
+void rmp_set_validated_range(uint64_t gpa, uint64_t size, bool v);
 
 /* npt.c: one view per (VMPL, vTOM); vtom 0 = C-bit addressing */
 uint64_t npt_root(unsigned int vmpl, uint64_t vtom);
-void npt_sync_page(uint64_t gpa);			      /* recompute the page in every view */
+/** Recompute [gpa, gpa + size) in every view after an RMP change: one
+ * 4 KiB page, or one aligned 2 MiB chunk whose 512 entries all changed. */
+void npt_sync(uint64_t gpa, uint64_t size);
+void npt_sync_page(uint64_t gpa);			      /* npt_sync(gpa, PAGE_SIZE) */
 bool npt_private_access(uint64_t vtom, uint64_t gpa_in_view); /* which semantics */
 
 /* igvm_load.c */

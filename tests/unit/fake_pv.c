@@ -6,6 +6,7 @@
 #include "run/irq.h"
 #include "platform/apic.h"
 
+#include <paravisor_layout.h>
 #include <sev.h>
 
 #include <stdarg.h>
@@ -28,7 +29,7 @@ void fake_pv_reset(void)
 		guest_ram = mmap(NULL, FAKE_MEM_SIZE, PROT_READ | PROT_WRITE,
 				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (guest_ram == MAP_FAILED) {
-			perror("fake_pv: 4 GiB of guest memory");
+			perror("fake_pv: 8 GiB of guest memory");
 			abort();
 		}
 	} else if (madvise(guest_ram, FAKE_MEM_SIZE, MADV_DONTNEED)) { /* zero it */
@@ -44,8 +45,18 @@ void fake_pv_reset(void)
 		.pv_base = FAKE_PV_BASE,
 		.pv_end = FAKE_RAM_END,
 		.fw_base = FAKE_FW_BASE,
-		.fw_end = FAKE_MEM_SIZE,
+		.fw_end = FAKE_FW_END,
+		.map_end = 4ULL << 30,
+		.guest_vtom = pv_guest_vtom(FAKE_RAM_END),
 	};
+}
+
+void fake_pv_high_ram(uint64_t end)
+{
+	CHECK(end > (4ULL << 30) && end <= FAKE_MEM_SIZE && mm.ram_count < MM_MAX_RANGES);
+	mm.ram[mm.ram_count++] = (struct mm_range){ 4ULL << 30, end };
+	mm.map_end = ALIGN_UP(end, 1ULL << 30);
+	mm.guest_vtom = pv_guest_vtom(end);
 }
 
 void *fake_mem(uint64_t gpa)

@@ -3,8 +3,9 @@
  * Fakes of the parts of core/ that vc/, core/ghcb.c, core/guest_mem.c and
  * core/platform.c use, for cmocka tests of those files as they
  * are:
- *  - mm_*: guest memory is a host buffer of 4 GiB (reserved, filled on
- *    touch), GPA g at fake_mem(g); the layout in `mm` is fake_pv_reset()'s;
+ *  - mm_*: guest memory is a host buffer of 8 GiB (reserved, filled on
+ *    touch), GPA g at fake_mem(g); the layout in `mm` is fake_pv_reset()'s
+ *    (fake_pv_high_ram() adds RAM above 4 GiB);
  *  - pv_log() appends to fake_pv.log;
  *  - pv_terminate() records the code and message and longjmps back into
  *    the test (FAKE_EXPECT_TERM), or fails the running cmocka test.
@@ -18,13 +19,14 @@
 
 #include <setjmp.h>
 
-#define FAKE_MEM_SIZE (4ULL << 30)
+#define FAKE_MEM_SIZE (8ULL << 30)
 
 /* fake_pv_reset()'s layout: RAM below 640 KiB and from 1 MiB to 2 GiB, the
  * paravisor's region at the top of it, 4 MiB of firmware below 4 GiB. */
 #define FAKE_RAM_END 0x80000000ULL
 #define FAKE_PV_BASE 0x7E000000ULL
 #define FAKE_FW_BASE 0xFFC00000ULL
+#define FAKE_FW_END  0x100000000ULL
 #define FAKE_CBIT    51
 
 struct fake_pv {
@@ -44,8 +46,11 @@ extern struct fake_pv fake_pv;
 
 /** Zeroed guest memory, the default layout, no log, no termination. */
 void fake_pv_reset(void);
-/** The host address of a guest physical address below 4 GiB. */
+/** The host address of a guest physical address below FAKE_MEM_SIZE. */
 void *fake_mem(uint64_t gpa);
+/** Guest RAM [4 GiB, end) as well (end <= FAKE_MEM_SIZE): the layout
+ * mm_layout_read() makes of it (the 1:1 map and vTOM above it). */
+void fake_pv_high_ram(uint64_t end);
 bool fake_pv_log_has(const char *text);
 
 /** Runs stmt, which must terminate the paravisor with the reason code. */

@@ -319,6 +319,26 @@ static void test_wall_clock(void **state)
 	assert_int_equal(a->rax, (uint32_t)REC_GPA);
 }
 
+/** A guest with RAM above 4 GiB may register its records there (Linux
+ * allocates its per-CPU clock pages wherever memory is free). */
+static void test_records_in_high_ram(void **state)
+{
+	(void)state;
+	const uint64_t gpa = (5ULL << 30) + 0x40;
+	fake_pv_high_ram(6ULL << 30);
+	struct pvclock_vcpu_time_info *t = fake_mem(gpa);
+	struct pvclock_wall_clock *w = fake_mem(gpa + 0x100);
+	msr(MSR_KVM_SYSTEM_TIME_NEW, true, gpa | KVM_SYSTEM_TIME_ENABLE);
+	msr(MSR_KVM_WALL_CLOCK_NEW, true, gpa + 0x100);
+	assert_int_equal(a->event_inj, 0);
+	assert_int_equal(t->version, 2);
+	assert_int_equal(t->tsc_to_system_mul, pv_clock.scale.mul);
+	assert_int_equal(w->version, 2);
+	/* past the end of that RAM: refused as before */
+	msr(MSR_KVM_SYSTEM_TIME_NEW, true, (6ULL << 30) | 1);
+	assert_int_equal(((struct pvclock_vcpu_time_info *)fake_mem(6ULL << 30))->version, 0);
+}
+
 static void test_records_only_in_guest_ram(void **state)
 {
 	(void)state;
@@ -436,6 +456,7 @@ int main(void)
 		cmocka_unit_test_setup(test_system_time, kvmclock_setup),
 		cmocka_unit_test_setup(test_wall_clock, kvmclock_setup),
 		cmocka_unit_test_setup(test_records_only_in_guest_ram, kvmclock_setup),
+		cmocka_unit_test_setup(test_records_in_high_ram, kvmclock_setup),
 		cmocka_unit_test_setup(test_other_kvm_msrs_gp, kvmclock_setup),
 		cmocka_unit_test_setup(test_guest_timer_on_real_timer, kvmclock_setup),
 	};

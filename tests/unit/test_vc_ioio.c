@@ -470,6 +470,55 @@ static void test_string_io_outside_guest_ram(void **state)
 	assert_int_equal(a->rip, FAKE_GUEST_RIP);
 }
 
+/** Guest RAM above 4 GiB (a VM with more than 2 GiB on q35): REP INSW and
+ * OUTSB reach it through the paravisor's private map; above the RAM, below
+ * vTOM or not, nothing is guest memory (#GP, as outside RAM below 4 GiB). */
+static void test_string_io_high_ram(void **state)
+{
+	static uint32_t script[4] = { 0x1111, 0x2222, 0x3333, 0x4444 };
+	const uint64_t ram = 0x17FFFF000ULL; /* the last page of [4 GiB, 6 GiB) */
+
+	(void)state;
+	fake_pv_high_ram(6ULL << 30);
+	long_mode();
+	map4k(0x400000, ram, PTE_P | PTE_RW);
+	map4k(0x401000, 0x180000000ULL, PTE_P | PTE_RW); /* just above the RAM */
+	fake_hv_script_in(script, 4);
+	a->rdi = 0x400FF0;
+	a->rcx = 4;
+	io_exit(INFO(0x1F0, SVM_IOIO_SZ16) | SVM_IOIO_STR | SVM_IOIO_REP | SVM_IOIO_A64 |
+		SVM_IOIO_TYPE_IN);
+	assert_int_equal(a->event_inj, 0);
+	assert_int_equal(a->rip, NRIP);
+	for (unsigned int i = 0; i < 4; i++) {
+		uint16_t w;
+		memcpy(&w, fake_mem(ram + 0xFF0 + 2 * i), 2);
+		assert_int_equal(w, script[i]);
+	}
+	memcpy(fake_mem(ram + 0x800), "high", 4);
+	a->rsi = 0x400800;
+	a->rcx = 4;
+	io_exit(INFO(0x80, SVM_IOIO_SZ8) | STR_DS | SVM_IOIO_REP | SVM_IOIO_A64);
+	assert_int_equal(a->rip, NRIP);
+	assert_int_equal(fake_hv.io_count, 4 + 4);
+	for (unsigned int i = 0; i < 4; i++)
+		assert_int_equal(fake_hv.io[4 + i].value, (uint8_t) "high"[i]);
+
+	/* one page further: past the RAM (below vTOM and above it) */
+	a->rsi = 0x401000;
+	a->rcx = 4;
+	io_exit(INFO(0x80, SVM_IOIO_SZ8) | STR_DS | SVM_IOIO_REP | SVM_IOIO_A64);
+	assert_int_equal(a->event_inj, GP_EVENT);
+	assert_int_equal(fake_hv.io_count, 8);
+	a->event_inj = 0;
+	map4k(0x402000, 7ULL << 30, PTE_P | PTE_RW); /* above vTOM */
+	a->rsi = 0x402000;
+	a->rcx = 1;
+	io_exit(INFO(0x80, SVM_IOIO_SZ8) | STR_DS | SVM_IOIO_REP | SVM_IOIO_A64);
+	assert_int_equal(a->event_inj, GP_EVENT);
+	assert_int_equal(fake_hv.io_count, 8);
+}
+
 /* ---- the platform filters (core/platform.c) ---------------------------- */
 
 struct e820 {
@@ -928,8 +977,7 @@ static void test_reset_prints_counts(void **state)
 }
 
 /** A paravisor region inside a RAM range splits it: etc/e820 grows by an
- * entry, and the directory says so.  (Last: core/platform.c keeps the
- * largest low-RAM end it has ever computed.) */
+ * entry, and the directory says so. */
 static void test_fwcfg_e820_split(void **state)
 {
 	struct e820 got[ARRAY_SIZE(host_e820) + 1];
@@ -952,6 +1000,41 @@ static void test_fwcfg_e820_split(void **state)
 	assert_int_equal(got[5].addr, 0xFEFFC000);
 }
 
+/** A VM with RAM above 4 GiB: etc/e820 keeps it as it is (the paravisor
+ * gave all of it to the guest), and CMOS 0x5B-0x5D say how much there is,
+ * in 64 KiB units, while 0x34/0x35 still end at the paravisor. */
+static void test_fwcfg_e820_high_ram(void **state)
+{
+	static const struct e820 high[] = {
+		{ 0, 0x9FC00, 1 },
+		{ 0x9FC00, 0x400, 2 },
+		{ 0xF0000, 0x10000, 2 },
+		{ 0x100000, FAKE_RAM_END - 0x100000, 1 },
+		{ 0xFEFFC000, 0x4000, 2 },
+		{ 0x100000000ULL, 0x7EA00000ULL, 1 },
+		{ 0xFD00000000ULL, 0x300000000ULL, 2 },
+	};
+	struct e820 got[ARRAY_SIZE(high) + 1];
+	const uint64_t above4g = 0x7EA00000ULL >> 16,
+		       above16 = (FAKE_PV_BASE - (16ULL << 20)) >> 16;
+
+	(void)state;
+	fake_pv_boot();
+	fake_pv_high_ram(0x17EA00000ULL);
+	fake_hv_fwcfg_add(0x21, "etc/e820", high, sizeof(high));
+	devices_init();
+	guest_fwcfg_read(0x21, got, sizeof(got));
+	assert_int_equal(got[3].len, FAKE_PV_BASE - 0x100000); /* without the paravisor */
+	assert_memory_equal(&got[5], &high[5], 2 * sizeof(high[0]));
+	assert_int_equal(got[ARRAY_SIZE(high)].len, 0);
+	assert_int_equal(cmos_read(0x5B), above4g & 0xFF);
+	assert_int_equal(cmos_read(0x5C), (above4g >> 8) & 0xFF);
+	assert_int_equal(cmos_read(0x5D), above4g >> 16);
+	assert_int_equal(cmos_read(0x34), above16 & 0xFF);
+	assert_int_equal(cmos_read(0x35), above16 >> 8);
+	assert_true(fake_pv_log_has("2026 MiB above 4 GiB"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -970,6 +1053,7 @@ int main(void)
 		cmocka_unit_test_setup(test_ins_fault_loses_no_data, fake_pv_setup),
 		cmocka_unit_test_setup(test_outs_segment_limit, fake_pv_setup),
 		cmocka_unit_test_setup(test_string_io_outside_guest_ram, fake_pv_setup),
+		cmocka_unit_test_setup(test_string_io_high_ram, fake_pv_setup),
 		cmocka_unit_test_setup(test_fwcfg_e820, setup_platform),
 		cmocka_unit_test_setup(test_fwcfg_e820_rep_ins, setup_platform),
 		cmocka_unit_test_setup(test_fwcfg_directory, setup_platform),
@@ -990,6 +1074,7 @@ int main(void)
 		cmocka_unit_test_setup(test_devices_init_bad_directory, fake_pv_setup),
 		cmocka_unit_test_setup(test_devices_init_vcpu_count, fake_pv_setup),
 		cmocka_unit_test_setup(test_fwcfg_e820_split, fake_pv_setup),
+		cmocka_unit_test_setup(test_fwcfg_e820_high_ram, fake_pv_setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
