@@ -87,6 +87,8 @@ static void ghcb_register(uint64_t gpa)
 			     (unsigned long)gpa);
 	my()->gpa = gpa;
 	my()->page = mm_shared_va(gpa);
+	memset(&my()->page->save, 0, sizeof(my()->page->save)); /* then ghcb_begin() keeps it so */
+	my()->used[0] = my()->used[1] = 0;
 }
 
 /** An AP's GHCB: a page the BSP made shared for it (ghcb_alloc_shared). */
@@ -134,11 +136,30 @@ uint64_t ghcb_shared_buffer_gpa(void)
 	return my()->gpa + offsetof(struct ghcb, shared_buffer);
 }
 
+/** Zeroes the save-area qwords of the bitmap @used (bit n: the qword at 8n). */
+static void save_clear(struct ghcb_save_area *save, const uint64_t used[2])
+{
+	uint64_t *q = (uint64_t *)save;
+	for (unsigned int w = 0; w < 2; w++)
+		for (uint64_t m = used[w]; m; m &= m - 1)
+			q[w * 64 + (unsigned int)__builtin_ctzll(m)] = 0;
+}
+
+/**
+ * A clean request: every qword the last call's request or answer marked
+ * valid is zeroed, and the bitmap itself (its bits 126-127 are its own
+ * qwords), so no register of an earlier call reaches the hypervisor.  The
+ * same guarantee as zeroing the whole 1 KiB save area, for the few qwords
+ * a call uses: qwords nobody marked valid are the hypervisor's own writes.
+ */
 struct ghcb *ghcb_begin(void)
 {
-	struct ghcb *page = my()->page;
+	struct vcpu_ghcb *c = my();
+	struct ghcb *page = c->page;
 	CHECK(page);
-	memset(&page->save, 0, sizeof(page->save));
+	save_clear(&page->save, c->used);
+	ghcb_valid_clear_all(page);
+	c->used[0] = c->used[1] = 0;
 	page->protocol_version = GHCB_PROTOCOL_VERSION;
 	page->ghcb_usage = GHCB_USAGE_STANDARD;
 	return page;
@@ -164,6 +185,34 @@ static struct x86_fault event_fault(uint64_t ev)
 	return x86_fault_gp((ev & SVM_EVT_EV) ? (uint32_t)(ev >> 32) : 0);
 }
 
+/**
+ * The answer, once, into private memory: its valid bitmap (read once: the
+ * page is shared and may change under us), every qword it marks valid, and
+ * SW_EXITINFO1/2, which the result check reads whatever the bitmap says.
+ * Outputs are read from the copy only, through ghcb_out(), which checks the
+ * copied bitmap first; qwords of the copy the bitmap does not name are never
+ * read.  Not the shared buffer: a caller that wants it reads the bytes it
+ * needs from the page once, into its own memory.
+ */
+static void snapshot(struct vcpu_ghcb *c, const struct ghcb *g)
+{
+	const volatile uint64_t *from = (const volatile uint64_t *)&g->save;
+	uint64_t *to = (uint64_t *)&c->answer.save;
+	uint64_t valid[2] = { from[GHCB_VALID_BIT(GHCB_OFF(valid_bitmap))],
+			      from[GHCB_VALID_BIT(GHCB_OFF(valid_bitmap)) + 1] };
+	for (unsigned int w = 0; w < 2; w++)
+		for (uint64_t m = valid[w]; m; m &= m - 1) {
+			unsigned int i = w * 64 + (unsigned int)__builtin_ctzll(m);
+			to[i] = from[i];
+		}
+	c->answer.save.valid_bitmap[0] = valid[0];
+	c->answer.save.valid_bitmap[1] = valid[1];
+	c->answer.save.sw_exit_info_1 = g->save.sw_exit_info_1;
+	c->answer.save.sw_exit_info_2 = g->save.sw_exit_info_2;
+	c->used[0] |= valid[0];
+	c->used[1] |= valid[1];
+}
+
 enum ghcb_status ghcb_call(struct ghcb *g, uint64_t exit_code, uint64_t info1, uint64_t info2,
 			   struct x86_fault *fault)
 {
@@ -173,11 +222,10 @@ enum ghcb_status ghcb_call(struct ghcb *g, uint64_t exit_code, uint64_t info1, u
 	ghcb_set_sw_exit_code(g, exit_code);
 	ghcb_set_sw_exit_info_1(g, info1);
 	ghcb_set_sw_exit_info_2(g, info2);
+	c->used[0] = g->save.valid_bitmap[0];
+	c->used[1] = g->save.valid_bitmap[1];
 	hw_vmgexit(c->gpa);
-	/* snapshot of the save area, outputs and valid bitmap: use only the
-	 * copy.  Not the page: a caller that wants the shared buffer reads the
-	 * bytes it needs from the page once, into its own memory. */
-	memcpy(&answer->save, &g->save, sizeof(answer->save));
+	snapshot(c, g);
 	uint64_t result = answer->save.sw_exit_info_1 & GHCB_RESULT_MASK;
 	if (result == GHCB_RESULT_OK)
 		return GHCB_STATUS_OK;

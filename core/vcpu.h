@@ -27,6 +27,7 @@ struct vcpu_ghcb {
 	struct ghcb *page; /* shared mapping, NULL until registered */
 	uint64_t gpa;
 	struct ghcb answer; /* private snapshot of the last answer's save area */
+	uint64_t used[2];   /* qwords the last call's request or answer marked valid */
 };
 
 struct vcpu {

@@ -416,6 +416,8 @@ static uint8_t insn_mnemonic_class(const ZydisDecodedInstruction *zi)
 	}
 	if (zi->encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY)
 		return INSN_OTHER;
+	if (zi->mnemonic == ZYDIS_MNEMONIC_MOV)
+		return INSN_MOV_LOAD; /* most device accesses: before the table's search */
 	if (zi->opcode_map == ZYDIS_OPCODE_MAP_0F && (zi->opcode & 0xf0) == 0x90)
 		return INSN_SETCC;
 	if (zi->opcode_map == ZYDIS_OPCODE_MAP_0F && (zi->opcode & 0xf0) == 0x40)

@@ -267,6 +267,18 @@ static void test_begin_is_clean(void **state)
 	assert_int_equal(g->save.rax, 0);
 	assert_int_equal(g->save.rcx, 0);
 	assert_int_equal(g->save.rdx, 0);
+
+	/* the hypervisor's answer registers (RDMSR: RAX and RDX, marked valid)
+	 * are gone from the next request too */
+	uint64_t m = 0;
+	fake_hv_set_msr(0x10, 0x1122334455667788ULL, false);
+	assert_int_equal(ghcb_msr_read(0x10, &m, NULL), GHCB_STATUS_OK);
+	assert_int_equal(ghcb_ioio(0x60, 1, true, &v, NULL), GHCB_STATUS_OK);
+	g = last_request(SVM_EXIT_IOIO);
+	assert_int_equal(g->save.rax, 0);
+	assert_int_equal(g->save.rdx, 0);
+	assert_int_equal(g->save.rcx, 0);
+	assert_int_equal(g->save.valid_bitmap[0], 0);
 }
 
 static void test_msr_read_write(void **state)
