@@ -9,15 +9,6 @@
 
 #include <lib/string.h>
 
-/* Header fields (PCI 3.0 §6.1) beside protocol/virtio.h's */
-#define PCI_CFG_DEVICE		    0x02u
-#define PCI_CFG_REVISION	    0x08u
-#define PCI_CFG_SUBSYSTEM_ID	    0x2Eu
-#define PCI_CMD_IO		    0x0001u
-/* The subsystem ID QEMU gives a modern-only virtio function (a transitional
- * one's names its device type) */
-#define VIRTIO_PCI_SUBSYSTEM_MODERN 0x1100u
-
 /* --- the real device ------------------------------------------------------ */
 
 /** The memory BARs as the device decodes them now. */

@@ -24,6 +24,9 @@
 #define VIRTIO_PCI_DEVICE_LEGACY_LAST  0x103Fu
 #define VIRTIO_PCI_DEVICE_MODERN_FIRST 0x1040u /* 0x1040 + device type */
 #define VIRTIO_PCI_DEVICE_MODERN_LAST  0x107Fu
+/* The subsystem ID QEMU gives a modern-only virtio function (a transitional
+ * one's names its device type: virtio 1.2 §4.1.2.1) */
+#define VIRTIO_PCI_SUBSYSTEM_MODERN    0x1100u
 
 /* §2.1 device status */
 #define VIRTIO_STATUS_ACKNOWLEDGE 0x01u
@@ -202,20 +205,24 @@ _Static_assert(sizeof(struct virtio_blk_outhdr) == 16,
 #define PCI_MSIX_ENTRY_CTRL	12u
 #define PCI_MSIX_ENTRY_MASKED	1u
 
-/* PCI configuration header fields the proxy watches */
-#define PCI_CFG_VENDOR	    0x00u
-#define PCI_CFG_COMMAND	    0x04u
-#define PCI_CFG_STATUS	    0x06u
-#define PCI_CFG_CLASS_REV   0x08u /* class code in bits 31:8 */
-#define PCI_CFG_HEADER_TYPE 0x0Eu
-#define PCI_CFG_BAR0	    0x10u
-#define PCI_CFG_BAR_END	    0x28u
-#define PCI_CFG_CAP_PTR	    0x34u
-#define PCI_CMD_MEMORY	    0x0002u
-#define PCI_STATUS_CAP_LIST 0x0010u
-#define PCI_BAR_IO	    0x1u
-#define PCI_BAR_TYPE_64	    0x4u
-#define PCI_BAR_MEM_MASK    (~0xFull)
+/* PCI configuration header fields the proxy watches (PCI Local Bus 3.0 §6.1) */
+#define PCI_CFG_VENDOR	     0x00u
+#define PCI_CFG_DEVICE	     0x02u
+#define PCI_CFG_COMMAND	     0x04u
+#define PCI_CFG_STATUS	     0x06u
+#define PCI_CFG_CLASS_REV    0x08u /* class code in bits 31:8 */
+#define PCI_CFG_REVISION     0x08u /* its low byte */
+#define PCI_CFG_HEADER_TYPE  0x0Eu
+#define PCI_CFG_BAR0	     0x10u
+#define PCI_CFG_BAR_END	     0x28u
+#define PCI_CFG_SUBSYSTEM_ID 0x2Eu
+#define PCI_CFG_CAP_PTR	     0x34u
+#define PCI_CMD_IO	     0x0001u
+#define PCI_CMD_MEMORY	     0x0002u
+#define PCI_STATUS_CAP_LIST  0x0010u
+#define PCI_BAR_IO	     0x1u
+#define PCI_BAR_TYPE_64	     0x4u
+#define PCI_BAR_MEM_MASK     (~0xFull)
 
 /* Base classes and class/subclass pairs of functions that move data by bus-master DMA
  * (PCI Code and ID Assignment Specification r1.11, §1) */
