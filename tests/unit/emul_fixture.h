@@ -74,4 +74,30 @@ static inline void fixture32(struct fixture *f, const char *bytes, size_t len)
 		assert_int_equal((c)->out.rip, (c)->in.rip);    \
 	} while (0)
 
+/**
+ * LOCK where it cannot go is #UD with no access: each of @rows (64-bit
+ * bytes with F0) from the decoder, and each of @classes forced with lock set
+ * on a caller-supplied decode of @base (64-bit bytes, @base_len long).
+ */
+static inline void assert_lock_ud(const char *const *rows, size_t nrows, const uint8_t *classes,
+				  size_t nclasses, const char *base, size_t base_len)
+{
+	struct fixture f;
+
+	for (size_t i = 0; i < nrows; i++) {
+		fixture64(&f, rows[i], strlen(rows[i]));
+		assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_UD, 0, 0);
+		assert_false(f.c.out.fault.has_error);
+		assert_int_equal(f.h.reads + f.h.writes + f.h.cas_calls, 0);
+	}
+	for (size_t i = 0; i < nclasses; i++) {
+		fixture64(&f, base, base_len);
+		assert_int_equal(emul_decode(&f.c, &harness_ops), EMUL_OK);
+		f.c.insn.cls = classes[i];
+		f.c.insn.lock = true;
+		assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_UD, 0, 0);
+		assert_int_equal(f.h.reads + f.h.writes + f.h.cas_calls, 0);
+	}
+}
+
 #endif /* TESTS_EMUL_FIXTURE_H */

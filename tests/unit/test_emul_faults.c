@@ -170,24 +170,9 @@ static void test_lock_ud(void **state)
 	static const uint8_t classes[] = { INSN_MUL,   INSN_IMUL,   INSN_DIV,  INSN_IDIV,
 					   INSN_MULX,  INSN_SHLD,   INSN_SHRD, INSN_BSF,
 					   INSN_TZCNT, INSN_POPCNT, INSN_ANDN, INSN_CRC32 };
-	struct fixture f;
-
 	(void)state;
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		fixture64(&f, rows[i], strlen(rows[i]));
-		assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_UD, 0, 0);
-		assert_false(f.c.out.fault.has_error);
-		assert_int_equal(f.h.reads + f.h.writes + f.h.cas_calls, 0);
-	}
-	/* a caller-supplied decode with lock set: the engine's own check */
-	for (size_t i = 0; i < sizeof(classes); i++) {
-		FIX64(&f, "\xf7\x23");
-		assert_int_equal(emul_decode(&f.c, &harness_ops), EMUL_OK);
-		f.c.insn.cls = classes[i];
-		f.c.insn.lock = true;
-		assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_UD, 0, 0);
-		assert_int_equal(f.h.reads + f.h.writes + f.h.cas_calls, 0);
-	}
+	assert_lock_ud(rows, sizeof(rows) / sizeof(rows[0]), classes, sizeof(classes), "\xf7\x23",
+		       2);
 }
 
 /** A hook's #PF reaches out.fault; the destination register is not written. */

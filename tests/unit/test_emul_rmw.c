@@ -431,21 +431,8 @@ static void test_lock_ud(void **state)
 	struct fixture f;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		fixture64(&f, rows[i], strlen(rows[i]));
-		assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_UD, 0, 0);
-		assert_false(f.c.out.fault.has_error);
-		assert_int_equal(f.h.reads + f.h.writes, 0);
-	}
-	/* a caller-supplied decode with lock set on a class that cannot take it */
-	for (size_t i = 0; i < sizeof(classes); i++) {
-		FIX64(&f, "\x01\x03");
-		assert_int_equal(emul_decode(&f.c, &harness_ops), EMUL_OK);
-		f.c.insn.cls = classes[i];
-		f.c.insn.lock = true;
-		assert_fault(&f.c, emul_execute(&f.c, &harness_ops), X86_VEC_UD, 0, 0);
-		assert_int_equal(f.h.reads + f.h.writes, 0);
-	}
+	assert_lock_ud(rows, sizeof(rows) / sizeof(rows[0]), classes, sizeof(classes), "\x01\x03",
+		       2);
 	FIX64(&f, "\x03\x03"); /* add eax, [rbx] with lock: the register is the destination */
 	assert_int_equal(emul_decode(&f.c, &harness_ops), EMUL_OK);
 	f.c.insn.lock = true;
