@@ -238,8 +238,6 @@ static void pm_watch_out(uint16_t port, unsigned int size, uint32_t val)
 		pm_timer_reset(&pm_timer); /* anchored again at the next read */
 	}
 	if (ev == ACPI_PM_SLEEP || ev == ACPI_PM_RESET) {
-		uart_tx_flush(&com1); /* the guest's last words first */
-		com1_pending = false;
 		pv_info("%s: counters follow", line);
 		pv_counters_print();
 	}
