@@ -224,9 +224,10 @@ static void fan_out(struct vcpu *v, uint8_t vector, const struct ioapic_route *r
 void guest_apic_host_vector(struct vcpu *v, uint8_t vector)
 {
 	if (vector == KICK_VECTOR || vector == PV_VECTOR_VIRTIO_QUEUE ||
-	    vector == PV_VECTOR_VIRTIO_CONFIG) {
+	    vector == PV_VECTOR_VIRTIO_CONFIG || vector == PV_VECTOR_AHCI) {
 		/* the paravisor's own: a wake-up (the state is set), or the
-         * virtio proxy's devices (edge MSIs: EOI first, then look) */
+         * virtio and AHCI proxies' devices (edge MSIs: EOI first,
+         * then look) */
 		host_msr(X2APIC_EOI, 0);
 		if (vector != KICK_VECTOR)
 			pci_vector(vector);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * PCI configuration space as the guest reaches it, and the virtio proxy
- * (devices/virtio_proxy.c) wired to the paravisor.
+ * (devices/virtio_proxy.c) and the AHCI proxy (devices/ahci_proxy.c) wired
+ * to the paravisor.
  *
  * Two ways in: configuration mechanism #1 (CONFIG_ADDRESS at 0xCF8, a
  * 32-bit register; CONFIG_DATA at 0xCFC-0xCFF; PCI 3.0 §3.2.2.3.2) and the
@@ -15,7 +16,8 @@
  * access that needs it, all under cf8_lock.
  *
  * The device's interrupts come to the BSP's real APIC with PV_VECTOR_VIRTIO_*
- * (never guest vectors on the host: Linux puts device vectors below 0xEC).
+ * and PV_VECTOR_AHCI (never guest vectors on the host: Linux puts device
+ * vectors below 0xEC).
  */
 #include "platform/platform.h"
 #include "core/ghcb_call.h"
@@ -27,6 +29,7 @@
 
 #include <lib/fmt.h>
 
+#include "devices/ahci_proxy.h"
 #include "devices/virtio_proxy.h"
 
 #include <acpi_pm.h> /* PCI_CONFIG_ADDRESS, PCI_CONFIG_DATA */
@@ -37,7 +40,10 @@
 #define PCIEXBAR_LEN_SHIFT 1
 #define Q35_MCH_ID	   0x29C08086u /* 00:00.0 vendor/device of Q35 */
 
-#define POOL_BYTES (4ULL << 20) /* the bounce pool */
+#define POOL_BYTES	(4ULL << 20) /* the bounce pool */
+/* The AHCI proxy's shared area: its ports' shadow structures, then bounce
+ * buffers (Linux's largest request is 1.25 MiB, BLK_DEF_MAX_SECTORS). */
+#define AHCI_AREA_BYTES (8ULL << 20)
 
 static spinlock_t cf8_lock;
 static uint32_t guest_cf8, host_cf8;
@@ -54,6 +60,8 @@ static struct {
 static spinlock_t proxy_lock;
 static struct vproxy proxy;
 static bool pool_ready;
+static struct ahci_proxy ahci; /* under proxy_lock too */
+static bool ahci_area_ready;
 
 /* --- mechanism #1 ---------------------------------------------------------- */
 
@@ -211,6 +219,34 @@ void pci_init(void)
 		.config_vector = PV_VECTOR_VIRTIO_CONFIG,
 	};
 	vproxy_init(&proxy, &cfg);
+	const struct ahci_proxy_config acfg = {
+		.ops = &proxy_ops,
+		.host_apic_id = vcpu_this()->apic_id,
+		.vector = PV_VECTOR_AHCI,
+	};
+	ahci_proxy_init(&ahci, &acfg);
+}
+
+/** @bytes of shared memory for devices to reach: its guest-physical address. */
+static uint64_t shared_make(uint64_t bytes)
+{
+	uint64_t gpa = mm_virt_to_phys(mm_alloc_pages(bytes / PAGE_SIZE));
+	for (uint64_t off = 0; off < bytes; off += PAGE_SIZE)
+		mm_make_shared(gpa + off);
+	return gpa;
+}
+
+/** The AHCI proxy's area, made when it claims its first HBA. */
+static void ahci_area_make(void)
+{
+	if (ahci_area_ready || !ahci_proxy_hbas(&ahci))
+		return;
+	uint64_t gpa = shared_make(AHCI_AREA_BYTES);
+	if (!ahci_proxy_set_area(&ahci, mm_shared_va(gpa), gpa, AHCI_AREA_BYTES))
+		pv_terminate(PV_TERM_NO_MEMORY, "AHCI proxy: no memory for the area map");
+	ahci_area_ready = true;
+	pv_info("AHCI proxy: %lu KiB shared area at %#lx", (unsigned long)(AHCI_AREA_BYTES >> 10),
+		(unsigned long)gpa);
 }
 
 /** The bounce pool is made when the first device is found (a VM without
@@ -219,9 +255,7 @@ static void pool_make(void)
 {
 	if (pool_ready || !vproxy_devices(&proxy))
 		return;
-	uint64_t gpa = mm_virt_to_phys(mm_alloc_pages(POOL_BYTES / PAGE_SIZE));
-	for (uint64_t off = 0; off < POOL_BYTES; off += PAGE_SIZE)
-		mm_make_shared(gpa + off);
+	uint64_t gpa = shared_make(POOL_BYTES);
 	if (!vproxy_set_pool(&proxy, mm_shared_va(gpa), gpa, POOL_BYTES))
 		pv_terminate(PV_TERM_NO_MEMORY, "virtio proxy: no memory for the pool map");
 	pool_ready = true;
@@ -238,8 +272,10 @@ static void config_access(uint32_t bdf, unsigned int reg, unsigned int size, boo
 			  uint32_t *val, uint64_t ecam_gpa)
 {
 	spin_lock(&proxy_lock);
-	bool done = vproxy_cfg_access(&proxy, bdf, reg, size, write, val);
+	bool done = ahci_proxy_cfg_access(&ahci, bdf, reg, size, write, val) ||
+		    vproxy_cfg_access(&proxy, bdf, reg, size, write, val);
 	pool_make();
+	ahci_area_make();
 	spin_unlock(&proxy_lock);
 	if (done)
 		return;
@@ -305,7 +341,8 @@ bool pci_mmio(uint64_t gpa, unsigned int size, bool write, uint64_t *val)
 		return true;
 	}
 	spin_lock(&proxy_lock);
-	bool done = vproxy_devices(&proxy) && vproxy_mmio(&proxy, gpa, size, write, val);
+	bool done = (ahci_proxy_hbas(&ahci) && ahci_proxy_mmio(&ahci, gpa, size, write, val)) ||
+		    (vproxy_devices(&proxy) && vproxy_mmio(&proxy, gpa, size, write, val));
 	spin_unlock(&proxy_lock);
 	return done;
 }
@@ -313,7 +350,9 @@ bool pci_mmio(uint64_t gpa, unsigned int size, bool write, uint64_t *val)
 void pci_vector(uint8_t vector)
 {
 	spin_lock(&proxy_lock);
-	if (vector == PV_VECTOR_VIRTIO_QUEUE)
+	if (vector == PV_VECTOR_AHCI)
+		ahci_proxy_interrupt(&ahci);
+	else if (vector == PV_VECTOR_VIRTIO_QUEUE)
 		vproxy_queue_interrupt(&proxy);
 	else
 		vproxy_config_interrupt(&proxy);

@@ -48,6 +48,6 @@ bool pci_mmio(uint64_t gpa, unsigned int size, bool write, uint64_t *val);
 /** The function whose ECAM page gpa is in ("PCI config 00:1f.0"); false
  * outside ECAM. */
 bool pci_ecam_label(uint64_t gpa, char *buf, size_t len);
-void pci_vector(uint8_t vector); /* PV_VECTOR_VIRTIO_* arrived (platform/apic.h) */
+void pci_vector(uint8_t vector); /* PV_VECTOR_VIRTIO_* or _AHCI arrived (platform/apic.h) */
 
 #endif

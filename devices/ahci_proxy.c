@@ -1,0 +1,412 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The AHCI proxy: the guest's commands carried through shadow structures
+ * and bounce buffers in shared memory (ahci_proxy.h has the model; the
+ * formats are in protocol/ahci.h).
+ *
+ * Here: the shared area, issuing a guest slot, taking a finished one, and
+ * the HBA's interrupt.  The guest's configuration space and its ABAR
+ * registers are in ahci_proxy_regs.c.
+ */
+#include "ahci_proxy_priv.h"
+
+#include <stdarg.h>
+
+#include <lib/fmt.h>
+#include <lib/string.h>
+
+void ahci_note(struct ahci_proxy *a, bool hv_error, const char *fmt, ...)
+{
+	char line[160];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	a->cfg.ops->log(a->cfg.ctx, hv_error, line);
+}
+
+void ahci_proxy_init(struct ahci_proxy *a, const struct ahci_proxy_config *cfg)
+{
+	memset(a, 0, sizeof(*a));
+	a->cfg = *cfg;
+}
+
+unsigned int ahci_proxy_hbas(const struct ahci_proxy *a)
+{
+	return a->nhba;
+}
+
+/* --- the shared area: AHCI_POOL_GRANULE units, first fit ------------------ */
+
+bool ahci_proxy_set_area(struct ahci_proxy *a, uint8_t *area, uint64_t gpa, uint32_t size)
+{
+	uint32_t n = size / AHCI_POOL_GRANULE;
+	a->map = a->cfg.ops->alloc(a->cfg.ctx, (n + 63) / 64 * sizeof(uint64_t));
+	if (!a->map)
+		return false;
+	a->area = area;
+	a->area_gpa = gpa;
+	a->area_size = n * AHCI_POOL_GRANULE;
+	a->granules = n;
+	return true;
+}
+
+static bool granule_used(const struct ahci_proxy *a, uint32_t i)
+{
+	return a->map[i / 64] >> (i % 64) & 1;
+}
+
+static void granules_set(struct ahci_proxy *a, uint32_t first, uint32_t n, bool used)
+{
+	for (uint32_t i = first; i < first + n; i++)
+		a->map[i / 64] = used ? a->map[i / 64] | 1ULL << (i % 64)
+				      : a->map[i / 64] & ~(1ULL << (i % 64));
+}
+
+uint32_t ahci_granules_of(uint32_t bytes)
+{
+	return bytes ? (uint32_t)(((uint64_t)bytes + AHCI_POOL_GRANULE - 1) / AHCI_POOL_GRANULE)
+		     : 1;
+}
+
+/** @n free granules in a row: the first, or -1. */
+int64_t ahci_area_alloc(struct ahci_proxy *a, uint32_t n)
+{
+	uint32_t run = 0;
+	for (uint32_t i = 0; i < a->granules; i++) {
+		run = granule_used(a, i) ? 0 : run + 1;
+		if (run == n) {
+			granules_set(a, i + 1 - n, n, true);
+			return i + 1 - n;
+		}
+	}
+	return -1;
+}
+
+static void area_free(struct ahci_proxy *a, uint32_t first, uint32_t n)
+{
+	granules_set(a, first, n, false);
+}
+
+/* --- guest memory ---------------------------------------------------------- */
+
+static void *gptr(struct ahci_proxy *a, uint64_t gpa, uint64_t len)
+{
+	return a->cfg.ops->guest_ptr(a->cfg.ctx, gpa, len);
+}
+
+static uint64_t prd_addr(const struct ahci_prd *e)
+{
+	return ((uint64_t)e->dbau << 32 | e->dba) & ~1ULL; /* bit 0 reserved */
+}
+
+static uint32_t prd_len(const struct ahci_prd *e)
+{
+	return (e->dw3 & AHCI_PRD_DBC_MASK) + 1;
+}
+
+/**
+ * Walk the guest's PRDT (@n entries at @t): with @bounce NULL, the bytes it
+ * holds, or -1 if an entry is outside the guest's RAM; else copy up to
+ * @bytes between @bounce and the buffers (@to_guest: into them), each
+ * entry checked again (the guest may change its PRDT meanwhile; an entry
+ * that left its RAM ends the copy).
+ */
+static int64_t prd_walk(struct ahci_proxy *a, const struct ahci_cmd_table *t, uint32_t n,
+			uint8_t *bounce, uint32_t bytes, bool to_guest)
+{
+	uint64_t done = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		struct ahci_prd e = t->prdt[i];
+		uint32_t len = prd_len(&e);
+		if (bounce && done + len > bytes)
+			len = (uint32_t)(bytes - done);
+		uint8_t *g = gptr(a, prd_addr(&e), len);
+		if (!g)
+			return -1;
+		if (bounce && to_guest)
+			memcpy(g, bounce + done, len);
+		else if (bounce)
+			memcpy(bounce + done, g, len);
+		done += len;
+		if (bounce && done == bytes)
+			break;
+	}
+	return (int64_t)done;
+}
+
+/* --- the port's shadow structures ------------------------------------------ */
+
+bool ahci_port_shadow(struct ahci_proxy *a, struct ahci_port *p)
+{
+	if (p->has_shadow)
+		return true;
+	if (!a->map)
+		return false;
+	uint32_t n = ahci_granules_of(AHCI_SHADOW_PORT);
+	int64_t first = ahci_area_alloc(a, n);
+	if (first < 0)
+		return false;
+	p->shadow = (uint32_t)first * AHCI_POOL_GRANULE;
+	memset(a->area + p->shadow, 0, n * AHCI_POOL_GRANULE);
+	p->has_shadow = true;
+	return true;
+}
+
+static struct ahci_cmd_header *shadow_header(struct ahci_proxy *a, const struct ahci_port *p,
+					     unsigned int s)
+{
+	return (struct ahci_cmd_header *)(a->area + p->shadow) + s;
+}
+
+static uint32_t shadow_table_off(const struct ahci_port *p, unsigned int s)
+{
+	return p->shadow + AHCI_SHADOW_TABLES + s * AHCI_SHADOW_TABLE;
+}
+
+/* --- refusing, issuing, finishing a slot ----------------------------------- */
+
+/** What the HBA does with a bad software pointer (AHCI 1.3.1 §3.3.5 HBFS,
+ * §6.1.2): the port stops taking commands, PxIS.HBFS and TFES, the task
+ * file shows ERR and ABRT, until the guest stops the port. */
+static void refuse(struct ahci_proxy *a, struct ahci_hba *h, unsigned int pn, unsigned int s,
+		   const char *why, uint64_t val)
+{
+	struct ahci_port *p = h->port[pn];
+	a->stats.refused++;
+	if (!p->err_tfd)
+		ahci_note(a, false, "AHCI %02x:%02x.%x port %u slot %u: %s (%#lx): host bus error",
+			  h->bdf >> 8, (h->bdf >> 3) & 0x1F, h->bdf & 7, pn, s, why,
+			  (unsigned long)val);
+	p->err_is |= AHCI_PX_IS_HBFS | AHCI_PX_IS_TFES;
+	p->err_tfd = true;
+	if ((ahci_rd(a, h, AHCI_GHC) & AHCI_GHC_IE) &&
+	    (ahci_rd(a, h, ahci_port_reg(pn, AHCI_PX_IE)) & p->err_is))
+		ahci_raise(a, h);
+}
+
+enum issue { ISSUED, DEFERRED, REFUSED };
+
+static enum issue issue_slot(struct ahci_proxy *a, struct ahci_hba *h, unsigned int pn,
+			     unsigned int s)
+{
+	struct ahci_port *p = h->port[pn];
+	const struct ahci_cmd_header *gh = gptr(a, p->clb + s * sizeof(*gh), sizeof(*gh));
+	if (!gh) {
+		refuse(a, h, pn, s, "command list outside the guest's RAM", p->clb);
+		return REFUSED;
+	}
+	struct ahci_cmd_header hd = *gh; /* one read: the guest may change it */
+	uint32_t cfl = hd.dw0 & AHCI_HDR_CFL_MASK, prdtl = hd.dw0 >> AHCI_HDR_PRDTL_SHIFT;
+	if (cfl < AHCI_CFL_MIN || cfl > AHCI_CFL_MAX) {
+		refuse(a, h, pn, s, "command FIS length outside 2..16 DWORDs", cfl);
+		return REFUSED;
+	}
+	uint64_t ctba = ((uint64_t)hd.ctbau << 32 | hd.ctba) & ~(uint64_t)(AHCI_CTBA_ALIGN - 1);
+	const struct ahci_cmd_table *t =
+		gptr(a, ctba, sizeof(*t) + (uint64_t)prdtl * sizeof(struct ahci_prd));
+	if (!t) {
+		refuse(a, h, pn, s, "command table outside the guest's RAM", ctba);
+		return REFUSED;
+	}
+	int64_t bytes = prd_walk(a, t, prdtl, NULL, 0, false);
+	if (bytes < 0) {
+		refuse(a, h, pn, s, "a data buffer outside the guest's RAM", prdtl);
+		return REFUSED;
+	}
+	uint64_t room = a->granules * (uint64_t)AHCI_POOL_GRANULE;
+	if ((uint64_t)bytes > AHCI_SHADOW_PRDS * (uint64_t)AHCI_PRD_MAX || (uint64_t)bytes > room) {
+		refuse(a, h, pn, s, "more data than the bounce area holds", (uint64_t)bytes);
+		return REFUSED;
+	}
+	if (p->draining >> s & 1)
+		return DEFERRED; /* its old bounce buffer is not ours yet */
+	uint32_t n = ahci_granules_of((uint32_t)bytes);
+	int64_t first = bytes ? ahci_area_alloc(a, n) : 0;
+	if (first < 0)
+		return DEFERRED;
+	struct ahci_slot *sl = &p->slot[s];
+	*sl = (struct ahci_slot){ .first = (uint32_t)first,
+				  .granules = bytes ? n : 0,
+				  .bytes = (uint32_t)bytes,
+				  .to_device = hd.dw0 & AHCI_HDR_WRITE };
+	uint8_t *bounce = a->area + (uint64_t)first * AHCI_POOL_GRANULE;
+	if (bytes && sl->to_device) {
+		if (prd_walk(a, t, prdtl, bounce, (uint32_t)bytes, false) != bytes) {
+			area_free(a, sl->first, sl->granules);
+			refuse(a, h, pn, s, "a data buffer outside the guest's RAM", prdtl);
+			return REFUSED;
+		}
+		a->stats.bytes_to_device += (uint64_t)bytes;
+	}
+	/* the shadow command table: the guest's FIS and ATAPI command, then
+	 * one PRD per 4 MiB of the bounce buffer */
+	uint32_t toff = shadow_table_off(p, s);
+	struct ahci_cmd_table *st = (struct ahci_cmd_table *)(a->area + toff);
+	memcpy(st, t, sizeof(*st));
+	uint32_t nprd = 0;
+	for (uint32_t off = 0; off < (uint32_t)bytes; off += AHCI_PRD_MAX, nprd++) {
+		uint32_t len = (uint32_t)bytes - off < AHCI_PRD_MAX ? (uint32_t)bytes - off
+								    : AHCI_PRD_MAX;
+		uint64_t dba = a->area_gpa + (uint64_t)first * AHCI_POOL_GRANULE + off;
+		st->prdt[nprd] = (struct ahci_prd){ (uint32_t)dba, (uint32_t)(dba >> 32), 0,
+						    len - 1 };
+	}
+	sl->queued = st->cfis[0] == SATA_FIS_H2D &&
+		     (st->cfis[SATA_FIS_CMD] == ATA_CMD_READ_FPDMA_QUEUED ||
+		      st->cfis[SATA_FIS_CMD] == ATA_CMD_WRITE_FPDMA_QUEUED);
+	uint64_t tgpa = a->area_gpa + toff;
+	struct ahci_cmd_header *sh = shadow_header(a, p, s);
+	*sh = (struct ahci_cmd_header){
+		.dw0 = (hd.dw0 & 0xFFFFu) | nprd << AHCI_HDR_PRDTL_SHIFT,
+		.ctba = (uint32_t)tgpa,
+		.ctbau = (uint32_t)(tgpa >> 32),
+	};
+	a->stats.commands++;
+	return ISSUED;
+}
+
+/** Issue what the guest issued and the proxy holds (in slot order). */
+void ahci_issue_pending(struct ahci_proxy *a, struct ahci_hba *h, unsigned int pn)
+{
+	struct ahci_port *p = h->port[pn];
+	uint32_t newly = 0;
+	for (unsigned int s = 0; s < AHCI_SLOTS && p->pending && !p->err_tfd; s++) {
+		if (!(p->pending >> s & 1))
+			continue;
+		enum issue r = issue_slot(a, h, pn, s);
+		if (r == DEFERRED) {
+			if (!(p->deferred >> s & 1))
+				a->stats.deferred++;
+			p->deferred |= 1u << s;
+		} else if (r == ISSUED) {
+			p->pending &= ~(1u << s);
+			p->deferred &= ~(1u << s);
+			p->issued |= 1u << s;
+			newly |= 1u << s;
+		}
+	}
+	if (newly) {
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		ahci_wr(a, h, ahci_port_reg(pn, AHCI_PX_CI), newly);
+	}
+}
+
+static void finish_slot(struct ahci_proxy *a, struct ahci_hba *h, unsigned int pn, unsigned int s)
+{
+	struct ahci_port *p = h->port[pn];
+	struct ahci_slot *sl = &p->slot[s];
+	uint32_t done = __atomic_load_n(&shadow_header(a, p, s)->prdbc, __ATOMIC_RELAXED);
+	if (done > sl->bytes) {
+		ahci_note(a, true,
+			  "AHCI %02x:%02x.%x port %u slot %u: the HBA reported %u bytes "
+			  "transferred of %u",
+			  h->bdf >> 8, (h->bdf >> 3) & 0x1F, h->bdf & 7, pn, s, done, sl->bytes);
+		done = sl->bytes;
+	}
+	/* An NCQ command's PRD byte count may stay 0 (AHCI 1.3.1 §5.4.2,
+	 * FPDMA: the HBA need not update it): all of it came. */
+	uint32_t back = sl->to_device ? 0 : done || !sl->queued ? done : sl->bytes;
+	struct ahci_cmd_header *gh = gptr(a, p->clb + s * sizeof(*gh), sizeof(*gh));
+	if (gh) {
+		struct ahci_cmd_header hd = *gh;
+		uint32_t prdtl = hd.dw0 >> AHCI_HDR_PRDTL_SHIFT;
+		uint64_t ctba = ((uint64_t)hd.ctbau << 32 | hd.ctba) &
+				~(uint64_t)(AHCI_CTBA_ALIGN - 1);
+		const struct ahci_cmd_table *t =
+			gptr(a, ctba, sizeof(*t) + (uint64_t)prdtl * sizeof(struct ahci_prd));
+		if (back && t) {
+			int64_t n = prd_walk(a, t, prdtl, a->area + sl->first * AHCI_POOL_GRANULE,
+					     back, true);
+			a->stats.bytes_to_guest += n > 0 ? (uint64_t)n : 0;
+		}
+		gh->prdbc = done;
+	}
+	if (sl->granules)
+		area_free(a, sl->first, sl->granules);
+	sl->granules = 0;
+	p->issued &= ~(1u << s);
+	a->stats.completions++;
+}
+
+/** The port stopped (PxCMD.ST cleared, or an HBA reset): the HBA forgets
+ * its commands; their bounce buffers are freed once PxCMD.CR reads 0. */
+void ahci_port_stopped(struct ahci_port *p)
+{
+	p->draining |= p->issued;
+	p->issued = p->pending = p->deferred = 0;
+	p->err_tfd = false;
+}
+
+/** The draining bounce buffers are ours again if the list is no longer
+ * running (AHCI 1.3.1 §3.3.7 CR). */
+void ahci_drain(struct ahci_proxy *a, struct ahci_hba *h, unsigned int pn, uint32_t cmd)
+{
+	struct ahci_port *p = h->port[pn];
+	if (!p->draining || (cmd & AHCI_PX_CMD_CR))
+		return;
+	for (unsigned int s = 0; s < AHCI_SLOTS; s++)
+		if ((p->draining >> s & 1) && p->slot[s].granules) {
+			area_free(a, p->slot[s].first, p->slot[s].granules);
+			p->slot[s].granules = 0;
+		}
+	p->draining = 0;
+}
+
+void ahci_harvest(struct ahci_proxy *a, struct ahci_hba *h, unsigned int pn, uint32_t *ci_out,
+		  uint32_t *sact_out)
+{
+	struct ahci_port *p = h->port[pn];
+	uint32_t ci = 0, sact = 0;
+	if (p->issued || ci_out || sact_out) {
+		sact = ahci_rd(a, h, ahci_port_reg(pn, AHCI_PX_SACT));
+		ci = ahci_rd(a, h, ahci_port_reg(pn, AHCI_PX_CI));
+	}
+	uint32_t done = p->issued & ~ci & ~sact;
+	for (unsigned int s = 0; done; s++, done >>= 1)
+		if (done & 1)
+			finish_slot(a, h, pn, s);
+	if (p->draining)
+		ahci_drain(a, h, pn, ahci_rd(a, h, ahci_port_reg(pn, AHCI_PX_CMD)));
+	struct ahci_rx_fis *g = p->fre && p->has_shadow ? gptr(a, p->fb, sizeof(*g)) : NULL;
+	if (g)
+		memcpy(g, a->area + p->shadow + AHCI_CMD_LIST_BYTES, sizeof(*g));
+	if (p->pending)
+		ahci_issue_pending(a, h, pn);
+	if (ci_out)
+		*ci_out = (ci & p->issued) | p->pending;
+	if (sact_out)
+		*sact_out = sact;
+}
+
+void ahci_harvest_hba(struct ahci_proxy *a, struct ahci_hba *h)
+{
+	for (unsigned int pn = 0; pn < AHCI_PORTS; pn++)
+		if (h->port[pn])
+			ahci_harvest(a, h, pn, NULL, NULL);
+}
+
+/* --- the guest's interrupt -------------------------------------------------- */
+
+void ahci_raise(struct ahci_proxy *a, struct ahci_hba *h)
+{
+	if (!(h->msi_ctrl & PCI_MSI_CTRL_ENABLE)) {
+		if (!a->intx_noted)
+			ahci_note(a, false,
+				  "AHCI: the guest uses INTx; the proxy's own error status "
+				  "reaches it at its next read of PxIS");
+		a->intx_noted = true;
+		return;
+	}
+	a->stats.guest_msis++;
+	a->cfg.ops->guest_msi(a->cfg.ctx, (uint64_t)h->msi_addr_hi << 32 | h->msi_addr_lo,
+			      h->msi_data);
+}
+
+void ahci_proxy_interrupt(struct ahci_proxy *a)
+{
+	for (unsigned int i = 0; i < a->nhba; i++) {
+		ahci_harvest_hba(a, a->hba[i]);
+		ahci_raise(a, a->hba[i]);
+	}
+}
