@@ -366,6 +366,7 @@ void ahci_harvest(struct ahci_proxy *a, struct ahci_hba *h, unsigned int pn, uin
 	for (unsigned int s = 0; done; s++, done >>= 1)
 		if (done & 1)
 			finish_slot(a, h, pn, s);
+	uint32_t running = p->issued; /* as of the snapshot */
 	if (p->draining)
 		ahci_drain(a, h, pn, ahci_rd(a, h, ahci_port_reg(pn, AHCI_PX_CMD)));
 	struct ahci_rx_fis *g = p->fre && p->has_shadow ? gptr(a, p->fb, sizeof(*g)) : NULL;
@@ -374,7 +375,7 @@ void ahci_harvest(struct ahci_proxy *a, struct ahci_hba *h, unsigned int pn, uin
 	if (p->pending)
 		ahci_issue_pending(a, h, pn);
 	if (ci_out)
-		*ci_out = (ci & p->issued) | p->pending;
+		*ci_out = (ci & running) | (p->issued & ~running) | p->pending;
 	if (sact_out)
 		*sact_out = sact;
 }
