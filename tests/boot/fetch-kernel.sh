@@ -92,6 +92,9 @@ if [ -n "$modules_out" ]; then
         './lib/modules/*/kernel/drivers/scsi/sr_mod.ko' \
         './lib/modules/*/kernel/drivers/cdrom/cdrom.ko' \
         './lib/modules/*/kernel/drivers/scsi/sd_mod.ko' \
+        './lib/modules/*/kernel/drivers/ata/libata.ko' \
+        './lib/modules/*/kernel/drivers/ata/libahci.ko' \
+        './lib/modules/*/kernel/drivers/ata/ahci.ko' \
         './lib/modules/*/kernel/block/t10-pi.ko' \
         './lib/modules/*/kernel/lib/crc-t10dif.ko' \
         './lib/modules/*/kernel/crypto/crct10dif_common.ko' \
