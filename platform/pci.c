@@ -394,3 +394,35 @@ static uint64_t proxy_stat_read(unsigned int i, unsigned int vcpu)
 
 PV_COUNTER_SET(proxy_counters, .count = ARRAY_SIZE(proxy_stats), .per_vcpu = false,
 	       .name = proxy_stat_name, .read = proxy_stat_read);
+
+#define AHCI_STAT(field, label)                                 \
+	{                                                       \
+		offsetof(struct ahci_proxy_stats, field), label \
+	}
+static const struct {
+	size_t offset;
+	const char *name;
+} ahci_stats[] = {
+	AHCI_STAT(commands, "commands issued to the HBA"),
+	AHCI_STAT(completions, "commands returned to the guest"),
+	AHCI_STAT(bytes_to_device, "bytes copied to the HBA"),
+	AHCI_STAT(bytes_to_guest, "bytes copied to the guest"),
+	AHCI_STAT(deferred, "commands deferred for bounce space"),
+	AHCI_STAT(refused, "commands refused (host bus error)"),
+	AHCI_STAT(guest_msis, "MSIs raised for the guest"),
+};
+
+static void ahci_stat_name(unsigned int i, char *buf, size_t len)
+{
+	snprintf(buf, len, "AHCI proxy: %s", ahci_stats[i].name);
+}
+
+/* Read without proxy_lock, as the virtio proxy's. */
+static uint64_t ahci_stat_read(unsigned int i, unsigned int vcpu)
+{
+	(void)vcpu;
+	return *(const volatile uint64_t *)((const char *)&ahci.stats + ahci_stats[i].offset);
+}
+
+PV_COUNTER_SET(ahci_counters, .count = ARRAY_SIZE(ahci_stats), .per_vcpu = false,
+	       .name = ahci_stat_name, .read = ahci_stat_read);
