@@ -12,17 +12,14 @@
 
 #include <stdarg.h>
 
-#include <lib/fmt.h>
 #include <lib/string.h>
 
 void ahci_note(struct ahci_proxy *a, bool hv_error, const char *fmt, ...)
 {
-	char line[160];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vproxy_ops_log(a->cfg.ops, a->cfg.ctx, hv_error, fmt, ap);
 	va_end(ap);
-	a->cfg.ops->log(a->cfg.ctx, hv_error, line);
 }
 
 void ahci_proxy_init(struct ahci_proxy *a, const struct ahci_proxy_config *cfg)

@@ -42,6 +42,7 @@
 #ifndef DEVICES_VIRTIO_PROXY_H
 #define DEVICES_VIRTIO_PROXY_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -74,6 +75,10 @@ struct vproxy_ops {
 	 * protocol and the caller terminates (a test's fake may return). */
 	void (*log)(void *ctx, bool hv_error, const char *line);
 };
+
+/** A log line through @ops, formatted (the AHCI proxy's too). */
+void vproxy_ops_log(const struct vproxy_ops *ops, void *ctx, bool hv_error, const char *fmt,
+		    va_list ap) __attribute__((format(printf, 4, 0)));
 
 struct vproxy_config {
 	const struct vproxy_ops *ops;

@@ -359,50 +359,31 @@ void pci_vector(uint8_t vector)
 	spin_unlock(&proxy_lock);
 }
 
-#define PROXY_STAT(field, label)                            \
-	{                                                   \
-		offsetof(struct vproxy_stats, field), label \
+/* The virtio and AHCI proxies' counters, one set. */
+#define VPROXY_STAT(field, label)                                                          \
+	{                                                                                  \
+		&proxy.stats, offsetof(struct vproxy_stats, field), "virtio proxy: " label \
+	}
+#define AHCI_STAT(field, label)                                                             \
+	{                                                                                   \
+		&ahci.stats, offsetof(struct ahci_proxy_stats, field), "AHCI proxy: " label \
 	}
 static const struct {
+	const void *stats;
 	size_t offset;
 	const char *name;
 } proxy_stats[] = {
-	PROXY_STAT(notifies, "guest queue notifications"),
-	PROXY_STAT(requests, "requests posted to devices"),
-	PROXY_STAT(completions, "completions returned to the guest"),
-	PROXY_STAT(bytes_to_device, "bytes copied to devices"),
-	PROXY_STAT(bytes_to_guest, "bytes copied to the guest"),
-	PROXY_STAT(deferred, "requests deferred for bounce space"),
-	PROXY_STAT(recv_held, "receive buffers held back at their share"),
-	PROXY_STAT(split_pieces, "pieces of large requests"),
-	PROXY_STAT(guest_msis, "MSIs raised for the guest"),
-	PROXY_STAT(device_errors, "device errors"),
-	PROXY_STAT(used_len_clamped, "used lengths clamped"),
-};
-
-static void proxy_stat_name(unsigned int i, char *buf, size_t len)
-{
-	snprintf(buf, len, "virtio proxy: %s", proxy_stats[i].name);
-}
-
-/* Read without proxy_lock: a counter printed at power-off may be one behind. */
-static uint64_t proxy_stat_read(unsigned int i, unsigned int vcpu)
-{
-	(void)vcpu;
-	return *(const volatile uint64_t *)((const char *)&proxy.stats + proxy_stats[i].offset);
-}
-
-PV_COUNTER_SET(proxy_counters, .count = ARRAY_SIZE(proxy_stats), .per_vcpu = false,
-	       .name = proxy_stat_name, .read = proxy_stat_read);
-
-#define AHCI_STAT(field, label)                                 \
-	{                                                       \
-		offsetof(struct ahci_proxy_stats, field), label \
-	}
-static const struct {
-	size_t offset;
-	const char *name;
-} ahci_stats[] = {
+	VPROXY_STAT(notifies, "guest queue notifications"),
+	VPROXY_STAT(requests, "requests posted to devices"),
+	VPROXY_STAT(completions, "completions returned to the guest"),
+	VPROXY_STAT(bytes_to_device, "bytes copied to devices"),
+	VPROXY_STAT(bytes_to_guest, "bytes copied to the guest"),
+	VPROXY_STAT(deferred, "requests deferred for bounce space"),
+	VPROXY_STAT(recv_held, "receive buffers held back at their share"),
+	VPROXY_STAT(split_pieces, "pieces of large requests"),
+	VPROXY_STAT(guest_msis, "MSIs raised for the guest"),
+	VPROXY_STAT(device_errors, "device errors"),
+	VPROXY_STAT(used_len_clamped, "used lengths clamped"),
 	AHCI_STAT(commands, "commands issued to the HBA"),
 	AHCI_STAT(completions, "commands returned to the guest"),
 	AHCI_STAT(bytes_to_device, "bytes copied to the HBA"),
@@ -412,17 +393,18 @@ static const struct {
 	AHCI_STAT(guest_msis, "MSIs raised for the guest"),
 };
 
-static void ahci_stat_name(unsigned int i, char *buf, size_t len)
+static void proxy_stat_name(unsigned int i, char *buf, size_t len)
 {
-	snprintf(buf, len, "AHCI proxy: %s", ahci_stats[i].name);
+	snprintf(buf, len, "%s", proxy_stats[i].name);
 }
 
-/* Read without proxy_lock, as the virtio proxy's. */
-static uint64_t ahci_stat_read(unsigned int i, unsigned int vcpu)
+/* Read without proxy_lock: a counter printed at power-off may be one behind. */
+static uint64_t proxy_stat_read(unsigned int i, unsigned int vcpu)
 {
 	(void)vcpu;
-	return *(const volatile uint64_t *)((const char *)&ahci.stats + ahci_stats[i].offset);
+	return *(const volatile uint64_t *)((const char *)proxy_stats[i].stats +
+					    proxy_stats[i].offset);
 }
 
-PV_COUNTER_SET(ahci_counters, .count = ARRAY_SIZE(ahci_stats), .per_vcpu = false,
-	       .name = ahci_stat_name, .read = ahci_stat_read);
+PV_COUNTER_SET(proxy_counters, .count = ARRAY_SIZE(proxy_stats), .per_vcpu = false,
+	       .name = proxy_stat_name, .read = proxy_stat_read);

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "devices/ahci_proxy.h"
+#include "fake_proxy_host.h"
 
 #define BDF	   0xFAu	 /* 00:1f.2 */
 #define ABAR	   0xFEB00000ull /* BAR5 */
@@ -48,12 +49,6 @@ static struct {
 	bool async;    /* commands wait for device_run() */
 	int lie_prdbc; /* added to the PRD byte count it reports */
 	unsigned int dma_refused, commands, msis_sent;
-	/* what reached the guest and the log */
-	unsigned int guest_msis;
-	uint64_t msi_addr;
-	uint32_t msi_data;
-	unsigned int hv_errors;
-	char log[4096];
 } f;
 
 static struct ahci_proxy proxy;
@@ -245,37 +240,9 @@ static void *op_guest_ptr(void *ctx, uint64_t gpa, uint64_t len)
 	return f.guest + (gpa - GUEST_BASE);
 }
 
-static void op_guest_msi(void *ctx, uint64_t addr, uint32_t data)
-{
-	(void)ctx;
-	f.guest_msis++;
-	f.msi_addr = addr;
-	f.msi_data = data;
-}
-
-static void *op_alloc(void *ctx, size_t bytes)
-{
-	(void)ctx;
-	return calloc(1, bytes);
-}
-
-static void op_log(void *ctx, bool hv_error, const char *line)
-{
-	(void)ctx;
-	f.hv_errors += hv_error;
-	strncat(f.log, line, sizeof(f.log) - strlen(f.log) - 2);
-	strcat(f.log, "\n");
-}
-
 static const struct vproxy_ops ops = {
-	.cfg_read = op_cfg_read,
-	.cfg_write = op_cfg_write,
-	.mmio_read = op_mmio_read,
-	.mmio_write = op_mmio_write,
-	.guest_ptr = op_guest_ptr,
-	.guest_msi = op_guest_msi,
-	.alloc = op_alloc,
-	.log = op_log,
+	op_cfg_read,  op_cfg_write, op_mmio_read, op_mmio_write,
+	op_guest_ptr, op_guest_msi, op_alloc,	  op_log,
 };
 
 /* ---- the guest ------------------------------------------------------------- */
@@ -359,6 +326,7 @@ static int setup(void **state)
 {
 	(void)state;
 	memset(&f, 0, sizeof(f));
+	memset(&host, 0, sizeof(host));
 	for (size_t i = 0; i < sizeof(f.disk); i++)
 		f.disk[i] = (uint8_t)(i * 7 + i / 512);
 	uint32_t id = 0x29228086u, class_rev = 0x01060102u;
@@ -418,9 +386,9 @@ static void test_config_space(void **state)
 	assert_int_equal(rd(AHCI_CAP) & AHCI_CAP_FBSS, 0);
 	/* the MSI arrives: the guest's own */
 	ahci_proxy_interrupt(&proxy);
-	assert_int_equal(f.guest_msis, 1);
-	assert_int_equal(f.msi_addr, 0xFEE01000u);
-	assert_int_equal(f.msi_data, 0x4041);
+	assert_int_equal(host.msis, 1);
+	assert_int_equal(host.msi_addr, 0xFEE01000u);
+	assert_int_equal(host.msi_data, 0x4041);
 }
 
 static void test_shadow_addresses(void **state)
@@ -523,7 +491,7 @@ static void assert_refused(uint32_t slots)
 	assert_int_equal(rd(AHCI_IS) & 1, 1);
 	assert_int_equal(rd(px(0, AHCI_PX_TFD)), 0x441); /* ABRT; DRDY, ERR */
 	assert_int_equal(rd(px(0, AHCI_PX_CI)), slots);
-	assert_non_null(strstr(f.log, "host bus error"));
+	assert_non_null(strstr(host.log, "host bus error"));
 	/* recovery (AHCI 1.3.1 §6.2.2.2): clear ST, clear PxIS, start again */
 	wr(px(0, AHCI_PX_CMD), AHCI_PX_CMD_FRE);
 	wr(px(0, AHCI_PX_IS), 0xFFFFFFFFu);
@@ -547,7 +515,7 @@ static void test_prd_outside_guest_ram(void **state)
 	wr(px(0, AHCI_PX_IE), AHCI_PX_IS_HBFS);
 	cfg_w(MSI_CAP + 2, 2, PCI_MSI_CTRL_ENABLE);
 	wr(px(0, AHCI_PX_CI), 1);
-	assert_int_equal(f.guest_msis, 1);
+	assert_int_equal(host.msis, 1);
 	assert_refused(1);
 }
 
@@ -630,8 +598,8 @@ static void test_device_lies_about_bytes(void **state)
 	build(0, 0x25, 0, false, 1, 512);
 	wr(px(0, AHCI_PX_CI), 1);
 	assert_int_equal(rd(px(0, AHCI_PX_CI)), 0);
-	assert_int_equal(f.hv_errors, 1);
-	assert_non_null(strstr(f.log, "514 bytes transferred of 512"));
+	assert_int_equal(host.hv_errors, 1);
+	assert_non_null(strstr(host.log, "514 bytes transferred of 512"));
 	assert_int_equal(hdr(0)->prdbc, 512); /* at most what was given */
 }
 

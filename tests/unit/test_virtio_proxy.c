@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "devices/virtio_proxy.h"
+#include "fake_proxy_host.h"
 #include "test_rng.h"
 
 #define BDF	    0x18u	  /* 00:03.0 */
@@ -54,12 +55,6 @@ static struct {
 	/* a queue the device serves inside the notify (QEMU's virtio-net
 	 * control queue under TCG), with this chain function */
 	uint32_t (*sync_chain[2])(struct virtq_desc *d, uint16_t head, void *ctx);
-	/* what reached the guest and the log */
-	unsigned int msis;
-	uint64_t msi_addr;
-	uint32_t msi_data;
-	unsigned int hv_errors;
-	char log[4096];
 	uint16_t device_id;
 } f;
 
@@ -228,28 +223,6 @@ static void *op_guest_ptr(void *ctx, uint64_t gpa, uint64_t len)
 	return &f.guest[gpa - GUEST_BASE];
 }
 
-static void op_guest_msi(void *ctx, uint64_t addr, uint32_t data)
-{
-	(void)ctx;
-	f.msis++;
-	f.msi_addr = addr;
-	f.msi_data = data;
-}
-
-static void *op_alloc(void *ctx, size_t bytes)
-{
-	(void)ctx;
-	return calloc(1, bytes); /* freed with the process */
-}
-
-static void op_log(void *ctx, bool hv_error, const char *line)
-{
-	(void)ctx;
-	f.hv_errors += hv_error;
-	strncat(f.log, line, sizeof(f.log) - strlen(f.log) - 2);
-	strcat(f.log, "\n");
-}
-
 static const struct vproxy_ops ops = {
 	op_cfg_read,  op_cfg_write, op_mmio_read, op_mmio_write,
 	op_guest_ptr, op_guest_msi, op_alloc,	  op_log,
@@ -267,6 +240,7 @@ static void cap(unsigned int at, unsigned int next, uint8_t type, uint8_t bar, u
 static void setup_function(uint16_t device_id)
 {
 	memset(&f, 0, sizeof(f));
+	memset(&host, 0, sizeof(host));
 	f.device_id = device_id;
 	uint32_t id = VIRTIO_PCI_VENDOR | (uint32_t)device_id << 16;
 	memcpy(&f.cfg[0], &id, 4);
@@ -644,8 +618,8 @@ static void blk_split(uint32_t type)
 					   : G(GBUF + 0x20000) + o - 24 * 1024;
 		assert_int_equal(*b, (uint8_t)(100 + o / 512));
 	}
-	assert_int_equal(f.msis, 1);
-	assert_int_equal(f.hv_errors, 0);
+	assert_int_equal(host.msis, 1);
+	assert_int_equal(host.hv_errors, 0);
 	for (unsigned int i = 0; i < proxy.pool_granules / 64; i++) /* only the ring left */
 		assert_int_equal(__builtin_popcountll(proxy.pool_map[i]) > 0, i == 0);
 }
@@ -709,7 +683,7 @@ static void test_scsi_read_split(void **state)
 	}
 	for (unsigned int i = 0; i < 108; i++) /* GOOD, OK, residual 0 */
 		assert_int_equal(G(GBUF + 0x100)[i], 0);
-	assert_int_equal(f.hv_errors, 0);
+	assert_int_equal(host.hv_errors, 0);
 }
 
 static void test_blk_split_read(void **state)
@@ -904,7 +878,7 @@ static void test_seeded_scheduler(void **state)
 			if (sched_rng(4) == 0)
 				vproxy_queue_interrupt(&proxy);
 			sched_guest_reap(&gen);
-			assert_int_equal(f.hv_errors, 0);
+			assert_int_equal(host.hv_errors, 0);
 			assert_int_equal(proxy.stats.device_errors, 0);
 		}
 		assert_true(sch.reads > 20 && sch.writes > 20);
@@ -918,7 +892,7 @@ static void test_features_and_access_platform(void **state)
 	guest_init();
 	assert_int_equal(f.gfeat[0], 0x3);
 	assert_int_equal(f.gfeat[1], 0x3); /* + ACCESS_PLATFORM for the device */
-	assert_true(strstr(f.log, "virtio 00:03.0 (device 0x1042, 3 MSI-X vectors): proxied"));
+	assert_true(strstr(host.log, "virtio 00:03.0 (device 0x1042, 3 MSI-X vectors): proxied"));
 	/* the real function: MSI-X on, entry 0 queues, entry 1 config, to the paravisor */
 	assert_true(f.cfg[MSIX_CAP + 3] & 0x80);
 	assert_int_equal(f.real_table[0][2], QUEUE_VEC);
@@ -969,9 +943,9 @@ static void test_request_round_trip(void **state)
 	assert_int_equal(G(GBUF + 0x1000)[511], 0xD1);
 	assert_int_equal(G(GBUF + 0x1000)[512], 0); /* not one byte more */
 	assert_int_equal(G(GBUF + 0x100)[0], 0xD2);
-	assert_int_equal(f.msis, 1);
-	assert_int_equal(f.msi_addr, MSI_ADDR_BASE | 1 << 12);
-	assert_int_equal(f.msi_data, 0x41);
+	assert_int_equal(host.msis, 1);
+	assert_int_equal(host.msi_addr, MSI_ADDR_BASE | 1 << 12);
+	assert_int_equal(host.msi_data, 0x41);
 	assert_int_equal(proxy.stats.bytes_to_device, 16);
 	assert_int_equal(proxy.stats.bytes_to_guest, 513);
 	/* the same descriptors again: the bounce block was freed */
@@ -979,7 +953,7 @@ static void test_request_round_trip(void **state)
 	assert_int_equal(device_complete(0, -1), 1);
 	vproxy_queue_interrupt(&proxy);
 	assert_int_equal(u->idx, 2);
-	assert_int_equal(f.hv_errors, 0);
+	assert_int_equal(host.hv_errors, 0);
 }
 
 static void test_no_interrupt_and_masked_vector(void **state)
@@ -991,16 +965,16 @@ static void test_no_interrupt_and_masked_vector(void **state)
 	device_complete(0, -1);
 	vproxy_queue_interrupt(&proxy);
 	assert_int_equal(((struct virtq_used *)G(GUSED))->idx, 1); /* polled: still there */
-	assert_int_equal(f.msis, 0);
+	assert_int_equal(host.msis, 0);
 	((struct virtq_avail *)G(GAVAIL))->flags = 0;
 	wr(BAR1 + 16 + PCI_MSIX_ENTRY_CTRL, 4, PCI_MSIX_ENTRY_MASKED);
 	guest_request(3, 64);
 	device_complete(0, -1);
 	vproxy_queue_interrupt(&proxy);
-	assert_int_equal(f.msis, 0);
+	assert_int_equal(host.msis, 0);
 	assert_int_equal(rd(BAR1 + 0x800, 8), 1u << 1); /* pending in the PBA */
 	wr(BAR1 + 16 + PCI_MSIX_ENTRY_CTRL, 4, 0);
-	assert_int_equal(f.msis, 1);
+	assert_int_equal(host.msis, 1);
 	assert_int_equal(rd(BAR1 + 0x800, 8), 0);
 }
 
@@ -1014,8 +988,8 @@ static void test_guest_msix_bits_shadowed(void **state)
 	guest_request(0, 8);
 	device_complete(0, -1);
 	vproxy_queue_interrupt(&proxy);
-	assert_int_equal(f.msis, 0);
-	assert_true(strstr(f.log, "INTx is not proxied"));
+	assert_int_equal(host.msis, 0);
+	assert_true(strstr(host.log, "INTx is not proxied"));
 	assert_int_equal(rd(BAR4 + 0x1000, 1), VIRTIO_ISR_QUEUE); /* and reading clears */
 	assert_int_equal(rd(BAR4 + 0x1000, 1), 0);
 }
@@ -1028,7 +1002,7 @@ static void test_bad_buffer_needs_reset(void **state)
 	guest_post(0);
 	assert_int_equal(f.notifies[0], 0);
 	assert_int_equal(rd(C(device_status), 1), 0x0F | VIRTIO_STATUS_NEEDS_RESET);
-	assert_true(strstr(f.log, "buffer outside guest RAM"));
+	assert_true(strstr(host.log, "buffer outside guest RAM"));
 	/* a reset brings it back, with the pool empty */
 	wr(C(device_status), 1, 0);
 	assert_int_equal(rd(C(device_status), 1), 0);
@@ -1046,13 +1020,13 @@ static void test_loop_and_indirect(void **state)
 	gdesc(0, GBUF, 16, VIRTQ_DESC_F_NEXT, 1);
 	gdesc(1, GBUF, 16, VIRTQ_DESC_F_NEXT, 0); /* back to 0 */
 	guest_post(0);
-	assert_true(strstr(f.log, "loops"));
+	assert_true(strstr(host.log, "loops"));
 	assert_int_equal(f.notifies[0], 0);
 	wr(C(device_status), 1, 0);
 	guest_init();
 	gdesc(0, GBUF, 16, VIRTQ_DESC_F_INDIRECT, 0);
 	guest_post(0);
-	assert_true(strstr(f.log, "indirect"));
+	assert_true(strstr(host.log, "indirect"));
 	assert_int_equal(proxy.stats.device_errors, 2);
 }
 
@@ -1063,7 +1037,7 @@ static void test_device_lies(void **state)
 	guest_request(0, 16);
 	device_complete(0, 5); /* id 5 was never posted */
 	vproxy_queue_interrupt(&proxy);
-	assert_int_equal(f.hv_errors, 1);
+	assert_int_equal(host.hv_errors, 1);
 	assert_int_equal(((struct virtq_used *)G(GUSED))->idx, 0);
 }
 
@@ -1077,13 +1051,13 @@ static void test_used_length_clamped(void **state)
 	guest_request(0, 16);
 	device_complete(0x100000, -1);
 	vproxy_queue_interrupt(&proxy);
-	assert_int_equal(f.hv_errors, 0);
+	assert_int_equal(host.hv_errors, 0);
 	struct virtq_used *u = (void *)G(GUSED);
 	assert_int_equal(u->idx, 1);
 	assert_int_equal(u->ring[0].len, 17);
 	assert_int_equal(G(GBUF + 0x1000)[16], 0); /* not one byte more */
 	assert_int_equal(proxy.stats.used_len_clamped, 1);
-	assert_true(strstr(f.log, "clamped"));
+	assert_true(strstr(host.log, "clamped"));
 }
 
 static void test_pool_full_defers(void **state)
@@ -1132,8 +1106,8 @@ static void test_polled_control_queue(void **state)
 	vproxy_queue_interrupt(&proxy);
 	assert_int_equal(u->idx, 2);
 	assert_int_equal(G(GBUF + 0x210)[0], 0);
-	assert_int_equal(f.msis, 0);
-	assert_int_equal(f.hv_errors, 0);
+	assert_int_equal(host.msis, 0);
+	assert_int_equal(host.hv_errors, 0);
 }
 
 /** virtio-net's receive buffers are posted before any packet and come
@@ -1171,9 +1145,9 @@ static void test_recv_buffers_leave_room(void **state)
 		assert_int_equal(b[60 + k], 0); /* not one byte more */
 	}
 	assert_int_equal(device_posted(0), 0);
-	assert_int_equal(f.msis, 8);
+	assert_int_equal(host.msis, 8);
 	assert_int_equal(proxy.recv_granules, 0);
-	assert_int_equal(f.hv_errors, 0);
+	assert_int_equal(host.hv_errors, 0);
 }
 
 /** Receive buffers hold at most an eighth of the pool per queue and a
@@ -1201,7 +1175,7 @@ static void test_recv_share_per_queue_and_total(void **state)
 	assert_int_equal(proxy.recv_granules, 6 * 1536 / VPROXY_GRANULE);
 	wr(C(device_status), 1, 0);
 	assert_int_equal(proxy.recv_granules, 0);
-	assert_int_equal(f.hv_errors, 0);
+	assert_int_equal(host.hv_errors, 0);
 }
 
 /** A transitional function, as `-drive file=F,if=virtio` makes one: the
@@ -1232,9 +1206,10 @@ static void test_transitional_shown_modern(void **state)
 	assert_int_equal(guest_cfg(PCI_CFG_CLASS_REV, 1), 1);
 	assert_int_equal(guest_cfg(0x2C, 4), VIRTIO_PCI_VENDOR | 0x1100u << 16);
 	assert_int_equal(guest_cfg(0x2E, 2), 0x1100);
-	assert_true(strstr(f.log, "virtio 00:03.0 (transitional device 0x1001, 3 MSI-X vectors): "
-				  "proxied through bounce buffers, shown as device 0x1042 without "
-				  "its legacy I/O BAR"));
+	assert_true(strstr(host.log,
+			   "virtio 00:03.0 (transitional device 0x1001, 3 MSI-X vectors): "
+			   "proxied through bounce buffers, shown as device 0x1042 without "
+			   "its legacy I/O BAR"));
 	/* BAR 0 (I/O) is not implemented: it reads 0 and sizes to nothing,
 	 * and the device's stays unassigned */
 	assert_int_equal(guest_cfg(PCI_CFG_BAR0, 4), 0);
@@ -1258,8 +1233,8 @@ static void test_transitional_shown_modern(void **state)
 	vproxy_queue_interrupt(&proxy);
 	assert_int_equal(((struct virtq_used *)G(GUSED))->idx, 1);
 	assert_int_equal(G(GBUF + 0x1000)[511], 0xD1);
-	assert_int_equal(f.msis, 1);
-	assert_int_equal(f.hv_errors, 0);
+	assert_int_equal(host.msis, 1);
+	assert_int_equal(host.hv_errors, 0);
 }
 
 /** A transitional virtio-blk disk is a virtio-blk disk: a read larger than
@@ -1284,7 +1259,7 @@ static void test_legacy_only_hidden(void **state)
 	assert_int_equal(v, 0xFFFFFFFFu);
 	assert_true(vproxy_cfg_access(&proxy, BDF, 0, 2, false, &v));
 	assert_int_equal(v, 0xFFFF);
-	assert_true(strstr(f.log, "PCI 00:03.0 (1af4:1001): a legacy-only virtio function"));
+	assert_true(strstr(host.log, "PCI 00:03.0 (1af4:1001): a legacy-only virtio function"));
 	assert_int_equal(vproxy_devices(&proxy), 0);
 	/* another function is not the proxy's */
 	assert_false(vproxy_cfg_access(&proxy, 0x20, 0, 4, false, &v));
@@ -1292,7 +1267,7 @@ static void test_legacy_only_hidden(void **state)
 	setup_transitional(0x1001, 0);
 	assert_true(vproxy_cfg_access(&proxy, BDF, 0, 4, false, &v));
 	assert_int_equal(v, 0xFFFFFFFFu);
-	assert_true(strstr(f.log, "subsystem ID names no device type"));
+	assert_true(strstr(host.log, "subsystem ID names no device type"));
 	assert_int_equal(vproxy_devices(&proxy), 0);
 }
 
@@ -1319,11 +1294,11 @@ static void test_dma_classes_hidden(void **state)
 		assert_true(vproxy_cfg_access(&proxy, o->bdf, PCI_CFG_COMMAND, 2, true, &v));
 		char id[16];
 		snprintf(id, sizeof(id), "(%04x:%04x)", o->id & 0xFFFF, o->id >> 16);
-		assert_non_null(strstr(f.log, id));
+		assert_non_null(strstr(host.log, id));
 	}
 	assert_int_equal(proxy.nhidden, hidden);
 	assert_non_null(
-		strstr(f.log, "PCI 00:1f.2 (8086:2922): its DMA cannot reach private memory"));
+		strstr(host.log, "PCI 00:1f.2 (8086:2922): its DMA cannot reach private memory"));
 	assert_int_equal(vproxy_devices(&proxy), 0);
 	/* the virtio function beside them is still proxied */
 	uint32_t v = 0;
