@@ -227,40 +227,34 @@ void pci_init(void)
 	ahci_proxy_init(&ahci, &acfg);
 }
 
-/** @bytes of shared memory for devices to reach: its guest-physical address. */
-static uint64_t shared_make(uint64_t bytes)
+/** @bytes of shared memory for a proxy's devices to reach, made once it
+ * carries one (a VM without such devices spends neither memory nor page
+ * state changes on it): its guest-physical address, or 0 (not now). */
+static uint64_t shared_area(bool *ready, bool needed, uint64_t bytes, const char *what)
 {
+	if (*ready || !needed)
+		return 0;
 	uint64_t gpa = mm_virt_to_phys(mm_alloc_pages(bytes / PAGE_SIZE));
 	for (uint64_t off = 0; off < bytes; off += PAGE_SIZE)
 		mm_make_shared(gpa + off);
+	*ready = true;
+	pv_info("%s: %lu KiB at %#lx (shared)", what, (unsigned long)(bytes >> 10),
+		(unsigned long)gpa);
 	return gpa;
 }
 
-/** The AHCI proxy's area, made when it claims its first HBA. */
-static void ahci_area_make(void)
+/** The virtio proxy's bounce pool, the AHCI proxy's shadows and bounce
+ * buffers. */
+static void areas_make(void)
 {
-	if (ahci_area_ready || !ahci_proxy_hbas(&ahci))
-		return;
-	uint64_t gpa = shared_make(AHCI_AREA_BYTES);
-	if (!ahci_proxy_set_area(&ahci, mm_shared_va(gpa), gpa, AHCI_AREA_BYTES))
-		pv_terminate(PV_TERM_NO_MEMORY, "AHCI proxy: no memory for the area map");
-	ahci_area_ready = true;
-	pv_info("AHCI proxy: %lu KiB shared area at %#lx", (unsigned long)(AHCI_AREA_BYTES >> 10),
-		(unsigned long)gpa);
-}
-
-/** The bounce pool is made when the first device is found (a VM without
- * virtio devices spends neither memory nor page state changes on it). */
-static void pool_make(void)
-{
-	if (pool_ready || !vproxy_devices(&proxy))
-		return;
-	uint64_t gpa = shared_make(POOL_BYTES);
-	if (!vproxy_set_pool(&proxy, mm_shared_va(gpa), gpa, POOL_BYTES))
+	uint64_t gpa = shared_area(&pool_ready, vproxy_devices(&proxy), POOL_BYTES,
+				   "virtio proxy: bounce pool");
+	if (gpa && !vproxy_set_pool(&proxy, mm_shared_va(gpa), gpa, POOL_BYTES))
 		pv_terminate(PV_TERM_NO_MEMORY, "virtio proxy: no memory for the pool map");
-	pool_ready = true;
-	pv_info("virtio proxy: %lu KiB bounce pool at %#lx (shared)",
-		(unsigned long)(POOL_BYTES >> 10), (unsigned long)gpa);
+	gpa = shared_area(&ahci_area_ready, ahci_proxy_hbas(&ahci), AHCI_AREA_BYTES,
+			  "AHCI proxy: shadow structures and bounce buffers");
+	if (gpa && !ahci_proxy_set_area(&ahci, mm_shared_va(gpa), gpa, AHCI_AREA_BYTES))
+		pv_terminate(PV_TERM_NO_MEMORY, "AHCI proxy: no memory for the area map");
 }
 
 /* --- the guest's accesses -------------------------------------------------- */
@@ -274,8 +268,7 @@ static void config_access(uint32_t bdf, unsigned int reg, unsigned int size, boo
 	spin_lock(&proxy_lock);
 	bool done = ahci_proxy_cfg_access(&ahci, bdf, reg, size, write, val) ||
 		    vproxy_cfg_access(&proxy, bdf, reg, size, write, val);
-	pool_make();
-	ahci_area_make();
+	areas_make();
 	spin_unlock(&proxy_lock);
 	if (done)
 		return;

@@ -44,7 +44,7 @@ static struct {
 	/* the HBA */
 	uint32_t ghc, is;
 	struct {
-		uint32_t clb, clbu, fb, fbu, is, ie, cmd, tfd, sact, ci;
+		uint32_t r[AHCI_PX_BYTES / 4]; /* by offset / 4 */
 	} port[NPORTS];
 	bool async;    /* commands wait for device_run() */
 	int lie_prdbc; /* added to the PRD byte count it reports */
@@ -52,27 +52,33 @@ static struct {
 } f;
 
 static struct ahci_proxy proxy;
+#define HBA(pn, reg) f.port[pn].r[AHCI_PX_##reg / 4] /* the HBA's port register */
 
 /* ---- the fake platform ---------------------------------------------------- */
+
+/** The configuration space at @bdf: the HBA's, 00:1f.0's (an LPC bridge,
+ * not AHCI), or nothing. */
+static uint8_t *cfg_space(uint32_t bdf)
+{
+	static uint8_t lpc[256] = { 0x86, 0x80, 0x18, 0x29, [8] = 0x02, 0x00, 0x01, 0x06 };
+	return bdf == BDF ? f.cfg : bdf == 0xF8 ? lpc : NULL;
+}
 
 static uint32_t op_cfg_read(void *ctx, uint32_t bdf, unsigned int reg, unsigned int size)
 {
 	(void)ctx;
-	uint32_t v = 0;
-	if (bdf == 0xF8 && reg == PCI_CFG_VENDOR)
-		return 0x29188086u; /* 00:1f.0 LPC: not AHCI */
-	if (bdf == 0xF8 && reg == PCI_CFG_CLASS_REV)
-		return 0x06010002u;
-	if (bdf != BDF)
-		return size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
-	memcpy(&v, &f.cfg[reg], size);
+	uint32_t v = 0xFFFFFFFFu >> (32 - 8 * size);
+	if (cfg_space(bdf)) {
+		v = 0;
+		memcpy(&v, cfg_space(bdf) + reg, size);
+	}
 	return v;
 }
 
 static void op_cfg_write(void *ctx, uint32_t bdf, unsigned int reg, unsigned int size, uint32_t val)
 {
 	(void)ctx;
-	if (bdf == BDF && reg >= 4)
+	if (bdf == BDF && reg >= PCI_CFG_COMMAND) /* the IDs are read-only */
 		memcpy(&f.cfg[reg], &val, size);
 }
 
@@ -96,7 +102,7 @@ static void device_msi(void)
  * FPDMA QUEUED or an ATAPI READ(10) (2 KiB blocks), by the shadow PRDT. */
 static void device_exec(unsigned int pn, unsigned int s)
 {
-	uint64_t clb = (uint64_t)f.port[pn].clbu << 32 | f.port[pn].clb;
+	uint64_t clb = (uint64_t)HBA(pn, CLBU) << 32 | HBA(pn, CLB);
 	struct ahci_cmd_header *h = dma(clb + s * 32, 32);
 	if (!h)
 		return;
@@ -128,15 +134,15 @@ static void device_exec(unsigned int pn, unsigned int s)
 	}
 	if (!queued)
 		h->prdbc = done + (uint32_t)f.lie_prdbc;
-	uint64_t fb = (uint64_t)f.port[pn].fbu << 32 | f.port[pn].fb;
+	uint64_t fb = (uint64_t)HBA(pn, FBU) << 32 | HBA(pn, FB);
 	uint8_t *fis = dma(fb, 256);
 	if (fis) {
 		fis[0x40] = SATA_FIS_D2H;
 		fis[0x42] = 0x50;
 	}
-	f.port[pn].ci &= ~(1u << s);
-	f.port[pn].sact &= ~(1u << s);
-	f.port[pn].is |= 1; /* DHRS */
+	HBA(pn, CI) &= ~(1u << s);
+	HBA(pn, SACT) &= ~(1u << s);
+	HBA(pn, IS) |= 1; /* DHRS */
 	f.is |= 1u << pn;
 	device_msi();
 }
@@ -145,35 +151,14 @@ static void device_run(void)
 {
 	for (unsigned int pn = 0; pn < NPORTS; pn++)
 		for (unsigned int s = 0; s < 32; s++)
-			if (f.port[pn].ci >> s & 1)
+			if (HBA(pn, CI) >> s & 1)
 				device_exec(pn, s);
 }
 
+/** Port pn's register at offset r (AHCI 1.3.1 §3.3), NULL past DEVSLP. */
 static uint32_t *port_reg(unsigned int pn, uint32_t r)
 {
-	switch (r) {
-	case AHCI_PX_CLB:
-		return &f.port[pn].clb;
-	case AHCI_PX_CLBU:
-		return &f.port[pn].clbu;
-	case AHCI_PX_FB:
-		return &f.port[pn].fb;
-	case AHCI_PX_FBU:
-		return &f.port[pn].fbu;
-	case AHCI_PX_IS:
-		return &f.port[pn].is;
-	case AHCI_PX_IE:
-		return &f.port[pn].ie;
-	case AHCI_PX_CMD:
-		return &f.port[pn].cmd;
-	case AHCI_PX_TFD:
-		return &f.port[pn].tfd;
-	case AHCI_PX_SACT:
-		return &f.port[pn].sact;
-	case AHCI_PX_CI:
-		return &f.port[pn].ci;
-	}
-	return NULL;
+	return r < AHCI_PX_BYTES ? &f.port[pn].r[r / 4] : NULL;
 }
 
 static uint64_t op_mmio_read(void *ctx, uint64_t gpa, unsigned int size)
@@ -220,7 +205,7 @@ static void op_mmio_write(void *ctx, uint64_t gpa, unsigned int size, uint64_t v
 	if (r == AHCI_PX_CMD) {
 		*p = (v & ~AHCI_PX_CMD_CR) | (v & AHCI_PX_CMD_ST ? AHCI_PX_CMD_CR : 0);
 		if (!(v & AHCI_PX_CMD_ST))
-			f.port[pn].ci = f.port[pn].sact = 0;
+			HBA(pn, CI) = HBA(pn, SACT) = 0;
 		return;
 	}
 	if (r == AHCI_PX_CI || r == AHCI_PX_SACT) {
@@ -397,14 +382,14 @@ static void test_shadow_addresses(void **state)
 	/* the guest reads back its own addresses; the HBA has the shadows */
 	assert_int_equal(rd(px(0, AHCI_PX_CLB)), (uint32_t)G_CLB);
 	assert_int_equal(rd(px(0, AHCI_PX_FB)), (uint32_t)G_FB);
-	assert_true(f.port[0].clb >= AREA_GPA && f.port[0].clb < AREA_GPA + AREA_SIZE);
-	assert_int_equal(f.port[0].clb % AHCI_CLB_ALIGN, 0);
-	assert_int_equal(f.port[0].fb % AHCI_FB_ALIGN, 0);
+	assert_true(HBA(0, CLB) >= AREA_GPA && HBA(0, CLB) < AREA_GPA + AREA_SIZE);
+	assert_int_equal(HBA(0, CLB) % AHCI_CLB_ALIGN, 0);
+	assert_int_equal(HBA(0, FB) % AHCI_FB_ALIGN, 0);
 	/* other sizes never reach the HBA's address registers */
 	uint64_t v = G_OTHER;
 	assert_true(ahci_proxy_mmio(&proxy, ABAR + px(0, AHCI_PX_CLB), 8, true, &v));
 	assert_true(ahci_proxy_mmio(&proxy, ABAR + px(0, AHCI_PX_CLB) + 1, 1, true, &v));
-	assert_true(f.port[0].clb >= AREA_GPA);
+	assert_true(HBA(0, CLB) >= AREA_GPA);
 	assert_true(ahci_proxy_mmio(&proxy, ABAR + px(0, AHCI_PX_CLB), 2, false, &v));
 	assert_int_equal(v, 0);
 	/* vendor-specific space is the HBA's */
@@ -611,12 +596,12 @@ static void test_deferred_for_room(void **state)
 	build(0, 0x25, 0, false, 10, 16384);
 	build(1, 0x25, 0, false, 6, 16384);
 	wr(px(0, AHCI_PX_CI), 3);
-	assert_int_equal(f.port[0].ci, 1);
+	assert_int_equal(HBA(0, CI), 1);
 	assert_int_equal(rd(px(0, AHCI_PX_CI)), 3);
 	assert_int_equal(proxy.stats.deferred, 1);
 	device_run(); /* slot 0 done: slot 1 goes at the next look */
 	assert_int_equal(rd(px(0, AHCI_PX_CI)), 2);
-	assert_int_equal(f.port[0].ci, 2);
+	assert_int_equal(HBA(0, CI), 2);
 	device_run();
 	assert_int_equal(rd(px(0, AHCI_PX_CI)), 0);
 	assert_int_equal(f.commands, 2);
