@@ -544,22 +544,25 @@ static void test_list_outside_guest_ram(void **state)
 	assert_int_equal(rd(px(0, AHCI_PX_CI)), 1);
 }
 
+/** A command FIS of @cfl DWORDs, outside 2..16 (AHCI 1.3.1 §4.2.2 CFL). */
+static void refused_fis_length(uint32_t cfl)
+{
+	build(0, 0x25, 0, false, 1, 512);
+	hdr(0)->dw0 = (hdr(0)->dw0 & ~0x1Fu) | cfl;
+	wr(px(0, AHCI_PX_CI), 1);
+	assert_refused(1);
+}
+
 static void test_bad_fis_length(void **state)
 {
 	(void)state;
-	build(0, 0x25, 0, false, 1, 512);
-	hdr(0)->dw0 = (hdr(0)->dw0 & ~0x1Fu) | 1;
-	wr(px(0, AHCI_PX_CI), 1);
-	assert_refused(1);
+	refused_fis_length(1);
 }
 
 static void test_bad_fis_length_long(void **state)
 {
 	(void)state;
-	build(0, 0x25, 0, false, 1, 512);
-	hdr(0)->dw0 = (hdr(0)->dw0 & ~0x1Fu) | 17;
-	wr(px(0, AHCI_PX_CI), 1);
-	assert_refused(1);
+	refused_fis_length(17);
 }
 
 static void test_larger_than_area(void **state)
