@@ -183,6 +183,17 @@ static void find_ports(struct ahci_proxy *a, struct ahci_hba *h)
 			h->port[pn] = a->cfg.ops->alloc(a->cfg.ctx, sizeof(struct ahci_port));
 }
 
+/** The end of the registers the HBA decodes for sure: generic host
+ * control, then up to its last implemented port (AHCI 1.3.1 §3). */
+static uint32_t abar_end(const struct ahci_hba *h)
+{
+	unsigned int last = 0;
+	for (unsigned int pn = 0; pn < AHCI_PORTS; pn++)
+		if (h->pi >> pn & 1)
+			last = pn + 1;
+	return AHCI_PORT_BASE + last * AHCI_PORT_SIZE;
+}
+
 static uint32_t port_read(struct ahci_proxy *a, struct ahci_hba *h, unsigned int pn, uint32_t r)
 {
 	struct ahci_port *p = h->port[pn];
@@ -318,13 +329,17 @@ bool ahci_proxy_mmio(struct ahci_proxy *a, uint64_t gpa, unsigned int size, bool
 		struct ahci_hba *h = a->hba[i];
 		if (!h->mem_on || !h->abar || gpa < h->abar || gpa >= h->abar + AHCI_ABAR_BYTES)
 			continue;
+		/* ABAR's size is the HBA's (QEMU's ICH9: 4 KiB, 6 ports); what
+		 * follows the last implemented port may be another BAR */
+		find_ports(a, h);
+		if (gpa >= h->abar + abar_end(h))
+			continue;
 		uint32_t off = (uint32_t)(gpa - h->abar);
 		bool port = off >= AHCI_PORT_BASE;
 		unsigned int pn = port ? (off - AHCI_PORT_BASE) / AHCI_PORT_SIZE : 0;
 		uint32_t r = port ? (off - AHCI_PORT_BASE) % AHCI_PORT_SIZE : off;
 		if (r >= (port ? AHCI_PX_BYTES : AHCI_GHC_BYTES))
 			return false; /* vendor specific, reserved: the HBA's */
-		find_ports(a, h);
 		if (size != 4 || (off & 3) || (port && !h->port[pn])) {
 			/* not a register the proxy carries: reads 0, a write is
 			 * dropped (AHCI 1.3.1 §3: DWORD accesses) */

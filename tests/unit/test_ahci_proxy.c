@@ -392,8 +392,11 @@ static void test_shadow_addresses(void **state)
 	assert_true(HBA(0, CLB) >= AREA_GPA);
 	assert_true(ahci_proxy_mmio(&proxy, ABAR + px(0, AHCI_PX_CLB), 2, false, &v));
 	assert_int_equal(v, 0);
-	/* vendor-specific space is the HBA's */
+	/* vendor-specific space is the HBA's, and what follows its last
+	 * port may be another device's BAR */
 	assert_false(ahci_proxy_mmio(&proxy, ABAR + 0xA0, 4, false, &v));
+	assert_false(ahci_proxy_mmio(&proxy, ABAR + px(NPORTS, 0), 4, false, &v));
+	assert_false(ahci_proxy_mmio(&proxy, ABAR + 0x1000, 4, true, &v));
 }
 
 static void test_read_dma(void **state)
