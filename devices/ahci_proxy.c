@@ -104,21 +104,28 @@ static uint32_t prd_len(const struct ahci_prd *e)
 
 /**
  * Walk the guest's PRDT (@n entries at @t): with @bounce NULL, the bytes it
- * holds, or -1 if an entry is outside the guest's RAM; else copy up to
- * @bytes between @bounce and the buffers (@to_guest: into them), each
- * entry checked again (the guest may change its PRDT meanwhile; an entry
- * that left its RAM ends the copy).
+ * holds, or -1 if an entry is outside the guest's RAM; else copy bytes
+ * [@skip, @skip + @bytes) of what it describes between @bounce and the
+ * buffers (@to_guest: into them), each entry checked again (the guest may
+ * change its PRDT meanwhile; an entry that left its RAM ends the copy, -1).
  */
 static int64_t prd_walk(struct ahci_proxy *a, const struct ahci_cmd_table *t, uint32_t n,
-			uint8_t *bounce, uint32_t bytes, bool to_guest)
+			uint8_t *bounce, uint32_t skip, uint32_t bytes, bool to_guest)
 {
-	uint64_t done = 0;
-	for (uint32_t i = 0; i < n; i++) {
+	uint64_t pos = 0, done = 0;
+	for (uint32_t i = 0; i < n && (!bounce || done < bytes); i++) {
 		struct ahci_prd e = t->prdt[i];
-		uint32_t len = prd_len(&e);
-		if (bounce && done + len > bytes)
-			len = (uint32_t)(bytes - done);
-		uint8_t *g = gptr(a, prd_addr(&e), len);
+		uint32_t full = prd_len(&e), from = 0, len = full;
+		if (bounce && pos + full <= skip) {
+			pos += full;
+			continue;
+		}
+		if (bounce) {
+			from = skip > pos ? (uint32_t)(skip - pos) : 0;
+			len = full - from < bytes - done ? full - from : (uint32_t)(bytes - done);
+		}
+		pos += full;
+		uint8_t *g = gptr(a, prd_addr(&e) + from, len);
 		if (!g)
 			return -1;
 		if (bounce && to_guest)
@@ -126,8 +133,6 @@ static int64_t prd_walk(struct ahci_proxy *a, const struct ahci_cmd_table *t, ui
 		else if (bounce)
 			memcpy(bounce + done, g, len);
 		done += len;
-		if (bounce && done == bytes)
-			break;
 	}
 	return (int64_t)done;
 }
@@ -159,6 +164,146 @@ static struct ahci_cmd_header *shadow_header(struct ahci_proxy *a, const struct 
 static uint32_t shadow_table_off(const struct ahci_port *p, unsigned int s)
 {
 	return p->shadow + AHCI_SHADOW_TABLES + s * AHCI_SHADOW_TABLE;
+}
+
+/** The shadow table's PRDT: @bytes of the bounce buffer at granule
+ * @first, in pieces of at most 4 MiB (AHCI 1.3.1 §4.2.3.3); their number. */
+static uint32_t shadow_prdt(struct ahci_proxy *a, struct ahci_cmd_table *st, uint32_t first,
+			    uint32_t bytes)
+{
+	uint32_t nprd = 0;
+	for (uint32_t off = 0; off < bytes; off += AHCI_PRD_MAX, nprd++) {
+		uint32_t len = bytes - off < AHCI_PRD_MAX ? bytes - off : AHCI_PRD_MAX;
+		uint64_t dba = a->area_gpa + (uint64_t)first * AHCI_POOL_GRANULE + off;
+		st->prdt[nprd] = (struct ahci_prd){ (uint32_t)dba, (uint32_t)(dba >> 32), 0,
+						    len - 1 };
+	}
+	return nprd;
+}
+
+/** Slot @s's command table in the guest's memory as its header names it
+ * now (*@prdtl: its entries), or NULL. */
+static const struct ahci_cmd_table *guest_table(struct ahci_proxy *a, const struct ahci_port *p,
+						unsigned int s, uint32_t *prdtl,
+						struct ahci_cmd_header **gh)
+{
+	*gh = gptr(a, p->clb + s * sizeof(**gh), sizeof(**gh));
+	if (!*gh)
+		return NULL;
+	struct ahci_cmd_header hd = **gh;
+	*prdtl = hd.dw0 >> AHCI_HDR_PRDTL_SHIFT;
+	uint64_t ctba = ((uint64_t)hd.ctbau << 32 | hd.ctba) & ~(uint64_t)(AHCI_CTBA_ALIGN - 1);
+	return gptr(a, ctba,
+		    sizeof(struct ahci_cmd_table) + (uint64_t)*prdtl * sizeof(struct ahci_prd));
+}
+
+/* --- large commands ----------------------------------------------------------
+ *
+ * Firmware reads a whole file in one command (OVMF's ATA driver up to 65535
+ * sectors, 32 MiB).  A read or write above half the bounce area that is a
+ * READ/WRITE DMA EXT, or an ATAPI READ(10)/READ(12), is carried in pieces
+ * of an eighth of the area, one after the other in the guest's slot, each
+ * with its own LBA and count.  Meanwhile the port's "a FIS came" bits
+ * (PxIS.DHRS/PSS/DSS/SDBS, which OVMF polls for the end) are the proxy's:
+ * a finished piece's are cleared at the HBA and hidden from the guest; the
+ * last piece's are the command's.  Only when nothing else runs on the port.
+ */
+enum { SPLIT_NONE, SPLIT_ATA, SPLIT_READ10, SPLIT_READ12 };
+
+static uint32_t split_above(const struct ahci_proxy *a)
+{
+	return a->area_size / 2;
+}
+
+static uint32_t piece_max(const struct ahci_proxy *a)
+{
+	return a->area_size / 8 & ~2047u;
+}
+
+static uint32_t be_bytes(const uint8_t *b, unsigned int n)
+{
+	uint32_t v = 0;
+	for (unsigned int i = 0; i < n; i++)
+		v = v << 8 | b[i];
+	return v;
+}
+
+static void be_put(uint8_t *b, unsigned int n, uint64_t v)
+{
+	for (unsigned int i = n; i-- > 0; v >>= 8)
+		b[i] = (uint8_t)v;
+}
+
+/** Can the command in @st (@bytes of data) be cut?  Its kind, LBA, block. */
+static uint8_t split_kind(const struct ahci_cmd_table *st, bool atapi, uint32_t bytes,
+			  uint64_t *lba, uint32_t *block)
+{
+	const uint8_t *f = st->cfis, *c = st->acmd;
+	uint32_t blocks = 0;
+	uint8_t kind = SPLIT_NONE;
+	if (f[0] != SATA_FIS_H2D)
+		return SPLIT_NONE;
+	if (!atapi &&
+	    (f[SATA_FIS_CMD] == ATA_CMD_READ_DMA_EXT || f[SATA_FIS_CMD] == ATA_CMD_WRITE_DMA_EXT)) {
+		*lba = 0;
+		for (unsigned int i = 0; i < 3; i++) /* little endian, §10.3.4 */
+			*lba |= (uint64_t)f[SATA_FIS_LBA_LO + i] << 8 * i |
+				(uint64_t)f[SATA_FIS_LBA_HI + i] << (24 + 8 * i);
+		blocks = f[SATA_FIS_COUNT] | f[SATA_FIS_COUNT + 1] << 8;
+		kind = SPLIT_ATA;
+		if (!blocks)
+			blocks = 65536; /* ATA8-ACS §7.22: 0 is 65536 */
+	} else if (atapi && f[SATA_FIS_CMD] == ATA_CMD_PACKET &&
+		   (c[0] == SCSI_READ_10 || c[0] == SCSI_READ_12)) {
+		*lba = be_bytes(c + 2, 4);
+		blocks = c[0] == SCSI_READ_10 ? be_bytes(c + 7, 2) : be_bytes(c + 6, 4);
+		kind = c[0] == SCSI_READ_10 ? SPLIT_READ10 : SPLIT_READ12;
+	}
+	if (kind == SPLIT_NONE || !blocks || bytes % blocks)
+		return SPLIT_NONE;
+	*block = bytes / blocks;
+	return *block == 512 || *block == 2048 ? kind : SPLIT_NONE;
+}
+
+/** Point slot @s's shadow command at its next piece (and copy a write's
+ * data in); false if the guest's buffers left its RAM. */
+static bool piece_start(struct ahci_proxy *a, struct ahci_port *p, unsigned int s)
+{
+	struct ahci_slot *sl = &p->slot[s];
+	struct ahci_cmd_table *st = (struct ahci_cmd_table *)(a->area + shadow_table_off(p, s));
+	uint32_t left = sl->bytes - sl->done;
+	sl->piece = left < piece_max(a) ? left : piece_max(a);
+	uint64_t lba = sl->lba + sl->done / sl->block;
+	uint32_t n = sl->piece / sl->block;
+	if (sl->split == SPLIT_ATA) {
+		/* the FIS's LBA bytes are little endian (Serial ATA 3.0 §10.3.4) */
+		for (unsigned int i = 0; i < 3; i++) {
+			st->cfis[SATA_FIS_LBA_LO + i] = (uint8_t)(lba >> 8 * i);
+			st->cfis[SATA_FIS_LBA_HI + i] = (uint8_t)(lba >> (24 + 8 * i));
+		}
+		st->cfis[SATA_FIS_COUNT] = (uint8_t)n;
+		st->cfis[SATA_FIS_COUNT + 1] = (uint8_t)(n >> 8);
+	} else {
+		be_put(st->acmd + 2, 4, lba);
+		if (sl->split == SPLIT_READ10)
+			be_put(st->acmd + 7, 2, n);
+		else
+			be_put(st->acmd + 6, 4, n);
+	}
+	struct ahci_cmd_header *sh = shadow_header(a, p, s);
+	sh->dw0 = (sh->dw0 & 0xFFFFu) | shadow_prdt(a, st, sl->first, sl->piece)
+						<< AHCI_HDR_PRDTL_SHIFT;
+	sh->prdbc = 0;
+	if (!sl->to_device)
+		return true;
+	uint32_t prdtl;
+	struct ahci_cmd_header *gh;
+	const struct ahci_cmd_table *t = guest_table(a, p, s, &prdtl, &gh);
+	if (!t || prd_walk(a, t, prdtl, a->area + (uint64_t)sl->first * AHCI_POOL_GRANULE, sl->done,
+			   sl->piece, false) != sl->piece)
+		return false;
+	a->stats.bytes_to_device += sl->piece;
+	return true;
 }
 
 /* --- refusing, issuing, finishing a slot ----------------------------------- */
@@ -206,59 +351,70 @@ static enum issue issue_slot(struct ahci_proxy *a, struct ahci_hba *h, unsigned 
 		refuse(a, h, pn, s, "command table outside the guest's RAM", ctba);
 		return REFUSED;
 	}
-	int64_t bytes = prd_walk(a, t, prdtl, NULL, 0, false);
+	int64_t bytes = prd_walk(a, t, prdtl, NULL, 0, 0, false);
 	if (bytes < 0) {
 		refuse(a, h, pn, s, "a data buffer outside the guest's RAM", prdtl);
 		return REFUSED;
 	}
+	if (p->draining >> s & 1)
+		return DEFERRED; /* its old bounce buffer is not ours yet */
+	/* the shadow command table: the guest's FIS and ATAPI command (read
+	 * once, here), then a PRDT naming the bounce buffer */
+	uint32_t toff = shadow_table_off(p, s);
+	struct ahci_cmd_table *st = (struct ahci_cmd_table *)(a->area + toff);
+	memcpy(st, t, sizeof(*st));
+	struct ahci_slot *sl = &p->slot[s];
+	*sl = (struct ahci_slot){ .bytes = (uint32_t)bytes, .to_device = hd.dw0 & AHCI_HDR_WRITE };
+	if ((uint64_t)bytes > split_above(a))
+		sl->split = split_kind(st, hd.dw0 & AHCI_HDR_ATAPI, (uint32_t)bytes, &sl->lba,
+				       &sl->block);
 	uint64_t room = a->granules * (uint64_t)AHCI_POOL_GRANULE;
-	if ((uint64_t)bytes > AHCI_SHADOW_PRDS * (uint64_t)AHCI_PRD_MAX || (uint64_t)bytes > room) {
+	if (!sl->split && ((uint64_t)bytes > AHCI_SHADOW_PRDS * (uint64_t)AHCI_PRD_MAX ||
+			   (uint64_t)bytes > room)) {
 		refuse(a, h, pn, s, "more data than the bounce area holds", (uint64_t)bytes);
 		return REFUSED;
 	}
-	if (p->draining >> s & 1)
-		return DEFERRED; /* its old bounce buffer is not ours yet */
-	uint32_t n = ahci_granules_of((uint32_t)bytes);
-	int64_t first = bytes ? ahci_area_alloc(a, n) : 0;
+	if (sl->split && p->issued)
+		return DEFERRED; /* in pieces only alone on the port */
+	uint32_t buf = sl->split ? piece_max(a) : (uint32_t)bytes;
+	uint32_t n = ahci_granules_of(buf);
+	int64_t first = buf ? ahci_area_alloc(a, n) : 0;
 	if (first < 0)
 		return DEFERRED;
-	struct ahci_slot *sl = &p->slot[s];
-	*sl = (struct ahci_slot){ .first = (uint32_t)first,
-				  .granules = bytes ? n : 0,
-				  .bytes = (uint32_t)bytes,
-				  .to_device = hd.dw0 & AHCI_HDR_WRITE };
+	sl->first = (uint32_t)first;
+	sl->granules = buf ? n : 0;
+	struct ahci_cmd_header *sh = shadow_header(a, p, s);
+	uint64_t tgpa = a->area_gpa + toff;
+	*sh = (struct ahci_cmd_header){
+		.dw0 = hd.dw0 & 0xFFFFu,
+		.ctba = (uint32_t)tgpa,
+		.ctbau = (uint32_t)(tgpa >> 32),
+	};
+	if (sl->split) {
+		if (!piece_start(a, p, s)) {
+			area_free(a, sl->first, sl->granules);
+			sl->granules = 0;
+			refuse(a, h, pn, s, "a data buffer outside the guest's RAM", prdtl);
+			return REFUSED;
+		}
+		p->split |= 1u << s;
+		a->stats.commands++;
+		return ISSUED;
+	}
 	uint8_t *bounce = a->area + (uint64_t)first * AHCI_POOL_GRANULE;
 	if (bytes && sl->to_device) {
-		if (prd_walk(a, t, prdtl, bounce, (uint32_t)bytes, false) != bytes) {
+		if (prd_walk(a, t, prdtl, bounce, 0, (uint32_t)bytes, false) != bytes) {
 			area_free(a, sl->first, sl->granules);
+			sl->granules = 0;
 			refuse(a, h, pn, s, "a data buffer outside the guest's RAM", prdtl);
 			return REFUSED;
 		}
 		a->stats.bytes_to_device += (uint64_t)bytes;
 	}
-	/* the shadow command table: the guest's FIS and ATAPI command, then
-	 * one PRD per 4 MiB of the bounce buffer */
-	uint32_t toff = shadow_table_off(p, s);
-	struct ahci_cmd_table *st = (struct ahci_cmd_table *)(a->area + toff);
-	memcpy(st, t, sizeof(*st));
-	uint32_t nprd = 0;
-	for (uint32_t off = 0; off < (uint32_t)bytes; off += AHCI_PRD_MAX, nprd++) {
-		uint32_t len = (uint32_t)bytes - off < AHCI_PRD_MAX ? (uint32_t)bytes - off
-								    : AHCI_PRD_MAX;
-		uint64_t dba = a->area_gpa + (uint64_t)first * AHCI_POOL_GRANULE + off;
-		st->prdt[nprd] = (struct ahci_prd){ (uint32_t)dba, (uint32_t)(dba >> 32), 0,
-						    len - 1 };
-	}
+	sh->dw0 |= shadow_prdt(a, st, sl->first, (uint32_t)bytes) << AHCI_HDR_PRDTL_SHIFT;
 	sl->queued = st->cfis[0] == SATA_FIS_H2D &&
 		     (st->cfis[SATA_FIS_CMD] == ATA_CMD_READ_FPDMA_QUEUED ||
 		      st->cfis[SATA_FIS_CMD] == ATA_CMD_WRITE_FPDMA_QUEUED);
-	uint64_t tgpa = a->area_gpa + toff;
-	struct ahci_cmd_header *sh = shadow_header(a, p, s);
-	*sh = (struct ahci_cmd_header){
-		.dw0 = (hd.dw0 & 0xFFFFu) | nprd << AHCI_HDR_PRDTL_SHIFT,
-		.ctba = (uint32_t)tgpa,
-		.ctbau = (uint32_t)(tgpa >> 32),
-	};
 	a->stats.commands++;
 	return ISSUED;
 }
@@ -289,40 +445,79 @@ void ahci_issue_pending(struct ahci_proxy *a, struct ahci_hba *h, unsigned int p
 	}
 }
 
+/** The HBA's PRD byte count for slot @s, which must not exceed @given. */
+static uint32_t device_count(struct ahci_proxy *a, struct ahci_hba *h, unsigned int pn,
+			     unsigned int s, uint32_t given)
+{
+	uint32_t n = __atomic_load_n(&shadow_header(a, h->port[pn], s)->prdbc, __ATOMIC_RELAXED);
+	if (n > given) {
+		ahci_note(a, true,
+			  "AHCI %02x:%02x.%x port %u slot %u: the HBA reported %u bytes "
+			  "transferred of %u",
+			  h->bdf >> 8, (h->bdf >> 3) & 0x1F, h->bdf & 7, pn, s, n, given);
+		n = given;
+	}
+	return n;
+}
+
+/** Copy @bytes of slot @s's bounce buffer into the guest's buffers, from
+ * byte @skip of what its PRDT describes. */
+static void copy_back(struct ahci_proxy *a, struct ahci_port *p, unsigned int s, uint32_t skip,
+		      uint32_t bytes)
+{
+	uint32_t prdtl;
+	struct ahci_cmd_header *gh;
+	const struct ahci_cmd_table *t = guest_table(a, p, s, &prdtl, &gh);
+	int64_t n = t && bytes ? prd_walk(a, t, prdtl,
+					  a->area + (uint64_t)p->slot[s].first * AHCI_POOL_GRANULE,
+					  skip, bytes, true)
+			       : 0;
+	a->stats.bytes_to_guest += n > 0 ? (uint64_t)n : 0;
+}
+
+/** A piece of slot @s finished: copy it; start the next one (true), or the
+ * command is done (false: all of it, or the HBA moved less than asked). */
+static bool piece_done(struct ahci_proxy *a, struct ahci_hba *h, unsigned int pn, unsigned int s)
+{
+	struct ahci_port *p = h->port[pn];
+	struct ahci_slot *sl = &p->slot[s];
+	uint32_t n = device_count(a, h, pn, s, sl->piece);
+	if (!sl->to_device)
+		copy_back(a, p, s, sl->done, n);
+	sl->done += n;
+	a->stats.split_pieces++;
+	if (n < sl->piece || sl->done == sl->bytes)
+		return false;
+	/* this piece's FIS bits are not the guest's (see "Large commands") */
+	ahci_wr(a, h, ahci_port_reg(pn, AHCI_PX_IS), AHCI_PX_IS_DONE);
+	ahci_wr(a, h, AHCI_IS, 1u << pn);
+	if (!piece_start(a, p, s))
+		return false;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	ahci_wr(a, h, ahci_port_reg(pn, AHCI_PX_CI), 1u << s);
+	return true;
+}
+
 static void finish_slot(struct ahci_proxy *a, struct ahci_hba *h, unsigned int pn, unsigned int s)
 {
 	struct ahci_port *p = h->port[pn];
 	struct ahci_slot *sl = &p->slot[s];
-	uint32_t done = __atomic_load_n(&shadow_header(a, p, s)->prdbc, __ATOMIC_RELAXED);
-	if (done > sl->bytes) {
-		ahci_note(a, true,
-			  "AHCI %02x:%02x.%x port %u slot %u: the HBA reported %u bytes "
-			  "transferred of %u",
-			  h->bdf >> 8, (h->bdf >> 3) & 0x1F, h->bdf & 7, pn, s, done, sl->bytes);
-		done = sl->bytes;
-	}
+	uint32_t done = sl->split ? sl->done : device_count(a, h, pn, s, sl->bytes);
 	/* An NCQ command's PRD byte count may stay 0 (AHCI 1.3.1 §5.4.2,
-	 * FPDMA: the HBA need not update it): all of it came. */
-	uint32_t back = sl->to_device ? 0 : done || !sl->queued ? done : sl->bytes;
-	struct ahci_cmd_header *gh = gptr(a, p->clb + s * sizeof(*gh), sizeof(*gh));
-	if (gh) {
-		struct ahci_cmd_header hd = *gh;
-		uint32_t prdtl = hd.dw0 >> AHCI_HDR_PRDTL_SHIFT;
-		uint64_t ctba = ((uint64_t)hd.ctbau << 32 | hd.ctba) &
-				~(uint64_t)(AHCI_CTBA_ALIGN - 1);
-		const struct ahci_cmd_table *t =
-			gptr(a, ctba, sizeof(*t) + (uint64_t)prdtl * sizeof(struct ahci_prd));
-		if (back && t) {
-			int64_t n = prd_walk(a, t, prdtl, a->area + sl->first * AHCI_POOL_GRANULE,
-					     back, true);
-			a->stats.bytes_to_guest += n > 0 ? (uint64_t)n : 0;
-		}
+	 * FPDMA: the HBA need not update it): all of it came.  A command in
+	 * pieces was copied piece by piece. */
+	uint32_t back = sl->to_device || sl->split ? 0 : done || !sl->queued ? done : sl->bytes;
+	copy_back(a, p, s, 0, back);
+	uint32_t prdtl;
+	struct ahci_cmd_header *gh;
+	guest_table(a, p, s, &prdtl, &gh);
+	if (gh)
 		gh->prdbc = done;
-	}
 	if (sl->granules)
 		area_free(a, sl->first, sl->granules);
 	sl->granules = 0;
 	p->issued &= ~(1u << s);
+	p->split &= ~(1u << s);
 	a->stats.completions++;
 }
 
@@ -331,7 +526,7 @@ static void finish_slot(struct ahci_proxy *a, struct ahci_hba *h, unsigned int p
 void ahci_port_stopped(struct ahci_port *p)
 {
 	p->draining |= p->issued;
-	p->issued = p->pending = p->deferred = 0;
+	p->issued = p->pending = p->deferred = p->split = 0;
 	p->err_tfd = false;
 }
 
@@ -361,7 +556,7 @@ void ahci_harvest(struct ahci_proxy *a, struct ahci_hba *h, unsigned int pn, uin
 	}
 	uint32_t done = p->issued & ~ci & ~sact;
 	for (unsigned int s = 0; done; s++, done >>= 1)
-		if (done & 1)
+		if ((done & 1) && !((p->split >> s & 1) && piece_done(a, h, pn, s)))
 			finish_slot(a, h, pn, s);
 	uint32_t running = p->issued; /* as of the snapshot */
 	if (p->draining)
@@ -372,7 +567,8 @@ void ahci_harvest(struct ahci_proxy *a, struct ahci_hba *h, unsigned int pn, uin
 	if (p->pending)
 		ahci_issue_pending(a, h, pn);
 	if (ci_out)
-		*ci_out = (ci & running) | (p->issued & ~running) | p->pending;
+		*ci_out = (ci & running) | (p->issued & ~running) | (p->issued & p->split) |
+			  p->pending;
 	if (sact_out)
 		*sact_out = sact;
 }
@@ -404,7 +600,10 @@ void ahci_raise(struct ahci_proxy *a, struct ahci_hba *h)
 void ahci_proxy_interrupt(struct ahci_proxy *a)
 {
 	for (unsigned int i = 0; i < a->nhba; i++) {
+		uint64_t pieces = a->stats.split_pieces, finished = a->stats.completions;
 		ahci_harvest_hba(a, a->hba[i]);
-		ahci_raise(a, a->hba[i]);
+		/* the HBA's MSI for a piece that is not the last is not the guest's */
+		if (a->stats.split_pieces == pieces || a->stats.completions != finished)
+			ahci_raise(a, a->hba[i]);
 	}
 }

@@ -69,6 +69,7 @@ struct ahci_proxy_stats {
 	uint64_t deferred;	  /**< a slot waited for bounce space */
 	uint64_t refused;	  /**< guest commands refused (HBFS) */
 	uint64_t guest_msis;	  /**< MSIs raised for the guest */
+	uint64_t split_pieces;	  /**< pieces of large commands */
 };
 
 struct ahci_slot {
@@ -76,6 +77,12 @@ struct ahci_slot {
 	uint32_t bytes;		  /* data bytes the guest's PRDT holds */
 	bool to_device;		  /* W: copied in at issue */
 	bool queued;		  /* an NCQ command: its PRD byte count may stay 0 */
+	/* a read or write larger than AHCI's bounce area allows at once,
+	 * carried in pieces (ahci_proxy.c, "Large commands") */
+	uint8_t split;	      /* SPLIT_* of ahci_proxy.c, 0: whole */
+	uint32_t block;	      /* bytes per LBA */
+	uint64_t lba;	      /* the command's first */
+	uint32_t done, piece; /* bytes finished, in flight */
 };
 
 struct ahci_port {
@@ -85,6 +92,7 @@ struct ahci_port {
 	uint32_t pending;  /* issued by the guest, waiting for bounce space */
 	uint32_t draining; /* dropped at a stop; freed once PxCMD.CR reads 0 */
 	uint32_t deferred; /* pending slots counted as deferred */
+	uint32_t split;	   /* slots carried in pieces */
 	uint32_t err_is;   /* PxIS bits the proxy raised */
 	bool err_tfd;	   /* PxTFD reads ERR/ABRT until the port stops */
 	bool started, fre; /* PxCMD.ST and FRE as the guest wrote them */

@@ -208,6 +208,8 @@ static uint32_t port_read(struct ahci_proxy *a, struct ahci_hba *h, unsigned int
 	case AHCI_PX_IS:
 		v = ahci_rd(a, h, ahci_port_reg(pn, r));
 		ahci_harvest(a, h, pn, NULL, NULL);
+		if (p->split) /* a piece's FIS, not the command's end */
+			v &= ~AHCI_PX_IS_DONE;
 		return v | p->err_is;
 	case AHCI_PX_CI:
 		ahci_harvest(a, h, pn, &v, NULL);

@@ -384,6 +384,7 @@ static const struct {
 	AHCI_STAT(deferred, "commands deferred for bounce space"),
 	AHCI_STAT(refused, "commands refused (host bus error)"),
 	AHCI_STAT(guest_msis, "MSIs raised for the guest"),
+	AHCI_STAT(split_pieces, "pieces of large commands"),
 };
 
 static void proxy_stat_name(unsigned int i, char *buf, size_t len)

@@ -57,6 +57,7 @@
 #define AHCI_PX_CMD_FRE (1u << 4)
 #define AHCI_PX_CMD_CR	(1u << 15)
 
+#define AHCI_PX_IS_DONE 0xFu	   /* DHRS, PSS, DSS, SDBS: a FIS came */
 #define AHCI_PX_IS_HBFS (1u << 29) /* host bus fatal error: "a bad software pointer" */
 #define AHCI_PX_IS_TFES (1u << 30) /* task file error */
 
@@ -141,7 +142,20 @@ _Static_assert(offsetof(struct ahci_rx_fis, ufis) == 0x60, "AHCI 1.3.1 §4.2.1 U
 #define SATA_FIS_H2D		   0x27u
 #define SATA_FIS_D2H		   0x34u
 #define SATA_FIS_CMD		   2u
+#define ATA_CMD_READ_DMA_EXT	   0x25u /* ATA8-ACS §7.22: LBA48, 16-bit count */
+#define ATA_CMD_WRITE_DMA_EXT	   0x35u /* ATA8-ACS §7.59 */
+#define ATA_CMD_PACKET		   0xA0u /* ATA8-ACS §7.18: an ATAPI command */
 #define ATA_CMD_READ_FPDMA_QUEUED  0x60u /* ATA8-ACS §7.23 */
 #define ATA_CMD_WRITE_FPDMA_QUEUED 0x61u /* ATA8-ACS §7.61 */
+
+/* The register H2D FIS's fields (Serial ATA 3.0 §10.3.4): LBA 7:0, 15:8,
+ * 23:16 at bytes 4-6, 31:24, 39:32, 47:40 at bytes 8-10, count at 12-13 */
+#define SATA_FIS_LBA_LO 4u
+#define SATA_FIS_LBA_HI 8u
+#define SATA_FIS_COUNT	12u
+/* SCSI READ(10) and READ(12) (SBC-3 §5.11, §5.13; MMC-6 for CDs): the LBA
+ * at bytes 2-5, the transfer length in blocks at 7-8 resp. 6-9, big endian */
+#define SCSI_READ_10	0x28u
+#define SCSI_READ_12	0xA8u
 
 #endif

@@ -18,16 +18,17 @@
 #include "devices/ahci_proxy.h"
 #include "fake_proxy_host.h"
 
-#define BDF	   0xFAu	 /* 00:1f.2 */
-#define ABAR	   0xFEB00000ull /* BAR5 */
-#define MSI_CAP	   0x80u
-#define GUEST_BASE 0x100000ull /* guest RAM [1 MiB, 3 MiB) */
-#define GUEST_SIZE 0x200000ull
-#define AREA_GPA   0x80000000ull
-#define AREA_SIZE  (256u * 1024) /* port 0's shadows (12 KiB), 244 KiB of bounce buffers */
-#define VECTOR	   0xF5
-#define NPORTS	   2u
-#define SECTOR	   512u
+#define BDF	     0xFAu	   /* 00:1f.2 */
+#define ABAR	     0xFEB00000ull /* BAR5 */
+#define MSI_CAP	     0x80u
+#define GUEST_BASE   0x100000ull /* guest RAM [1 MiB, 3 MiB) */
+#define GUEST_SIZE   0x200000ull
+#define AREA_GPA     0x80000000ull
+#define AREA_SIZE    (256u * 1024) /* port 0's shadows (12 KiB), 244 KiB of bounce buffers */
+#define VECTOR	     0xF5
+#define NPORTS	     2u
+#define SECTOR	     512u
+#define ATA_READ_DMA 0xC8u /* ATA8-ACS §7.21, 28-bit LBA */
 
 /* the guest's structures, port 0 (port 1 at +0x10000) */
 #define G_CLB	0x100000ull
@@ -296,6 +297,9 @@ static void build(unsigned int s, uint8_t cmd, uint32_t lba, bool write, unsigne
 	t->cfis[4] = (uint8_t)lba;
 	t->cfis[5] = (uint8_t)(lba >> 8);
 	t->cfis[6] = (uint8_t)(lba >> 16);
+	uint32_t count = n * len / SECTOR; /* ATA8-ACS §7.22: sectors */
+	t->cfis[SATA_FIS_COUNT] = (uint8_t)count;
+	t->cfis[SATA_FIS_COUNT + 1] = (uint8_t)(count >> 8);
 	for (unsigned int i = 0; i < n; i++) {
 		uint64_t a = G_DATA + s * 0x10000ull + (n - 1 - i) * (uint64_t)len;
 		t->prdt[i] = (struct ahci_prd){ (uint32_t)a, 0, 0, len - 1 };
@@ -598,8 +602,9 @@ static void test_deferred_for_room(void **state)
 {
 	(void)state;
 	f.async = true;
-	/* 160 KiB and 96 KiB: together more than the 244 KiB of buffers */
-	build(0, 0x25, 0, false, 10, 16384);
+	/* 160 KiB and 96 KiB: together more than the 244 KiB of buffers
+	 * (READ DMA, 28-bit: whole, never in pieces) */
+	build(0, ATA_READ_DMA, 0, false, 10, 16384);
 	build(1, 0x25, 0, false, 6, 16384);
 	wr(px(0, AHCI_PX_CI), 3);
 	assert_int_equal(HBA(0, CI), 1);
@@ -629,10 +634,107 @@ static void test_stop_drops_commands(void **state)
 	assert_int_equal(*(uint8_t *)g(G_DATA), 0xEE);
 	f.async = false;
 	wr(px(0, AHCI_PX_CMD), AHCI_PX_CMD_FRE | AHCI_PX_CMD_ST);
-	build(0, 0x25, 0, false, 61, 4096);
+	build(0, ATA_READ_DMA, 0, false, 61, 4096);
 	wr(px(0, AHCI_PX_CI), 1);
 	assert_int_equal(rd(px(0, AHCI_PX_CI)), 0);
 	assert_int_equal(proxy.stats.deferred, 0);
+}
+
+/* ---- large commands: in pieces of 32 KiB (an eighth of the area) ---------- */
+
+/** A 192 KiB READ DMA EXT from LBA 8 in 12 PRDs of 16 KiB (scattered over
+ * [G_DATA, G_DATA + 192 KiB), slot 0). */
+#define BIG_PRDS 12u
+#define BIG	 (BIG_PRDS * 16384u)
+
+static void assert_big_read(unsigned int disk_off)
+{
+	for (unsigned int i = 0; i < BIG_PRDS; i++)
+		assert_memory_equal(g(G_DATA + (BIG_PRDS - 1 - i) * 16384ull),
+				    f.disk + disk_off + i * 16384, 16384);
+	assert_int_equal(hdr(0)->prdbc, BIG);
+}
+
+static void test_split_read(void **state)
+{
+	(void)state;
+	build(0, ATA_CMD_READ_DMA_EXT, 8, false, BIG_PRDS, 16384);
+	wr(px(0, AHCI_PX_CI), 1);
+	unsigned int reads = 0;
+	while (rd(px(0, AHCI_PX_CI)) && reads < 100)
+		reads++;
+	assert_int_equal(reads, 5); /* one piece per look: 6 in all */
+	assert_int_equal(f.commands, 6);
+	assert_int_equal(proxy.stats.split_pieces, 6);
+	assert_int_equal(proxy.stats.completions, 1);
+	assert_big_read(8 * SECTOR);
+	assert_int_equal(rd(px(0, AHCI_PX_IS)) & 1, 1); /* the last piece's D2H FIS */
+}
+
+static void test_split_read_async_hides_pieces(void **state)
+{
+	(void)state;
+	f.async = true;
+	cfg_w(MSI_CAP + 2, 2, PCI_MSI_CTRL_ENABLE);
+	build(0, ATA_CMD_READ_DMA_EXT, 2, false, BIG_PRDS, 16384);
+	wr(px(0, AHCI_PX_CI), 1);
+	for (unsigned int piece = 1; piece < 6; piece++) {
+		device_run();
+		ahci_proxy_interrupt(&proxy); /* not the guest's */
+		assert_int_equal(host.msis, 0);
+		assert_int_equal(rd(px(0, AHCI_PX_IS)) & AHCI_PX_IS_DONE, 0);
+		assert_int_equal(rd(AHCI_IS) & 1, 0);
+		assert_int_equal(rd(px(0, AHCI_PX_CI)), 1);
+	}
+	device_run(); /* the last */
+	ahci_proxy_interrupt(&proxy);
+	assert_int_equal(host.msis, 1);
+	assert_int_equal(rd(px(0, AHCI_PX_IS)) & 1, 1);
+	assert_int_equal(rd(px(0, AHCI_PX_CI)), 0);
+	assert_big_read(2 * SECTOR);
+}
+
+static void test_split_write(void **state)
+{
+	(void)state;
+	build(0, ATA_CMD_WRITE_DMA_EXT, 16, true, BIG_PRDS, 16384);
+	for (unsigned int i = 0; i < BIG_PRDS; i++)
+		memset(g(G_DATA + (BIG_PRDS - 1 - i) * 16384ull), 0x10 + i, 16384);
+	wr(px(0, AHCI_PX_CI), 1);
+	while (rd(px(0, AHCI_PX_CI)))
+		;
+	for (unsigned int i = 0; i < BIG_PRDS; i++)
+		assert_int_equal(f.disk[16 * SECTOR + i * 16384 + 100], 0x10 + i);
+	assert_int_equal(hdr(0)->prdbc, BIG);
+	assert_int_equal(proxy.stats.bytes_to_device, BIG);
+}
+
+static void test_split_atapi_read(void **state)
+{
+	(void)state;
+	build(0, ATA_CMD_PACKET, 0, false, BIG_PRDS, 16384);
+	hdr(0)->dw0 |= AHCI_HDR_ATAPI;
+	uint8_t *acmd = ((struct ahci_cmd_table *)g(G_CTBA))->acmd;
+	acmd[0] = SCSI_READ_10;
+	acmd[5] = 1;	      /* block 1 */
+	acmd[8] = BIG / 2048; /* 96 blocks */
+	wr(px(0, AHCI_PX_CI), 1);
+	while (rd(px(0, AHCI_PX_CI)))
+		;
+	assert_int_equal(proxy.stats.split_pieces, 6);
+	assert_big_read(2048);
+}
+
+static void test_split_short_piece_ends(void **state)
+{
+	(void)state;
+	f.lie_prdbc = -512; /* the HBA moves less than asked */
+	build(0, ATA_CMD_READ_DMA_EXT, 0, false, BIG_PRDS, 16384);
+	wr(px(0, AHCI_PX_CI), 1);
+	assert_int_equal(rd(px(0, AHCI_PX_CI)), 0);
+	assert_int_equal(hdr(0)->prdbc, 32768 - 512);
+	assert_int_equal(proxy.stats.split_pieces, 1);
+	assert_int_equal(host.hv_errors, 0);
 }
 
 int main(void)
@@ -655,6 +757,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_device_lies_about_bytes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deferred_for_room, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_drops_commands, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_split_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_split_read_async_hides_pieces, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_split_write, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_split_atapi_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_split_short_piece_ends, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
