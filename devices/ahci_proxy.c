@@ -600,10 +600,15 @@ void ahci_raise(struct ahci_proxy *a, struct ahci_hba *h)
 void ahci_proxy_interrupt(struct ahci_proxy *a)
 {
 	for (unsigned int i = 0; i < a->nhba; i++) {
-		uint64_t pieces = a->stats.split_pieces, finished = a->stats.completions;
-		ahci_harvest_hba(a, a->hba[i]);
-		/* the HBA's MSI for a piece that is not the last is not the guest's */
-		if (a->stats.split_pieces == pieces || a->stats.completions != finished)
-			ahci_raise(a, a->hba[i]);
+		struct ahci_hba *h = a->hba[i];
+		uint64_t finished = a->stats.completions;
+		ahci_harvest_hba(a, h);
+		/* the HBA's MSI for a piece that is not the last is not the
+		 * guest's: while a command is in pieces, only its end is */
+		bool pieces = false;
+		for (unsigned int pn = 0; pn < AHCI_PORTS; pn++)
+			pieces |= h->port[pn] && h->port[pn]->split;
+		if (!pieces || a->stats.completions != finished)
+			ahci_raise(a, h);
 	}
 }
