@@ -37,6 +37,8 @@ static enum emul_result translate(struct emul_ctxt *c, uint64_t gva, bool write,
 	}
 }
 
+PV_COUNTER(at_faulting_gpa, "mmio: accesses placed at the faulting GPA, no table walk");
+
 /** Where an access goes: guest RAM (*ram set) or device space; the
  * paravisor's own region is neither (EMUL_UNHANDLEABLE). */
 static enum emul_result place(struct emul_ctxt *c, uint64_t gva, unsigned int size, bool write,
@@ -44,9 +46,10 @@ static enum emul_result place(struct emul_ctxt *c, uint64_t gva, unsigned int si
 {
 	struct vc_emul *m = c->opaque;
 	enum emul_result r = EMUL_OK;
-	if (m->one_access && write == m->fault_write && !((gva ^ m->fault_gpa) & ~PAGE_MASK))
+	if (m->one_access && write == m->fault_write && !((gva ^ m->fault_gpa) & ~PAGE_MASK)) {
 		*gpa = m->fault_gpa; /* the access that faulted: the hardware translated it */
-	else
+		pv_count(&at_faulting_gpa);
+	} else
 		r = translate(c, gva, write, gpa);
 	if (r != EMUL_OK)
 		return r;
