@@ -10,7 +10,7 @@
 #   make smp-io ARGS=.. the SMP I/O integrity run (tests/boot/smp-io, 4 vCPUs)
 #   make distro-test    the Debian 12 systemd disk's boot tests (suite distro)
 #   make soak ARGS=...  boot the Debian 12 systemd disk N times in a row through
-#                       the paravisor (tests/boot/soak --runs N --smp N; not a test)
+#                       the paravisor (tests/boot/soak --runs N --smp N[,N..]; not a test)
 #   make clean          remove build/ (make distclean also drops the .deps/ cache)
 
 BUILD := build
