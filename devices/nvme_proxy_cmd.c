@@ -447,6 +447,16 @@ static struct nvp_cmd *cmd_free_slot(struct nvp_sq *sq)
 	return NULL;
 }
 
+/** No command of any controller is with its controller. */
+static bool idle(const struct nvproxy *p)
+{
+	for (unsigned int i = 0; i < p->nctrl; i++)
+		for (unsigned int q = 0; q < NVPROXY_MAX_QUEUES; q++)
+			if (p->ctrl[i]->sq[q].inflight)
+				return false;
+	return true;
+}
+
 /** Take the guest's new entries of SQ @qid while the shadow, the bounce
  * area and (for a refusal) the guest's CQ have room. */
 static void sq_process(struct nvproxy *p, struct nvproxy_ctrl *c, uint16_t qid)
@@ -462,6 +472,8 @@ static void sq_process(struct nvproxy *p, struct nvproxy_ctrl *c, uint16_t qid)
 		struct nvp_cmd *cmd = cmd_free_slot(sq);
 		uint16_t st = cmd_find(sq, e.cid) ? GENERIC(NVME_SC_CID_CONFLICT)
 						  : translate(p, c, qid, &e, cmd);
+		if (st == NVP_DEFER && idle(p)) /* nothing will free space */
+			st = GENERIC(NVME_SC_INTERNAL);
 		if (st == NVP_DEFER) {
 			p->stats.deferred++;
 			break;
