@@ -106,10 +106,22 @@ static uint32_t cf8_of(uint32_t bdf, unsigned int reg)
 	return (uint32_t)CF8_ENABLE | bdf << 8 | (reg & 0xFC);
 }
 
-/** The paravisor's own configuration access (the proxy's). */
+/** The paravisor's own configuration access (the proxy's).  A register at
+ * 100h and above (PCI Express extended configuration space) is reachable
+ * through ECAM only (PCI Express Base 4.0 §7.2.2; mechanism #1 names 256
+ * bytes): without it a read finds nothing (all ones).  Through CONFIG_ADDRESS
+ * it would wrap to the header, and OVMF's walk of a PCI Express function's
+ * extended capabilities (an NVMe controller's) would read its IDs at 100h
+ * and loop. */
 static uint32_t host_cfg_by(enum cfg_path path, uint32_t bdf, unsigned int reg, unsigned int size,
 			    bool write, uint32_t val)
 {
+	if (reg >= 0x100) {
+		uint64_t v = write ? val : (size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1);
+		if (ecam.on && (uint64_t)(bdf >> 8) << 20 < ecam.size)
+			ghcb_mmio(ecam.base + ((uint64_t)bdf << 12) + reg, size, write, &v, NULL);
+		return (uint32_t)v;
+	}
 	spin_lock(&cf8_lock);
 	uint32_t r = cf8_access(cf8_of(bdf, reg), reg & 3, size, write, val, path);
 	spin_unlock(&cf8_lock);
@@ -392,3 +404,32 @@ static uint64_t proxy_stat_read(unsigned int i, unsigned int vcpu)
 
 PV_COUNTER_SET(proxy_counters, .count = ARRAY_SIZE(proxy_stats), .per_vcpu = false,
 	       .name = proxy_stat_name, .read = proxy_stat_read);
+
+/* The NVMe proxy's counters (struct nvproxy_stats, in its order). */
+static const char *const nvme_stats[] = {
+	"guest doorbell writes",
+	"commands given to controllers",
+	"completions written to the guest",
+	"commands refused",
+	"commands deferred for bounce space",
+	"bytes copied to controllers",
+	"bytes copied to the guest",
+	"MSIs raised for the guest",
+};
+_Static_assert(sizeof(struct nvproxy_stats) == sizeof(nvme_stats) / sizeof(nvme_stats[0]) * 8,
+	       "one name per counter");
+
+static void nvme_stat_name(unsigned int i, char *buf, size_t len)
+{
+	snprintf(buf, len, "NVMe proxy: %s", nvme_stats[i]);
+}
+
+/* Read without proxy_lock: a counter printed at power-off may be one behind. */
+static uint64_t nvme_stat_read(unsigned int i, unsigned int vcpu)
+{
+	(void)vcpu;
+	return ((const volatile uint64_t *)&nvme.stats)[i];
+}
+
+PV_COUNTER_SET(nvme_counters, .count = ARRAY_SIZE(nvme_stats), .per_vcpu = false,
+	       .name = nvme_stat_name, .read = nvme_stat_read);
