@@ -15,12 +15,10 @@
 
 void nvp_note(struct nvproxy *p, bool hv_error, const char *fmt, ...)
 {
-	char line[160];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vproxy_vlog(p->cfg.ops, p->cfg.ctx, hv_error, fmt, ap);
 	va_end(ap);
-	p->cfg.ops->log(p->cfg.ctx, hv_error, line);
 }
 
 void *nvp_guest(struct nvproxy *p, uint64_t gpa, uint64_t len)

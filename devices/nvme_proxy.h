@@ -83,8 +83,12 @@ struct nvproxy {
 };
 
 void nvproxy_init(struct nvproxy *p, const struct nvproxy_config *cfg);
+/** How many controllers are carried (0: the area is not needed yet). */
+unsigned int nvproxy_ctrls(const struct nvproxy *p);
 /** The shared area (a multiple of 4 KiB); false: no memory for its map. */
 bool nvproxy_set_area(struct nvproxy *p, uint8_t *area, uint64_t gpa, uint32_t size);
+/** The vector arrived: take every completion of every controller. */
+void nvproxy_interrupt(struct nvproxy *p);
 /** A guest configuration access: true if @bdf is an NVMe controller the
  * proxy carries (for a read: *val). */
 bool nvproxy_cfg_access(struct nvproxy *p, uint32_t bdf, unsigned int reg, unsigned int size,
@@ -92,9 +96,5 @@ bool nvproxy_cfg_access(struct nvproxy *p, uint32_t bdf, unsigned int reg, unsig
 /** A guest MMIO access: true if it hit a carried controller's BAR0 or its
  * MSI-X table or PBA. */
 bool nvproxy_mmio(struct nvproxy *p, uint64_t gpa, unsigned int size, bool write, uint64_t *val);
-/** The vector arrived: take every completion of every controller. */
-void nvproxy_interrupt(struct nvproxy *p);
-/** How many controllers are carried. */
-unsigned int nvproxy_ctrls(const struct nvproxy *p);
 
 #endif

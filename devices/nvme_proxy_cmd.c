@@ -304,37 +304,34 @@ static uint16_t create_queue(struct nvproxy *p, struct nvproxy_ctrl *c, struct n
 	if (!(e->cdw11 & NVME_QUEUE_PC))
 		return GENERIC(NVME_SC_INVALID_FIELD); /* CAP.CQR is set */
 	cmd->arg = qid;
+	struct nvp_cq *q = &c->cq[qid];
+	struct nvp_sq *w = &c->sq[qid];
+	if (cq && (e->cdw11 & NVME_QUEUE_IEN) && hi >= c->msix_n)
+		return SPECIFIC(NVME_SC_INVALID_IV);
+	if (!cq && (!hi || hi >= NVPROXY_MAX_QUEUES || !c->cq[hi].live))
+		return SPECIFIC(NVME_SC_CQ_INVALID);
+	uint16_t st = queue_memory(p, e->prp1, size, cq ? 16u : 64u, &g, &s,
+				   cq ? &q->page : &w->page, cq ? &q->npages : &w->npages);
+	if (st)
+		return st;
 	if (cq) {
-		struct nvp_cq *q = &c->cq[qid];
-		if ((e->cdw11 & NVME_QUEUE_IEN) && hi >= c->msix_n)
-			return SPECIFIC(NVME_SC_INVALID_IV);
-		uint16_t st = queue_memory(p, e->prp1, size, sizeof(struct nvme_cqe), &g, &s,
-					   &q->page, &q->npages);
-		if (st)
-			return st;
-		q->g = g;
-		q->s = s;
-		q->size = size;
-		q->ien = e->cdw11 & NVME_QUEUE_IEN;
-		q->iv = hi;
-		q->pending = true;
-		e->prp1 = nvp_gpa(p, q->page);
+		*q = (struct nvp_cq){ .pending = true,
+				      .ien = e->cdw11 & NVME_QUEUE_IEN,
+				      .size = size,
+				      .iv = hi,
+				      .g = g,
+				      .s = s,
+				      .page = q->page,
+				      .npages = q->npages };
 		e->cdw11 = NVME_QUEUE_PC | NVME_QUEUE_IEN; /* vector 0: the paravisor's */
 	} else {
-		struct nvp_sq *q = &c->sq[qid];
-		if (!hi || hi >= NVPROXY_MAX_QUEUES || !c->cq[hi].live)
-			return SPECIFIC(NVME_SC_CQ_INVALID);
-		uint16_t st = queue_memory(p, e->prp1, size, sizeof(struct nvme_sqe), &g, &s,
-					   &q->page, &q->npages);
-		if (st)
-			return st;
-		q->g = g;
-		q->s = s;
-		q->size = size;
-		q->cqid = hi;
-		q->pending = true;
-		e->prp1 = nvp_gpa(p, q->page);
+		w->g = g;
+		w->s = s;
+		w->size = size;
+		w->cqid = hi;
+		w->pending = true;
 	}
+	e->prp1 = nvp_gpa(p, cq ? q->page : w->page);
 	e->prp2 = 0;
 	return 0;
 }
