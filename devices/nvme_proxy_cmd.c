@@ -645,7 +645,9 @@ static void cq_harvest(struct nvproxy *p, struct nvproxy_ctrl *c, uint16_t qid)
 
 void nvp_harvest_all(struct nvproxy *p, struct nvproxy_ctrl *c)
 {
-	for (uint16_t q = 0; q < NVPROXY_MAX_QUEUES; q++)
+	/* the I/O CQs before the admin CQ: a Delete I/O SQ completes after
+	 * the commands of that SQ (§5.6), whose entries must find it */
+	for (uint16_t q = NVPROXY_MAX_QUEUES; q-- > 0;)
 		if (c->cq[q].live)
 			cq_harvest(p, c, q);
 	/* what waited for room in the area, the shadows or a guest CQ */

@@ -743,6 +743,31 @@ static void test_deferred_until_bounce_space(void **state)
 	assert_int_equal(f.dma_outside, 0);
 }
 
+static void test_full_guest_cq_holds_completions(void **state)
+{
+	(void)state;
+	bring_up();
+	/* 6 reads, the guest's CQ holds 3: the rest wait in the shadow CQ
+	 * until the guest's head doorbell frees room, none lost */
+	for (unsigned int round = 0; round < 2; round++) {
+		for (unsigned int i = 0; i < 3; i++) {
+			struct nvme_sqe e = rw(NVME_CMD_READ, 3 * round + i, 1,
+					       G_DATA + 0x1000 * (3 * round + i), 0);
+			submit(1, &iosq, &e);
+		}
+		dev_run();
+	}
+	assert_int_equal(f.cq[1].head, 3); /* the proxy took 3 of the controller's 6 */
+	for (unsigned int i = 0; i < 6; i++) {
+		struct nvme_cqe c;
+		assert_int_equal(reap(1, &iocq, &c), 0);
+		assert_int_equal(c.cid, next_cid - 6 + i);
+		assert_memory_equal(gva(G_DATA + 0x1000 * i), f.disk + 512 * i, 512);
+	}
+	assert_true(cq_empty(&iocq));
+	assert_int_equal(f.hv_errors, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -764,6 +789,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cid_conflict_and_masked_vector, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_deferred_until_bounce_space, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_guest_cq_holds_completions, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
