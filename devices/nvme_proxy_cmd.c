@@ -211,10 +211,15 @@ static uint16_t classify(struct nvproxy_ctrl *c, uint16_t qid, const struct nvme
 		case NVME_ADM_CREATE_CQ:
 			cmd->kind = NVP_CREATE_CQ;
 			return 0;
-		case NVME_ADM_GET_LOG_PAGE: /* NUMD: NUMDU:NUMDL, 0's based dwords (§5.14) */
+		case NVME_ADM_GET_LOG_PAGE: { /* NUMD: NUMDU:NUMDL, 0's based dwords (§5.14) */
+			uint64_t len =
+				((uint64_t)((e->cdw11 & 0xFFFFu) << 16 | e->cdw10 >> 16) + 1) * 4;
+			if (len > MAX_BYTES) /* the controller would move all of it */
+				return GENERIC(NVME_SC_INVALID_FIELD);
 			cmd->dir = NVP_FROM_DEV;
-			cmd->len = (((e->cdw11 & 0xFFFFu) << 16 | e->cdw10 >> 16) + 1) * 4;
-			return cmd->len > MAX_BYTES ? GENERIC(NVME_SC_INVALID_FIELD) : 0;
+			cmd->len = (uint32_t)len;
+			return 0;
+		}
 		case NVME_ADM_IDENTIFY:
 			cmd->dir = NVP_FROM_DEV;
 			cmd->len = NVME_IDENTIFY_BYTES;
@@ -247,8 +252,15 @@ static uint16_t classify(struct nvproxy_ctrl *c, uint16_t qid, const struct nvme
 			case NVME_FEAT_NUM_QUEUES:
 				cmd->kind = NVP_NUM_QUEUES;
 				break;
+			default:
+				/* features without a data buffer (§5.21.1, Figure 271);
+				 * any other (a host identifier, metadata...) would
+				 * move data the proxy cannot size */
+				if ((e->cdw10 & 0xFF) > 63 ||
+				    !(NVME_FEAT_NO_DATA >> (e->cdw10 & 0xFF) & 1))
+					return GENERIC(NVME_SC_INVALID_FIELD);
 			}
-			cmd->dir = NVP_NONE; /* the other features carry no data */
+			cmd->dir = NVP_NONE;
 			return 0;
 		case NVME_ADM_FORMAT_NVM:
 			cmd->kind = NVP_FORMAT;

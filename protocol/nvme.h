@@ -162,6 +162,13 @@ _Static_assert(offsetof(struct nvme_cqe, status) == 14, "§4.6: DW3 bits 31:17 s
 #define NVME_FEAT_HMB		0x0Du /* Host Memory Buffer: host addresses */
 #define NVME_FEAT_TIMESTAMP	0x0Eu /* 8 bytes */
 #define NVME_FEAT_HOST_BEHAVIOR 0x16u /* 512 bytes */
+/* Features that carry no data, by bit: Arbitration (01h), Power Management,
+ * Temperature Threshold, Error Recovery, Volatile Write Cache, Number of
+ * Queues, Interrupt Coalescing, Interrupt Vector Configuration, Write
+ * Atomicity Normal, Asynchronous Event Configuration (0Bh), Keep Alive Timer
+ * (0Fh), Host Controlled Thermal Management, Non-Operational Power State
+ * Config (11h) */
+#define NVME_FEAT_NO_DATA	0x38FF6ull
 
 /* --- NVM command set I/O commands (§6, Figure 346) ----------------------- */
 #define NVME_CMD_FLUSH	      0x00u

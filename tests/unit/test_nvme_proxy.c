@@ -603,6 +603,13 @@ static void test_commands_the_proxy_does_not_carry(void **state)
 	refused(&e, 0, NVME_STATUS(0, NVME_SC_INVALID_OPCODE));
 	e = (struct nvme_sqe){ .opc = NVME_ADM_SET_FEATURES, .cdw10 = NVME_FEAT_HMB, .cdw11 = 1 };
 	refused(&e, 0, NVME_STATUS(0, NVME_SC_INVALID_FIELD));
+	e = (struct nvme_sqe){ .opc = NVME_ADM_SET_FEATURES, .cdw10 = 0x81, .prp1 = G_DATA };
+	refused(&e, 0, NVME_STATUS(0, NVME_SC_INVALID_FIELD)); /* Host Identifier: data */
+	/* Get Log Page of 2^32 dwords (NUMD 0's based: the 33-bit sum) */
+	e = (struct nvme_sqe){
+		.opc = NVME_ADM_GET_LOG_PAGE, .cdw10 = 0xFFFF0002u, .cdw11 = 0xFFFF, .prp1 = G_DATA
+	};
+	refused(&e, 0, NVME_STATUS(0, NVME_SC_INVALID_FIELD));
 	/* Number of Queues: the answer is the proxy's at most */
 	e = (struct nvme_sqe){ .opc = NVME_ADM_SET_FEATURES,
 			       .cdw10 = NVME_FEAT_NUM_QUEUES,
