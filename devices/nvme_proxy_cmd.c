@@ -479,6 +479,8 @@ static void sq_process(struct nvproxy *p, struct nvproxy_ctrl *c, uint16_t qid)
 		struct nvme_sqe e;
 		memcpy(&e, (const void *)&sq->g[sq->g_head], sizeof(e));
 		struct nvp_cmd *cmd = cmd_free_slot(sq);
+		if (!cmd)
+			break; /* not reached: fewer in flight than the queue's entries */
 		uint16_t st = cmd_find(sq, e.cid) ? GENERIC(NVME_SC_CID_CONFLICT)
 						  : translate(p, c, qid, &e, cmd);
 		if (st == NVP_DEFER && idle(p)) /* nothing will free space */
