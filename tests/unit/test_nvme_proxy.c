@@ -668,36 +668,28 @@ static void test_bad_admin_queue_is_fatal(void **state)
 	assert_false(mmio_rd(NVME_REG_CSTS, 4) & NVME_CSTS_CFS);
 }
 
-static void lie_and_check(int *what, int value)
+/* A controller that answers what cannot be true: the field it lies in (an
+ * offset in f), the value, and the log line's words. */
+struct lie {
+	size_t field;
+	int value;
+	const char *says;
+};
+static const struct lie lie_cid = { offsetof(__typeof__(f), lie_cid), 0x7777, "never given" };
+static const struct lie lie_sqhd = { offsetof(__typeof__(f), lie_sqhd), 3, "beyond the tail" };
+static const struct lie lie_sqid = { offsetof(__typeof__(f), lie_sqid), 0, "not on it" };
+
+static void test_device_lies(void **state)
 {
+	const struct lie *l = *state;
 	bring_up();
-	*what = value;
+	*(int *)((char *)&f + l->field) = l->value;
 	struct nvme_sqe e = rw(NVME_CMD_READ, 0, 1, G_DATA, 0);
 	submit(1, &iosq, &e);
 	dev_run();
 	assert_int_equal(f.hv_errors, 1);
 	assert_true(cq_empty(&iocq)); /* nothing reached the guest */
-}
-
-static void test_device_completes_unknown_cid(void **state)
-{
-	(void)state;
-	lie_and_check(&f.lie_cid, 0x7777);
-	assert_non_null(strstr(f.log, "never given"));
-}
-
-static void test_device_sqhd_beyond_tail(void **state)
-{
-	(void)state;
-	lie_and_check(&f.lie_sqhd, 3);
-	assert_non_null(strstr(f.log, "beyond the tail"));
-}
-
-static void test_device_names_another_sq(void **state)
-{
-	(void)state;
-	lie_and_check(&f.lie_sqid, 0);
-	assert_non_null(strstr(f.log, "not on it"));
+	assert_non_null(strstr(f.log, l->says));
 }
 
 static void test_cid_conflict_and_masked_vector(void **state)
@@ -790,9 +782,12 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_queue_creation_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_admin_queue_is_fatal, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_device_completes_unknown_cid, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_device_sqhd_beyond_tail, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_device_names_another_sq, setup, teardown),
+		cmocka_unit_test_prestate_setup_teardown(test_device_lies, setup, teardown,
+							 (void *)&lie_cid),
+		cmocka_unit_test_prestate_setup_teardown(test_device_lies, setup, teardown,
+							 (void *)&lie_sqhd),
+		cmocka_unit_test_prestate_setup_teardown(test_device_lies, setup, teardown,
+							 (void *)&lie_sqid),
 		cmocka_unit_test_setup_teardown(test_cid_conflict_and_masked_vector, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_deferred_until_bounce_space, setup, teardown),
