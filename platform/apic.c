@@ -224,7 +224,7 @@ static void fan_out(struct vcpu *v, uint8_t vector, const struct ioapic_route *r
 void guest_apic_host_vector(struct vcpu *v, uint8_t vector)
 {
 	if (vector == KICK_VECTOR || vector == PV_VECTOR_VIRTIO_QUEUE ||
-	    vector == PV_VECTOR_VIRTIO_CONFIG) {
+	    vector == PV_VECTOR_VIRTIO_CONFIG || vector == PV_VECTOR_NVME) {
 		/* the paravisor's own: a wake-up (the state is set), or the
          * virtio proxy's devices (edge MSIs: EOI first, then look) */
 		host_msr(X2APIC_EOI, 0);
