@@ -98,7 +98,7 @@ def compare(plain_text, pv_text, min_cases):
 
 def boot(runner, disk, logs, plain, timeout):
     cmd = [runner, "--disk", disk, "--smp", "2", "--logs", logs, "--quiet",
-           "--expect", "CONF-DONE", "--timeout", str(timeout)]
+           "--expect", "CONF-END", "--timeout", str(timeout)]
     if plain:
         cmd.append("--plain")
     # The runner keeps each boot's console in <tree>/build/tests/boot/NAME-console.log.

@@ -224,7 +224,9 @@ static uint64_t wrmsr_safe(uint32_t msr, uint64_t val)
 {
 	fault_vector = 0;
 	fixup_len = 2;
-	asm volatile("wrmsr" : : "a"((uint32_t)val), "d"((uint32_t)(val >> 32)), "c"(msr)
+	asm volatile("wrmsr"
+		     :
+		     : "a"((uint32_t)val), "d"((uint32_t)(val >> 32)), "c"(msr)
 		     : "memory");
 	fixup_len = 0;
 	return fault_vector;
@@ -238,23 +240,23 @@ static uint64_t rdmsr(uint32_t msr)
 
 /* --- local APIC (xAPIC MMIO, Intel SDM vol. 3 §11.4.1 table 11-1) ----------- */
 
-#define LAPIC	      0xFEE00000ULL
-#define APIC_ID	      0x20
-#define APIC_TPR      0x80
-#define APIC_EOI      0xB0
-#define APIC_LDR      0xD0
-#define APIC_DFR      0xE0
-#define APIC_SVR      0xF0
-#define APIC_ISR      0x100
-#define APIC_TMR      0x180
-#define APIC_IRR      0x200
-#define APIC_ICR_LO   0x300
-#define APIC_ICR_HI   0x310
-#define APIC_LVT_TMR  0x320
+#define LAPIC	       0xFEE00000ULL
+#define APIC_ID	       0x20
+#define APIC_TPR       0x80
+#define APIC_EOI       0xB0
+#define APIC_LDR       0xD0
+#define APIC_DFR       0xE0
+#define APIC_SVR       0xF0
+#define APIC_ISR       0x100
+#define APIC_TMR       0x180
+#define APIC_IRR       0x200
+#define APIC_ICR_LO    0x300
+#define APIC_ICR_HI    0x310
+#define APIC_LVT_TMR   0x320
 #define APIC_LVT_LINT0 0x350
 #define APIC_LVT_LINT1 0x360
-#define APIC_TMR_INIT 0x380
-#define APIC_TMR_DIV  0x3E0
+#define APIC_TMR_INIT  0x380
+#define APIC_TMR_DIV   0x3E0
 
 static uint32_t lapic_read(uint32_t reg)
 {
@@ -295,10 +297,10 @@ static void spin(unsigned long n)
 }
 
 /* Wait until @cond or a bounded number of rounds (never hangs). */
-#define WAIT_FOR(cond)                                                                             \
-	do {                                                                                       \
-		for (unsigned long _i = 0; _i < 2000000 && !(cond); _i++)                           \
-			asm volatile("pause");                                                     \
+#define WAIT_FOR(cond)                                                    \
+	do {                                                              \
+		for (unsigned long _i = 0; _i < 2000000 && !(cond); _i++) \
+			asm volatile("pause");                            \
 	} while (0)
 
 /* --- MMIO instruction forms ------------------------------------------------- */
@@ -311,28 +313,28 @@ static void spin(unsigned long n)
  * defined) and the register operand after the instruction.  The pointer is
  * in a register: the instruction's memory operand is (%reg).
  */
-#define FLAGS_IN  0x0003ULL /* CF and the fixed bit 1; IF clear */
-#define F_ARITH	  0x8D5ULL  /* OF SF ZF AF PF CF */
-#define F_LOGIC	  0x8C5ULL  /* AF undefined after OR/AND/XOR/TEST */
-#define F_SHIFT1  0x8C5ULL  /* count 1: OF defined, AF undefined */
-#define F_SHIFTN  0x0C5ULL  /* count > 1: OF undefined too */
-#define F_CF	  0x001ULL  /* BT*, rotates by more than 1: CF only */
-#define F_NONE	  0x8D5ULL  /* MOV, XCHG, NOT, SETcc: nothing changes */
+#define FLAGS_IN 0x0003ULL /* CF and the fixed bit 1; IF clear */
+#define F_ARITH	 0x8D5ULL  /* OF SF ZF AF PF CF */
+#define F_LOGIC	 0x8C5ULL  /* AF undefined after OR/AND/XOR/TEST */
+#define F_SHIFT1 0x8C5ULL  /* count 1: OF defined, AF undefined */
+#define F_SHIFTN 0x0C5ULL  /* count > 1: OF undefined too */
+#define F_CF	 0x001ULL  /* BT*, rotates by more than 1: CF only */
+#define F_NONE	 0x8D5ULL  /* MOV, XCHG, NOT, SETcc: nothing changes */
 
 static volatile uint32_t *mm32; /* a 32-bit read/write register */
 
-#define MMIO32(name, mask, init, src, insn, expect)                                                \
-	static void name(void)                                                                     \
-	{                                                                                          \
-		volatile uint32_t *p = mm32;                                                       \
-		*p = (init);                                                                       \
-		uint64_t s = (src), fo, fi = FLAGS_IN;                                             \
-		asm volatile("pushq %[fi]\n\tpopfq\n\t" insn "\n\tpushfq\n\tpopq %[fo]"            \
-			     : [fo] "=&r"(fo), [s] "+c"(s)                                         \
-			     : [p] "r"(p), [fi] "r"(fi)                                            \
-			     : "memory", "cc");                                                    \
-		uint32_t v = *p;                                                                   \
-		report(#name, v == (uint32_t)(expect), 3, W(v), W(fo & (mask)), W(s));             \
+#define MMIO32(name, mask, init, src, insn, expect)                                     \
+	static void name(void)                                                          \
+	{                                                                               \
+		volatile uint32_t *p = mm32;                                            \
+		*p = (init);                                                            \
+		uint64_t s = (src), fo, fi = FLAGS_IN;                                  \
+		asm volatile("pushq %[fi]\n\tpopfq\n\t" insn "\n\tpushfq\n\tpopq %[fo]" \
+			     : [fo] "=&r"(fo), [s] "+c"(s)                              \
+			     : [p] "r"(p), [fi] "r"(fi)                                 \
+			     : "memory", "cc");                                         \
+		uint32_t v = *p;                                                        \
+		report(#name, v == (uint32_t)(expect), 3, W(v), W(fo & (mask)), W(s));  \
 	}
 
 /* The local APIC timer's initial count: all 32 bits read back (SDM vol. 3
@@ -375,16 +377,18 @@ static void cmpxchg_case(const char *name, uint32_t init, uint32_t cmp, bool loc
 	*p = init;
 	uint64_t a = cmp, s = 0x5A5A5A5A, fo, fi = FLAGS_IN;
 	if (lock)
-		asm volatile("pushq %[fi]\n\tpopfq\n\tlock cmpxchgl %k[s], (%[p])\n\tpushfq\n\tpopq "
-			     "%[fo]"
-			     : [fo] "=&r"(fo), "+a"(a)
-			     : [s] "r"(s), [p] "r"(p), [fi] "r"(fi)
-			     : "memory", "cc");
+		asm volatile(
+			"pushq %[fi]\n\tpopfq\n\tlock cmpxchgl %k[s], (%[p])\n\tpushfq\n\tpopq "
+			"%[fo]"
+			: [fo] "=&r"(fo), "+a"(a)
+			: [s] "r"(s), [p] "r"(p), [fi] "r"(fi)
+			: "memory", "cc");
 	else
-		asm volatile("pushq %[fi]\n\tpopfq\n\tcmpxchgl %k[s], (%[p])\n\tpushfq\n\tpopq %[fo]"
-			     : [fo] "=&r"(fo), "+a"(a)
-			     : [s] "r"(s), [p] "r"(p), [fi] "r"(fi)
-			     : "memory", "cc");
+		asm volatile(
+			"pushq %[fi]\n\tpopfq\n\tcmpxchgl %k[s], (%[p])\n\tpushfq\n\tpopq %[fo]"
+			: [fo] "=&r"(fo), "+a"(a)
+			: [s] "r"(s), [p] "r"(p), [fi] "r"(fi)
+			: "memory", "cc");
 	uint32_t v = *p;
 	bool ok = init == cmp ? v == s && (uint32_t)a == cmp : v == init && (uint32_t)a == init;
 	report(name, ok, 3, W(v), W(fo & F_ARITH), W((uint32_t)a));
@@ -399,9 +403,15 @@ static void mmio_setcc(void)
 	volatile uint8_t *p = ecam_line;
 	*p = 0x55;
 	uint64_t fi = FLAGS_IN; /* CF set: SETC writes 1, SETZ 0 */
-	asm volatile("pushq %[fi]\n\tpopfq\n\tsetc (%[p])" : : [p] "r"(p), [fi] "r"(fi) : "memory", "cc");
+	asm volatile("pushq %[fi]\n\tpopfq\n\tsetc (%[p])"
+		     :
+		     : [p] "r"(p), [fi] "r"(fi)
+		     : "memory", "cc");
 	uint8_t c = *p;
-	asm volatile("pushq %[fi]\n\tpopfq\n\tsetz (%[p])" : : [p] "r"(p), [fi] "r"(fi) : "memory", "cc");
+	asm volatile("pushq %[fi]\n\tpopfq\n\tsetz (%[p])"
+		     :
+		     : [p] "r"(p), [fi] "r"(fi)
+		     : "memory", "cc");
 	uint8_t z = *p;
 	report("mmio_setcc", c == 1 && z == 0, 2, W(c), W(z));
 }
@@ -427,7 +437,8 @@ static void mmio_movzx_word(void)
 	uint32_t zx, sx;
 	asm volatile("movzwl (%1), %0" : "=r"(zx) : "r"(p) : "memory");
 	asm volatile("movswl (%1), %0" : "=r"(sx) : "r"(p) : "memory");
-	report("mmio_movzx_movsx_word", (zx & 0xFF) == 0xFE && (sx & 0xFFFF) == zx, 2, W(zx), W(sx));
+	report("mmio_movzx_movsx_word", (zx & 0xFF) == 0xFE && (sx & 0xFFFF) == zx, 2, W(zx),
+	       W(sx));
 }
 
 static void mmio_byte_alu(void)
@@ -446,11 +457,11 @@ static void mmio_byte_alu(void)
 /* 64- and 128-bit forms on the HPET's timer 1 (IA-PC HPET 1.0a §2.3.8:
  * configuration at 0x120, 64-bit comparator at 0x128, FSB route at 0x130;
  * timer 1 stays disabled, so its comparator only holds what is written). */
-#define HPET	      0xFED00000ULL
-#define HPET_CAP      0x000
-#define HPET_CFG      0x010
-#define HPET_ISR      0x020
-#define HPET_COUNTER  0x0F0
+#define HPET	       0xFED00000ULL
+#define HPET_CAP       0x000
+#define HPET_CFG       0x010
+#define HPET_ISR       0x020
+#define HPET_COUNTER   0x0F0
 #define HPET_TN_CFG(n) (0x100 + 0x20 * (n))
 #define HPET_TN_CMP(n) (0x108 + 0x20 * (n))
 
@@ -463,8 +474,14 @@ static void mmio_hpet_64(void)
 	asm volatile("movq (%1), %0" : "=r"(r) : "r"(cmp) : "memory");
 	/* MOVQ xmm <-> m64 (APM vol. 4, MOVQ). */
 	uint64_t w2 = 0x00000000CAFEF00DULL;
-	asm volatile("movq %1, %%xmm1\n\tmovq %%xmm1, (%0)" : : "r"(cmp), "r"(w2) : "memory", "xmm1");
-	asm volatile("movq (%1), %%xmm2\n\tmovq %%xmm2, %0" : "=r"(q) : "r"(cmp) : "memory", "xmm2");
+	asm volatile("movq %1, %%xmm1\n\tmovq %%xmm1, (%0)"
+		     :
+		     : "r"(cmp), "r"(w2)
+		     : "memory", "xmm1");
+	asm volatile("movq (%1), %%xmm2\n\tmovq %%xmm2, %0"
+		     : "=r"(q)
+		     : "r"(cmp)
+		     : "memory", "xmm2");
 	report("mmio_mov64_movq", r == w && q == w2, 2, W(r), W(q));
 }
 
@@ -809,8 +826,9 @@ static void irq_tpr_priority(void)
 	asm volatile("sti");
 	WAIT_FOR(irq_order_n >= 2);
 	asm volatile("cli");
-	report("ipi_priority_order", irq_order_n == 2 && irq_order[0] == 0x71 && irq_order[1] == 0x61,
-	       2, W(irq_order[0]), W(irq_order[1]));
+	report("ipi_priority_order",
+	       irq_order_n == 2 && irq_order[0] == 0x71 && irq_order[1] == 0x61, 2, W(irq_order[0]),
+	       W(irq_order[1]));
 }
 
 static volatile uint32_t nmi_nested, nmi_depth, nmi_resend;
@@ -939,8 +957,8 @@ static void ioapic_cases(void)
 
 /* --- the AP ---------------------------------------------------------------- */
 
-extern char ap_tramp[], ap_tramp_end[], ap_gdtr[], ap_farptr[], ap_cr3[], ap_stack[],
-	ap_entry[], ap_long[];
+extern char ap_tramp[], ap_tramp_end[], ap_gdtr[], ap_farptr[], ap_cr3[], ap_stack[], ap_entry[],
+	ap_long[];
 static uint8_t ap_stack_mem[16384] __attribute__((aligned(16)));
 static volatile uint32_t ap_alive;
 static uint64_t tramp_page;
@@ -971,7 +989,7 @@ static bool start_ap(uint32_t apic_id)
 	uint64_t len = (uint64_t)(ap_tramp_end - ap_tramp);
 	for (uint64_t i = 0; i < len; i++)
 		t[i] = (uint8_t)ap_tramp[i];
-#define PATCH(sym) (t + ((sym) - ap_tramp))
+#define PATCH(sym) (t + ((sym)-ap_tramp))
 	*(uint32_t *)(PATCH(ap_gdtr) + 2) = (uint32_t)(tramp_page + 0) +
 					    (uint32_t)(ap_gdtr - ap_tramp) - 24;
 	*(uint32_t *)PATCH(ap_farptr) = (uint32_t)(tramp_page + (uint64_t)(ap_long - ap_tramp));
@@ -1024,8 +1042,9 @@ static void smp_cases(uint32_t ap_id)
 	asm volatile("sti");
 	WAIT_FOR(irq_count[1][0x47] >= 1 && irq_count[0][0x47] >= 1);
 	asm volatile("cli");
-	report("ipi_logical_flat", irq_count[1][0x46] == 1 && irq_count[0][0x46] == 0 &&
-					   irq_count[1][0x47] == 1 && irq_count[0][0x47] == 1,
+	report("ipi_logical_flat",
+	       irq_count[1][0x46] == 1 && irq_count[0][0x46] == 0 && irq_count[1][0x47] == 1 &&
+		       irq_count[0][0x47] == 1,
 	       4, W(irq_count[1][0x46]), W(irq_count[0][0x46]), W(irq_count[1][0x47]),
 	       W(irq_count[0][0x47]));
 
@@ -1180,7 +1199,8 @@ efi_status efi_main(efi_handle image, struct efi_system_table *st)
 	puthex(cases);
 	puts_com1(" failed ");
 	puthex(failed_cases);
-	puts_com1("\r\n");
+	/* The runner stops QEMU at this last line, so CONF-DONE is complete. */
+	puts_com1("\r\nCONF-END\r\n");
 	for (;;)
 		asm volatile("cli; hlt");
 }

@@ -71,9 +71,12 @@ struct efi_system_table {
 _Static_assert(offsetof(struct efi_system_table, boot_services) == 96, "UEFI 2.10 §4.3.1");
 
 /* EFI_MP_SERVICES_PROTOCOL (UEFI PI 1.7 vol. 2 §13.4). */
-#define EFI_MP_SERVICES_PROTOCOL_GUID                                                              \
-	{                                                                                          \
-		0x3fdda605, 0xa76e, 0x4f46, { 0xad, 0x29, 0x12, 0xf4, 0x53, 0x1b, 0x3d, 0x08 }     \
+#define EFI_MP_SERVICES_PROTOCOL_GUID                                  \
+	{                                                              \
+		0x3fdda605, 0xa76e, 0x4f46,                            \
+		{                                                      \
+			0xad, 0x29, 0x12, 0xf4, 0x53, 0x1b, 0x3d, 0x08 \
+		}                                                      \
 	}
 typedef void (*efi_ap_procedure)(void *arg);
 struct efi_mp_services {

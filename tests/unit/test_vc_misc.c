@@ -319,6 +319,38 @@ static void test_ipi_while_entering_hlt(void **state)
 	assert_false(fake_guest.vcpu.hv_pending);
 }
 
+/* ---- the vector offered through V_IRQ (run/irq.c) ---- */
+
+/** Two vectors pending while the guest keeps IF clear: the lower one is
+ * offered first, the higher one that comes next replaces the offer (the
+ * CPU takes the highest-priority request first, SDM vol. 3 §11.8.3), and a
+ * TPR raised above every pending vector withdraws it. */
+static void test_offer_follows_priority(void **state)
+{
+	uint64_t svr = 0x1FF, tpr = 0x80;
+
+	(void)state;
+	pv_clock.tsc_hz = 2500000000ULL;
+	guest_apic_init(&fake_guest.vcpu);
+	assert_true(guest_apic_mmio(0xF0, 4, true, &svr));
+	fake_guest.vcpu.vmsa1 = &fake_guest.vmsa;
+	fake_guest.vcpu.offered_vector = -1;
+	guest_apic_host_vector(&fake_guest.vcpu, 0x61);
+	irq_before_run(&fake_guest.vcpu);
+	assert_true(a->vintr_ctrl & VINTR_IRQ);
+	assert_int_equal((a->vintr_ctrl & VINTR_VECTOR_MASK) >> VINTR_VECTOR_SHIFT, 0x61);
+	guest_apic_host_vector(&fake_guest.vcpu, 0x71);
+	irq_before_run(&fake_guest.vcpu);
+	assert_int_equal((a->vintr_ctrl & VINTR_VECTOR_MASK) >> VINTR_VECTOR_SHIFT, 0x71);
+	assert_int_equal(fake_guest.vcpu.offered_vector, 0x71);
+	irq_after_exit(&fake_guest.vcpu); /* not taken: nothing accepted */
+	assert_int_equal(guest_apic_pending(&fake_guest.vcpu), 0x71);
+	assert_true(guest_apic_mmio(0x80, 4, true, &tpr));
+	irq_before_run(&fake_guest.vcpu);
+	assert_false(a->vintr_ctrl & VINTR_IRQ);
+	assert_int_equal(fake_guest.vcpu.offered_vector, -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -336,6 +368,7 @@ int main(void)
 		cmocka_unit_test_setup(test_unvalidated_page, fake_pv_setup),
 		cmocka_unit_test_setup(test_dr7, fake_pv_setup),
 		cmocka_unit_test_setup(test_dr7_decode_mismatch, fake_pv_setup),
+		cmocka_unit_test_setup(test_offer_follows_priority, fake_pv_setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
