@@ -319,6 +319,24 @@ static void test_ipi_while_entering_hlt(void **state)
 	assert_false(fake_guest.vcpu.hv_pending);
 }
 
+/** An I/O APIC entry reads back as the guest wrote it, except delivery
+ * status and remote IRR, which are the device's (82093AA §3.2.4): a level
+ * interrupt's remote IRR shows until the EOI. */
+static void test_ioapic_remote_irr_from_device(void **state)
+{
+	uint64_t sel = 0x10 + 2 * 7, rte = 0x8000 | 0x4000 | 0x1000 | 0x51, val = 0;
+
+	(void)state;
+	assert_true(devices_mmio(0xFEC00000, 4, true, &sel));
+	assert_true(devices_mmio(0xFEC00010, 4, true, &rte));
+	fake_hv.mmio_read_value = 0x10000 | 0x4000 | 0x51; /* the device: remote IRR set */
+	assert_true(devices_mmio(0xFEC00010, 4, false, &val));
+	assert_int_equal(val, 0x8000 | 0x4000 | 0x51);
+	fake_hv.mmio_read_value = 0;
+	assert_true(devices_mmio(0xFEC00010, 4, false, &val));
+	assert_int_equal(val, 0x8000 | 0x51);
+}
+
 /* ---- the vector offered through V_IRQ (run/irq.c) ---- */
 
 /** Two vectors pending while the guest keeps IF clear: the lower one is
@@ -369,6 +387,7 @@ int main(void)
 		cmocka_unit_test_setup(test_dr7, fake_pv_setup),
 		cmocka_unit_test_setup(test_dr7_decode_mismatch, fake_pv_setup),
 		cmocka_unit_test_setup(test_offer_follows_priority, fake_pv_setup),
+		cmocka_unit_test_setup(test_ioapic_remote_irr_from_device, fake_pv_setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
