@@ -296,11 +296,27 @@ static void spin(unsigned long n)
 		asm volatile("pause");
 }
 
-/* Wait until @cond or a bounded number of rounds (never hangs). */
-#define WAIT_FOR(cond)                                                    \
-	do {                                                              \
-		for (unsigned long _i = 0; _i < 2000000 && !(cond); _i++) \
-			asm volatile("pause");                            \
+/* Time from the HPET's main counter (IA-PC HPET 1.0a §2.3.4: the period
+ * in femtoseconds is the capabilities' bits 63:32), running from start-up. */
+#define HPET_BASE 0xFED00000ULL
+static uint64_t hpet_fs = 100000000; /* 10 MHz until read */
+static uint64_t hpet_now(void)
+{
+	return *(volatile uint64_t *)(HPET_BASE + 0xF0);
+}
+static void delay_us(uint64_t us)
+{
+	uint64_t t = hpet_now(), n = us * 1000000000ULL / hpet_fs;
+	while (hpet_now() - t < n)
+		asm volatile("pause");
+}
+
+/* Wait until @cond, for 2 s at most (never hangs). */
+#define WAIT_FOR(cond)                                                        \
+	do {                                                                  \
+		uint64_t _t = hpet_now(), _n = 2000000000000000ULL / hpet_fs; \
+		while (!(cond) && hpet_now() - _t < _n)                       \
+			asm volatile("pause");                                \
 	} while (0)
 
 /* --- MMIO instruction forms ------------------------------------------------- */
@@ -703,6 +719,7 @@ static void msr_gp(void)
 
 struct cpu_ids {
 	uint32_t leaf1_ebx, leafb_edx, ext_eax;
+	struct cpuid_regs b0, b1;
 	uint32_t done;
 };
 static struct cpu_ids ids[2];
@@ -713,6 +730,8 @@ static void collect_ids(void *arg)
 	c->leaf1_ebx = cpuid(1, 0).b;
 	c->leafb_edx = cpuid(0xB, 0).d;
 	c->ext_eax = cpuid(0x8000001E, 0).a;
+	c->b0 = cpuid(0xB, 0);
+	c->b1 = cpuid(0xB, 1);
 	c->done = 1;
 }
 
@@ -760,6 +779,42 @@ static void cpuid_apic_ids(void)
 	}
 }
 
+/* Leaf 0xB, both levels, on each vCPU (SDM vol. 2A, CPUID leaf 0BH): the
+ * shift to the next level (EAX[4:0]), the logical processors at the level
+ * (EBX[15:0]), the level number and type (ECX[15:0]); EDX, the x2APIC ID,
+ * is cpuid_apic_id_cpuN's. */
+static void cpuid_topology(void)
+{
+	for (int i = 0; i < 2; i++) {
+		char name[] = "cpuid_leafb_cpu0";
+		name[15] = (char)('0' + i);
+		const struct cpu_ids *c = &ids[i];
+		bool ok = c->done && (c->b0.c & 0xFF) == 0 && (c->b1.c & 0xFF) == 1;
+		report(name, ok, 6, W(c->b0.a & 0x1F), W(c->b0.b & 0xFFFF), W(c->b0.c & 0xFFFF),
+		       W(c->b1.a & 0x1F), W(c->b1.b & 0xFFFF), W(c->b1.c & 0xFFFF));
+	}
+}
+
+/* Who the CPU is: vendor, family/model/stepping, brand string (APM vol. 3,
+ * CPUID Fn0000_0000, Fn0000_0001 EAX, Fn8000_0002-4). */
+static void cpuid_identity(void)
+{
+	struct cpuid_regs v = cpuid(0, 0), f = cpuid(1, 0);
+	uint64_t brand = 0xcbf29ce484222325ULL; /* FNV-1a over the 48 bytes */
+	for (uint32_t l = 0x80000002; l <= 0x80000004; l++) {
+		struct cpuid_regs r = cpuid(l, 0);
+		uint32_t w[4] = { r.a, r.b, r.c, r.d };
+		for (int i = 0; i < 16; i++) {
+			brand ^= (uint8_t)(w[i / 4] >> (8 * (i % 4)));
+			brand *= 0x100000001b3ULL;
+		}
+	}
+	bool amd = v.b == 0x68747541 && v.d == 0x69746e65 && v.c == 0x444d4163; /* AuthenticAMD */
+	report("cpuid_identity", amd, 4, W(v.b), W(v.c), W(f.a), brand);
+	/* Leaf 1 EBX[23:16]: logical processors per package, 2 here. */
+	report("cpuid_leaf1_count", ((f.b >> 16) & 0xFF) >= 2, 1, W((f.b >> 16) & 0xFF));
+}
+
 static void cpuid_x2apic(void)
 {
 	/* QEMU 7.2 TCG offers no x2APIC, the paravisor does: record that the bit
@@ -802,6 +857,112 @@ static void irq_self_ipi(void)
 	sti_wait(&irq_count[0][0x41], 1);
 	report("ipi_self_fixed", irq_count[0][0x40] == 1 && irq_count[0][0x41] == 1, 2,
 	       W(irq_count[0][0x40]), W(irq_count[0][0x41]));
+}
+
+/* The local APIC's registers read back as written, within their defined
+ * bits (SDM vol. 3 §11.4.1 table 11-1, §11.5.1 figure 11-8 for the LVTs,
+ * §11.6.2 for LDR/DFR, §11.9 for the SVR, §11.5.4 for the divide register). */
+static void apic_registers(void)
+{
+	uint32_t ver = lapic_read(0x30);
+	lapic_write(APIC_LVT_TMR, BIT(16) | BIT(17) | 0x5A);
+	uint32_t tmr = lapic_read(APIC_LVT_TMR);
+	lapic_write(APIC_LVT_TMR, BIT(16) | 0xEF);
+	lapic_write(0x370, BIT(16) | 0x5B); /* LVT error */
+	uint32_t err = lapic_read(0x370);
+	lapic_write(0x370, BIT(16));
+	lapic_write(APIC_LVT_LINT0, BIT(16) | BIT(15) | BIT(13) | (7u << 8));
+	uint32_t l0 = lapic_read(APIC_LVT_LINT0);
+	lapic_write(APIC_LVT_LINT0, BIT(16));
+	/* The version itself is the vendor's: 1xH is any integrated APIC (SDM
+	 * vol. 3 §11.4.8); AMD's is 10h, QEMU's and KVM's 14h.  Compared: that
+	 * it is integrated, and the LVT count (bits 23:16). */
+	uint32_t ver_prop = (ver & 0xFF0000) | (ver & 0xF0);
+	report("apic_lvt_readback",
+	       (ver & 0xF0) == 0x10 && (tmr & 0x300FF) == (BIT(16) | BIT(17) | 0x5A) &&
+		       (err & 0x100FF) == (BIT(16) | 0x5B),
+	       4, W(ver_prop), W(tmr), W(err), W(l0));
+
+	lapic_write(APIC_DFR, 0x0FFFFFFF); /* cluster model */
+	uint32_t dfr_c = lapic_read(APIC_DFR);
+	lapic_write(APIC_DFR, 0xFFFFFFFF);
+	uint32_t dfr_f = lapic_read(APIC_DFR);
+	lapic_write(APIC_LDR, 0xA5u << 24);
+	uint32_t ldr = lapic_read(APIC_LDR);
+	lapic_write(APIC_LDR, 1u << 24);
+	report("apic_ldr_dfr", ldr == 0xA5000000 && (dfr_f >> 28) == 0xF && (dfr_c >> 28) == 0, 3,
+	       W(ldr), W(dfr_c), W(dfr_f));
+
+	uint32_t div[4];
+	const uint32_t dv[4] = { 0x0, 0x3, 0x8, 0xB };
+	for (int i = 0; i < 4; i++) {
+		lapic_write(APIC_TMR_DIV, dv[i]);
+		div[i] = lapic_read(APIC_TMR_DIV);
+	}
+	lapic_write(APIC_SVR, 0x1EF);
+	uint32_t svr = lapic_read(APIC_SVR);
+	lapic_write(APIC_SVR, 0x1FF);
+	report("apic_div_svr",
+	       (div[0] & 0xB) == 0 && (div[3] & 0xB) == 0xB && (svr & 0x1FF) == 0x1EF, 5, W(div[0]),
+	       W(div[1]), W(div[2]), W(div[3]), W(svr & 0x1FF));
+}
+
+static volatile uint32_t isr_in, ppr_in, isr_after;
+static void isr_ppr_handler(struct frame *f)
+{
+	(void)f;
+	isr_in = lapic_bit(APIC_ISR, 0x48);
+	ppr_in = lapic_read(0xA0);
+	lapic_write(APIC_EOI, 0);
+	isr_after = lapic_bit(APIC_ISR, 0x48);
+}
+
+/* In the handler the vector is in service and sets the processor priority;
+ * EOI clears it (SDM vol. 3 §11.8.3.1, §11.8.5). */
+static void apic_isr_ppr(void)
+{
+	handlers[0x48] = isr_ppr_handler;
+	lapic_write(APIC_TPR, 0x20);
+	icr_send(lapic_read(APIC_ID) >> 24, 0x48);
+	sti_wait(&irq_count[0][0x48], 1);
+	uint32_t ppr_out = lapic_read(0xA0);
+	lapic_write(APIC_TPR, 0);
+	report("apic_isr_ppr", isr_in && (ppr_in & 0xF0) == 0x40 && !isr_after && ppr_out == 0x20,
+	       4, W(isr_in), W(ppr_in), W(isr_after), W(ppr_out));
+}
+
+/* The local APIC timer (SDM vol. 3 §11.5.4): one-shot fires once and stops
+ * at 0; periodic reloads until masked; the current count runs down. */
+static void apic_timer(void)
+{
+	lapic_write(APIC_TMR_DIV, 0xB); /* divide by 1: 1 GHz on both machines */
+	lapic_write(APIC_LVT_TMR, 0x58);
+	lapic_write(APIC_TMR_INIT, 20000000); /* 20 ms */
+	uint32_t c1 = lapic_read(0x390);
+	delay_us(1000);
+	uint32_t c2 = lapic_read(0x390);
+	sti_wait(&irq_count[0][0x58], 1);
+	asm volatile("sti");
+	delay_us(60000);
+	asm volatile("cli");
+	uint32_t once = irq_count[0][0x58], end = lapic_read(0x390);
+	report("apic_timer_oneshot", once == 1 && end == 0 && c1 <= 20000000 && c2 < c1, 3, W(once),
+	       W(end), W(c2 < c1));
+
+	lapic_write(APIC_LVT_TMR, BIT(17) | 0x59);
+	lapic_write(APIC_TMR_INIT, 10000000); /* 10 ms */
+	sti_wait(&irq_count[0][0x59], 3);
+	lapic_write(APIC_LVT_TMR, BIT(16) | BIT(17) | 0x59);
+	delay_us(1000);
+	uint32_t at_mask = irq_count[0][0x59];
+	asm volatile("sti");
+	delay_us(50000);
+	asm volatile("cli");
+	uint32_t later = irq_count[0][0x59];
+	lapic_write(APIC_TMR_INIT, 0);
+	lapic_write(APIC_LVT_TMR, BIT(16) | 0xEF);
+	report("apic_timer_periodic", at_mask >= 3 && later == at_mask, 2, W(at_mask >= 3),
+	       W(later == at_mask));
 }
 
 static void irq_tpr_priority(void)
@@ -965,6 +1126,128 @@ static void ioapic_cases(void)
 	ioapic_write(0x10 + 2 * 21, BIT(16));
 }
 
+/* Every writable bit of a redirection entry reads back (82093AA §3.2.4:
+ * bits 12 and 14 read-only, 17-55 reserved); the entry stays masked. */
+static void ioapic_rte_bits(void)
+{
+	ioapic_write(0x10 + 2 * 22 + 1, 0xFFFFFFFF);
+	ioapic_write(0x10 + 2 * 22, 0xFFFFFFFF);
+	uint32_t lo = ioapic_read(0x10 + 2 * 22), hi = ioapic_read(0x10 + 2 * 22 + 1);
+	ioapic_write(0x10 + 2 * 22, 0x000100FE);
+	uint32_t lo2 = ioapic_read(0x10 + 2 * 22);
+	ioapic_write(0x10 + 2 * 22, BIT(16));
+	ioapic_write(0x10 + 2 * 22 + 1, 0);
+	report("ioapic_rte_readback",
+	       (lo & 0x1AFFF) == 0x1AFFF && (hi >> 24) == 0xFF && lo2 == 0x000100FE, 3,
+	       W(lo & ~(uint32_t)(BIT(12) | BIT(14))), W(hi), W(lo2));
+}
+
+static volatile uint32_t again_fired;
+static void edge_again_handler(struct frame *f)
+{
+	(void)f;
+	if (irq_count[0][0x56] == 1) {
+		/* The same pin again while its vector is in service: held in
+		 * the IRR until this EOI, then delivered (SDM vol. 3 §11.8.4). */
+		hpet_stop(2);
+		hpet_fire(2, 20, false);
+		spin(300000);
+		again_fired = irq_count[0][0x56];
+	}
+	hpet_stop(2);
+	lapic_write(APIC_EOI, 0);
+}
+
+static void ioapic_edge_coalesce(void)
+{
+	uint32_t bsp = lapic_read(APIC_ID) >> 24;
+	ioapic_write(0x10 + 2 * 20 + 1, bsp << 24);
+	/* Two edges on one pin, IF clear: one IRR bit, one delivery. */
+	ioapic_write(0x10 + 2 * 20, 0x57);
+	hpet_fire(2, 20, false);
+	spin(300000);
+	hpet_stop(2);
+	hpet_fire(2, 20, false);
+	spin(300000);
+	hpet_stop(2);
+	asm volatile("sti");
+	spin(300000);
+	asm volatile("cli");
+	report("ioapic_edge_coalesced", irq_count[0][0x57] == 1, 1, W(irq_count[0][0x57]));
+
+	/* The second edge while the first is in service: both delivered. */
+	handlers[0x56] = edge_again_handler;
+	ioapic_write(0x10 + 2 * 20, 0x56);
+	hpet_fire(2, 20, false);
+	asm volatile("sti");
+	WAIT_FOR(irq_count[0][0x56] >= 2);
+	spin(100000);
+	asm volatile("cli");
+	report("ioapic_edge_in_service", irq_count[0][0x56] == 2 && again_fired == 1, 2,
+	       W(irq_count[0][0x56]), W(again_fired));
+	ioapic_write(0x10 + 2 * 20, BIT(16));
+}
+
+/* The RTC's periodic interrupt (MC146818: register A rate, register B PIE,
+ * register C read to acknowledge) on ISA IRQ 8 = I/O APIC pin 8 (ACPI MADT
+ * of QEMU's q35: no override for IRQ 8), edge. */
+static uint8_t cmos_read(uint8_t r)
+{
+	outb(0x70, r);
+	return inb(0x71);
+}
+static void cmos_write(uint8_t r, uint8_t v)
+{
+	outb(0x70, r);
+	outb(0x71, v);
+}
+static void rtc_handler(struct frame *f)
+{
+	(void)f;
+	cmos_read(0x0C);
+	lapic_write(APIC_EOI, 0);
+}
+
+static void ioapic_rtc(void)
+{
+	uint32_t bsp = lapic_read(APIC_ID) >> 24;
+	handlers[0x5C] = rtc_handler;
+	uint8_t a = cmos_read(0x0A), b = cmos_read(0x0B);
+	cmos_write(0x0A, (uint8_t)((a & 0xF0) | 0x06)); /* 1024 Hz */
+	cmos_read(0x0C);
+	ioapic_write(0x10 + 2 * 8 + 1, bsp << 24);
+	ioapic_write(0x10 + 2 * 8, 0x5C);
+	cmos_write(0x0B, (uint8_t)(b | 0x40)); /* PIE */
+	sti_wait(&irq_count[0][0x5C], 3);
+	cmos_write(0x0B, b);
+	ioapic_write(0x10 + 2 * 8, BIT(16));
+	cmos_write(0x0A, a);
+	cmos_read(0x0C);
+	report("ioapic_rtc_periodic", irq_count[0][0x5C] >= 3, 1, W(irq_count[0][0x5C] >= 3));
+}
+
+/* PIT channel 0, mode 2 (8254 datasheet), on ISA IRQ 0 = I/O APIC pin 2
+ * (the MADT's interrupt source override on QEMU's q35). */
+static void pit_handler(struct frame *f)
+{
+	(void)f;
+	lapic_write(APIC_EOI, 0);
+}
+static void ioapic_pit(void)
+{
+	uint32_t bsp = lapic_read(APIC_ID) >> 24;
+	handlers[0x5D] = pit_handler;
+	ioapic_write(0x10 + 2 * 2 + 1, bsp << 24);
+	ioapic_write(0x10 + 2 * 2, 0x5D);
+	outb(0x43, 0x34); /* channel 0, lobyte/hibyte, mode 2 */
+	outb(0x40, 0x00);
+	outb(0x40, 0x10); /* 4096 ticks: about 3.4 ms */
+	sti_wait(&irq_count[0][0x5D], 3);
+	outb(0x43, 0x30); /* mode 0 with no count: the output stops */
+	ioapic_write(0x10 + 2 * 2, BIT(16));
+	report("ioapic_pit", irq_count[0][0x5D] >= 3, 1, W(irq_count[0][0x5D] >= 3));
+}
+
 /* --- the AP ---------------------------------------------------------------- */
 
 extern char ap_tramp[], ap_tramp_end[], ap_gdtr[], ap_farptr[], ap_cr3[], ap_stack[], ap_entry[],
@@ -1117,6 +1400,11 @@ efi_status efi_main(efi_handle image, struct efi_system_table *st)
 	}
 	asm volatile("cli");
 	idt_init();
+	/* The HPET's main counter runs from here: the time base of every wait. */
+	hpet_fs = *(volatile uint64_t *)HPET_BASE >> 32;
+	if (!hpet_fs || hpet_fs > 100000000)
+		hpet_fs = 100000000;
+	*(volatile uint64_t *)(HPET_BASE + 0x10) = 1; /* ENABLE_CNF */
 	/* 8259s fully masked, LINT0/1 and the timer masked: only our sources. */
 	outb(0x21, 0xFF);
 	outb(0xA1, 0xFF);
@@ -1195,11 +1483,20 @@ efi_status efi_main(efi_handle image, struct efi_system_table *st)
 	cpuid_ospke();
 	cpuid_apic_ids();
 	cpuid_x2apic();
+	cpuid_topology();
+	cpuid_identity();
 
+	apic_registers();
 	irq_self_ipi();
+	apic_isr_ppr();
+	apic_timer();
 	irq_tpr_priority();
 	nmi_self();
 	ioapic_cases();
+	ioapic_rte_bits();
+	ioapic_edge_coalesce();
+	ioapic_rtc();
+	ioapic_pit();
 	if (ncpu > 1 && tramp_page)
 		smp_cases(ap_id);
 	else

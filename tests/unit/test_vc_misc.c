@@ -337,6 +337,43 @@ static void test_ioapic_remote_irr_from_device(void **state)
 	assert_int_equal(val, 0x8000 | 0x51);
 }
 
+/** Two edges of an I/O APIC pin before the guest accepts the first: the
+ * host gets its EOI at once, and the second finds the guest's IRR bit set:
+ * one request (SDM vol. 3 §11.8.4), not a second interrupt after the
+ * guest's EOI.  A level pin's EOI still waits for the guest's. */
+static void test_ioapic_edge_coalesces(void **state)
+{
+	uint64_t svr = 0x1FF, sel = 0x10 + 2 * 20, edge = 0x57, level = 0x8000 | 0x58;
+
+	(void)state;
+	pv_clock.tsc_hz = 2500000000ULL;
+	guest_apic_init(&fake_guest.vcpu);
+	assert_true(guest_apic_mmio(0xF0, 4, true, &svr));
+	assert_true(devices_mmio(0xFEC00000, 4, true, &sel));
+	assert_true(devices_mmio(0xFEC00010, 4, true, &edge));
+	unsigned int before = fake_hv.msr_write_count;
+	guest_apic_host_vector(&fake_guest.vcpu, 0x57);
+	assert_int_equal(fake_hv.msr_write_count, before + 1);
+	assert_int_equal(fake_hv.msr_writes[before].msr, 0x80B); /* the host's EOI */
+	guest_apic_host_vector(&fake_guest.vcpu, 0x57);
+	assert_int_equal(guest_apic_pending(&fake_guest.vcpu), 0x57);
+	guest_apic_accept(&fake_guest.vcpu, 0x57);
+	assert_int_equal(guest_apic_pending(&fake_guest.vcpu), -1); /* one request */
+	uint64_t eoi = 0;
+	before = fake_hv.msr_write_count;
+	assert_true(guest_apic_mmio(0xB0, 4, true, &eoi));
+	assert_int_equal(fake_hv.msr_write_count, before); /* already retired at the host */
+
+	assert_true(devices_mmio(0xFEC00010, 4, true, &level));
+	before = fake_hv.msr_write_count;
+	guest_apic_host_vector(&fake_guest.vcpu, 0x58);
+	assert_int_equal(fake_hv.msr_write_count, before); /* held until the guest's EOI */
+	guest_apic_accept(&fake_guest.vcpu, 0x58);
+	assert_true(guest_apic_mmio(0xB0, 4, true, &eoi));
+	assert_int_equal(fake_hv.msr_write_count, before + 1);
+	assert_int_equal(fake_hv.msr_writes[before].msr, 0x80B);
+}
+
 /* ---- the vector offered through V_IRQ (run/irq.c) ---- */
 
 /** Two vectors pending while the guest keeps IF clear: the lower one is
@@ -388,6 +425,7 @@ int main(void)
 		cmocka_unit_test_setup(test_dr7_decode_mismatch, fake_pv_setup),
 		cmocka_unit_test_setup(test_offer_follows_priority, fake_pv_setup),
 		cmocka_unit_test_setup(test_ioapic_remote_irr_from_device, fake_pv_setup),
+		cmocka_unit_test_setup(test_ioapic_edge_coalesces, fake_pv_setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
