@@ -19,30 +19,11 @@
 #include <stdarg.h>
 #include <stdbool.h>
 
-#define BIT(n) (1ULL << (n))
+/* Port I/O, RDMSR/WRMSR, RDTSC, CR4: the same freestanding helpers as
+ * snpemu's (tests/snpemu/x86.h, on the include path). */
+#include "x86.h"
 
-/* --- port I/O, MSRs, CPUID ------------------------------------------------ */
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-	asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-static inline void outl(uint16_t port, uint32_t v)
-{
-	asm volatile("outl %0, %1" : : "a"(v), "Nd"(port));
-}
-static inline uint32_t inl(uint16_t port)
-{
-	uint32_t v;
-	asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
+/* --- CPUID ------------------------------------------------------------------ */
 
 struct cpuid_regs {
 	uint32_t a, b, c, d;
@@ -52,17 +33,6 @@ static struct cpuid_regs cpuid(uint32_t leaf, uint32_t sub)
 	struct cpuid_regs r;
 	asm volatile("cpuid" : "=a"(r.a), "=b"(r.b), "=c"(r.c), "=d"(r.d) : "a"(leaf), "c"(sub));
 	return r;
-}
-
-static uint64_t read_cr4(void)
-{
-	uint64_t v;
-	asm volatile("mov %%cr4, %0" : "=r"(v));
-	return v;
-}
-static void write_cr4(uint64_t v)
-{
-	asm volatile("mov %0, %%cr4" : : "r"(v) : "memory");
 }
 
 /* --- COM1 ----------------------------------------------------------------- */
@@ -231,12 +201,6 @@ static uint64_t wrmsr_safe(uint32_t msr, uint64_t val)
 	fixup_len = 0;
 	return fault_vector;
 }
-static uint64_t rdmsr(uint32_t msr)
-{
-	uint64_t v;
-	rdmsr_safe(msr, &v);
-	return v;
-}
 
 /* --- local APIC (xAPIC MMIO, Intel SDM vol. 3 §11.4.1 table 11-1) ----------- */
 
@@ -336,6 +300,17 @@ static void delay_us(uint64_t us)
 #define F_SHIFTN 0x0C5ULL  /* count > 1: OF undefined too */
 #define F_CF	 0x001ULL  /* BT*, rotates by more than 1: CF only */
 #define F_NONE	 0x8D5ULL  /* MOV, XCHG, NOT, SETcc: nothing changes */
+
+/* RFLAGS after @insn, run with RFLAGS = FLAGS_IN on the memory at %[p]. */
+#define FLAGS_AFTER(insn, ptr)                                                          \
+	({                                                                              \
+		uint64_t _fo, _fi = FLAGS_IN;                                           \
+		asm volatile("pushq %[fi]\n\tpopfq\n\t" insn "\n\tpushfq\n\tpopq %[fo]" \
+			     : [fo] "=&r"(_fo)                                          \
+			     : [p] "r"(ptr), [fi] "r"(_fi)                              \
+			     : "memory", "cc");                                         \
+		_fo;                                                                    \
+	})
 
 static volatile uint32_t *mm32; /* a 32-bit read/write register */
 
@@ -461,11 +436,7 @@ static void mmio_byte_alu(void)
 {
 	volatile uint8_t *p = ecam_line;
 	*p = 0xF0;
-	uint64_t fo, fi = FLAGS_IN;
-	asm volatile("pushq %[fi]\n\tpopfq\n\taddb $0x20, (%[p])\n\tpushfq\n\tpopq %[fo]"
-		     : [fo] "=&r"(fo)
-		     : [p] "r"(p), [fi] "r"(fi)
-		     : "memory", "cc");
+	uint64_t fo = FLAGS_AFTER("addb $0x20, (%[p])", p);
 	uint8_t v = *p;
 	report("mmio_add_byte", v == 0x10, 2, W(v), W(fo & F_ARITH));
 }
@@ -561,11 +532,7 @@ static void mmio_tpr_mask(void)
 {
 	volatile uint32_t *p = (volatile uint32_t *)(LAPIC + APIC_TPR);
 	*p = 0;
-	uint64_t fo, fi = FLAGS_IN;
-	asm volatile("pushq %[fi]\n\tpopfq\n\torl $0x1FF, (%[p])\n\tpushfq\n\tpopq %[fo]"
-		     : [fo] "=&r"(fo)
-		     : [p] "r"(p), [fi] "r"(fi)
-		     : "memory", "cc");
+	uint64_t fo = FLAGS_AFTER("orl $0x1FF, (%[p])", p);
 	uint32_t v = *p;
 	*p = 0;
 	report("mmio_tpr_or", v == 0xFF, 2, W(v), W(fo & F_LOGIC));
@@ -590,11 +557,7 @@ static void mmio_ioapic_window(void)
 	*(volatile uint32_t *)IOAPIC = 0x10 + 2 * 23 + 1;
 	volatile uint32_t *win = (volatile uint32_t *)(IOAPIC + 0x10);
 	*win = 0x01000000;
-	uint64_t fo, fi = FLAGS_IN, s = 0x01000000;
-	asm volatile("pushq %[fi]\n\tpopfq\n\taddl %k[s], (%[p])\n\tpushfq\n\tpopq %[fo]"
-		     : [fo] "=&r"(fo)
-		     : [p] "r"(win), [fi] "r"(fi), [s] "r"(s)
-		     : "memory", "cc");
+	uint64_t fo = FLAGS_AFTER("addl $0x01000000, (%[p])", win);
 	uint32_t v = *win;
 	uint32_t ver = ioapic_read(1);
 	report("mmio_ioapic_add", v == 0x02000000, 3, W(v), W(fo & F_ARITH), W(ver));
@@ -669,13 +632,6 @@ static void msr_apic_base(void)
 {
 	uint64_t v = rdmsr(0x1B);
 	report("msr_apic_base", (v & ~0xFFFULL) == LAPIC && (v & BIT(11)) && (v & BIT(8)), 1, v);
-}
-
-static uint64_t rdtsc(void)
-{
-	uint32_t a, d;
-	asm volatile("rdtsc" : "=a"(a), "=d"(d));
-	return (uint64_t)d << 32 | a;
 }
 
 static void msr_tsc_write(void)
