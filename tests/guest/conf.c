@@ -360,6 +360,11 @@ MMIO32(mmio_sar_imm, F_SHIFTN, 0x80000000, 0, "sarl $4, (%[p])", 0xF8000000)
 MMIO32(mmio_rol_imm, F_CF, 0x80000001, 0, "roll $4, (%[p])", 0x00000018)
 MMIO32(mmio_movbe_store, F_NONE, 0, 0x11223344, "movbel %k[s], (%[p])", 0x44332211)
 MMIO32(mmio_movbe_load, F_NONE, 0xAABBCCDD, 0, "movbel (%[p]), %k[s]", 0xAABBCCDD)
+/* CF is set on entry (FLAGS_IN): ADC adds it, SBB subtracts it. */
+MMIO32(mmio_adc, F_ARITH, 0xFFFFFFFE, 1, "adcl %k[s], (%[p])", 0)
+MMIO32(mmio_sbb, F_ARITH, 5, 2, "sbbl %k[s], (%[p])", 2)
+/* IMUL r32, m32 leaves the register alone: CF and OF defined only (APM vol. 3, IMUL). */
+MMIO32(mmio_imul_rm, 0x801ULL, 0x10000, 0x10001, "imull (%[p]), %k[s]", 0x10000)
 
 /* CMPXCHG: EAX is the comparand (APM vol. 3, CMPXCHG). */
 static void cmpxchg_case(const char *name, uint32_t init, uint32_t cmp, bool lock)
@@ -497,6 +502,63 @@ static void mmio_hpet_128(void)
 	uint64_t c2 = *(volatile uint64_t *)(HPET + HPET_TN_CMP(1));
 	report("mmio_movdqu_movntdq", c1 == in[0] && out[0] == in[0] && c2 == nt[1], 4, W(c1),
 	       W(out[0]), W(out[1]), W(c2));
+}
+
+/* MOVS with both operands on devices: the HPET's timer 1 comparator into
+ * the local APIC timer's initial count. */
+static void mmio_movs_device_to_device(void)
+{
+	volatile uint64_t *cmp = (volatile uint64_t *)(HPET + HPET_TN_CMP(1));
+	*cmp = 0x0000000013572468ULL;
+	mm32[0] = 0;
+	const void *src = (const void *)cmp;
+	void *dst = (void *)mm32;
+	asm volatile("movsl" : "+S"(src), "+D"(dst) : : "memory");
+	uint32_t v = *mm32;
+	report("mmio_movs_device_to_device", v == 0x13572468, 1, W(v));
+}
+
+/* PUSH m64 and POP m64 with the operand on a device (APM vol. 3, PUSH, POP). */
+static void mmio_push_pop(void)
+{
+	volatile uint64_t *cmp = (volatile uint64_t *)(HPET + HPET_TN_CMP(1));
+	*cmp = 0x00000000AABB0011ULL;
+	uint64_t pushed, back;
+	asm volatile("pushq (%1)\n\tpopq %0" : "=r"(pushed) : "r"(cmp) : "memory");
+	uint64_t val = 0x0000000022446688ULL;
+	asm volatile("pushq %0\n\tpopq (%1)" : : "r"(val), "r"(cmp) : "memory");
+	back = *cmp;
+	report("mmio_push_pop", pushed == 0xAABB0011ULL && back == val, 2, pushed, back);
+}
+
+/* MOVDQA needs a 16-byte aligned operand: #GP(0) otherwise, the device
+ * untouched (APM vol. 4, MOVDQA). */
+static void mmio_movdqa_misaligned(void)
+{
+	volatile uint64_t *cmp = (volatile uint64_t *)(HPET + HPET_TN_CMP(1)); /* 8 mod 16 */
+	*cmp = 0x11;
+	uint64_t zero[2] __attribute__((aligned(16))) = { 0, 0 };
+	fault_vector = 0;
+	fixup_len = 4; /* 66 0F 7F 30: movdqa %xmm6, (%rax) */
+	asm volatile("movdqa (%1), %%xmm6\n\t"
+		     ".byte 0x66, 0x0f, 0x7f, 0x30"
+		     :
+		     : "a"(cmp), "r"(zero)
+		     : "memory", "xmm6");
+	fixup_len = 0;
+	uint64_t v = *cmp;
+	report("mmio_movdqa_misaligned_gp", fault_vector == 13 && fault_error == 0 && v == 0x11, 3,
+	       fault_vector, fault_error, v);
+}
+
+/* A word OR on the host bridge's Interrupt Line/Pin (the pin byte read-only). */
+static void mmio_or_word(void)
+{
+	volatile uint16_t *p = (volatile uint16_t *)ecam_line;
+	*ecam_line = 0x01;
+	uint64_t fo = FLAGS_AFTER("orw $0x0FF0, (%[p])", p);
+	uint16_t v = *p;
+	report("mmio_or_word", (v & 0xFF) == 0xF1, 2, W(v), W(fo & F_LOGIC));
 }
 
 /* REP MOVS/STOS over the local APIC timer's initial count register: every
@@ -1407,6 +1469,9 @@ efi_status efi_main(efi_handle image, struct efi_system_table *st)
 	mmio_shr_cl();
 	mmio_sar_imm();
 	mmio_rol_imm();
+	mmio_adc();
+	mmio_sbb();
+	mmio_imul_rm();
 	if (cpuid(1, 0).c & BIT(22)) {
 		mmio_movbe_store();
 		mmio_movbe_load();
@@ -1423,6 +1488,10 @@ efi_status efi_main(efi_handle image, struct efi_system_table *st)
 	mmio_byte_alu();
 	mmio_hpet_64();
 	mmio_hpet_128();
+	mmio_movs_device_to_device();
+	mmio_push_pop();
+	mmio_movdqa_misaligned();
+	mmio_or_word();
 	mmio_ioapic_window();
 
 	msr_legacy_pmu();
