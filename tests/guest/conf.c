@@ -1272,6 +1272,7 @@ extern char ap_tramp[], ap_tramp_end[], ap_gdtr[], ap_farptr[], ap_cr3[], ap_sta
 	ap_long[];
 static uint8_t ap_stack_mem[16384] __attribute__((aligned(16)));
 static volatile uint32_t ap_alive;
+static void (*volatile ap_cmd)(void);
 static uint64_t tramp_page;
 
 static void ap_main(void)
@@ -1290,8 +1291,33 @@ static void ap_main(void)
 	lapic_write(APIC_LDR, 2u << 24);
 	ap_alive = 1;
 	asm volatile("sti");
-	for (;;)
+	for (;;) {
+		/* Work from the BSP (run_on_ap): a function, then a wake-up IPI. */
 		asm volatile("hlt");
+		void (*fn)(void) = ap_cmd;
+		if (fn) {
+			fn();
+			__atomic_store_n(&ap_cmd, NULL, __ATOMIC_RELEASE);
+		}
+	}
+}
+
+/* Run @fn on the AP (it wakes on vector 0x4F, whose handler only EOIs). */
+static bool run_on_ap(uint32_t ap_id, void (*fn)(void))
+{
+	__atomic_store_n(&ap_cmd, fn, __ATOMIC_RELEASE);
+	icr_send(ap_id, 0x4F);
+	WAIT_FOR(__atomic_load_n(&ap_cmd, __ATOMIC_ACQUIRE) == NULL);
+	return __atomic_load_n(&ap_cmd, __ATOMIC_ACQUIRE) == NULL;
+}
+
+static volatile uint32_t ap_aux;
+static void ap_tsc_aux(void)
+{
+	uint32_t a, d, c;
+	wrmsr(0xC0000103, 0x77);
+	asm volatile("rdtscp" : "=a"(a), "=d"(d), "=c"(c));
+	ap_aux = c;
 }
 
 static bool start_ap(uint32_t apic_id)
@@ -1377,6 +1403,44 @@ static void smp_cases(uint32_t ap_id)
 	ioapic_write(0x10 + 2 * 20, BIT(16));
 	report("ioapic_logical_set", irq_count[0][0x55] == 1 && irq_count[1][0x55] == 1, 2,
 	       W(irq_count[0][0x55]), W(irq_count[1][0x55]));
+
+	/* TSC_AUX is per CPU: the AP's RDTSCP sees its own, the BSP's its own. */
+	wrmsr(0xC0000103, 0x1234);
+	bool ran = run_on_ap(ap_id, ap_tsc_aux);
+	uint32_t a, d, c;
+	asm volatile("rdtscp" : "=a"(a), "=d"(d), "=c"(c));
+	report("msr_tsc_aux_per_cpu", ran && ap_aux == 0x77 && c == 0x1234, 2, W(ap_aux), W(c));
+
+	/* Lowest priority to one physical destination: that CPU (SDM vol. 3
+	 * §11.6.2.4; the only candidate). */
+	icr_send(ap_id, (1u << 8) | 0x4A);
+	WAIT_FOR(irq_count[1][0x4A] >= 1);
+	spin(20000);
+	report("ipi_lowest_priority_one", irq_count[1][0x4A] == 1 && irq_count[0][0x4A] == 0, 2,
+	       W(irq_count[1][0x4A]), W(irq_count[0][0x4A]));
+
+	/* A fixed IPI to an APIC ID nobody has: nobody gets it, and the ICR's
+	 * delivery status does not stay pending. */
+	icr_send(7, 0x4B);
+	asm volatile("sti");
+	spin(200000);
+	asm volatile("cli");
+	bool idle = !(lapic_read(APIC_ICR_LO) & BIT(12));
+	report("ipi_nobody", irq_count[0][0x4B] == 0 && irq_count[1][0x4B] == 0 && idle, 3,
+	       W(irq_count[0][0x4B]), W(irq_count[1][0x4B]), W(idle));
+
+	/* NMI to all but self: the AP's NMI handler runs, the BSP's does not. */
+	uint32_t bsp_nmi = irq_count[0][2];
+	icr_send(0, ICR_ALL_BUT_ME | ICR_NMI);
+	WAIT_FOR(irq_count[1][2] >= 2);
+	spin(20000);
+	report("nmi_all_but_self", irq_count[1][2] == 2 && irq_count[0][2] == bsp_nmi, 2,
+	       W(irq_count[1][2]), W(irq_count[0][2] - bsp_nmi));
+
+	/* INIT and SIPI again: the AP starts over from the SIPI vector. */
+	ap_alive = 0;
+	bool again = start_ap(ap_id);
+	report("smp_ap_restart", again, 1, W(again));
 }
 
 /* --- entry ------------------------------------------------------------------ */
