@@ -1311,7 +1311,14 @@ static bool run_on_ap(uint32_t ap_id, void (*fn)(void))
 	return __atomic_load_n(&ap_cmd, __ATOMIC_ACQUIRE) == NULL;
 }
 
-static volatile uint32_t ap_aux;
+static volatile uint32_t ap_aux, lvl_set_tmr[2];
+static void level_set_handler(struct frame *f)
+{
+	(void)f;
+	lvl_set_tmr[this_cpu()] = lapic_bit(APIC_TMR, 0x5E);
+	hpet_stop(2);
+	lapic_write(APIC_EOI, 0);
+}
 static void ap_tsc_aux(void)
 {
 	uint32_t a, d, c;
@@ -1403,6 +1410,27 @@ static void smp_cases(uint32_t ap_id)
 	ioapic_write(0x10 + 2 * 20, BIT(16));
 	report("ioapic_logical_set", irq_count[0][0x55] == 1 && irq_count[1][0x55] == 1, 2,
 	       W(irq_count[0][0x55]), W(irq_count[1][0x55]));
+
+	/* A level interrupt to both CPUs (logical 0x3): each takes it with its
+	 * TMR bit set, and the EOIs leave the remote IRR clear (82093AA §3.2.4;
+	 * SDM vol. 3 §11.8.4).  No I/O APIC access in the handlers: IOREGSEL
+	 * is shared. */
+	handlers[0x5E] = level_set_handler;
+	ioapic_write(0x10 + 2 * 20 + 1, 3u << 24);
+	ioapic_write(0x10 + 2 * 20, 0x5E | BIT(11) | BIT(15));
+	hpet_fire(2, 20, true);
+	asm volatile("sti");
+	WAIT_FOR(irq_count[0][0x5E] >= 1 && irq_count[1][0x5E] >= 1);
+	delay_us(20000);
+	asm volatile("cli");
+	uint32_t rirr = (ioapic_read(0x10 + 2 * 20) >> 14) & 1;
+	ioapic_write(0x10 + 2 * 20, BIT(16));
+	hpet_stop(2);
+	report("ioapic_level_logical_set",
+	       irq_count[0][0x5E] == 1 && irq_count[1][0x5E] == 1 && lvl_set_tmr[0] &&
+		       lvl_set_tmr[1] && !rirr,
+	       5, W(irq_count[0][0x5E]), W(irq_count[1][0x5E]), W(lvl_set_tmr[0]),
+	       W(lvl_set_tmr[1]), W(rirr));
 
 	/* TSC_AUX is per CPU: the AP's RDTSCP sees its own, the BSP's its own. */
 	wrmsr(0xC0000103, 0x1234);
