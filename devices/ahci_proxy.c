@@ -18,7 +18,7 @@ void ahci_note(struct ahci_proxy *a, bool hv_error, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vproxy_ops_log(a->cfg.ops, a->cfg.ctx, hv_error, fmt, ap);
+	vproxy_vlog(a->cfg.ops, a->cfg.ctx, hv_error, fmt, ap);
 	va_end(ap);
 }
 

@@ -16,8 +16,8 @@
 #include <lib/fmt.h>
 #include <lib/string.h>
 
-void vproxy_ops_log(const struct vproxy_ops *ops, void *ctx, bool hv_error, const char *fmt,
-		    va_list ap)
+void vproxy_vlog(const struct vproxy_ops *ops, void *ctx, bool hv_error, const char *fmt,
+		 va_list ap)
 {
 	char line[160];
 	vsnprintf(line, sizeof(line), fmt, ap);
@@ -28,7 +28,7 @@ void vproxy_note(struct vproxy *p, bool hv_error, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vproxy_ops_log(p->cfg.ops, p->cfg.ctx, hv_error, fmt, ap);
+	vproxy_vlog(p->cfg.ops, p->cfg.ctx, hv_error, fmt, ap);
 	va_end(ap);
 }
 

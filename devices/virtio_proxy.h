@@ -76,10 +76,6 @@ struct vproxy_ops {
 	void (*log)(void *ctx, bool hv_error, const char *line);
 };
 
-/** A log line through @ops, formatted (the AHCI proxy's too). */
-void vproxy_ops_log(const struct vproxy_ops *ops, void *ctx, bool hv_error, const char *fmt,
-		    va_list ap) __attribute__((format(printf, 4, 0)));
-
 struct vproxy_config {
 	const struct vproxy_ops *ops;
 	void *ctx;
@@ -141,5 +137,9 @@ void vproxy_queue_interrupt(struct vproxy *p);
 void vproxy_config_interrupt(struct vproxy *p);
 /** How many functions are proxied. */
 unsigned int vproxy_devices(const struct vproxy *p);
+/** A formatted line to ops->log (also the NVMe and AHCI proxies', devices/nvme_proxy.c,
+ * devices/ahci_proxy.c). */
+void vproxy_vlog(const struct vproxy_ops *ops, void *ctx, bool hv_error, const char *fmt,
+		 va_list ap);
 
 #endif

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * PCI configuration space as the guest reaches it, and the virtio proxy
- * (devices/virtio_proxy.c) and the AHCI proxy (devices/ahci_proxy.c) wired
- * to the paravisor.
+ * (devices/virtio_proxy.c), the NVMe proxy (devices/nvme_proxy.c) and the
+ * AHCI proxy (devices/ahci_proxy.c) wired to the paravisor.
  *
  * Two ways in: configuration mechanism #1 (CONFIG_ADDRESS at 0xCF8, a
  * 32-bit register; CONFIG_DATA at 0xCFC-0xCFF; PCI 3.0 §3.2.2.3.2) and the
@@ -16,8 +16,7 @@
  * access that needs it, all under cf8_lock.
  *
  * The device's interrupts come to the BSP's real APIC with PV_VECTOR_VIRTIO_*
- * and PV_VECTOR_AHCI (never guest vectors on the host: Linux puts device
- * vectors below 0xEC).
+ * (never guest vectors on the host: Linux puts device vectors below 0xEC).
  */
 #include "platform/platform.h"
 #include "core/ghcb_call.h"
@@ -30,6 +29,7 @@
 #include <lib/fmt.h>
 
 #include "devices/ahci_proxy.h"
+#include "devices/nvme_proxy.h"
 #include "devices/virtio_proxy.h"
 
 #include <acpi_pm.h> /* PCI_CONFIG_ADDRESS, PCI_CONFIG_DATA */
@@ -41,9 +41,11 @@
 #define Q35_MCH_ID	   0x29C08086u /* 00:00.0 vendor/device of Q35 */
 
 #define POOL_BYTES	(4ULL << 20) /* the bounce pool */
-/* The AHCI proxy's shared area: its ports' shadow structures, then bounce
- * buffers (Linux's largest request is 1.25 MiB, BLK_DEF_MAX_SECTORS). */
-#define AHCI_AREA_BYTES (8ULL << 20)
+/* The NVMe proxy's shared area: its shadow queues and bounce buffers. */
+#define NVME_AREA_BYTES (4ULL << 20)
+/* The AHCI proxy's: its ports' shadow structures, then bounce buffers
+ * (Linux's requests are at most 1.25 MiB, BLK_DEF_MAX_SECTORS). */
+#define AHCI_AREA_BYTES (4ULL << 20)
 
 static spinlock_t cf8_lock;
 static uint32_t guest_cf8, host_cf8;
@@ -60,6 +62,8 @@ static struct {
 static spinlock_t proxy_lock;
 static struct vproxy proxy;
 static bool pool_ready;
+static struct nvproxy nvme; /* under proxy_lock too */
+static bool nvme_area_ready;
 static struct ahci_proxy ahci; /* under proxy_lock too */
 static bool ahci_area_ready;
 
@@ -108,10 +112,22 @@ static uint32_t cf8_of(uint32_t bdf, unsigned int reg)
 	return (uint32_t)CF8_ENABLE | bdf << 8 | (reg & 0xFC);
 }
 
-/** The paravisor's own configuration access (the proxy's). */
+/** The paravisor's own configuration access (the proxy's).  A register at
+ * 100h and above (PCI Express extended configuration space) is reachable
+ * through ECAM only (PCI Express Base 4.0 §7.2.2; mechanism #1 names 256
+ * bytes): without it a read finds nothing (all ones).  Through CONFIG_ADDRESS
+ * it would wrap to the header, and OVMF's walk of a PCI Express function's
+ * extended capabilities (an NVMe controller's) would read its IDs at 100h
+ * and loop. */
 static uint32_t host_cfg_by(enum cfg_path path, uint32_t bdf, unsigned int reg, unsigned int size,
 			    bool write, uint32_t val)
 {
+	if (reg >= 0x100) {
+		uint64_t v = write ? val : (size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1);
+		if (ecam.on && (uint64_t)(bdf >> 8) << 20 < ecam.size)
+			ghcb_mmio(ecam.base + ((uint64_t)bdf << 12) + reg, size, write, &v, NULL);
+		return (uint32_t)v;
+	}
 	spin_lock(&cf8_lock);
 	uint32_t r = cf8_access(cf8_of(bdf, reg), reg & 3, size, write, val, path);
 	spin_unlock(&cf8_lock);
@@ -219,6 +235,12 @@ void pci_init(void)
 		.config_vector = PV_VECTOR_VIRTIO_CONFIG,
 	};
 	vproxy_init(&proxy, &cfg);
+	const struct nvproxy_config ncfg = {
+		.ops = &proxy_ops,
+		.host_apic_id = vcpu_this()->apic_id,
+		.vector = PV_VECTOR_NVME,
+	};
+	nvproxy_init(&nvme, &ncfg);
 	const struct ahci_proxy_config acfg = {
 		.ops = &proxy_ops,
 		.host_apic_id = vcpu_this()->apic_id,
@@ -243,14 +265,17 @@ static uint64_t shared_area(bool *ready, bool needed, uint64_t bytes, const char
 	return gpa;
 }
 
-/** The virtio proxy's bounce pool, the AHCI proxy's shadows and bounce
- * buffers. */
+/** The virtio proxy's bounce pool, the NVMe and AHCI proxies' areas. */
 static void areas_make(void)
 {
 	uint64_t gpa = shared_area(&pool_ready, vproxy_devices(&proxy), POOL_BYTES,
 				   "virtio proxy: bounce pool");
 	if (gpa && !vproxy_set_pool(&proxy, mm_shared_va(gpa), gpa, POOL_BYTES))
 		pv_terminate(PV_TERM_NO_MEMORY, "virtio proxy: no memory for the pool map");
+	gpa = shared_area(&nvme_area_ready, nvproxy_ctrls(&nvme), NVME_AREA_BYTES,
+			  "NVMe proxy: shared area");
+	if (gpa && !nvproxy_set_area(&nvme, mm_shared_va(gpa), gpa, NVME_AREA_BYTES))
+		pv_terminate(PV_TERM_NO_MEMORY, "NVMe proxy: no memory for the area map");
 	gpa = shared_area(&ahci_area_ready, ahci_proxy_hbas(&ahci), AHCI_AREA_BYTES,
 			  "AHCI proxy: shadow structures and bounce buffers");
 	if (gpa && !ahci_proxy_set_area(&ahci, mm_shared_va(gpa), gpa, AHCI_AREA_BYTES))
@@ -267,6 +292,7 @@ static void config_access(uint32_t bdf, unsigned int reg, unsigned int size, boo
 {
 	spin_lock(&proxy_lock);
 	bool done = ahci_proxy_cfg_access(&ahci, bdf, reg, size, write, val) ||
+		    nvproxy_cfg_access(&nvme, bdf, reg, size, write, val) ||
 		    vproxy_cfg_access(&proxy, bdf, reg, size, write, val);
 	areas_make();
 	spin_unlock(&proxy_lock);
@@ -335,6 +361,7 @@ bool pci_mmio(uint64_t gpa, unsigned int size, bool write, uint64_t *val)
 	}
 	spin_lock(&proxy_lock);
 	bool done = (ahci_proxy_hbas(&ahci) && ahci_proxy_mmio(&ahci, gpa, size, write, val)) ||
+		    (nvproxy_ctrls(&nvme) && nvproxy_mmio(&nvme, gpa, size, write, val)) ||
 		    (vproxy_devices(&proxy) && vproxy_mmio(&proxy, gpa, size, write, val));
 	spin_unlock(&proxy_lock);
 	return done;
@@ -343,7 +370,9 @@ bool pci_mmio(uint64_t gpa, unsigned int size, bool write, uint64_t *val)
 void pci_vector(uint8_t vector)
 {
 	spin_lock(&proxy_lock);
-	if (vector == PV_VECTOR_AHCI)
+	if (vector == PV_VECTOR_NVME)
+		nvproxy_interrupt(&nvme);
+	else if (vector == PV_VECTOR_AHCI)
 		ahci_proxy_interrupt(&ahci);
 	else if (vector == PV_VECTOR_VIRTIO_QUEUE)
 		vproxy_queue_interrupt(&proxy);
@@ -402,3 +431,32 @@ static uint64_t proxy_stat_read(unsigned int i, unsigned int vcpu)
 
 PV_COUNTER_SET(proxy_counters, .count = ARRAY_SIZE(proxy_stats), .per_vcpu = false,
 	       .name = proxy_stat_name, .read = proxy_stat_read);
+
+/* The NVMe proxy's counters (struct nvproxy_stats, in its order). */
+static const char *const nvme_stats[] = {
+	"guest doorbell writes",
+	"commands given to controllers",
+	"completions written to the guest",
+	"commands refused",
+	"commands deferred for bounce space",
+	"bytes copied to controllers",
+	"bytes copied to the guest",
+	"MSIs raised for the guest",
+};
+_Static_assert(sizeof(struct nvproxy_stats) == sizeof(nvme_stats) / sizeof(nvme_stats[0]) * 8,
+	       "one name per counter");
+
+static void nvme_stat_name(unsigned int i, char *buf, size_t len)
+{
+	snprintf(buf, len, "NVMe proxy: %s", nvme_stats[i]);
+}
+
+/* Read without proxy_lock: a counter printed at power-off may be one behind. */
+static uint64_t nvme_stat_read(unsigned int i, unsigned int vcpu)
+{
+	(void)vcpu;
+	return ((const volatile uint64_t *)&nvme.stats)[i];
+}
+
+PV_COUNTER_SET(nvme_counters, .count = ARRAY_SIZE(nvme_stats), .per_vcpu = false,
+	       .name = nvme_stat_name, .read = nvme_stat_read);
