@@ -12,6 +12,7 @@
 
 #include <stdarg.h>
 
+#include <lib/bytes.h>
 #include <lib/string.h>
 
 void ahci_note(struct ahci_proxy *a, bool hv_error, const char *fmt, ...)
@@ -220,20 +221,6 @@ static uint32_t piece_max(const struct ahci_proxy *a)
 	return a->area_size / 8 & ~2047u;
 }
 
-static uint32_t be_bytes(const uint8_t *b, unsigned int n)
-{
-	uint32_t v = 0;
-	for (unsigned int i = 0; i < n; i++)
-		v = v << 8 | b[i];
-	return v;
-}
-
-static void be_put(uint8_t *b, unsigned int n, uint64_t v)
-{
-	for (unsigned int i = n; i-- > 0; v >>= 8)
-		b[i] = (uint8_t)v;
-}
-
 /** Can the command in @st (@bytes of data) be cut?  Its kind, LBA, block. */
 static uint8_t split_kind(const struct ahci_cmd_table *st, bool atapi, uint32_t bytes,
 			  uint64_t *lba, uint32_t *block)
@@ -255,8 +242,9 @@ static uint8_t split_kind(const struct ahci_cmd_table *st, bool atapi, uint32_t 
 			blocks = 65536; /* ATA8-ACS §7.22: 0 is 65536 */
 	} else if (atapi && f[SATA_FIS_CMD] == ATA_CMD_PACKET &&
 		   (c[0] == SCSI_READ_10 || c[0] == SCSI_READ_12)) {
-		*lba = be_bytes(c + 2, 4);
-		blocks = c[0] == SCSI_READ_10 ? be_bytes(c + 7, 2) : be_bytes(c + 6, 4);
+		*lba = (uint32_t)be_get(c + 2, 4);
+		blocks = c[0] == SCSI_READ_10 ? (uint32_t)be_get(c + 7, 2)
+					      : (uint32_t)be_get(c + 6, 4);
 		kind = c[0] == SCSI_READ_10 ? SPLIT_READ10 : SPLIT_READ12;
 	}
 	if (kind == SPLIT_NONE || !blocks || bytes % blocks)

@@ -6,6 +6,7 @@
  */
 #include "virtio_proxy_priv.h"
 
+#include <lib/bytes.h>
 #include <lib/string.h>
 
 /* --- large requests, in pieces ------------------------------------------------ */
@@ -61,20 +62,6 @@ static void put_le32(uint8_t *b, uint32_t v)
 		b[i] = (uint8_t)v;
 }
 
-static uint64_t be(const uint8_t *b, unsigned int n)
-{
-	uint64_t v = 0;
-	for (unsigned int i = 0; i < n; i++)
-		v = v << 8 | b[i];
-	return v;
-}
-
-static void put_be(uint8_t *b, unsigned int n, uint64_t v)
-{
-	for (unsigned int i = n; i-- > 0; v >>= 8)
-		b[i] = (uint8_t)v;
-}
-
 /** SCSI READ(10), READ(12), READ(16) (SBC-3 §5.11-5.13): where the LBA and
  * the transfer length (in blocks) sit in the CDB, or false. */
 static bool scsi_read_fields(uint8_t op, unsigned int *lba_off, unsigned int *lba_len,
@@ -119,8 +106,8 @@ static void split_post(struct vproxy *p, struct vproxy_queue *q)
 		unsigned int lo = 0, ll = 0, no = 0, nl = 0;
 		memcpy(req, sp->req, sp->req_len);
 		scsi_read_fields(cdb[0], &lo, &ll, &no, &nl);
-		put_be(cdb + lo, ll, sp->sector);
-		put_be(cdb + no, nl, sp->piece / sp->block_size);
+		be_put(cdb + lo, ll, sp->sector);
+		be_put(cdb + no, nl, sp->piece / sp->block_size);
 		memset(pool_va(p, base + SPLIT_RESP), 0xFF, sp->resp_len);
 	}
 	if (!in) {
@@ -203,7 +190,7 @@ static bool scsi_shape(struct vproxy *p, struct vproxy_queue *q, struct vproxy_s
 		if (!(s->flags & VIRTQ_DESC_F_NEXT))
 			break;
 	}
-	uint64_t blocks = be(cdb + no, nl);
+	uint64_t blocks = be_get(cdb + no, nl);
 	if (!blocks || sp->total % blocks)
 		return false;
 	sp->block_size = (uint32_t)(sp->total / blocks);
@@ -211,7 +198,7 @@ static bool scsi_shape(struct vproxy *p, struct vproxy_queue *q, struct vproxy_s
 	    split_chunk(p) % sp->block_size)
 		return false;
 	sp->kind = SPLIT_SCSI_READ;
-	sp->sector = be(cdb + lo, ll);
+	sp->sector = be_get(cdb + lo, ll);
 	sp->req_len = h->len;
 	sp->resp_len = r->len;
 	return true;
