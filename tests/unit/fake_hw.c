@@ -201,7 +201,15 @@ static uint64_t register_gpa(uint64_t gfn)
 	return ghcb_msr_reg_gpa_resp(gfn);
 }
 
+static uint64_t msr_answer(uint64_t v);
+
 uint64_t hw_vmgexit_msr(uint64_t v)
+{
+	uint64_t answer = msr_answer(v);
+	return fake_hv.on_msr_answer ? fake_hv.on_msr_answer(v, answer) : answer;
+}
+
+static uint64_t msr_answer(uint64_t v)
 {
 	LOG(fake_hv.msr_requests, fake_hv.msr_request_count, v);
 	switch (ghcb_msr_info(v)) {
@@ -610,6 +618,8 @@ static void record_exit(const struct ghcb *g)
 	fake_hv.exits[fake_hv.exit_count++] = *g;
 }
 
+static void answer(struct ghcb *g, const struct ghcb *req, uint64_t ghcb_gpa);
+
 void hw_vmgexit(uint64_t ghcb_gpa)
 {
 	static struct ghcb request; /* no_records: the request, as the answer overwrites it */
@@ -623,6 +633,13 @@ void hw_vmgexit(uint64_t ghcb_gpa)
 		record_exit(g);
 		req = fake_hv_last_exit();
 	}
+	answer(g, req, ghcb_gpa);
+	if (fake_hv.on_answer)
+		fake_hv.on_answer(g, req);
+}
+
+static void answer(struct ghcb *g, const struct ghcb *req, uint64_t ghcb_gpa)
+{
 	fake_hv.served++;
 	uint64_t err = ghcb_gpa == fake_hv.registered_gpa ? check_request(req)
 							  : GHCB_ERR_NOT_REGISTERED;

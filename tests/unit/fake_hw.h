@@ -154,6 +154,11 @@ struct fake_hv {
 	unsigned int bad_requests;    /* answered with info1 = 2 */
 	uint64_t last_error;	      /* GHCB_ERR_* of the last bad request */
 	int term_code;		      /* MSR termination request: code, or -1 */
+	/* A hypervisor that writes what it likes (tests/fuzz): after the
+	 * answer above is in the GHCB page (or the GHCB MSR), these may
+	 * change it; req is the request as the hypervisor found it. */
+	void (*on_answer)(struct ghcb *g, const struct ghcb *req);
+	uint64_t (*on_msr_answer)(uint64_t request, uint64_t answer);
 };
 
 extern struct fake_hv fake_hv;
