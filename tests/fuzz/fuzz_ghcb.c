@@ -32,6 +32,7 @@
 #include "fake_pv.h"
 #include "core/ghcb_call.h"
 
+#include <paravisor_layout.h>
 #include <svm.h>
 #include <vmsa.h>
 
@@ -408,6 +409,8 @@ static void step(const uint8_t *o)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	/* the guest pages a step writes; the GHCB pages are cleared when registered */
+	static const uint64_t touched[] = { FAKE_GUEST_RIP, DATA_GPA, PV_EARLY_GHCB_GPA };
 	static jmp_buf jb;
 	static uint8_t head;
 	static size_t steps;
@@ -418,8 +421,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	steps = MIN((size_t)(head & 15) + 1, (size - 1) / STEP);
 	ans = data + 1 + steps * STEP;
 	ans_left = size - 1 - steps * STEP;
-	fake_pv_reset();
-	fake_hv_reset();
+	fake_pv_reset_quick(touched, ARRAY_SIZE(touched));
+	fake_hv_reset_quick();
 	fake_guest_reset();
 	fake_hv.no_records = true;
 	fake_hv_set_msr(0x10, 0x123456789ULL, false);

@@ -43,10 +43,10 @@ static void record_full(const char *what)
 			RECORD(array, count, value); \
 	} while (0)
 
-void fake_hv_reset(void)
+static void reset(size_t bytes)
 {
 	free(fake_hv.exits);
-	memset(&fake_hv, 0, sizeof(fake_hv));
+	memset(&fake_hv, 0, bytes);
 	fake_hv.version_min = GHCB_PROTOCOL_MIN;
 	fake_hv.version_max = GHCB_PROTOCOL_MAX;
 	fake_hv.cbit = 51;
@@ -63,6 +63,16 @@ void fake_hv_reset(void)
 	fake_hv.fwcfg_id = 3;
 	fake_hv.nb_cpus = 1;
 	fake_hv.term_code = -1;
+}
+
+void fake_hv_reset(void)
+{
+	reset(sizeof(fake_hv));
+}
+
+void fake_hv_reset_quick(void)
+{
+	reset(offsetof(struct fake_hv, msr_requests));
 }
 
 void fake_hv_set_msr(uint32_t msr, uint64_t value, bool gp)
