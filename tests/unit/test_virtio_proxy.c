@@ -1056,6 +1056,28 @@ static void test_loop_and_indirect(void **state)
 	assert_int_equal(proxy.stats.device_errors, 2);
 }
 
+/** A chain that reuses a descriptor of a chain the device still holds
+ * (descriptor 2, the status byte of request 0): DEVICE_NEEDS_RESET, and the
+ * device's shadow chain stays as posted.  Taken, it rewrote the shadow
+ * descriptor, the device wrote what it then described, and the proxy
+ * blamed the device (found by tests/fuzz/fuzz_virtio, corpus/virtio/
+ * descriptor_reused_in_flight). */
+static void test_descriptor_reused_in_flight(void **state)
+{
+	(void)state;
+	guest_init();
+	guest_request(0, 16);
+	assert_int_equal(f.notifies[0], 1);
+	gdesc(2, GBUF + 0x200, 64, VIRTQ_DESC_F_WRITE, 0);
+	guest_post(2);
+	assert_int_equal(f.notifies[0], 1);
+	assert_true(strstr(f.log, "descriptor of a chain the device holds"));
+	assert_int_equal(rd(C(device_status), 1), 0x0F | VIRTIO_STATUS_NEEDS_RESET);
+	const struct virtq_desc *d = pool_ptr(f.q[0].desc, VIRTQ_DESC_BYTES(8));
+	assert_int_equal(d[2].len, 1);
+	assert_int_equal(f.hv_errors, 0);
+}
+
 static void test_device_lies(void **state)
 {
 	(void)state;
@@ -1342,6 +1364,7 @@ int main(void)
 		cmocka_unit_test_setup(test_guest_msix_bits_shadowed, setup),
 		cmocka_unit_test_setup(test_bad_buffer_needs_reset, setup),
 		cmocka_unit_test_setup(test_loop_and_indirect, setup),
+		cmocka_unit_test_setup(test_descriptor_reused_in_flight, setup),
 		cmocka_unit_test_setup(test_device_lies, setup),
 		cmocka_unit_test_setup(test_used_length_clamped, setup),
 		cmocka_unit_test(test_seeded_scheduler),
