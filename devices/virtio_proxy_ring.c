@@ -29,9 +29,10 @@ static int post_chain(struct vproxy *p, struct vproxy_dev *d, struct vproxy_queu
 		struct virtq_desc g;
 		memcpy(&g, &q->g_desc[i], sizeof(g)); /* one read of each field */
 		if (q->slot[i].held) {
-			/* virtio 1.2 §2.7.13.2: the driver does not reuse a
-			 * buffer before the device returned it; taken, it would
-			 * rewrite the shadow chain the device is working on */
+			/* virtio 1.2 §2.7.13 and §2.7.14: a buffer is the
+			 * device's from its available entry to its used entry;
+			 * taken, it would rewrite the shadow chain the device is
+			 * working on */
 			vproxy_device_error(p, d, "descriptor of a chain the device holds", i);
 			return -1;
 		}
