@@ -43,13 +43,9 @@
 #include <igvm.h>
 #include <paravisor_layout.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_check.h"
 
-#define FUZZ_CHECK(cond)                  \
-	do {                              \
-		if (!(cond))              \
-			__builtin_trap(); \
-	} while (0)
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define GIB	   (1ULL << 30)
 #define MAX_FILES  12

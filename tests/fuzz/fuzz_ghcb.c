@@ -36,13 +36,9 @@
 #include <svm.h>
 #include <vmsa.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_check.h"
 
-#define FUZZ_CHECK(cond)                  \
-	do {                              \
-		if (!(cond))              \
-			__builtin_trap(); \
-	} while (0)
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define STEP	   4
 #define DEVICE_GPA 0xFEB00000ULL /* no RAM, no device of the paravisor */
@@ -374,37 +370,22 @@ static void own_calls(const uint8_t *o)
 	}
 }
 
+/** Steps 0-3 IN, OUT, REP INS, REP OUTS; 4 RDMSR/WRMSR; 5 RDTSC(P); 6-7 MMIO
+ * read/write; the rest the paravisor's own calls. */
 static void step(const uint8_t *o)
 {
-	switch (o[0] % 11) {
-	case 0:
-		guest_io(o, true, false);
-		break;
-	case 1:
-		guest_io(o, false, false);
-		break;
-	case 2:
-		guest_io(o, true, true);
-		break;
-	case 3:
-		guest_io(o, false, true);
-		break;
-	case 4:
+	unsigned int k = o[0] % 11;
+
+	if (k < 4)
+		guest_io(o, !(k & 1), k >= 2);
+	else if (k == 4)
 		guest_msr(o[3] & 1, o);
-		break;
-	case 5:
+	else if (k == 5)
 		guest_rdtsc(o[3] & 1);
-		break;
-	case 6:
-		guest_mmio(false, o);
-		break;
-	case 7:
-		guest_mmio(true, o);
-		break;
-	default:
+	else if (k < 8)
+		guest_mmio(k == 7, o);
+	else
 		own_calls(o);
-		break;
-	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

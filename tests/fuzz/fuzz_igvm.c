@@ -21,13 +21,9 @@
 #include "igvm_parse.h"
 #include "measure.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_check.h"
 
-#define CHECK(cond)                       \
-	do {                              \
-		if (!(cond))              \
-			__builtin_trap(); \
-	} while (0)
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /** The fixed header as a writer makes it (IGVM spec, "IGVM_FIXED_HEADER"). */
 static void fix_header(uint8_t *d, size_t size)
@@ -62,26 +58,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	n = size - 1;
 	file = malloc(n ? n : 1);
-	CHECK(file);
+	FUZZ_CHECK(file);
 	memcpy(file, data + 1, n);
 	if (data[0] & 1)
 		fix_header(file, n);
 	if (igvm_parse(file, n, &f, &err) == 0) {
-		CHECK(f.data == file && f.size == n && f.snp_mask != 0);
+		FUZZ_CHECK(f.data == file && f.size == n && f.snp_mask != 0);
 		for (size_t i = 0; i < f.hdr_count; i++) {
 			const struct igvm_hdr_ref *h = &f.hdrs[i];
 			uint8_t *payload = malloc(h->length ? h->length : 1);
 
-			CHECK(payload);
-			CHECK(h->payload <= n && h->length <= n - h->payload);
-			CHECK(!(h->type & IGVM_VHT_OPTIONAL));
+			FUZZ_CHECK(payload);
+			FUZZ_CHECK(h->payload <= n && h->length <= n - h->payload);
+			FUZZ_CHECK(!(h->type & IGVM_VHT_OPTIONAL));
 			igvm_hdr_read(&f, i, payload, h->length);
 			free(payload);
 		}
-		CHECK(snp_measure_igvm(&f, digest, &err) == 0 || err.msg[0]);
+		FUZZ_CHECK(snp_measure_igvm(&f, digest, &err) == 0 || err.msg[0]);
 		igvm_file_free(&f);
 	} else {
-		CHECK(memchr(err.msg, 0, sizeof(err.msg)) && err.msg[0]);
+		FUZZ_CHECK(memchr(err.msg, 0, sizeof(err.msg)) && err.msg[0]);
 	}
 	free(file);
 	return 0;

@@ -28,13 +28,9 @@
 
 #include "devices/lapic.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz_check.h"
 
-#define CHECK(cond)                       \
-	do {                              \
-		if (!(cond))              \
-			__builtin_trap(); \
-	} while (0)
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define STEP 8
 
@@ -54,58 +50,58 @@ static bool hook(struct fuzz_lapic *z, unsigned int bit)
 	return true;
 }
 
-static bool op_send_ipi(void *ctx, const struct lapic_ipi *ipi)
+static bool fz_send_ipi(void *ctx, const struct lapic_ipi *ipi)
 {
 	struct fuzz_lapic *z = ctx;
 
-	CHECK(ipi->src == &z->apic);
-	CHECK(ipi->shorthand != LAPIC_SH_SELF);
-	CHECK(ipi->mode <= LAPIC_IPI_SIPI && ipi->shorthand <= LAPIC_SH_OTHERS);
+	FUZZ_CHECK(ipi->src == &z->apic);
+	FUZZ_CHECK(ipi->shorthand != LAPIC_SH_SELF);
+	FUZZ_CHECK(ipi->mode <= LAPIC_IPI_SIPI && ipi->shorthand <= LAPIC_SH_OTHERS);
 	if (ipi->mode == LAPIC_IPI_FIXED || ipi->mode == LAPIC_IPI_LOWEST)
-		CHECK(ipi->vector >= 16);
+		FUZZ_CHECK(ipi->vector >= 16);
 	if (!ipi->x2apic)
-		CHECK(ipi->dest <= 0xFF);
+		FUZZ_CHECK(ipi->dest <= 0xFF);
 	(void)lapic_ipi_match(&z->apic, ipi);
 	return hook(z, 0);
 }
 
-static bool op_eoi(void *ctx, uint8_t vector)
+static bool fz_eoi(void *ctx, uint8_t vector)
 {
-	CHECK(vector >= 16);
+	FUZZ_CHECK(vector >= 16);
 	return hook(ctx, 1);
 }
 
-static uint64_t op_now_ns(void *ctx)
+static uint64_t fz_now_ns(void *ctx)
 {
 	return ((struct fuzz_lapic *)ctx)->ns;
 }
 
-static uint64_t op_now_tsc(void *ctx)
+static uint64_t fz_now_tsc(void *ctx)
 {
 	return ((struct fuzz_lapic *)ctx)->tsc;
 }
 
-static bool op_timer_arm(void *ctx, const struct lapic_timer_req *req)
+static bool fz_timer_arm(void *ctx, const struct lapic_timer_req *req)
 {
 	struct fuzz_lapic *z = ctx;
 
-	CHECK(req->clock == LAPIC_CLOCK_NS || req->clock == LAPIC_CLOCK_TSC);
-	CHECK(req->vector == (z->apic.regs[LAPIC_REG_LVT_TIMER / 4] & 0xFF));
+	FUZZ_CHECK(req->clock == LAPIC_CLOCK_NS || req->clock == LAPIC_CLOCK_TSC);
+	FUZZ_CHECK(req->vector == (z->apic.regs[LAPIC_REG_LVT_TIMER / 4] & 0xFF));
 	return hook(z, 2);
 }
 
-static bool op_timer_cancel(void *ctx)
+static bool fz_timer_cancel(void *ctx)
 {
 	return hook(ctx, 3);
 }
 
 static const struct lapic_ops fuzz_ops = {
-	.send_ipi = op_send_ipi,
-	.eoi = op_eoi,
-	.now_ns = op_now_ns,
-	.now_tsc = op_now_tsc,
-	.timer_arm = op_timer_arm,
-	.timer_cancel = op_timer_cancel,
+	.send_ipi = fz_send_ipi,
+	.eoi = fz_eoi,
+	.now_ns = fz_now_ns,
+	.now_tsc = fz_now_tsc,
+	.timer_arm = fz_timer_arm,
+	.timer_cancel = fz_timer_cancel,
 };
 
 static uint64_t le(const uint8_t *p, unsigned int n)
@@ -157,27 +153,27 @@ static void check_state(struct fuzz_lapic *z)
 	enum lapic_mode m = lapic_mode(l);
 	int p = lapic_pending(l);
 
-	CHECK(!low_vectors(l));
-	CHECK(m <= LAPIC_MODE_X2APIC);
-	CHECK((m == LAPIC_MODE_DISABLED) == !(l->base & LAPIC_BASE_EN));
-	CHECK((m == LAPIC_MODE_X2APIC) ==
-	      !!((l->base & LAPIC_BASE_EXTD) && (l->base & LAPIC_BASE_EN)));
-	CHECK(!(l->base & LAPIC_BASE_EXTD) || l->cfg.x2apic);
-	CHECK(m == LAPIC_MODE_X2APIC || lapic_id(l) <= 0xFF);
+	FUZZ_CHECK(!low_vectors(l));
+	FUZZ_CHECK(m <= LAPIC_MODE_X2APIC);
+	FUZZ_CHECK((m == LAPIC_MODE_DISABLED) == !(l->base & LAPIC_BASE_EN));
+	FUZZ_CHECK((m == LAPIC_MODE_X2APIC) ==
+		   !!((l->base & LAPIC_BASE_EXTD) && (l->base & LAPIC_BASE_EN)));
+	FUZZ_CHECK(!(l->base & LAPIC_BASE_EXTD) || l->cfg.x2apic);
+	FUZZ_CHECK(m == LAPIC_MODE_X2APIC || lapic_id(l) <= 0xFF);
 	if (p != LAPIC_NO_VECTOR) {
-		CHECK(p >= 16 && p <= 255);
-		CHECK(l->regs[LAPIC_REG_IRR / 4 + 4 * (p / 32)] >> (p % 32) & 1);
+		FUZZ_CHECK(p >= 16 && p <= 255);
+		FUZZ_CHECK(l->regs[LAPIC_REG_IRR / 4 + 4 * (p / 32)] >> (p % 32) & 1);
 	}
 }
 
 /** The result of a guest access; GP and UNSUPPORTED leave what the guest sees alone. */
 static void check_result(struct fuzz_lapic *z, enum lapic_result r, const struct lapic *before)
 {
-	CHECK(r <= LAPIC_HOST_ERROR);
-	CHECK(r != LAPIC_HOST_ERROR || z->hook_failed);
+	FUZZ_CHECK(r <= LAPIC_HOST_ERROR);
+	FUZZ_CHECK(r != LAPIC_HOST_ERROR || z->hook_failed);
 	if (r == LAPIC_GP || r == LAPIC_UNSUPPORTED) {
-		CHECK(memcmp(before->regs, z->apic.regs, sizeof(before->regs)) == 0);
-		CHECK(before->base == z->apic.base);
+		FUZZ_CHECK(memcmp(before->regs, z->apic.regs, sizeof(before->regs)) == 0);
+		FUZZ_CHECK(before->base == z->apic.base);
 	}
 }
 
@@ -220,7 +216,7 @@ static void step(struct fuzz_lapic *z, const uint8_t *s)
 	case 4:
 		access = false;
 		if (lapic_set_irr(l, s[1], s[2] & 1))
-			CHECK(s[1] >= 16);
+			FUZZ_CHECK(s[1] >= 16);
 		break;
 	case 5: /* the guest takes the best vector, or one it names */
 		access = false;
@@ -228,10 +224,10 @@ static void step(struct fuzz_lapic *z, const uint8_t *s)
 		if (s[1] & 1 || p == LAPIC_NO_VECTOR) {
 			uint8_t got = lapic_ack(l, s[2]);
 
-			CHECK(got == s[2] || got == (l->regs[LAPIC_REG_SVR / 4] & 0xFF));
+			FUZZ_CHECK(got == s[2] || got == (l->regs[LAPIC_REG_SVR / 4] & 0xFF));
 		} else {
-			CHECK(lapic_ack(l, (uint8_t)p) == p);
-			CHECK(l->regs[LAPIC_REG_ISR / 4 + 4 * (p / 32)] >> (p % 32) & 1);
+			FUZZ_CHECK(lapic_ack(l, (uint8_t)p) == p);
+			FUZZ_CHECK(l->regs[LAPIC_REG_ISR / 4 + 4 * (p / 32)] >> (p % 32) & 1);
 		}
 		break;
 	case 6: /* the clocks move on */
@@ -239,7 +235,7 @@ static void step(struct fuzz_lapic *z, const uint8_t *s)
 		z->ns += le(s + 1, 3) << (s[4] & 31);
 		z->tsc += le(s + 5, 2) << (s[4] >> 3 & 31);
 		r = (s[0] & 0x10) ? lapic_timer_fired(l) : lapic_timer_poll(l);
-		CHECK(r == LAPIC_OK || r == LAPIC_HOST_ERROR);
+		FUZZ_CHECK(r == LAPIC_OK || r == LAPIC_HOST_ERROR);
 		break;
 	case 7:
 		r = lapic_init_reset(l);
@@ -295,7 +291,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	z.tsc = 5000;
 	if (!cfg.x2apic && cfg.apic_id > 0xFF)
 		cfg.apic_id &= 0xFF;
-	CHECK(lapic_init(&z.apic, &cfg, &fuzz_ops, &z));
+	FUZZ_CHECK(lapic_init(&z.apic, &cfg, &fuzz_ops, &z));
 	check_state(&z);
 	for (size_t off = 2; off + STEP <= size; off += STEP)
 		step(&z, data + off);

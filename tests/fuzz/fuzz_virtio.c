@@ -28,46 +28,28 @@
 #include <string.h>
 
 #include "devices/virtio_proxy.h"
+#include "virtio_fake.h"
+
+#include "fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                       \
-	do {                              \
-		if (!(cond))              \
-			__builtin_trap(); \
-	} while (0)
-
-#define BDF	    0x18u
-#define BAR1	    0xFE000000ull /* MSI-X table (0) and PBA (0x800) */
-#define BAR4	    0xFE100000ull /* common 0, ISR 0x1000, device 0x2000, notify 0x3000 */
-#define NOTIFY_MULT 4u
-#define MSIX_CAP    0x40u
-#define MSIX_N	    3u
-#define GUEST_BASE  0x100000ull
-#define GUEST_SIZE  0x40000ull
-#define POOL_GPA    0x80000000ull
-#define POOL_SIZE   (64u * 1024)
-#define NQ	    2u
-#define QMAX	    8u
-#define STEP	    8
-#define GDESC(q)    (0x110000ull + (q)*0x3000ull)
-#define GAVAIL(q)   (GDESC(q) + 0x1000)
-#define GUSED(q)    (GDESC(q) + 0x2000)
-#define GBUF	    0x120000ull
-
-struct fake_queue {
-	uint16_t size, msix, enable, avail_seen, used_idx;
-	uint64_t desc, driver, device;
-};
+#define GUEST_BASE 0x100000ull
+#define GUEST_SIZE 0x40000ull
+#define POOL_GPA   0x80000000ull
+#define POOL_SIZE  (64u * 1024)
+#define NQ	   VFAKE_QUEUES
+#define QMAX	   VFAKE_QMAX
+#define STEP	   8
+#define GDESC(q)   (0x110000ull + (q)*0x3000ull)
+#define GAVAIL(q)  (GDESC(q) + 0x1000)
+#define GUSED(q)   (GDESC(q) + 0x2000)
+#define GBUF	   0x120000ull
 
 static struct {
-	uint8_t cfg[4096];
+	struct vfake dev;
 	uint8_t *guest; /* GUEST_SIZE bytes, malloc'd: ASan sees a byte past it */
 	uint8_t *pool;	/* POOL_SIZE bytes */
-	uint32_t dfsel, gfsel;
-	uint8_t status;
-	uint16_t qsel, config_vec;
-	struct fake_queue q[NQ];
 	uint16_t guest_used_seen[NQ];
 	bool device_lied;
 	unsigned int hv_errors;
@@ -82,100 +64,31 @@ static uint32_t op_cfg_read(void *ctx, uint32_t bdf, unsigned int reg, unsigned 
 	uint32_t v = 0;
 
 	(void)ctx;
-	CHECK(size == 1 || size == 2 || size == 4);
-	if (bdf != BDF)
+	FUZZ_CHECK(size == 1 || size == 2 || size == 4);
+	if (bdf != VFAKE_BDF)
 		return size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
-	CHECK(reg + size <= sizeof(f.cfg));
-	memcpy(&v, &f.cfg[reg], size);
+	FUZZ_CHECK(reg + size <= sizeof(f.dev.cfg));
+	memcpy(&v, &f.dev.cfg[reg], size);
 	return v;
 }
 
 static void op_cfg_write(void *ctx, uint32_t bdf, unsigned int reg, unsigned int size, uint32_t val)
 {
 	(void)ctx;
-	CHECK(size == 1 || size == 2 || size == 4);
-	if (bdf == BDF && reg >= 4) {
-		CHECK(reg + size <= sizeof(f.cfg));
-		memcpy(&f.cfg[reg], &val, size);
+	FUZZ_CHECK(size == 1 || size == 2 || size == 4);
+	if (bdf == VFAKE_BDF && reg >= 4) {
+		FUZZ_CHECK(reg + size <= sizeof(f.dev.cfg));
+		memcpy(&f.dev.cfg[reg], &val, size);
 	}
-}
-
-/** A 64-bit field written in pieces: size bytes at byte offset off of it. */
-static void put_part(uint64_t *field, unsigned int off, unsigned int size, uint64_t val)
-{
-	for (unsigned int i = 0; i < size && off + i < 8; i++) {
-		*field &= ~(0xFFull << (8 * (off + i)));
-		*field |= ((val >> (8 * i)) & 0xFF) << (8 * (off + i));
-	}
-}
-
-static uint64_t common_reg(unsigned int off, unsigned int size, bool write, uint64_t val)
-{
-	struct fake_queue *q = f.qsel < NQ ? &f.q[f.qsel] : NULL;
-	static const uint32_t features[2] = { 0x30000003u, 0x3u };
-	uint64_t tmp;
-
-	switch (off) {
-	case 0x00:
-		if (write)
-			f.dfsel = (uint32_t)val;
-		return f.dfsel;
-	case 0x04:
-		return f.dfsel < 2 ? features[f.dfsel] : 0;
-	case 0x08:
-		if (write)
-			f.gfsel = (uint32_t)val;
-		return f.gfsel;
-	case 0x10:
-		if (write)
-			f.config_vec = (uint16_t)val;
-		return f.config_vec;
-	case 0x12:
-		return NQ;
-	case 0x14:
-		if (write) {
-			f.status = (uint8_t)val;
-			if (!f.status)
-				memset(f.q, 0, sizeof(f.q));
-		}
-		return f.status;
-	case 0x16:
-		if (write)
-			f.qsel = (uint16_t)val;
-		return f.qsel;
-	case 0x18:
-		if (q && write)
-			q->size = (uint16_t)val;
-		return q ? (q->size ? q->size : QMAX) : 0;
-	case 0x1A:
-		if (q && write)
-			q->msix = (uint16_t)val;
-		return q ? q->msix : 0xFFFF;
-	case 0x1C:
-		if (q && write)
-			q->enable = (uint16_t)val;
-		return q ? q->enable : 0;
-	case 0x1E:
-		return f.qsel;
-	}
-	if (off >= 0x20 && off < 0x38 && q) {
-		uint64_t *field = off < 0x28 ? &q->desc : off < 0x30 ? &q->driver : &q->device;
-
-		if (write)
-			put_part(field, off % 8, size, val);
-		tmp = *field >> (8 * (off % 8));
-		return tmp;
-	}
-	return 0;
 }
 
 static uint64_t op_mmio_read(void *ctx, uint64_t gpa, unsigned int size)
 {
 	(void)ctx;
-	CHECK(size == 1 || size == 2 || size == 4 || size == 8);
-	if (gpa >= BAR4 && gpa < BAR4 + 0x40)
-		return common_reg((unsigned int)(gpa - BAR4), size, false, 0);
-	if (gpa >= BAR4 + 0x2000 && gpa < BAR4 + 0x3000)
+	FUZZ_CHECK(size == 1 || size == 2 || size == 4 || size == 8);
+	if (gpa >= VFAKE_BAR4 && gpa < VFAKE_BAR4 + 0x40)
+		return vfake_common(&f.dev, (unsigned int)(gpa - VFAKE_BAR4), size, false, 0);
+	if (gpa >= VFAKE_BAR4 + 0x2000 && gpa < VFAKE_BAR4 + 0x3000)
 		return 0x1000; /* device configuration */
 	return 0;
 }
@@ -183,19 +96,17 @@ static uint64_t op_mmio_read(void *ctx, uint64_t gpa, unsigned int size)
 static void op_mmio_write(void *ctx, uint64_t gpa, unsigned int size, uint64_t val)
 {
 	(void)ctx;
-	CHECK(size == 1 || size == 2 || size == 4 || size == 8);
-	if (gpa >= BAR4 && gpa < BAR4 + 0x40)
-		common_reg((unsigned int)(gpa - BAR4), size, true, val);
-	else if (gpa >= BAR4 + 0x3000 && gpa < BAR4 + 0x4000)
-		CHECK(val < NQ && gpa == BAR4 + 0x3000 + val * NOTIFY_MULT);
+	FUZZ_CHECK(size == 1 || size == 2 || size == 4 || size == 8);
+	if (gpa >= VFAKE_BAR4 && gpa < VFAKE_BAR4 + 0x40)
+		vfake_common(&f.dev, (unsigned int)(gpa - VFAKE_BAR4), size, true, val);
+	else if (gpa >= VFAKE_BAR4 + 0x3000 && gpa < VFAKE_BAR4 + 0x4000)
+		FUZZ_CHECK(val < NQ && gpa == VFAKE_BAR4 + 0x3000 + val * VFAKE_NOTIFY_MULT);
 }
 
 static void *op_guest_ptr(void *ctx, uint64_t gpa, uint64_t len)
 {
 	(void)ctx;
-	if (gpa < GUEST_BASE || gpa + len > GUEST_BASE + GUEST_SIZE || gpa + len < gpa)
-		return NULL;
-	return &f.guest[gpa - GUEST_BASE];
+	return vfake_ram_ptr(f.guest, GUEST_BASE, GUEST_SIZE, gpa, len);
 }
 
 static void op_guest_msi(void *ctx, uint64_t addr, uint32_t data)
@@ -224,7 +135,7 @@ static void *op_alloc(void *ctx, size_t bytes)
 static void op_log(void *ctx, bool hv_error, const char *line)
 {
 	(void)ctx;
-	CHECK(memchr(line, 0, 512) != NULL);
+	FUZZ_CHECK(memchr(line, 0, 512) != NULL);
 	f.hv_errors += hv_error;
 	if (getenv("FUZZ_VERBOSE")) /* triage */
 		fprintf(stderr, "proxy%s: %s\n", hv_error ? " (hv_error)" : "", line);
@@ -248,7 +159,7 @@ static void *pool_ptr(uint64_t gpa, uint64_t len)
  * not the device's to read. */
 static void device_serve(unsigned int qi, uint32_t shorter)
 {
-	struct fake_queue *q = &f.q[qi];
+	struct vfake_queue *q = &f.dev.q[qi];
 	struct virtq_avail *a;
 	struct virtq_used *u;
 	struct virtq_desc *d;
@@ -288,7 +199,7 @@ static void device_serve(unsigned int qi, uint32_t shorter)
 /** A used entry the device makes up. */
 static void device_lie(unsigned int qi, const uint8_t *s)
 {
-	struct fake_queue *q = &f.q[qi];
+	struct vfake_queue *q = &f.dev.q[qi];
 	struct virtq_used *u;
 
 	f.device_lied = true;
@@ -325,13 +236,13 @@ static void wr(uint64_t gpa, unsigned int size, uint64_t v)
 
 static void guest_cfg(unsigned int reg, unsigned int size, bool write, uint32_t v)
 {
-	if (!vproxy_cfg_access(&proxy, BDF, reg, size, write, &v)) {
+	if (!vproxy_cfg_access(&proxy, VFAKE_BDF, reg, size, write, &v)) {
 		if (write)
-			op_cfg_write(NULL, BDF, reg, size, v);
+			op_cfg_write(NULL, VFAKE_BDF, reg, size, v);
 	}
 }
 
-#define C(field) (BAR4 + offsetof(struct virtio_pci_common_cfg, field))
+#define C(field) (VFAKE_BAR4 + offsetof(struct virtio_pci_common_cfg, field))
 
 static void guest_queue(unsigned int qi)
 {
@@ -356,11 +267,12 @@ static void guest_init(void)
 	wr(C(driver_feature_select), 4, 1);
 	wr(C(driver_feature), 4, 0x1);
 	wr(C(device_status), 1, 0x0B);
-	guest_cfg(MSIX_CAP + PCI_MSIX_CTRL, 2, true, PCI_MSIX_CTRL_ENABLE | (MSIX_N - 1));
-	for (unsigned int i = 0; i < MSIX_N; i++) {
-		wr(BAR1 + 16 * i + PCI_MSIX_ENTRY_ADDR_LO, 4, MSI_ADDR_BASE);
-		wr(BAR1 + 16 * i + PCI_MSIX_ENTRY_DATA, 4, 0x41 + i);
-		wr(BAR1 + 16 * i + PCI_MSIX_ENTRY_CTRL, 4, 0);
+	guest_cfg(VFAKE_MSIX_CAP + PCI_MSIX_CTRL, 2, true,
+		  PCI_MSIX_CTRL_ENABLE | (VFAKE_MSIX_N - 1));
+	for (unsigned int i = 0; i < VFAKE_MSIX_N; i++) {
+		wr(VFAKE_BAR1 + 16 * i + PCI_MSIX_ENTRY_ADDR_LO, 4, MSI_ADDR_BASE);
+		wr(VFAKE_BAR1 + 16 * i + PCI_MSIX_ENTRY_DATA, 4, 0x41 + i);
+		wr(VFAKE_BAR1 + 16 * i + PCI_MSIX_ENTRY_CTRL, 4, 0);
 	}
 	for (unsigned int q = 0; q < NQ; q++)
 		guest_queue(q);
@@ -376,7 +288,7 @@ static void check_guest_used(void)
 		for (; f.guest_used_seen[qi] != u->idx; f.guest_used_seen[qi]++) {
 			const struct virtq_used_elem *e = &u->ring[f.guest_used_seen[qi] % QMAX];
 
-			CHECK(e->id < QMAX);
+			FUZZ_CHECK(e->id < QMAX);
 		}
 	}
 }
@@ -425,7 +337,7 @@ static void step(const uint8_t *s)
 
 		a->ring[a->idx % QMAX] = (uint16_t)(s[1] % 10);
 		a->idx = (uint16_t)(a->idx + ((s[2] & 0x80) ? s[2] : 1));
-		wr(BAR4 + 0x3000 + qi * NOTIFY_MULT, 2, qi);
+		wr(VFAKE_BAR4 + 0x3000 + qi * VFAKE_NOTIFY_MULT, 2, qi);
 		break;
 	}
 	case 2:
@@ -445,17 +357,17 @@ static void step(const uint8_t *s)
 	}
 	case 5:
 		memcpy(&v, s + 2, 6);
-		wr(BAR4 + (s[1] & 0x3F), size, v);
+		wr(VFAKE_BAR4 + (s[1] & 0x3F), size, v);
 		break;
 	case 6:
-		(void)rd(BAR4 + (s[1] & 0x3F) + (s[2] & 1 ? 0x1000 : 0), size);
+		(void)rd(VFAKE_BAR4 + (s[1] & 0x3F) + (s[2] & 1 ? 0x1000 : 0), size);
 		break;
 	case 7: /* MSI-X table and PBA */
 		memcpy(&v, s + 3, 4);
 		if (s[2] & 1)
-			wr(BAR1 + (s[1] & 0x3F) + (s[2] & 2 ? 0x800 : 0), 4, v);
+			wr(VFAKE_BAR1 + (s[1] & 0x3F) + (s[2] & 2 ? 0x800 : 0), 4, v);
 		else
-			(void)rd(BAR1 + (s[1] & 0x3F) + (s[2] & 2 ? 0x800 : 0), 4);
+			(void)rd(VFAKE_BAR1 + (s[1] & 0x3F) + (s[2] & 2 ? 0x800 : 0), 4);
 		break;
 	case 8:
 		guest_cfg(s[1] & ~(size - 1), size > 4 ? 4 : size, s[2] & 1,
@@ -478,42 +390,7 @@ static void step(const uint8_t *s)
 	}
 	}
 	check_guest_used();
-	CHECK(f.device_lied || f.hv_errors == 0);
-}
-
-static void cap(unsigned int at, unsigned int next, uint8_t type, uint8_t bar, uint32_t off,
-		uint32_t len)
-{
-	const struct virtio_pci_cap c = {
-		PCI_CAP_ID_VENDOR, (uint8_t)next, 16, type, bar, 0, { 0 }, off, len
-	};
-	memcpy(&f.cfg[at], &c, sizeof(c));
-}
-
-static void setup_function(uint16_t device_id)
-{
-	uint32_t id = VIRTIO_PCI_VENDOR | (uint32_t)device_id << 16;
-	uint32_t bar1 = (uint32_t)BAR1, bar4 = (uint32_t)BAR4 | PCI_BAR_TYPE_64;
-	uint16_t ctrl = MSIX_N - 1;
-	uint32_t table = 1, pba = 0x800 | 1, mult = NOTIFY_MULT;
-
-	memcpy(&f.cfg[0], &id, 4);
-	f.cfg[PCI_CFG_COMMAND] = PCI_CMD_MEMORY;
-	f.cfg[PCI_CFG_STATUS] = PCI_STATUS_CAP_LIST;
-	memcpy(&f.cfg[PCI_CFG_BAR0 + 4], &bar1, 4);
-	memcpy(&f.cfg[PCI_CFG_BAR0 + 16], &bar4, 4);
-	f.cfg[PCI_CFG_CAP_PTR] = MSIX_CAP;
-	f.cfg[MSIX_CAP] = PCI_CAP_ID_MSIX;
-	f.cfg[MSIX_CAP + 1] = 0x50;
-	memcpy(&f.cfg[MSIX_CAP + PCI_MSIX_CTRL], &ctrl, 2);
-	memcpy(&f.cfg[MSIX_CAP + PCI_MSIX_TABLE], &table, 4);
-	memcpy(&f.cfg[MSIX_CAP + PCI_MSIX_PBA], &pba, 4);
-	cap(0x50, 0x60, VIRTIO_PCI_CAP_COMMON_CFG, 4, 0, 0x1000);
-	cap(0x60, 0x70, VIRTIO_PCI_CAP_ISR_CFG, 4, 0x1000, 0x1000);
-	cap(0x70, 0x80, VIRTIO_PCI_CAP_DEVICE_CFG, 4, 0x2000, 0x1000);
-	cap(0x80, 0x00, VIRTIO_PCI_CAP_NOTIFY_CFG, 4, 0x3000, 0x1000);
-	memcpy(&f.cfg[0x80 + VIRTIO_PCI_NOTIFY_MULTIPLIER], &mult, 4);
-	f.cfg[0x80 + 2] = 20;
+	FUZZ_CHECK(f.device_lied || f.hv_errors == 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -526,7 +403,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!guest) {
 		guest = malloc(GUEST_SIZE);
 		pool = malloc(POOL_SIZE);
-		CHECK(guest && pool);
+		FUZZ_CHECK(guest && pool);
 	}
 	memset(&f, 0, sizeof(f));
 	arena_used = 0;
@@ -534,9 +411,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(pool, 0, POOL_SIZE);
 	f.guest = guest;
 	f.pool = pool;
-	setup_function(size && (data[0] & 1) ? 0x1041 : 0x1042);
+	vfake_setup(&f.dev, size && (data[0] & 1) ? 0x1041 : 0x1042);
 	vproxy_init(&proxy, &cfg);
-	CHECK(vproxy_set_pool(&proxy, f.pool, POOL_GPA, POOL_SIZE));
+	FUZZ_CHECK(vproxy_set_pool(&proxy, f.pool, POOL_GPA, POOL_SIZE));
 	guest_init();
 	for (size_t off = 1; off + STEP <= size; off += STEP)
 		step(data + off);
