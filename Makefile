@@ -9,6 +9,9 @@
 #   make bench-host     only the cost per exit (build/tests/bench/exit_cost)
 #   make smp-io ARGS=.. the SMP I/O integrity run (tests/boot/smp-io, 4 vCPUs)
 #   make distro-test    the Debian 12 systemd disk's boot tests (suite distro)
+#   make fuzz ARGS=...  every libFuzzer target for ARGS (default -runs=100000;
+#                       e.g. ARGS=-runs=10000000), execs/s and total per
+#                       target (tests/fuzz/run-all.sh, docs/fuzzing.md)
 #   make soak ARGS=...  boot the Debian 12 systemd disk N times in a row through
 #                       the paravisor (tests/boot/soak --runs N --smp N[,N..]; not a test)
 #   make clean          remove build/ (make distclean also drops the .deps/ cache)
@@ -17,7 +20,7 @@ BUILD := build
 DEPS := .deps
 MESON_TEST := meson test -C $(BUILD) --print-errorlogs --num-processes 2 --timeout-multiplier 1
 
-.PHONY: all deps build test run tour bench bench-host smp-io distro-test soak clean distclean
+.PHONY: all deps build test run tour bench bench-host smp-io distro-test soak fuzz clean distclean
 
 all: build
 
@@ -87,6 +90,10 @@ distro-test: build
 soak: build
 	ninja -C $(BUILD) tests/boot/distro.img
 	tests/boot/soak $(ARGS)
+
+# Each libFuzzer target in turn from its seed corpus (docs/fuzzing.md).
+fuzz: build
+	tests/fuzz/run-all.sh $(BUILD) $(ARGS)
 
 clean:
 	rm -rf $(BUILD)

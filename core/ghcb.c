@@ -47,11 +47,14 @@ void ghcb_msr_psc(uint64_t gpa, bool shared)
 }
 
 /** RUN_VMPL through the MSR protocol; returns when the VMPL exits to us,
- * or false at once, not run, when *stop is (or becomes) set first. */
+ * or false at once, not run, when *stop is (or becomes) set first.  0 from
+ * hw_vmgexit_msr_unless() means "not run" only with *stop set: a hypervisor
+ * that answers a GHCB MSR of 0 gave no response code (GHCB spec 2.3.1) and
+ * ends the VM below. */
 bool ghcb_msr_run_vmpl(unsigned int vmpl, const volatile bool *stop)
 {
 	uint64_t v = hw_vmgexit_msr_unless(ghcb_msr_run_vmpl_req((uint8_t)vmpl), stop);
-	if (!v)
+	if (!v && *stop)
 		return false;
 	if (ghcb_msr_info(v) != GHCB_MSR_RUN_VMPL_RESP || ghcb_msr_resp_error(v))
 		pv_terminate(PV_TERM_HV_ERROR, "RUN_VMPL(%u) answered %#lx", vmpl,

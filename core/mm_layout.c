@@ -58,7 +58,7 @@ void mm_layout_read(struct mm_layout *l, const struct igvm_memory_map_entry *map
 	*l = (struct mm_layout){ 0 };
 	read_ranges(l, map, max_entries, map_limit);
 	if (fw->magic != PV_FW_INFO_MAGIC || fw->fw_base + fw->fw_size != (4 * GIB) ||
-	    fw->fw_size > (16ULL << 20) || (fw->fw_base & ~PAGE_MASK))
+	    !fw->fw_size || fw->fw_size > (16ULL << 20) || (fw->fw_base & ~PAGE_MASK))
 		pv_terminate(PV_TERM_BAD_CONFIG, "bad firmware info page");
 	l->fw_base = fw->fw_base;
 	l->fw_end = fw->fw_base + fw->fw_size;

@@ -229,6 +229,33 @@ bool lapic_set_irr(struct lapic *l, uint8_t vector, bool level)
 	return true;
 }
 
+/**
+ * SDM vol. 3, 10.5.1 "Local Vector Table": the entry's delivery mode says
+ * what an edge on the pin is (000 Fixed: its vector; 100 NMI; 010 SMI, 101
+ * INIT, 111 ExtINT), and a masked entry drops it.  A software-disabled APIC
+ * keeps every LVT masked (10.4.7.2); with the APIC disabled globally the
+ * pins are the CPU's own INTR and NMI lines (10.4.3), so LINT1 is an NMI.
+ * ExtINT needs an 8259 to answer the acknowledge cycle, which this platform
+ * does not route to the guest: dropped, as SMI and INIT are.
+ */
+enum lapic_lint_action lapic_lint(struct lapic *l, unsigned int pin)
+{
+	if (lapic_mode(l) == LAPIC_MODE_DISABLED)
+		return pin == 1 ? LAPIC_LINT_NMI : LAPIC_LINT_DROPPED;
+	uint32_t lvt = l->regs[(pin ? LAPIC_REG_LVT_LINT1 : LAPIC_REG_LVT_LINT0) / 4];
+	if (!lapic_sw_enabled(l) || (lvt & LAPIC_LVT_MASKED))
+		return LAPIC_LINT_DROPPED;
+	switch ((lvt >> LAPIC_ICR_DM_SHIFT) & 7) {
+	case 0:
+		return lapic_set_irr(l, (uint8_t)lvt, false) ? LAPIC_LINT_FIXED
+							     : LAPIC_LINT_DROPPED;
+	case 4:
+		return LAPIC_LINT_NMI;
+	default:
+		return LAPIC_LINT_DROPPED;
+	}
+}
+
 void lapic_set_eoi_forward(struct lapic *l, uint8_t vector, bool on)
 {
 	if (on)

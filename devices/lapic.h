@@ -298,6 +298,14 @@ enum lapic_result lapic_msr_write(struct lapic *l, uint32_t msr, uint64_t val);
  * software) or an illegal vector 0-15 (ESR bit 6, error interrupt). */
 bool lapic_set_irr(struct lapic *l, uint8_t vector, bool level);
 /** Mark vector as "EOI goes to the host" (host-delivered, EOI required). */
+/** What a local interrupt pin's edge became (lapic_lint()). */
+enum lapic_lint_action {
+	LAPIC_LINT_DROPPED, /** masked, or a mode with no receiver here (SMI, INIT, ExtINT) */
+	LAPIC_LINT_FIXED,   /** its vector is in IRR now */
+	LAPIC_LINT_NMI,	    /** an NMI for the CPU */
+};
+/** An edge on LINT0 (pin 0) or LINT1 (pin 1), delivered as its LVT entry says. */
+enum lapic_lint_action lapic_lint(struct lapic *l, unsigned int pin);
 void lapic_set_eoi_forward(struct lapic *l, uint8_t vector, bool on);
 /** Whether a vector >= @vector waits for an EOI the host will get: pending
  * or in service and forwarded (eoi_forward) or level (TMR).  Such vectors

@@ -193,9 +193,20 @@ struct vproxy_queue *vproxy_dev_queue(struct vproxy *p, struct vproxy_dev *d, ui
 	return d->q[i];
 }
 
+void vproxy_chain_hold(struct vproxy_queue *q, uint16_t head, bool held)
+{
+	uint16_t i = head;
+	for (uint16_t n = 0; n < q->qsize && i < q->qsize; n++, i = q->slot[i].next) {
+		q->slot[i].held = held;
+		if (!(q->slot[i].flags & VIRTQ_DESC_F_NEXT))
+			break;
+	}
+}
+
 void vproxy_chain_free(struct vproxy *p, struct vproxy_queue *q, uint16_t head)
 {
 	struct vproxy_slot *h = &q->slot[head];
+	vproxy_chain_hold(q, head, false);
 	vproxy_pool_free(p, h->block, h->granules);
 	if (h->recv) {
 		q->recv_granules -= h->granules;

@@ -20,6 +20,7 @@ struct vproxy_slot {
 	uint32_t boff;	/* its bounce buffer: offset in the pool */
 	uint16_t flags; /* VIRTQ_DESC_F_NEXT / _WRITE */
 	uint16_t next;
+	bool held; /* a descriptor of a chain the device holds */
 	/* for a head: the chain is with the device; its bounce block */
 	bool busy;
 	bool recv; /* a receive buffer: the device only writes it */
@@ -198,6 +199,8 @@ void vproxy_device_error(struct vproxy *p, struct vproxy_dev *d, const char *wha
 void vproxy_device_lied(struct vproxy *p, struct vproxy_dev *d, const char *what, uint64_t val);
 struct vproxy_queue *vproxy_dev_queue(struct vproxy *p, struct vproxy_dev *d, uint16_t i);
 void vproxy_chain_free(struct vproxy *p, struct vproxy_queue *q, uint16_t head);
+/** Marks (or unmarks) every descriptor of the chain at @head as held by the device. */
+void vproxy_chain_hold(struct vproxy_queue *q, uint16_t head, bool held);
 void vproxy_enable_queue(struct vproxy *p, struct vproxy_dev *d, uint16_t qi);
 void vproxy_reset_device(struct vproxy *p, struct vproxy_dev *d);
 

@@ -28,6 +28,14 @@ static int post_chain(struct vproxy *p, struct vproxy_dev *d, struct vproxy_queu
 	for (;;) {
 		struct virtq_desc g;
 		memcpy(&g, &q->g_desc[i], sizeof(g)); /* one read of each field */
+		if (q->slot[i].held) {
+			/* virtio 1.2 §2.7.13 and §2.7.14: a buffer is the
+			 * device's from its available entry to its used entry;
+			 * taken, it would rewrite the shadow chain the device is
+			 * working on */
+			vproxy_device_error(p, d, "descriptor of a chain the device holds", i);
+			return -1;
+		}
 		if (g.flags & VIRTQ_DESC_F_INDIRECT) {
 			vproxy_device_error(p, d, "indirect descriptor (not negotiated)", i);
 			return -1;
@@ -137,6 +145,7 @@ void vproxy_kick_queue(struct vproxy *p, struct vproxy_dev *d, uint16_t qi)
 			q->deferred = true;
 			break;
 		}
+		vproxy_chain_hold(q, head, true);
 		__atomic_store_n(&q->s_avail->ring[q->s_avail_idx++ % q->qsize], head,
 				 __ATOMIC_RELAXED);
 		q->last_avail++;

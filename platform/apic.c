@@ -48,6 +48,28 @@ static bool host_msr(uint32_t msr, uint64_t val)
 static spinlock_t apic_lock;
 PV_COUNTER(nmi_ipis, "lapic: NMIs sent to vCPUs");
 
+PV_COUNTER(platform_nmis, "lapic: platform NMIs taken through LINT1");
+PV_COUNTER(platform_nmis_dropped, "lapic: platform NMIs dropped (LINT1 masked or not NMI/Fixed)");
+
+/**
+ * An NMI the platform raises (QEMU's and KVM's "inject NMI", an NMI button)
+ * reaches a PC's CPUs on LINT1, where firmware and kernels program the LVT
+ * as NMI (MP spec 1.4, 3.6.2.2: the NMI source wired to LINT1 of every
+ * local APIC; QEMU's apic_deliver_nmi() does the same).  The hypervisor
+ * cannot see the guest's LVT, which lives here, so it posts the NMI in the
+ * doorbell and the guest's LINT1 entry decides: an NMI, a Fixed vector, or
+ * nothing (masked, as Linux leaves it on the APs).
+ */
+void guest_apic_platform_nmi(struct vcpu *v)
+{
+	spin_lock(&apic_lock);
+	enum lapic_lint_action a = lapic_lint(&v->lapic, 1);
+	spin_unlock(&apic_lock);
+	if (a == LAPIC_LINT_NMI)
+		__atomic_store_n(&v->nmi_pending, true, __ATOMIC_RELEASE);
+	pv_count(a == LAPIC_LINT_DROPPED ? &platform_nmis_dropped : &platform_nmis);
+}
+
 static void kick(struct vcpu *t)
 {
 	if (t == vcpu_this())

@@ -29,6 +29,8 @@ void guest_apic_init(struct vcpu *v);
 int guest_apic_startup(struct vcpu *v);
 void guest_apic_host_vector(struct vcpu *v, uint8_t vector); /* into IRR */
 int guest_apic_pending(struct vcpu *v);			     /* -1: none */
+/** The platform's NMI (the hypervisor's, in v's #HV doorbell) on v's LINT1. */
+void guest_apic_platform_nmi(struct vcpu *v);
 /** The APIC ID of the first vCPU a logical destination names, or -1. */
 int guest_apic_logical_target(uint8_t dest);
 void guest_apic_accept(struct vcpu *v, uint8_t vector); /* IRR -> ISR */

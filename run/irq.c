@@ -42,7 +42,10 @@ void irq_poll_doorbell(struct vcpu *v)
 	v->hv_pending = false;
 	if (!db)
 		return;
-	__atomic_and_fetch(&db->flags, (uint8_t)~NO_FURTHER_SIGNAL, __ATOMIC_SEQ_CST);
+	uint8_t flags = __atomic_fetch_and(
+		&db->flags, (uint8_t) ~(NO_FURTHER_SIGNAL | HVDB_FLAG_NMI), __ATOMIC_SEQ_CST);
+	if (flags & HVDB_FLAG_NMI)
+		guest_apic_platform_nmi(v); /* taken once, cleared with the same access */
 	uint8_t vec = __atomic_load_n(&db->vector, __ATOMIC_ACQUIRE);
 	if (!vec)
 		return;

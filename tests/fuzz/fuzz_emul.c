@@ -26,18 +26,13 @@
 #include <string.h>
 
 #include "emul_harness.h"
+#include "fuzz_check.h"
 
 #define DATA_GVA 0x1000
 #define CODE_GVA 0x7000
 #define IN_SIZE	 40
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                       \
-	do {                              \
-		if (!(cond))              \
-			__builtin_trap(); \
-	} while (0)
 
 /** Opcodes of the classes the engine runs, and their neighbours (0 ends a shorter one). */
 static const uint8_t templates[][3] = {
@@ -288,40 +283,41 @@ static void fuzz_check(const struct emul_ctxt *c, enum emul_result r, bool execu
 	const struct emul_output *o = &c->out;
 	uint32_t limit = c->in.rep_limit ? c->in.rep_limit : EMUL_REP_MAX;
 
-	CHECK(r <= EMUL_UNHANDLEABLE);
-	CHECK(o->rep_done <= limit);
+	FUZZ_CHECK(r <= EMUL_UNHANDLEABLE);
+	FUZZ_CHECK(o->rep_done <= limit);
 	for (unsigned int i = 0; i < INSN_GPR_COUNT; i++)
-		CHECK((o->gpr_written >> i & 1) || o->gpr[i] == c->in.gpr[i]);
+		FUZZ_CHECK((o->gpr_written >> i & 1) || o->gpr[i] == c->in.gpr[i]);
 	if (r != EMUL_OK || !executed)
-		CHECK(o->rip == c->in.rip);
-	CHECK(c->in.vec_valid || o->vec_written == 0);
-	CHECK((o->vec_zero_upper & ~o->vec_written) == 0);
+		FUZZ_CHECK(o->rip == c->in.rip);
+	FUZZ_CHECK(c->in.vec_valid || o->vec_written == 0);
+	FUZZ_CHECK((o->vec_zero_upper & ~o->vec_written) == 0);
 	for (unsigned int i = 0; c->in.vec_valid && i < INSN_VEC_COUNT; i++)
-		CHECK((o->vec_written >> i & 1) || memcmp(o->vec[i], c->in.vec[i], 32) == 0);
+		FUZZ_CHECK((o->vec_written >> i & 1) || memcmp(o->vec[i], c->in.vec[i], 32) == 0);
 	if (r != EMUL_OK && r != EMUL_RETRY && c->insn_valid && c->insn.cls >= INSN_ADD &&
 	    c->insn.cls != INSN_CMPS && c->insn.cls != INSN_SCAS)
 		/* no partial commit outside the REP string instructions */
-		CHECK(o->gpr_written == 0 && o->rflags == c->in.rflags && o->vec_written == 0);
+		FUZZ_CHECK(o->gpr_written == 0 && o->rflags == c->in.rflags && o->vec_written == 0);
 	if (r == EMUL_EXCEPTION) {
 		uint8_t v = o->fault.vector;
 
-		CHECK(v == X86_VEC_UD || v == X86_VEC_GP || v == X86_VEC_SS || v == X86_VEC_PF ||
-		      (v == X86_VEC_DE && c->insn_valid && c->insn.cls >= INSN_DIV &&
-		       c->insn.cls <= INSN_IDIV));
-		CHECK(o->fault.has_error == (v != X86_VEC_UD && v != X86_VEC_DE));
-		CHECK(v == X86_VEC_PF || o->fault.error == 0);
+		FUZZ_CHECK(v == X86_VEC_UD || v == X86_VEC_GP || v == X86_VEC_SS ||
+			   v == X86_VEC_PF ||
+			   (v == X86_VEC_DE && c->insn_valid && c->insn.cls >= INSN_DIV &&
+			    c->insn.cls <= INSN_IDIV));
+		FUZZ_CHECK(o->fault.has_error == (v != X86_VEC_UD && v != X86_VEC_DE));
+		FUZZ_CHECK(v == X86_VEC_PF || o->fault.error == 0);
 	}
 	if (!c->insn_valid) {
-		CHECK(r != EMUL_OK && o->gpr_written == 0);
+		FUZZ_CHECK(r != EMUL_OK && o->gpr_written == 0);
 		return;
 	}
-	CHECK(c->insn.length >= 1 && c->insn.length <= INSN_MAX_LENGTH);
-	CHECK((o->gpr_written & ~fuzz_writable(&c->insn)) == 0);
+	FUZZ_CHECK(c->insn.length >= 1 && c->insn.length <= INSN_MAX_LENGTH);
+	FUZZ_CHECK((o->gpr_written & ~fuzz_writable(&c->insn)) == 0);
 	if (r == EMUL_OK && executed)
-		CHECK(o->rip == ((c->in.rip + c->insn.length) &
-				 (emul_mode(&c->in) == INSN_MODE_LONG64	  ? ~0ULL
-				  : emul_mode(&c->in) == INSN_MODE_PROT32 ? 0xffffffffULL
-									  : 0xffff)));
+		FUZZ_CHECK(o->rip == ((c->in.rip + c->insn.length) &
+				      (emul_mode(&c->in) == INSN_MODE_LONG64   ? ~0ULL
+				       : emul_mode(&c->in) == INSN_MODE_PROT32 ? 0xffffffffULL
+									       : 0xffff)));
 }
 
 /** insn_decode on the raw bytes in every mode and at every length. */
@@ -333,13 +329,13 @@ static void fuzz_decode(const uint8_t *code, size_t len)
 		for (size_t n = 0; n <= len; n += 5) {
 			enum insn_status st = insn_decode(code, n, m, CODE_GVA, &insn);
 
-			CHECK(st <= INSN_TOO_LONG);
-			CHECK(st != INSN_OK || (insn.length >= 1 && insn.length <= n));
-			CHECK(st != INSN_OK || !insn.has_mem || insn.mem.seg < INSN_SEG_COUNT);
-			CHECK(st != INSN_OK ||
-			      (insn.cls < INSN_CLASS_COUNT && insn.vreg.index < INSN_VEC_COUNT &&
-			       !(insn.align & (insn.align - 1)) &&
-			       insn_class_name(insn.cls)[0] != '?'));
+			FUZZ_CHECK(st <= INSN_TOO_LONG);
+			FUZZ_CHECK(st != INSN_OK || (insn.length >= 1 && insn.length <= n));
+			FUZZ_CHECK(st != INSN_OK || !insn.has_mem || insn.mem.seg < INSN_SEG_COUNT);
+			FUZZ_CHECK(st != INSN_OK || (insn.cls < INSN_CLASS_COUNT &&
+						     insn.vreg.index < INSN_VEC_COUNT &&
+						     !(insn.align & (insn.align - 1)) &&
+						     insn_class_name(insn.cls)[0] != '?'));
 		}
 	}
 }
@@ -369,7 +365,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r = emul_decode(&c, &ops);
 		fuzz_check(&c, r, false);
 		if (r == EMUL_OK && emul_mem_linear(&c, in[1] & 0x20, &la) == EMUL_EXCEPTION)
-			CHECK(c.out.fault.vector == X86_VEC_GP || c.out.fault.vector == X86_VEC_SS);
+			FUZZ_CHECK(c.out.fault.vector == X86_VEC_GP ||
+				   c.out.fault.vector == X86_VEC_SS);
 	}
 	if (r == EMUL_OK) {
 		r = emul_execute(&c, &ops);

@@ -61,6 +61,12 @@ static void config_hostile(const char *v, size_t n)
 		panic("unknown hostile behaviour '%.*s' in %s", (int)n, v, SNPEMU_FWCFG_CONFIG);
 }
 
+/** nmi=N: the platform's NMI to vCPU 0 before its Nth entry to the guest. */
+static void config_nmi(const char *v, size_t n)
+{
+	config.nmi_at = parse_u64(v, n);
+}
+
 static size_t span_until(const char *p, size_t n, char stop)
 {
 	size_t i = 0;
@@ -79,6 +85,8 @@ static void config_word(const char *w, size_t n)
 		each = config_intercept;
 	else if (word_is(w, k, "hostile"))
 		each = config_hostile;
+	else if (word_is(w, k, "nmi"))
+		each = config_nmi;
 	else
 		panic("unknown option '%.*s' in %s", (int)n, w, SNPEMU_FWCFG_CONFIG);
 	const char *v = w + k + 1;

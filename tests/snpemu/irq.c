@@ -233,6 +233,24 @@ static bool doorbell_post(struct vcpu *v, struct hv_doorbell *db)
 	return signal;
 }
 
+/**
+ * The platform's NMI (config nmi=N): what KVM does for QEMU's `nmi` command
+ * (KVM_NMI on every vCPU), for a guest whose interrupts go through VMPL0's
+ * doorbell: the NMI flag posted there (GHCB spec, #HV doorbell page), and
+ * #HV unless one is already owed.  The guest's own LINT1 entry, which only
+ * VMPL0 sees, decides what becomes of it.  True if #HV must be signalled.
+ */
+static bool platform_nmi(struct vcpu *v, struct hv_doorbell *db)
+{
+	static uint64_t entries;
+	if (!config.nmi_at || v->index != 0 || ++entries != config.nmi_at)
+		return false;
+	log_printf("vCPU 0: the platform's NMI posted in the #HV doorbell");
+	uint8_t old = __atomic_fetch_or(&db->flags, HVDB_FLAG_NMI | HVDB_FLAG_NO_FURTHER_SIGNAL,
+					__ATOMIC_SEQ_CST);
+	return !(old & HVDB_FLAG_NO_FURTHER_SIGNAL);
+}
+
 static void inject_hv(struct vcpu *v)
 {
 	if (v->vmpl != 0)
@@ -248,7 +266,8 @@ void irq_deliver(struct vcpu *v)
 	struct sev_vmsa *vmpl0 = v->ctx[0].vmsa;
 	if (vmpl0 && (vmpl0->sev_features & SEV_FEAT_RESTRICTED_INJ)) {
 		struct hv_doorbell *db = doorbell(v);
-		if ((db && doorbell_post(v, db)) || hostile_spurious_hv())
+		bool nmi = db && platform_nmi(v, db);
+		if ((db && doorbell_post(v, db)) || nmi || hostile_spurious_hv())
 			inject_hv(v);
 		return;
 	}

@@ -56,6 +56,9 @@ bool snpemu_owns(uint64_t pa);
 struct snpemu_config {
 	bool intercept_rdtsc;
 	bool intercept_rdtscp;
+	/* the platform's NMI (QEMU's `nmi` command on KVM) to vCPU 0's guest after
+	 * that many of its entries (irq.c); 0: never */
+	uint64_t nmi_at;
 	/* hostile mode (hostile.c): the hypervisor attacks the guest */
 	bool hostile_psc_refuse;	/* every page state change fails */
 	bool hostile_ghcb_bogus;	/* GHCB answers carry wrong values */

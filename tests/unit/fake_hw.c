@@ -43,10 +43,10 @@ static void record_full(const char *what)
 			RECORD(array, count, value); \
 	} while (0)
 
-void fake_hv_reset(void)
+static void reset(size_t bytes)
 {
 	free(fake_hv.exits);
-	memset(&fake_hv, 0, sizeof(fake_hv));
+	memset(&fake_hv, 0, bytes);
 	fake_hv.version_min = GHCB_PROTOCOL_MIN;
 	fake_hv.version_max = GHCB_PROTOCOL_MAX;
 	fake_hv.cbit = 51;
@@ -63,6 +63,16 @@ void fake_hv_reset(void)
 	fake_hv.fwcfg_id = 3;
 	fake_hv.nb_cpus = 1;
 	fake_hv.term_code = -1;
+}
+
+void fake_hv_reset(void)
+{
+	reset(sizeof(fake_hv));
+}
+
+void fake_hv_reset_quick(void)
+{
+	reset(offsetof(struct fake_hv, msr_requests));
 }
 
 void fake_hv_set_msr(uint32_t msr, uint64_t value, bool gp)
@@ -201,7 +211,15 @@ static uint64_t register_gpa(uint64_t gfn)
 	return ghcb_msr_reg_gpa_resp(gfn);
 }
 
+static uint64_t msr_answer(uint64_t v);
+
 uint64_t hw_vmgexit_msr(uint64_t v)
+{
+	uint64_t answer = msr_answer(v);
+	return fake_hv.on_msr_answer ? fake_hv.on_msr_answer(v, answer) : answer;
+}
+
+static uint64_t msr_answer(uint64_t v)
 {
 	LOG(fake_hv.msr_requests, fake_hv.msr_request_count, v);
 	switch (ghcb_msr_info(v)) {
@@ -610,6 +628,8 @@ static void record_exit(const struct ghcb *g)
 	fake_hv.exits[fake_hv.exit_count++] = *g;
 }
 
+static void answer(struct ghcb *g, const struct ghcb *req, uint64_t ghcb_gpa);
+
 void hw_vmgexit(uint64_t ghcb_gpa)
 {
 	static struct ghcb request; /* no_records: the request, as the answer overwrites it */
@@ -623,6 +643,13 @@ void hw_vmgexit(uint64_t ghcb_gpa)
 		record_exit(g);
 		req = fake_hv_last_exit();
 	}
+	answer(g, req, ghcb_gpa);
+	if (fake_hv.on_answer)
+		fake_hv.on_answer(g, req);
+}
+
+static void answer(struct ghcb *g, const struct ghcb *req, uint64_t ghcb_gpa)
+{
 	fake_hv.served++;
 	uint64_t err = ghcb_gpa == fake_hv.registered_gpa ? check_request(req)
 							  : GHCB_ERR_NOT_REGISTERED;

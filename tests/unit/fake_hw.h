@@ -129,12 +129,7 @@ struct fake_hv {
 	/* --- records --- */
 	struct ghcb *exits; /* each GHCB page as VMGEXIT found it */
 	size_t exit_count, exit_cap;
-	uint64_t msr_requests[FAKE_HV_MAX_RECORDS]; /* MSR-protocol values */
-	size_t msr_request_count;
-	struct fake_io io[FAKE_HV_MAX_RECORDS];
-	size_t io_count;
-	uint8_t string_out[FAKE_HV_MAX_RECORDS]; /* OUTS data (the log) */
-	size_t string_out_len;
+	size_t msr_request_count, io_count, string_out_len; /* of the three arrays at the end */
 	struct fake_mmio mmio[256];
 	size_t mmio_count;
 	struct fake_msr msr_writes[256]; /* NAE MSR writes and hw_wrmsr() */
@@ -154,6 +149,16 @@ struct fake_hv {
 	unsigned int bad_requests;    /* answered with info1 = 2 */
 	uint64_t last_error;	      /* GHCB_ERR_* of the last bad request */
 	int term_code;		      /* MSR termination request: code, or -1 */
+	/* A hypervisor that writes what it likes (tests/fuzz): after the
+	 * answer above is in the GHCB page (or the GHCB MSR), these may
+	 * change it; req is the request as the hypervisor found it. */
+	void (*on_answer)(struct ghcb *g, const struct ghcb *req);
+	uint64_t (*on_msr_answer)(uint64_t request, uint64_t answer);
+
+	/* --- the large records, last: fake_hv_reset_quick() leaves them --- */
+	uint64_t msr_requests[FAKE_HV_MAX_RECORDS]; /* MSR-protocol values */
+	struct fake_io io[FAKE_HV_MAX_RECORDS];
+	uint8_t string_out[FAKE_HV_MAX_RECORDS]; /* OUTS data (the log) */
 };
 
 extern struct fake_hv fake_hv;
@@ -161,6 +166,9 @@ extern struct fake_hv fake_hv;
 /** A hypervisor in spec: GHCB 1..2, C-bit 51, every feature the paravisor
  * needs, empty records. */
 void fake_hv_reset(void);
+/** The same, but the three large record arrays (1.4 MB) keep their old
+ * contents past their zeroed counts: for millions of resets (tests/fuzz). */
+void fake_hv_reset_quick(void);
 void fake_hv_set_msr(uint32_t msr, uint64_t value, bool gp);
 void fake_hv_script_in(const uint32_t *values, unsigned int count);
 /** Turns on the fw_cfg device; items are kept by reference.  An item with

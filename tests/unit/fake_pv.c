@@ -23,6 +23,8 @@ struct mm_layout mm;
 
 static uint8_t *guest_ram;
 
+static void reset_state(void);
+
 void fake_pv_reset(void)
 {
 	if (!guest_ram) {
@@ -36,6 +38,22 @@ void fake_pv_reset(void)
 		perror("fake_pv: madvise");
 		abort();
 	}
+	reset_state();
+}
+
+void fake_pv_reset_quick(const uint64_t *pages, size_t count)
+{
+	if (!guest_ram) {
+		fake_pv_reset();
+		return;
+	}
+	for (size_t i = 0; i < count; i++)
+		memset(fake_mem(pages[i] & PAGE_MASK), 0, PAGE_SIZE);
+	reset_state();
+}
+
+static void reset_state(void)
+{
 	memset(&fake_pv, 0, sizeof(fake_pv));
 	fake_pv.cbit = FAKE_CBIT;
 	fake_pv.alloc_next = FAKE_PV_BASE;

@@ -169,6 +169,26 @@ static void test_run_vmpl(void **state)
 	FAKE_EXPECT_TERM(PV_TERM_HV_ERROR, ghcb_msr_run_vmpl(1, &no_hv));
 }
 
+static uint64_t answer_zero(uint64_t request, uint64_t answer)
+{
+	(void)request;
+	(void)answer;
+	return 0;
+}
+
+/** A GHCB MSR of 0 after RUN_VMPL is no response code (GHCB spec 2.3.1),
+ * not the "not run, an #HV came first" of hw_vmgexit_msr_unless(): the VM
+ * ends.  Found by tests/fuzz/fuzz_ghcb (corpus/ghcb/run_vmpl_answer_0). */
+static void test_run_vmpl_answer_zero(void **state)
+{
+	static bool no_hv;
+
+	(void)state;
+	fake_hv.on_msr_answer = answer_zero;
+	FAKE_EXPECT_TERM(PV_TERM_HV_ERROR, ghcb_msr_run_vmpl(1, &no_hv));
+	fake_hv.on_msr_answer = NULL;
+}
+
 /** ghcb_init(): a page of the paravisor's own, shared before it is
  * registered; the early page goes back to private. */
 static void test_final_ghcb(void **state)
@@ -479,6 +499,7 @@ int main(void)
 		cmocka_unit_test_setup(test_msr_protocol_wrong_code, fresh),
 		cmocka_unit_test_setup(test_run_vmpl, fake_pv_setup),
 		cmocka_unit_test_setup(test_run_vmpl_not_after_hv, fake_pv_setup),
+		cmocka_unit_test_setup(test_run_vmpl_answer_zero, fake_pv_setup),
 		cmocka_unit_test_setup(test_final_ghcb, fresh),
 		cmocka_unit_test_setup(test_ioio_out, fake_pv_setup),
 		cmocka_unit_test_setup(test_ioio_in, fake_pv_setup),

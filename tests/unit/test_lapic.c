@@ -1242,6 +1242,38 @@ static void test_stat_names(void **state)
 			    "TIMER_FIRED: timer interrupts");
 }
 
+/* --- local interrupt pins ----------------------------------------------- */
+
+/** SDM vol. 3 10.5.1: an edge on LINT1 is what its LVT entry says. */
+static void test_lint_by_lvt(void **state)
+{
+	(void)state;
+	/* software-disabled: every LVT masked */
+	assert_int_equal(lapic_lint(&apic, 1), LAPIC_LINT_DROPPED);
+	sw_enable(&apic);
+	mmio_w(&apic, LAPIC_REG_LVT_LINT1, 4u << 8); /* NMI */
+	assert_int_equal(lapic_lint(&apic, 1), LAPIC_LINT_NMI);
+	assert_int_equal(lapic_pending(&apic), LAPIC_NO_VECTOR);
+	mmio_w(&apic, LAPIC_REG_LVT_LINT1, LAPIC_LVT_MASKED | (4u << 8));
+	assert_int_equal(lapic_lint(&apic, 1), LAPIC_LINT_DROPPED);
+	mmio_w(&apic, LAPIC_REG_LVT_LINT1, 0x57); /* Fixed, vector 0x57 */
+	assert_int_equal(lapic_lint(&apic, 1), LAPIC_LINT_FIXED);
+	assert_true(irr_has(&apic, 0x57));
+	assert_false(tmr_has(&apic, 0x57));
+	mmio_w(&apic, LAPIC_REG_LVT_LINT1, 0x0A); /* Fixed with an illegal vector */
+	(void)esr_latch(&apic);
+	assert_int_equal(lapic_lint(&apic, 1), LAPIC_LINT_DROPPED);
+	assert_true(esr_latch(&apic) & LAPIC_ESR_RECV_ILLEGAL);
+	mmio_w(&apic, LAPIC_REG_LVT_LINT0, 7u << 8); /* ExtINT: no 8259 here */
+	assert_int_equal(lapic_lint(&apic, 0), LAPIC_LINT_DROPPED);
+	mmio_w(&apic, LAPIC_REG_LVT_LINT0, 4u << 8); /* LINT0 as NMI works too */
+	assert_int_equal(lapic_lint(&apic, 0), LAPIC_LINT_NMI);
+	/* disabled globally (10.4.3): LINT1 is the CPU's NMI pin */
+	msr_w(&apic, LAPIC_MSR_APIC_BASE, msr_r(&apic, LAPIC_MSR_APIC_BASE) & ~LAPIC_BASE_EN);
+	assert_int_equal(lapic_lint(&apic, 1), LAPIC_LINT_NMI);
+	assert_int_equal(lapic_lint(&apic, 0), LAPIC_LINT_DROPPED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1284,6 +1316,7 @@ int main(void)
 		cmocka_unit_test_setup(test_timer_mode_switch, fx_reset),
 		cmocka_unit_test_setup(test_timer_host_error, fx_enabled),
 		cmocka_unit_test(test_stat_names),
+		cmocka_unit_test_setup(test_lint_by_lvt, fx_reset),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -148,6 +148,15 @@ static void test_refused(void **state)
 	fw.fw_base -= 4096;
 	FAKE_EXPECT_TERM(PV_TERM_BAD_CONFIG, read_layout());
 	assert_non_null(strstr(fake_pv.term_msg, "firmware info"));
+
+	/* no firmware at all: base 4 GiB, size 0 (found by tests/fuzz/fuzz_fwcfg,
+	 * corpus/fwcfg/firmware_size_0) */
+	setup(NULL);
+	add(0, 0x7C000000, IGVM_MEMMAP_MEMORY);
+	fw.fw_base = 4 * GIB;
+	fw.fw_size = 0;
+	FAKE_EXPECT_TERM(PV_TERM_BAD_CONFIG, read_layout());
+	assert_non_null(strstr(fake_pv.term_msg, "firmware info"));
 }
 
 int main(void)

@@ -334,6 +334,43 @@ static void test_ipi_while_entering_hlt(void **state)
 	assert_false(fake_guest.vcpu.hv_pending);
 }
 
+/** The hypervisor's NMI in the doorbell goes through the guest's LINT1: an
+ * NMI (V_NMI at the next entry) when the LVT says NMI, nothing when it is
+ * masked; the flag is taken either way, and a vector posted with it too. */
+static void test_doorbell_nmi_through_lint1(void **state)
+{
+	static struct hv_doorbell db;
+	struct vcpu *v = &fake_guest.vcpu;
+	uint64_t val;
+
+	(void)state;
+	pv_clock.tsc_hz = 2500000000ULL;
+	guest_apic_init(v);
+	v->vmsa1 = &fake_guest.vmsa;
+	v->doorbell = &db;
+	val = 0x1FF;
+	assert_true(guest_apic_mmio(0xF0, 4, true, &val)); /* SVR: enabled */
+	val = 4u << 8;
+	assert_true(guest_apic_mmio(0x360, 4, true, &val)); /* LINT1: NMI */
+	db = (struct hv_doorbell){ .flags = HVDB_FLAG_NMI | HVDB_FLAG_NO_FURTHER_SIGNAL };
+	irq_poll_doorbell(v);
+	assert_int_equal(db.flags, 0);
+	assert_true(v->nmi_pending);
+	irq_before_run(v);
+	assert_true(v->vmsa1->vintr_ctrl & VINTR_NMI);
+	assert_false(v->nmi_pending);
+
+	v->vmsa1->vintr_ctrl &= ~VINTR_NMI;
+	val = LAPIC_LVT_MASKED | (4u << 8);
+	assert_true(guest_apic_mmio(0x360, 4, true, &val));
+	db = (struct hv_doorbell){ .vector = 0x61, .flags = HVDB_FLAG_NMI };
+	irq_poll_doorbell(v);
+	assert_int_equal(db.flags, 0);
+	assert_int_equal(db.vector, 0);
+	assert_false(v->nmi_pending);
+	assert_int_equal(guest_apic_pending(v), 0x61);
+}
+
 /** An I/O APIC entry reads back as the guest wrote it, except delivery
  * status and remote IRR, which are the device's (82093AA §3.2.4): a level
  * interrupt's remote IRR shows until the EOI. */
@@ -432,6 +469,7 @@ int main(void)
 		cmocka_unit_test_setup(test_dr7_decode_mismatch, fake_pv_setup),
 		cmocka_unit_test_setup(test_offer_follows_priority, fake_pv_setup),
 		cmocka_unit_test_setup(test_ioapic_remote_irr_from_device, fake_pv_setup),
+		cmocka_unit_test_setup(test_doorbell_nmi_through_lint1, fake_pv_setup),
 		cmocka_unit_test_setup(test_ioapic_edge_coalesces, fake_pv_setup),
 	};
 

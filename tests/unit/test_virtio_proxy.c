@@ -18,38 +18,28 @@
 #include "devices/virtio_proxy.h"
 #include "fake_proxy_host.h"
 #include "test_rng.h"
+#include "virtio_fake.h"
 
-#define BDF	    0x18u	  /* 00:03.0 */
-#define BAR1	    0xFE000000ull /* MSI-X table (0) and PBA (0x800) */
-#define BAR4	    0xFE100000ull /* common 0, ISR 0x1000, device 0x2000, notify 0x3000 */
-#define NOTIFY_MULT 4u
-#define MSIX_CAP    0x40u
-#define MSIX_N	    3u
+#define BDF	    VFAKE_BDF
+#define BAR1	    VFAKE_BAR1
+#define BAR4	    VFAKE_BAR4
+#define NOTIFY_MULT VFAKE_NOTIFY_MULT
+#define MSIX_CAP    VFAKE_MSIX_CAP
+#define MSIX_N	    VFAKE_MSIX_N
 #define GUEST_BASE  0x100000ull /* guest RAM [1 MiB, 2 MiB) */
 #define GUEST_SIZE  0x100000ull
 #define POOL_GPA    0x80000000ull
 #define POOL_SIZE   (64u * 1024)
-#define QMAX	    8u
+#define QMAX	    VFAKE_QMAX
 #define QUEUE_VEC   0xF3
 #define CONFIG_VEC  0xF4
 
 /* ---- the fake platform --------------------------------------------------- */
 
-struct fake_queue {
-	uint16_t size, msix, enable, avail_seen;
-	uint64_t desc, driver, device;
-	uint16_t used_idx;
-};
-
 static struct {
-	uint8_t cfg[4096];
 	uint8_t guest[GUEST_SIZE];
 	uint8_t pool[POOL_SIZE];
-	/* the device */
-	uint32_t dfsel, gfsel, gfeat[2];
-	uint8_t status;
-	uint16_t qsel, config_vec;
-	struct fake_queue q[2];
+	struct vfake dev; /* the device */
 	uint32_t real_table[MSIX_N][4];
 	unsigned int notifies[2];
 	/* a queue the device serves inside the notify (QEMU's virtio-net
@@ -104,7 +94,7 @@ static uint32_t op_cfg_read(void *ctx, uint32_t bdf, unsigned int reg, unsigned 
 		return o->class_rev;
 	if (bdf != BDF)
 		return size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
-	memcpy(&v, &f.cfg[reg], size);
+	memcpy(&v, &f.dev.cfg[reg], size);
 	return v;
 }
 
@@ -112,84 +102,14 @@ static void op_cfg_write(void *ctx, uint32_t bdf, unsigned int reg, unsigned int
 {
 	(void)ctx;
 	if (bdf == BDF && reg >= 4) /* IDs read-only */
-		memcpy(&f.cfg[reg], &val, size);
-}
-
-static uint64_t common_reg(unsigned int off, bool write, uint64_t val)
-{
-	struct fake_queue *q = f.qsel < 2 ? &f.q[f.qsel] : NULL;
-	static const uint32_t features[2] = { 0x30000003u,
-					      0x3u }; /* 28, 29, 0, 1 | VERSION_1, AP */
-	switch (off) {
-	case 0x00:
-		if (write)
-			f.dfsel = (uint32_t)val;
-		return f.dfsel;
-	case 0x04:
-		return f.dfsel < 2 ? features[f.dfsel] : 0;
-	case 0x08:
-		if (write)
-			f.gfsel = (uint32_t)val;
-		return f.gfsel;
-	case 0x0C:
-		if (write && f.gfsel < 2)
-			f.gfeat[f.gfsel] = (uint32_t)val;
-		return 0;
-	case 0x10:
-		if (write)
-			f.config_vec = (uint16_t)val;
-		return f.config_vec;
-	case 0x12:
-		return 2;
-	case 0x14:
-		if (write) {
-			f.status = (uint8_t)val;
-			if (!val)
-				memset(f.q, 0, sizeof(f.q));
-		}
-		return f.status;
-	case 0x15:
-		return 0;
-	case 0x16:
-		if (write)
-			f.qsel = (uint16_t)val;
-		return f.qsel;
-	case 0x18:
-		if (q && write)
-			q->size = (uint16_t)val;
-		return q ? (q->size ? q->size : QMAX) : 0;
-	case 0x1A:
-		if (q && write)
-			q->msix = (uint16_t)val;
-		return q ? q->msix : 0xFFFF;
-	case 0x1C:
-		if (q && write)
-			q->enable = (uint16_t)val;
-		return q ? q->enable : 0;
-	case 0x1E:
-		return f.qsel;
-	case 0x20:
-		if (q && write)
-			q->desc = val;
-		return q ? q->desc : 0;
-	case 0x28:
-		if (q && write)
-			q->driver = val;
-		return q ? q->driver : 0;
-	case 0x30:
-		if (q && write)
-			q->device = val;
-		return q ? q->device : 0;
-	}
-	return 0;
+		memcpy(&f.dev.cfg[reg], &val, size);
 }
 
 static uint64_t op_mmio_read(void *ctx, uint64_t gpa, unsigned int size)
 {
 	(void)ctx;
-	(void)size;
 	if (gpa >= BAR4 && gpa < BAR4 + 0x40)
-		return common_reg((unsigned int)(gpa - BAR4), false, 0);
+		return vfake_common(&f.dev, (unsigned int)(gpa - BAR4), size, false, 0);
 	if (gpa >= BAR4 + 0x2000 && gpa < BAR4 + 0x2008)
 		return 0x1000; /* device config: capacity */
 	fail_msg("unexpected MMIO read %#lx", (unsigned long)gpa);
@@ -200,7 +120,7 @@ static void op_mmio_write(void *ctx, uint64_t gpa, unsigned int size, uint64_t v
 {
 	(void)ctx;
 	if (gpa >= BAR4 && gpa < BAR4 + 0x40) {
-		common_reg((unsigned int)(gpa - BAR4), true, val);
+		vfake_common(&f.dev, (unsigned int)(gpa - BAR4), size, true, val);
 	} else if (gpa >= BAR4 + 0x3000 && gpa < BAR4 + 0x3000 + 2 * NOTIFY_MULT) {
 		assert_int_equal(size, 2);
 		assert_int_equal(val, (gpa - BAR4 - 0x3000) / NOTIFY_MULT);
@@ -218,9 +138,7 @@ static void op_mmio_write(void *ctx, uint64_t gpa, unsigned int size, uint64_t v
 static void *op_guest_ptr(void *ctx, uint64_t gpa, uint64_t len)
 {
 	(void)ctx;
-	if (gpa < GUEST_BASE || gpa + len > GUEST_BASE + GUEST_SIZE || gpa + len < gpa)
-		return NULL;
-	return &f.guest[gpa - GUEST_BASE];
+	return vfake_ram_ptr(f.guest, GUEST_BASE, GUEST_SIZE, gpa, len);
 }
 
 static const struct vproxy_ops ops = {
@@ -228,42 +146,12 @@ static const struct vproxy_ops ops = {
 	op_guest_ptr, op_guest_msi, op_alloc,	  op_log,
 };
 
-static void cap(unsigned int at, unsigned int next, uint8_t type, uint8_t bar, uint32_t off,
-		uint32_t len)
-{
-	const struct virtio_pci_cap c = {
-		PCI_CAP_ID_VENDOR, (uint8_t)next, 16, type, bar, 0, { 0 }, off, len
-	};
-	memcpy(&f.cfg[at], &c, sizeof(c));
-}
-
 static void setup_function(uint16_t device_id)
 {
 	memset(&f, 0, sizeof(f));
 	memset(&host, 0, sizeof(host));
 	f.device_id = device_id;
-	uint32_t id = VIRTIO_PCI_VENDOR | (uint32_t)device_id << 16;
-	memcpy(&f.cfg[0], &id, 4);
-	f.cfg[PCI_CFG_COMMAND] = PCI_CMD_MEMORY;
-	f.cfg[PCI_CFG_STATUS] = PCI_STATUS_CAP_LIST;
-	uint32_t bar1 = (uint32_t)BAR1, bar4 = (uint32_t)BAR4 | PCI_BAR_TYPE_64;
-	memcpy(&f.cfg[PCI_CFG_BAR0 + 4], &bar1, 4);
-	memcpy(&f.cfg[PCI_CFG_BAR0 + 16], &bar4, 4);
-	f.cfg[PCI_CFG_CAP_PTR] = MSIX_CAP;
-	f.cfg[MSIX_CAP] = PCI_CAP_ID_MSIX;
-	f.cfg[MSIX_CAP + 1] = 0x50;
-	uint16_t ctrl = MSIX_N - 1;
-	uint32_t table = 1, pba = 0x800 | 1;
-	memcpy(&f.cfg[MSIX_CAP + PCI_MSIX_CTRL], &ctrl, 2);
-	memcpy(&f.cfg[MSIX_CAP + PCI_MSIX_TABLE], &table, 4);
-	memcpy(&f.cfg[MSIX_CAP + PCI_MSIX_PBA], &pba, 4);
-	cap(0x50, 0x60, VIRTIO_PCI_CAP_COMMON_CFG, 4, 0, 0x1000);
-	cap(0x60, 0x70, VIRTIO_PCI_CAP_ISR_CFG, 4, 0x1000, 0x1000);
-	cap(0x70, 0x80, VIRTIO_PCI_CAP_DEVICE_CFG, 4, 0x2000, 0x1000);
-	cap(0x80, 0x00, VIRTIO_PCI_CAP_NOTIFY_CFG, 4, 0x3000, 0x1000);
-	uint32_t mult = NOTIFY_MULT;
-	memcpy(&f.cfg[0x80 + VIRTIO_PCI_NOTIFY_MULTIPLIER], &mult, 4);
-	f.cfg[0x80 + 2] = 20;
+	vfake_setup(&f.dev, device_id);
 
 	const struct vproxy_config cfg = { .ops = &ops,
 					   .host_apic_id = 0,
@@ -432,7 +320,7 @@ static unsigned int device_serve_queue(uint16_t qi,
 							 void *ctx),
 				       void *ctx, int bad_id)
 {
-	struct fake_queue *q = &f.q[qi];
+	struct vfake_queue *q = &f.dev.q[qi];
 	struct virtq_avail *a = pool_ptr(q->driver, VIRTQ_AVAIL_BYTES(q->size));
 	struct virtq_used *u = pool_ptr(q->device, VIRTQ_USED_BYTES(q->size));
 	struct virtq_desc *d = pool_ptr(q->desc, VIRTQ_DESC_BYTES(q->size));
@@ -456,7 +344,7 @@ static unsigned int device_serve(uint32_t (*chain)(struct virtq_desc *d, uint16_
 /** Chains on queue @qi the device has been given and not taken yet. */
 static uint16_t device_posted(uint16_t qi)
 {
-	const struct fake_queue *q = &f.q[qi];
+	const struct vfake_queue *q = &f.dev.q[qi];
 	const struct virtq_avail *a = pool_ptr(q->driver, VIRTQ_AVAIL_BYTES(q->size));
 	return (uint16_t)(a->idx - q->avail_seen);
 }
@@ -465,7 +353,7 @@ static uint16_t device_posted(uint16_t qi)
  * the next posted buffer (one descriptor), fills it with 0xA0 + its index. */
 static void device_receive(uint16_t qi, uint32_t len)
 {
-	struct fake_queue *q = &f.q[qi];
+	struct vfake_queue *q = &f.dev.q[qi];
 	struct virtq_avail *a = pool_ptr(q->driver, VIRTQ_AVAIL_BYTES(q->size));
 	struct virtq_used *u = pool_ptr(q->device, VIRTQ_USED_BYTES(q->size));
 	struct virtq_desc *d = pool_ptr(q->desc, VIRTQ_DESC_BYTES(q->size));
@@ -813,7 +701,7 @@ static uint32_t sched_serve_chain(struct virtq_desc *d, uint16_t head)
 
 static void sched_device_step(void)
 {
-	struct fake_queue *q = &f.q[0];
+	struct vfake_queue *q = &f.dev.q[0];
 	struct virtq_avail *a = pool_ptr(q->driver, VIRTQ_AVAIL_BYTES(q->size));
 	struct virtq_used *u = pool_ptr(q->device, VIRTQ_USED_BYTES(q->size));
 	struct virtq_desc *d = pool_ptr(q->desc, VIRTQ_DESC_BYTES(q->size));
@@ -890,19 +778,19 @@ static void test_features_and_access_platform(void **state)
 {
 	(void)state;
 	guest_init();
-	assert_int_equal(f.gfeat[0], 0x3);
-	assert_int_equal(f.gfeat[1], 0x3); /* + ACCESS_PLATFORM for the device */
+	assert_int_equal(f.dev.gfeat[0], 0x3);
+	assert_int_equal(f.dev.gfeat[1], 0x3); /* + ACCESS_PLATFORM for the device */
 	assert_true(strstr(host.log, "virtio 00:03.0 (device 0x1042, 3 MSI-X vectors): proxied"));
 	/* the real function: MSI-X on, entry 0 queues, entry 1 config, to the paravisor */
-	assert_true(f.cfg[MSIX_CAP + 3] & 0x80);
+	assert_true(f.dev.cfg[MSIX_CAP + 3] & 0x80);
 	assert_int_equal(f.real_table[0][2], QUEUE_VEC);
 	assert_int_equal(f.real_table[1][2], CONFIG_VEC);
 	assert_int_equal(f.real_table[0][0], MSI_ADDR_BASE);
-	assert_int_equal(f.q[0].msix, 0);
-	assert_int_equal(f.config_vec, 1);
+	assert_int_equal(f.dev.q[0].msix, 0);
+	assert_int_equal(f.dev.config_vec, 1);
 	/* the shadow ring is in the pool, not in guest memory */
-	assert_true(f.q[0].desc >= POOL_GPA && f.q[0].desc < POOL_GPA + POOL_SIZE);
-	assert_int_equal(f.q[0].enable, 1);
+	assert_true(f.dev.q[0].desc >= POOL_GPA && f.dev.q[0].desc < POOL_GPA + POOL_SIZE);
+	assert_int_equal(f.dev.q[0].enable, 1);
 	assert_int_equal(rd(C(queue_desc), 8), GDESC); /* the guest reads back its own */
 	assert_int_equal(rd(C(num_queues), 2), 2);
 	/* device-specific configuration is the device's */
@@ -916,7 +804,7 @@ static void test_used_ring_elements_in_one_page(void **state)
 {
 	(void)state;
 	guest_init();
-	const struct fake_queue *q = &f.q[0];
+	const struct vfake_queue *q = &f.dev.q[0];
 	assert_int_equal(q->desc % 16, 0);
 	assert_int_equal(q->device % 8, 4);
 	for (unsigned int i = 0; i < VPROXY_MAX_QSIZE; i++) {
@@ -984,7 +872,7 @@ static void test_guest_msix_bits_shadowed(void **state)
 	guest_init();
 	guest_cfg_write(MSIX_CAP + PCI_MSIX_CTRL, 2, MSIX_N - 1); /* the guest disables */
 	assert_int_equal(guest_cfg(MSIX_CAP + PCI_MSIX_CTRL, 2), MSIX_N - 1);
-	assert_true(f.cfg[MSIX_CAP + 3] & 0x80); /* the device stays on */
+	assert_true(f.dev.cfg[MSIX_CAP + 3] & 0x80); /* the device stays on */
 	guest_request(0, 8);
 	device_complete(0, -1);
 	vproxy_queue_interrupt(&proxy);
@@ -1028,6 +916,28 @@ static void test_loop_and_indirect(void **state)
 	guest_post(0);
 	assert_true(strstr(host.log, "indirect"));
 	assert_int_equal(proxy.stats.device_errors, 2);
+}
+
+/** A chain that reuses a descriptor of a chain the device still holds
+ * (descriptor 2, the status byte of request 0): DEVICE_NEEDS_RESET, and the
+ * device's shadow chain stays as posted.  Taken, it rewrote the shadow
+ * descriptor, the device wrote what it then described, and the proxy
+ * blamed the device (found by tests/fuzz/fuzz_virtio, corpus/virtio/
+ * descriptor_reused_in_flight). */
+static void test_descriptor_reused_in_flight(void **state)
+{
+	(void)state;
+	guest_init();
+	guest_request(0, 16);
+	assert_int_equal(f.notifies[0], 1);
+	gdesc(2, GBUF + 0x200, 64, VIRTQ_DESC_F_WRITE, 0);
+	guest_post(2);
+	assert_int_equal(f.notifies[0], 1);
+	assert_true(strstr(host.log, "descriptor of a chain the device holds"));
+	assert_int_equal(rd(C(device_status), 1), 0x0F | VIRTIO_STATUS_NEEDS_RESET);
+	const struct virtq_desc *d = pool_ptr(f.dev.q[0].desc, VIRTQ_DESC_BYTES(8));
+	assert_int_equal(d[2].len, 1);
+	assert_int_equal(host.hv_errors, 0);
 }
 
 static void test_device_lies(void **state)
@@ -1186,8 +1096,8 @@ static void setup_transitional(uint16_t device_id, uint16_t type)
 {
 	setup_function(device_id);
 	const uint32_t io_bar = PCI_BAR_IO, subsystem = VIRTIO_PCI_VENDOR | (uint32_t)type << 16;
-	memcpy(&f.cfg[PCI_CFG_BAR0], &io_bar, 4);
-	memcpy(&f.cfg[0x2C], &subsystem, 4);
+	memcpy(&f.dev.cfg[PCI_CFG_BAR0], &io_bar, 4);
+	memcpy(&f.dev.cfg[0x2C], &subsystem, 4);
 	f.device_id = (uint16_t)(VIRTIO_PCI_DEVICE_MODERN_FIRST + type);
 	assert_true(vproxy_set_pool(&proxy, f.pool, POOL_GPA, POOL_SIZE));
 }
@@ -1216,18 +1126,18 @@ static void test_transitional_shown_modern(void **state)
 	guest_cfg_write(PCI_CFG_BAR0, 4, 0xFFFFFFFFu);
 	assert_int_equal(guest_cfg(PCI_CFG_BAR0, 4), 0);
 	assert_int_equal(guest_cfg(PCI_CFG_BAR0 + 1, 1), 0);
-	assert_int_equal(f.cfg[PCI_CFG_BAR0], PCI_BAR_IO);
-	assert_int_equal(f.cfg[PCI_CFG_BAR0 + 1], 0);
+	assert_int_equal(f.dev.cfg[PCI_CFG_BAR0], PCI_BAR_IO);
+	assert_int_equal(f.dev.cfg[PCI_CFG_BAR0 + 1], 0);
 	assert_int_equal(guest_cfg(PCI_CFG_BAR0 + 4, 4), (uint32_t)BAR1); /* memory BARs pass */
 	/* the driver's I/O decoding never reaches the device */
 	guest_cfg_write(PCI_CFG_COMMAND, 2, 0x7); /* I/O, memory, bus master */
-	assert_int_equal(f.cfg[PCI_CFG_COMMAND], 0x6);
+	assert_int_equal(f.dev.cfg[PCI_CFG_COMMAND], 0x6);
 	assert_int_equal(guest_cfg(PCI_CFG_COMMAND, 2), 0x6);
 	guest_cfg_write(PCI_CFG_COMMAND, 4, 0x7);
-	assert_int_equal(f.cfg[PCI_CFG_COMMAND], 0x6);
+	assert_int_equal(f.dev.cfg[PCI_CFG_COMMAND], 0x6);
 	/* its modern interface, end to end */
 	guest_init();
-	assert_int_equal(f.gfeat[1], 0x3); /* VERSION_1 (and ACCESS_PLATFORM for the device) */
+	assert_int_equal(f.dev.gfeat[1], 0x3); /* VERSION_1 (and ACCESS_PLATFORM for the device) */
 	guest_request(0, 512);
 	assert_int_equal(device_complete(0, -1), 1);
 	vproxy_queue_interrupt(&proxy);
@@ -1253,7 +1163,7 @@ static void test_legacy_only_hidden(void **state)
 {
 	(void)state;
 	setup_transitional(0x1001, VIRTIO_ID_BLOCK);
-	f.cfg[MSIX_CAP + 1] = 0; /* MSI-X only, no virtio capabilities */
+	f.dev.cfg[MSIX_CAP + 1] = 0; /* MSI-X only, no virtio capabilities */
 	uint32_t v = 0;
 	assert_true(vproxy_cfg_access(&proxy, BDF, 0, 4, false, &v));
 	assert_int_equal(v, 0xFFFFFFFFu);
@@ -1317,6 +1227,7 @@ int main(void)
 		cmocka_unit_test_setup(test_guest_msix_bits_shadowed, setup),
 		cmocka_unit_test_setup(test_bad_buffer_needs_reset, setup),
 		cmocka_unit_test_setup(test_loop_and_indirect, setup),
+		cmocka_unit_test_setup(test_descriptor_reused_in_flight, setup),
 		cmocka_unit_test_setup(test_device_lies, setup),
 		cmocka_unit_test_setup(test_used_length_clamped, setup),
 		cmocka_unit_test(test_seeded_scheduler),
