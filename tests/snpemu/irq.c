@@ -248,7 +248,8 @@ void irq_deliver(struct vcpu *v)
 	struct sev_vmsa *vmpl0 = v->ctx[0].vmsa;
 	if (vmpl0 && (vmpl0->sev_features & SEV_FEAT_RESTRICTED_INJ)) {
 		struct hv_doorbell *db = doorbell(v);
-		if ((db && doorbell_post(v, db)) || hostile_spurious_hv())
+		if ((db && doorbell_post(v, db)) || (db && hostile_doorbell(db)) ||
+		    hostile_spurious_hv())
 			inject_hv(v);
 		return;
 	}
