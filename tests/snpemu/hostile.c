@@ -19,6 +19,7 @@
 static uint64_t vmgexit_count;
 static uint64_t exit_count;
 static uint64_t last_validated_gpa = ~0ULL;
+static bool guest_started; /* a VMGEXIT saw a VMPL1 VMSA */
 
 bool hostile_refuse_psc(void)
 {
@@ -59,6 +60,7 @@ void hostile_on_vmgexit(struct vcpu *v)
 {
 	static uint64_t vmpl1_count;
 	++vmgexit_count;
+	guest_started |= v->ctx[1].vmsa != NULL;
 	if (v->ctx[1].vmsa && ++vmpl1_count == config.hostile_unvalidate_guest_at)
 		unvalidate(v->ctx[1].vmsa->rsp - 8, "VMPL1 stack");
 	if (vmgexit_count == config.hostile_unvalidate_pv_at) {
@@ -175,7 +177,6 @@ static uint32_t noise(void)
 bool hostile_port_in(uint16_t port, unsigned int size, uint32_t *val, uint16_t select,
 		     uint32_t offset, uint8_t cmos_index)
 {
-	static uint64_t rtc_reads;
 	uint16_t key = select & 0x3FFF;
 	if (port == FWCFG_PORT_DATA && key == FWCFG_KEY_NB_CPUS && config.hostile_cpus_set) {
 		uint8_t le[2] = { (uint8_t)config.hostile_cpus,
@@ -198,11 +199,10 @@ bool hostile_port_in(uint16_t port, unsigned int size, uint32_t *val, uint16_t s
 		*val = noise() & 0xFF;
 		return true;
 	}
-	/* the RTC's time and date registers, at start-up only (the
-	 * paravisor reads it then, the guest later) */
-	if (port == CMOS_PORT_DATA && config.hostile_rtc_lie && rtc_reads < 4096 &&
+	/* the RTC's time and date registers, until VMPL1 has a VMSA: the
+	 * paravisor's clock start-up only (clock_init) */
+	if (port == CMOS_PORT_DATA && config.hostile_rtc_lie && !guest_started &&
 	    (cmos_index <= RTC_REG_YEAR || cmos_index == RTC_REG_CENTURY)) {
-		rtc_reads++;
 		*val = 0xFF;
 		return true;
 	}
