@@ -9,6 +9,8 @@
 #   make bench-host     only the cost per exit (build/tests/bench/exit_cost)
 #   make smp-io ARGS=.. the SMP I/O integrity run (tests/boot/smp-io, 4 vCPUs)
 #   make distro-test    the Debian 12 systemd disk's boot tests (suite distro)
+#   make hostile-test   a hostile hypervisor and guest (suite hostile,
+#                       docs/threat-model.md; make test runs it too)
 #   make soak ARGS=...  boot the Debian 12 systemd disk N times in a row through
 #                       the paravisor (tests/boot/soak --runs N --smp N; not a test)
 #   make clean          remove build/ (make distclean also drops the .deps/ cache)
@@ -17,7 +19,7 @@ BUILD := build
 DEPS := .deps
 MESON_TEST := meson test -C $(BUILD) --print-errorlogs --num-processes 2 --timeout-multiplier 1
 
-.PHONY: all deps build test run tour bench bench-host smp-io distro-test soak clean distclean
+.PHONY: all deps build test run tour bench bench-host smp-io distro-test hostile-test soak clean distclean
 
 all: build
 
@@ -80,6 +82,12 @@ distro-test: build
 	ninja -C $(BUILD) tests/boot/distro.img
 	@rm -f $(BUILD)/meson-logs/testlog.json; \
 	$(MESON_TEST) --suite distro; rc=$$?; \
+	scripts/test-summary.py $(BUILD)/meson-logs/testlog.json && [ $$rc -eq 0 ]
+
+# The hostile hypervisor's and guest's attacks alone (make test runs them too).
+hostile-test: build
+	@rm -f $(BUILD)/meson-logs/testlog.json; \
+	$(MESON_TEST) --suite hostile; rc=$$?; \
 	scripts/test-summary.py $(BUILD)/meson-logs/testlog.json && [ $$rc -eq 0 ]
 
 soak: build
