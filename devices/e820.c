@@ -137,5 +137,13 @@ unsigned int e820_clip(const struct e820_entry *host, unsigned int n, const stru
 			if (parts[p][0] < parts[p][1])
 				emit(&c, parts[p][0], parts[p][1], e->type);
 	}
+	/* in address order, as firmware builds the table (ACPI 6.5, 15.1:
+	 * the OS gets it entry by entry; QEMU's is sorted too) */
+	for (unsigned int i = 1; i < c.n; i++)
+		for (unsigned int j = i; j && out[j - 1].addr > out[j].addr; j--) {
+			struct e820_entry t = out[j];
+			out[j] = out[j - 1];
+			out[j - 1] = t;
+		}
 	return c.n;
 }

@@ -41,7 +41,8 @@ struct e820_clip_report {
  * (the paravisor's region); RAM only where it lies in one of ram[0..ram_n)
  * (the RAM the paravisor validated and granted to the guest), anything else
  * the host calls RAM is dropped; empty and wrapping entries are dropped, as
- * are entries past max.  Returns the entries written.
+ * are entries past max.  The result is in address order.  Returns the
+ * entries written.
  */
 unsigned int e820_clip(const struct e820_entry *host, unsigned int n, const struct e820_range *ram,
 		       unsigned int ram_n, uint64_t hole_start, uint64_t hole_end,

@@ -112,6 +112,23 @@ static void test_gap_kept(void **state)
 	expect(&out[1], MIB, 100 * MIB, E820_RAM);
 }
 
+/** The result is in address order whatever the host's order. */
+static void test_sorted(void **state)
+{
+	(void)state;
+	const struct e820_entry host[] = { { 0xFEFFC000, 0x4000, 2 },
+					   { MIB, 100 * MIB, E820_RAM },
+					   { 0x9FC00, 0x400, 2 },
+					   { 0, 0x9FC00, E820_RAM } };
+	struct e820_entry out[8];
+	struct e820_clip_report rep;
+	assert_int_equal(clip(host, 4, out, 8, &rep), 4);
+	expect(&out[0], 0, 0x9FC00, E820_RAM);
+	expect(&out[1], 0x9FC00, 0x400, 2);
+	expect(&out[2], MIB, 100 * MIB, E820_RAM);
+	expect(&out[3], 0xFEFFC000, 0x4000, 2);
+}
+
 /** More pieces than the guest's table holds: the rest is dropped, counted. */
 static void test_full_table(void **state)
 {
@@ -132,6 +149,7 @@ int main(void)
 		cmocka_unit_test(test_reserved_and_malformed),
 		cmocka_unit_test(test_overlaps_merged),
 		cmocka_unit_test(test_gap_kept),
+		cmocka_unit_test(test_sorted),
 		cmocka_unit_test(test_full_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
