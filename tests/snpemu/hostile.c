@@ -39,12 +39,12 @@ static void unvalidate(uint64_t gpa, const char *what)
 {
 	gpa &= PAGE_MASK & ~CBIT_MASK;
 	if (!gpa_is_ram(gpa) || !(rmp_get(gpa)->flags & RMP_VALIDATED)) {
-		log_printf("hostile: %s GPA %#lx is not a validated page: left alone", what,
-			   (unsigned long)gpa);
+		log_printf("hostile: GPA %#lx (%s) is not a validated page: left alone",
+			   (unsigned long)gpa, what);
 		return;
 	}
-	log_printf("hostile: unvalidating %s GPA %#lx behind the guest's back", what,
-		   (unsigned long)gpa);
+	log_printf("hostile: unvalidating GPA %#lx (%s) behind the guest's back",
+		   (unsigned long)gpa, what);
 	rmp_make_shared(gpa);
 	rmp_make_private(gpa);
 }
