@@ -12,7 +12,7 @@
 #   make hostile-test   a hostile hypervisor and guest (suite hostile,
 #                       docs/threat-model.md; make test runs it too)
 #   make soak ARGS=...  boot the Debian 12 systemd disk N times in a row through
-#                       the paravisor (tests/boot/soak --runs N --smp N; not a test)
+#                       the paravisor (tests/boot/soak --runs N --smp N[,N..]; not a test)
 #   make clean          remove build/ (make distclean also drops the .deps/ cache)
 
 BUILD := build
@@ -56,14 +56,16 @@ tour: build
 # The paravisor's own work per exit against the fake hypervisor
 # (docs/performance.md), then whole boots.
 # Without ARGS: the cost per exit, the demo's boot ratio and exits with 1 and
-# 2 vCPUs (3 boots each, median), and the start-up by memory size
-# (docs/performance.md); with ARGS, one tests/boot/bench run with them.
+# 2 vCPUs (3 boots each, median), the start-up by memory size and the MiB/s
+# of each proxied device kind (docs/performance.md); with ARGS, one
+# tests/boot/bench run with them.
 bench: build
 	$(BUILD)/tests/bench/exit_cost
 ifeq ($(ARGS),)
 	tests/boot/bench --runs 3
 	tests/boot/bench --runs 3 --smp 2
 	tests/boot/bench --mem-scale 1G,4G,8G
+	tests/boot/bench --devices
 else
 	tests/boot/bench $(ARGS)
 endif

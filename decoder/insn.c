@@ -169,13 +169,40 @@ static enum insn_status insn_status_of(ZyanStatus status)
  */
 static bool insn_decoder_init(ZydisDecoder *dec, enum insn_mode mode)
 {
-	if ((unsigned int)mode > INSN_MODE_LONG64)
-		return false;
 	return ZYAN_SUCCESS(ZydisDecoderInit(dec, insn_zydis_modes[mode].machine,
 					     insn_zydis_modes[mode].stack)) &&
 	       ZYAN_SUCCESS(
 		       ZydisDecoderEnableMode(dec, ZYDIS_DECODER_MODE_AMD_BRANCHES, ZYAN_TRUE)) &&
 	       ZYAN_SUCCESS(ZydisDecoderEnableMode(dec, ZYDIS_DECODER_MODE_MPX, ZYAN_FALSE));
+}
+
+/**
+ * The four decoders, set up once: a decoder is read-only during decoding,
+ * and setting one up was a sixth of insn_decode()'s time.  The first caller
+ * to claim the table fills it and publishes it; until then (or on another
+ * vCPU meanwhile) a caller uses a decoder of its own on the stack.
+ */
+static const ZydisDecoder *insn_decoder(enum insn_mode mode, ZydisDecoder *own)
+{
+	enum { TABLE_EMPTY, TABLE_FILLING, TABLE_READY };
+	static ZydisDecoder table[INSN_MODE_LONG64 + 1];
+	static int state = TABLE_EMPTY;
+	int expected = TABLE_EMPTY;
+
+	if ((unsigned int)mode > INSN_MODE_LONG64)
+		return NULL;
+	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) == TABLE_READY)
+		return &table[mode];
+	if (__atomic_compare_exchange_n(&state, &expected, TABLE_FILLING, false, __ATOMIC_ACQUIRE,
+					__ATOMIC_RELAXED)) {
+		bool ok = true;
+		for (unsigned int m = 0; m <= INSN_MODE_LONG64; m++)
+			ok &= insn_decoder_init(&table[m], (enum insn_mode)m);
+		__atomic_store_n(&state, ok ? TABLE_READY : TABLE_EMPTY, __ATOMIC_RELEASE);
+		if (ok)
+			return &table[mode];
+	}
+	return insn_decoder_init(own, mode) ? own : NULL;
 }
 
 static void insn_clear(struct insn *insn)
@@ -225,17 +252,27 @@ static void insn_fill_common(const ZydisDecodedInstruction *zi, struct insn *ins
 enum insn_status insn_decode(const uint8_t *bytes, size_t len, enum insn_mode mode, uint64_t rip,
 			     struct insn *insn)
 {
-	ZydisDecoder dec;
+	ZydisDecoder own;
+	const ZydisDecoder *dec = insn_decoder(mode, &own);
 	ZydisDecodedInstruction zi;
 	ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 	enum insn_status status;
 
 	insn_clear(insn);
-	if (!insn_decoder_init(&dec, mode))
+	if (!dec)
 		return INSN_INVALID;
 	if (len > INSN_MAX_LENGTH)
 		len = INSN_MAX_LENGTH;
-	status = insn_status_of(ZydisDecoderDecodeFull(&dec, bytes, len, &zi, ops));
+	/* ZydisDecoderDecodeFull() less its clearing of all ten operand slots
+	 * (640 bytes for a MOV): the classification reads slots 0 and 1 of any
+	 * instruction, and past them only up to the operand count. */
+	ZydisDecoderContext ctx;
+	ZyanStatus zs = ZydisDecoderDecodeInstruction(dec, &ctx, bytes, len, &zi);
+	if (ZYAN_SUCCESS(zs))
+		zs = ZydisDecoderDecodeOperands(dec, &ctx, &zi, ops, zi.operand_count);
+	for (unsigned int i = ZYAN_SUCCESS(zs) ? zi.operand_count : 2; i < 2; i++)
+		ops[i] = (ZydisDecodedOperand){ 0 };
+	status = insn_status_of(zs);
 	if (status == INSN_TRUNCATED && len == INSN_MAX_LENGTH)
 		return INSN_TOO_LONG;
 	if (status != INSN_OK)

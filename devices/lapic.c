@@ -237,6 +237,21 @@ void lapic_set_eoi_forward(struct lapic *l, uint8_t vector, bool on)
 		l->eoi_forward[vector / 32u] &= ~(1u << (vector % 32u));
 }
 
+bool lapic_host_holds_from(const struct lapic *l, uint8_t vector)
+{
+	for (unsigned int i = vector / 32u; i < 8; i++) {
+		uint32_t live = lapic_reg_get(l, LAPIC_REG_IRR + i * 16u) |
+				lapic_reg_get(l, LAPIC_REG_ISR + i * 16u);
+		uint32_t held = live &
+				(l->eoi_forward[i] | lapic_reg_get(l, LAPIC_REG_TMR + i * 16u));
+		if (i == vector / 32u)
+			held &= ~0u << (vector % 32u);
+		if (held)
+			return true;
+	}
+	return false;
+}
+
 /** SDM "Interrupt, Task, and Processor Priority": the highest IRR vector is
  * delivered if its class is above the PPR class. */
 int lapic_pending(const struct lapic *l)

@@ -299,6 +299,11 @@ enum lapic_result lapic_msr_write(struct lapic *l, uint32_t msr, uint64_t val);
 bool lapic_set_irr(struct lapic *l, uint8_t vector, bool level);
 /** Mark vector as "EOI goes to the host" (host-delivered, EOI required). */
 void lapic_set_eoi_forward(struct lapic *l, uint8_t vector, bool on);
+/** Whether a vector >= @vector waits for an EOI the host will get: pending
+ * or in service and forwarded (eoi_forward) or level (TMR).  Such vectors
+ * are in the host's ISR, so an EOI sent to the host now would retire one of
+ * them rather than @vector. */
+bool lapic_host_holds_from(const struct lapic *l, uint8_t vector);
 /** The highest IRR vector whose priority class beats PPR, or LAPIC_NO_VECTOR.
  * Vectors already in IRR stay deliverable while software-disabled (SDM
  * "Local APIC State After It Has Been Software Disabled"). */

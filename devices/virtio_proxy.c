@@ -16,14 +16,20 @@
 #include <lib/fmt.h>
 #include <lib/string.h>
 
-void vproxy_note(struct vproxy *p, bool hv_error, const char *fmt, ...)
+void vproxy_vlog(const struct vproxy_ops *ops, void *ctx, bool hv_error, const char *fmt,
+		 va_list ap)
 {
 	char line[160];
+	vsnprintf(line, sizeof(line), fmt, ap);
+	ops->log(ctx, hv_error, line);
+}
+
+void vproxy_note(struct vproxy *p, bool hv_error, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vproxy_vlog(p->cfg.ops, p->cfg.ctx, hv_error, fmt, ap);
 	va_end(ap);
-	p->cfg.ops->log(p->cfg.ctx, hv_error, line);
 }
 
 void vproxy_bdf_name(uint32_t bdf, char out[12])

@@ -42,6 +42,7 @@
 #ifndef DEVICES_VIRTIO_PROXY_H
 #define DEVICES_VIRTIO_PROXY_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -136,5 +137,8 @@ void vproxy_queue_interrupt(struct vproxy *p);
 void vproxy_config_interrupt(struct vproxy *p);
 /** How many functions are proxied. */
 unsigned int vproxy_devices(const struct vproxy *p);
+/** A formatted line to ops->log (also the NVMe proxy's, devices/nvme_proxy.c). */
+void vproxy_vlog(const struct vproxy_ops *ops, void *ctx, bool hv_error, const char *fmt,
+		 va_list ap);
 
 #endif

@@ -224,7 +224,7 @@ static void fan_out(struct vcpu *v, uint8_t vector, const struct ioapic_route *r
 void guest_apic_host_vector(struct vcpu *v, uint8_t vector)
 {
 	if (vector == KICK_VECTOR || vector == PV_VECTOR_VIRTIO_QUEUE ||
-	    vector == PV_VECTOR_VIRTIO_CONFIG) {
+	    vector == PV_VECTOR_VIRTIO_CONFIG || vector == PV_VECTOR_NVME) {
 		/* the paravisor's own: a wake-up (the state is set), or the
          * virtio proxy's devices (edge MSIs: EOI first, then look) */
 		host_msr(X2APIC_EOI, 0);
@@ -238,6 +238,19 @@ void guest_apic_host_vector(struct vcpu *v, uint8_t vector)
 	if (v->timer_vector && vector == v->timer_vector) {
 		host_msr(X2APIC_EOI, 0);
 		CHECK(lapic_timer_fired(&v->lapic) != LAPIC_HOST_ERROR);
+	} else if (rt.found && !rt.level && !lapic_host_holds_from(&v->lapic, vector)) {
+		/* An edge I/O APIC pin: the host's EOI now, as for an MSI.  A second
+		 * edge that comes before the guest accepts the first then finds the
+		 * guest's IRR bit set and is one request with it, as on the CPU (the
+		 * IRR holds one request per vector, SDM vol. 3 §11.8.4); kept in the
+		 * host's ISR until the guest's EOI, it would come as a second
+		 * interrupt.  Not while a vector at or above it waits for its EOI
+		 * there: the host's EOI retires the highest in service. */
+		host_msr(X2APIC_EOI, 0);
+		lapic_set_eoi_forward(&v->lapic, vector, false);
+		lapic_set_irr(&v->lapic, vector, false);
+		if (rt.logical_set)
+			fan_out(v, vector, &rt);
 	} else {
 		lapic_set_eoi_forward(&v->lapic, vector, true);
 		lapic_set_irr(&v->lapic, vector, rt.level);

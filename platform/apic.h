@@ -18,6 +18,7 @@
 #define PV_VECTOR_KICK		0xF2
 #define PV_VECTOR_VIRTIO_QUEUE	0xF3
 #define PV_VECTOR_VIRTIO_CONFIG 0xF4
+#define PV_VECTOR_NVME		0xF6 /* the NVMe proxy's controllers (MSI-X entry 0) */
 
 #define GUEST_APIC_BUS_NS 1 /* the guest APIC's bus clock: 1 GHz, as KVM's */
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * PCI configuration space as the guest reaches it, and the virtio proxy
- * (devices/virtio_proxy.c) wired to the paravisor.
+ * (devices/virtio_proxy.c) and the NVMe proxy (devices/nvme_proxy.c) wired to
+ * the paravisor.
  *
  * Two ways in: configuration mechanism #1 (CONFIG_ADDRESS at 0xCF8, a
  * 32-bit register; CONFIG_DATA at 0xCFC-0xCFF; PCI 3.0 §3.2.2.3.2) and the
@@ -27,6 +28,7 @@
 
 #include <lib/fmt.h>
 
+#include "devices/nvme_proxy.h"
 #include "devices/virtio_proxy.h"
 
 #include <acpi_pm.h> /* PCI_CONFIG_ADDRESS, PCI_CONFIG_DATA */
@@ -37,7 +39,9 @@
 #define PCIEXBAR_LEN_SHIFT 1
 #define Q35_MCH_ID	   0x29C08086u /* 00:00.0 vendor/device of Q35 */
 
-#define POOL_BYTES (4ULL << 20) /* the bounce pool */
+#define POOL_BYTES	(4ULL << 20) /* the bounce pool */
+/* The NVMe proxy's shared area: its shadow queues and bounce buffers. */
+#define NVME_AREA_BYTES (4ULL << 20)
 
 static spinlock_t cf8_lock;
 static uint32_t guest_cf8, host_cf8;
@@ -54,6 +58,8 @@ static struct {
 static spinlock_t proxy_lock;
 static struct vproxy proxy;
 static bool pool_ready;
+static struct nvproxy nvme; /* under proxy_lock too */
+static bool nvme_area_ready;
 
 /* --- mechanism #1 ---------------------------------------------------------- */
 
@@ -100,10 +106,22 @@ static uint32_t cf8_of(uint32_t bdf, unsigned int reg)
 	return (uint32_t)CF8_ENABLE | bdf << 8 | (reg & 0xFC);
 }
 
-/** The paravisor's own configuration access (the proxy's). */
+/** The paravisor's own configuration access (the proxy's).  A register at
+ * 100h and above (PCI Express extended configuration space) is reachable
+ * through ECAM only (PCI Express Base 4.0 §7.2.2; mechanism #1 names 256
+ * bytes): without it a read finds nothing (all ones).  Through CONFIG_ADDRESS
+ * it would wrap to the header, and OVMF's walk of a PCI Express function's
+ * extended capabilities (an NVMe controller's) would read its IDs at 100h
+ * and loop. */
 static uint32_t host_cfg_by(enum cfg_path path, uint32_t bdf, unsigned int reg, unsigned int size,
 			    bool write, uint32_t val)
 {
+	if (reg >= 0x100) {
+		uint64_t v = write ? val : (size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1);
+		if (ecam.on && (uint64_t)(bdf >> 8) << 20 < ecam.size)
+			ghcb_mmio(ecam.base + ((uint64_t)bdf << 12) + reg, size, write, &v, NULL);
+		return (uint32_t)v;
+	}
 	spin_lock(&cf8_lock);
 	uint32_t r = cf8_access(cf8_of(bdf, reg), reg & 3, size, write, val, path);
 	spin_unlock(&cf8_lock);
@@ -211,6 +229,34 @@ void pci_init(void)
 		.config_vector = PV_VECTOR_VIRTIO_CONFIG,
 	};
 	vproxy_init(&proxy, &cfg);
+	const struct nvproxy_config ncfg = {
+		.ops = &proxy_ops,
+		.host_apic_id = vcpu_this()->apic_id,
+		.vector = PV_VECTOR_NVME,
+	};
+	nvproxy_init(&nvme, &ncfg);
+}
+
+/** @bytes of shared memory for devices to reach: its guest-physical address. */
+static uint64_t shared_make(uint64_t bytes)
+{
+	uint64_t gpa = mm_virt_to_phys(mm_alloc_pages(bytes / PAGE_SIZE));
+	for (uint64_t off = 0; off < bytes; off += PAGE_SIZE)
+		mm_make_shared(gpa + off);
+	return gpa;
+}
+
+/** The NVMe proxy's area, made when it claims its first controller. */
+static void nvme_area_make(void)
+{
+	if (nvme_area_ready || !nvproxy_ctrls(&nvme))
+		return;
+	uint64_t gpa = shared_make(NVME_AREA_BYTES);
+	if (!nvproxy_set_area(&nvme, mm_shared_va(gpa), gpa, NVME_AREA_BYTES))
+		pv_terminate(PV_TERM_NO_MEMORY, "NVMe proxy: no memory for the area map");
+	nvme_area_ready = true;
+	pv_info("NVMe proxy: %lu KiB shared area at %#lx", (unsigned long)(NVME_AREA_BYTES >> 10),
+		(unsigned long)gpa);
 }
 
 /** The bounce pool is made when the first device is found (a VM without
@@ -219,9 +265,7 @@ static void pool_make(void)
 {
 	if (pool_ready || !vproxy_devices(&proxy))
 		return;
-	uint64_t gpa = mm_virt_to_phys(mm_alloc_pages(POOL_BYTES / PAGE_SIZE));
-	for (uint64_t off = 0; off < POOL_BYTES; off += PAGE_SIZE)
-		mm_make_shared(gpa + off);
+	uint64_t gpa = shared_make(POOL_BYTES);
 	if (!vproxy_set_pool(&proxy, mm_shared_va(gpa), gpa, POOL_BYTES))
 		pv_terminate(PV_TERM_NO_MEMORY, "virtio proxy: no memory for the pool map");
 	pool_ready = true;
@@ -238,8 +282,10 @@ static void config_access(uint32_t bdf, unsigned int reg, unsigned int size, boo
 			  uint32_t *val, uint64_t ecam_gpa)
 {
 	spin_lock(&proxy_lock);
-	bool done = vproxy_cfg_access(&proxy, bdf, reg, size, write, val);
+	bool done = nvproxy_cfg_access(&nvme, bdf, reg, size, write, val) ||
+		    vproxy_cfg_access(&proxy, bdf, reg, size, write, val);
 	pool_make();
+	nvme_area_make();
 	spin_unlock(&proxy_lock);
 	if (done)
 		return;
@@ -305,7 +351,8 @@ bool pci_mmio(uint64_t gpa, unsigned int size, bool write, uint64_t *val)
 		return true;
 	}
 	spin_lock(&proxy_lock);
-	bool done = vproxy_devices(&proxy) && vproxy_mmio(&proxy, gpa, size, write, val);
+	bool done = (nvproxy_ctrls(&nvme) && nvproxy_mmio(&nvme, gpa, size, write, val)) ||
+		    (vproxy_devices(&proxy) && vproxy_mmio(&proxy, gpa, size, write, val));
 	spin_unlock(&proxy_lock);
 	return done;
 }
@@ -313,7 +360,9 @@ bool pci_mmio(uint64_t gpa, unsigned int size, bool write, uint64_t *val)
 void pci_vector(uint8_t vector)
 {
 	spin_lock(&proxy_lock);
-	if (vector == PV_VECTOR_VIRTIO_QUEUE)
+	if (vector == PV_VECTOR_NVME)
+		nvproxy_interrupt(&nvme);
+	else if (vector == PV_VECTOR_VIRTIO_QUEUE)
 		vproxy_queue_interrupt(&proxy);
 	else
 		vproxy_config_interrupt(&proxy);
@@ -355,3 +404,32 @@ static uint64_t proxy_stat_read(unsigned int i, unsigned int vcpu)
 
 PV_COUNTER_SET(proxy_counters, .count = ARRAY_SIZE(proxy_stats), .per_vcpu = false,
 	       .name = proxy_stat_name, .read = proxy_stat_read);
+
+/* The NVMe proxy's counters (struct nvproxy_stats, in its order). */
+static const char *const nvme_stats[] = {
+	"guest doorbell writes",
+	"commands given to controllers",
+	"completions written to the guest",
+	"commands refused",
+	"commands deferred for bounce space",
+	"bytes copied to controllers",
+	"bytes copied to the guest",
+	"MSIs raised for the guest",
+};
+_Static_assert(sizeof(struct nvproxy_stats) == sizeof(nvme_stats) / sizeof(nvme_stats[0]) * 8,
+	       "one name per counter");
+
+static void nvme_stat_name(unsigned int i, char *buf, size_t len)
+{
+	snprintf(buf, len, "NVMe proxy: %s", nvme_stats[i]);
+}
+
+/* Read without proxy_lock: a counter printed at power-off may be one behind. */
+static uint64_t nvme_stat_read(unsigned int i, unsigned int vcpu)
+{
+	(void)vcpu;
+	return ((const volatile uint64_t *)&nvme.stats)[i];
+}
+
+PV_COUNTER_SET(nvme_counters, .count = ARRAY_SIZE(nvme_stats), .per_vcpu = false,
+	       .name = nvme_stat_name, .read = nvme_stat_read);

@@ -328,6 +328,7 @@ static bool port_io_locked(uint16_t port, unsigned int size, bool in, uint32_t *
 #define RTE_LOGICAL   BIT(11)
 #define RTE_MASKED    BIT(16)
 #define RTE_LEVEL     BIT(15)
+#define RTE_RO_BITS   (BIT(12) | BIT(14)) /* delivery status, remote IRR */
 
 static struct {
 	uint32_t regsel;
@@ -393,6 +394,16 @@ static bool ioapic_mmio(uint32_t off, unsigned int size, bool write, uint64_t *v
 	unsigned int pin = (reg - 0x10) / 2, shift = (reg & 1) ? 32 : 0;
 	if (!write) {
 		*val = (uint32_t)(ioapic.rte[pin] >> shift);
+		if (!shift) {
+			/* Delivery status and remote IRR are the device's, read-only
+			 * (82093AA §3.2.4): a level interrupt's remote IRR stays set
+			 * from its delivery to the EOI, which Linux's I/O APIC code
+			 * checks (arch/x86/kernel/apic/io_apic.c). */
+			uint64_t r = reg, host = 0;
+			ghcb_mmio(IOAPIC_BASE + IOAPIC_REGSEL, 4, true, &r, NULL);
+			ghcb_mmio(IOAPIC_BASE + IOAPIC_WIN, 4, false, &host, NULL);
+			*val = (*val & ~RTE_RO_BITS) | (host & RTE_RO_BITS);
+		}
 		return true;
 	}
 	ioapic.rte[pin] = (ioapic.rte[pin] & ~(0xFFFFFFFFULL << shift)) |

@@ -81,9 +81,18 @@ void irq_before_run(struct vcpu *v)
      * APM vol. 2, 15.21.10).  A second one while V_NMI is still set is one. */
 	if (__atomic_exchange_n(&v->nmi_pending, false, __ATOMIC_ACQ_REL))
 		a->vintr_ctrl |= VINTR_NMI;
-	if (a->vintr_ctrl & VINTR_IRQ)
-		return; /* still offered */
 	int vec = guest_apic_pending(v);
+	if (a->vintr_ctrl & VINTR_IRQ) {
+		if (vec == v->offered_vector)
+			return; /* still the one to offer */
+		/* Offered, not yet taken (the guest kept IF clear), and no longer
+		 * the APIC's choice: a higher-priority vector came meanwhile, or the
+		 * TPR rose above it.  The CPU would take the highest-priority
+		 * request above the processor priority (SDM vol. 3 §11.8.3), so the
+		 * offer is withdrawn (it stays in the IRR) and renewed below. */
+		a->vintr_ctrl &= ~VINTR_IRQ;
+		v->offered_vector = -1;
+	}
 	if (vec < 0)
 		return;
 	a->vintr_ctrl = (a->vintr_ctrl & ~(VINTR_VECTOR_MASK | VINTR_PRIO_MASK)) | VINTR_IRQ |

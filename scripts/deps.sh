@@ -10,7 +10,7 @@ set -euo pipefail
 PACKAGES=(meson ninja-build nasm gcc make qemu-system-x86 ovmf libcmocka-dev
           libzycore-dev libssl-dev python3 dpkg-dev busybox-static cpio
           clang clang-format libclang-rt-14-dev mtools xorriso
-          mmdebstrap gdisk grub-efi-amd64-bin e2fsprogs qemu-utils)
+          mmdebstrap gdisk grub-efi-amd64-bin e2fsprogs qemu-utils lld)
 SRC_FILE=/etc/apt/sources.list.d/snp-paravisor-src.sources
 APT_DIR=/etc/apt
 HERE=$(cd "$(dirname "$0")" && pwd)

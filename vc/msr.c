@@ -178,6 +178,12 @@ enum vc_result vc_handle_msr(struct vc_exit *e)
 	case MSR_EMULATE:
 		if (write ? !emulate_write(e->vcpu, msr, val) : !emulate_read(e->vcpu, msr, &val))
 			return gp(e);
+		/* RDTSCP and RDPID, which the hypervisor need not intercept, read the
+		 * TSC_AUX of the running VMSA (offset 0x2EC, APM vol. 2 Table B-4;
+		 * CPUID Fn8000_001F EAX[9] TscAuxVirtualization, which Linux's
+		 * arch/x86/kvm/svm/sev.c uses for SEV-ES guests). */
+		if (write && msr == MSR_TSC_AUX)
+			a->tsc_aux = (uint32_t)val;
 		break;
 	case MSR_KVMCLOCK:
 		if (!kvmclock_msr(e->vcpu, msr, write, &val))

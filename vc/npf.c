@@ -16,6 +16,7 @@
 #include "core/mm.h"
 #include "vc/vc.h"
 #include "core/stats.h"
+#include "svm.h"
 
 #include "decoder/emul.h"
 
@@ -36,6 +37,8 @@ static enum emul_result translate(struct emul_ctxt *c, uint64_t gva, bool write,
 	}
 }
 
+PV_COUNTER(at_faulting_gpa, "mmio: accesses placed at the faulting GPA, no table walk");
+
 /** Where an access goes: guest RAM (*ram set) or device space (the
  * paravisor's own region, not in the guest's e820, counts as a hole in
  * it: device()). */
@@ -43,7 +46,12 @@ static enum emul_result place(struct emul_ctxt *c, uint64_t gva, unsigned int si
 			      uint64_t *gpa, bool *ram)
 {
 	struct vc_emul *m = c->opaque;
-	enum emul_result r = translate(c, gva, write, gpa);
+	enum emul_result r = EMUL_OK;
+	if (m->one_access && write == m->fault_write && !((gva ^ m->fault_gpa) & ~PAGE_MASK)) {
+		*gpa = m->fault_gpa; /* the access that faulted: the hardware translated it */
+		pv_count(&at_faulting_gpa);
+	} else
+		r = translate(c, gva, write, gpa);
 	if (r != EMUL_OK)
 		return r;
 	if ((*gpa & PAGE_MASK) != ((*gpa + size - 1) & PAGE_MASK))
@@ -231,6 +239,33 @@ static enum vc_result cache_hint(struct vc_exit *e, struct emul_ctxt *c)
 
 PV_HIST_NAMED(exits_by_mmio_page, "exits by MMIO page", devices_mmio_label);
 
+/**
+ * Whether the instruction makes exactly one data access, so that the one the
+ * hardware faulted on is it, and its GPA needs no walk of the guest's page
+ * tables.  EXITINFO1 is the nested page fault's error code (APM vol. 2,
+ * 15.25.6): RSV for the MMIO marker, RW for a write; a fault during the
+ * guest's own table walk (bit 33) or on an instruction fetch (ID) is not
+ * the data access.  place() still takes the hardware's GPA only for an
+ * access in the faulting direction at the same page offset; anything else
+ * (bytes changed by another vCPU since the fault) is walked as before.
+ * Exact: the CPU checked the guest's translation and its permissions for
+ * this access before it faulted, at the same CPL.
+ */
+static bool single_access(const struct vc_exit *e, const struct insn *insn)
+{
+	switch (insn->cls) {
+	case INSN_MOV_LOAD:
+	case INSN_MOV_STORE:
+	case INSN_MOV_STORE_IMM:
+	case INSN_MOVZX:
+	case INSN_MOVSX:
+		break;
+	default:
+		return false;
+	}
+	return (e->info1 & SVM_NPF_RSV) && !(e->info1 & (SVM_NPF_ID | SVM_NPF_PT_WALK));
+}
+
 enum vc_result vc_handle_npf(struct vc_exit *e)
 {
 	pv_hist_count(&exits_by_mmio_page, e->info2 & PAGE_MASK);
@@ -244,6 +279,11 @@ enum vc_result vc_handle_npf(struct vc_exit *e)
 	enum emul_result r = vc_emul_decode(&c);
 	if (r == EMUL_OK && c.insn.cls == INSN_CACHE_HINT)
 		return cache_hint(e, &c);
+	if (r == EMUL_OK && single_access(e, &c.insn)) {
+		m.one_access = true;
+		m.fault_write = e->info1 & SVM_NPF_RW;
+		m.fault_gpa = e->info2;
+	}
 	if (r == EMUL_OK && emul_needs_vec(&c))
 		vc_emul_load_vec(&c, e);
 	if (r == EMUL_OK)

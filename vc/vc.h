@@ -70,6 +70,10 @@ struct vc_emul {
 	struct vc_exit *e;
 	uint64_t fault_page; /* npf.c: the device page that faulted */
 	bool hit;	     /* npf.c: an access reached it */
+	/* npf.c: the one access of a single-access instruction, when the
+	 * hardware's fault describes it: its GPA and direction */
+	bool one_access, fault_write;
+	uint64_t fault_gpa;
 };
 /** GPR index (enum insn_gpr order) -> its slot in the VMSA; NULL past 15. */
 uint64_t *vc_gpr(struct sev_vmsa *a, unsigned int index);

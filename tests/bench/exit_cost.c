@@ -375,19 +375,23 @@ static bool check_wbinvd(void)
 
 /* ---- MMIO: a device page the hypervisor serves ----------------------------- */
 
+/* EXITINFO1 of the MMIO marker's nested page fault as the hardware writes it
+ * (APM vol. 2, 15.25.6): present, reserved bit, final GPA; RW for a write. */
+#define NPF_MMIO (SVM_NPF_P | SVM_NPF_RSV | SVM_NPF_FINAL_GPA)
+
 static void op_mmio_store(void)
 {
 	a->rip = FAKE_GUEST_RIP;
 	a->rbx = MMIO_GPA;
 	a->rax = 0x55AA1234;
-	vc_dispatch(fake_guest_exit(SVM_EXIT_NPF, 0, MMIO_GPA, 2));
+	vc_dispatch(fake_guest_exit(SVM_EXIT_NPF, NPF_MMIO | SVM_NPF_RW, MMIO_GPA, 2));
 }
 
 static void op_mmio_load(void)
 {
 	a->rip = FAKE_GUEST_RIP;
 	a->rbx = MMIO_GPA;
-	vc_dispatch(fake_guest_exit(SVM_EXIT_NPF, 0, MMIO_GPA, 2));
+	vc_dispatch(fake_guest_exit(SVM_EXIT_NPF, NPF_MMIO, MMIO_GPA, 2));
 }
 
 static bool check_mmio_store(void)

@@ -102,6 +102,8 @@ if [ -n "$modules_out" ]; then
         './lib/modules/*/kernel/net/core/failover.ko' \
         './lib/modules/*/kernel/drivers/net/net_failover.ko' \
         './lib/modules/*/kernel/drivers/net/virtio_net.ko' \
+        './lib/modules/*/kernel/drivers/nvme/host/nvme-core.ko' \
+        './lib/modules/*/kernel/drivers/nvme/host/nvme.ko' \
         || die "cannot extract the virtio/SCSI/net modules from $deb"
     tar -C "$tmp" --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
         -cf "$modules_out.tmp" lib && mv "$modules_out.tmp" "$modules_out" \

@@ -17,7 +17,7 @@
 #define SEV_LEAF_EAX                                                                         \
 	(CPUID_SEV_EAX_SME | CPUID_SEV_EAX_SEV | CPUID_SEV_EAX_SEV_ES | CPUID_SEV_EAX_SNP |  \
 	 CPUID_SEV_EAX_VMPL | CPUID_SEV_EAX_RESTRICTED_INJ | CPUID_SEV_EAX_ALTERNATE_INJ_U | \
-	 CPUID_SEV_EAX_VIRTUAL_TOM)
+	 CPUID_SEV_EAX_VIRTUAL_TOM | CPUID_SEV_EAX_TSC_AUX_VIRT)
 #define SEV_LEAF_EBX (CBIT | (1u << 6) /* phys-address reduction */ | (4u << 12) /* VMPLs */)
 #define SEV_LEAF_ECX 15u /* simultaneous encrypted guests */
 #define SEV_LEAF_EDX 1u	 /* minimum SEV-no-ES ASID */

@@ -411,6 +411,9 @@ static void handle_exit(struct vcpu *v)
 	case SVM_EXIT_IRET:
 		irq_vnmi_iret(v);
 		break;
+	case SVM_EXIT_EXCP_DB:
+		irq_vnmi_step(v);
+		break;
 	case SVM_EXIT_VMRUN:
 	case SVM_EXIT_VMLOAD:
 	case SVM_EXIT_VMSAVE:

@@ -60,9 +60,14 @@ void fpu_save(struct vcpu *v, struct sev_vmsa *a)
 	struct fxsave *fx = (struct fxsave *)v->xsave;
 	uint64_t xcr0 = xgetbv0();
 	memset(v->xsave, 0, PAGE_SIZE);
-	__asm__ volatile("xsave64 (%0)" ::"r"(v->xsave), "a"((uint32_t)xcr0),
-			 "d"((uint32_t)(xcr0 >> 32))
+	/* Every component the VMSA holds, whatever the context's XCR0: XMM
+	 * registers are live with CR4.OSFXSR alone, and XSAVE saves only what
+	 * XCR0 enables (SDM vol. 1 §13.7: RFBM = XCR0 AND EDX:EAX). */
+	xsetbv0(xfeatures);
+	__asm__ volatile("xsave64 (%0)" ::"r"(v->xsave), "a"((uint32_t)xfeatures),
+			 "d"((uint32_t)(xfeatures >> 32))
 			 : "memory");
+	xsetbv0(xcr0);
 	a->xcr0 = xcr0;
 	a->x87_fcw = fx->fcw;
 	a->x87_fsw = fx->fsw;
@@ -74,7 +79,7 @@ void fpu_save(struct vcpu *v, struct sev_vmsa *a)
 	for (int i = 0; i < 8; i++)
 		memcpy(a->fpreg_x87 + 10 * i, fx->st[i], 10);
 	memcpy(a->fpreg_xmm, fx->xmm, sizeof(fx->xmm));
-	if (xcr0 & XFEATURE_YMM)
+	if (xfeatures & XFEATURE_YMM)
 		memcpy(a->fpreg_ymm, v->xsave + XSAVE_YMM_OFF, 256);
 }
 
@@ -94,9 +99,11 @@ void fpu_load(struct vcpu *v, const struct sev_vmsa *a)
 		memcpy(fx->st[i], a->fpreg_x87 + 10 * i, 10);
 	memcpy(fx->xmm, a->fpreg_xmm, sizeof(fx->xmm));
 	memcpy(v->xsave + XSAVE_YMM_OFF, a->fpreg_ymm, 256);
-	*(uint64_t *)(v->xsave + 512) = xcr0 & (XFEATURE_X87 | XFEATURE_SSE | XFEATURE_YMM);
-	xsetbv0(xcr0);
-	__asm__ volatile("xrstor64 (%0)" ::"r"(v->xsave), "a"((uint32_t)xcr0),
-			 "d"((uint32_t)(xcr0 >> 32))
+	/* All of it restored (as fpu_save saved all of it), then the context's XCR0. */
+	*(uint64_t *)(v->xsave + 512) = xfeatures;
+	xsetbv0(xfeatures);
+	__asm__ volatile("xrstor64 (%0)" ::"r"(v->xsave), "a"((uint32_t)xfeatures),
+			 "d"((uint32_t)(xfeatures >> 32))
 			 : "memory");
+	xsetbv0(xcr0);
 }

@@ -281,7 +281,7 @@ static void nae_simple(struct nae *n)
 	switch (n->code) {
 	case SVM_EXIT_RDTSC:
 	case SVM_EXIT_RDTSCP:
-		tsc = rdtsc();
+		tsc = guest_tsc(n->v);
 		ghcb_set_rax(n->out, (uint32_t)tsc);
 		ghcb_set_rdx(n->out, tsc >> 32);
 		if (n->code == SVM_EXIT_RDTSCP)

@@ -292,11 +292,37 @@ void irq_vnmi(struct vcpu *v)
 }
 
 /** The IRET intercept comes before the IRET runs: NMIs are unblocked, but
- * the next one waits until the IRET has run. */
+ * the next one waits until the IRET has run.  With one pending, the CPU
+ * takes it at the boundary right after the IRET; to exit there, snpemu
+ * single-steps the IRET: RFLAGS.TF set, #DB intercepted.  The trap follows
+ * an instruction that began with TF set, whatever RFLAGS the IRET loads
+ * (SDM vol. 3 §18.3.1.4, "Single-Step Exception Condition"), so the guest's
+ * own TF comes back from its stack frame; KVM opens its NMI window the same
+ * way without vNMI (Linux arch/x86/kvm/svm/svm.c, nmi_singlestep). */
 void irq_vnmi_iret(struct vcpu *v)
 {
 	v->vmsa->vintr_ctrl &= ~VINTR_NMI_MASK;
 	v->nmi_iret_rip = v->vmcb->save.rip;
+	if (v->vmsa->vintr_ctrl & VINTR_NMI) {
+		v->vmcb->save.rflags |= RFLAGS_TF;
+		v->vmcb->control.exceptions |= BIT(EXCP_DB);
+		v->nmi_stepping = true;
+	}
+}
+
+/** The #DB of that single step: the IRET has run; the NMI goes in at the
+ * next VMRUN (irq_vnmi).  DR6.BS, which the step set, is cleared: the guest
+ * asked for no step.  Any other #DB is the guest's own. */
+void irq_vnmi_step(struct vcpu *v)
+{
+	if (!v->nmi_stepping) {
+		inject_exception(v, EXCP_DB, false, 0);
+		return;
+	}
+	v->nmi_stepping = false;
+	v->vmcb->control.exceptions &= ~BIT(EXCP_DB);
+	v->vmcb->save.dr6 &= ~DR6_BS;
+	v->nmi_iret_rip = ~0ULL;
 }
 
 /** HLT at VMPL0: wait until something can wake the vCPU.  Called with

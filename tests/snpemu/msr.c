@@ -110,13 +110,19 @@ static uint64_t apic_base(const struct vcpu *v)
 
 static uint64_t mtrr_def_type = 0xC06; /* MTRRs enabled, default write-back */
 
+/** The vCPU's TSC: the CPU's plus the offset a TSC write set. */
+uint64_t guest_tsc(const struct vcpu *v)
+{
+	return rdtsc() + v->vmcb->control.tsc_offset;
+}
+
 enum msr_result hv_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
 	if (msr >= X2APIC_FIRST && msr <= X2APIC_LAST)
 		return x2apic_read(v, msr, val);
 	switch (msr) {
 	case MSR_TSC:
-		*val = rdtsc();
+		*val = guest_tsc(v);
 		return MSR_OK;
 	case MSR_APIC_BASE:
 		*val = apic_base(v);
@@ -157,6 +163,12 @@ enum msr_result hv_msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 		return val == apic_base(v) ? MSR_OK : MSR_GP;
 	case MSR_MISC_ENABLE:
 	case MSR_TSC_AUX:
+		return MSR_OK;
+	case MSR_TSC:
+		/* As KVM (kvm_set_msr_common(), MSR_IA32_TSC): the vCPU's TSC offset,
+		 * so that its TSC reads @val now, at every VMPL of the vCPU (one VMCB;
+		 * TSC_OFFSET at offset 0x50, APM vol. 2 Table B-1). */
+		v->vmcb->control.tsc_offset = val - rdtsc();
 		return MSR_OK;
 	default:
 		return MSR_GP;

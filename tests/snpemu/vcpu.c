@@ -14,6 +14,7 @@
 #include "sev.h"
 #include "svm.h"
 #include "vm.h"
+#include "x86.h"
 
 #include <lib/string.h>
 
@@ -97,6 +98,10 @@ void vcpu_load(struct vcpu *v, unsigned int vmpl)
 		.r15 = a->r15,
 	};
 	fpu_load(v, a);
+	/* TSC_AUX is the context's (TscAuxVirtualization, CPUID Fn8000_001F
+	 * EAX[9]; VMSA offset 0x2EC, APM vol. 2 Table B-4): RDTSCP and RDPID
+	 * read it without an exit.  snpemu itself never reads TSC_AUX. */
+	wrmsr(MSR_TSC_AUX_VMSA, a->tsc_aux);
 	vcpu_select_npt(v);
 	c->event_inj = 0;
 	c->v_intr = V_INTR_MASKING;
@@ -132,6 +137,7 @@ void vcpu_save(struct vcpu *v)
 	a->r14 = v->gprs.r14;
 	a->r15 = v->gprs.r15;
 	fpu_save(v, a);
+	a->tsc_aux = (uint32_t)rdmsr(MSR_TSC_AUX_VMSA);
 	if (a->sev_features & SEV_FEAT_ALTERNATE_INJ) {
 		/* Written back at #VMEXIT: V_TPR, V_IRQ, INT_SHADOW (APM vol. 2, 15.36.16);
          * an EVENTINJ not taken stays valid. */

@@ -98,6 +98,7 @@ struct vcpu {
 	uint32_t ipi_in_service[8];	 /* [V] IPIs posted and not yet EOI'd by the guest */
 	uint32_t start;			 /* [A] AP: a VMPL0 VMSA was created to run now */
 	uint64_t nmi_iret_rip; /* [V] the IRET that ends a virtual NMI, until it has run */
+	bool nmi_stepping;     /* [V] that IRET is single-stepped: an NMI waits for it */
 	bool running;	       /* [V] */
 };
 extern struct vcpu vcpus[MAX_VCPUS];
@@ -207,6 +208,7 @@ void irq_vnmi(struct vcpu *v);
 void irq_check_doorbell_read(struct vcpu *v, unsigned int target);
 /* at RUN_VMPL */		    /* before VMRUN: a virtual NMI (Alternate Injection) */
 void irq_vnmi_iret(struct vcpu *v); /* the IRET intercept that ends one */
+void irq_vnmi_step(struct vcpu *v); /* the #DB after that IRET */
 void irq_wait(struct vcpu *v);
 /** isr.asm: with GIF clear, after the last check of the wake-up condition:
  * STGI; STI; HLT; CLI, the HLT skipped if an NMI or interrupt comes after
@@ -245,6 +247,7 @@ void guest_fwcfg_init(void);
 
 /* msr.c */
 enum msr_result { MSR_OK, MSR_GP };
+uint64_t guest_tsc(const struct vcpu *v);
 enum msr_result hv_msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
 enum msr_result hv_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
 

@@ -145,6 +145,8 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "APM B-2");
 #define RFLAGS_ZF BIT(6)
 #define RFLAGS_SF BIT(7)
 #define RFLAGS_TF BIT(8)
+#define DR6_BS	  BIT(14) /* single step (APM vol. 2, "Debug-Status Register (DR6)") */
+#define EXCP_DB	  1
 #define RFLAGS_IF BIT(9)
 #define RFLAGS_OF BIT(11)
 #define RFLAGS_NT BIT(14)

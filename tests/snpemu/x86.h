@@ -100,7 +100,8 @@ static inline void stgi(void)
 	__asm__ volatile("stgi" ::: "memory");
 }
 
-#define MSR_EFER	0xC0000080
-#define MSR_VM_HSAVE_PA 0xC0010117
+#define MSR_EFER	 0xC0000080
+#define MSR_VM_HSAVE_PA	 0xC0010117
+#define MSR_TSC_AUX_VMSA 0xC0000103 /* TSC_AUX, swapped with the VMSA (vcpu.c) */
 
 #endif

@@ -694,6 +694,28 @@ static void test_eoi_forward(void **state)
 	assert_int_equal(apic.stat[LAPIC_STAT_EOI_FORWARD], 3);
 }
 
+/** What the host holds in its ISR for this APIC: pending or in-service
+ * vectors whose EOI goes to the host (forwarded or level), at or above a
+ * vector; edge vectors not forwarded and lower vectors do not count. */
+static void test_host_holds_from(void **state)
+{
+	(void)state;
+	assert_false(lapic_host_holds_from(&apic, 0x20));
+	assert_true(lapic_set_irr(&apic, 0x61, false)); /* edge, not forwarded */
+	assert_false(lapic_host_holds_from(&apic, 0x20));
+	lapic_set_eoi_forward(&apic, 0x61, true);
+	assert_true(lapic_host_holds_from(&apic, 0x61));
+	assert_true(lapic_host_holds_from(&apic, 0x20));
+	assert_false(lapic_host_holds_from(&apic, 0x62));
+	assert_int_equal(take(&apic), 0x61); /* in service: still held */
+	assert_true(lapic_host_holds_from(&apic, 0x40));
+	mmio_w(&apic, LAPIC_REG_EOI, 0);
+	assert_false(lapic_host_holds_from(&apic, 0x40));
+	assert_true(lapic_set_irr(&apic, 0xC1, true)); /* level: held */
+	assert_true(lapic_host_holds_from(&apic, 0xC1));
+	assert_false(lapic_host_holds_from(&apic, 0xC2));
+}
+
 static void test_spurious_and_refusals(void **state)
 {
 	(void)state;
@@ -1242,6 +1264,7 @@ int main(void)
 		cmocka_unit_test_setup(test_pending_priority, fx_enabled),
 		cmocka_unit_test_setup(test_nested_eoi_order, fx_enabled),
 		cmocka_unit_test_setup(test_eoi_forward, fx_enabled),
+		cmocka_unit_test_setup(test_host_holds_from, fx_enabled),
 		cmocka_unit_test_setup(test_spurious_and_refusals, fx_reset),
 		cmocka_unit_test_setup(test_esr_latch, fx_enabled),
 		cmocka_unit_test_setup(test_software_disable_masks, fx_enabled),

@@ -165,20 +165,35 @@ static void test_logical_target(void **state)
 	assert_int_equal(guest_apic_logical_target(0x02), -1);
 }
 
+/** The guest's APIC initialised and software-enabled. */
+static void apic_on(void)
+{
+	uint64_t svr = 0x1FF;
+
+	pv_clock.tsc_hz = 2500000000ULL; /* the APIC timer needs a clock */
+	guest_apic_init(&fake_guest.vcpu);
+	assert_true(guest_apic_mmio(0xF0, 4, true, &svr));
+}
+
+/** The low dword of I/O APIC pin @pin's redirection entry set to @rte. */
+static void ioapic_pin(unsigned int pin, uint64_t rte)
+{
+	uint64_t sel = 0x10 + 2 * pin;
+
+	assert_true(devices_mmio(0xFEC00000, 4, true, &sel));
+	assert_true(devices_mmio(0xFEC00010, 4, true, &rte));
+}
+
 /** A host vector that an unmasked level-triggered I/O APIC pin of the
  * guest uses is accepted as level (TMR set), so the guest's EOI of it is
  * broadcast (here: forwarded to the host's APIC); an edge one clears TMR. */
 static void test_level_vector_sets_tmr(void **state)
 {
-	uint64_t svr = 0x1FF, sel = 0x10 + 2 * 9, rte = 0x8000 | 0x41; /* pin 9, level, 0x41 */
 	uint64_t tmr = 0;
 
 	(void)state;
-	pv_clock.tsc_hz = 2500000000ULL;
-	guest_apic_init(&fake_guest.vcpu);
-	assert_true(guest_apic_mmio(0xF0, 4, true, &svr));
-	assert_true(devices_mmio(0xFEC00000, 4, true, &sel));
-	assert_true(devices_mmio(0xFEC00010, 4, true, &rte));
+	apic_on();
+	ioapic_pin(9, 0x8000 | 0x41); /* level, 0x41 */
 	guest_apic_host_vector(&fake_guest.vcpu, 0x41);
 	assert_true(guest_apic_mmio(0x180 + 0x20, 4, false, &tmr)); /* TMR, vectors 0x40-0x5F */
 	assert_int_equal(tmr, 1u << 1);
@@ -319,6 +334,85 @@ static void test_ipi_while_entering_hlt(void **state)
 	assert_false(fake_guest.vcpu.hv_pending);
 }
 
+/** An I/O APIC entry reads back as the guest wrote it, except delivery
+ * status and remote IRR, which are the device's (82093AA §3.2.4): a level
+ * interrupt's remote IRR shows until the EOI. */
+static void test_ioapic_remote_irr_from_device(void **state)
+{
+	uint64_t val = 0;
+
+	(void)state;
+	ioapic_pin(7, 0x8000 | 0x4000 | 0x1000 | 0x51);	   /* level; RO bits written too */
+	fake_hv.mmio_read_value = 0x10000 | 0x4000 | 0x51; /* the device: remote IRR set */
+	assert_true(devices_mmio(0xFEC00010, 4, false, &val));
+	assert_int_equal(val, 0x8000 | 0x4000 | 0x51);
+	fake_hv.mmio_read_value = 0;
+	assert_true(devices_mmio(0xFEC00010, 4, false, &val));
+	assert_int_equal(val, 0x8000 | 0x51);
+}
+
+/** Two edges of an I/O APIC pin before the guest accepts the first: the
+ * host gets its EOI at once, and the second finds the guest's IRR bit set:
+ * one request (SDM vol. 3 §11.8.4), not a second interrupt after the
+ * guest's EOI.  A level pin's EOI still waits for the guest's. */
+static void test_ioapic_edge_coalesces(void **state)
+{
+	(void)state;
+	apic_on();
+	ioapic_pin(20, 0x57); /* edge */
+	unsigned int before = fake_hv.msr_write_count;
+	guest_apic_host_vector(&fake_guest.vcpu, 0x57);
+	assert_int_equal(fake_hv.msr_write_count, before + 1);
+	assert_int_equal(fake_hv.msr_writes[before].msr, 0x80B); /* the host's EOI */
+	guest_apic_host_vector(&fake_guest.vcpu, 0x57);
+	assert_int_equal(guest_apic_pending(&fake_guest.vcpu), 0x57);
+	guest_apic_accept(&fake_guest.vcpu, 0x57);
+	assert_int_equal(guest_apic_pending(&fake_guest.vcpu), -1); /* one request */
+	uint64_t eoi = 0;
+	before = fake_hv.msr_write_count;
+	assert_true(guest_apic_mmio(0xB0, 4, true, &eoi));
+	assert_int_equal(fake_hv.msr_write_count, before); /* already retired at the host */
+
+	ioapic_pin(20, 0x8000 | 0x58); /* level */
+	before = fake_hv.msr_write_count;
+	guest_apic_host_vector(&fake_guest.vcpu, 0x58);
+	assert_int_equal(fake_hv.msr_write_count, before); /* held until the guest's EOI */
+	guest_apic_accept(&fake_guest.vcpu, 0x58);
+	assert_true(guest_apic_mmio(0xB0, 4, true, &eoi));
+	assert_int_equal(fake_hv.msr_write_count, before + 1);
+	assert_int_equal(fake_hv.msr_writes[before].msr, 0x80B);
+}
+
+/* ---- the vector offered through V_IRQ (run/irq.c) ---- */
+
+/** Two vectors pending while the guest keeps IF clear: the lower one is
+ * offered first, the higher one that comes next replaces the offer (the
+ * CPU takes the highest-priority request first, SDM vol. 3 §11.8.3), and a
+ * TPR raised above every pending vector withdraws it. */
+static void test_offer_follows_priority(void **state)
+{
+	uint64_t tpr = 0x80;
+
+	(void)state;
+	apic_on();
+	fake_guest.vcpu.vmsa1 = &fake_guest.vmsa;
+	fake_guest.vcpu.offered_vector = -1;
+	guest_apic_host_vector(&fake_guest.vcpu, 0x61);
+	irq_before_run(&fake_guest.vcpu);
+	assert_true(a->vintr_ctrl & VINTR_IRQ);
+	assert_int_equal((a->vintr_ctrl & VINTR_VECTOR_MASK) >> VINTR_VECTOR_SHIFT, 0x61);
+	guest_apic_host_vector(&fake_guest.vcpu, 0x71);
+	irq_before_run(&fake_guest.vcpu);
+	assert_int_equal((a->vintr_ctrl & VINTR_VECTOR_MASK) >> VINTR_VECTOR_SHIFT, 0x71);
+	assert_int_equal(fake_guest.vcpu.offered_vector, 0x71);
+	irq_after_exit(&fake_guest.vcpu); /* not taken: nothing accepted */
+	assert_int_equal(guest_apic_pending(&fake_guest.vcpu), 0x71);
+	assert_true(guest_apic_mmio(0x80, 4, true, &tpr));
+	irq_before_run(&fake_guest.vcpu);
+	assert_false(a->vintr_ctrl & VINTR_IRQ);
+	assert_int_equal(fake_guest.vcpu.offered_vector, -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -336,6 +430,9 @@ int main(void)
 		cmocka_unit_test_setup(test_unvalidated_page, fake_pv_setup),
 		cmocka_unit_test_setup(test_dr7, fake_pv_setup),
 		cmocka_unit_test_setup(test_dr7_decode_mismatch, fake_pv_setup),
+		cmocka_unit_test_setup(test_offer_follows_priority, fake_pv_setup),
+		cmocka_unit_test_setup(test_ioapic_remote_irr_from_device, fake_pv_setup),
+		cmocka_unit_test_setup(test_ioapic_edge_coalesces, fake_pv_setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -93,18 +93,22 @@ static void test_syscfg_reads_zero(void **state)
 }
 
 /** TSC_AUX is per vCPU and stays in the paravisor (Linux writes the CPU
- * number; RDTSCP returns it, test_vc_misc); bits 63:32 are reserved. */
+ * number; an intercepted RDTSCP returns it, test_vc_misc) and goes into the
+ * guest's VMSA, where the CPU's own RDTSCP and RDPID read it; bits 63:32
+ * are reserved. */
 static void test_tsc_aux(void **state)
 {
 	(void)state;
 	wrmsr(0xC0000103, 3);
 	assert_done();
 	assert_int_equal(fake_guest.vcpu.tsc_aux, 3);
+	assert_int_equal(a->tsc_aux, 3);
 	rdmsr(0xC0000103);
 	assert_read(3);
 	wrmsr(0xC0000103, 1ULL << 32);
 	assert_gp();
 	assert_int_equal(fake_guest.vcpu.tsc_aux, 3);
+	assert_int_equal(a->tsc_aux, 3);
 	assert_int_equal(fake_hv.exit_count, 0);
 }
 

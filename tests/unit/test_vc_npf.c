@@ -168,6 +168,78 @@ static void test_no_memory_operand_ends(void **state)
 	assert_true(fake_pv_log_has("other instruction at rip"));
 }
 
+/* The nested page fault's error code for the MMIO marker (APM vol. 2,
+ * 15.25.6): present, reserved bit, final GPA; RW for a write. */
+#define NPF_MMIO_READ	 (SVM_NPF_P | SVM_NPF_RSV | SVM_NPF_FINAL_GPA)
+#define NPF_MMIO_WRITE	 (NPF_MMIO_READ | SVM_NPF_RW)
+#define OTHER_DEVICE_GPA (DEVICE_GPA - 0x100000) /* same page offset */
+
+/** The exit as the hardware reports it: error code info1 and GPA info2,
+ * for an instruction whose operand is DEVICE_GPA (paging off). */
+static void npf_hw_exit(const uint8_t *insn, unsigned int len, uint64_t info1, uint64_t gpa)
+{
+	a->rip = FAKE_GUEST_RIP;
+	a->event_inj = 0;
+	memcpy(fake_mem(FAKE_GUEST_RIP), insn, len);
+	vc_dispatch(fake_guest_exit(SVM_EXIT_NPF, info1, gpa, len));
+}
+
+/** A MOV makes one access, so it is the one that faulted: it goes to the GPA
+ * the hardware translated, not to what the guest's tables say now (here they
+ * say DEVICE_GPA, as a mapping changed since the fault would). */
+static void test_mov_goes_to_faulting_gpa(void **state)
+{
+	static const uint8_t load[] = { 0x8B, 0x05, 0x40, 0x00, 0xB0, 0xFE };  /* mov eax, [] */
+	static const uint8_t store[] = { 0x89, 0x0D, 0x40, 0x00, 0xB0, 0xFE }; /* mov [], ecx */
+
+	(void)state;
+	fake_hv.mmio_read_value = 0x1234;
+	npf_hw_exit(load, sizeof(load), NPF_MMIO_READ, OTHER_DEVICE_GPA);
+	assert_int_equal(a->rip, FAKE_GUEST_RIP + sizeof(load));
+	assert_int_equal(a->rax & 0xFFFFFFFF, 0x1234);
+	a->rcx = 0x5678;
+	npf_hw_exit(store, sizeof(store), NPF_MMIO_WRITE, OTHER_DEVICE_GPA);
+	assert_int_equal(a->rip, FAKE_GUEST_RIP + sizeof(store));
+	assert_int_equal(fake_hv.mmio_count, 2);
+	assert_int_equal(fake_hv.mmio[0].gpa, OTHER_DEVICE_GPA);
+	assert_false(fake_hv.mmio[0].write);
+	assert_int_equal(fake_hv.mmio[1].gpa, OTHER_DEVICE_GPA);
+	assert_true(fake_hv.mmio[1].write);
+	assert_int_equal(fake_hv.mmio[1].value, 0x5678);
+}
+
+/** The hardware's GPA stands only for the access it describes: a store for
+ * a fault on a read, an operand at another page offset, a fault in the
+ * guest's table walk, and an instruction with two accesses (OR reads and
+ * writes) are walked, reach DEVICE_GPA, not the page that faulted, and so
+ * cannot have made the exit: the VM ends. */
+static void test_other_accesses_are_walked(void **state)
+{
+	static const uint8_t store[] = { 0x89, 0x0D, 0x40, 0x00, 0xB0, 0xFE }; /* mov [], ecx */
+	static const uint8_t load[] = { 0x8B, 0x05, 0x40, 0x00, 0xB0, 0xFE };  /* mov eax, [] */
+	static const uint8_t or [] = { 0x09, 0x05, 0x40, 0x00, 0xB0, 0xFE };   /* or [], eax */
+	const struct {
+		const uint8_t *insn;
+		unsigned int len;
+		uint64_t info1, gpa;
+	} cases[] = {
+		{ store, sizeof(store), NPF_MMIO_READ, OTHER_DEVICE_GPA },
+		{ load, sizeof(load), NPF_MMIO_WRITE, OTHER_DEVICE_GPA },
+		{ load, sizeof(load), NPF_MMIO_READ, OTHER_DEVICE_GPA + 8 },
+		{ load, sizeof(load), NPF_MMIO_READ | SVM_NPF_PT_WALK, OTHER_DEVICE_GPA },
+		{ or, sizeof(or), NPF_MMIO_WRITE, OTHER_DEVICE_GPA },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fake_hv.mmio_count = 0;
+		FAKE_EXPECT_TERM(PV_TERM_DECODE_FAILED, npf_hw_exit(cases[i].insn, cases[i].len,
+								    cases[i].info1, cases[i].gpa));
+		for (unsigned int k = 0; k < fake_hv.mmio_count; k++)
+			assert_int_equal(fake_hv.mmio[k].gpa, DEVICE_GPA);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -178,6 +250,8 @@ int main(void)
 		cmocka_unit_test_setup(test_no_memory_operand_ends, fake_pv_setup),
 		cmocka_unit_test_setup(test_cache_hints_complete, fake_pv_setup),
 		cmocka_unit_test_setup(test_cache_hint_elsewhere_ends, fake_pv_setup),
+		cmocka_unit_test_setup(test_mov_goes_to_faulting_gpa, fake_pv_setup),
+		cmocka_unit_test_setup(test_other_accesses_are_walked, fake_pv_setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
