@@ -985,7 +985,7 @@ static void test_device_used_idx_past_ring(void **state)
 	(void)state;
 	guest_init();
 	guest_request(0, 16);
-	struct fake_queue *q = &f.q[0];
+	struct vfake_queue *q = &f.dev.q[0];
 	struct virtq_used *u = pool_ptr(q->device, VIRTQ_USED_BYTES(q->size));
 	u->idx = (uint16_t)(q->used_idx + 1000);
 	vproxy_queue_interrupt(&proxy);
