@@ -12,6 +12,8 @@
 #   make fuzz ARGS=...  every libFuzzer target for ARGS (default -runs=100000;
 #                       e.g. ARGS=-runs=10000000), execs/s and total per
 #                       target (tests/fuzz/run-all.sh, docs/fuzzing.md)
+#   make hostile-test   a hostile hypervisor and guest (suite hostile,
+#                       docs/threat-model.md; make test runs it too)
 #   make soak ARGS=...  boot the Debian 12 systemd disk N times in a row through
 #                       the paravisor (tests/boot/soak --runs N --smp N[,N..]; not a test)
 #   make clean          remove build/ (make distclean also drops the .deps/ cache)
@@ -20,7 +22,7 @@ BUILD := build
 DEPS := .deps
 MESON_TEST := meson test -C $(BUILD) --print-errorlogs --num-processes 2 --timeout-multiplier 1
 
-.PHONY: all deps build test run tour bench bench-host smp-io distro-test soak fuzz clean distclean
+.PHONY: all deps build test run tour bench bench-host smp-io distro-test hostile-test soak fuzz clean distclean
 
 all: build
 
@@ -85,6 +87,12 @@ distro-test: build
 	ninja -C $(BUILD) tests/boot/distro.img
 	@rm -f $(BUILD)/meson-logs/testlog.json; \
 	$(MESON_TEST) --suite distro; rc=$$?; \
+	scripts/test-summary.py $(BUILD)/meson-logs/testlog.json && [ $$rc -eq 0 ]
+
+# The hostile hypervisor's and guest's attacks alone (make test runs them too).
+hostile-test: build
+	@rm -f $(BUILD)/meson-logs/testlog.json; \
+	$(MESON_TEST) --suite hostile; rc=$$?; \
 	scripts/test-summary.py $(BUILD)/meson-logs/testlog.json && [ $$rc -eq 0 ]
 
 soak: build

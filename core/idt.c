@@ -24,6 +24,7 @@
 #include "core/idt.h"
 
 #include <ghcb.h>
+#include <svm.h>
 
 #define VECTOR_HV 28
 #define VECTOR_VC 29
@@ -70,6 +71,15 @@ void pv_exception(uint64_t vector, uint64_t error, uint64_t *frame)
 			frame[0] = (uint64_t)hw_run_window_skip;
 		return;
 	}
+	/* #VC error code = the exit code (APM vol. 2, 15.35.5); 0x404: an
+	 * access to a private page that is not validated (15.36.10).  Every
+	 * page the paravisor touches was validated by it: the hypervisor took
+	 * one away behind its back (RMPUPDATE), as for the guest's pages
+	 * (vc_handle_unvalidated): never revalidate. */
+	if (vector == VECTOR_VC && error == SVM_EXIT_PAGE_NOT_VALIDATED)
+		pv_terminate(PV_TERM_PAGE_REPLAY,
+			     "a paravisor page came back unvalidated (#VC 0x404 at rip %#lx)",
+			     (unsigned long)frame[0]);
 	pv_terminate(PV_TERM_BUG, "exception %lu error %#lx at rip %#lx%s", (unsigned long)vector,
 		     (unsigned long)error, (unsigned long)frame[0],
 		     vector == VECTOR_VC ? " (a #VC in the paravisor, reported from its IST)" : "");

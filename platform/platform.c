@@ -20,6 +20,7 @@
 
 #include "devices/acpi_pm.h"
 #include "devices/cmos.h"
+#include "devices/e820.h"
 #include "devices/fwcfg.h"
 #include "devices/pm_timer.h"
 #include "devices/uart_tx.h"
@@ -27,8 +28,7 @@
 #include <lib/fmt.h>
 #include <lib/string.h>
 
-#define E820_ENTRY 20
-#define E820_RAM   1
+#define E820_ENTRY ((uint32_t)sizeof(struct e820_entry))
 #define MAX_E820   (FWCFG_MAX_E820 / E820_ENTRY)
 
 /* One platform for all vCPUs: the fw_cfg filter's selector and offset,
@@ -128,11 +128,6 @@ static bool tpm_range(uint64_t gpa, unsigned int size, bool write, uint64_t *val
 	return true;
 }
 
-struct e820_entry {
-	uint64_t addr, len;
-	uint32_t type;
-} __attribute__((packed));
-
 static void host_read_item(uint16_t select, void *buf, uint32_t len)
 {
 	uint32_t sel = select;
@@ -150,12 +145,18 @@ static uint32_t be32(const uint8_t *p)
 	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
-/** The host's e820 without the paravisor's region (RAM above 4 GiB as it
- * is: the paravisor validated it and granted it to the guest). */
+/**
+ * The host's e820 as the guest's: without the paravisor's region, and RAM
+ * only where the paravisor validated it for the guest (the IGVM memory map,
+ * mm.ram): the host's fw_cfg is its word alone, and RAM it claims beyond
+ * that map would be memory the guest cannot touch (#NPF at best) or, over
+ * the paravisor's region, memory the guest must not have.
+ */
 static unsigned int guest_e820(const uint8_t *dir, uint32_t dir_len, struct e820_entry *out)
 {
 	static struct e820_entry host[MAX_E820];
-	unsigned int n = 0, hn = 0;
+	struct e820_range ram[MM_MAX_RANGES];
+	unsigned int hn = 0;
 	for (uint32_t off = 4; off + FWCFG_FILE_ENTRY <= dir_len; off += FWCFG_FILE_ENTRY) {
 		if (strncmp((const char *)dir + off + 8, "etc/e820", 56))
 			continue;
@@ -163,18 +164,16 @@ static unsigned int guest_e820(const uint8_t *dir, uint32_t dir_len, struct e820
 		host_read_item((uint16_t)((dir[off + 4] << 8) | dir[off + 5]), host, size);
 		hn = size / E820_ENTRY;
 	}
-	for (unsigned int i = 0; i < hn && n + 2 <= MAX_E820; i++) {
-		struct e820_entry e = host[i];
-		uint64_t end = e.addr + e.len;
-		if (e.type != E820_RAM || end <= mm.pv_base || e.addr >= mm.pv_end) {
-			out[n++] = e;
-			continue;
-		}
-		if (e.addr < mm.pv_base)
-			out[n++] = (struct e820_entry){ e.addr, mm.pv_base - e.addr, E820_RAM };
-		if (end > mm.pv_end)
-			out[n++] = (struct e820_entry){ mm.pv_end, end - mm.pv_end, E820_RAM };
-	}
+	for (unsigned int i = 0; i < mm.ram_count; i++)
+		ram[i] = (struct e820_range){ mm.ram[i].start, mm.ram[i].end };
+	struct e820_clip_report rep;
+	unsigned int n = e820_clip(host, hn, ram, mm.ram_count, mm.pv_base, mm.pv_end, out,
+				   MAX_E820, &rep);
+	if (rep.dropped)
+		pv_notice("host e820: %u entries or parts dropped (from %#lx; %lu MiB of RAM "
+			  "outside the validated memory map)",
+			  rep.dropped, (unsigned long)rep.first_dropped,
+			  (unsigned long)(rep.dropped_bytes >> 20));
 	guest_low_end = guest_high_bytes = 0;
 	for (unsigned int i = 0; i < n; i++) {
 		uint64_t end = out[i].addr + out[i].len;

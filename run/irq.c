@@ -3,10 +3,13 @@
 #include "core/hw.h"
 #include "run/irq.h"
 #include "core/mm.h"
+#include "core/stats.h"
 #include "svm.h"
 #include "platform/apic.h"
 
 #define NO_FURTHER_SIGNAL HVDB_FLAG_NO_FURTHER_SIGNAL
+
+PV_COUNTER(hv_reserved_vectors, "irq: #HV doorbell vectors 16-31 dropped");
 
 void irq_alloc(struct vcpu *v)
 {
@@ -51,9 +54,24 @@ void irq_poll_doorbell(struct vcpu *v)
 		return;
 	if (vec < 16)
 		pv_terminate(PV_TERM_HV_ERROR, "#HV doorbell posted vector %u", vec);
-	if (__atomic_compare_exchange_n(&db->vector, &vec, 0, false, __ATOMIC_SEQ_CST,
-					__ATOMIC_SEQ_CST))
-		guest_apic_host_vector(v, vec);
+	if (!__atomic_compare_exchange_n(&db->vector, &vec, 0, false, __ATOMIC_SEQ_CST,
+					 __ATOMIC_SEQ_CST))
+		return;
+	/* 16-31 are the exceptions' vectors (SDM vol. 3, 6.3; the APIC
+	 * accepts them, 10.5.2): taken, one would run the guest's exception
+	 * handler for an interrupt.  No OS programs a device or pin with one
+	 * (Linux's external vectors start at 0x20, FIRST_EXTERNAL_VECTOR in
+	 * arch/x86/include/asm/irq_vectors.h), so the host made it up: dropped,
+	 * counted, logged once (a deviation from bare metal, which would
+	 * deliver a vector the guest itself chose). */
+	if (vec < 32) {
+		static bool told;
+		pv_count(&hv_reserved_vectors);
+		if (!__atomic_exchange_n(&told, true, __ATOMIC_RELAXED))
+			pv_notice("#HV doorbell posted reserved vector %u: dropped", vec);
+		return;
+	}
+	guest_apic_host_vector(v, vec);
 }
 
 /** Offer the APIC's best vector through VINTR_CTRL (V_IRQ): the CPU

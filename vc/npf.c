@@ -39,8 +39,9 @@ static enum emul_result translate(struct emul_ctxt *c, uint64_t gva, bool write,
 
 PV_COUNTER(at_faulting_gpa, "mmio: accesses placed at the faulting GPA, no table walk");
 
-/** Where an access goes: guest RAM (*ram set) or device space; the
- * paravisor's own region is neither (EMUL_UNHANDLEABLE). */
+/** Where an access goes: guest RAM (*ram set) or device space (the
+ * paravisor's own region, not in the guest's e820, counts as a hole in
+ * it: device()). */
 static enum emul_result place(struct emul_ctxt *c, uint64_t gva, unsigned int size, bool write,
 			      uint64_t *gpa, bool *ram)
 {
@@ -60,9 +61,32 @@ static enum emul_result place(struct emul_ctxt *c, uint64_t gva, unsigned int si
 		return EMUL_OK;
 	if ((*gpa & PAGE_MASK) == m->fault_page)
 		m->hit = true;
-	if (*gpa >= mm.pv_base && *gpa < mm.pv_end)
-		return EMUL_UNHANDLEABLE; /* cannot be device space */
 	return EMUL_OK;
+}
+
+PV_COUNTER(pv_region_accesses, "npf: guest accesses to the paravisor's region (a hole)");
+
+/**
+ * The guest touched the paravisor's region (VMPL1 holds no permission
+ * there: the hardware's #NPF, APM vol. 2, 15.36.10, comes to VMPL0).  Its
+ * e820 has no memory there, so it gets what a hole in the physical address
+ * space gives on bare metal, where no device claims the access: reads all
+ * ones, writes dropped (as platform.c answers the absent TPM's range);
+ * nothing of it reaches the paravisor's memory or the hypervisor.
+ * Counted, logged once.
+ */
+static bool pv_region_hole(uint64_t gpa, unsigned int size, bool write, uint64_t *v)
+{
+	static bool told;
+	if (gpa < mm.pv_base || gpa >= mm.pv_end)
+		return false;
+	pv_count(&pv_region_accesses);
+	if (!__atomic_exchange_n(&told, true, __ATOMIC_RELAXED))
+		pv_notice("guest %s of the paravisor's region at GPA %#lx: a hole to it",
+			  write ? "write" : "read", (unsigned long)gpa);
+	if (!write)
+		*v = size == 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
+	return true;
 }
 
 /** size bytes of device space, in pieces of at most 8 bytes (a 16- or
@@ -76,7 +100,8 @@ static enum emul_result device(struct emul_ctxt *c, uint64_t gpa, void *buf, uns
 		struct x86_fault f;
 		if (write)
 			memcpy(&v, (uint8_t *)buf + done, n);
-		if (!devices_mmio(gpa + done, n, write, &v) &&
+		if (!pv_region_hole(gpa + done, n, write, &v) &&
+		    !devices_mmio(gpa + done, n, write, &v) &&
 		    ghcb_mmio(gpa + done, n, write, &v, &f) == GHCB_STATUS_EXCEPTION) {
 			emul_raise(c, f.vector, f.error); /* the hypervisor's #GP or #UD */
 			return EMUL_EXCEPTION;

@@ -41,7 +41,30 @@ static uint64_t parse_u64(const char *v, size_t n)
 	return x;
 }
 
-/** hostile=psc-refuse | ghcb-bogus | spurious-hv@N | unvalidate@N */
+/* hostile= words without a number: the flag each one sets (hostile.c,
+ * docs/snpemu.md "Hostile mode") */
+static const struct {
+	const char *word;
+	bool *flag;
+} hostile_flags[] = {
+	{ "psc-refuse", &config.hostile_psc_refuse },
+	{ "psc-lie", &config.hostile_psc_lie },
+	{ "ghcb-bogus", &config.hostile_ghcb_bogus },
+	{ "ghcb-stale", &config.hostile_ghcb_stale },
+	{ "ghcb-novalid", &config.hostile_ghcb_novalid },
+	{ "cpuid-bogus", &config.hostile_cpuid_bogus },
+	{ "ioio-wide", &config.hostile_ioio_wide },
+	{ "msr-wide", &config.hostile_msr_wide },
+	{ "mmio-wide", &config.hostile_mmio_wide },
+	{ "fwcfg-dir-huge", &config.hostile_fwcfg_dir_huge },
+	{ "e820-overlap", &config.hostile_e820_overlap },
+	{ "e820-huge", &config.hostile_e820_huge },
+	{ "pit-lie", &config.hostile_pit_lie },
+	{ "rtc-lie", &config.hostile_rtc_lie },
+};
+
+/** hostile=WORD (hostile_flags) | spurious-hv@N | unvalidate@N |
+ * unvalidate-pv@N | unvalidate-guest@N | hv-vector@V | cpus@N */
 static void config_hostile(const char *v, size_t n)
 {
 	size_t at = 0;
@@ -49,16 +72,28 @@ static void config_hostile(const char *v, size_t n)
 		at++;
 	const char *num = v + at + 1;
 	size_t num_len = at < n ? n - at - 1 : 0;
-	if (word_is(v, n, "psc-refuse"))
-		config.hostile_psc_refuse = true;
-	else if (word_is(v, n, "ghcb-bogus"))
-		config.hostile_ghcb_bogus = true;
-	else if (word_is(v, at, "spurious-hv") && at < n)
+	for (size_t i = 0; i < sizeof(hostile_flags) / sizeof(hostile_flags[0]); i++)
+		if (word_is(v, n, hostile_flags[i].word)) {
+			*hostile_flags[i].flag = true;
+			return;
+		}
+	if (word_is(v, at, "spurious-hv") && at < n)
 		config.hostile_spurious_hv = parse_u64(num, num_len);
 	else if (word_is(v, at, "unvalidate") && at < n)
 		config.hostile_unvalidate_at = parse_u64(num, num_len);
-	else
+	else if (word_is(v, at, "unvalidate-pv") && at < n)
+		config.hostile_unvalidate_pv_at = parse_u64(num, num_len);
+	else if (word_is(v, at, "unvalidate-guest") && at < n)
+		config.hostile_unvalidate_guest_at = parse_u64(num, num_len);
+	else if (word_is(v, at, "hv-vector") && at < n)
+		config.hostile_hv_vector = parse_u64(num, num_len);
+	else if (word_is(v, at, "cpus") && at < n) {
+		config.hostile_cpus = parse_u64(num, num_len);
+		config.hostile_cpus_set = true;
+	} else
 		panic("unknown hostile behaviour '%.*s' in %s", (int)n, v, SNPEMU_FWCFG_CONFIG);
+	if (config.hostile_hv_vector > 255 || config.hostile_cpus > 0xFFFF)
+		panic("hostile '%.*s' out of range in %s", (int)n, v, SNPEMU_FWCFG_CONFIG);
 }
 
 /** nmi=N: the platform's NMI to vCPU 0 before its Nth entry to the guest. */

@@ -134,7 +134,7 @@ static void handle_vmmcall(struct vcpu *v)
 	const struct vmcb_save *s = &v->vmcb->save;
 	if (guest_read_virt(v, s->cs.base + s->rip, insn, 4) && !memcmp(insn, vmgexit_bytes, 4)) {
 		stat_vmpl(v, STAT_VMGEXIT);
-		hostile_on_vmgexit();
+		hostile_on_vmgexit(v);
 		vmgexit(v);
 		return;
 	}

@@ -46,6 +46,8 @@ static uint64_t msr_psc(uint64_t req)
 		return ghcb_msr_psc_resp(1);
 	if (hostile_refuse_psc())
 		return ghcb_msr_psc_resp(1);
+	if (hostile_psc_lie())
+		return ghcb_msr_psc_resp(0);
 	if (op == PSC_OP_PRIVATE)
 		rmp_make_private(gpa);
 	else

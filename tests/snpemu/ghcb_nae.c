@@ -210,6 +210,7 @@ static void nae_mmio(struct nae *n, bool write)
 		return;
 	}
 	memcpy(data, &val, len);
+	hostile_mmio_pad(data, len);
 }
 
 /** Applies one PSC entry from cur_page on; returns a PSC_ERR_* value. */
@@ -224,7 +225,7 @@ static uint64_t psc_entry(struct psc_entry *e)
 	for (uint64_t i = 0; i < pages; i++)
 		if (!gpa_is_ram(gpa + i * PAGE_SIZE))
 			return PSC_ERR_INVALID_ENTRY;
-	for (uint64_t i = psc_entry_cur_page(*e); i < pages; i++) {
+	for (uint64_t i = psc_entry_cur_page(*e); i < pages && !hostile_psc_lie(); i++) {
 		if (op == PSC_OP_PRIVATE)
 			rmp_make_private(gpa + i * PAGE_SIZE);
 		else
@@ -442,5 +443,5 @@ void ghcb_nae(struct vcpu *v, uint64_t gpa)
 		return;
 	}
 	nae_dispatch(&n);
-	hostile_corrupt_answer(n.out, n.code);
+	hostile_corrupt_answer(n.out, &n.in, n.code, n.info1);
 }

@@ -41,9 +41,10 @@ void guest_fwcfg_init(void)
 	static uint8_t e820[MAX_GUEST_E820 * 20];
 	uint32_t dir_len;
 	const void *dir = fwcfg_dir_raw(&dir_len);
-	unsigned int n = memmap_e820(e820, MAX_GUEST_E820);
+	unsigned int n = hostile_e820(e820, memmap_e820(e820, MAX_GUEST_E820), MAX_GUEST_E820);
 	if (!fwcfg_filter_init(&gfw, dir, dir_len, e820, n * 20))
 		panic("fw_cfg directory unusable for the guest's filter");
+	hostile_fwcfg_dir(&gfw);
 	find_acpi_tables();
 }
 
@@ -128,6 +129,11 @@ bool io_port_in(uint16_t port, unsigned int size, uint32_t *val)
 {
 	if (port_hidden(port, size)) {
 		*val = 0xFFFFFFFF;
+		return true;
+	}
+	if (hostile_port_in(port, size, val, gfw.select, gfw.offset, cmos_index)) {
+		if (port == FW_CFG_PORT_DATA)
+			gfw.offset += size;
 		return true;
 	}
 	if (fwcfg_filter_in(&gfw, port, size, val))

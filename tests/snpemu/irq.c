@@ -267,7 +267,8 @@ void irq_deliver(struct vcpu *v)
 	if (vmpl0 && (vmpl0->sev_features & SEV_FEAT_RESTRICTED_INJ)) {
 		struct hv_doorbell *db = doorbell(v);
 		bool nmi = db && platform_nmi(v, db);
-		if ((db && doorbell_post(v, db)) || nmi || hostile_spurious_hv())
+		if ((db && doorbell_post(v, db)) || nmi || (db && hostile_doorbell(db)) ||
+		    hostile_spurious_hv())
 			inject_hv(v);
 		return;
 	}

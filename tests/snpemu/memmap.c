@@ -17,14 +17,8 @@
 
 #include <lib/string.h>
 
-struct e820_entry {
-	uint64_t addr;
-	uint64_t len;
-	uint32_t type;
-} __attribute__((packed));
-_Static_assert(sizeof(struct e820_entry) == 20, "QEMU etc/e820 entry");
+#include "devices/e820.h"
 
-#define E820_RAM	  1
 #define LEGACY_HOLE_START 0xA0000ULL
 #define LEGACY_HOLE_END	  0x100000ULL
 #define MAX_E820	  32

@@ -60,10 +60,27 @@ struct snpemu_config {
 	 * that many of its entries (irq.c); 0: never */
 	uint64_t nmi_at;
 	/* hostile mode (hostile.c): the hypervisor attacks the guest */
-	bool hostile_psc_refuse;	/* every page state change fails */
-	bool hostile_ghcb_bogus;	/* GHCB answers carry wrong values */
-	uint64_t hostile_spurious_hv;	/* #HV with nothing pending every N exits */
-	uint64_t hostile_unvalidate_at; /* at the Nth VMGEXIT, unvalidate a page */
+	bool hostile_psc_refuse;	      /* every page state change fails */
+	bool hostile_ghcb_bogus;	      /* GHCB answers carry wrong values */
+	uint64_t hostile_spurious_hv;	      /* #HV with nothing pending every N exits */
+	uint64_t hostile_unvalidate_at;	      /* at the Nth VMGEXIT, unvalidate a page */
+	uint64_t hostile_unvalidate_pv_at;    /* ... VMPL0's stack page */
+	uint64_t hostile_unvalidate_guest_at; /* ... VMPL1's stack page */
+	bool hostile_psc_lie;		      /* page state changes succeed, change nothing */
+	bool hostile_ghcb_stale;	      /* GHCB answers: the request left as it was */
+	bool hostile_ghcb_novalid;	      /* GHCB answers: outputs not marked valid */
+	bool hostile_cpuid_bogus;	      /* CPUID NAE answers garbage */
+	bool hostile_ioio_wide;		      /* IN answers: garbage above the size */
+	bool hostile_msr_wide;		      /* RDMSR answers: garbage in bits 63:32 */
+	bool hostile_mmio_wide;		      /* MMIO read answers: garbage past the size */
+	uint64_t hostile_hv_vector;	      /* #HV doorbell: this vector, now and then */
+	uint64_t hostile_cpus;		      /* fw_cfg vCPU count (with hostile_cpus_set) */
+	bool hostile_cpus_set;
+	bool hostile_fwcfg_dir_huge; /* fw_cfg directory: 65535 files */
+	bool hostile_e820_overlap;   /* etc/e820: RAM over all of low memory */
+	bool hostile_e820_huge;	     /* etc/e820: a size of 16 MiB */
+	bool hostile_pit_lie;	     /* PIT channel 2 reads: noise */
+	bool hostile_rtc_lie;	     /* RTC reads: 0xFF */
 };
 extern struct snpemu_config config;
 void config_load(void);

@@ -255,9 +255,18 @@ enum msr_result hv_msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
 struct ghcb;
 bool hostile_refuse_psc(void);
 void hostile_note_validated(uint64_t gpa);
-void hostile_on_vmgexit(void);
-void hostile_corrupt_answer(struct ghcb *out, uint64_t code);
+void hostile_on_vmgexit(struct vcpu *v);
+void hostile_corrupt_answer(struct ghcb *out, const struct ghcb *in, uint64_t code, uint64_t info1);
 bool hostile_spurious_hv(void);
+bool hostile_psc_lie(void);
+void hostile_mmio_pad(uint8_t *data, uint64_t len);
+struct hv_doorbell;
+bool hostile_doorbell(struct hv_doorbell *db);
+bool hostile_port_in(uint16_t port, unsigned int size, uint32_t *val, uint16_t select,
+		     uint32_t offset, uint8_t cmos_index);
+unsigned int hostile_e820(uint8_t *e820, unsigned int n, unsigned int max);
+struct fwcfg_filter;
+void hostile_fwcfg_dir(struct fwcfg_filter *f);
 
 /* stats.c */
 void stat_exit(uint64_t code);

@@ -1035,6 +1035,32 @@ static void test_fwcfg_e820_high_ram(void **state)
 	assert_true(fake_pv_log_has("2026 MiB above 4 GiB"));
 }
 
+/** A hostile host's etc/e820: RAM over the paravisor's region up to
+ * 3.5 GiB and 60 GiB above 4 GiB that the memory map does not have.  The
+ * guest gets RAM only where the paravisor validated it, and a notice says
+ * what was dropped (docs/threat-model.md). */
+static void test_fwcfg_e820_hostile(void **state)
+{
+	static const struct e820 lies[] = {
+		{ 0, 0x9FC00, 1 },
+		{ 0x100000, 0xE0000000ULL - 0x100000, 1 },
+		{ 0x100000000ULL, 60ULL << 30, 1 },
+	};
+	struct e820 got[4];
+
+	(void)state;
+	fake_pv_boot();
+	fake_hv_fwcfg_add(0x21, "etc/e820", lies, sizeof(lies));
+	devices_init();
+	guest_fwcfg_read(0x21, got, sizeof(got));
+	assert_int_equal(got[0].len, 0x9FC00);
+	assert_int_equal(got[1].addr, 0x100000);
+	assert_int_equal(got[1].len, FAKE_PV_BASE - 0x100000);
+	assert_int_equal(got[2].len, 0); /* nothing else */
+	assert_true(fake_pv_log_has("host e820: 2 entries or parts dropped"));
+	assert_int_equal(cmos_read(0x5B), 0); /* no RAM above 4 GiB */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1075,6 +1101,7 @@ int main(void)
 		cmocka_unit_test_setup(test_devices_init_vcpu_count, fake_pv_setup),
 		cmocka_unit_test_setup(test_fwcfg_e820_split, fake_pv_setup),
 		cmocka_unit_test_setup(test_fwcfg_e820_high_ram, fake_pv_setup),
+		cmocka_unit_test_setup(test_fwcfg_e820_hostile, fake_pv_setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

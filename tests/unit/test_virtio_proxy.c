@@ -951,6 +951,23 @@ static void test_device_lies(void **state)
 	assert_int_equal(((struct virtq_used *)G(GUSED))->idx, 0);
 }
 
+/** A used index far past the ring (more entries than chains in flight):
+ * nothing of it reaches the guest, the device is broken, one host-error
+ * line (docs/threat-model.md). */
+static void test_device_used_idx_past_ring(void **state)
+{
+	(void)state;
+	guest_init();
+	guest_request(0, 16);
+	struct vfake_queue *q = &f.dev.q[0];
+	struct virtq_used *u = pool_ptr(q->device, VIRTQ_USED_BYTES(q->size));
+	u->idx = (uint16_t)(q->used_idx + 1000);
+	vproxy_queue_interrupt(&proxy);
+	assert_int_equal(host.hv_errors, 1);
+	assert_true(strstr(host.log, "more used entries than chains in flight"));
+	assert_int_equal(((struct virtq_used *)G(GUSED))->idx, 0);
+}
+
 /** A used length above the chain's writable bytes (QEMU's virtio-scsi
  * counts a WRITE's data-out in it): only the writable bytes come back, the
  * guest is told that many, and the VM goes on. */
@@ -1228,6 +1245,7 @@ int main(void)
 		cmocka_unit_test_setup(test_bad_buffer_needs_reset, setup),
 		cmocka_unit_test_setup(test_loop_and_indirect, setup),
 		cmocka_unit_test_setup(test_descriptor_reused_in_flight, setup),
+		cmocka_unit_test_setup(test_device_used_idx_past_ring, setup),
 		cmocka_unit_test_setup(test_device_lies, setup),
 		cmocka_unit_test_setup(test_used_length_clamped, setup),
 		cmocka_unit_test(test_seeded_scheduler),
